@@ -1,0 +1,140 @@
+"""The command line: ``python -m analytics build | ingest | table | status``.
+
+Errors are printed as one message (what happened and what to do) with exit status 2, never
+a stack trace.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analytics import settings, store
+from analytics.errors import AnalyticsError
+
+
+def _progress(fraction: float, message: str) -> None:
+    print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    report = store.build(args.db, args.data_dir, tuple(args.district) if args.district else None,
+                         progress=_progress)
+    print(report.summary())
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from analytics.ingest import ingest_extract, ingest_police_uk
+
+    districts = tuple(args.district) if args.district else None
+    conn = store.connect(args.db)
+    try:
+        if args.kind == "police-uk":
+            report = ingest_police_uk(conn, args.paths, districts=districts, progress=_progress)
+        else:
+            if len(args.paths) != 1:
+                raise AnalyticsError("ingest extract takes one file.", title="One file at a time")
+            column_map = {}
+            for item in args.map or []:
+                if "=" not in item:
+                    raise AnalyticsError(f"--map {item!r} is not FILE_COLUMN=OUR_COLUMN.", title="Bad mapping")
+                theirs, ours = item.split("=", 1)
+                column_map[theirs.strip()] = ours.strip()
+            report = ingest_extract(conn, args.paths[0], column_map=column_map or None,
+                                    synthetic=True if args.synthetic else None, districts=districts,
+                                    progress=_progress)
+    finally:
+        conn.close()
+    print(report.summary())
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from analytics.coverage import coverage_summary
+
+    conn = store.connect(args.db, read_only=True)
+    try:
+        print(coverage_summary(conn))
+    finally:
+        conn.close()
+    return 0
+
+
+def cmd_table(args: argparse.Namespace) -> int:
+    from analytics import tables
+
+    conn = store.connect(args.db, read_only=True)
+    try:
+        frame = tables.run_table(conn, args.name, {
+            "source": args.source, "category": args.category, "period_a": args.period_a,
+            "period_b": args.period_b, "districts": args.district, "wards": args.ward,
+            "boundaries": args.boundaries,
+        })
+    finally:
+        conn.close()
+    print(tables.describe_for_humans(frame), file=sys.stderr)
+    if args.format == "json":
+        print(tables.to_json(frame))
+    else:
+        sys.stdout.write(tables.to_csv(frame))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m analytics",
+                                   description="North Worcestershire ASB Explorer: build the store, load data, "
+                                               "print tables.")
+    sub = root.add_subparsers(dest="command", required=True)
+
+    def db_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", type=Path, default=None,
+                       help=f"DuckDB file (default {settings.get('db_path')}, setting ASB_DB_PATH)")
+
+    build = sub.add_parser("build", help="build the store from data/ (boundaries, police.uk, synthetic extract)")
+    db_option(build)
+    build.add_argument("--data-dir", type=Path, default=None, help="folder of the default data")
+    build.add_argument("--district", action="append", help="district to keep (repeatable)")
+    build.set_defaults(func=cmd_build)
+
+    ingest = sub.add_parser("ingest", help="load police.uk files or a force extract")
+    ingest.add_argument("kind", choices=["police-uk", "extract"])
+    ingest.add_argument("paths", nargs="+", help="CSV files, folders of them, police.uk archive zips; "
+                                                 "or one extract CSV/XLSX")
+    db_option(ingest)
+    ingest.add_argument("--district", action="append", help="district to keep (repeatable)")
+    ingest.add_argument("--map", action="append", metavar="FILE_COLUMN=OUR_COLUMN",
+                        help="extract column mapping for other layouts (repeatable)")
+    ingest.add_argument("--synthetic", action="store_true", help="mark the extract as synthetic")
+    ingest.set_defaults(func=cmd_ingest)
+
+    status = sub.add_parser("status", help="what the store holds: rows per source and month, files loaded")
+    db_option(status)
+    status.set_defaults(func=cmd_status)
+
+    table = sub.add_parser("table", help="print one of the analysis tables")
+    table.add_argument("name", help="incident-types, ward-deltas, seasonal, districts, crime-ytd, hotspots, quality")
+    table.add_argument("--source", default=None, help="police_uk | extract")
+    table.add_argument("--category", default=None, help='asb | crime | "<police.uk crime type>"')
+    table.add_argument("--period-a", default=None, help="e.g. FY2017, CY2025, 2024-01..2024-04")
+    table.add_argument("--period-b", default=None, help="e.g. FY2018")
+    table.add_argument("--district", action="append", help="district (repeatable)")
+    table.add_argument("--ward", action="append", help="ward code (repeatable)")
+    table.add_argument("--boundaries", default=None, help="wd22 | wd25")
+    table.add_argument("--format", choices=["csv", "json"], default="csv")
+    db_option(table)
+    table.set_defaults(func=cmd_table)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AnalyticsError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

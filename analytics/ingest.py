@@ -1,0 +1,625 @@
+"""Loading police.uk files and force extracts into the store.
+
+The rules every load keeps (each has a test in tests/test_ingest.py):
+- Rows are never de-duplicated: police.uk ASB rows have no Crime ID, and two identical rows are
+  two incidents at one snap point in one month.
+- A file whose bytes were loaded before (same SHA-256) is skipped with a message.
+- police.uk publishes one file per force and month and revises past months, so a file replaces
+  the stored rows of the force-months it holds, whatever it is called.
+- A load is one transaction: a file that fails validation, or breaks mid-way, leaves the
+  database exactly as it was.
+- Rows outside the configured districts are not stored, but counted in ``loads`` and reported.
+- Bad input gets an InputError naming the file, the line and the problem.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterator
+
+import duckdb
+import numpy as np
+import pandas as pd
+from pyproj import Transformer
+
+from analytics import settings
+from analytics.errors import InputError
+from analytics.geography import BNG, METHOD_GIVEN, METHOD_LSOA, METHOD_POINT, VINTAGES, WGS84, Geography
+
+Progress = Callable[[float, str], None]
+
+POLICE_UK_COLUMNS = ("Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
+                     "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context")
+ASB = "Anti-social behaviour"
+
+EXTRACT_COLUMNS = ("incident_ref", "reported_at", "keyword", "nirs_class", "district", "ward_code",
+                   "longitude", "latitude", "location")
+EXTRACT_KEYWORDS = ("Other", "Youth related", "Neighbour Dispute", "Threats/ Harassment",
+                    "Fights/ Arguments", "Parking", "Begging")
+NIRS_CLASSES = ("Nuisance", "Personal", "Environmental")
+EXTRACT_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S",
+                        "%d/%m/%Y %H:%M")
+
+# A generous box around Great Britain (Scilly to Shetland): police.uk points outside it are wrong.
+GB_LONGITUDE = (-8.8, 2.0)
+GB_LATITUDE = (49.8, 61.0)
+
+# Zip archives: refuse what could exhaust the machine rather than read it.
+MAX_UNPACKED_BYTES = 8 * 1024**3
+MAX_COMPRESSION_RATIO = 200
+
+_TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
+
+
+@dataclass
+class FileReport:
+    """What one file did to the store."""
+    name: str
+    sha256: str
+    status: str                      # 'loaded' | 'skipped'
+    rows_read: int = 0
+    rows_stored: int = 0
+    rows_replaced: int = 0
+    rows_outside: int = 0
+    rows_outside_no_location: int = 0
+    rows_by_lsoa_fallback: int = 0
+    months: str = ""
+    message: str = ""
+
+
+@dataclass
+class LoadReport:
+    files: list[FileReport] = field(default_factory=list)
+
+    def total(self, attribute: str) -> int:
+        return sum(getattr(f, attribute) for f in self.files)
+
+    def summary(self) -> str:
+        loaded = [f for f in self.files if f.status == "loaded"]
+        skipped = [f for f in self.files if f.status == "skipped"]
+        lines = [f"{len(loaded)} file(s) loaded, {len(skipped)} skipped: "
+                 f"{self.total('rows_stored'):,} rows stored, {self.total('rows_replaced'):,} replaced, "
+                 f"{self.total('rows_outside'):,} outside the districts (not stored; "
+                 f"{self.total('rows_outside_no_location'):,} of them with no location)."]
+        lines += [f"  skipped {f.name}: {f.message}" for f in skipped]
+        return "\n".join(lines)
+
+
+@dataclass
+class _Source:
+    name: str                         # what messages call it: a path, or 'archive.zip!2018-10/x.csv'
+    read: Callable[[], bytes]
+    path: Path | None = None          # set when the bytes are a plain file on disk
+
+
+# --------------------------------------------------------------------------- finding files
+
+def _iter_sources(paths: list[Path | str], suffixes: tuple[str, ...]) -> Iterator[_Source]:
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError("no such file or folder.", file=str(path))
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes + (".zip",))
+            if not found:
+                raise InputError(f"the folder holds no {' or '.join(suffixes)} files.", file=str(path))
+            yield from _iter_sources(found, suffixes)
+        elif path.suffix.lower() == ".zip" or zipfile.is_zipfile(path) and path.suffix.lower() not in suffixes:
+            yield from _iter_zip(path, suffixes)
+        else:
+            yield _Source(str(path), path.read_bytes, path)
+
+
+def _iter_zip(path: Path, suffixes: tuple[str, ...]) -> Iterator[_Source]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise InputError(f"not a readable zip archive ({exc}).", file=str(path)) from None
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    nested = [m.filename for m in members if m.filename.lower().endswith(".zip")]
+    if nested:
+        raise InputError(f"the archive holds another archive ({nested[0]}); unpack it first.", file=str(path))
+    unpacked = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_COMPRESSION_RATIO:
+        raise InputError(f"the archive would unpack to {unpacked:,} bytes from {packed:,} "
+                         f"(more than {MAX_UNPACKED_BYTES:,} bytes or {MAX_COMPRESSION_RATIO}:1); "
+                         "it is refused as a possible zip bomb.", file=str(path))
+    chosen = sorted((m for m in members if Path(m.filename).suffix.lower() in suffixes), key=lambda m: m.filename)
+    if not chosen:
+        raise InputError(f"the archive holds no {' or '.join(suffixes)} files.", file=str(path))
+    for member in chosen:
+        # The member's name is only ever shown, never used as a path to write to.
+        yield _Source(f"{path}!{member.filename}", lambda m=member: _read_member(archive, m, path))
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path) -> bytes:
+    with archive.open(member) as handle:
+        data = handle.read(member.file_size + 1)
+    if len(data) > member.file_size:
+        raise InputError(f"{member.filename} unpacks to more than it declares; refused.", file=str(path))
+    return data
+
+
+# --------------------------------------------------------------------------- reading one file
+
+def _decode(source: _Source, data: bytes) -> tuple[bytes, bool]:
+    """UTF-8 bytes of the file, and whether they differ from what is on disk.
+
+    LF and CRLF both load (the CSV reader takes either); a UTF-8 byte-order mark is dropped;
+    text that is not UTF-8 is read as cp1252, which is what Excel on Windows writes.
+    """
+    if not data.strip():
+        raise InputError("the file is empty.", file=source.name)
+    if b"\x00" in data[:65536]:
+        raise InputError("this is a binary file, not CSV text.", file=source.name,
+                         fix="Load the CSV files themselves (or the police.uk zip archive).")
+    changed = False
+    if data.startswith(codecs.BOM_UTF8):
+        data, changed = data[len(codecs.BOM_UTF8):], True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            data, changed = data.decode("cp1252").encode("utf-8"), True
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise InputError(f"unreadable text encoding (byte 0x{data[exc.start]:02x} is neither UTF-8 "
+                             "nor Windows-1252).", file=source.name, line=line,
+                             fix="Save the file as UTF-8 CSV.") from None
+    return data, changed
+
+
+def _read_header(source: _Source, data: bytes, required: tuple[str, ...]) -> list[str]:
+    first_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    header = next(csv.reader([first_line]))
+    header = [h.strip() for h in header]
+    if len(header) == 1:
+        for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if delimiter in first_line:
+                raise InputError(f"the columns are separated by {name}, not commas.", file=source.name, line=1,
+                                 fix="Save the file as comma-separated CSV.")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(repr(c) for c in missing)}; found "
+                         f"{', '.join(repr(h) for h in header[:20])}.", file=source.name, line=1)
+    duplicated = sorted({h for h in header if header.count(h) > 1 and h in required})
+    if duplicated:
+        raise InputError(f"column(s) {', '.join(duplicated)} appear more than once.", file=source.name, line=1)
+    rest = data.split(b"\n", 1)[1] if b"\n" in data else b""
+    if not rest.strip():
+        raise InputError("the file has a header but no rows.", file=source.name, line=2)
+    return header
+
+
+def _stage_csv(conn: duckdb.DuckDBPyConnection, source: _Source, path: Path, header: list[str]) -> None:
+    """Read the file into the temporary table ``stage``, every column as text."""
+    columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
+    try:
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE stage_raw AS SELECT * FROM read_csv(?, header=true, delim=',', "
+            "quote='\"', escape='\"', all_varchar=true, strict_mode=true, null_padding=false, "
+            "auto_detect=false, columns=?)", [str(path), columns])
+    except duckdb.Error as exc:
+        text = str(exc)
+        match = re.search(r"Line: (\d+)", text)
+        line = int(match.group(1)) if match else None
+        problem = text.split("\n")[1].strip() if "\n" in text else text
+        if "Expected Number of Columns" in text:
+            expected = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+            problem = (f"expected {expected.group(1)} columns but found {expected.group(2)}; "
+                       "the file may be cut off or not comma-separated." if expected else problem)
+        raise InputError(problem, file=source.name, line=line) from None
+    # Rename the positional columns to the file's own header names (quoted through the allow-list
+    # of known names: anything else is dropped, so no header text ever reaches SQL).
+    return None
+
+
+def _select_columns(header: list[str], wanted: dict[str, str]) -> str:
+    """SELECT list mapping positional staged columns to internal names, for known columns only."""
+    parts = []
+    for i, name in enumerate(header):
+        if name in wanted:
+            parts.append(f"c{i} AS {wanted[name]}")
+    return ", ".join(parts)
+
+
+def _find_line(path: Path, predicate: Callable[[list[str]], bool]) -> int | None:
+    """Line number (1-based, header is line 1) of the first data row for which predicate holds."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for row in reader:
+            if predicate(row):
+                return reader.line_num
+    return None
+
+
+# --------------------------------------------------------------------------- police.uk
+
+_POLICE_NAMES = {"Crime ID": "crime_id", "Month": "month_text", "Reported by": "reported_by",
+                 "Falls within": "falls_within", "Longitude": "lon_text", "Latitude": "lat_text",
+                 "Location": "location", "LSOA code": "lsoa_code", "LSOA name": "lsoa_name",
+                 "Crime type": "category", "Last outcome category": "outcome", "Context": "context"}
+
+_POLICE_CHECKS = """
+SELECT
+  count(*) AS rows_read,
+  count(*) FILTER (WHERE NOT regexp_full_match(coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])')) AS bad_month,
+  count(*) FILTER (WHERE (lon IS NULL) <> (lat IS NULL)
+                      OR (lon IS NULL AND nullif(trim(lon_text), '') IS NOT NULL)
+                      OR (lat IS NULL AND nullif(trim(lat_text), '') IS NOT NULL)) AS bad_number,
+  count(*) FILTER (WHERE lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?) AS outside_gb,
+  count(*) FILTER (WHERE nullif(trim(category), '') IS NULL) AS no_category,
+  count(*) FILTER (WHERE nullif(trim(reported_by), '') IS NULL) AS no_force
+FROM stage
+"""
+
+
+def ingest_police_uk(conn: duckdb.DuckDBPyConnection, paths: list[Path | str], *,
+                     geography: Geography | None = None, districts: tuple[str, ...] | None = None,
+                     progress: Progress | None = None) -> LoadReport:
+    """Load police.uk street-level CSV files, folders of them, or police.uk archive zips.
+
+    Everything is loaded in one transaction: if any file is refused, nothing is kept.
+    """
+    districts = districts or settings.districts()
+    geography = geography or load_geography(conn)
+    sources = list(_iter_sources(paths, (".csv",)))
+    report = LoadReport()
+    seen = set(r[0] for r in conn.execute("SELECT sha256 FROM loads").fetchall())
+    with tempfile.TemporaryDirectory(prefix="asb-ingest-") as tmp, _transaction(conn):
+        for index, source in enumerate(sources):
+            if progress:
+                progress(index / max(1, len(sources)), f"Reading {source.name}")
+            data = source.read()
+            sha = hashlib.sha256(data).hexdigest()
+            if sha in seen:
+                report.files.append(FileReport(source.name, sha, "skipped",
+                                               message="the same content was loaded before; nothing changed."))
+                continue
+            seen.add(sha)
+            report.files.append(_load_police_file(conn, source, data, sha, Path(tmp), geography, districts))
+        if progress:
+            progress(1.0, "Loaded")
+    return report
+
+
+def _load_police_file(conn, source: _Source, data: bytes, sha: str, tmp: Path, geography: Geography,
+                      districts: tuple[str, ...]) -> FileReport:
+    text, changed = _decode(source, data)
+    header = _read_header(source, text, POLICE_UK_COLUMNS)
+    path = source.path
+    if path is None or changed:
+        path = tmp / f"file{abs(hash(sha)) % 10**12}.csv"   # our own name: the upload's never decides where
+        path.write_bytes(text)
+    _stage_csv(conn, source, path, header)
+    conn.execute(f"""
+        CREATE OR REPLACE TEMP TABLE stage AS
+        SELECT *, TRY_CAST(nullif(trim(lon_text), '') AS DOUBLE) AS lon,
+                  TRY_CAST(nullif(trim(lat_text), '') AS DOUBLE) AS lat
+        FROM (SELECT {_select_columns(header, _POLICE_NAMES)} FROM stage_raw)""")
+    _check_police(conn, source, path, header)
+    return _apply_police(conn, source, sha, geography, districts)
+
+
+def _check_police(conn, source: _Source, path: Path, header: list[str]) -> None:
+    checks = conn.execute(_POLICE_CHECKS, [*GB_LONGITUDE, *GB_LATITUDE]).fetchone()
+    rows_read, bad_month, bad_number, outside_gb, no_category, no_force = checks
+    col = {name: header.index(name) for name in POLICE_UK_COLUMNS}
+
+    def number(text: str) -> float | None:
+        try:
+            return float(text) if text.strip() else None
+        except ValueError:
+            return float("nan")
+
+    if bad_month:
+        line = _find_line(path, lambda r: not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", r[col["Month"]]))
+        value = conn.execute("SELECT month_text FROM stage WHERE NOT regexp_full_match(coalesce(month_text, ''),"
+                             " '[0-9]{4}-(0[1-9]|1[0-2])') LIMIT 1").fetchone()[0]
+        raise InputError(f"the Month {value!r} is not a month written YYYY-MM ({bad_month:,} row(s) like it).",
+                         file=source.name, line=line)
+    if bad_number:
+        def bad(r):
+            lon, lat = number(r[col["Longitude"]]), number(r[col["Latitude"]])
+            return (lon is None) != (lat is None) or (lon is not None and lon != lon) or (lat is not None and lat != lat)
+        line = _find_line(path, bad)
+        raise InputError(f"a Longitude or Latitude is not a number, or one is given without the other "
+                         f"({bad_number:,} row(s)).", file=source.name, line=line)
+    if outside_gb:
+        def outside(r):
+            lon, lat = number(r[col["Longitude"]]), number(r[col["Latitude"]])
+            return lon is not None and lat is not None and not (
+                GB_LONGITUDE[0] <= lon <= GB_LONGITUDE[1] and GB_LATITUDE[0] <= lat <= GB_LATITUDE[1])
+        line = _find_line(path, outside)
+        lon, lat = conn.execute("SELECT lon, lat FROM stage WHERE lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?"
+                                " LIMIT 1", [*GB_LONGITUDE, *GB_LATITUDE]).fetchone()
+        hint = (" The longitude and latitude look swapped." if GB_LATITUDE[0] <= lon <= GB_LATITUDE[1]
+                and GB_LONGITUDE[0] <= lat <= GB_LONGITUDE[1] else "")
+        raise InputError(f"the coordinates ({lon}, {lat}) are outside Great Britain "
+                         f"({outside_gb:,} row(s)).{hint}", file=source.name, line=line)
+    if no_category or no_force:
+        column = "Crime type" if no_category else "Reported by"
+        line = _find_line(path, lambda r: not r[col[column]].strip())
+        raise InputError(f"the {column} is empty.", file=source.name, line=line)
+
+
+def _apply_police(conn, source: _Source, sha: str, geography: Geography,
+                  districts: tuple[str, ...]) -> FileReport:
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE stage_kept AS
+        SELECT s.*, strptime(s.month_text || '-01', '%Y-%m-%d')::DATE AS month, l.district,
+               l.ward_wd22 AS lsoa_wd22, l.ward_wd25 AS lsoa_wd25
+        FROM stage s JOIN lsoa_lookup l ON l.lsoa_code = s.lsoa_code
+        WHERE list_contains(?, l.district)""", [list(districts)])
+    rows_read, rows_outside, outside_no_location, months = conn.execute("""
+        SELECT (SELECT count(*) FROM stage),
+               (SELECT count(*) FROM stage) - (SELECT count(*) FROM stage_kept),
+               (SELECT count(*) FROM stage WHERE lon IS NULL)
+                 - (SELECT count(*) FROM stage_kept WHERE lon IS NULL),
+               (SELECT min(month_text) || '..' || max(month_text) FROM stage)""").fetchone()
+    points = _assign_points(conn, "stage_kept", geography)
+    conn.register("point_wards", points)
+    try:
+        rows_replaced = conn.execute("""
+            DELETE FROM incidents WHERE source = 'police_uk' AND (force, month) IN
+              (SELECT DISTINCT reported_by, strptime(month_text || '-01', '%Y-%m-%d')::DATE FROM stage)
+            """).fetchone()[0]
+        load_id = _next_load_id(conn)
+        conn.execute(f"""
+            INSERT INTO incidents BY NAME
+            SELECT 'police_uk' AS source, false AS synthetic, {load_id} AS load_id, k.reported_by AS force,
+                   k.month, nullif(k.crime_id, '') AS crime_id, k.reported_by, k.falls_within,
+                   k.category, k.category = '{ASB}' AS is_asb, k.lon AS longitude, k.lat AS latitude,
+                   p.easting, p.northing, k.location, k.lsoa_code, k.lsoa_name,
+                   nullif(k.outcome, '') AS outcome, nullif(k.context, '') AS context, k.district,
+                   {_ward_columns()}
+            FROM stage_kept k
+            LEFT JOIN point_wards p ON p.lon = k.lon AND p.lat = k.lat AND p.district = k.district""")
+        rows_stored, fallback = conn.execute(f"""
+            SELECT count(*), count(*) FILTER (WHERE ward_method_wd22 <> '{METHOD_POINT}'
+                                              OR ward_method_wd25 <> '{METHOD_POINT}')
+            FROM incidents WHERE load_id = ?""", [load_id]).fetchone()
+        conn.execute("INSERT INTO loads VALUES (?, ?, ?, 'police_uk', false, ?, ?, ?, ?, ?, ?, ?)",
+                     [load_id, source.name, sha, rows_read, rows_stored, rows_replaced, rows_outside,
+                      outside_no_location, months, datetime.now()])
+    finally:
+        conn.unregister("point_wards")
+    return FileReport(source.name, sha, "loaded", rows_read=rows_read, rows_stored=rows_stored,
+                      rows_replaced=rows_replaced, rows_outside=rows_outside,
+                      rows_outside_no_location=outside_no_location, rows_by_lsoa_fallback=fallback,
+                      months=months)
+
+
+def _ward_columns(given: dict[str, str] | None = None) -> str:
+    """SQL for the ward of each vintage: the point's ward, else the LSOA's (or the extract's own code)."""
+    parts = []
+    for vintage in VINTAGES:
+        fallback = f"k.lsoa_{vintage}" if given is None else given[vintage]
+        method = METHOD_LSOA if given is None else METHOD_GIVEN
+        parts.append(f"coalesce(p.ward_{vintage}, {fallback}) AS ward_{vintage}")
+        parts.append(f"CASE WHEN p.ward_{vintage} IS NOT NULL THEN '{METHOD_POINT}' "
+                     f"WHEN {fallback} IS NOT NULL THEN '{method}' END AS ward_method_{vintage}")
+    return ", ".join(parts)
+
+
+def _assign_points(conn, table: str, geography: Geography) -> pd.DataFrame:
+    """Ward of every distinct snap point, by point-in-polygon, and its British National Grid position.
+
+    police.uk snaps locations to a limited set of anonymous points, so there are far fewer
+    distinct points than rows: the geometry work is done once per point, the rest is a join.
+    """
+    points = conn.execute(f"SELECT DISTINCT lon, lat, district FROM {table} WHERE lon IS NOT NULL").df()
+    lon = points["lon"].to_numpy(dtype=float)
+    lat = points["lat"].to_numpy(dtype=float)
+    district = points["district"].to_numpy(dtype=object)
+    for vintage in VINTAGES:
+        points[f"ward_{vintage}"] = geography.assign_points(lon, lat, district, vintage)
+    points["easting"], points["northing"] = _TO_BNG.transform(lon, lat) if len(points) else ([], [])
+    return points
+
+
+def _next_load_id(conn) -> int:
+    return conn.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
+
+
+class _transaction:
+    """BEGIN ... COMMIT, or ROLLBACK on any error, so a failed load changes nothing."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN TRANSACTION")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")
+        for table in ("stage_raw", "stage", "stage_kept"):
+            self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+        return False
+
+
+# --------------------------------------------------------------------------- force extracts
+
+def ingest_extract(conn: duckdb.DuckDBPyConnection, path: Path | str, *, column_map: dict[str, str] | None = None,
+                   synthetic: bool | None = None, force: str = "West Mercia Police",
+                   geography: Geography | None = None, districts: tuple[str, ...] | None = None,
+                   progress: Progress | None = None) -> LoadReport:
+    """Load a force ASB incident extract (CSV or XLSX).
+
+    ``column_map`` maps the file's column names to ours (EXTRACT_COLUMNS) for other layouts.
+    ``synthetic`` marks the demonstration extract; by default a file whose name says SYNTHETIC is.
+    A load replaces the stored extract rows of the months it covers.
+    """
+    districts = districts or settings.districts()
+    geography = geography or load_geography(conn)
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file.", file=str(path))
+    source = _Source(str(path), path.read_bytes, path)
+    if synthetic is None:
+        synthetic = "SYNTHETIC" in path.name.upper()
+    data = source.read()
+    sha = hashlib.sha256(data).hexdigest()
+    report = LoadReport()
+    if conn.execute("SELECT count(*) FROM loads WHERE sha256 = ?", [sha]).fetchone()[0]:
+        report.files.append(FileReport(source.name, sha, "skipped",
+                                       message="the same content was loaded before; nothing changed."))
+        return report
+    if progress:
+        progress(0.1, f"Reading {source.name}")
+    with tempfile.TemporaryDirectory(prefix="asb-extract-") as tmp, _transaction(conn):
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            text = _xlsx_to_csv(source, data)
+            changed = True
+        else:
+            text, changed = _decode(source, data)
+        mapping = {name: name for name in EXTRACT_COLUMNS}
+        if column_map:
+            unknown = sorted(set(column_map.values()) - set(EXTRACT_COLUMNS))
+            if unknown:
+                raise InputError(f"the column mapping names unknown target(s) {', '.join(unknown)}; "
+                                 f"valid targets: {', '.join(EXTRACT_COLUMNS)}.", file=source.name)
+            mapping = {k: v for k, v in mapping.items() if k not in column_map.values()}
+            mapping.update(column_map)
+        required = tuple(sorted(mapping, key=lambda k: EXTRACT_COLUMNS.index(mapping[k])))
+        header = _read_header(source, text, required)
+        if changed:
+            path = Path(tmp) / "extract.csv"
+            path.write_bytes(text)
+        _stage_csv(conn, source, path, header)
+        conn.execute(f"""
+            CREATE OR REPLACE TEMP TABLE stage AS
+            SELECT *, TRY_CAST(nullif(trim(lon_text), '') AS DOUBLE) AS lon,
+                      TRY_CAST(nullif(trim(lat_text), '') AS DOUBLE) AS lat,
+                      coalesce({', '.join(f"try_strptime(trim(reported_text), '{f}')" for f in EXTRACT_TIME_FORMATS)})
+                        AS reported_at
+            FROM (SELECT {_select_columns(header, {k: _EXTRACT_NAMES[v] for k, v in mapping.items()})}
+                  FROM stage_raw)""")
+        if progress:
+            progress(0.5, "Checking")
+        _check_extract(conn, source, path, header, mapping, geography)
+        report.files.append(_apply_extract(conn, source, sha, synthetic, force, geography, districts))
+    if progress:
+        progress(1.0, "Loaded")
+    return report
+
+
+_EXTRACT_NAMES = {"incident_ref": "incident_ref", "reported_at": "reported_text", "keyword": "keyword",
+                  "nirs_class": "nirs_class", "district": "district_text", "ward_code": "ward_code",
+                  "longitude": "lon_text", "latitude": "lat_text", "location": "location"}
+
+
+def _xlsx_to_csv(source: _Source, data: bytes) -> bytes:
+    try:
+        frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
+    except Exception as exc:  # openpyxl raises many types for a broken workbook
+        raise InputError(f"not a readable Excel workbook ({exc}).", file=source.name) from None
+    return frame.to_csv(index=False).encode("utf-8")
+
+
+def _check_extract(conn, source: _Source, path: Path, header: list[str], mapping: dict[str, str],
+                   geography: Geography) -> None:
+    col = {target: header.index(name) for name, target in mapping.items()}
+    ward_codes = list(geography.wards["wd22"].ward_code)
+    checks = [
+        ("reported_at IS NULL", "reported_at",
+         f"the date and time reported is not a date (expected e.g. 2018-10-31 19:45:00)"),
+        ("NOT list_contains(?, coalesce(keyword, ''))", "keyword",
+         f"unknown key-word type; valid types: {', '.join(EXTRACT_KEYWORDS)}"),
+        ("nullif(trim(nirs_class), '') IS NOT NULL AND NOT list_contains(?, nirs_class)", "nirs_class",
+         f"unknown NIRS class; valid classes: {', '.join(NIRS_CLASSES)}"),
+        ("(lon IS NULL) <> (lat IS NULL) OR (lon IS NULL AND nullif(trim(lon_text), '') IS NOT NULL)"
+         " OR (lat IS NULL AND nullif(trim(lat_text), '') IS NOT NULL)", "longitude",
+         "the longitude or latitude is not a number, or one is given without the other"),
+        ("lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?", "longitude",
+         "the coordinates are outside Great Britain"),
+        ("lon IS NULL AND NOT list_contains(?, coalesce(ward_code, ''))", "ward_code",
+         "a row with no coordinates needs a known WD22 ward code"),
+        ("nullif(trim(incident_ref), '') IS NULL", "incident_ref", "the incident reference is empty"),
+    ]
+    params = {"keyword": [list(EXTRACT_KEYWORDS)], "nirs_class": [list(NIRS_CLASSES)],
+              "ward_code": [ward_codes]}
+    for index, (condition, column, problem) in enumerate(checks):
+        args = params.get(column, [])
+        if "BETWEEN" in condition:
+            args = [*GB_LONGITUDE, *GB_LATITUDE]
+        bad = conn.execute(f"SELECT count(*) FROM stage WHERE {condition}", args).fetchone()[0]
+        if not bad:
+            continue
+        # Find the line: the first staged row failing the same condition, located in the file by
+        # its incident reference (or, failing that, by the offending value).
+        value = conn.execute(f"SELECT {_EXTRACT_NAMES[column]}, incident_ref FROM stage WHERE {condition} LIMIT 1",
+                             args).fetchone()
+        ref_col = col.get("incident_ref")
+        line = _find_line(path, lambda r: r[ref_col] == value[1]) if value[1] else None
+        if line is None and column in col:
+            line = _find_line(path, lambda r: r[col[column]] == (value[0] or ""))
+        raise InputError(f"{problem}: {value[0]!r} ({bad:,} row(s)).", file=source.name, line=line)
+
+
+def _apply_extract(conn, source: _Source, sha: str, synthetic: bool, force: str, geography: Geography,
+                   districts: tuple[str, ...]) -> FileReport:
+    known = {name.lower(): name for name in geography.wards["wd22"].district.unique()}
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE stage_kept AS
+        SELECT s.*, date_trunc('month', s.reported_at)::DATE AS month, d.district
+        FROM stage s JOIN (SELECT unnest(?) AS district) d ON lower(trim(s.district_text)) = lower(d.district)
+        """, [list(d for d in districts if d.lower() in known)])
+    rows_read, rows_kept, outside_no_location, months = conn.execute("""
+        SELECT (SELECT count(*) FROM stage), (SELECT count(*) FROM stage_kept),
+               (SELECT count(*) FROM stage WHERE lon IS NULL) - (SELECT count(*) FROM stage_kept WHERE lon IS NULL),
+               (SELECT strftime(min(reported_at), '%Y-%m') || '..' || strftime(max(reported_at), '%Y-%m') FROM stage)
+        """).fetchone()
+    points = _assign_points(conn, "stage_kept", geography)
+    conn.register("point_wards", points)
+    try:
+        rows_replaced = conn.execute("""
+            DELETE FROM incidents WHERE source = 'extract'
+              AND month BETWEEN (SELECT min(month) FROM stage_kept) AND (SELECT max(month) FROM stage_kept)
+            """).fetchone()[0]
+        load_id = _next_load_id(conn)
+        # Without a point, WD25 can only come from the extract's WD22 code where the ward did not
+        # change between the vintages (Bromsgrove and Wyre Forest kept their codes).
+        given = {"wd22": "nullif(k.ward_code, '')", "wd25": "w25.ward_code"}
+        conn.execute(f"""
+            INSERT INTO incidents BY NAME
+            SELECT 'extract' AS source, ? AS synthetic, {load_id} AS load_id, ? AS force, k.month,
+                   k.reported_at, k.incident_ref, ? AS reported_by, ? AS falls_within,
+                   '{ASB}' AS category, true AS is_asb, k.keyword, nullif(k.nirs_class, '') AS nirs_class,
+                   k.lon AS longitude, k.lat AS latitude, p.easting, p.northing, k.location, k.district,
+                   {_ward_columns(given)}
+            FROM stage_kept k
+            LEFT JOIN point_wards p ON p.lon = k.lon AND p.lat = k.lat AND p.district = k.district
+            LEFT JOIN wards w25 ON w25.vintage = 'wd25' AND w25.ward_code = k.ward_code""",
+                     [synthetic, force, force, force])
+        fallback = conn.execute(f"""SELECT count(*) FROM incidents WHERE load_id = ?
+                                    AND (ward_method_wd22 <> '{METHOD_POINT}' OR ward_method_wd25 <> '{METHOD_POINT}')""",
+                                [load_id]).fetchone()[0]
+        conn.execute("INSERT INTO loads VALUES (?, ?, ?, 'extract', ?, ?, ?, ?, ?, ?, ?, ?)",
+                     [load_id, source.name, sha, synthetic, rows_read, rows_kept, rows_replaced,
+                      rows_read - rows_kept, outside_no_location, months, datetime.now()])
+    finally:
+        conn.unregister("point_wards")
+    return FileReport(source.name, sha, "loaded", rows_read=rows_read, rows_stored=rows_kept,
+                      rows_replaced=rows_replaced, rows_outside=rows_read - rows_kept,
+                      rows_outside_no_location=outside_no_location, rows_by_lsoa_fallback=fallback,
+                      months=months)
+
+
+def load_geography(conn: duckdb.DuckDBPyConnection) -> Geography:
+    """The geography held in the store (written there by the build)."""
+    return Geography.from_store(conn)

@@ -1,0 +1,69 @@
+"""Shared fixtures: real DuckDB files built from the project's data/.
+
+- ``built_db``: the full store (police.uk + synthetic extract), built once per session; tests
+  that read it must not write to it.
+- ``geo_db``: a fresh store holding only the boundaries, for ingestion tests (a copy per test).
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from analytics import store
+from analytics.geography import Geography
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+SHARED = ROOT.parent / "shared"
+POLICE_DIR = DATA / "police_uk" / "west_mercia_street_filtered"
+DISTRICTS = ("Bromsgrove", "Redditch", "Wyre Forest")
+TABLES = ("incidents", "wards", "lsoas", "population", "loads")
+
+
+@pytest.fixture(scope="session")
+def geography() -> Geography:
+    return Geography.load(DATA, DISTRICTS)
+
+
+@pytest.fixture(scope="session")
+def _geo_template(tmp_path_factory, geography) -> Path:
+    path = tmp_path_factory.mktemp("template") / "geo.duckdb"
+    conn = store.connect(path)
+    store.store_geography(conn, geography)
+    conn.execute("CHECKPOINT")
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def geo_db(_geo_template, tmp_path) -> Path:
+    path = tmp_path / "store.duckdb"
+    shutil.copy(_geo_template, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def built_db(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("built")
+    data_dir = folder / "data"
+    # The build writes the synthetic extract into data_dir/synthetic: use a copy of data/ so the
+    # test run never writes into the project.
+    shutil.copytree(DATA, data_dir, ignore=shutil.ignore_patterns("*.duckdb*", "synthetic"))
+    path = folder / "asb.duckdb"
+    store.build(path, data_dir, DISTRICTS)
+    return path
+
+
+@pytest.fixture
+def built_conn(built_db):
+    conn = store.connect(built_db, read_only=True)
+    yield conn
+    conn.close()
+
+
+def table_checksums(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
+    """Row count and an order-independent hash of every row of every table."""
+    return {t: conn.execute(f"SELECT count(*), sum(hash(x)) FROM {t} x").fetchone() for t in TABLES}
