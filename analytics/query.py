@@ -1,0 +1,154 @@
+"""What a table is about: source, category, place and boundary vintage, as SQL with parameters.
+
+Every analysis takes a ``Selection`` and turns it into a WHERE clause whose values are always
+parameters. Column names come only from the allow-lists here, never from user text.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import duckdb
+
+from analytics.errors import AnalyticsError, invalid_choice
+from analytics.geography import VINTAGES, check_vintage
+from analytics.periods import Period
+
+SOURCES = ("police_uk", "extract")
+SOURCE_LABELS = {
+    "police_uk": "police.uk street-level data (real, open data)",
+    "extract": "force ASB incident extract (SYNTHETIC demonstration data)",
+}
+ASB_CATEGORY = "Anti-social behaviour"
+CATEGORY_GROUPS = ("asb", "crime")     # crime = every police.uk crime type except ASB, as ONS counts it
+NORTH_WORCESTERSHIRE = "North Worcestershire"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which rows a table counts.
+
+    source: 'police_uk' (real) or 'extract' (the force extract; here synthetic).
+    category: 'asb', 'crime' (recorded crime: every police.uk type but ASB) or one police.uk crime type.
+    districts / wards: empty means all; wards are codes of the chosen boundary vintage.
+    boundaries: 'wd22' or 'wd25', the ward vintage rows are grouped by.
+    """
+    source: str = "extract"
+    category: str = "asb"
+    districts: tuple[str, ...] = ()
+    wards: tuple[str, ...] = ()
+    boundaries: str = "wd22"
+
+    def __post_init__(self):
+        if self.source not in SOURCES:
+            raise invalid_choice("source", self.source, SOURCES)
+        check_vintage(self.boundaries)
+        if self.source == "extract" and self.category != "asb":
+            raise AnalyticsError(f"The force extract holds ASB incidents only, so category {self.category!r} "
+                                 "has no rows there.", title="Not in this source",
+                                 fix="Choose category asb, or the police.uk source for crime.")
+
+    @property
+    def ward_column(self) -> str:
+        return {"wd22": "ward_wd22", "wd25": "ward_wd25"}[self.boundaries]
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS[self.source]
+
+    @property
+    def category_label(self) -> str:
+        return {"asb": "Anti-social behaviour", "crime": "Recorded crime (excluding ASB)"}.get(
+            self.category, self.category)
+
+    @property
+    def place_label(self) -> str:
+        if self.wards:
+            return f"{len(self.wards)} ward(s)"
+        return ", ".join(self.districts) if self.districts else NORTH_WORCESTERSHIRE
+
+    def with_(self, **changes) -> "Selection":
+        return replace(self, **changes)
+
+    def where(self, period: Period | None = None, alias: str = "") -> tuple[str, list]:
+        """SQL condition and its parameters for this selection (and a period, if given)."""
+        p = f"{alias}." if alias else ""
+        clauses = [f"{p}source = ?"]
+        params: list = [self.source]
+        if self.category == "asb":
+            clauses.append(f"{p}is_asb")
+        elif self.category == "crime":
+            clauses.append(f"NOT {p}is_asb")
+        else:
+            clauses.append(f"{p}category = ?")
+            params.append(self.category)
+        if self.districts:
+            clauses.append(f"list_contains(?, {p}district)")
+            params.append(list(self.districts))
+        if self.wards:
+            clauses.append(f"list_contains(?, {p}{self.ward_column})")
+            params.append(list(self.wards))
+        if period is not None:
+            clauses.append(f"{p}month >= ? AND {p}month < ?")
+            params += [period.start, period.end_exclusive]
+        return " AND ".join(clauses), params
+
+
+def check_selection(conn: duckdb.DuckDBPyConnection, selection: Selection) -> None:
+    """Refuse districts, wards and categories the store does not know, listing the valid ones."""
+    if selection.districts:
+        known = [r[0] for r in conn.execute("SELECT DISTINCT district FROM wards").fetchall()]
+        for district in selection.districts:
+            if district not in known:
+                raise invalid_choice("district", district, known)
+    if selection.wards:
+        known = [r[0] for r in conn.execute("SELECT ward_code FROM wards WHERE vintage = ?",
+                                            [selection.boundaries]).fetchall()]
+        for ward in selection.wards:
+            if ward not in known:
+                raise invalid_choice(f"{selection.boundaries.upper()} ward code", ward, known)
+    if selection.category not in CATEGORY_GROUPS:
+        known = [r[0] for r in conn.execute("SELECT DISTINCT category FROM incidents WHERE source = ?",
+                                            [selection.source]).fetchall()]
+        if selection.category not in known:
+            raise invalid_choice("category", selection.category, list(CATEGORY_GROUPS) + known)
+
+
+def months_present(conn: duckdb.DuckDBPyConnection, source: str) -> list:
+    """The months a source has any row for: a month with no rows is missing, not zero."""
+    return [r[0] for r in conn.execute("SELECT DISTINCT month FROM incidents WHERE source = ? ORDER BY 1",
+                                       [source]).fetchall()]
+
+
+def missing_months(conn: duckdb.DuckDBPyConnection, source: str, period: Period) -> list:
+    present = set(months_present(conn, source))
+    return [m for m in period.months if m not in present]
+
+
+# Columns a table may group by: the only column names that reach SQL from a caller's choice.
+GROUP_COLUMNS = {
+    "keyword": "keyword", "category": "category", "district": "district", "nirs_class": "nirs_class",
+    "ward_wd22": "ward_wd22", "ward_wd25": "ward_wd25", "lsoa_code": "lsoa_code", "location": "location",
+}
+
+
+def compare_counts(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period, period_b: Period,
+                   by: str) -> "pd.DataFrame":
+    """Counts in period A and period B per value of one column, in a single aggregate query.
+
+    Returns columns ``key``, ``count_a``, ``count_b`` (only keys with rows in either period).
+    """
+    import pandas as pd  # noqa: F401  (the frame type; imported here to keep query.py light)
+
+    if by not in GROUP_COLUMNS:
+        raise invalid_choice("grouping column", by, GROUP_COLUMNS)
+    column = GROUP_COLUMNS[by]
+    where, params = selection.where()
+    sql = f"""
+        SELECT {column} AS key,
+               count(*) FILTER (WHERE month >= ? AND month < ?) AS count_a,
+               count(*) FILTER (WHERE month >= ? AND month < ?) AS count_b
+        FROM incidents
+        WHERE {where} AND ((month >= ? AND month < ?) OR (month >= ? AND month < ?))
+        GROUP BY 1"""
+    spans = [period_a.start, period_a.end_exclusive, period_b.start, period_b.end_exclusive]
+    return conn.execute(sql, spans + params + spans).df()
