@@ -53,6 +53,18 @@ def quality_table(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["check", "source", "value", "detail"])
 
 
+def source_gaps(conn: duckdb.DuckDBPyConnection, source: str) -> str:
+    """The months missing inside a source's span, as runs: what every caption must admit."""
+    months = [r[0] for r in conn.execute(
+        "SELECT DISTINCT month FROM incidents WHERE source = ? ORDER BY 1", [source]).fetchall()]
+    if not months:
+        return "no data loaded"
+    span = month_range_period(months[0], months[-1])
+    missing = [m for m in span.months if m not in set(months)]
+    coverage = f"{len(months)} of {span.n_months} months from {month_label(months[0])} to {month_label(months[-1])}"
+    return f"{coverage}; missing: {_runs(missing)}" if missing else f"{coverage}; none missing"
+
+
 def _runs(months: list) -> str:
     """Missing months as runs: 'Mar 2019 to Dec 2023 (58 months); ...'."""
     runs, start, previous = [], None, None

@@ -169,6 +169,9 @@ def run_table(conn: duckdb.DuckDBPyConnection, name: str, options: dict) -> pd.D
             f" Valid options for {name}: {valid}.", title="Option not valid here")
     frame = spec.run(conn, options)
     frame.attrs["table"] = name
+    if "source" in spec.options and "source_gaps" not in frame.attrs:
+        from analytics.quality import source_gaps
+        frame.attrs["source_gaps"] = source_gaps(conn, options.get("source") or "police_uk")
     return frame
 
 
@@ -202,6 +205,8 @@ def describe_for_humans(frame: pd.DataFrame) -> str:
         parts.append(f"wards: {a['boundaries']}")
     missing = a.get("missing_months_a", []) + a.get("missing_months_b", []) + a.get("missing_months", [])
     lines = ["; ".join(parts)]
+    if a.get("source_gaps"):
+        lines.append(f"source coverage: {a['source_gaps']}")
     if missing:
         lines.append(f"WARNING: months missing from the source: {', '.join(sorted(set(map(str, missing))))}")
     return "\n".join(lines)

@@ -71,7 +71,10 @@ def ward_deltas(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a:
 def describe(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period,
              period_b: Period | None = None) -> dict:
     """What a table is about, for captions and the command line: source, place, periods, vintage."""
+    from analytics.quality import source_gaps
+
     info = {
+        "source_gaps": source_gaps(conn, selection.source),
         "source": selection.source_label, "category": selection.category_label, "place": selection.place_label,
         "boundaries": selection.boundaries.upper(), "period_a": period_a.label,
         "missing_months_a": [m.strftime("%Y-%m") for m in missing_months(conn, selection.source, period_a)],
