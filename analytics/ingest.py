@@ -250,26 +250,14 @@ _POLICE_NAMES = {"Crime ID": "crime_id", "Month": "month_text", "Reported by": "
                  "Location": "location", "LSOA code": "lsoa_code", "LSOA name": "lsoa_name",
                  "Crime type": "category", "Last outcome category": "outcome", "Context": "context"}
 
-_POLICE_CHECKS = """
-SELECT
-  count(*) AS rows_read,
-  count(*) FILTER (WHERE NOT regexp_full_match(coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])')) AS bad_month,
-  count(*) FILTER (WHERE (lon IS NULL) <> (lat IS NULL)
-                      OR (lon IS NULL AND nullif(trim(lon_text), '') IS NOT NULL)
-                      OR (lat IS NULL AND nullif(trim(lat_text), '') IS NOT NULL)) AS bad_number,
-  count(*) FILTER (WHERE lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?) AS outside_gb,
-  count(*) FILTER (WHERE nullif(trim(category), '') IS NULL) AS no_category,
-  count(*) FILTER (WHERE nullif(trim(reported_by), '') IS NULL) AS no_force
-FROM stage
-"""
-
-
 def ingest_police_uk(conn: duckdb.DuckDBPyConnection, paths: list[Path | str], *,
                      geography: Geography | None = None, districts: tuple[str, ...] | None = None,
                      progress: Progress | None = None) -> LoadReport:
     """Load police.uk street-level CSV files, folders of them, or police.uk archive zips.
 
-    Everything is loaded in one transaction: if any file is refused, nothing is kept.
+    Everything is loaded in one transaction: if any file is refused, nothing is kept. The files
+    are checked one by one, then staged, validated, placed in wards and inserted together, so
+    the per-query cost is paid once per load rather than once per file.
     """
     districts = districts or settings.districts()
     geography = geography or load_geography(conn)
@@ -277,9 +265,10 @@ def ingest_police_uk(conn: duckdb.DuckDBPyConnection, paths: list[Path | str], *
     report = LoadReport()
     seen = set(r[0] for r in conn.execute("SELECT sha256 FROM loads").fetchall())
     with tempfile.TemporaryDirectory(prefix="asb-ingest-") as tmp, _transaction(conn):
+        staged: list[_Staged] = []
         for index, source in enumerate(sources):
             if progress:
-                progress(index / max(1, len(sources)), f"Reading {source.name}")
+                progress(0.6 * index / max(1, len(sources)), f"Reading {source.name}")
             data = source.read()
             sha = hashlib.sha256(data).hexdigest()
             if sha in seen:
@@ -287,34 +276,78 @@ def ingest_police_uk(conn: duckdb.DuckDBPyConnection, paths: list[Path | str], *
                                                message="the same content was loaded before; nothing changed."))
                 continue
             seen.add(sha)
-            report.files.append(_load_police_file(conn, source, data, sha, Path(tmp), geography, districts))
+            staged.append(_stage_police_file(conn, source, data, sha, Path(tmp), len(staged)))
+        if staged:
+            if progress:
+                progress(0.7, "Checking and placing rows in wards")
+            _check_police(conn, staged)
+            report.files.extend(_apply_police(conn, staged, geography, districts))
         if progress:
             progress(1.0, "Loaded")
+    order = {source.name: i for i, source in enumerate(sources)}
+    report.files.sort(key=lambda f: order[f.name])
     return report
 
 
-def _load_police_file(conn, source: _Source, data: bytes, sha: str, tmp: Path, geography: Geography,
-                      districts: tuple[str, ...]) -> FileReport:
+@dataclass
+class _Staged:
+    """One police.uk file, read into the staging table as rows with file_index = index."""
+    index: int
+    source: _Source
+    sha: str
+    path: Path
+    header: list[str]
+
+
+def _stage_police_file(conn, source: _Source, data: bytes, sha: str, tmp: Path, index: int) -> _Staged:
     text, changed = _decode(source, data)
     header = _read_header(source, text, POLICE_UK_COLUMNS)
     path = source.path
     if path is None or changed:
-        path = tmp / f"file{abs(hash(sha)) % 10**12}.csv"   # our own name: the upload's never decides where
+        path = tmp / f"file{index}.csv"          # our own name: an upload's name never decides where
         path.write_bytes(text)
     _stage_csv(conn, source, path, header)
-    conn.execute(f"""
-        CREATE OR REPLACE TEMP TABLE stage AS
+    select = _select_columns(header, _POLICE_NAMES)
+    if index == 0:
+        conn.execute(f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {index} AS file_index, {select} FROM stage_raw")
+    else:
+        conn.execute(f"INSERT INTO stage BY NAME SELECT {index} AS file_index, {select} FROM stage_raw")
+    return _Staged(index, source, sha, path, header)
+
+
+def _check_police(conn, staged: list[_Staged]) -> None:
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE stage_typed AS
         SELECT *, TRY_CAST(nullif(trim(lon_text), '') AS DOUBLE) AS lon,
                   TRY_CAST(nullif(trim(lat_text), '') AS DOUBLE) AS lat
-        FROM (SELECT {_select_columns(header, _POLICE_NAMES)} FROM stage_raw)""")
-    _check_police(conn, source, path, header)
-    return _apply_police(conn, source, sha, geography, districts)
+        FROM stage""")
+    bad = conn.execute(_POLICE_CHECKS, [*GB_LONGITUDE, *GB_LATITUDE]).fetchall()
+    for file_index, bad_month, bad_number, outside_gb, no_category, no_force in bad:
+        if bad_month or bad_number or outside_gb or no_category or no_force:
+            _explain_police_error(conn, staged[file_index], bad_month, bad_number, outside_gb, no_category, no_force)
 
 
-def _check_police(conn, source: _Source, path: Path, header: list[str]) -> None:
-    checks = conn.execute(_POLICE_CHECKS, [*GB_LONGITUDE, *GB_LATITUDE]).fetchone()
-    rows_read, bad_month, bad_number, outside_gb, no_category, no_force = checks
+_POLICE_CHECKS = """
+SELECT file_index,
+  count(*) FILTER (WHERE NOT regexp_full_match(coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])')) AS bad_month,
+  count(*) FILTER (WHERE (lon IS NULL) <> (lat IS NULL)
+                      OR (lon IS NULL AND nullif(trim(lon_text), '') IS NOT NULL)
+                      OR (lat IS NULL AND nullif(trim(lat_text), '') IS NOT NULL)) AS bad_number,
+  count(*) FILTER (WHERE lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?) AS outside_gb,
+  count(*) FILTER (WHERE nullif(trim(category), '') IS NULL) AS no_category,
+  count(*) FILTER (WHERE nullif(trim(reported_by), '') IS NULL) AS no_force
+FROM stage_typed GROUP BY file_index ORDER BY file_index
+"""
+
+
+def _explain_police_error(conn, staged: _Staged, bad_month, bad_number, outside_gb, no_category, no_force):
+    """Raise the InputError for the first problem of a file, with its line number.
+
+    Finding the line costs a pass over the file in Python, paid only when a file is refused.
+    """
+    source, path, header = staged.source, staged.path, staged.header
     col = {name: header.index(name) for name in POLICE_UK_COLUMNS}
+    where = f"file_index = {staged.index}"
 
     def number(text: str) -> float | None:
         try:
@@ -324,8 +357,8 @@ def _check_police(conn, source: _Source, path: Path, header: list[str]) -> None:
 
     if bad_month:
         line = _find_line(path, lambda r: not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", r[col["Month"]]))
-        value = conn.execute("SELECT month_text FROM stage WHERE NOT regexp_full_match(coalesce(month_text, ''),"
-                             " '[0-9]{4}-(0[1-9]|1[0-2])') LIMIT 1").fetchone()[0]
+        value = conn.execute(f"SELECT month_text FROM stage_typed WHERE {where} AND NOT regexp_full_match("
+                             "coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])') LIMIT 1").fetchone()[0]
         raise InputError(f"the Month {value!r} is not a month written YYYY-MM ({bad_month:,} row(s) like it).",
                          file=source.name, line=line)
     if bad_number:
@@ -341,63 +374,88 @@ def _check_police(conn, source: _Source, path: Path, header: list[str]) -> None:
             return lon is not None and lat is not None and not (
                 GB_LONGITUDE[0] <= lon <= GB_LONGITUDE[1] and GB_LATITUDE[0] <= lat <= GB_LATITUDE[1])
         line = _find_line(path, outside)
-        lon, lat = conn.execute("SELECT lon, lat FROM stage WHERE lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?"
-                                " LIMIT 1", [*GB_LONGITUDE, *GB_LATITUDE]).fetchone()
+        lon, lat = conn.execute(f"SELECT lon, lat FROM stage_typed WHERE {where} AND (lon NOT BETWEEN ? AND ? "
+                                "OR lat NOT BETWEEN ? AND ?) LIMIT 1", [*GB_LONGITUDE, *GB_LATITUDE]).fetchone()
         hint = (" The longitude and latitude look swapped." if GB_LATITUDE[0] <= lon <= GB_LATITUDE[1]
                 and GB_LONGITUDE[0] <= lat <= GB_LONGITUDE[1] else "")
         raise InputError(f"the coordinates ({lon}, {lat}) are outside Great Britain "
                          f"({outside_gb:,} row(s)).{hint}", file=source.name, line=line)
-    if no_category or no_force:
-        column = "Crime type" if no_category else "Reported by"
-        line = _find_line(path, lambda r: not r[col[column]].strip())
-        raise InputError(f"the {column} is empty.", file=source.name, line=line)
+    column = "Crime type" if no_category else "Reported by"
+    line = _find_line(path, lambda r: not r[col[column]].strip())
+    raise InputError(f"the {column} is empty.", file=source.name, line=line)
 
 
-def _apply_police(conn, source: _Source, sha: str, geography: Geography,
-                  districts: tuple[str, ...]) -> FileReport:
+def _apply_police(conn, staged: list[_Staged], geography: Geography,
+                  districts: tuple[str, ...]) -> list[FileReport]:
+    # police.uk publishes one file per force and month: when two files of one load hold the same
+    # force-month, the later one is the revision and replaces the earlier, as across loads.
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE stage_months AS
+        SELECT reported_by, strptime(month_text || '-01', '%Y-%m-%d')::DATE AS month,
+               max(file_index) AS file_index
+        FROM stage_typed GROUP BY 1, 2""")
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE stage_kept AS
         SELECT s.*, strptime(s.month_text || '-01', '%Y-%m-%d')::DATE AS month, l.district,
                l.ward_wd22 AS lsoa_wd22, l.ward_wd25 AS lsoa_wd25
-        FROM stage s JOIN lsoa_lookup l ON l.lsoa_code = s.lsoa_code
+        FROM stage_typed s JOIN lsoa_lookup l ON l.lsoa_code = s.lsoa_code
         WHERE list_contains(?, l.district)""", [list(districts)])
-    rows_read, rows_outside, outside_no_location, months = conn.execute("""
-        SELECT (SELECT count(*) FROM stage),
-               (SELECT count(*) FROM stage) - (SELECT count(*) FROM stage_kept),
-               (SELECT count(*) FROM stage WHERE lon IS NULL)
-                 - (SELECT count(*) FROM stage_kept WHERE lon IS NULL),
-               (SELECT min(month_text) || '..' || max(month_text) FROM stage)""").fetchone()
+    per_file = {row[0]: row[1:] for row in conn.execute("""
+        SELECT s.file_index, count(*) AS rows_read,
+               count(*) - coalesce(max(k.kept), 0) AS outside,
+               count(*) FILTER (WHERE s.lon IS NULL) - coalesce(max(k.kept_no_location), 0) AS outside_no_location,
+               min(s.month_text) || '..' || max(s.month_text) AS months
+        FROM stage_typed s
+        LEFT JOIN (SELECT file_index, count(*) AS kept, count(*) FILTER (WHERE lon IS NULL) AS kept_no_location
+                   FROM stage_kept GROUP BY 1) k USING (file_index)
+        GROUP BY s.file_index""").fetchall()}
+    superseded = dict(conn.execute("""
+        SELECT m.file_index, count(*) FROM stage_kept k
+        JOIN stage_months m ON m.reported_by = k.reported_by AND m.month = k.month
+        WHERE k.file_index < m.file_index GROUP BY 1""").fetchall())
+    conn.execute("""
+        DELETE FROM stage_kept k USING stage_months m
+        WHERE m.reported_by = k.reported_by AND m.month = k.month AND k.file_index < m.file_index""").fetchall()
+    replaced = dict(conn.execute("""
+        SELECT m.file_index, count(*) FROM incidents i
+        JOIN stage_months m ON m.reported_by = i.force AND m.month = i.month
+        WHERE i.source = 'police_uk' GROUP BY 1""").fetchall())
+    conn.execute("""
+        DELETE FROM incidents WHERE source = 'police_uk' AND (force, month) IN
+          (SELECT reported_by, month FROM stage_months)""").fetchall()
     points = _assign_points(conn, "stage_kept", geography)
+    base = _next_load_id(conn)
     conn.register("point_wards", points)
     try:
-        rows_replaced = conn.execute("""
-            DELETE FROM incidents WHERE source = 'police_uk' AND (force, month) IN
-              (SELECT DISTINCT reported_by, strptime(month_text || '-01', '%Y-%m-%d')::DATE FROM stage)
-            """).fetchone()[0]
-        load_id = _next_load_id(conn)
         conn.execute(f"""
             INSERT INTO incidents BY NAME
-            SELECT 'police_uk' AS source, false AS synthetic, {load_id} AS load_id, k.reported_by AS force,
-                   k.month, nullif(k.crime_id, '') AS crime_id, k.reported_by, k.falls_within,
-                   k.category, k.category = '{ASB}' AS is_asb, k.lon AS longitude, k.lat AS latitude,
-                   p.easting, p.northing, k.location, k.lsoa_code, k.lsoa_name,
+            SELECT 'police_uk' AS source, false AS synthetic, {base} + k.file_index AS load_id,
+                   k.reported_by AS force, k.month, nullif(k.crime_id, '') AS crime_id, k.reported_by,
+                   k.falls_within, k.category, k.category = '{ASB}' AS is_asb, k.lon AS longitude,
+                   k.lat AS latitude, p.easting, p.northing, k.location, k.lsoa_code, k.lsoa_name,
                    nullif(k.outcome, '') AS outcome, nullif(k.context, '') AS context, k.district,
                    {_ward_columns()}
             FROM stage_kept k
             LEFT JOIN point_wards p ON p.lon = k.lon AND p.lat = k.lat AND p.district = k.district""")
-        rows_stored, fallback = conn.execute(f"""
-            SELECT count(*), count(*) FILTER (WHERE ward_method_wd22 <> '{METHOD_POINT}'
-                                              OR ward_method_wd25 <> '{METHOD_POINT}')
-            FROM incidents WHERE load_id = ?""", [load_id]).fetchone()
-        conn.execute("INSERT INTO loads VALUES (?, ?, ?, 'police_uk', false, ?, ?, ?, ?, ?, ?, ?)",
-                     [load_id, source.name, sha, rows_read, rows_stored, rows_replaced, rows_outside,
-                      outside_no_location, months, datetime.now()])
     finally:
         conn.unregister("point_wards")
-    return FileReport(source.name, sha, "loaded", rows_read=rows_read, rows_stored=rows_stored,
-                      rows_replaced=rows_replaced, rows_outside=rows_outside,
-                      rows_outside_no_location=outside_no_location, rows_by_lsoa_fallback=fallback,
-                      months=months)
+    stored = {row[0]: row[1:] for row in conn.execute(f"""
+        SELECT load_id - {base}, count(*), count(*) FILTER (WHERE ward_method_wd22 <> '{METHOD_POINT}'
+                                                          OR ward_method_wd25 <> '{METHOD_POINT}')
+        FROM incidents WHERE load_id >= {base} AND source = 'police_uk' GROUP BY 1""").fetchall()}
+    reports, now = [], datetime.now()
+    for item in staged:
+        rows_read, outside, outside_no_location, months = per_file[item.index]
+        rows_stored, fallback = stored.get(item.index, (0, 0))
+        rows_replaced = replaced.get(item.index, 0) + superseded.get(item.index, 0)
+        conn.execute("INSERT INTO loads VALUES (?, ?, ?, 'police_uk', false, ?, ?, ?, ?, ?, ?, ?)",
+                     [base + item.index, item.source.name, item.sha, rows_read, rows_stored, rows_replaced,
+                      outside, outside_no_location, months, now])
+        reports.append(FileReport(item.source.name, item.sha, "loaded", rows_read=rows_read,
+                                  rows_stored=rows_stored, rows_replaced=rows_replaced, rows_outside=outside,
+                                  rows_outside_no_location=outside_no_location, rows_by_lsoa_fallback=fallback,
+                                  months=months))
+    return reports
 
 
 def _ward_columns(given: dict[str, str] | None = None) -> str:
@@ -429,7 +487,7 @@ def _assign_points(conn, table: str, geography: Geography) -> pd.DataFrame:
 
 
 def _next_load_id(conn) -> int:
-    return conn.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
+    return conn.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
 
 
 class _transaction:
@@ -447,7 +505,7 @@ class _transaction:
             self.conn.execute("COMMIT")
         else:
             self.conn.execute("ROLLBACK")
-        for table in ("stage_raw", "stage", "stage_kept"):
+        for table in ("stage_raw", "stage", "stage_typed", "stage_months", "stage_kept"):
             self.conn.execute(f"DROP TABLE IF EXISTS {table}")
         return False
 

@@ -81,6 +81,16 @@ def test_rows_are_never_deduplicated(geo_db, tmp_path):
     assert _counts(geo_db) == (3, 3)
 
 
+def test_two_files_of_one_force_month_in_one_load_keep_the_later(geo_db, tmp_path):
+    lines = _lines(OCT_2018)
+    first = _write(tmp_path / "first.csv", lines[:11])
+    revised = _write(tmp_path / "revised.csv", [lines[0], *lines[11:14]])
+    report = _load(geo_db, first, revised)
+    assert [f.rows_stored for f in report.files] == [0, 3]
+    assert report.files[1].rows_replaced == 10
+    assert _counts(geo_db)[0] == 3
+
+
 def test_loading_the_same_content_twice_changes_nothing(geo_db, tmp_path):
     _load(geo_db, OCT_2018)
     before = _checksums(geo_db)
@@ -182,7 +192,7 @@ def test_line_endings_bom_and_cp1252_all_load(geo_db, tmp_path):
     accented = lines[1].replace(b"On or near Broadwaters Drive", "On or near Café Row".encode("cp1252"))
     crlf = _write(tmp_path / "crlf.csv", [line + b"\r\n" for line in lines[:6]])
     bom = _write(tmp_path / "bom.csv", [b"\xef\xbb\xbf" + lines[0] + b"\n"] +
-                 [line + b"\n" for line in lines[6:11]])
+                 [line.replace(b"2018-10", b"2018-12") + b"\n" for line in lines[6:11]])
     cp1252 = _write(tmp_path / "cp1252.csv", [lines[0] + b"\n", accented.replace(b"2018-10", b"2018-11") + b"\n"])
     report = _load(geo_db, crlf, bom, cp1252)
     assert [f.rows_stored for f in report.files] == [5, 5, 1]
