@@ -209,4 +209,8 @@ def describe_for_humans(frame: pd.DataFrame) -> str:
         lines.append(f"source coverage: {a['source_gaps']}")
     if missing:
         lines.append(f"WARNING: months missing from the source: {', '.join(sorted(set(map(str, missing))))}")
+    if a.get("partial_note"):
+        lines.append(f"NOTE: {a['partial_note']}")
+    if a.get("method") and isinstance(a["method"], str):
+        lines.append(f"method: {a['method']}")
     return "\n".join(lines)
