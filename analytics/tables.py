@@ -130,7 +130,10 @@ def _hotspots(conn, options):
             a, b = b, None
     else:
         a, b = _periods(conn, options, selection)
-    return hotspot_table(conn, selection, a, b)
+    from analytics.wards import describe
+    frame = hotspot_table(conn, selection, a, b)
+    frame.attrs.update({k: v for k, v in describe(conn, selection, a, b).items() if k not in frame.attrs})
+    return frame
 
 
 def _quality(conn, options):
@@ -202,7 +205,7 @@ def describe_for_humans(frame: pd.DataFrame) -> str:
     if "period_a" in a:
         parts.append(f"period A {a['period_a']}" + (f", period B {a['period_b']}" if "period_b" in a else ""))
     if "boundaries" in a:
-        parts.append(f"wards: {a['boundaries']}")
+        parts.append(f"wards: {str(a['boundaries']).upper()}")
     missing = a.get("missing_months_a", []) + a.get("missing_months_b", []) + a.get("missing_months", [])
     lines = ["; ".join(parts)]
     if a.get("source_gaps"):

@@ -1,0 +1,31 @@
+"""Crime: recorded crime year to date against the same months a year earlier, by crime type.
+police.uk anti-social behaviour is not recorded crime and is kept out, as ONS does."""
+import streamlit as st
+
+from analytics import charts, narrative
+from ui import data
+from ui.render import guarded, page_header, public_threshold, show_chart, show_table
+from ui.state import current
+
+filters = current()
+page_header("Crime", filters, "Recorded crime from police.uk: every crime type except anti-social behaviour.")
+with guarded():
+    if filters.source != "police_uk":
+        st.info("The force extract holds ASB incidents only. Recorded crime below is from police.uk (real data).")
+    selection = filters.selection.with_(source="police_uk", category="crime" if filters.category == "asb"
+                                        or filters.source != "police_uk" else filters.category)
+    by = st.segmented_control("By", ["crime_type", "district", "ward"], default="crime_type", key="crime_by",
+                              format_func={"crime_type": "Crime type", "district": "District", "ward": "Ward"}.get)
+    from analytics.periods import same_period_last_year
+    period_b = filters.period_b
+    period_a = same_period_last_year(period_b)
+    table = data.crime_ytd(selection, period_b, period_a, by or "crime_type", data.data_version())
+    st.markdown(narrative.crime_summary(table))
+    if (by or "crime_type") == "crime_type":
+        show_chart(charts.crime_ytd_chart(table, suppress_below=public_threshold()), "crime-ytd",
+                   height=650 if filters.present else None)
+    if not filters.present:
+        label = {"crime_type": "crime_type", "district": "district", "ward": "ward_name"}[by or "crime_type"]
+        show_table(table, "crime-ytd", columns={label: label.replace("_", " ").capitalize(), "count_a": "Period A",
+                                                "count_b": "Period B", "difference": "Difference",
+                                                "percentage": "Change", "significant": "Significant"})

@@ -1,0 +1,71 @@
+"""Data: sources, coverage, the quality report, files loaded, and (when switched on) uploads."""
+import hmac
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from analytics import settings
+from analytics.errors import AnalyticsError
+from ui import data
+from analytics.disclosure import suppress_all_counts
+from ui.render import guarded, page_header, public_threshold, show_error, show_table
+from ui.state import current
+
+
+
+def public(frame, keep=("load_id",)):
+    """In public mode even data-quality counts below the threshold read "<N"."""
+    threshold = public_threshold()
+    return suppress_all_counts(frame, threshold, keep) if threshold else frame
+
+
+filters = current()
+page_header("Data", filters)
+with guarded():
+    version = data.data_version()
+    coverage = data.coverage(version)
+    st.subheader("Rows per source and month")
+    months = coverage["months"].assign(month=lambda f: f.month.astype(str).str[:7])
+    months = months.pivot_table(index="month", columns="source", values="rows", aggfunc="sum").reset_index()
+    st.dataframe(public(months), hide_index=True, width="stretch", height=300)
+    st.caption("A month with no row for a source is missing from that source, not zero.")
+    st.subheader("Quality report")
+    show_table(public(data.quality(version)), "quality", caption="Checks on what the store holds.")
+    st.subheader("Ward coverage per boundary vintage")
+    st.dataframe(public(coverage["wards"]), hide_index=True, width="stretch")
+    st.subheader("Files loaded")
+    st.dataframe(public(coverage["files"].drop(columns=["sha256"])), hide_index=True, width="stretch")
+
+st.subheader("Upload police.uk files or a force extract")
+if not (settings.get("uploads_enabled") and settings.get("upload_password")):
+    st.info("Uploads are off. An administrator can switch them on with the settings ASB_UPLOADS_ENABLED=true "
+            "and ASB_UPLOAD_PASSWORD.")
+else:
+    password = st.text_input("Upload password", type="password", key="upload_password")
+    if password and hmac.compare_digest(password, settings.get("upload_password")):
+        kind = st.radio("What is it?", ["police-uk", "extract"], horizontal=True,
+                        format_func={"police-uk": "police.uk CSV or archive zip", "extract": "Force extract"}.get)
+        upload = st.file_uploader("File", type=["csv", "zip", "xlsx"], key="upload_file")
+        if upload is not None and st.button("Load", type="primary"):
+            from analytics.ingest import ingest_extract, ingest_police_uk
+            bar = st.progress(0.0, "Starting")
+            # The upload's own name is shown, never used as a path: the file goes to a folder we choose.
+            suffix = Path(upload.name).suffix.lower() if Path(upload.name).suffix.lower() in (".csv", ".zip", ".xlsx") else ".csv"
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"upload{suffix}"
+                path.write_bytes(upload.getvalue())
+                try:
+                    conn = data.cursor()
+                    progress = lambda f, m: bar.progress(min(1.0, f), m.replace(str(path), upload.name))
+                    if kind == "police-uk":
+                        report = ingest_police_uk(conn, [path], progress=progress)
+                    else:
+                        report = ingest_extract(conn, path, progress=progress)
+                    st.cache_data.clear()
+                    st.success(report.summary().replace(str(path), upload.name))
+                except AnalyticsError as error:
+                    error.message = error.message.replace(str(path), upload.name)
+                    show_error(error)
+    elif password:
+        st.error("That password is not right.")

@@ -1,0 +1,52 @@
+"""Overview: the headline figures for the chosen period against the one before, the district
+comparison, the seasonal shape and a plain-English summary."""
+import streamlit as st
+
+from analytics import charts, narrative
+from analytics.query import NORTH_WORCESTERSHIRE
+from ui import data
+from ui.render import describe, guarded, page_header, public_threshold, show_chart
+from ui.state import current
+
+
+def headline(column, label: str, row, threshold) -> None:
+    """One metric: the count in period B, its change from A, and whether the change is significant."""
+    if threshold and (row.count_a < threshold or row.count_b < threshold):
+        column.metric(label, f"<{threshold}" if row.count_b < threshold else f"{row.count_b:,}",
+                      help="Public mode: small counts are not shown.")
+        return
+    column.metric(label, f"{row.count_b:,}", f"{row.difference:+,} ({row.percentage})", delta_color="inverse",
+                  help="Change from period A. Down (green) is fewer incidents.")
+    column.caption(("Significant change" if row.significant else "Not a significant change") +
+                   f" (E-test p = {row.p_value:.3f})")
+
+
+filters = current()
+page_header("Anti-social behaviour overview", filters)
+threshold = public_threshold()
+with guarded():
+    version = data.data_version()
+    wards = data.ward_deltas(filters.area_selection, filters.period_a, filters.period_b, version)
+    st.markdown(f"#### {narrative.ward_summary(wards)}")
+    place = ", ".join(filters.districts) or NORTH_WORCESTERSHIRE
+    st.caption(f"{place}: {filters.period_b.label} against {filters.period_a.label}. {describe(wards)}")
+    columns = st.columns(3)
+    headline(columns[0], f"ASB, {filters.period_b.label}", wards.iloc[-1], threshold)
+    crime_source = filters.selection.with_(source="police_uk", category="crime", wards=())
+    crime = data.crime_ytd(crime_source, filters.period_b, filters.period_a, "crime_type", version)
+    if crime.iloc[-1].count_b or crime.iloc[-1].count_a:
+        headline(columns[1], f"Recorded crime, {filters.period_b.label} (police.uk)", crime.iloc[-1], threshold)
+    else:
+        columns[1].metric("Recorded crime (police.uk)", "no data",
+                          help="police.uk holds no months in these periods.")
+    rose = wards.iloc[:-1]
+    columns[2].metric("Wards where ASB rose", f"{int((rose.difference > 0).sum())} of {len(rose)}",
+                      f"{int((rose.significant & (rose.difference > 0)).sum())} significantly", delta_color="off")
+    districts = data.districts(filters.selection.with_(districts=(), wards=()), filters.period_a, filters.period_b,
+                               version)
+    left, right = st.columns(2)
+    with left:
+        show_chart(charts.districts_chart(districts, suppress_below=threshold), "overview-districts", height=380)
+    with right:
+        decomposition = data.seasonal("decomposition", filters.area_selection, None, version)
+        show_chart(charts.monthly_chart(decomposition), "overview-seasonal", height=380)

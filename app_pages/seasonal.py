@@ -1,0 +1,29 @@
+"""Seasonal patterns: the monthly series with its expected band, the month-of-year profile and
+the year-on-year overlay ("a peak around Halloween, lower in spring and summer")."""
+import streamlit as st
+
+from analytics import charts, narrative
+from ui import data
+from ui.render import guarded, page_header, show_chart, show_table
+from ui.state import current
+
+filters = current()
+page_header("Seasonal patterns", filters, "Whole span of the source; missing months are shown as gaps, never "
+            "filled in.")
+with guarded():
+    version = data.data_version()
+    selection = filters.selection
+    summary = data.seasonal("summary", selection, None, version)
+    st.markdown(narrative.seasonal_summary(summary))
+    decomposition = data.seasonal("decomposition", selection, None, version)
+    show_chart(charts.monthly_chart(decomposition), "monthly", height=600 if filters.present else None)
+    if not filters.present:
+        left, right = st.columns(2)
+        with left:
+            show_chart(charts.profile_chart(data.seasonal("profile", selection, None, version)), "profile")
+        with right:
+            year_type = "financial" if filters.period_type == "fy" or filters.source == "extract" else "calendar"
+            show_chart(charts.year_on_year_chart(data.seasonal("year_on_year", selection, None, version,
+                                                               year_type=year_type)), "year-on-year")
+        with st.expander("Monthly figures, expected band and flagged months"):
+            show_table(decomposition, "seasonal")

@@ -1,0 +1,47 @@
+"""Ward profile: one ward for its councillor: trend, types, top locations, and its district."""
+import streamlit as st
+
+from analytics import charts
+from analytics.wards import GRAND_TOTAL
+from ui import data
+from ui.render import guarded, page_header, public_threshold, show_chart, show_table
+from ui.state import current
+
+filters = current()
+page_header("Ward profile", filters)
+with guarded():
+    version = data.data_version()
+    wards = data.options(version)["wards"]
+    wards = wards[(wards.vintage == filters.boundaries) & wards.district.isin(filters.districts or wards.district)]
+    names = dict(zip(wards.ward_code, wards.ward_name + " (" + wards.district + ")"))
+    ward = filters.ward or st.selectbox("Ward", list(names), format_func=names.get, key="profile_ward",
+                                        help="Or choose a ward in the sidebar, which keeps it in the link.")
+    district = wards.set_index("ward_code").district[ward]
+    st.subheader(names[ward])
+    selection = filters.selection.with_(wards=(ward,))
+    district_table = data.ward_deltas(filters.selection.with_(districts=(district,), wards=()),
+                                      filters.period_a, filters.period_b, version)
+    row = district_table.set_index("ward_code").loc[ward]
+    total = district_table[district_table.ward_name == GRAND_TOTAL].iloc[0]
+    rank = int(district_table.iloc[:-1].count_b.rank(ascending=False, method="min")[district_table.ward_code == ward].iloc[0])
+    threshold = public_threshold()
+    small = bool(threshold) and min(row.count_a, row.count_b) < threshold
+    cols = st.columns(3)
+    cols[0].metric(f"{filters.period_b.label}", f"<{threshold}" if small else f"{row.count_b:,}",
+                   None if small else f"{row.difference:+,} ({row.percentage}) from {filters.period_a.label}",
+                   delta_color="inverse")
+    cols[1].metric("Rate per 1,000 residents", "—" if small or row.rate_b_per_1000 is None else f"{row.rate_b_per_1000}",
+                   f"{district}: {total.rate_b_per_1000}", delta_color="off")
+    cols[2].metric(f"Rank in {district}", f"{rank} of {len(district_table) - 1}", delta_color="off")
+    show_chart(charts.monthly_chart(data.seasonal("decomposition", selection, None, version)), "ward-trend",
+               height=380)
+    if not filters.present:
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Incident types**")
+            show_table(data.incident_types(selection, filters.period_a, filters.period_b, version), "ward-types",
+                       columns={"type": "Type", "count_a": "Period A", "count_b": "Period B",
+                                "percentage": "Change"})
+        with right:
+            st.markdown(f"**Top locations, {filters.period_b.label}**")
+            show_table(data.hotspots("top_locations", selection, filters.period_b, None, version), "ward-locations")

@@ -1,0 +1,106 @@
+"""Every page through Streamlit's AppTest on the built store: no exception, the key figures, the
+URL round trip and public mode."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+PAGES = ["overview", "incident_types", "seasonal", "wards", "hotspots", "districts", "crime", "ward_profile",
+         "data", "about"]
+PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22",
+         "cat": "asb"}
+
+
+@pytest.fixture
+def app(built_db, monkeypatch):
+    monkeypatch.setenv("ASB_DB_PATH", str(built_db))
+    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
+
+    def make(page: str | None = None, params: dict | None = None, public: bool = False) -> AppTest:
+        if public:
+            monkeypatch.setenv("ASB_PUBLIC_MODE", "true")
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        for key, value in (params or {}).items():
+            at.query_params[key] = value
+        at.run()
+        if page:
+            at.switch_page(f"app_pages/{page}.py")
+            at.run()
+        return at
+    return make
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [m.value for m in at.metric]
+    parts += [w.value for w in at.warning] + [i.value for i in at.info]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("params", [PANEL, {}], ids=["extract", "police_uk-default"])
+def test_every_page_runs(app, page, params):
+    at = app(page, params)
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    if params.get("src") == "extract" and page != "about":
+        assert "Synthetic demonstration data" in _text(at)
+
+
+def test_ward_patterns_show_the_published_grand_total(app):
+    at = app("wards", PANEL)
+    table = at.dataframe[0].value
+    total = table[table["Ward"] == "Grand Total"].iloc[0]
+    assert (total["Period A"], total["Period B"], total["Difference"], total["Percentage"]) == (3468, 3203, -265, "-8%")
+    assert len(table) == 13
+    assert "fell 8% (-265)" in _text(at)
+
+
+def test_overview_summary_and_headlines(app):
+    at = app(None, PANEL)
+    text = _text(at)
+    assert "ASB in Redditch fell 8% (-265) between 2017-18 and 2018-19" in text
+    assert "Headless Cross and Oakenshaw" in text
+    assert at.metric[0].value == "3,203"
+
+
+def test_incident_types_show_the_published_table(app):
+    at = app("incident_types", {**PANEL, "d": ""})
+    table = at.dataframe[0].value
+    assert table["Type"].tolist()[:3] == ["Other", "Youth related", "Neighbour Dispute"]
+    assert table["Mean"].tolist() == [5373, 1505, 1422, 1057, 617, 141, 75]
+    assert table["Mean percentage"].tolist() == ["53%", "15%", "14%", "10%", "6%", "1%", "1%"]
+
+
+def test_the_url_holds_the_whole_state(app):
+    params = {"src": "police_uk", "d": "Wyre Forest", "cat": "crime", "pt": "months", "a": "2024-01..2024-04",
+              "b": "2025-01..2025-04", "v": "wd25", "w": "E05010506"}
+    at = app("wards", params)
+    assert not at.exception
+    assert {k: at.query_params[k] for k in params} == params
+    assert at.sidebar.radio(key="f_src").value == "police_uk"
+    assert at.sidebar.multiselect(key="f_d").value == ["Wyre Forest"]
+    assert at.sidebar.selectbox(key="f_w").value == "E05010506"
+    # Change a filter: the URL follows, so the copied link reproduces the new screen.
+    at.sidebar.radio(key="f_v").set_value("wd22").run()
+    assert at.query_params["v"] == "wd22"
+    again = app("wards", {k: at.query_params[k] for k in at.query_params})
+    assert again.dataframe[0].value.equals(at.dataframe[0].value)
+
+
+SMALL = re.compile(r"^[0-4]$")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_public_mode_shows_no_small_count(app, page):
+    at = app(page, {**PANEL, "d": "Redditch", "w": "E05007873"}, public=True)   # Crabbs Cross: small counts
+    assert not at.exception
+    for frame in (d.value for d in at.dataframe):
+        for column in frame.columns:
+            if any(word in str(column).lower() for word in ("period", "count", "mean", "rows")):
+                values = [str(v) for v in frame[column].tolist()]
+                assert not any(SMALL.match(v) for v in values), (page, column, values)

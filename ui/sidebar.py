@@ -1,0 +1,135 @@
+"""The sidebar filters shared by every page, read from and written back to the URL."""
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from analytics import settings
+from analytics.periods import (Period, calendar_year_period, financial_year, financial_year_label,
+                               financial_year_period, same_period_last_year)
+from analytics.query import ASB_CATEGORY
+from analytics.tables import default_comparison
+from ui import data
+from ui.state import DEFAULT_VINTAGE, PERIOD_TYPES, SOURCE_NAMES, Filters, param, parse_or_none
+
+VINTAGE_NAMES = {"wd22": "WD22: Redditch's 12 wards (2012 to May 2024)",
+                 "wd25": "WD25: Redditch's 9 wards (since May 2024)"}
+KEYS = ("f_src", "f_d", "f_w", "f_cat", "f_pt", "f_a", "f_b", "f_v", "f_present")
+
+
+def _year_choices(months: list[date], period_type: str) -> list[str]:
+    if period_type == "fy":
+        return [f"FY{y}" for y in sorted({financial_year(m) for m in months})]
+    return [f"CY{y}" for y in sorted({m.year for m in months})]
+
+
+def _default_periods(source: str, period_type: str, months: list[date]) -> tuple[str, str]:
+    """A like-for-like pair: complete years where the source has them, else the latest two."""
+    a, b = default_comparison(data.cursor(), source)
+    if period_type == "months":
+        return a.spec, b.spec
+    present = set(months)
+    choices = _year_choices(months, period_type)
+    build = financial_year_period if period_type == "fy" else calendar_year_period
+    complete = [c for c in choices if all(m in present for m in build(int(c[2:])).months)]
+    pool = complete if len(complete) >= 2 else choices
+    if len(pool) == 1:
+        return pool[0], pool[0]
+    return pool[-2], pool[-1]
+
+
+def _reset_for_source() -> None:
+    """A new source: its own sensible category, boundary vintage and periods."""
+    source = st.session_state.f_src
+    st.session_state.f_cat = "asb"
+    st.session_state.f_v = DEFAULT_VINTAGE[source]
+    st.session_state.f_pt = "fy" if source == "extract" else "months"
+    st.session_state.f_w = ""
+    st.session_state.pop("f_a", None)
+    st.session_state.pop("f_b", None)
+
+
+def _reset_periods() -> None:
+    st.session_state.pop("f_a", None)
+    st.session_state.pop("f_b", None)
+
+
+def _from_url(opts: dict) -> None:
+    """First run of a session: take the filters from the link, keeping only valid values."""
+    ss = st.session_state
+    source = param("src", "police_uk")
+    ss.f_src = source if source in SOURCE_NAMES else "police_uk"
+    ss.f_d = [d for d in (param("d") or "").split(",") if d in opts["districts"]]
+    ss.f_v = param("v", DEFAULT_VINTAGE[ss.f_src]) if param("v") in VINTAGE_NAMES else DEFAULT_VINTAGE[ss.f_src]
+    ss.f_w = param("w", "")
+    categories = ["asb"] + (["crime"] + opts["categories"] if ss.f_src == "police_uk" else [])
+    ss.f_cat = param("cat", "asb") if param("cat", "asb") in categories else "asb"
+    pt = param("pt", "fy" if ss.f_src == "extract" else "months")
+    ss.f_pt = pt if pt in PERIOD_TYPES else "fy"
+    for key, name in (("f_a", "a"), ("f_b", "b")):
+        if parse_or_none(param(name)):
+            ss[key] = param(name)
+    ss.f_present = param("present") == "1"
+    ss.f_init = True
+
+
+def sidebar() -> Filters:
+    """Draw the filters; return them (and store them in the URL and session state)."""
+    opts = data.options(data.data_version())
+    ss = st.session_state
+    if not ss.get("f_init"):
+        _from_url(opts)
+    with st.sidebar:
+        st.radio("Data source", list(SOURCE_NAMES), format_func=SOURCE_NAMES.get, key="f_src",
+                 on_change=_reset_for_source)
+        source = ss.f_src
+        months = opts["months"].get(source, [])
+        categories = ["asb"] + (["crime"] + [c for c in opts["categories"] if c != ASB_CATEGORY]
+                                if source == "police_uk" else [])
+        if ss.f_cat not in categories:
+            ss.f_cat = "asb"
+        st.selectbox("Category", categories, key="f_cat",
+                     format_func=lambda c: {"asb": "Anti-social behaviour",
+                                            "crime": "All recorded crime (not ASB)"}.get(c, c))
+        st.multiselect("District", opts["districts"], key="f_d", placeholder="All of North Worcestershire")
+        st.radio("Ward boundaries", list(VINTAGE_NAMES), format_func=VINTAGE_NAMES.get, key="f_v",
+                 help="Redditch changed its wards in May 2024. Every incident is placed in a ward of both "
+                      "vintages, so either can be used for any period.")
+        wards = opts["wards"]
+        wards = wards[(wards.vintage == ss.f_v) & (wards.district.isin(ss.f_d or opts["districts"]))]
+        ward_codes = [""] + wards.ward_code.tolist()
+        names = dict(zip(wards.ward_code, wards.ward_name + " (" + wards.district + ")"))
+        if ss.get("f_w") not in ward_codes:
+            ss.f_w = ""
+        st.selectbox("Ward", ward_codes, key="f_w", format_func=lambda c: names.get(c, "All wards"))
+        st.radio("Compare", list(PERIOD_TYPES), format_func=PERIOD_TYPES.get, key="f_pt",
+                 on_change=_reset_periods, horizontal=False)
+        default_a, default_b = _default_periods(source, ss.f_pt, months)
+        if ss.f_pt == "months":
+            ss.setdefault("f_a", default_a)
+            ss.setdefault("f_b", default_b)
+            st.text_input("Period A (earlier)", key="f_a", help="Months written YYYY-MM..YYYY-MM, e.g. 2024-01..2024-04")
+            st.text_input("Period B (later)", key="f_b")
+        else:
+            choices = _year_choices(months, ss.f_pt)
+            for key, default in (("f_a", default_a), ("f_b", default_b)):
+                if ss.get(key) not in choices:
+                    ss[key] = default
+            label = (lambda c: financial_year_label(int(c[2:]))) if ss.f_pt == "fy" else (lambda c: c[2:])
+            st.selectbox("Period A (earlier)", choices, key="f_a", format_func=label)
+            st.selectbox("Period B (later)", choices, key="f_b", format_func=label)
+        st.toggle("Presentation mode", key="f_present", help="Large type, no sidebar: for a projector.")
+        if settings.get("public_mode"):
+            st.info(f"Public mode: counts below {settings.get('disclosure_threshold')} are shown as "
+                    f"<{settings.get('disclosure_threshold')}.")
+    period_a = parse_or_none(ss.f_a) or parse_or_none(default_a)
+    period_b = parse_or_none(ss.f_b) or parse_or_none(default_b)
+    if parse_or_none(ss.f_a) is None or parse_or_none(ss.f_b) is None:
+        st.sidebar.warning("A period is not written YYYY-MM..YYYY-MM; showing the default periods instead.")
+    filters = Filters(source=source, districts=tuple(ss.f_d), ward=ss.f_w or None, category=ss.f_cat,
+                      period_type=ss.f_pt, period_a=period_a, period_b=period_b, boundaries=ss.f_v,
+                      present=bool(ss.f_present))
+    ss.filters = filters
+    st.query_params.from_dict(filters.query_params())
+    return filters
