@@ -255,10 +255,6 @@ def _to_date(value) -> datetime.date:
     return datetime.date(stamp.year, stamp.month, 1)
 
 
-def _next_month(month: datetime.date) -> datetime.date:
-    return datetime.date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
 def _runs(flags: Sequence[bool]) -> list[tuple[int, int]]:
     """(start, stop) index pairs of the runs of True."""
     runs, start = [], None
@@ -400,7 +396,7 @@ def _two_period_bars(fig: go.Figure, categories: list[str], names: list[str], va
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
     drawn = [v for values, counts in ((values_a, counts_a), (values_b, counts_b))
              for v, c in zip(values, counts) if not _hidden(c, threshold)]
-    _pad_range(fig, "x" if horizontal else "y", drawn, room=0.15 if horizontal else 0.08)
+    _pad_range(fig, "x" if horizontal else "y", drawn, room=0.15)
 
 
 # ---------------------------------------------------------------------------
@@ -519,7 +515,7 @@ def ward_deltas_chart(frame: pd.DataFrame, measure: str = "difference",
         alt = _ward_level_alt(names, counts_a, counts_b, wards, measure, attrs, threshold)
     fig = _figure(chart=f"ward_deltas_{measure}", frame=frame, alt=alt, threshold=threshold, notes=notes,
                   title=titles[0], x_title=titles[1], y_title="Ward",
-                  subtitle=f"{a_label} to {b_label}" if measure in ("difference", "pct_change") else f"{a_label} and {b_label}",
+                  subtitle=f"{a_label} {'to' if measure in ('difference', 'pct_change') else 'and'} {b_label}",
                   height=max(420, (30 if measure in ("difference", "pct_change") else 44) * len(names) + 120))
     if not names:
         return _empty(fig, "No wards in this selection.")
@@ -869,9 +865,12 @@ def monthly_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.
     _placeholders(fig, [months[i] for i in range(len(months)) if hidden[i]],
                   [f"{month_label(m)}: {suppressed_label(threshold)}" for m, h in zip(months, hidden) if h],
                   threshold, horizontal=False, show_text=False)
+    # Points sit on the first of their month, so a missing run is shaded from half a month before
+    # its first month to half a month after its last: the shading covers exactly the gap in the line.
+    half_month = datetime.timedelta(days=15)
     for start, stop in _runs(missing):
-        fig.add_vrect(x0=months[start], x1=_next_month(months[stop - 1]), fillcolor=GREY, opacity=0.18,
-                      line_width=0, layer="below")
+        fig.add_vrect(x0=months[start] - half_month, x1=months[stop - 1] + half_month, fillcolor=GREY,
+                      opacity=0.18, line_width=0, layer="below")
     if any(missing):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name="No data",
                                  marker={"symbol": "square", "size": 14, "color": NO_DATA_FILL}))
@@ -897,7 +896,8 @@ def profile_chart(frame: pd.DataFrame, suppress_below: int | None = None, index:
     names = [str(n) for n in frame.month_name]
     abbreviations = [n[:3] for n in names]
     month_numbers = ([int(m) for m in frame.month_of_year] if "month_of_year" in frame.columns
-                     else [_MONTH_ABBREVIATIONS.index(a) + 1 if a in _MONTH_ABBREVIATIONS else 0 for a in abbreviations])
+                     else [_MONTH_ABBREVIATIONS.index(a) + 1 if a in _MONTH_ABBREVIATIONS else 0
+                           for a in abbreviations])
     values = _numbers(frame[column])
     means = _numbers(frame.mean_count) if "mean_count" in frame.columns else [None] * len(names)
     hidden = [threshold is not None and (m is None or m < threshold) and v is not None
@@ -907,7 +907,8 @@ def profile_chart(frame: pd.DataFrame, suppress_below: int | None = None, index:
     window = str(attrs.get("period_a") or "")
 
     drawn = [i for i, v in enumerate(shown) if v is not None]
-    alt = f"Bar chart of the month-of-year index of {what} in {place}{', ' + window if window else ''} (100 is an average month)."
+    alt = (f"Bar chart of the month-of-year index of {what} in {place}{', ' + window if window else ''} "
+           "(100 is an average month).")
     if drawn:
         ranked = sorted(drawn, key=lambda i: (-shown[i], i))
         alt += (" Highest: " + ", ".join(f"{names[i]} {round_half_up(shown[i])}" for i in ranked[:2])

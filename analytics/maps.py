@@ -170,9 +170,9 @@ TOOLTIP: dict = {
 
 #: The canvas the initial view is fitted to (pixels); the data fills VIEW_FILL of it.
 VIEW_WIDTH_PX = 800
-VIEW_HEIGHT_PX = 560
+VIEW_HEIGHT_PX = 460
 VIEW_FILL = 0.9
-TILE_SIZE_PX = 256
+TILE_SIZE_PX = 512            # deck.gl draws the whole web-mercator world 512 pixels wide at zoom 0
 MIN_ZOOM = 8.0                 # least zoomed out the user may go: the background still fills it
 MAX_ZOOM = 17.0
 COORD_DECIMALS = 6             # about 0.1 m: enough for boundaries, keeps the JSON small

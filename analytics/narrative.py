@@ -476,7 +476,8 @@ def _flagged_sentence(summary, suppress_below: int | None) -> str:
     text = (f"{_capitalise(_number_word(n))} month{'s were' if n != 1 else ' was'} outside the expected range: "
             f"{_listed(items)}.")
     # A 95% range leaves about 1 month in 20 outside by chance: say so before anyone calls a month unusual.
-    by_chance, with_band = getattr(summary, "flags_expected_by_chance", None), getattr(summary, "months_with_band", None)
+    by_chance = getattr(summary, "flags_expected_by_chance", None)
+    with_band = getattr(summary, "months_with_band", None)
     if by_chance is not None and with_band:
         expected = round_half_up(by_chance)
         about = "fewer than one" if expected == 0 else f"about {_number_word(expected)}"

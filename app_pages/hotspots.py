@@ -25,11 +25,15 @@ with guarded():
         left, right = st.columns(2)
         with left:
             st.subheader("Top locations")
-            show_table(data.hotspots("top_locations", selection, period, None, version), "top-locations")
+            show_table(data.hotspots("top_locations", selection, period, None, version), "top-locations",
+                       columns={"rank": "Rank", "location": "Location", "ward_name": "Ward", "count": "Incidents",
+                                "share_pct": "Share %"})
         with right:
             st.subheader("Top LSOAs")
             if selection.source == "police_uk":
-                show_table(data.hotspots("top_lsoas", selection, period, None, version), "top-lsoas")
+                show_table(data.hotspots("top_lsoas", selection, period, None, version), "top-lsoas",
+                           columns={"rank": "Rank", "lsoa_code": "LSOA", "lsoa_name": "Name", "ward_name": "Ward",
+                                    "count": "Incidents", "share_pct": "Share %"})
             else:
                 st.caption("The force extract carries no LSOA codes: see the top locations.")
         with st.expander(f"Persistence: hot in {filters.period_a.label} and in {period.label}?"):

@@ -34,11 +34,17 @@ with guarded():
     headline(columns[0], f"ASB, {filters.period_b.label}", wards.iloc[-1], threshold)
     crime_source = filters.selection.with_(source="police_uk", category="crime", wards=())
     crime = data.crime_ytd(crime_source, filters.period_b, filters.period_a, "crime_type", version)
-    if crime.iloc[-1].count_b or crime.iloc[-1].count_a:
+    missing = crime.attrs.get("missing_months_a", []) + crime.attrs.get("missing_months_b", [])
+    if not missing:
         headline(columns[1], f"Recorded crime, {filters.period_b.label} (police.uk)", crime.iloc[-1], threshold)
     else:
-        columns[1].metric("Recorded crime (police.uk)", "no data",
-                          help="police.uk holds no months in these periods.")
+        # A comparison with months missing from police.uk is not like for like: say so, show no change.
+        columns[1].metric(f"Recorded crime, {filters.period_b.label} (police.uk)", "not comparable",
+                          help="Recorded crime comes from police.uk only.")
+        columns[1].caption(f"police.uk holds {len(filters.period_b.months) - len(crime.attrs['missing_months_b'])}"
+                           f" of {len(filters.period_b.months)} months of {filters.period_b.label} and "
+                           f"{len(filters.period_a.months) - len(crime.attrs['missing_months_a'])} of "
+                           f"{len(filters.period_a.months)} of {filters.period_a.label}.")
     rose = wards.iloc[:-1]
     columns[2].metric("Wards where ASB rose", f"{int((rose.difference > 0).sum())} of {len(rose)}",
                       f"{int((rose.significant & (rose.difference > 0)).sum())} significantly", delta_color="off")
@@ -46,7 +52,8 @@ with guarded():
                                version)
     left, right = st.columns(2)
     with left:
-        show_chart(charts.districts_chart(districts, suppress_below=threshold), "overview-districts", height=380)
+        show_chart(charts.districts_chart(districts, suppress_below=threshold), "overview-districts", height=340,
+                   narrow=True)
     with right:
         decomposition = data.seasonal("decomposition", filters.area_selection, None, version)
-        show_chart(charts.monthly_chart(decomposition), "overview-seasonal", height=380)
+        show_chart(charts.monthly_chart(decomposition), "overview-seasonal", height=340, narrow=True)

@@ -20,10 +20,12 @@ with guarded():
     if not filters.present:
         left, right = st.columns(2)
         with left:
-            show_chart(charts.profile_chart(data.seasonal("profile", selection, None, version)), "profile")
+            show_chart(charts.profile_chart(data.seasonal("profile", selection, None, version)), "profile",
+                       narrow=True)
         with right:
             year_type = "financial" if filters.period_type == "fy" or filters.source == "extract" else "calendar"
             show_chart(charts.year_on_year_chart(data.seasonal("year_on_year", selection, None, version,
-                                                               year_type=year_type)), "year-on-year")
+                                                               year_type=year_type)), "year-on-year",
+                       narrow=True)
         with st.expander("Monthly figures, expected band and flagged months"):
             show_table(decomposition, "seasonal")

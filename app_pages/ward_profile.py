@@ -44,4 +44,5 @@ with guarded():
                                 "percentage": "Change"})
         with right:
             st.markdown(f"**Top locations, {filters.period_b.label}**")
-            show_table(data.hotspots("top_locations", selection, filters.period_b, None, version), "ward-locations")
+            show_table(data.hotspots("top_locations", selection, filters.period_b, None, version), "ward-locations",
+                       columns={"rank": "Rank", "location": "Location", "count": "Incidents", "share_pct": "Share %"})

@@ -31,7 +31,7 @@ with guarded():
             st.markdown(f"<span style='display:inline-block;width:1em;height:1em;background:rgb{tuple(item['colour'][:3])};"
                         f"border:1px solid #555'></span> {item['label']}", unsafe_allow_html=True)
     if not filters.present:
-        show_table(table, "ward-patterns", columns=COLUMNS)
+        show_table(table, "ward-patterns", columns=COLUMNS, height=min(36 * (len(table) + 1) + 4, 1200))
         show_chart(charts.ward_deltas_chart(table, suppress_below=public_threshold()), "ward-deltas")
         with st.expander("How significance is decided"):
             st.write(SIGNIFICANCE_METHOD)

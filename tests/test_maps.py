@@ -216,7 +216,7 @@ def assert_view_fits(deck_json: dict, bounds) -> None:
     assert min_lon <= view["longitude"] <= max_lon
     assert min_lat <= view["latitude"] <= max_lat
     # At the initial zoom the drawn area fits the canvas the view is fitted to...
-    scale = 256 * 2 ** view["zoom"]
+    scale = maps.TILE_SIZE_PX * 2 ** view["zoom"]
     width_px = (max_lon - min_lon) / 360 * scale
     y = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
     height_px = (y(max_lat) - y(min_lat)) / (2 * math.pi) * scale
@@ -581,7 +581,7 @@ def test_view_is_computed_from_the_wards_drawn(ward_frame, outlines, cells, loca
     # The background reaches beyond what can be seen at the least zoom allowed.
     view = deck_json["initialViewState"]
     (west, south), _, (east, north), _ = deck_json["layers"][0]["data"][0]["polygon"]
-    half_width = 1280 / 256 / 2 ** view["minZoom"] * 360
+    half_width = 1280 / maps.TILE_SIZE_PX / 2 ** view["minZoom"] * 360
     assert west < view["longitude"] - half_width and east > view["longitude"] + half_width
     assert south < view["latitude"] - half_width / 2 and north > view["latitude"] + half_width / 2
 

@@ -3,6 +3,7 @@ charts with caption and text alternative, maps, and errors as messages rather th
 from __future__ import annotations
 
 import re
+import textwrap
 from contextlib import contextmanager
 
 import pandas as pd
@@ -87,19 +88,27 @@ def show_table(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
                           key=f"xlsx-{name}", icon=":material/download:")
 
 
-def show_chart(fig, name: str, *, height: int | None = None) -> None:
-    """A plotly chart with its caption and text alternative. The chart's own toolbar downloads it as
-    PNG in the browser, so no server-side rendering is needed during a panel."""
+def show_chart(fig, name: str, *, height: int | None = None, narrow: bool = False) -> None:
+    """A plotly chart, its caption (drawn under the plot, so a PNG keeps it) and a text alternative.
+
+    ``height`` is the height of the plot area; the caption's room is added to it. ``narrow`` re-wraps
+    the caption for a half-width column. The chart's own toolbar downloads it as PNG in the browser,
+    so no server-side rendering is needed during a panel.
+    """
     from analytics.charts import alt_text
 
+    margin = fig.layout.margin
+    captions = [a for a in fig.layout.annotations or () if a.yref == "paper" and a.y == 0 and a.yanchor == "top"]
+    if narrow and captions:
+        caption = captions[0]
+        lines = [part for line in str(caption.text).split("<br>") for part in textwrap.wrap(line, 58) or [""]]
+        extra = (len(lines) - len(str(caption.text).split("<br>"))) * 20
+        caption.text = "<br>".join(lines)
+        fig.update_layout(margin={"b": (margin.b or 0) + extra})
     if height:
-        fig.update_layout(height=height)
+        fig.update_layout(height=height + (fig.layout.margin.b or 0) + (margin.t or 0))
     st.plotly_chart(fig, width="stretch", key=f"chart-{name}", config={
         "displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}})
-    meta = fig.layout.meta
-    caption = meta.get("caption") if isinstance(meta, dict) else (meta if isinstance(meta, str) else None)
-    if caption:
-        st.caption(caption)
     with st.expander("Text description of this chart"):
         st.write(alt_text(fig))
 

@@ -1,0 +1,102 @@
+"""End to end in a real browser: every page draws its charts and maps (not blank), presentation
+mode, and a copied link. Screenshots are kept in artifacts/screenshots/ (and, with
+ASB_UPDATE_SCREENSHOTS=1, copied to docs/screenshots/ for the README)."""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.browser.conftest import ARTIFACTS
+from tests.conftest import ROOT
+
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PLOTLY = '[data-testid="stPlotlyChart"]'
+DECK = '[data-testid="stDeckGlJsonChart"] canvas'
+PANEL = "src=extract&d=Redditch&pt=fy&a=FY2017&b=FY2018&v=wd22&cat=asb"
+# page url path -> (what it must draw, a text it must show)
+PAGES = {
+    "": ([PLOTLY], "Anti-social behaviour overview"),
+    "incident_types": ([PLOTLY], "Incident types"),
+    "seasonal": ([PLOTLY], "Seasonal patterns"),
+    "wards": ([DECK, PLOTLY], "fell 8% (-265)"),
+    "hotspots": ([DECK], "hot cells"),
+    "districts": ([PLOTLY], "Districts"),
+    "crime": ([PLOTLY], "Crime"),
+    "ward_profile": ([PLOTLY], "Ward profile"),
+    "data": ([], "Quality report"),
+    "about": ([], "Defining anti-social behaviour"),
+}
+
+
+def _open(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(READY, timeout=60_000)
+
+
+def _non_white_share(png: bytes) -> float:
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+    return float((pixels.min(axis=2) < 235).mean())
+
+
+def _drawn(page, selector: str) -> float:
+    """Share of non-white pixels of the first element matching selector, once it has drawn."""
+    element = page.wait_for_selector(selector, timeout=30_000, state="visible")
+    element.scroll_into_view_if_needed()
+    share = 0.0
+    for _ in range(20):                       # deck.gl draws a few seconds after the script ends
+        share = _non_white_share(element.screenshot())
+        if share > 0.02:
+            break
+        time.sleep(0.5)
+    return share
+
+
+def _keep(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    if os.environ.get("ASB_UPDATE_SCREENSHOTS") == "1":
+        docs = ROOT / "docs" / "screenshots"
+        docs.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, docs / path.name)
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_draws(server, page, path):
+    selectors, text = PAGES[path]
+    _open(page, f"{server}/{path}?{PANEL}")
+    page.get_by_text(text).first.wait_for(timeout=30_000)
+    for selector in selectors:
+        assert _drawn(page, selector) > 0.02, f"{selector} on /{path} is blank"
+    assert page.locator('[data-testid="stException"]').count() == 0
+    _keep(page, path or "overview")
+
+
+def test_a_copied_link_reproduces_the_screen(server, page):
+    _open(page, f"{server}/wards?{PANEL}")
+    page.get_by_text("fell 8% (-265)").first.wait_for(timeout=30_000)
+    first_url = page.url
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=30_000)
+    # The same link in a new tab of a new session shows the same filters and figures.
+    other = page.context.new_page()
+    _open(other, first_url)
+    other.get_by_text("fell 8% (-265)").first.wait_for(timeout=30_000)
+    assert "src=extract" in other.url and "a=FY2017" in other.url
+    other.close()
+
+
+def test_presentation_mode_hides_the_sidebar_and_enlarges_type(server, page):
+    _open(page, f"{server}/?{PANEL}&present=1")
+    page.get_by_text("Anti-social behaviour overview").first.wait_for(timeout=30_000)
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    size = page.evaluate("getComputedStyle(document.querySelector('[data-testid=\"stAppViewContainer\"]')).fontSize")
+    assert float(size.rstrip("px")) >= 20
+    assert _drawn(page, PLOTLY) > 0.02
+    _keep(page, "presentation")
