@@ -56,7 +56,10 @@ def main() -> None:
         st.Page(PAGES / "about.py", title="About", icon=":material/info:"),
     ]
     page = st.navigation(pages)
-    sidebar()
+    filters = sidebar()
+    with st.sidebar:
+        from ui.render import briefing_pack_button
+        briefing_pack_button(filters)
     page.run()
 
 

@@ -37,6 +37,9 @@ def public_threshold() -> int | None:
 def page_header(title: str, filters: Filters, subtitle: str | None = None) -> None:
     if filters.present:
         st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
+        # The sidebar (and its toggle) is hidden on a projector: this is the way back.
+        st.button("Exit presentation mode", key="exit-present", icon=":material/close_fullscreen:",
+                  on_click=lambda: st.session_state.update(f_present=False))
     st.title(title)
     if filters.source == "extract":
         st.warning(SYNTHETIC_BANNER, icon="⚠️")
@@ -81,9 +84,10 @@ def show_table(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
     st.caption(caption or describe(frame))
     left, right, _ = st.columns([1, 1, 4])
     stem = _file_stem(frame, name)
-    left.download_button("CSV", to_csv_bytes(shown), f"{stem}.csv", "text/csv", key=f"csv-{name}",
+    # The files are made when clicked, not on every run: the page stays quick.
+    left.download_button("CSV", lambda: to_csv_bytes(shown), f"{stem}.csv", "text/csv", key=f"csv-{name}",
                          icon=":material/download:")
-    right.download_button("XLSX", to_xlsx_bytes(shown), f"{stem}.xlsx",
+    right.download_button("XLSX", lambda: to_xlsx_bytes(shown), f"{stem}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"xlsx-{name}", icon=":material/download:")
 
@@ -95,7 +99,7 @@ def show_chart(fig, name: str, *, height: int | None = None, narrow: bool = Fals
     the caption for a half-width column. The chart's own toolbar downloads it as PNG in the browser,
     so no server-side rendering is needed during a panel.
     """
-    from analytics.charts import alt_text
+    from analytics.charts import alt_text, to_png
 
     margin = fig.layout.margin
     captions = [a for a in fig.layout.annotations or () if a.yref == "paper" and a.y == 0 and a.yanchor == "top"]
@@ -109,7 +113,11 @@ def show_chart(fig, name: str, *, height: int | None = None, narrow: bool = Fals
         fig.update_layout(height=height + (fig.layout.margin.b or 0) + (margin.t or 0))
     st.plotly_chart(fig, width="stretch", key=f"chart-{name}", config={
         "displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}})
-    with st.expander("Text description of this chart"):
+    left, right = st.columns([1, 5])
+    left.download_button("PNG", lambda: to_png(fig, width=1200, height=int(fig.layout.height or 700)),
+                         f"{name}.png", "image/png", key=f"png-{name}", icon=":material/image:",
+                         help="The chart with its title and source, as an image (made when clicked).")
+    with right.expander("Text description of this chart"):
         st.write(alt_text(fig))
 
 
@@ -124,3 +132,23 @@ def guarded():
         yield
     except AnalyticsError as error:
         show_error(error)
+
+
+def briefing_pack_button(filters: Filters) -> None:
+    """One click: the HTML briefing pack for the current filters, made when clicked."""
+    from analytics.briefing import briefing_pack
+    from ui import data
+
+    conn = data.connection()           # captured here: the callable runs on another thread
+    threshold = public_threshold()
+
+    def make() -> bytes:
+        return briefing_pack(conn.cursor(), filters.selection, filters.period_a, filters.period_b,
+                             suppress_below=threshold).encode("utf-8")
+
+    place = "-".join(filters.districts) or "north-worcestershire"
+    stem = re.sub(r"[^A-Za-z0-9]+", "-", f"asb-briefing-{place}-{filters.period_b.label}").strip("-").lower()
+    st.download_button("Briefing pack (HTML)", make, f"{stem}.html", "text/html", key="briefing-pack",
+                       icon=":material/description:", width="stretch",
+                       help="The panel's overview for these filters: incident types, seasonal patterns, ward "
+                            "patterns, where, district data; each with its source and caveats.")

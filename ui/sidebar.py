@@ -119,7 +119,9 @@ def sidebar() -> Filters:
             label = (lambda c: financial_year_label(int(c[2:]))) if ss.f_pt == "fy" else (lambda c: c[2:])
             st.selectbox("Period A (earlier)", choices, key="f_a", format_func=label)
             st.selectbox("Period B (later)", choices, key="f_b", format_func=label)
-        st.toggle("Presentation mode", key="f_present", help="Large type, no sidebar: for a projector.")
+        st.toggle("Presentation mode", key="f_present", help="Large type, no sidebar: for a projector. "
+                  "Add ?present=1 to a link to open in it; switch it off with the toggle (sidebar arrow) or "
+                  "by removing present=1.")
         if settings.get("public_mode"):
             st.info(f"Public mode: counts below {settings.get('disclosure_threshold')} are shown as "
                     f"<{settings.get('disclosure_threshold')}.")

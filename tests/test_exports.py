@@ -1,0 +1,118 @@
+"""Downloads: CSV and XLSX are self-describing and safe in a spreadsheet; the briefing pack follows
+the panel's overview; in public mode no count below the threshold is in any download."""
+from __future__ import annotations
+
+import io
+import re
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from analytics.briefing import briefing_pack
+from analytics.disclosure import suppress
+from analytics.export import neutralise, to_csv_bytes, to_xlsx_bytes
+from analytics.incident_types import incident_types
+from analytics.periods import parse_period
+from analytics.query import Selection
+from analytics.wards import ward_deltas
+
+FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1+2", "'+1+2"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("-2+3", "'-2+3"), ("\t=1", "'\t=1"), ("-8%", "-8%"), ("-265", "-265"), ("12.5%", "12.5%"),
+    ("On or near Unicorn Hill", "On or near Unicorn Hill"), (42, 42),
+])
+def test_formulas_are_neutralised_and_numbers_kept(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_csv_and_xlsx_say_what_they_are(built_conn):
+    table = ward_deltas(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018)
+    text = to_csv_bytes(table).decode("utf-8-sig")
+    assert "# Source: force ASB incident extract (SYNTHETIC demonstration data)" in text
+    assert "# Period A: 2017-18; period B: 2018-19" in text and "# Ward boundaries: WD22" in text
+    body = pd.read_csv(io.StringIO(text), comment="#")
+    assert body.iloc[-1][["ward_name", "difference", "percentage"]].tolist() == ["Grand Total", -265, "-8%"]
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(table)))
+    assert book["table"]["B14"].value == "Grand Total"
+    assert any("SYNTHETIC" in str(row[0].value) for row in book["about"].iter_rows())
+
+
+def test_location_text_that_looks_like_a_formula_is_defused():
+    frame = pd.DataFrame({"location": ["=cmd|' /C calc'!A0", "On or near Market Place"], "count": [7, 9]})
+    book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame)))
+    assert book["table"]["A2"].data_type == "s" and book["table"]["A2"].value.startswith("'=")
+    assert "\n'=cmd" in to_csv_bytes(frame).decode("utf-8-sig")
+
+
+SMALL_CELL = re.compile(r"^[0-4]$")
+
+
+def _small_counts_in_csv(data: bytes, columns: list[str]) -> list:
+    body = pd.read_csv(io.StringIO(data.decode("utf-8-sig")), comment="#", dtype=str, keep_default_na=False)
+    return [v for c in columns if c in body.columns for v in body[c] if SMALL_CELL.match(v)]
+
+
+def test_public_mode_downloads_hold_no_small_count(built_conn):
+    selection = Selection("extract", districts=("Redditch",), wards=("E05007869",))   # a small ward
+    tables = [incident_types(built_conn, selection, FY2017, FY2018),
+              ward_deltas(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018)]
+    assert any(_small_counts_in_csv(to_csv_bytes(t), ["count_a", "count_b"]) for t in tables), \
+        "the check must be able to fail: these tables have small counts before suppression"
+    for table in tables:
+        hidden = suppress(table, 5)
+        # Counts only: a difference or a rate between two shown counts gives nothing small away.
+        assert not _small_counts_in_csv(to_csv_bytes(hidden), ["count_a", "count_b", "mean"])
+        book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(hidden)))
+        rows = list(book["table"].iter_rows(values_only=True))
+        wanted = [i for i, name in enumerate(rows[0]) if name in ("count_a", "count_b", "mean")]
+        numbers = [row[i] for row in rows[1:] for i in wanted if isinstance(row[i], (int, float))]
+        assert not [n for n in numbers if 0 <= n < 5]
+
+
+def _cells(html_text: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", html_text, re.S)]
+
+
+def _count_cells(html_text: str) -> list[str]:
+    """Cells of the count columns (headed by a period, 'Incidents' or 'Mean') of every table."""
+    found = []
+    for table in re.findall(r"<table.*?</table>", html_text, re.S):
+        headers = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
+        wanted = [i for i, h in enumerate(headers) if h in ("Incidents", "Mean") or re.fullmatch(
+            r"\d{4}-\d{2}|[A-Z][a-z]{2} \d{4}", h)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
+            cells = _cells(row)
+            found += [cells[i] for i in wanted if i < len(cells)]
+    return found
+
+
+def test_briefing_pack_follows_the_panel_overview(built_conn):
+    pack = briefing_pack(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018,
+                         with_charts=False)
+    sections = re.findall(r"<h2[^>]*>(.*?)</h2>", pack)
+    assert sections == ["Incident types", "Seasonal patterns", "Ward patterns", "Where?", "District data", "Notes"]
+    assert "SYNTHETIC demonstration data" in pack and "Ward boundaries: WD22" in pack
+    cells = _cells(pack)
+    assert ["Grand Total", "3468", "3203", "-265", "-8%"] == cells[cells.index("Grand Total"):][:5]
+    assert "Open Government Licence" in pack
+
+
+def test_briefing_pack_in_public_mode_hides_small_counts(built_conn):
+    selection = Selection("extract", districts=("Redditch",), wards=())
+    pack = briefing_pack(built_conn, selection.with_(districts=("Redditch",)), parse_period("2018-04"),
+                         parse_period("2019-04"), suppress_below=5, with_charts=False)
+    open_pack = briefing_pack(built_conn, selection, parse_period("2018-04"), parse_period("2019-04"),
+                              with_charts=False)
+    assert any(SMALL_CELL.match(c) for c in _count_cells(open_pack)), "one month of one ward has small counts"
+    assert not any(SMALL_CELL.match(c) for c in _count_cells(pack))
+    assert "&lt;5" in pack
+
+
+def test_briefing_pack_with_charts_embeds_pngs(built_conn):
+    pack = briefing_pack(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018)
+    assert pack.count("data:image/png;base64,") == 4
+    assert "https://" not in pack and "http://" not in pack
