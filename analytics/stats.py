@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.stats import poisson_means_test
+from scipy.stats import poisson
 
 from analytics.errors import AnalyticsError
 
@@ -125,6 +125,37 @@ def _sqrt_z(count_a: int, count_b: int, exposure_a: float, exposure_b: float) ->
     return difference / math.sqrt(1 / (4 * exposure_a) + 1 / (4 * exposure_b))
 
 
+def _e_test_p_value(k1: int, n1: float, k2: int, n2: float) -> float:
+    """Two-sided E-test p-value (Krishnamoorthy & Thomson 2004, eq. 3.5 with d = 0), in O(k) time.
+
+    The E-test sums P(x1) P(x2) under the pooled rate over every outcome whose pivot
+    T = (x1/n1 - x2/n2) / sqrt(x1/n1**2 + x2/n2**2) is at least as extreme as the observed
+    one. SciPy does that double sum cell by cell, which takes 15 ms at a ward's counts and far
+    longer at a force's. For a fixed x1, T falls as x2 rises, and T**2 = t**2 is a quadratic in
+    x2 whose roots bound the two tails, so each x1 needs two Poisson tail probabilities:
+    x2 <= the lower root (T >= t) and x2 >= the upper root (T <= -t). Outcomes that tie with
+    the observed one are kept (a small tolerance on the roots). tests/test_stats.py checks the
+    result against the double sum done exactly and against a simulation.
+    """
+    pooled = (k1 + k2) / (n1 + n2)
+    mean1, mean2 = n1 * pooled, n2 * pooled
+    t2 = (k1 / n1 - k2 / n2) ** 2 / (k1 / n1 ** 2 + k2 / n2 ** 2)
+    top = int(math.ceil(mean1 + 40 * math.sqrt(mean1) + 50))   # beyond it P(x1) is below 1e-300
+    x1 = np.arange(top + 1, dtype=float)
+    a = x1 / n1
+    # (a - y/n2)**2 - t2 * (x1/n1**2 + y/n2**2) = 0, as A y**2 + B y + C = 0
+    quad_a = 1.0 / n2 ** 2
+    quad_b = -(2 * a / n2 + t2 / n2 ** 2)
+    quad_c = a ** 2 - t2 * x1 / n1 ** 2
+    root = np.sqrt(np.maximum(quad_b ** 2 - 4 * quad_a * quad_c, 0.0))
+    low = np.floor((-quad_b - root) / (2 * quad_a) + 1e-7)
+    high = np.ceil((-quad_b + root) / (2 * quad_a) - 1e-7)
+    lower_tail = np.where(low >= 0, poisson.cdf(low, mean2), 0.0)
+    lower_tail[0] = 0.0          # x1 = 0: the only candidate is x2 = 0, whose T is 0/0, not extreme
+    upper_tail = poisson.sf(high - 1, mean2)
+    return float(np.sum(poisson.pmf(x1, mean1) * (lower_tail + upper_tail)))
+
+
 def poisson_change_test(count_a: int, count_b: int, exposure_a: float = 1.0,
                         exposure_b: float = 1.0, alpha: float = DEFAULT_ALPHA) -> ChangeTest:
     """Test whether the rate behind ``count_b`` differs from the rate behind ``count_a``.
@@ -165,16 +196,7 @@ def poisson_change_test(count_a: int, count_b: int, exposure_a: float = 1.0,
         # e.g. 0.86 for 1 incident against 1.
         p_value = 1.0
     else:
-        # SciPy's argument order is (k1, n1, k2, n2): each count followed by its exposure.
-        # It sums the paper's eq. (3.5) in floating point, leaving out outcomes beyond the
-        # 1e-10 tails (p low by a few 1e-10) and now and then dropping an outcome whose
-        # statistic ties exactly with the observed one (3 against 9 gives 0.0868386, exactly
-        # 0.0868440). Both are far too small to matter at alpha = 0.05; tests/test_stats.py
-        # checks the p-values against the double sum done exactly.
-        result = poisson_means_test(count_a, exposure_a, count_b, exposure_b,
-                                    alternative="two-sided")
-        # The p-value is a sum of many probabilities; keep rounding from pushing it past 1.
-        p_value = min(float(result.pvalue), 1.0)
+        p_value = min(_e_test_p_value(count_a, exposure_a, count_b, exposure_b), 1.0)
     return ChangeTest(
         count_a=count_a,
         count_b=count_b,
