@@ -5,6 +5,7 @@ and hands over to the page chosen in the navigation.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -40,6 +41,7 @@ def ensure_store() -> None:
 
 
 def main() -> None:
+    started = time.perf_counter()
     ensure_store()
     from ui.sidebar import sidebar
 
@@ -61,6 +63,8 @@ def main() -> None:
         from ui.render import briefing_pack_button
         briefing_pack_button(filters)
     page.run()
+    # How long this run's script took, server-side: read by bench/bench_pages.py.
+    st.session_state["script_seconds"] = time.perf_counter() - started
 
 
 main()

@@ -2,9 +2,9 @@
 police.uk anti-social behaviour is not recorded crime and is kept out, as ONS does."""
 import streamlit as st
 
-from analytics import charts, narrative
+from analytics import narrative
 from ui import data
-from ui.render import guarded, page_header, public_threshold, show_chart, show_table
+from ui.render import chart, guarded, page_header, show_chart, show_table
 from ui.state import current
 
 filters = current()
@@ -19,11 +19,12 @@ with guarded():
     from analytics.periods import same_period_last_year
     period_b = filters.period_b
     period_a = same_period_last_year(period_b)
-    table = data.crime_ytd(selection, period_b, period_a, by or "crime_type", data.data_version())
+    source = ("crime_ytd", selection, period_b, period_a, by or "crime_type", data.data_version())
+    table = data.crime_ytd(*source[1:])
     st.markdown(narrative.crime_summary(table))
     if (by or "crime_type") == "crime_type":
-        show_chart(charts.crime_ytd_chart(table, suppress_below=public_threshold()), "crime-ytd",
-                   height=650 if filters.present else None)
+        show_chart(chart("crime_ytd_chart", source,
+                   height=650 if filters.present else None), "crime-ytd")
     if not filters.present:
         label = {"crime_type": "crime_type", "district": "district", "ward": "ward_name"}[by or "crime_type"]
         show_table(table, "crime-ytd", columns={label: label.replace("_", " ").capitalize(), "count_a": "Period A",

@@ -1,9 +1,9 @@
 """Districts: how Redditch compares with Wyre Forest and Bromsgrove."""
 import streamlit as st
 
-from analytics import charts, narrative
+from analytics import narrative
 from ui import data
-from ui.render import guarded, page_header, public_threshold, show_chart, show_table
+from ui.render import chart, guarded, page_header, show_chart, show_table
 from ui.state import current
 
 COLUMNS = {"district": "District", "count_a": "Period A", "count_b": "Period B", "difference": "Difference",
@@ -15,11 +15,12 @@ filters = current()
 page_header("Districts", filters)
 with guarded():
     selection = filters.selection.with_(districts=(), wards=())
-    table = data.districts(selection, filters.period_a, filters.period_b, data.data_version())
+    source = ("districts", selection, filters.period_a, filters.period_b, data.data_version())
+    table = data.districts(*source[1:])
     st.markdown(narrative.district_summary(table))
     measure = st.segmented_control("Show", ["count", "rate"], default="count", key="district_measure",
                                    format_func={"count": "Counts", "rate": "Rate per 1,000 residents"}.get)
-    show_chart(charts.districts_chart(table, measure=measure or "count", suppress_below=public_threshold()),
-               "districts", height=650 if filters.present else None)
+    show_chart(chart("districts_chart", source, measure=measure or "count",
+                     height=650 if filters.present else None), "districts")
     if not filters.present:
         show_table(table, "districts", columns=COLUMNS)

@@ -1,7 +1,6 @@
 """Where? Equal-area cells with Getis-Ord Gi* hot spots, ward outlines, and the top locations."""
 import streamlit as st
 
-from analytics import maps
 from ui import data
 from ui.render import guarded, page_header, public_threshold, show_table
 from ui.state import current
@@ -14,9 +13,8 @@ with guarded():
     selection = filters.selection
     period = filters.period_b
     cells = data.hotspots("cells", selection, period, None, version)
-    outlines = data.ward_outlines(filters.boundaries, version)
     st.caption(f"Period: {period.label}. Source: {selection.source_label}. Wards: {filters.boundaries.upper()}.")
-    deck = maps.hotspot_map(cells, outlines, suppress_below=public_threshold())
+    deck = data.hotspot_deck(selection, period, version, public_threshold())
     st.pydeck_chart(deck, height=680 if filters.present else 520, key="hotspot-map")
     hot = cells[cells.hotspot_class.str.startswith("Hot")]
     st.markdown(f"**{len(hot)} hot cells** ({(cells.hotspot_class == 'Hot spot 99%').sum()} at 99%) of "

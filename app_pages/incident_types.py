@@ -1,9 +1,9 @@
 """Incident types: the panel's table of ASB by key-word type, and a chart."""
 import streamlit as st
 
-from analytics import charts, narrative
+from analytics import narrative
 from ui import data
-from ui.render import guarded, page_header, public_threshold, show_chart, show_table
+from ui.render import chart, guarded, page_header, show_chart, show_table
 from ui.state import current
 
 COLUMNS = {"type": "Type", "count_a": "Period A", "count_b": "Period B", "difference": "Difference",
@@ -15,9 +15,10 @@ page_header("Incident types", filters,
             "Key-word description of incident (force extract). police.uk has no key-word types: there the "
             "table is by police.uk crime type.")
 with guarded():
-    table = data.incident_types(filters.selection, filters.period_a, filters.period_b, data.data_version())
+    source = ("incident_types", filters.selection, filters.period_a, filters.period_b, data.data_version())
+    table = data.incident_types(*source[1:])
     st.markdown(narrative.incident_types_summary(table))
-    show_chart(charts.incident_types_chart(table, suppress_below=public_threshold()), "incident-types",
-               height=650 if filters.present else None)
+    show_chart(chart("incident_types_chart", source,
+               height=650 if filters.present else None), "incident-types")
     if not filters.present:
         show_table(table, "incident-types", columns=COLUMNS)

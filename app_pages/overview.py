@@ -2,10 +2,10 @@
 comparison, the seasonal shape and a plain-English summary."""
 import streamlit as st
 
-from analytics import charts, narrative
+from analytics import narrative
 from analytics.query import NORTH_WORCESTERSHIRE
 from ui import data
-from ui.render import describe, guarded, page_header, public_threshold, show_chart
+from ui.render import chart, describe, guarded, page_header, public_threshold, show_chart
 from ui.state import current
 
 
@@ -48,12 +48,13 @@ with guarded():
     rose = wards.iloc[:-1]
     columns[2].metric("Wards where ASB rose", f"{int((rose.difference > 0).sum())} of {len(rose)}",
                       f"{int((rose.significant & (rose.difference > 0)).sum())} significantly", delta_color="off")
-    districts = data.districts(filters.selection.with_(districts=(), wards=()), filters.period_a, filters.period_b,
-                               version)
+    district_source = ("districts", filters.selection.with_(districts=(), wards=()), filters.period_a,
+                       filters.period_b, version)
+    districts = data.districts(*district_source[1:])
     left, right = st.columns(2)
     with left:
-        show_chart(charts.districts_chart(districts, suppress_below=threshold), "overview-districts", height=340,
-                   narrow=True)
+        show_chart(chart("districts_chart", district_source, height=340,
+                   narrow=True), "overview-districts")
     with right:
-        decomposition = data.seasonal("decomposition", filters.area_selection, None, version)
-        show_chart(charts.monthly_chart(decomposition), "overview-seasonal", height=340, narrow=True)
+        show_chart(chart("monthly_chart", ("seasonal", "decomposition", filters.area_selection, None, version),
+                         height=340, narrow=True), "overview-seasonal")

@@ -2,9 +2,9 @@
 the year-on-year overlay ("a peak around Halloween, lower in spring and summer")."""
 import streamlit as st
 
-from analytics import charts, narrative
+from analytics import narrative
 from ui import data
-from ui.render import guarded, page_header, show_chart, show_table
+from ui.render import chart, guarded, page_header, show_chart, show_table
 from ui.state import current
 
 filters = current()
@@ -16,16 +16,16 @@ with guarded():
     summary = data.seasonal("summary", selection, None, version)
     st.markdown(narrative.seasonal_summary(summary))
     decomposition = data.seasonal("decomposition", selection, None, version)
-    show_chart(charts.monthly_chart(decomposition), "monthly", height=600 if filters.present else None)
+    show_chart(chart("monthly_chart", ("seasonal", "decomposition", selection, None, version), height=600 if filters.present else None), "monthly")
     if not filters.present:
         left, right = st.columns(2)
         with left:
-            show_chart(charts.profile_chart(data.seasonal("profile", selection, None, version)), "profile",
-                       narrow=True)
+            show_chart(chart("profile_chart", ("seasonal", "profile", selection, None, version),
+                       narrow=True), "profile")
         with right:
             year_type = "financial" if filters.period_type == "fy" or filters.source == "extract" else "calendar"
-            show_chart(charts.year_on_year_chart(data.seasonal("year_on_year", selection, None, version,
-                                                               year_type=year_type)), "year-on-year",
-                       narrow=True)
+            show_chart(chart("year_on_year_chart", ("seasonal", "year_on_year", selection, None, version,
+                                                     {"year_type": year_type}),
+                       narrow=True), "year-on-year")
         with st.expander("Monthly figures, expected band and flagged months"):
             show_table(decomposition, "seasonal")

@@ -1,10 +1,9 @@
 """Ward profile: one ward for its councillor: trend, types, top locations, and its district."""
 import streamlit as st
 
-from analytics import charts
 from analytics.wards import GRAND_TOTAL
 from ui import data
-from ui.render import guarded, page_header, public_threshold, show_chart, show_table
+from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
 filters = current()
@@ -33,8 +32,8 @@ with guarded():
     cols[1].metric("Rate per 1,000 residents", "—" if small or row.rate_b_per_1000 is None else f"{row.rate_b_per_1000}",
                    f"{district}: {total.rate_b_per_1000}", delta_color="off")
     cols[2].metric(f"Rank in {district}", f"{rank} of {len(district_table) - 1}", delta_color="off")
-    show_chart(charts.monthly_chart(data.seasonal("decomposition", selection, None, version)), "ward-trend",
-               height=380)
+    show_chart(chart("monthly_chart", ("seasonal", "decomposition", selection, None, version),
+               height=380), "ward-trend")
     if not filters.present:
         left, right = st.columns(2)
         with left:

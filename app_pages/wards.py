@@ -1,10 +1,10 @@
 """Ward patterns: the panel's ward table (difference, percentage, Grand Total) and a map."""
 import streamlit as st
 
-from analytics import charts, maps, narrative
+from analytics import maps, narrative
 from analytics.stats import SIGNIFICANCE_METHOD
 from ui import data
-from ui.render import guarded, page_header, public_threshold, show_chart, show_table
+from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
 MEASURES = {"count_b": "Count (period B)", "rate_b_per_1000": "Rate per 1,000 residents (period B)",
@@ -17,12 +17,13 @@ filters = current()
 page_header("Ward patterns", filters)
 with guarded():
     version = data.data_version()
-    table = data.ward_deltas(filters.area_selection, filters.period_a, filters.period_b, version)
+    source = ("ward_deltas", filters.area_selection, filters.period_a, filters.period_b, version)
+    table = data.ward_deltas(*source[1:])
     st.markdown(narrative.ward_summary(table))
     measure = st.segmented_control("Colour the wards by", list(MEASURES), format_func=MEASURES.get,
                                    default="count_b", key="ward_measure") or "count_b"
-    outlines = data.ward_outlines(filters.boundaries, version)
-    deck = maps.ward_choropleth(table, outlines, measure=measure, suppress_below=public_threshold())
+    deck = data.ward_deck(filters.area_selection, filters.period_a, filters.period_b, version, measure,
+                          public_threshold())
     map_column, legend_column = st.columns([4, 1])
     map_column.pydeck_chart(deck, height=620 if filters.present else 480, key="ward-map")
     with legend_column:
@@ -32,7 +33,7 @@ with guarded():
                         f"border:1px solid #555'></span> {item['label']}", unsafe_allow_html=True)
     if not filters.present:
         show_table(table, "ward-patterns", columns=COLUMNS, height=min(36 * (len(table) + 1) + 4, 1200))
-        show_chart(charts.ward_deltas_chart(table, suppress_below=public_threshold()), "ward-deltas")
+        show_chart(chart("ward_deltas_chart", source), "ward-deltas")
         with st.expander("How significance is decided"):
             st.write(SIGNIFICANCE_METHOD)
             st.write(table.attrs.get("population_note", ""))

@@ -7,6 +7,7 @@ upload is seen at once and nothing else is recomputed.
 """
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import duckdb
@@ -117,3 +118,51 @@ def coverage(version: int) -> dict:
 def ward_outlines(vintage: str, version: int):
     from analytics.maps import ward_outlines as compute
     return compute(cursor(), vintage)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def figure(builder: str, source: tuple, threshold: int | None, options: tuple, height: int | None, narrow: bool):
+    """A plotly chart, built once and never mutated afterwards.
+
+    ``source`` names the cached data call that gives the chart its frame: (function name in this
+    module, its arguments...). Keying on those small arguments rather than on the frame spares
+    hashing the frame on every run. Building a figure trace by trace costs about 90 ms and
+    re-validating a cached dict about 20; handing Streamlit the same finished Figure costs only
+    its JSON.
+    """
+    from analytics import charts
+    name, *args = source
+    kwargs = args.pop() if args and isinstance(args[-1], dict) else {}
+    frame = globals()[name](*args, **kwargs)
+    fig = getattr(charts, builder)(frame, suppress_below=threshold, **dict(options))
+    captions = [a for a in fig.layout.annotations or () if a.yref == "paper" and a.y == 0 and a.yanchor == "top"]
+    margin = fig.layout.margin
+    if narrow and captions:
+        old_lines = str(captions[0].text).split("<br>")
+        lines = [part for line in old_lines for part in textwrap.wrap(line, 58) or [""]]
+        captions[0].text = "<br>".join(lines)
+        fig.update_layout(margin={"b": (margin.b or 0) + (len(lines) - len(old_lines)) * 20})
+    if height:
+        fig.update_layout(height=height + (fig.layout.margin.b or 0) + (fig.layout.margin.t or 0))
+    return fig
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def ward_deck(selection: Selection, a: Period, b: Period, version: int, measure: str, threshold: int | None):
+    """The ward choropleth (not mutated by the pages, so cached as the object itself)."""
+    from analytics import maps
+    return maps.ward_choropleth(ward_deltas(selection, a, b, version), ward_outlines(selection.boundaries, version),
+                                measure=measure, suppress_below=threshold)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def hotspot_deck(selection: Selection, period: Period, version: int, threshold: int | None):
+    from analytics import maps
+    return maps.hotspot_map(hotspots("cells", selection, period, None, version),
+                            ward_outlines(selection.boundaries, version), suppress_below=threshold)
+
+
+@st.cache_data(**CACHE)
+def default_comparison(source: str, version: int):
+    from analytics.tables import default_comparison as compute
+    return compute(cursor(), source)

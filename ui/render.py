@@ -92,31 +92,28 @@ def show_table(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
                           key=f"xlsx-{name}", icon=":material/download:")
 
 
-def show_chart(fig, name: str, *, height: int | None = None, narrow: bool = False) -> None:
-    """A plotly chart, its caption (drawn under the plot, so a PNG keeps it) and a text alternative.
+def chart(builder: str, source: tuple, *, height: int | None = None, narrow: bool = False, **options):
+    """The named chart of analytics.charts, cached, public-mode aware.
 
-    ``height`` is the height of the plot area; the caption's room is added to it. ``narrow`` re-wraps
-    the caption for a half-width column. The chart's own toolbar downloads it as PNG in the browser,
-    so no server-side rendering is needed during a panel.
+    ``source`` is the ui.data call giving its frame, as (function name, arguments...), e.g.
+    ("ward_deltas", selection, period_a, period_b, version). ``height`` is the height of the plot
+    area (the caption's room is added); ``narrow`` re-wraps the caption for a half-width column.
     """
+    from ui import data
+    return data.figure(builder, source, public_threshold(), tuple(sorted(options.items())), height, narrow)
+
+
+def show_chart(fig, name: str) -> None:
+    """A chart from ``chart`` (its caption is drawn under the plot, so a PNG keeps it), a PNG
+    download (drawn by kaleido when clicked) and a text alternative. The figure is not changed."""
     from analytics.charts import alt_text, to_png
 
-    margin = fig.layout.margin
-    captions = [a for a in fig.layout.annotations or () if a.yref == "paper" and a.y == 0 and a.yanchor == "top"]
-    if narrow and captions:
-        caption = captions[0]
-        lines = [part for line in str(caption.text).split("<br>") for part in textwrap.wrap(line, 58) or [""]]
-        extra = (len(lines) - len(str(caption.text).split("<br>"))) * 20
-        caption.text = "<br>".join(lines)
-        fig.update_layout(margin={"b": (margin.b or 0) + extra})
-    if height:
-        fig.update_layout(height=height + (fig.layout.margin.b or 0) + (margin.t or 0))
     st.plotly_chart(fig, width="stretch", key=f"chart-{name}", config={
         "displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}})
     left, right = st.columns([1, 5])
     left.download_button("PNG", lambda: to_png(fig, width=1200, height=int(fig.layout.height or 700)),
                          f"{name}.png", "image/png", key=f"png-{name}", icon=":material/image:",
-                         help="The chart with its title and source, as an image (made when clicked).")
+                         help="The chart with its title and source, as an image.")
     with right.expander("Text description of this chart"):
         st.write(alt_text(fig))
 

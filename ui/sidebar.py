@@ -6,10 +6,8 @@ from datetime import date
 import streamlit as st
 
 from analytics import settings
-from analytics.periods import (Period, calendar_year_period, financial_year, financial_year_label,
-                               financial_year_period, same_period_last_year)
+from analytics.periods import calendar_year_period, financial_year, financial_year_label, financial_year_period
 from analytics.query import ASB_CATEGORY
-from analytics.tables import default_comparison
 from ui import data
 from ui.state import DEFAULT_VINTAGE, PERIOD_TYPES, SOURCE_NAMES, Filters, param, parse_or_none
 
@@ -26,7 +24,7 @@ def _year_choices(months: list[date], period_type: str) -> list[str]:
 
 def _default_periods(source: str, period_type: str, months: list[date]) -> tuple[str, str]:
     """A like-for-like pair: complete years where the source has them, else the latest two."""
-    a, b = default_comparison(data.cursor(), source)
+    a, b = data.default_comparison(source, data.data_version())
     if period_type == "months":
         return a.spec, b.spec
     present = set(months)
