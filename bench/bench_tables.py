@@ -68,10 +68,14 @@ def build_large(source_db: Path, target: Path, rows: int) -> int:
     # Copy k goes to year 2030 + k // 21 (21 months each year come from the 21 real months), so the
     # store grows in time like a long archive; the snap points, wards and categories stay real.
     conn.execute(f"""
-        INSERT INTO incidents
-        SELECT * REPLACE (make_date(2030 + (k // 12)::INT, (k % 12)::INT + 1, 1) AS month)
-        FROM (SELECT i.* EXCLUDE (month), (c.k * 21 + dense_rank() OVER (ORDER BY i.month) - 1) AS k
-              FROM incidents i, range({copies}) c(k) WHERE i.source = 'police_uk')""")
+        INSERT INTO incidents BY NAME
+        SELECT * EXCLUDE (k, idx) REPLACE (make_date(2030 + (k // 12)::INT, (k % 12)::INT + 1, 1) AS month)
+        FROM (SELECT i.*, m.idx, c.k * 21 + m.idx AS k
+              FROM incidents i
+              JOIN (SELECT month, row_number() OVER (ORDER BY month) - 1 AS idx
+                    FROM (SELECT DISTINCT month FROM incidents WHERE source = 'police_uk')) m USING (month),
+                   range({copies}) c(k)
+              WHERE i.source = 'police_uk')""")
     conn.execute("DELETE FROM incidents WHERE month < DATE '2030-01-01'")
     total = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
     conn.execute("CHECKPOINT")

@@ -152,14 +152,15 @@ def ward_deck(selection: Selection, a: Period, b: Period, version: int, measure:
     """The ward choropleth (not mutated by the pages, so cached as the object itself)."""
     from analytics import maps
     return maps.ward_choropleth(ward_deltas(selection, a, b, version), ward_outlines(selection.boundaries, version),
-                                measure=measure, suppress_below=threshold)
+                                measure=measure, suppress_below=threshold, basemap=settings.get("basemap"))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def hotspot_deck(selection: Selection, period: Period, version: int, threshold: int | None):
     from analytics import maps
     return maps.hotspot_map(hotspots("cells", selection, period, None, version),
-                            ward_outlines(selection.boundaries, version), suppress_below=threshold)
+                            ward_outlines(selection.boundaries, version), suppress_below=threshold,
+                            basemap=settings.get("basemap"))
 
 
 @st.cache_data(**CACHE)
