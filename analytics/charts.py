@@ -40,7 +40,8 @@ import plotly.io as pio
 from analytics.disclosure import suppressed_label
 from analytics.errors import AnalyticsError, invalid_choice
 from analytics.narrative import (ALL_CRIME, CRIME_LABEL_COLUMNS, DISTRICT_TOTALS, GRAND_TOTAL, change_phrase,
-                                 format_count, format_signed, format_signed_pct, month_runs, subject)
+                                 format_count, format_signed, format_signed_pct, month_runs, require_columns,
+                                 subject)
 from analytics.periods import month_label, round_half_up
 
 __all__ = [
@@ -168,16 +169,6 @@ def alt_text(fig: go.Figure) -> str:
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
-
-def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
-    if not isinstance(frame, pd.DataFrame):
-        raise AnalyticsError(f"{what} needs a table (pandas DataFrame); got {type(frame).__name__}.",
-                             title="Not a table")
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise AnalyticsError(f"{what} needs the columns {', '.join(missing)}, which this table lacks "
-                             f"(it has {', '.join(map(str, frame.columns))}).", title="Wrong table")
-
 
 def _threshold(frame: pd.DataFrame, suppress_below: int | None) -> int | None:
     if suppress_below is None:
@@ -412,7 +403,7 @@ def incident_types_chart(frame: pd.DataFrame, suppress_below: int | None = None)
 
     ``frame``: :func:`analytics.incident_types.incident_types` (columns type, count_a, count_b).
     """
-    _require(frame, ("type", "count_a", "count_b"), "incident_types_chart")
+    require_columns(frame, ("type", "count_a", "count_b"), "incident_types_chart")
     threshold = _threshold(frame, suppress_below)
     attrs = frame.attrs
     a_label, b_label = _period_labels(attrs)
@@ -477,7 +468,7 @@ def ward_deltas_chart(frame: pd.DataFrame, measure: str = "difference",
     needed = ["ward_name", "count_a", "count_b"]
     if measure == "rate":
         needed += ["rate_a_per_1000", "rate_b_per_1000"]
-    _require(frame, needed, "ward_deltas_chart")
+    require_columns(frame, needed, "ward_deltas_chart")
     threshold = _threshold(frame, suppress_below)
     attrs = frame.attrs
     a_label, b_label = _period_labels(attrs)
@@ -662,7 +653,7 @@ def districts_chart(frame: pd.DataFrame, measure: str = "count", suppress_below:
     if measure not in DISTRICT_MEASURES:
         raise invalid_choice("district chart measure", measure, DISTRICT_MEASURES)
     needed = ["district", "count_a", "count_b"] + (["rate_a_per_1000", "rate_b_per_1000"] if measure == "rate" else [])
-    _require(frame, needed, "districts_chart")
+    require_columns(frame, needed, "districts_chart")
     threshold = _threshold(frame, suppress_below)
     attrs = frame.attrs
     a_label, b_label = _period_labels(attrs)
@@ -717,7 +708,7 @@ def crime_ytd_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> g
 
     ``frame``: :func:`analytics.crime.crime_ytd`.
     """
-    _require(frame, ("count_a", "count_b"), "crime_ytd_chart")
+    require_columns(frame, ("count_a", "count_b"), "crime_ytd_chart")
     label_column = next((c for c in CRIME_LABEL_COLUMNS if c in frame.columns), None)
     if label_column is None:
         raise AnalyticsError(f"crime_ytd_chart needs one of the columns {', '.join(CRIME_LABEL_COLUMNS)}.",
@@ -778,7 +769,7 @@ def monthly_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.
     (no band). Partial months (the source's first or last month not wholly covered) are hollow
     markers off the line, as the analysis leaves them out of every comparison.
     """
-    _require(frame, ("month", "count"), "monthly_chart")
+    require_columns(frame, ("month", "count"), "monthly_chart")
     threshold = _threshold(frame, suppress_below)
     attrs = frame.attrs
     months, counts, present, partial, hidden = _monthly_arrays(frame, threshold)
@@ -893,7 +884,7 @@ def profile_chart(frame: pd.DataFrame, suppress_below: int | None = None, index:
     if index not in PROFILE_INDICES:
         raise invalid_choice("profile index", index, PROFILE_INDICES)
     column = "adjusted_index" if index == "adjusted" and "adjusted_index" in frame.columns else "index"
-    _require(frame, ("month_name", column), "profile_chart")
+    require_columns(frame, ("month_name", column), "profile_chart")
     threshold = _threshold(frame, suppress_below)
     attrs = frame.attrs
     names = [str(n) for n in frame.month_name]
@@ -964,7 +955,7 @@ def year_on_year_chart(frame: pd.DataFrame, suppress_below: int | None = None) -
     with no data at all is left out; partial months are hollow markers off the line; the latest
     year is drawn thickest, in blue.
     """
-    _require(frame, ("year_label", "position", "count"), "year_on_year_chart")
+    require_columns(frame, ("year_label", "position", "count"), "year_on_year_chart")
     threshold = _threshold(frame, suppress_below)
     attrs = frame.attrs
     what, place = subject(attrs), _place(attrs)
@@ -1054,7 +1045,7 @@ def trend_chart(frame: pd.DataFrame, suppress_below: int | None = None, title: s
     ``frame``: :func:`analytics.seasonal.monthly_series` or :func:`~analytics.seasonal.decomposition`.
     The caption is in ``layout.meta`` only (a sparkline has no room for it under the plot).
     """
-    _require(frame, ("month", "count"), "trend_chart")
+    require_columns(frame, ("month", "count"), "trend_chart")
     threshold = _threshold(frame, suppress_below)
     attrs = frame.attrs
     months, counts, present, partial, hidden = _monthly_arrays(frame, threshold)

@@ -203,7 +203,8 @@ def change_phrase(count_a, count_b, suppress_below: int | None = None) -> str:
     return f"{verb} {amount} ({format_signed(difference)})"
 
 
-def _require(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Refuse a frame that is not a table or lacks columns, naming them (shared with charts)."""
     if not isinstance(frame, pd.DataFrame):
         raise AnalyticsError(f"{what} needs a table (pandas DataFrame); got {type(frame).__name__}.",
                              title="Not a table")
@@ -266,7 +267,7 @@ def ward_summary(ward_frame: pd.DataFrame, suppress_below: int | None = None) ->
     >>> ward_summary(frame)
     'ASB in Redditch rose 21% (+50) between 2017-18 and 2018-19; 1 of 2 wards rose: Abbey, +30%, significantly.'
     """
-    _require(ward_frame, _WARD_COLUMNS, "ward_summary")
+    require_columns(ward_frame, _WARD_COLUMNS, "ward_summary")
     attrs = ward_frame.attrs
     a_label, b_label = _period_labels(attrs)
     rows = _records(ward_frame)
@@ -347,7 +348,7 @@ def district_summary(district_frame: pd.DataFrame, suppress_below: int | None = 
     >>> district_summary(frame)
     'In 2018-19 Wyre Forest recorded the most ASB (420), then Redditch (300); Redditch fell and Wyre Forest rose. Across North Worcestershire ASB fell 4% (-30) between 2017-18 and 2018-19.'
     """
-    _require(district_frame, _DISTRICT_COLUMNS, "district_summary")
+    require_columns(district_frame, _DISTRICT_COLUMNS, "district_summary")
     attrs = district_frame.attrs
     a_label, b_label = _period_labels(attrs)
     what = subject(attrs)
@@ -505,7 +506,7 @@ def crime_summary(crime_frame: pd.DataFrame, suppress_below: int | None = None) 
     >>> crime_summary(frame)
     'Recorded crime in Redditch rose 13% (+20) between 2024-25 and 2025-26. The largest rise was Burglary, +30 (+30%, significant); the largest fall was Drugs, -10 (-20%).'
     """
-    _require(crime_frame, ("count_a", "count_b"), "crime_summary")
+    require_columns(crime_frame, ("count_a", "count_b"), "crime_summary")
     label = next((c for c in CRIME_LABEL_COLUMNS if c in crime_frame.columns), None)
     if label is None:
         raise AnalyticsError(f"crime_summary needs one of the columns {', '.join(CRIME_LABEL_COLUMNS)}; "
@@ -571,7 +572,7 @@ def incident_types_summary(frame: pd.DataFrame, suppress_below: int | None = Non
     >>> incident_types_summary(frame)
     'ASB in Redditch was unchanged at 120 between 2017-18 and 2018-19. Over the two periods the most common types were Other (83% of incidents) and Begging (17%). Begging changed significantly: it fell 67% (-20).'
     """
-    _require(frame, _TYPE_COLUMNS, "incident_types_summary")
+    require_columns(frame, _TYPE_COLUMNS, "incident_types_summary")
     attrs = frame.attrs
     a_label, b_label = _period_labels(attrs)
     what = subject(attrs)

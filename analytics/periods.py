@@ -467,7 +467,8 @@ def mean_half_up(values: Iterable[Number]) -> int:
     return _half_up(sum(exact_values, Fraction(0)) / len(exact_values))
 
 
-def _count(name: str, value: object) -> int:
+def as_count(name: str, value: object) -> int:
+    """``value`` as a count of incidents: a whole number, 0 or more (whole-valued floats allowed)."""
     count = _whole_number(name, value)
     if count < 0:
         raise AnalyticsError(f"{name} must be 0 or more; got {count}.", title="Negative count")
@@ -480,7 +481,7 @@ def pct_change(count_a: int, count_b: int) -> int | None:
     ``pct_change(91, 107) == 18``. Returns None when ``count_a`` is 0: a change from
     nothing has no percentage (see :func:`format_pct`).
     """
-    count_a, count_b = _count("count_a", count_a), _count("count_b", count_b)
+    count_a, count_b = as_count("count_a", count_a), as_count("count_b", count_b)
     if count_a == 0:
         return None
     return round_ratio_half_up(count_b - count_a, count_a)

@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike
 from scipy.stats import poisson
 
 from analytics.errors import AnalyticsError
+from analytics.periods import as_count
 
 __all__ = [
     "DEFAULT_ALPHA",
@@ -78,25 +79,6 @@ class ChangeTest:
     p_value: float
     significant: bool
     method: str
-
-
-def _as_count(name: str, value: object) -> int:
-    """A count of incidents as an int; whole-valued floats (from pandas) are allowed."""
-    # True/False are ints to Python, but as a count they are a mistake.
-    if isinstance(value, bool):
-        whole = False
-    elif isinstance(value, numbers.Integral):
-        whole = True
-    else:
-        whole = (isinstance(value, numbers.Real) and math.isfinite(value)
-                 and float(value).is_integer())
-    if not whole:
-        raise AnalyticsError(f"{name} must be a whole number of incidents; got {value!r}.",
-                             title="Not a count")
-    count = int(value)
-    if count < 0:
-        raise AnalyticsError(f"{name} must be 0 or more; got {count}.", title="Negative count")
-    return count
 
 
 def _as_exposure(name: str, value: object) -> float:
@@ -183,8 +165,8 @@ def poisson_change_test(count_a: int, count_b: int, exposure_a: float = 1.0,
     AnalyticsError
         A negative or fractional count, a non-positive exposure, or alpha outside (0, 1).
     """
-    count_a = _as_count("count_a", count_a)
-    count_b = _as_count("count_b", count_b)
+    count_a = as_count("count_a", count_a)
+    count_b = as_count("count_b", count_b)
     exposure_a = _as_exposure("exposure_a", exposure_a)
     exposure_b = _as_exposure("exposure_b", exposure_b)
     alpha = _check_alpha(alpha)
