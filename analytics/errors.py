@@ -39,8 +39,14 @@ class InputError(AnalyticsError):
         self.line = line
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """A value as a message quotes it: repr, cut short, so a hostile 100 kB string stays out of logs."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
 def invalid_choice(what: str, value: object, valid: list | tuple | set) -> AnalyticsError:
     """The error for a bad argument, listing the valid choices."""
     listed = ", ".join(str(v) for v in sorted(valid, key=str))
-    return AnalyticsError(f"Unknown {what} {value!r}. Valid choices: {listed}.",
+    return AnalyticsError(f"Unknown {what} {shown(value)}. Valid choices: {listed}.",
                           title=f"Unknown {what}")

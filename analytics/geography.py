@@ -44,6 +44,8 @@ def normalise_ward_name(name: str) -> str:
 
 
 def check_vintage(vintage: str) -> str:
+    if not isinstance(vintage, str):
+        raise invalid_choice("boundary vintage", vintage, VINTAGES)
     vintage = vintage.lower()
     if vintage not in VINTAGES:
         raise invalid_choice("boundary vintage", vintage, VINTAGES)

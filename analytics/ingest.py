@@ -1,6 +1,6 @@
 """Loading police.uk files and force extracts into the store.
 
-The rules every load keeps (each has a test in tests/test_ingest.py):
+The rules every load keeps (each has a test in tests/test_ingest.py or tests/robustness/):
 - Rows are never de-duplicated: police.uk ASB rows have no Crime ID, and two identical rows are
   two incidents at one snap point in one month.
 - A file whose bytes were loaded before (same SHA-256) is skipped with a message.
@@ -10,20 +10,25 @@ The rules every load keeps (each has a test in tests/test_ingest.py):
   database exactly as it was.
 - Rows outside the configured districts are not stored, but counted in ``loads`` and reported.
 - Bad input gets an InputError naming the file, the line and the problem.
+- Files are read in chunks of CHUNK_BYTES, never whole into memory: one pass hashes and checks
+  the bytes, and DuckDB reads the file itself. A copy is written (in chunks, to the load's own
+  temporary folder, under a name of our choosing) only for a zip member or text that is not
+  UTF-8. A file, or zip member, larger than MAX_FILE_BYTES is refused before it is read.
+- A file's name, or a zip member's, is only ever shown in messages, never used as a path.
 """
 from __future__ import annotations
 
 import codecs
 import csv
 import hashlib
-import io
 import re
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 import duckdb
 import numpy as np
@@ -32,6 +37,7 @@ from pyproj import Transformer
 
 from analytics import settings
 from analytics.errors import InputError
+from analytics.errors import shown as _shown   # quoted, cut short: a hostile value cannot flood a message
 from analytics.geography import BNG, METHOD_GIVEN, METHOD_LSOA, METHOD_POINT, VINTAGES, WGS84, Geography
 
 Progress = Callable[[float, str], None]
@@ -55,6 +61,19 @@ GB_LATITUDE = (49.8, 61.0)
 # Zip archives: refuse what could exhaust the machine rather than read it.
 MAX_UNPACKED_BYTES = 8 * 1024**3
 MAX_COMPRESSION_RATIO = 200
+# A member smaller than this may compress better than MAX_COMPRESSION_RATIO (a short file of
+# blanks does) without being a threat; the archive as a whole is still held to the ratio.
+RATIO_CHECKED_FROM_BYTES = 1024**2
+
+# One file (or one zip member): police.uk's largest file, every force for one month, is about
+# 150 MB. Larger files are refused before they are read, with a message naming this setting.
+MAX_FILE_BYTES = 1024**3
+# Files are read in chunks of this size: memory does not grow with the file.
+CHUNK_BYTES = 1024**2
+# The header is the first line: a first line longer than this is not a header.
+MAX_HEADER_BYTES = 64 * 1024
+# A NUL byte this near the start means a binary file; later, a damaged line.
+BINARY_PROBE_BYTES = 64 * 1024
 
 _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
 
@@ -93,11 +112,21 @@ class LoadReport:
         return "\n".join(lines)
 
 
+SAME_CONTENT = "the same content was loaded before; nothing changed."
+
+
 @dataclass
 class _Source:
     name: str                         # what messages call it: a path, or 'archive.zip!2018-10/x.csv'
-    read: Callable[[], bytes]
+    open: Callable[[], BinaryIO]      # a new binary stream of the file's bytes
     path: Path | None = None          # set when the bytes are a plain file on disk
+    size: int | None = None           # bytes, when known before reading
+
+
+def _too_big(name: str, size: int) -> InputError:
+    return InputError(f"the file is {size:,} bytes, more than the {MAX_FILE_BYTES:,} bytes one file may be "
+                      "(MAX_FILE_BYTES in analytics/ingest.py).", file=name,
+                      fix="Split it into smaller files: police.uk publishes one file per force and month.")
 
 
 # --------------------------------------------------------------------------- finding files
@@ -112,75 +141,238 @@ def _iter_sources(paths: list[Path | str], suffixes: tuple[str, ...]) -> Iterato
             if not found:
                 raise InputError(f"the folder holds no {' or '.join(suffixes)} files.", file=str(path))
             yield from _iter_sources(found, suffixes)
+        elif not path.is_file():
+            raise InputError("not a regular file (a device, pipe or socket cannot be loaded).", file=str(path))
         elif path.suffix.lower() == ".zip" or zipfile.is_zipfile(path) and path.suffix.lower() not in suffixes:
             yield from _iter_zip(path, suffixes)
         else:
-            yield _Source(str(path), path.read_bytes, path)
+            yield _file_source(path)
+
+
+def _file_source(path: Path) -> _Source:
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise _too_big(str(path), size)         # before anything is read
+    return _Source(str(path), lambda: open(path, "rb"), path, size)
+
+
+def _open_archive(path: Path, what: str = "zip archive") -> tuple[zipfile.ZipFile, list[zipfile.ZipInfo]]:
+    """The archive and its files, refused when it could unpack to more than the machine should hold."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"not a readable {what} ({exc}).", file=str(path)) from None
+    members = [m for m in archive.infolist() if not m.is_dir()]
+    unpacked = sum(m.file_size for m in members)
+    packed = max(1, sum(m.compress_size for m in members))
+    limits = (f"more than {MAX_UNPACKED_BYTES:,} bytes in all, or {MAX_COMPRESSION_RATIO}:1 "
+              "(MAX_UNPACKED_BYTES and MAX_COMPRESSION_RATIO in analytics/ingest.py)")
+    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_COMPRESSION_RATIO:
+        archive.close()
+        raise InputError(f"the archive would unpack to {unpacked:,} bytes from {packed:,} ({limits}); "
+                         "it is refused as a possible zip bomb.", file=str(path))
+    for member in members:
+        if member.file_size >= RATIO_CHECKED_FROM_BYTES and \
+                member.file_size / max(1, member.compress_size) > MAX_COMPRESSION_RATIO:
+            archive.close()
+            raise InputError(f"the member {_shown(member.filename)} would unpack to {member.file_size:,} bytes "
+                             f"from {member.compress_size:,} ({limits}); it is refused as a possible zip bomb.",
+                             file=str(path))
+    return archive, members
 
 
 def _iter_zip(path: Path, suffixes: tuple[str, ...]) -> Iterator[_Source]:
-    try:
-        archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise InputError(f"not a readable zip archive ({exc}).", file=str(path)) from None
-    members = [m for m in archive.infolist() if not m.is_dir()]
+    archive, members = _open_archive(path)
     nested = [m.filename for m in members if m.filename.lower().endswith(".zip")]
     if nested:
-        raise InputError(f"the archive holds another archive ({nested[0]}); unpack it first.", file=str(path))
-    unpacked = sum(m.file_size for m in members)
-    packed = max(1, sum(m.compress_size for m in members))
-    if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_COMPRESSION_RATIO:
-        raise InputError(f"the archive would unpack to {unpacked:,} bytes from {packed:,} "
-                         f"(more than {MAX_UNPACKED_BYTES:,} bytes or {MAX_COMPRESSION_RATIO}:1); "
-                         "it is refused as a possible zip bomb.", file=str(path))
+        raise InputError(f"the archive holds another archive ({_shown(nested[0])}); unpack it first.",
+                         file=str(path))
     chosen = sorted((m for m in members if Path(m.filename).suffix.lower() in suffixes), key=lambda m: m.filename)
     if not chosen:
         raise InputError(f"the archive holds no {' or '.join(suffixes)} files.", file=str(path))
     for member in chosen:
+        name = f"{path}!{member.filename}"
+        if member.file_size > MAX_FILE_BYTES:
+            raise _too_big(name, member.file_size)
         # The member's name is only ever shown, never used as a path to write to.
-        yield _Source(f"{path}!{member.filename}", lambda m=member: _read_member(archive, m, path))
-
-
-def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, path: Path) -> bytes:
-    with archive.open(member) as handle:
-        data = handle.read(member.file_size + 1)
-    if len(data) > member.file_size:
-        raise InputError(f"{member.filename} unpacks to more than it declares; refused.", file=str(path))
-    return data
+        yield _Source(name, lambda m=member: archive.open(m), None, member.file_size)
 
 
 # --------------------------------------------------------------------------- reading one file
 
-def _decode(source: _Source, data: bytes) -> tuple[bytes, bool]:
-    """UTF-8 bytes of the file, and whether they differ from what is on disk.
+@dataclass
+class _Scan:
+    """What one pass over a file's bytes found."""
+    sha: str
+    size: int
+    raw: Path | None                  # the bytes on disk: the file itself, or our copy of a zip member
+    blank: bool = True                # nothing but white space
+    utf8: bool = True                 # valid UTF-8 (with or without a byte-order mark)
+    utf16: bool = False               # starts with a UTF-16 byte-order mark
+    nul_offset: int | None = None     # where the first NUL byte is
+    nul_line: int | None = None
+    head: bytes = b""                 # the first MAX_HEADER_BYTES
+    header_end: int | None = None     # offset of the end of the first line
+    has_rows: bool = False            # anything but white space after the first line
 
-    LF and CRLF both load (the CSV reader takes either); a UTF-8 byte-order mark is dropped;
-    text that is not UTF-8 is read as cp1252, which is what Excel on Windows writes.
+
+_LINE_END = re.compile(rb"[\r\n]")
+_STREAM_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError, ValueError)
+
+
+def _scan(source: _Source, spill: Path | None = None, text: bool = True) -> _Scan:
+    """One pass over the file in chunks: its SHA-256 and the facts the text checks need.
+
+    ``spill`` (for a zip member) receives a copy of the bytes, so DuckDB can read them from disk.
+    Nothing is refused here but a file too big or unreadable, or one that is plainly not CSV text.
     """
-    if not data.strip():
-        raise InputError("the file is empty.", file=source.name)
-    if b"\x00" in data[:65536]:
-        raise InputError("this is a binary file, not CSV text.", file=source.name,
-                         fix="Load the CSV files themselves (or the police.uk zip archive).")
-    changed = False
-    if data.startswith(codecs.BOM_UTF8):
-        data, changed = data[len(codecs.BOM_UTF8):], True
+    if source.size is not None and source.size > MAX_FILE_BYTES:
+        raise _too_big(source.name, source.size)
+    digest = hashlib.sha256()
+    scan = _Scan("", 0, source.path if spill is None else spill)
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    lines = 0
+    out = open(spill, "wb") if spill is not None else None
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            data, changed = data.decode("cp1252").encode("utf-8"), True
-        except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise InputError(f"unreadable text encoding (byte 0x{data[exc.start]:02x} is neither UTF-8 "
-                             "nor Windows-1252).", file=source.name, line=line,
-                             fix="Save the file as UTF-8 CSV.") from None
-    return data, changed
+        with source.open() as handle:
+            while chunk := handle.read(CHUNK_BYTES):
+                start = scan.size
+                scan.size += len(chunk)
+                if scan.size > MAX_FILE_BYTES:
+                    raise _too_big(source.name, scan.size)
+                if source.path is None and source.size is not None and scan.size > source.size:
+                    raise InputError(f"it holds more than the {source.size:,} bytes it declares; refused.",
+                                     file=source.name)
+                digest.update(chunk)
+                if out is not None:
+                    out.write(chunk)
+                if not text:
+                    continue
+                if start == 0:
+                    _check_kind(source, chunk)
+                    scan.utf16 = chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+                if scan.utf16:
+                    continue               # converted and scanned again as UTF-8
+                if len(scan.head) < MAX_HEADER_BYTES:
+                    scan.head += chunk[:MAX_HEADER_BYTES - len(scan.head)]
+                if scan.blank and not chunk.isspace():
+                    scan.blank = False
+                if scan.nul_offset is None and b"\x00" in chunk:
+                    at = chunk.index(b"\x00")
+                    scan.nul_offset, scan.nul_line = start + at, lines + chunk.count(b"\n", 0, at) + 1
+                if scan.utf8:
+                    try:
+                        utf8.decode(chunk)
+                    except UnicodeDecodeError:
+                        scan.utf8 = False
+                if scan.header_end is None:
+                    match = _LINE_END.search(chunk)
+                    if match:
+                        scan.header_end = start + match.start()
+                if scan.header_end is not None and not scan.has_rows:
+                    rest = chunk[max(0, scan.header_end - start):]
+                    scan.has_rows = bool(rest) and not rest.isspace()
+                lines += chunk.count(b"\n")
+            if text and scan.utf8 and not scan.utf16:
+                try:
+                    utf8.decode(b"", final=True)
+                except UnicodeDecodeError:
+                    scan.utf8 = False
+    except _STREAM_ERRORS as exc:
+        what = "archive member" if source.path is None else "file"
+        hint = ": it is damaged, or unpacks to other than it declares" if "CRC" in str(exc) else ""
+        raise InputError(f"the {what} cannot be read ({exc}){hint}.", file=source.name) from None
+    except OSError as exc:
+        raise InputError(f"the file cannot be read ({exc.strerror or exc}).", file=source.name) from None
+    finally:
+        if out is not None:
+            out.close()
+    scan.sha = digest.hexdigest()
+    return scan
 
 
-def _read_header(source: _Source, data: bytes, required: tuple[str, ...]) -> list[str]:
-    first_line = data.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
-    header = next(csv.reader([first_line]))
+def _check_kind(source: _Source, first: bytes) -> None:
+    """Refuse, by their first bytes, files that are plainly something other than CSV text."""
+    kinds = ((b"PK\x03\x04", "a zip archive (or an Excel workbook)"),
+             (b"\xd0\xcf\x11\xe0", "an old-format Excel (.xls) workbook or other Office file"),
+             (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip-compressed file"))
+    for magic, kind in kinds:
+        if first.startswith(magic):
+            raise InputError(f"this is {kind}, not CSV text.", file=source.name,
+                             fix="Load the CSV files themselves, a .zip archive of them, or save the workbook "
+                                 "as CSV UTF-8.")
+
+
+def _text_file(source: _Source, scan: _Scan, copy: Path) -> tuple[Path, str, bool]:
+    """A UTF-8 file DuckDB can read, its first line, and whether rows follow; or the InputError saying why not.
+
+    LF, CRLF and CR line ends all load; a UTF-8 byte-order mark is skipped; UTF-16 with a
+    byte-order mark is converted; other text that is not UTF-8 is read as cp1252, which is what
+    Excel on Windows writes. ``copy`` is where a converted copy goes (written in chunks).
+    """
+    if scan.utf16:
+        _convert(source, scan.raw, "utf-16", copy)
+        converted = _scan(_Source(source.name, lambda: open(copy, "rb"), copy))
+        return _text_file(source, converted, copy.with_suffix(".utf8.csv"))
+    if scan.blank:
+        raise InputError("the file is empty.", file=source.name)
+    if scan.nul_offset is not None:
+        if scan.nul_offset < BINARY_PROBE_BYTES:
+            odd, even = scan.head[1::2], scan.head[0::2]
+            if max(odd.count(0), even.count(0)) > 0.3 * len(odd) and min(odd.count(0), even.count(0)) == 0:
+                raise InputError("this looks like UTF-16 text without a byte-order mark.", file=source.name,
+                                 fix="Save the file as CSV UTF-8.")
+            raise InputError("this is a binary file, not CSV text.", file=source.name,
+                             fix="Load the CSV files themselves (or the police.uk zip archive).")
+        raise InputError("the line holds a NUL byte (binary data): the file is damaged or not CSV text.",
+                         file=source.name, line=scan.nul_line)
+    if (scan.header_end if scan.header_end is not None else scan.size) > MAX_HEADER_BYTES:
+        raise InputError(f"the first line is longer than {MAX_HEADER_BYTES:,} bytes, so it is not a header "
+                         "of column names.", file=source.name, line=1,
+                         fix="The first line of a police.uk file names its columns: Crime ID, Month, ...")
+    head = scan.head[len(codecs.BOM_UTF8):] if scan.head.startswith(codecs.BOM_UTF8) else scan.head
+    first = head[:scan.header_end - (len(scan.head) - len(head))] if scan.header_end is not None else head
+    path = scan.raw
+    if scan.utf8:
+        header = first.decode("utf-8")
+    else:
+        _convert(source, scan.raw, "cp1252", copy)
+        header, path = first.decode("cp1252", errors="replace"), copy
+    return path, header, scan.has_rows
+
+
+def _convert(source: _Source, raw: Path, encoding: str, copy: Path) -> None:
+    """Write the file as UTF-8 (without a byte-order mark), in chunks; refuse bytes the encoding lacks."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    lines, first = 0, True
+    with open(raw, "rb") as handle, open(copy, "wb") as out:
+        while True:
+            chunk = handle.read(CHUNK_BYTES)
+            try:
+                decoded = decoder.decode(chunk, final=not chunk)
+            except UnicodeDecodeError as exc:
+                line = lines + 1
+                if encoding == "cp1252":
+                    line += chunk.count(b"\n", 0, exc.start)
+                    problem = (f"unreadable text encoding (byte 0x{chunk[exc.start]:02x} is neither UTF-8 "
+                               "nor Windows-1252).")
+                else:
+                    problem = f"unreadable {encoding.upper()} text ({exc.reason})."
+                raise InputError(problem, file=source.name, line=line, fix="Save the file as CSV UTF-8.") from None
+            if first and encoding == "cp1252" and chunk.startswith(codecs.BOM_UTF8):
+                decoded = decoded[3:]          # the UTF-8 mark of a file that is not UTF-8 after all
+            first = False
+            lines += decoded.count("\n")
+            out.write(decoded.encode("utf-8"))
+            if not chunk:
+                break
+
+
+def _read_header(source: _Source, first_line: str, required: tuple[str, ...], has_rows: bool) -> list[str]:
+    try:
+        header = next(csv.reader([first_line]), [])
+    except csv.Error as exc:
+        raise InputError(f"the header line cannot be read as CSV ({exc}).", file=source.name, line=1) from None
     header = [h.strip() for h in header]
     if len(header) == 1:
         for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
@@ -189,38 +381,57 @@ def _read_header(source: _Source, data: bytes, required: tuple[str, ...]) -> lis
                                  fix="Save the file as comma-separated CSV.")
     missing = [c for c in required if c not in header]
     if missing:
-        raise InputError(f"missing column(s) {', '.join(repr(c) for c in missing)}; found "
-                         f"{', '.join(repr(h) for h in header[:20])}.", file=source.name, line=1)
+        raise InputError(f"missing column(s) {', '.join(_shown(c) for c in missing)}; found "
+                         f"{', '.join(_shown(h, 40) for h in header[:20])}"
+                         f"{f' and {len(header) - 20:,} more' if len(header) > 20 else ''}.",
+                         file=source.name, line=1)
     duplicated = sorted({h for h in header if header.count(h) > 1 and h in required})
     if duplicated:
-        raise InputError(f"column(s) {', '.join(duplicated)} appear more than once.", file=source.name, line=1)
-    rest = data.split(b"\n", 1)[1] if b"\n" in data else b""
-    if not rest.strip():
+        raise InputError(f"column(s) {', '.join(_shown(h) for h in duplicated)} appear more than once.",
+                         file=source.name, line=1)
+    if not has_rows:
         raise InputError("the file has a header but no rows.", file=source.name, line=2)
     return header
 
 
-def _stage_csv(conn: duckdb.DuckDBPyConnection, source: _Source, path: Path, header: list[str]) -> None:
-    """Read the file into the temporary table ``stage``, every column as text."""
+_READ_CSV = ("read_csv(?, header=true, delim=',', quote='\"', escape='\"', all_varchar=true, strict_mode=true, "
+             "null_padding=false, auto_detect=false, columns=?)")
+
+
+def _stage_csv(conn: duckdb.DuckDBPyConnection, source: _Source, path: Path, header: list[str], sql: str) -> None:
+    """Run ``sql``, which reads the file through ``{read_csv}`` (every column as text, named by position).
+
+    The positional columns c0, c1, ... are renamed by ``_select_columns`` through the allow-list of
+    known names: anything else is dropped, so no header text ever reaches SQL.
+    """
     columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
     try:
-        conn.execute(
-            "CREATE OR REPLACE TEMP TABLE stage_raw AS SELECT * FROM read_csv(?, header=true, delim=',', "
-            "quote='\"', escape='\"', all_varchar=true, strict_mode=true, null_padding=false, "
-            "auto_detect=false, columns=?)", [str(path), columns])
+        conn.execute(sql.replace("{read_csv}", _READ_CSV), [str(path), columns])
     except duckdb.Error as exc:
-        text = str(exc)
-        match = re.search(r"Line: (\d+)", text)
-        line = int(match.group(1)) if match else None
-        problem = text.split("\n")[1].strip() if "\n" in text else text
-        if "Expected Number of Columns" in text:
-            expected = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
-            problem = (f"expected {expected.group(1)} columns but found {expected.group(2)}; "
-                       "the file may be cut off or not comma-separated." if expected else problem)
+        line, problem = _csv_problem(str(exc))
         raise InputError(problem, file=source.name, line=line) from None
-    # Rename the positional columns to the file's own header names (quoted through the allow-list
-    # of known names: anything else is dropped, so no header text ever reaches SQL).
-    return None
+
+
+def _csv_problem(text: str) -> tuple[int | None, str]:
+    """The line and a plain statement of a DuckDB CSV error (whose text quotes the whole line)."""
+    match = re.search(r"Line: (\d+)", text)
+    line = int(match.group(1)) if match else None
+    expected = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if expected:
+        return line, (f"expected {expected.group(1)} columns but found {expected.group(2)}; "
+                      "the file may be cut off or not comma-separated.")
+    if "unterminated quote" in text:
+        return line, ('a value opens a quote (") that is never closed; the file may be cut off, or a '
+                      'quote inside a value is not doubled ("").')
+    size = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
+    if size:
+        return line, f"the line is longer than {int(size.group(1)):,} bytes, the most one row may be."
+    if "Invalid unicode" in text or "UTF8" in text or "UTF-8" in text:
+        return line, "the text is not valid UTF-8."
+    lines = [part.strip() for part in text.split("\n")]
+    after = [part for part in lines[1:] if part and not part.startswith(("Original Line", "Possible"))]
+    problem = after[0] if after else re.sub(r"^[A-Za-z ]+Error: ", "", lines[0])
+    return line, (problem if len(problem) <= 300 else problem[:300] + "...")
 
 
 def _select_columns(header: list[str], wanted: dict[str, str]) -> str:
@@ -234,12 +445,17 @@ def _select_columns(header: list[str], wanted: dict[str, str]) -> str:
 
 def _find_line(path: Path, predicate: Callable[[list[str]], bool]) -> int | None:
     """Line number (1-based, header is line 1) of the first data row for which predicate holds."""
-    with open(path, newline="", encoding="utf-8") as handle:
+    with open(path, newline="", encoding="utf-8", errors="replace") as handle:
         reader = csv.reader(handle)
         next(reader, None)
         for row in reader:
-            if predicate(row):
-                return reader.line_num
+            if not row:
+                continue                 # a blank line: DuckDB skips it too
+            try:
+                if predicate(row):
+                    return reader.line_num
+            except IndexError:
+                continue
     return None
 
 
@@ -265,18 +481,21 @@ def ingest_police_uk(conn: duckdb.DuckDBPyConnection, paths: list[Path | str], *
     report = LoadReport()
     seen = set(r[0] for r in conn.execute("SELECT sha256 FROM loads").fetchall())
     with tempfile.TemporaryDirectory(prefix="asb-ingest-") as tmp, _transaction(conn):
+        tmp = Path(tmp)
         staged: list[_Staged] = []
         for index, source in enumerate(sources):
             if progress:
                 progress(0.6 * index / max(1, len(sources)), f"Reading {source.name}")
-            data = source.read()
-            sha = hashlib.sha256(data).hexdigest()
-            if sha in seen:
-                report.files.append(FileReport(source.name, sha, "skipped",
-                                               message="the same content was loaded before; nothing changed."))
+            # Our own names in our own folder: an upload's name never decides where anything goes.
+            spill = None if source.path is not None else tmp / f"member{index}.raw"
+            scan = _scan(source, spill)
+            if scan.sha in seen:
+                report.files.append(FileReport(source.name, scan.sha, "skipped", message=SAME_CONTENT))
+                if spill is not None:
+                    spill.unlink()
                 continue
-            seen.add(sha)
-            staged.append(_stage_police_file(conn, source, data, sha, Path(tmp), len(staged)))
+            seen.add(scan.sha)
+            staged.append(_stage_police_file(conn, source, scan, tmp / f"file{index}.csv", len(staged)))
         if staged:
             if progress:
                 progress(0.7, "Checking and placing rows in wards")
@@ -299,44 +518,52 @@ class _Staged:
     header: list[str]
 
 
-def _stage_police_file(conn, source: _Source, data: bytes, sha: str, tmp: Path, index: int) -> _Staged:
-    text, changed = _decode(source, data)
-    header = _read_header(source, text, POLICE_UK_COLUMNS)
-    path = source.path
-    if path is None or changed:
-        path = tmp / f"file{index}.csv"          # our own name: an upload's name never decides where
-        path.write_bytes(text)
-    _stage_csv(conn, source, path, header)
-    select = _select_columns(header, _POLICE_NAMES)
+def _stage_police_file(conn, source: _Source, scan: _Scan, copy: Path, index: int) -> _Staged:
+    path, first_line, has_rows = _text_file(source, scan, copy)
+    header = _read_header(source, first_line, POLICE_UK_COLUMNS, has_rows)
+    # Longitude and latitude are read as numbers here, once, rather than in a copy of the table.
+    lon, lat = header.index("Longitude"), header.index("Latitude")
+    select = (f"{_select_columns(header, _POLICE_NAMES)}, TRY_CAST(nullif(trim(c{lon}), '') AS DOUBLE) AS lon, "
+              f"TRY_CAST(nullif(trim(c{lat}), '') AS DOUBLE) AS lat")
     if index == 0:
-        conn.execute(f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {index} AS file_index, {select} FROM stage_raw")
+        sql = f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {index} AS file_index, {select} FROM {{read_csv}}"
     else:
-        conn.execute(f"INSERT INTO stage BY NAME SELECT {index} AS file_index, {select} FROM stage_raw")
-    return _Staged(index, source, sha, path, header)
+        sql = f"INSERT INTO stage BY NAME SELECT {index} AS file_index, {select} FROM {{read_csv}}"
+    _stage_csv(conn, source, path, header, sql)
+    return _Staged(index, source, scan.sha, path, header)
 
 
 def _check_police(conn, staged: list[_Staged]) -> None:
-    conn.execute("""
-        CREATE OR REPLACE TEMP TABLE stage_typed AS
-        SELECT *, TRY_CAST(nullif(trim(lon_text), '') AS DOUBLE) AS lon,
-                  TRY_CAST(nullif(trim(lat_text), '') AS DOUBLE) AS lat
-        FROM stage""")
     bad = conn.execute(_POLICE_CHECKS, [*GB_LONGITUDE, *GB_LATITUDE]).fetchall()
     for file_index, bad_month, bad_number, outside_gb, no_category, no_force in bad:
         if bad_month or bad_number or outside_gb or no_category or no_force:
             _explain_police_error(conn, staged[file_index], bad_month, bad_number, outside_gb, no_category, no_force)
 
 
+# The text checks run on the distinct values (a file holds a handful of months, forces and
+# crime types), the number checks on the few rows without a number: far less than every row.
 _POLICE_CHECKS = """
-SELECT file_index,
-  count(*) FILTER (WHERE NOT regexp_full_match(coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])')) AS bad_month,
-  count(*) FILTER (WHERE (lon IS NULL) <> (lat IS NULL)
-                      OR (lon IS NULL AND nullif(trim(lon_text), '') IS NOT NULL)
-                      OR (lat IS NULL AND nullif(trim(lat_text), '') IS NOT NULL)) AS bad_number,
-  count(*) FILTER (WHERE lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?) AS outside_gb,
-  count(*) FILTER (WHERE nullif(trim(category), '') IS NULL) AS no_category,
-  count(*) FILTER (WHERE nullif(trim(reported_by), '') IS NULL) AS no_force
-FROM stage_typed GROUP BY file_index ORDER BY file_index
+WITH kinds AS (
+  SELECT file_index, month_text, category, reported_by, count(*) AS n FROM stage GROUP BY ALL),
+texts AS (
+  SELECT file_index,
+    coalesce(sum(n) FILTER (WHERE NOT regexp_full_match(coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])')), 0)
+      AS bad_month,
+    coalesce(sum(n) FILTER (WHERE nullif(trim(category), '') IS NULL), 0) AS no_category,
+    coalesce(sum(n) FILTER (WHERE nullif(trim(reported_by), '') IS NULL), 0) AS no_force
+  FROM kinds GROUP BY file_index),
+numbers AS (
+  SELECT file_index, count(*) AS bad_number FROM stage
+  WHERE (lon IS NULL OR lat IS NULL)
+    AND ((lon IS NULL) <> (lat IS NULL) OR nullif(trim(lon_text), '') IS NOT NULL
+         OR nullif(trim(lat_text), '') IS NOT NULL)
+  GROUP BY file_index),
+outside AS (
+  SELECT file_index, count(*) AS outside_gb FROM stage
+  WHERE lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ? GROUP BY file_index)
+SELECT t.file_index, t.bad_month, coalesce(n.bad_number, 0), coalesce(o.outside_gb, 0), t.no_category, t.no_force
+FROM texts t LEFT JOIN numbers n USING (file_index) LEFT JOIN outside o USING (file_index)
+ORDER BY t.file_index
 """
 
 
@@ -357,9 +584,10 @@ def _explain_police_error(conn, staged: _Staged, bad_month, bad_number, outside_
 
     if bad_month:
         line = _find_line(path, lambda r: not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", r[col["Month"]]))
-        value = conn.execute(f"SELECT month_text FROM stage_typed WHERE {where} AND NOT regexp_full_match("
+        value = conn.execute(f"SELECT month_text FROM stage WHERE {where} AND NOT regexp_full_match("
                              "coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])') LIMIT 1").fetchone()[0]
-        raise InputError(f"the Month {value!r} is not a month written YYYY-MM ({bad_month:,} row(s) like it).",
+        what = f"the Month {_shown(value)} is not" if value else "the Month is empty, not"
+        raise InputError(f"{what} a month written YYYY-MM ({bad_month:,} row(s) like it).",
                          file=source.name, line=line)
     if bad_number:
         def bad(r):
@@ -374,7 +602,7 @@ def _explain_police_error(conn, staged: _Staged, bad_month, bad_number, outside_
             return lon is not None and lat is not None and not (
                 GB_LONGITUDE[0] <= lon <= GB_LONGITUDE[1] and GB_LATITUDE[0] <= lat <= GB_LATITUDE[1])
         line = _find_line(path, outside)
-        lon, lat = conn.execute(f"SELECT lon, lat FROM stage_typed WHERE {where} AND (lon NOT BETWEEN ? AND ? "
+        lon, lat = conn.execute(f"SELECT lon, lat FROM stage WHERE {where} AND (lon NOT BETWEEN ? AND ? "
                                 "OR lat NOT BETWEEN ? AND ?) LIMIT 1", [*GB_LONGITUDE, *GB_LATITUDE]).fetchone()
         hint = (" The longitude and latitude look swapped." if GB_LATITUDE[0] <= lon <= GB_LATITUDE[1]
                 and GB_LONGITUDE[0] <= lat <= GB_LONGITUDE[1] else "")
@@ -393,19 +621,19 @@ def _apply_police(conn, staged: list[_Staged], geography: Geography,
         CREATE OR REPLACE TEMP TABLE stage_months AS
         SELECT reported_by, strptime(month_text || '-01', '%Y-%m-%d')::DATE AS month,
                max(file_index) AS file_index
-        FROM stage_typed GROUP BY 1, 2""")
+        FROM stage GROUP BY 1, 2""")
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE stage_kept AS
         SELECT s.*, strptime(s.month_text || '-01', '%Y-%m-%d')::DATE AS month, l.district,
                l.ward_wd22 AS lsoa_wd22, l.ward_wd25 AS lsoa_wd25
-        FROM stage_typed s JOIN lsoa_lookup l ON l.lsoa_code = s.lsoa_code
+        FROM stage s JOIN lsoa_lookup l ON l.lsoa_code = s.lsoa_code
         WHERE list_contains(?, l.district)""", [list(districts)])
     per_file = {row[0]: row[1:] for row in conn.execute("""
         SELECT s.file_index, count(*) AS rows_read,
                count(*) - coalesce(max(k.kept), 0) AS outside,
                count(*) FILTER (WHERE s.lon IS NULL) - coalesce(max(k.kept_no_location), 0) AS outside_no_location,
                min(s.month_text) || '..' || max(s.month_text) AS months
-        FROM stage_typed s
+        FROM stage s
         LEFT JOIN (SELECT file_index, count(*) AS kept, count(*) FILTER (WHERE lon IS NULL) AS kept_no_location
                    FROM stage_kept GROUP BY 1) k USING (file_index)
         GROUP BY s.file_index""").fetchall()}
@@ -525,52 +753,48 @@ def ingest_extract(conn: duckdb.DuckDBPyConnection, path: Path | str, *, column_
     districts = districts or settings.districts()
     geography = geography or load_geography(conn)
     path = Path(path)
+    if path.is_dir():
+        raise InputError("this is a folder: give the extract file itself (CSV or XLSX).", file=str(path))
     if not path.is_file():
-        raise InputError("no such file.", file=str(path))
-    source = _Source(str(path), path.read_bytes, path)
+        raise InputError("no such file." if not path.exists() else "not a regular file.", file=str(path))
+    source = _file_source(path)
+    mapping = _extract_mapping(source, column_map)
+    if not isinstance(force, str) or not force.strip():
+        raise InputError(f"the force must be a name, not {_shown(force)}.", file=source.name)
     if synthetic is None:
         synthetic = "SYNTHETIC" in path.name.upper()
-    data = source.read()
-    sha = hashlib.sha256(data).hexdigest()
-    report = LoadReport()
-    if conn.execute("SELECT count(*) FROM loads WHERE sha256 = ?", [sha]).fetchone()[0]:
-        report.files.append(FileReport(source.name, sha, "skipped",
-                                       message="the same content was loaded before; nothing changed."))
-        return report
+    excel = path.suffix.lower() in (".xlsx", ".xlsm")
     if progress:
         progress(0.1, f"Reading {source.name}")
-    with tempfile.TemporaryDirectory(prefix="asb-extract-") as tmp, _transaction(conn):
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            text = _xlsx_to_csv(source, data)
-            changed = True
+    report = LoadReport()
+    with tempfile.TemporaryDirectory(prefix="asb-extract-") as tmp:
+        tmp = Path(tmp)
+        scan = _scan(source, text=not excel)
+        if conn.execute("SELECT count(*) FROM loads WHERE sha256 = ?", [scan.sha]).fetchone()[0]:
+            report.files.append(FileReport(source.name, scan.sha, "skipped", message=SAME_CONTENT))
+            return report
+        if excel:
+            converted = tmp / "workbook.csv"
+            _xlsx_to_csv(source, converted)
+            text_scan = _scan(_Source(source.name, lambda: open(converted, "rb"), converted))
         else:
-            text, changed = _decode(source, data)
-        mapping = {name: name for name in EXTRACT_COLUMNS}
-        if column_map:
-            unknown = sorted(set(column_map.values()) - set(EXTRACT_COLUMNS))
-            if unknown:
-                raise InputError(f"the column mapping names unknown target(s) {', '.join(unknown)}; "
-                                 f"valid targets: {', '.join(EXTRACT_COLUMNS)}.", file=source.name)
-            mapping = {k: v for k, v in mapping.items() if k not in column_map.values()}
-            mapping.update(column_map)
+            text_scan = scan
+        path, first_line, has_rows = _text_file(source, text_scan, tmp / "extract.csv")
         required = tuple(sorted(mapping, key=lambda k: EXTRACT_COLUMNS.index(mapping[k])))
-        header = _read_header(source, text, required)
-        if changed:
-            path = Path(tmp) / "extract.csv"
-            path.write_bytes(text)
-        _stage_csv(conn, source, path, header)
-        conn.execute(f"""
-            CREATE OR REPLACE TEMP TABLE stage AS
-            SELECT *, TRY_CAST(nullif(trim(lon_text), '') AS DOUBLE) AS lon,
-                      TRY_CAST(nullif(trim(lat_text), '') AS DOUBLE) AS lat,
-                      coalesce({', '.join(f"try_strptime(trim(reported_text), '{f}')" for f in EXTRACT_TIME_FORMATS)})
-                        AS reported_at
-            FROM (SELECT {_select_columns(header, {k: _EXTRACT_NAMES[v] for k, v in mapping.items()})}
-                  FROM stage_raw)""")
-        if progress:
-            progress(0.5, "Checking")
-        _check_extract(conn, source, path, header, mapping, geography)
-        report.files.append(_apply_extract(conn, source, sha, synthetic, force, geography, districts))
+        header = _read_header(source, first_line, required, has_rows)
+        with _transaction(conn):
+            _stage_csv(conn, source, path, header, f"""
+                CREATE OR REPLACE TEMP TABLE stage AS
+                SELECT *, TRY_CAST(nullif(trim(lon_text), '') AS DOUBLE) AS lon,
+                          TRY_CAST(nullif(trim(lat_text), '') AS DOUBLE) AS lat,
+                          coalesce({', '.join(f"try_strptime(trim(reported_text), '{f}')" for f in EXTRACT_TIME_FORMATS)})
+                            AS reported_at
+                FROM (SELECT {_select_columns(header, {k: _EXTRACT_NAMES[v] for k, v in mapping.items()})}
+                      FROM {{read_csv}})""")
+            if progress:
+                progress(0.5, "Checking")
+            _check_extract(conn, source, path, header, mapping, geography)
+            report.files.append(_apply_extract(conn, source, scan.sha, synthetic, force, geography, districts))
     if progress:
         progress(1.0, "Loaded")
     return report
@@ -581,12 +805,47 @@ _EXTRACT_NAMES = {"incident_ref": "incident_ref", "reported_at": "reported_text"
                   "longitude": "lon_text", "latitude": "lat_text", "location": "location"}
 
 
-def _xlsx_to_csv(source: _Source, data: bytes) -> bytes:
+def _extract_mapping(source: _Source, column_map: dict[str, str] | None) -> dict[str, str]:
+    """The file's column for each of ours: ours by name, unless ``column_map`` names another.
+
+    The map's names are only compared with the file's header, never put into SQL.
+    """
+    if not column_map:
+        return {name: name for name in EXTRACT_COLUMNS}
+    if not isinstance(column_map, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                   for k, v in column_map.items()):
+        raise InputError("the column mapping must map the file's column names to ours, as text "
+                         f"(e.g. {{'Ref': 'incident_ref'}}); valid targets: {', '.join(EXTRACT_COLUMNS)}.",
+                         file=source.name)
+    unknown = sorted(set(column_map.values()) - set(EXTRACT_COLUMNS))
+    if unknown:
+        raise InputError(f"the column mapping names unknown target(s) {', '.join(_shown(u) for u in unknown)}; "
+                         f"valid targets: {', '.join(EXTRACT_COLUMNS)}.", file=source.name)
+    targets = list(column_map.values())
+    twice = sorted({t for t in targets if targets.count(t) > 1})
+    if twice:
+        raise InputError(f"the column mapping gives more than one column for {', '.join(twice)}; "
+                         "each of ours takes one column of the file.", file=source.name)
+    mapping = dict(column_map)
+    for name in EXTRACT_COLUMNS:
+        if name in targets:
+            continue
+        if name in column_map:
+            raise InputError(f"the column mapping uses the file's column {name!r} for {column_map[name]!r}, "
+                             f"so no column gives {name!r}; map one to it.", file=source.name)
+        mapping[name] = name
+    return mapping
+
+
+def _xlsx_to_csv(source: _Source, out: Path) -> None:
+    """The workbook's first sheet as CSV text, after the zip-bomb checks every archive gets."""
+    archive, _ = _open_archive(source.path, "Excel workbook")
+    archive.close()
     try:
-        frame = pd.read_excel(io.BytesIO(data), dtype=str, keep_default_na=False)
+        frame = pd.read_excel(source.path, dtype=str, keep_default_na=False)
     except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise InputError(f"not a readable Excel workbook ({exc}).", file=source.name) from None
-    return frame.to_csv(index=False).encode("utf-8")
+        raise InputError(f"not a readable Excel workbook ({str(exc)[:200]}).", file=source.name) from None
+    frame.to_csv(out, index=False)
 
 
 def _check_extract(conn, source: _Source, path: Path, header: list[str], mapping: dict[str, str],
@@ -623,10 +882,13 @@ def _check_extract(conn, source: _Source, path: Path, header: list[str], mapping
         value = conn.execute(f"SELECT {_EXTRACT_NAMES[column]}, incident_ref FROM stage WHERE {condition} LIMIT 1",
                              args).fetchone()
         ref_col = col.get("incident_ref")
-        line = _find_line(path, lambda r: r[ref_col] == value[1]) if value[1] else None
+        line = None
+        if value[1] and ref_col is not None and column in col:
+            line = _find_line(path, lambda r: r[ref_col] == value[1] and r[col[column]] == (value[0] or ""))
         if line is None and column in col:
             line = _find_line(path, lambda r: r[col[column]] == (value[0] or ""))
-        raise InputError(f"{problem}: {value[0]!r} ({bad:,} row(s)).", file=source.name, line=line)
+        shown = _shown(value[0]) if value[0] is not None and value[0].strip() else "an empty value"
+        raise InputError(f"{problem}: {shown} ({bad:,} row(s)).", file=source.name, line=line)
 
 
 def _apply_extract(conn, source: _Source, sha: str, synthetic: bool, force: str, geography: Geography,

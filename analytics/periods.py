@@ -23,7 +23,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Union
 
-from analytics.errors import AnalyticsError, invalid_choice
+from analytics.errors import AnalyticsError, shown, invalid_choice
 
 __all__ = [
     "Period",
@@ -332,7 +332,7 @@ _PATTERNS = {
 
 
 def _period_error(text: str, reason: str) -> AnalyticsError:
-    return AnalyticsError(f"Period {text!r} {reason}. Valid choices: {', '.join(_VALID_FORMS)}.",
+    return AnalyticsError(f"Period {shown(text)} {reason}. Valid choices: {', '.join(_VALID_FORMS)}.",
                           title="Invalid period")
 
 

@@ -1,15 +1,19 @@
 """What a table is about: source, category, place and boundary vintage, as SQL with parameters.
 
 Every analysis takes a ``Selection`` and turns it into a WHERE clause whose values are always
-parameters. Column names come only from the allow-lists here, never from user text.
+parameters. Column names come only from the allow-lists here, never from user text. A Selection
+refuses, with a message, text that no district, ward or category could be (not text, too long,
+or not encodable as UTF-8); other unknown values are plain values that match nothing, and
+``check_selection`` refuses them listing the valid ones.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import duckdb
 
-from analytics.errors import AnalyticsError, invalid_choice
+from analytics.errors import AnalyticsError, invalid_choice, shown
 from analytics.geography import VINTAGES, check_vintage
 from analytics.periods import Period
 
@@ -21,6 +25,36 @@ SOURCE_LABELS = {
 ASB_CATEGORY = "Anti-social behaviour"
 CATEGORY_GROUPS = ("asb", "crime")     # crime = every police.uk crime type except ASB, as ONS counts it
 NORTH_WORCESTERSHIRE = "North Worcestershire"
+# No district name, ward code or police.uk crime type is anywhere near this long.
+MAX_VALUE_LENGTH = 200
+_ALIAS = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,30}")
+
+
+def _check_text(what: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise AnalyticsError(f"The {what} must be text, not {type(value).__name__} {shown(value)}.",
+                             title=f"Invalid {what}")
+    if len(value) > MAX_VALUE_LENGTH:
+        raise AnalyticsError(f"The {what} {shown(value)} is longer than any {what} "
+                             f"({MAX_VALUE_LENGTH} characters at most).", title=f"Invalid {what}")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise AnalyticsError(f"The {what} {value!r} is not valid text (it holds bytes that are not UTF-8).",
+                             title=f"Invalid {what}") from None
+    return value
+
+
+def _text_tuple(what: str, values: object) -> tuple[str, ...]:
+    """One value or a list of them as a tuple of checked text (a lone string is one value, not letters)."""
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = (values,)
+    if not isinstance(values, (tuple, list)):
+        raise AnalyticsError(f"The {what}s must be a list of text, not {type(values).__name__}.",
+                             title=f"Invalid {what}")
+    return tuple(_check_text(what, v) for v in values)
 
 
 @dataclass(frozen=True)
@@ -39,11 +73,18 @@ class Selection:
     boundaries: str = "wd22"
 
     def __post_init__(self):
-        if self.source not in SOURCES:
+        # Frozen: the normalised values are set the way dataclasses set them.
+        if _check_text("source", self.source) not in SOURCES:
             raise invalid_choice("source", self.source, SOURCES)
-        check_vintage(self.boundaries)
+        _check_text("category", self.category)
+        object.__setattr__(self, "districts", _text_tuple("district", self.districts))
+        object.__setattr__(self, "wards", _text_tuple("ward code", self.wards))
+        boundaries = _check_text("boundary vintage", self.boundaries).lower()
+        if boundaries not in VINTAGES:
+            raise invalid_choice("boundary vintage", self.boundaries, VINTAGES)
+        object.__setattr__(self, "boundaries", check_vintage(boundaries))
         if self.source == "extract" and self.category != "asb":
-            raise AnalyticsError(f"The force extract holds ASB incidents only, so category {self.category!r} "
+            raise AnalyticsError(f"The force extract holds ASB incidents only, so category {shown(self.category)} "
                                  "has no rows there.", title="Not in this source",
                                  fix="Choose category asb, or the police.uk source for crime.")
 
@@ -71,6 +112,8 @@ class Selection:
 
     def where(self, period: Period | None = None, alias: str = "") -> tuple[str, list]:
         """SQL condition and its parameters for this selection (and a period, if given)."""
+        if alias and not (isinstance(alias, str) and _ALIAS.fullmatch(alias)):
+            raise AnalyticsError(f"The table alias {shown(alias)} is not a plain SQL name.", title="Invalid alias")
         p = f"{alias}." if alias else ""
         clauses = [f"{p}source = ?"]
         params: list = [self.source]
@@ -139,7 +182,7 @@ def compare_counts(conn: duckdb.DuckDBPyConnection, selection: Selection, period
     """
     import pandas as pd  # noqa: F401  (the frame type; imported here to keep query.py light)
 
-    if by not in GROUP_COLUMNS:
+    if not isinstance(by, str) or by not in GROUP_COLUMNS:
         raise invalid_choice("grouping column", by, GROUP_COLUMNS)
     column = GROUP_COLUMNS[by]
     where, params = selection.where()

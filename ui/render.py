@@ -118,8 +118,17 @@ def show_chart(fig, name: str) -> None:
         st.write(alt_text(fig))
 
 
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>#|~$"})
+
+
+def plain(text: str) -> str:
+    """Text from a file, a link or an upload, shown as it is: st.error and st.success read Markdown,
+    so a ward name like "[click](http://...)" or "$x$" must not become a link or formula."""
+    return str(text).translate(_MARKDOWN)
+
+
 def show_error(error: AnalyticsError) -> None:
-    st.error(f"**{error.title}.** {error.message}" + (f"\n\n{error.fix}" if error.fix else ""))
+    st.error(f"**{plain(error.title)}.** {plain(error.message)}" + (f"\n\n{plain(error.fix)}" if error.fix else ""))
 
 
 @contextmanager
