@@ -1,16 +1,19 @@
 """North Worcestershire ASB Explorer: the entry point (`streamlit run app.py`).
 
-Builds the store on first start if it is missing, draws the shared filters (held in the URL)
+Builds the store on first start if it is missing or unreadable, draws the shared filters (held in the URL)
 and hands over to the page chosen in the navigation.
 """
 from __future__ import annotations
 
+import atexit
+import gc
+import sys
 import time
 from pathlib import Path
 
 import streamlit as st
 
-from analytics import settings, store
+from analytics import store
 from analytics.errors import AnalyticsError
 
 # Not "pages/": a folder of that name next to the entry point switches on Streamlit's legacy page
@@ -22,22 +25,62 @@ st.set_page_config(page_title="North Worcestershire ASB Explorer", page_icon=":m
 
 
 def ensure_store() -> None:
-    """Build the database from data/ when it is missing or cannot be opened."""
-    path = Path(settings.get("db_path"))
-    problem = None
-    if path.exists():
-        try:
-            store.connect(path, read_only=True).close()
-            return
-        except AnalyticsError as error:
-            problem = error.message
+    """Open the store; build it from data/ when it is missing or cannot be opened.
+
+    ui.data keeps a read-only snapshot of the database and takes a new one when a load changes
+    the file, so this costs two stat calls on most runs. A rebuild says why, with a progress
+    bar; a build that cannot be done (a boundaries file missing, say) or a file held by a
+    writer for too long is a message, never a stack trace.
+    """
+    from ui import data
+    from ui.render import show_error
+
+    try:
+        data.snapshot()
+        return
+    except store.StoreBusy as error:
+        show_error(error)
+        st.stop()
+    except AnalyticsError as error:
+        problem = error
+    path = Path(data.db_path())
+    unreadable = path.exists()
     st.info("Building the database from the embedded data (about 10 seconds, once)." +
-            (f" The existing file could not be opened ({problem}); it is rebuilt." if problem else ""))
+            (f" The existing file could not be opened ({problem.message}); it is kept as "
+             f"{path.name}.unreadable and rebuilt." if unreadable else f" ({problem.message})"))
     bar = st.progress(0.0, "Starting")
-    if problem:
-        path.replace(path.with_name(path.name + ".unreadable"))
-    store.build(path, progress=lambda fraction, message: bar.progress(min(1.0, fraction), message))
+    try:
+        data.rebuild(progress=lambda fraction, message: bar.progress(min(1.0, fraction), message))
+    except AnalyticsError as error:
+        bar.empty()
+        show_error(error)
+        st.stop()
     bar.empty()
+
+
+@st.cache_resource(show_spinner=False)
+def _frozen() -> dict:
+    return {"modules": 0}
+
+
+def settle_imports() -> None:
+    """After a run that imported modules: collect, then gc.freeze() what is alive.
+
+    Streamlit runs a full garbage collection after every script run (runner.postScriptGC), and
+    with pandas, plotly, geopandas and scipy loaded that walks some 200,000 objects: about 0.2 s
+    with the GIL held, every run of every session. Frozen objects (the modules, the caches) are
+    left out of it, so it costs next to nothing; they are still freed when nothing refers to
+    them. Only runs that imported something pay for the freeze, so it happens a few times per
+    server process.
+    """
+    state = _frozen()
+    if len(sys.modules) != state["modules"]:
+        if not state["modules"]:
+            # At exit, hand them back, so that the interpreter's shutdown frees them as usual.
+            atexit.register(gc.unfreeze)
+        state["modules"] = len(sys.modules)
+        gc.collect()
+        gc.freeze()
 
 
 def main() -> None:
@@ -58,6 +101,11 @@ def main() -> None:
         st.Page(PAGES / "about.py", title="About", icon=":material/info:"),
     ]
     page = st.navigation(pages)
+    if st.session_state.get("f_present", st.query_params.get("present") == "1"):
+        # Presentation mode hides the sidebar: say so before the sidebar is drawn, so that it is
+        # never seen for a moment (the page's header says it again).
+        from ui.render import PRESENTATION_CSS
+        st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
     filters = sidebar()
     with st.sidebar:
         from ui.render import briefing_pack_button
@@ -65,6 +113,7 @@ def main() -> None:
     page.run()
     # How long this run's script took, server-side: read by bench/bench_pages.py.
     st.session_state["script_seconds"] = time.perf_counter() - started
+    settle_imports()
 
 
 main()

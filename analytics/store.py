@@ -6,11 +6,46 @@ One table of incidents holds both sources, told apart by ``source``:
   ``synthetic``).
 Beside it: wards (both boundary vintages, with geometry), LSOAs (both vintages, with their
 best-fit wards), population, and ``loads``, the record of every file loaded.
+
+Readers and the writer
+----------------------
+DuckDB lets one process open a file read-write, or many processes open it read-only, never both
+at once. The store is used so that the dashboard never stands in a writer's way, nor a writer in
+the dashboard's:
+
+- **One writer at a time, in place, in one transaction.** A load (``python -m analytics ingest``,
+  or an upload through the dashboard, ui/data.py ``ingest``) opens the file read-write with
+  :func:`connect`, which waits (up to ``LOCK_WAIT_SECONDS``) while another process holds it, and
+  writes one transaction. If it dies at any moment, even by SIGKILL, DuckDB's write-ahead log
+  leaves the file holding exactly the data from before the load, or, if it died after COMMIT,
+  exactly the data after it; the next opener replays or discards the log
+  (tests/robustness/test_faults.py kills loads at random points to check this). Opening to write
+  changes nothing by itself (the schema is created only where missing). A build writes a new file
+  beside the old one and renames it into place.
+- **Readers hold no lock.** The dashboard reads a :class:`Snapshot`: a private copy of one version
+  of the file (the database and any WAL, copied while a read-only attach holds DuckDB's shared
+  lock, so no writer is half-way through it), opened read-only from a temporary folder. The
+  shared lock is held for the few milliseconds of the copy, so a load waits at most that long,
+  and people watching keep their pages while it runs. The dashboard notices a new version by the
+  file's identity (:func:`identity`: inode, size, modification and change times, and the WAL's)
+  and takes a new snapshot; while a writer holds the file (:func:`writer_active`, a probe of its
+  lock) it keeps the snapshot it has (ui/data.py). A snapshot is never closed while in use: once
+  dropped, it goes when its last cursor does.
+- **The command line does not rebuild.** ``status`` and ``table`` read the file itself,
+  read-only (waiting for a writer as a load does); on a missing, unreadable, damaged or foreign
+  file they stop with one message naming the file and the command that rebuilds it
+  (``python -m analytics build --db FILE``), and write nothing. The dashboard, which nobody can
+  run a command for, rebuilds it by itself with a message (app.py).
 """
 from __future__ import annotations
 
+import atexit
+import fcntl
+import itertools
 import os
+import shutil
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,7 +120,8 @@ CREATE TABLE IF NOT EXISTS lsoas (
 );
 -- One row per LSOA code (either vintage): its district and best-fit wards. A code found in both
 -- vintages is an unchanged LSOA; the 2011 row is preferred because it carries the ONS lookup.
-CREATE OR REPLACE VIEW lsoa_lookup AS
+-- (IF NOT EXISTS: opening the store to write changes nothing by itself, so readers see no new version.)
+CREATE VIEW IF NOT EXISTS lsoa_lookup AS
 SELECT lsoa_code, arg_min(district, lsoa_vintage) AS district,
        arg_min(ward_wd22, lsoa_vintage) AS ward_wd22, arg_min(ward_wd25, lsoa_vintage) AS ward_wd25
 FROM lsoas GROUP BY lsoa_code;
@@ -110,6 +146,15 @@ CREATE TABLE IF NOT EXISTS loads (
 """
 
 
+TABLES = ("incidents", "wards", "lsoas", "population", "loads")
+# How long a writer (or a command-line reader) waits for another process to let go of the file.
+LOCK_WAIT_SECONDS = 60.0
+
+
+class StoreBusy(AnalyticsError):
+    """Another process holds the database (a load is writing it): try again when it has finished."""
+
+
 def default_db_path() -> Path:
     return Path(settings.get("db_path"))
 
@@ -118,19 +163,209 @@ def default_data_dir() -> Path:
     return Path(settings.get("data_dir"))
 
 
-def connect(db_path: Path | str | None = None, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the store; the schema is created when the file is new (unless read-only)."""
+def _build_fix(path: Path) -> str:
+    return f"Build it from data/ with `python -m analytics build --db {path}` (the dashboard does this by itself)."
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    text = str(exc)
+    return "Could not set lock" in text or "Conflicting lock" in text
+
+
+def _busy(path: Path, exc: Exception) -> StoreBusy:
+    return StoreBusy(f"The database {path} is in use by another process that is writing to it ({exc}).",
+                     title="Database busy", fix="Try again when the load has finished.")
+
+
+def _unreadable(path: Path, exc: Exception) -> AnalyticsError:
+    return AnalyticsError(f"The database {path} cannot be opened: {exc}", title="Database unreadable",
+                          fix=_build_fix(path).replace("Build it", "Rebuild it"))
+
+
+def _with_retry(open_: Callable[[], duckdb.DuckDBPyConnection], path: Path,
+                wait: float) -> duckdb.DuckDBPyConnection:
+    """open_(), retried while another process holds DuckDB's lock on the file, for up to wait seconds."""
+    deadline = time.monotonic() + wait
+    delay = 0.01
+    while True:
+        try:
+            return open_()
+        except duckdb.Error as exc:
+            if not _is_lock_conflict(exc):
+                raise _unreadable(path, exc) from exc
+            if time.monotonic() >= deadline:
+                raise _busy(path, exc) from exc
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+
+
+def connect(db_path: Path | str | None = None, read_only: bool = False,
+            wait: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """Open the store.
+
+    Read-write: the file (and the schema) is created when it is new; this is the single writer,
+    so close it when the load is done. Read-only: the file must exist and be this project's
+    store, readable to its last block, or an AnalyticsError says so and how to rebuild it.
+    Either way, while another process writes the file this waits for it, up to ``wait`` seconds.
+    """
     path = Path(db_path) if db_path else default_db_path()
+    if read_only and not path.exists():
+        raise AnalyticsError(f"The database {path} does not exist.", title="Database missing",
+                             fix=_build_fix(path))
+    conn = _with_retry(lambda: duckdb.connect(str(path), read_only=read_only), path, wait)
     try:
-        conn = duckdb.connect(str(path), read_only=read_only)
-    except duckdb.Error as exc:
-        raise AnalyticsError(f"The database {path} cannot be opened: {exc}", title="Database unreadable",
-                             fix="Delete the file and run `python -m analytics build` to rebuild it "
-                                 "from data/.") from exc
-    conn.execute("SET enable_progress_bar = false")
-    if not read_only:
-        conn.execute(SCHEMA)
+        conn.execute("SET enable_progress_bar = false")
+        if not read_only:
+            conn.execute(SCHEMA)
+        else:
+            verify(conn, path)
+    except BaseException:
+        conn.close()
+        raise
     return conn
+
+
+def verify(conn: duckdb.DuckDBPyConnection, path: Path | str, built: bool = False) -> None:
+    """Check that conn is this project's store and that every block of it reads back.
+
+    Every row of every table is read (DuckDB checks each block's checksum): about 25 ms for the
+    embedded data. ``built``: the boundaries must be there too (a store is useless without them).
+    """
+    path = Path(path)
+    try:
+        present = {row[0] for row in conn.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+        missing = [t for t in TABLES if t not in present]
+        if missing:
+            raise AnalyticsError(f"The database {path} is not this project's store: it has no table "
+                                 f"{missing[0]!r}.", title="Not the store", fix=_build_fix(path))
+        for table in TABLES:
+            conn.execute(f"SELECT count(*), sum(hash(t)) FROM {table} t").fetchall()
+        if built and not conn.execute("SELECT count(*) FROM wards").fetchone()[0]:
+            raise AnalyticsError(f"The database {path} holds no ward boundaries: it was never built.",
+                                 title="Database not built", fix=_build_fix(path))
+    except duckdb.Error as exc:
+        raise AnalyticsError(f"The database {path} is damaged: {exc}", title="Database damaged",
+                             fix=_build_fix(path).replace("Build it", "Rebuild it")) from exc
+
+
+def identity(db_path: Path | str) -> tuple | None:
+    """What tells one version of the file from another: None when it is missing.
+
+    A build renames a new file into place (a new inode); a load in place changes the WAL and,
+    when it checkpoints, the file's size and modification time.
+    """
+    path = Path(db_path)
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    try:
+        w = os.stat(f"{path}.wal")
+        wal = (w.st_ino, w.st_size, w.st_mtime_ns)
+    except FileNotFoundError:
+        wal = None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, wal)
+
+
+def writer_active(db_path: Path | str) -> bool:
+    """Whether another process holds the file for writing: a probe of DuckDB's lock (a POSIX
+    record lock on the whole file) that costs a few microseconds, where an attach that fails
+    costs milliseconds. Taking and dropping the probe's lock drops this process's own locks on
+    the file, so never call it while this process has the file open."""
+    try:
+        fd = os.open(db_path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.lockf(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+_SNAPSHOT_NUMBERS = itertools.count(1)
+_SNAPSHOT_DIR: list[Path] = []
+_SNAPSHOT_DIR_LOCK = threading.Lock()
+
+
+def _snapshot_dir() -> Path:
+    """One private folder per process for the snapshot copies (removed when the process ends)."""
+    with _SNAPSHOT_DIR_LOCK:
+        if not _SNAPSHOT_DIR:
+            folder = Path(tempfile.mkdtemp(prefix="asb-snapshots-"))
+            atexit.register(shutil.rmtree, folder, True)
+            _SNAPSHOT_DIR.append(folder)
+        return _SNAPSHOT_DIR[0]
+
+
+class Snapshot:
+    """One version of the store, copied aside and open read-only: what the dashboard reads.
+
+    The copy is taken while a read-only attach of the file holds DuckDB's shared lock, so no
+    writer is half-way through it; the WAL a killed writer left is copied with it (and replayed
+    when the copy opens, as it would be for the file itself). The copy's name is unlinked as soon
+    as it is open, so nothing is left behind; the lock on the real file is held only during the
+    copy. ``identity`` is the file's identity taken *before* the copy, so a version written
+    during the copy is noticed at the next look. ``version`` is a number unique in this process:
+    caches keyed by it never mix two versions. Never close a snapshot that others may be
+    reading: dropping it is enough, and its cursors keep working until they are done.
+
+    Raises AnalyticsError when the file is missing, unreadable, damaged or not built, and
+    StoreBusy when a writer holds it for longer than ``wait`` seconds.
+    """
+
+    def __init__(self, db_path: Path | str, wait: float = 0.0):
+        self.path = Path(db_path)
+        self.identity = identity(self.path)
+        if self.identity is None:
+            raise AnalyticsError(f"The database {self.path} does not exist.", title="Database missing",
+                                 fix=_build_fix(self.path))
+        if wait <= 0 and writer_active(self.path):
+            raise _busy(self.path, "a writer holds its lock")
+        self.version = next(_SNAPSHOT_NUMBERS)
+        copy = _snapshot_dir() / f"snapshot-{os.getpid()}-{self.version}.duckdb"
+        try:
+            _copy_under_shared_lock(self.path, copy, wait)
+            self.conn = _with_retry(lambda: duckdb.connect(str(copy), read_only=True), self.path, 0)
+        finally:
+            for leftover in (copy, Path(f"{copy}.wal")):
+                leftover.unlink(missing_ok=True)
+        verify(self.conn, self.path, built=True)
+        self.last_load_id = self.conn.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchone()[0]
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.conn.cursor()
+
+
+def _copy_under_shared_lock(path: Path, copy: Path, wait: float) -> None:
+    guard = duckdb.connect(":memory:")     # a private instance: never one DuckDB cached for the path
+    try:
+        quoted = str(path).replace("'", "''")
+        _with_retry(lambda: guard.execute(f"ATTACH '{quoted}' AS live (READ_ONLY)"), path, wait)
+        # The shared lock is held until the handles below are closed (POSIX drops a process's
+        # locks on a file when any of its handles on it closes): open both before copying either.
+        wal = Path(f"{path}.wal")
+        with open(path, "rb") as db_in, (open(wal, "rb") if wal.exists() else _nothing()) as wal_in:
+            with open(copy, "wb") as out:
+                shutil.copyfileobj(db_in, out, 1 << 20)
+            if wal_in is not None:
+                with open(f"{copy}.wal", "wb") as out:
+                    shutil.copyfileobj(wal_in, out, 1 << 20)
+    finally:
+        guard.close()
+
+
+class _nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
 
 
 def store_geography(conn: duckdb.DuckDBPyConnection, geography: Geography) -> None:
@@ -202,7 +437,8 @@ def build(db_path: Path | str | None = None, data_dir: Path | str | None = None,
     """Build the store from data/: boundaries, the police.uk files, and the synthetic extract.
 
     The new database is written beside the old one and moved into place at the end, so an
-    interrupted build leaves the previous database (or none) rather than half of one.
+    interrupted build leaves the previous database (or none) rather than half of one; a build
+    that fails (a boundaries file missing, say) removes its unfinished file.
     """
     from analytics import demo
     from analytics.ingest import ingest_extract, ingest_police_uk
@@ -214,31 +450,56 @@ def build(db_path: Path | str | None = None, data_dir: Path | str | None = None,
     step = progress or (lambda fraction, message: None)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     building = db_path.with_name(db_path.name + ".building")
-    for leftover in (building, Path(str(building) + ".wal")):
+    leftovers = (building, Path(f"{building}.wal"))
+    for leftover in leftovers:
         leftover.unlink(missing_ok=True)
-    conn = connect(building)
     try:
-        step(0.02, "Reading ward and LSOA boundaries")
-        geography = Geography.load(data_dir, districts)
-        store_geography(conn, geography)
-        police_dir = data_dir / "police_uk"
-        police = ingest_police_uk(conn, [police_dir], geography=geography, districts=districts,
-                                  progress=lambda f, m: step(0.1 + 0.6 * f, m))
-        step(0.75, "Generating the synthetic force extract")
-        extract_path = data_dir / "synthetic" / demo.SYNTHETIC_FILE_NAME
-        frame = demo.generate_extract(asb_locations(conn), wd22_wards(conn),
-                                      demo.load_targets(data_dir / "published"))
-        extract_path.parent.mkdir(parents=True, exist_ok=True)
-        demo.write_extract(frame, extract_path)
-        step(0.85, "Loading the synthetic force extract")
-        extract = ingest_extract(conn, extract_path, synthetic=True, geography=geography, districts=districts)
-        conn.execute("CHECKPOINT")
-    finally:
-        conn.close()
-    os.replace(building, db_path)
-    Path(str(db_path) + ".wal").unlink(missing_ok=True)
+        conn = connect(building)
+        try:
+            step(0.02, "Reading ward and LSOA boundaries")
+            geography = Geography.load(data_dir, districts)
+            store_geography(conn, geography)
+            police_dir = data_dir / "police_uk"
+            police = ingest_police_uk(conn, [police_dir], geography=geography, districts=districts,
+                                      progress=lambda f, m: step(0.1 + 0.6 * f, m))
+            step(0.75, "Generating the synthetic force extract")
+            extract_path = data_dir / "synthetic" / demo.SYNTHETIC_FILE_NAME
+            frame = demo.generate_extract(asb_locations(conn), wd22_wards(conn),
+                                          demo.load_targets(data_dir / "published"))
+            extract_path.parent.mkdir(parents=True, exist_ok=True)
+            demo.write_extract(frame, extract_path)
+            step(0.85, "Loading the synthetic force extract")
+            extract = ingest_extract(conn, extract_path, synthetic=True, geography=geography,
+                                     districts=districts)
+            conn.execute("CHECKPOINT")
+        finally:
+            conn.close()
+        _fsync(building)
+        # A WAL the old file left (a writer killed mid-load) belongs to it, not to the new file:
+        # it goes first, so the new file is never seen beside it.
+        Path(f"{db_path}.wal").unlink(missing_ok=True)
+        os.replace(building, db_path)
+        _fsync(db_path.parent)
+    except BaseException:
+        for leftover in leftovers:
+            leftover.unlink(missing_ok=True)
+        raise
     step(1.0, "Ready")
     return BuildReport(police, extract, extract_path, time.perf_counter() - started)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to disk: a rename is only as durable as this."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def asb_locations(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

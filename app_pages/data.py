@@ -9,7 +9,7 @@ from analytics import settings
 from analytics.errors import AnalyticsError
 from ui import data
 from analytics.disclosure import suppress_all_counts
-from ui.render import guarded, page_header, public_threshold, show_error, show_table
+from ui.render import guarded, page_header, plain, public_threshold, show_error, show_table
 from ui.state import current
 
 
@@ -48,7 +48,6 @@ else:
                         format_func={"police-uk": "police.uk CSV or archive zip", "extract": "Force extract"}.get)
         upload = st.file_uploader("File", type=["csv", "zip", "xlsx"], key="upload_file")
         if upload is not None and st.button("Load", type="primary"):
-            from analytics.ingest import ingest_extract, ingest_police_uk
             bar = st.progress(0.0, "Starting")
             # The upload's own name is shown, never used as a path: the file goes to a folder we choose.
             suffix = Path(upload.name).suffix.lower() if Path(upload.name).suffix.lower() in (".csv", ".zip", ".xlsx") else ".csv"
@@ -56,14 +55,9 @@ else:
                 path = Path(folder) / f"upload{suffix}"
                 path.write_bytes(upload.getvalue())
                 try:
-                    conn = data.cursor()
                     progress = lambda f, m: bar.progress(min(1.0, f), m.replace(str(path), upload.name))
-                    if kind == "police-uk":
-                        report = ingest_police_uk(conn, [path], progress=progress)
-                    else:
-                        report = ingest_extract(conn, path, progress=progress)
-                    st.cache_data.clear()
-                    st.success(report.summary().replace(str(path), upload.name))
+                    report = data.ingest(kind, path, progress=progress)
+                    st.success(plain(report.summary().replace(str(path), upload.name)))
                 except AnalyticsError as error:
                     error.message = error.message.replace(str(path), upload.name)
                     show_error(error)

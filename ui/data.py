@@ -1,13 +1,25 @@
 """Cached access to the store for the pages.
 
-One DuckDB connection per server process (st.cache_resource), a cursor per query (DuckDB
-connections are not shared between threads; cursors are). Results are cached with
-st.cache_data, keyed by their arguments and by the data version (the last load's id), so a new
-upload is seen at once and nothing else is recomputed.
+Readers and the writer (see analytics/store.py for the whole design): this server never holds
+the database file. It reads a :class:`analytics.store.Snapshot`, a private read-only copy of
+one version of the file, kept per file and replaced when the file's identity changes (a load by
+the command line or an upload, a rebuild). While a load writes the file (another process, or
+an upload here) the snapshot in hand is kept, so pages never wait for a load and never see
+half of one; a run that starts after the load has finished sees all of it. Sessions noticing a
+new version at the same time wait for the one taking the snapshot and share it. Uploads
+(``ingest``) write the file in place as the single writer, as the command line does.
+
+A cursor per query (DuckDB connections are not shared between threads; cursors are). Results
+are cached with st.cache_data, keyed by their arguments and by the data version: the number of
+the snapshot they were computed from, so a new version is seen at once, nothing is computed
+from a mix of two versions, and nothing else is recomputed.
 """
 from __future__ import annotations
 
 import textwrap
+import threading
+import weakref
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -15,35 +27,169 @@ import pandas as pd
 import streamlit as st
 
 from analytics import settings, store
+from analytics.errors import AnalyticsError
 from analytics.periods import Period
 from analytics.query import Selection
 
 CACHE = dict(max_entries=256, show_spinner=False)
+# How long a session waits for a writer when it has no snapshot at all yet.
+FIRST_OPEN_WAIT_SECONDS = 30.0
+# Snapshots kept, one per database file (tests and benchmarks use several files in one process).
+MAX_FILES = 4
+
+_registry_lock = threading.Lock()
+_gates: dict[str, threading.Lock] = {}             # per file: held while this process copies a snapshot
+_writers: dict[str, threading.Lock] = {}           # per file: held while this process writes it
+_current: dict[str, store.Snapshot] = {}           # per file: the newest snapshot
+_by_version: "weakref.WeakValueDictionary[int, store.Snapshot]" = weakref.WeakValueDictionary()
 
 
-@st.cache_resource(show_spinner=False)
-def _connection(db_path: str, read_only: bool) -> duckdb.DuckDBPyConnection:
-    return store.connect(db_path, read_only=read_only)
+def db_path() -> str:
+    return str(Path(settings.get("db_path")).resolve())
+
+
+def _lock(locks: dict[str, threading.Lock], path: str) -> threading.Lock:
+    with _registry_lock:
+        return locks.setdefault(path, threading.Lock())
+
+
+def _keep(path: str, snapshot: store.Snapshot) -> None:
+    with _registry_lock:
+        _current.pop(path, None)
+        _current[path] = snapshot
+        _by_version[snapshot.version] = snapshot
+        while len(_current) > MAX_FILES:
+            # Dropped, never closed: a session still reading it finishes its queries.
+            _current.pop(next(iter(_current)))
+
+
+def snapshot() -> store.Snapshot:
+    """The newest version of the database this process can see.
+
+    A run that starts after a load has finished gets the new version: sessions that notice it at
+    the same time wait for the one taking the snapshot (about 0.1 s) and share it. While a load
+    writes the file (another process, or an upload here), the snapshot in hand is kept. Raises
+    AnalyticsError when the file is missing or cannot be read (app.py then rebuilds it), and
+    store.StoreBusy when a writer has held it for FIRST_OPEN_WAIT_SECONDS and there is no older
+    snapshot to show meanwhile.
+    """
+    path = db_path()
+    held = _current.get(path)
+    if held is not None and held.identity == store.identity(path):
+        return held
+    return _refresh(path)
+
+
+def _refresh(path: str, writing_here: bool = False) -> store.Snapshot:
+    """A snapshot of the file as it is now, unless another session has just taken one.
+
+    ``writing_here``: the caller is this process's writer (a rebuild), and is done writing.
+    """
+    writer = _lock(_writers, path)
+    while True:
+        with _lock(_gates, path):
+            held = _current.get(path)
+            if held is not None and held.identity == store.identity(path):
+                return held
+            if writing_here or not writer.locked():
+                try:
+                    fresh = store.Snapshot(path, wait=0 if held is not None else FIRST_OPEN_WAIT_SECONDS)
+                except store.StoreBusy:
+                    if held is not None:
+                        return held          # another process is writing the file: the last version meanwhile
+                    raise
+                _keep(path, fresh)
+                return fresh
+            if held is not None:
+                return held                  # an upload here is writing the file: the last version meanwhile
+        with writer:                         # no version yet: wait for this process's writer
+            pass
+
+
+@contextmanager
+def _writing(path: str):
+    """This process's turn to write the file: no snapshot of it is copied meanwhile (a copy in
+    progress finishes first: POSIX would drop the writer's lock when the copy closes the file)."""
+    with _lock(_writers, path):
+        with _lock(_gates, path):
+            pass
+        yield
 
 
 def connection() -> duckdb.DuckDBPyConnection:
-    # Read-only unless this server may take uploads: then it is the single writer.
-    read_only = not (settings.get("uploads_enabled") and settings.get("upload_password"))
-    return _connection(str(Path(settings.get("db_path")).resolve()), read_only)
+    """The read-only connection of the current snapshot (take a .cursor() per thread)."""
+    return snapshot().conn
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
-    return connection().cursor()
+    """A read-only cursor on the current snapshot. Writes go through ``ingest``."""
+    return snapshot().cursor()
+
+
+def _cursor(version: int) -> duckdb.DuckDBPyConnection:
+    """A cursor on the snapshot numbered ``version`` (the current one if it has been dropped)."""
+    held = _by_version.get(version)
+    return (held if held is not None else snapshot()).cursor()
 
 
 def data_version() -> int:
-    return cursor().execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchone()[0]
+    """The number of the current snapshot: what every cached result is keyed by."""
+    return snapshot().version
+
+
+def ingest(kind: str, path: Path | str, progress=None, **options):
+    """Load a file into the store, as ``python -m analytics ingest`` does: the single writer.
+
+    kind: "police-uk" or "extract"; options go to the ingest function (column_map, synthetic...).
+    Sessions keep their snapshot while it runs and see the new version on their next run.
+    Returns the LoadReport; raises AnalyticsError (InputError for a bad file: nothing changed).
+    """
+    from analytics.ingest import ingest_extract, ingest_police_uk
+
+    if kind not in ("police-uk", "extract"):
+        raise AnalyticsError(f"Unknown kind of file {kind!r}. Valid choices: extract, police-uk.",
+                             title="Unknown kind of file")
+    target = db_path()
+    with _writing(target):
+        conn = store.connect(target)
+        try:
+            if kind == "police-uk":
+                report = ingest_police_uk(conn, [path], progress=progress, **options)
+            else:
+                report = ingest_extract(conn, path, progress=progress, **options)
+        finally:
+            conn.close()
+    st.cache_data.clear()                    # not needed for correctness (the version changes): frees memory
+    return report
+
+
+def rebuild(progress=None) -> None:
+    """Build the store from data/ (after ``snapshot`` found it missing or unreadable).
+
+    Run once however many sessions ask at the same time; an unreadable file is kept beside the
+    new one as NAME.unreadable for whoever wants to look at it.
+    """
+    target = db_path()
+    with _writing(target):
+        try:
+            _refresh(target, writing_here=True)      # another session rebuilt it while this one waited
+            return
+        except store.StoreBusy:
+            raise
+        except AnalyticsError:
+            pass
+        path = Path(target)
+        if path.exists():
+            path.replace(path.with_name(path.name + ".unreadable"))
+        Path(f"{path}.wal").unlink(missing_ok=True)
+        store.build(path, progress=progress)
+        _refresh(target, writing_here=True)
 
 
 @st.cache_data(**CACHE)
 def options(version: int) -> dict:
     """What the filters can offer: districts, wards per vintage, crime types, months per source."""
-    conn = cursor()
+    conn = _cursor(version)
     wards = conn.execute("SELECT vintage, ward_code, ward_name, district FROM wards ORDER BY ward_name").df()
     months = conn.execute("SELECT source, list(DISTINCT month ORDER BY month) FROM incidents GROUP BY 1").fetchall()
     categories = [r[0] for r in conn.execute(
@@ -55,25 +201,25 @@ def options(version: int) -> dict:
 @st.cache_data(**CACHE)
 def ward_deltas(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
     from analytics.wards import ward_deltas as compute
-    return compute(cursor(), selection, a, b)
+    return compute(_cursor(version), selection, a, b)
 
 
 @st.cache_data(**CACHE)
 def incident_types(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
     from analytics.incident_types import incident_types as compute
-    return compute(cursor(), selection, a, b)
+    return compute(_cursor(version), selection, a, b)
 
 
 @st.cache_data(**CACHE)
 def districts(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
     from analytics.districts import districts_table
-    return districts_table(cursor(), selection, a, b)
+    return districts_table(_cursor(version), selection, a, b)
 
 
 @st.cache_data(**CACHE)
 def crime_ytd(selection: Selection, b: Period, a: Period | None, by: str, version: int) -> pd.DataFrame:
     from analytics.crime import crime_ytd as compute
-    return compute(cursor(), selection, b, a, by)
+    return compute(_cursor(version), selection, b, a, by)
 
 
 @st.cache_data(**CACHE)
@@ -83,14 +229,14 @@ def seasonal(kind: str, selection: Selection, window: Period | None, version: in
     functions = {"decomposition": module.decomposition, "profile": module.month_of_year_profile,
                  "year_on_year": module.year_on_year, "summary": module.summarise,
                  "monthly": module.monthly_series}
-    return functions[kind](cursor(), selection, window, **kwargs)
+    return functions[kind](_cursor(version), selection, window, **kwargs)
 
 
 @st.cache_data(**CACHE)
 def hotspots(kind: str, selection: Selection, a: Period, b: Period | None, version: int, **kwargs):
     """kind: cells | persistence | top_locations | top_lsoas."""
     from analytics import hotspots as module
-    conn = cursor()
+    conn = _cursor(version)
     if kind == "cells":
         return module.hotspots(conn, selection, a, **kwargs)
     if kind == "persistence":
@@ -103,13 +249,13 @@ def hotspots(kind: str, selection: Selection, a: Period, b: Period | None, versi
 @st.cache_data(**CACHE)
 def quality(version: int) -> pd.DataFrame:
     from analytics.quality import quality_table
-    return quality_table(cursor())
+    return quality_table(_cursor(version))
 
 
 @st.cache_data(**CACHE)
 def coverage(version: int) -> dict:
     from analytics import coverage as module
-    conn = cursor()
+    conn = _cursor(version)
     return {"months": module.rows_by_month(conn), "wards": module.ward_coverage(conn),
             "files": module.files_loaded(conn)}
 
@@ -117,7 +263,7 @@ def coverage(version: int) -> dict:
 @st.cache_data(**CACHE)
 def ward_outlines(vintage: str, version: int):
     from analytics.maps import ward_outlines as compute
-    return compute(cursor(), vintage)
+    return compute(_cursor(version), vintage)
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
@@ -166,4 +312,4 @@ def hotspot_deck(selection: Selection, period: Period, version: int, threshold: 
 @st.cache_data(**CACHE)
 def default_comparison(source: str, version: int):
     from analytics.tables import default_comparison as compute
-    return compute(cursor(), source)
+    return compute(_cursor(version), source)

@@ -53,6 +53,9 @@ def _reset_periods() -> None:
     st.session_state.pop("f_b", None)
 
 
+FILTER_KEYS = ("f_src", "f_d", "f_w", "f_cat", "f_pt", "f_v", "f_present")
+
+
 def _from_url(opts: dict) -> None:
     """First run of a session: take the filters from the link, keeping only valid values."""
     ss = st.session_state
@@ -76,7 +79,9 @@ def sidebar() -> Filters:
     """Draw the filters; return them (and store them in the URL and session state)."""
     opts = data.options(data.data_version())
     ss = st.session_state
-    if not ss.get("f_init"):
+    # Streamlit drops widget-bound keys of widgets not drawn on a run (a page without the
+    # sidebar, a fresh session on a deep link): take the filters from the link again then.
+    if not ss.get("f_init") or any(key not in ss for key in FILTER_KEYS):
         _from_url(opts)
     with st.sidebar:
         st.radio("Data source", list(SOURCE_NAMES), format_func=SOURCE_NAMES.get, key="f_src",

@@ -95,7 +95,8 @@ def test_a_copied_link_reproduces_the_screen(server, page):
 def test_presentation_mode_hides_the_sidebar_and_enlarges_type(server, page):
     _open(page, f"{server}/?{PANEL}&present=1")
     page.get_by_text("Anti-social behaviour overview").first.wait_for(timeout=30_000)
-    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    # Hidden by the page's own CSS once it has run: wait for it rather than catch it mid-render.
+    page.locator('[data-testid="stSidebar"]').wait_for(state="hidden", timeout=10_000)
     size = page.evaluate("getComputedStyle(document.querySelector('[data-testid=\"stAppViewContainer\"]')).fontSize")
     assert float(size.rstrip("px")) >= 20
     assert _drawn(page, PLOTLY) > 0.02
