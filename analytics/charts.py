@@ -871,6 +871,11 @@ def monthly_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.
     _value_axis(fig, "y")
     fig.update_yaxes(rangemode="tozero")
     fig.update_xaxes(showgrid=False, dtick="M12" if len(months) > 24 else "M3", tickformat="%b %Y")
+    # Four or more legend entries wrap onto a second line in a half-width column, and a horizontal
+    # legend grows upwards: room for it, so it does not cover the subtitle.
+    entries = sum(1 for trace in fig.data if trace.showlegend is not False and trace.name)
+    if entries > 3:
+        fig.update_layout(margin_t=fig.layout.margin.t + 30, height=fig.layout.height + 30)
     return fig
 
 
