@@ -175,7 +175,9 @@ def test_same_percentage_change_depends_on_the_size_of_the_ward():
 @pytest.mark.parametrize(
     "count_a, count_b, exposure_a, exposure_b",
     [(0, 1, 1, 1), (0, 4, 1, 1), (5, 0, 1, 1), (12, 30, 1, 1), (50, 200, 1, 2), (40, 20, 3, 1),
-     (7, 7, 1, 2), (1000, 1100, 1, 1)],
+     (7, 7, 1, 2), (1000, 1100, 1, 1),
+     # a district's counts: the sum over x1 is cut to 14 standard deviations, the double sum to 12
+     (10000, 10300, 1, 1), (4000, 9000, 1, 2)],
 )
 def test_p_values_match_the_double_sum(count_a, count_b, exposure_a, exposure_b):
     assert poisson_change_test(count_a, count_b, exposure_a, exposure_b).p_value == pytest.approx(
