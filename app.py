@@ -14,7 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import store
-from analytics.errors import AnalyticsError
+from analytics.errors import AnalyticsError, SettingError
 
 # Not "pages/": a folder of that name next to the entry point switches on Streamlit's legacy page
 # discovery, which runs a deep-linked page without this file (no filters) on a fresh server.
@@ -38,7 +38,7 @@ def ensure_store() -> None:
     try:
         data.snapshot()
         return
-    except store.StoreBusy as error:
+    except (store.StoreBusy, SettingError) as error:     # rebuilding would not help
         show_error(error)
         st.stop()
     except AnalyticsError as error:

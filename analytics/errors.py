@@ -39,6 +39,14 @@ class InputError(AnalyticsError):
         self.line = line
 
 
+class SettingError(AnalyticsError):
+    """A setting (an ASB_* environment variable) with a value that cannot be used: fix the setting;
+    nothing about the data is wrong, so the dashboard must not rebuild anything over it."""
+
+    def __init__(self, message: str, fix: str | None = None):
+        super().__init__(message, title="Bad setting", fix=fix)
+
+
 def shown(value: object, limit: int = 80) -> str:
     """A value as a message quotes it: repr, cut short, so a hostile 100 kB string stays out of logs."""
     text = repr(value)

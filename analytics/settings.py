@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from analytics.errors import AnalyticsError
+from analytics.errors import AnalyticsError, SettingError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +43,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("basemap", "false",
             "true: draw base-map tiles under the maps (needs the internet); off, the maps draw ward outlines.",
             bool),
+    Setting("reader_memory_limit", "1GB",
+            "DuckDB memory limit of the dashboard's read-only copy of the store: its block cache stays "
+            "under it, and a larger query spills to disk instead of growing the server."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -65,14 +68,12 @@ def get(name: str):
             return True
         if value in ("0", "false", "no", "off", ""):
             return False
-        raise AnalyticsError(f"Setting {env_name(name)}={raw!r} is not true or false.",
-                             title="Bad setting", fix="Use true or false.")
+        raise SettingError(f"Setting {env_name(name)}={raw!r} is not true or false.", fix="Use true or false.")
     if setting.kind is int:
         try:
             return int(raw)
         except ValueError:
-            raise AnalyticsError(f"Setting {env_name(name)}={raw!r} is not a whole number.",
-                                 title="Bad setting") from None
+            raise SettingError(f"Setting {env_name(name)}={raw!r} is not a whole number.") from None
     return raw
 
 

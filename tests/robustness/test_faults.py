@@ -270,3 +270,17 @@ def test_the_dashboard_names_a_missing_boundaries_file(app, data_without_a_bound
     errors = re.sub(r"\\(.)", r"\1", " ".join(e.value for e in at.error))
     assert "Boundaries missing" in errors and str(data_without_a_boundary / MISSING_BOUNDARY) in errors
     assert not any(p.name.startswith("asb.duckdb") for p in tmp_path.iterdir())
+
+
+def test_a_bad_memory_setting_is_a_message_not_a_rebuild(app, built_db, data_copy, tmp_path, monkeypatch):
+    """A setting DuckDB cannot read must not look like a damaged store: the dashboard says which
+    setting, and the file is left alone (no rebuild, no .unreadable copy)."""
+    db = tmp_path / "asb.duckdb"
+    shutil.copy(built_db, db)
+    before = db.stat().st_mtime_ns
+    monkeypatch.setenv("ASB_READER_MEMORY_LIMIT", "lots")
+    at = app(db, data_copy)
+    assert not at.exception, at.exception
+    errors = re.sub(r"\\(.)", r"\1", " ".join(e.value for e in at.error))
+    assert "Bad setting" in errors and "ASB_READER_MEMORY_LIMIT='lots'" in errors, errors
+    assert db.stat().st_mtime_ns == before and not (tmp_path / "asb.duckdb.unreadable").exists()
