@@ -18,10 +18,13 @@ from analytics.errors import AnalyticsError, SettingError
 
 # Not "pages/": a folder of that name next to the entry point switches on Streamlit's legacy page
 # discovery, which runs a deep-linked page without this file (no filters) on a fresh server.
-PAGES = Path(__file__).resolve().parent / "app_pages"
+ROOT = Path(__file__).resolve().parent
+PAGES = ROOT / "app_pages"
+# Our own file: a ":material/...:" or emoji icon makes the browser fetch the favicon from a Google or
+# Twemoji server, and the app must make no outside call (tests/browser/test_network.py).
+ICON = ROOT / "ui" / "static" / "favicon.png"
 
-st.set_page_config(page_title="North Worcestershire ASB Explorer", page_icon=":material/query_stats:",
-                   layout="wide")
+st.set_page_config(page_title="North Worcestershire ASB Explorer", page_icon=str(ICON), layout="wide")
 
 
 def ensure_store() -> None:

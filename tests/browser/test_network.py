@@ -1,0 +1,35 @@
+"""The app makes no outside network calls: every request the browser makes, on every page, goes to
+the app's own server (no usage statistics, no base-map tiles, no fonts or scripts from a CDN). The
+server is started without any command-line flag for this, so .streamlit/config.toml is what is
+tested; the Streamlit settings that guard access are checked there too."""
+from __future__ import annotations
+
+import tomllib
+from urllib.parse import urlparse
+
+from tests.browser.test_e2e import DECK, PAGES, PANEL, READY, _drawn
+from tests.conftest import ROOT
+
+
+def test_the_config_keeps_statistics_off_xsrf_on_and_uploads_small():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["enableXsrfProtection"] is True
+    assert config["server"]["maxUploadSize"] <= 200
+    assert config["server"]["fileWatcherType"] == "none"
+
+
+def test_no_request_leaves_the_server(server, page):
+    own = urlparse(server).netloc
+    outside: list[str] = []
+    page.on("request", lambda request: outside.append(f"{request.method} {request.url}")
+            if urlparse(request.url).scheme in ("http", "https", "ws", "wss")
+            and urlparse(request.url).netloc != own else None)
+    for path, (selectors, text) in PAGES.items():
+        page.goto(f"{server}/{path}?{PANEL}")
+        page.wait_for_selector(READY, timeout=60_000)
+        page.get_by_text(text).first.wait_for(timeout=30_000)
+        if DECK in selectors:
+            assert _drawn(page, DECK) > 0.02        # the map has drawn, without fetching anything
+    page.wait_for_timeout(2_000)                    # anything sent after the last page settled
+    assert outside == [], sorted(set(outside))
