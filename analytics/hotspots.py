@@ -9,7 +9,21 @@ nothing was recorded, because Gi* compares each neighbourhood with the whole stu
 empty cells are part of that area.
 
 Counting happens in DuckDB (one ``GROUP BY`` over cells), so the same code serves ten rows or
-ten million; only one row per cell reaches pandas.
+ten million; only one row per occupied cell reaches pandas.
+
+At national scale
+-----------------
+A 250 m lattice of England and Wales has hundreds of thousands of cells, most of them empty.
+What depends only on the boundaries and the cell size (which cells there are, the ward of each,
+their coordinates) is worked out once per boundary set and cell size and kept (``_lattice``);
+a query then counts the occupied cells, looks them up in it, and computes Gi* over the whole
+lattice with array operations: a cell's neighbourhood sum and neighbour count are moving-window
+sums over a dense grid, so an all-zero neighbourhood costs nothing extra and is exactly as in
+the formula. :func:`cell_counts`, :func:`hotspots` and :func:`persistence` still give every cell
+of the lattice (a frame of that size is their contract, and costs a second or so nationally,
+mostly the corner lists of ``polygon``); :func:`hotspot_cells` and :func:`hotspot_table` give
+only the cells holding incidents or significant, with the same values, and make rows (and
+transform coordinates) for those cells only. That is what the map and the page use.
 
 Gi* (Getis & Ord 1992; Ord & Getis 1995) compares the sum of the counts in a cell's
 neighbourhood (here: every cell within ``distance_cells`` in a queen's move, the cell itself
@@ -49,6 +63,7 @@ import pandas as pd
 import shapely
 from numpy.typing import ArrayLike
 from pyproj import Transformer
+from scipy import ndimage
 from scipy.special import ndtr
 
 from analytics.errors import AnalyticsError, invalid_choice
@@ -68,6 +83,7 @@ __all__ = [
     "InvalidArgumentError",
     "cell_counts",
     "getis_ord_gi_star",
+    "hotspot_cells",
     "hotspots",
     "persistence",
     "top_locations",
@@ -245,6 +261,71 @@ def _queen_neighbours(cols: np.ndarray, rows: np.ndarray, distance: int) -> tupl
     return np.concatenate(sources), np.concatenate(targets)
 
 
+#: Largest dense grid (cells) the neighbourhood sums use; beyond it (cells scattered so thinly
+#: that even closing the gaps leaves a grid mostly empty) the pairs of neighbours are listed.
+_DENSE_CELLS_PER_CELL = 8
+_DENSE_MIN_CELLS = 1 << 16
+
+
+def _close_gaps(index: np.ndarray, distance: int) -> np.ndarray:
+    """Column (or row) indexes with every gap wider than ``distance`` narrowed to ``distance + 1``.
+
+    Two cells within ``distance`` stay exactly as far apart (every gap between them is at most
+    ``distance``, so none is narrowed) and two cells further apart stay further apart, so the
+    neighbourhoods are the same; a stray cell far from the rest no longer stretches the grid.
+    """
+    unique, inverse = np.unique(index, return_inverse=True)
+    gaps = np.minimum(np.diff(unique), distance + 1)
+    return np.concatenate([[0], np.cumsum(gaps)])[inverse.ravel()]
+
+
+def _repeated_cell(cols: np.ndarray, rows: np.ndarray, flat: np.ndarray, repeated_key) -> InvalidArgumentError:
+    first = int(np.flatnonzero(flat == repeated_key)[0])
+    return _bad(f"Cell (col {cols[first]}, row {rows[first]}) is listed more than once; give each cell once.")
+
+
+def _neighbourhood_sums(cols: np.ndarray, rows: np.ndarray, values: np.ndarray,
+                        distance: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each cell, the number of cells within ``distance`` (queen's move, itself included) and
+    the sum of their values.
+
+    The cells are laid on a dense grid (zeros where there is no cell) and summed over a moving
+    (2 d + 1)-wide window along the columns, then along the rows: the cost is the grid's size
+    times 2 (2 d + 1), in compiled code, rather than one search per cell and neighbour, and
+    counts are summed exactly (whole numbers in floating point). A cell with no incidents
+    anywhere near gets a neighbourhood sum of 0 like any other. When the cells are too scattered
+    for a grid, the pairs of neighbours are listed instead.
+    """
+    n = len(cols)
+    if n == 0:
+        return np.zeros(0, np.int64), np.zeros(0)
+    col_index, row_index = cols - cols.min(), rows - rows.min()
+    width, height = int(col_index.max()) + 1, int(row_index.max()) + 1
+    limit = max(_DENSE_CELLS_PER_CELL * n, _DENSE_MIN_CELLS)
+    if width * height > limit:
+        col_index, row_index = _close_gaps(cols, distance), _close_gaps(rows, distance)
+        width, height = int(col_index.max()) + 1, int(row_index.max()) + 1
+    if width * height > limit:
+        i, j = _queen_neighbours(cols, rows, distance)
+        return (np.bincount(i, minlength=n).astype(np.int64),
+                np.bincount(i, weights=values[j], minlength=n))
+    flat = col_index * height + row_index
+    occupied = np.bincount(flat, minlength=width * height)
+    if occupied.max() > 1:
+        raise _repeated_cell(cols, rows, flat, np.flatnonzero(occupied > 1)[0])
+    grid = np.zeros(width * height)
+    grid[flat] = values
+    window = np.ones(2 * distance + 1)
+
+    def box_sum(a: np.ndarray) -> np.ndarray:
+        a = a.reshape(width, height)
+        a = ndimage.correlate1d(a, window, axis=0, mode="constant", cval=0.0)
+        return ndimage.correlate1d(a, window, axis=1, mode="constant", cval=0.0).ravel()
+
+    neighbours = np.rint(box_sum(occupied.astype(float))[flat]).astype(np.int64)
+    return neighbours, box_sum(grid)[flat]
+
+
 def _adjusted(p: np.ndarray, correction: str) -> np.ndarray:
     """p-values adjusted for the number of cells tested (cells with no p-value are not tests)."""
     adjusted = p.copy()
@@ -346,11 +427,21 @@ def getis_ord_gi_star(counts: ArrayLike, cols: ArrayLike, rows: ArrayLike, dista
     distance = _check_distance(distance_cells)
     correction = _check_correction(correction)
     index = counts.index if isinstance(counts, pd.Series) else pd.RangeIndex(n)
+    gi = _gi_arrays(values, col_index, row_index, distance, correction)
+    return pd.DataFrame({**gi, "hotspot_class": _class_names(gi["gi_bin"])}, index=index)
 
-    i, j = _queen_neighbours(col_index, row_index, distance)
+
+def _class_names(gi_bin: np.ndarray) -> np.ndarray:
+    return np.asarray(HOTSPOT_CLASSES, dtype=object)[3 - gi_bin]
+
+
+def _gi_arrays(values: np.ndarray, col_index: np.ndarray, row_index: np.ndarray, distance: int,
+               correction: str) -> dict:
+    """:func:`getis_ord_gi_star` on checked arrays, as arrays (no class names: a national
+    lattice's frame of them is made only for the rows shown)."""
+    n = len(values)
     # Binary weights: Σ_j w_ij = Σ_j w_ij² = the number of neighbours.
-    neighbours = np.bincount(i, minlength=n).astype(np.int64)
-    weighted_sum = np.bincount(i, weights=values[j], minlength=n)
+    neighbours, weighted_sum = _neighbourhood_sums(col_index, row_index, values, distance)
     z = np.full(n, np.nan)
     if n >= 2 and np.ptp(values) > 0:
         mean = values.mean()
@@ -365,14 +456,7 @@ def getis_ord_gi_star(counts: ArrayLike, cols: ArrayLike, rows: ArrayLike, dista
     for level, alpha in _LEVELS:
         magnitude[p_adjusted < alpha] = level   # NaN compares False: not significant
     gi_bin = magnitude * np.sign(np.nan_to_num(z)).astype(np.int64)
-    return pd.DataFrame({
-        "neighbours": neighbours,
-        "gi_z": z,
-        "gi_p": p,
-        "gi_p_adjusted": p_adjusted,
-        "gi_bin": gi_bin,
-        "hotspot_class": np.asarray(HOTSPOT_CLASSES, dtype=object)[3 - gi_bin],
-    }, index=index)
+    return {"neighbours": neighbours, "gi_z": z, "gi_p": p, "gi_p_adjusted": p_adjusted, "gi_bin": gi_bin}
 
 
 # ---------------------------------------------------------------------------
@@ -381,28 +465,75 @@ def getis_ord_gi_star(counts: ArrayLike, cols: ArrayLike, rows: ArrayLike, dista
 
 @dataclass(frozen=True)
 class _Cells:
-    """Cells of one size with their geometry and ward: read-only arrays, shared by the cache."""
+    """The lattice of one cell size over one set of wards: read-only arrays, shared by the cache.
+
+    Cells are ordered by row, then column. Everything here depends only on the boundaries and
+    the cell size, so it is worked out once and each query only looks cells up by ``key``. The
+    cells' coordinates in WGS84 are transformed when first asked for: only for the cells asked
+    for (a table of the busy cells of a national lattice), or for all of them at once, kept.
+    """
+    size: int
     col: np.ndarray
     row: np.ndarray
-    longitude: np.ndarray
-    latitude: np.ndarray
-    corners: np.ndarray        # (n, 4, 2) lon/lat of the corners: lower-left, lower-right, upper-right, upper-left
-    ward_code: np.ndarray
-    ward_name: np.ndarray
-    district: np.ndarray
+    key: np.ndarray            # (row - row_low) * width + (col - col_low): sorted, for look-ups
+    col_low: int
+    row_low: int
+    width: int
+    height: int
+    ward: np.ndarray           # index into ward_codes / ward_names / districts
+    ward_codes: np.ndarray
+    ward_names: np.ndarray
+    districts: np.ndarray
+    memo: dict                 # columns of Python objects, made the first time a whole frame needs them
+
+    def positions(self, col: np.ndarray, row: np.ndarray) -> np.ndarray:
+        """Position of each (col, row) in the lattice, -1 for a cell outside it."""
+        c, r = col - self.col_low, row - self.row_low
+        inside = (c >= 0) & (c < self.width) & (r >= 0) & (r < self.height)
+        key = np.where(inside, r * self.width + c, 0)
+        position = np.minimum(np.searchsorted(self.key, key), max(len(self.key) - 1, 0))
+        found = inside & (self.key[position] == key) if len(self.key) else np.zeros(len(col), bool)
+        return np.where(found, position, -1)
+
+    def geometry(self, source: np.ndarray, corners: bool = True, whole: bool = False):
+        """Centre lon/lat and (if asked) corners of the cells at positions ``source``; ``whole``
+        says ``source`` is every cell, whose coordinates are then kept for the next call."""
+        kept = self.memo.get("geometry")
+        if kept is None and whole:
+            kept = _cell_geometry(self.col, self.row, self.size)
+            _read_only(*kept)
+            self.memo["geometry"] = kept
+        if kept is not None:
+            lon, lat, corner = kept
+            return lon[source], lat[source], (corner[source] if corners else None)
+        return _cell_geometry(self.col[source], self.row[source], self.size, corners)
 
 
-def _cell_geometry(col: np.ndarray, row: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Centre lon/lat and the four corners in lon/lat of each cell."""
-    x0, y0 = col * float(size), row * float(size)
-    corner_x = np.stack([x0, x0 + size, x0 + size, x0], axis=1)
-    corner_y = np.stack([y0, y0, y0 + size, y0 + size], axis=1)
-    xs = np.concatenate([x0 + size / 2, corner_x.ravel()])
-    ys = np.concatenate([y0 + size / 2, corner_y.ravel()])
-    lon, lat = _TO_WGS84.transform(xs, ys)
-    lon, lat = np.asarray(lon), np.asarray(lat)
+def _cell_geometry(col: np.ndarray, row: np.ndarray, size: int, corners: bool = True):
+    """Centre lon/lat and the four corners in lon/lat of each cell (``corners=False``: None).
+
+    Neighbouring cells share corners, so each grid vertex is transformed once: one pyproj call
+    over the centres and the distinct vertices. (The same points give the same coordinates in
+    any batch, so the figures are those of transforming every corner of every cell.)
+    """
     n = len(col)
-    corners = np.stack([lon[n:], lat[n:]], axis=1).reshape(n, 4, 2)
+    if not corners:
+        lon, lat = _TO_WGS84.transform((col + 0.5) * size, (row + 0.5) * size)
+        return np.asarray(lon, dtype=float).reshape(n), np.asarray(lat, dtype=float).reshape(n), None
+    if n == 0:
+        return np.empty(0), np.empty(0), np.empty((0, 4, 2))
+    corner_col = np.stack([col, col + 1, col + 1, col], axis=1).ravel()
+    corner_row = np.stack([row, row, row + 1, row + 1], axis=1).ravel()
+    col_low, row_low = int(corner_col.min()), int(corner_row.min())
+    span = int(corner_row.max()) - row_low + 1
+    vertex, inverse = np.unique((corner_col - col_low) * span + (corner_row - row_low), return_inverse=True)
+    vertex_col, vertex_row = vertex // span + col_low, vertex % span + row_low
+    xs = np.concatenate([(col + 0.5) * size, vertex_col * float(size)])
+    ys = np.concatenate([(row + 0.5) * size, vertex_row * float(size)])
+    lon, lat = _TO_WGS84.transform(xs, ys)
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    at = n + inverse.ravel()
+    corners = np.stack([lon[at], lat[at]], axis=1).reshape(n, 4, 2)
     return lon[:n], lat[:n], corners
 
 
@@ -411,49 +542,88 @@ def _read_only(*arrays: np.ndarray) -> None:
         array.flags.writeable = False
 
 
+def _cells_of(bounds: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every cell of the rectangle (min x, min y, max x, max y)."""
+    cols = np.arange(math.floor(bounds[0] / size), math.floor(bounds[2] / size) + 1)
+    rows = np.arange(math.floor(bounds[1] / size), math.floor(bounds[3] / size) + 1)
+    grid_col, grid_row = np.meshgrid(cols, rows)
+    return grid_col.ravel(), grid_row.ravel()
+
+
 @functools.lru_cache(maxsize=32)
 def _lattice(size: int, ward_codes: tuple, ward_names: tuple, districts: tuple, wkbs: tuple) -> _Cells:
     """Every cell whose square intersects one of the wards, each with the ward of its centre.
 
-    The ward of a cell is the ward containing its centre; for a cell at the edge whose centre
-    lies outside all the wards, the ward covering most of the cell.
+    The ward of a cell is the ward containing its centre (on a shared edge, the first ward
+    code); for a cell at the edge whose centre lies outside all the wards, the ward covering
+    most of the cell.
+
+    Rather than testing a square for every cell of the bounding box, each ward tests the centres
+    of the cells of its own bounding box (a point in a polygon, prepared once), and only the
+    cells near a ward's boundary whose centre is in no ward have their square tested: a square
+    can meet a ward without holding its centre only where the ward's boundary crosses it, and
+    every point of a boundary cut into pieces no longer than a cell lies within half a cell of a
+    vertex, so in the 3 x 3 block around that vertex's cell.
     """
     wards = shapely.transform(shapely.from_wkb(list(wkbs)), lambda x, y: _TO_BNG.transform(x, y),
                               interleaved=False)
-    min_x, min_y, max_x, max_y = shapely.total_bounds(wards)
-    col_range = np.arange(math.floor(min_x / size), math.floor(max_x / size) + 1)
-    row_range = np.arange(math.floor(min_y / size), math.floor(max_y / size) + 1)
-    grid_col, grid_row = (a.ravel() for a in np.meshgrid(col_range, row_range))
-    boxes = shapely.box(grid_col * size, grid_row * size, (grid_col + 1) * size, (grid_row + 1) * size)
-    # The wards (few, large) are the prepared side of the test; the boxes sit in the tree.
-    ward_of_pair, box_of_pair = shapely.STRtree(boxes).query(wards, predicate="intersects")
-    kept = np.unique(box_of_pair)
-    col, row = grid_col[kept], grid_row[kept]
+    shapely.prepare(wards)
+    found_col, found_row, found_ward = [], [], []
+    for number, (ward, bounds) in enumerate(zip(wards, shapely.bounds(wards))):
+        col, row = _cells_of(bounds, size)
+        inside = shapely.intersects_xy(ward, (col + 0.5) * size, (row + 0.5) * size)
+        found_col.append(col[inside])
+        found_row.append(row[inside])
+        found_ward.append(np.full(int(inside.sum()), number, dtype=np.int64))
+    col, row, ward_of = (np.concatenate(parts) if parts else np.empty(0, np.int64)
+                         for parts in (found_col, found_row, found_ward))
 
-    ward_index = np.full(len(kept), -1, dtype=np.int64)
-    centres = shapely.points((col + 0.5) * size, (row + 0.5) * size)
-    point_of, ward_of = shapely.STRtree(wards).query(centres, predicate="intersects")
-    # A centre on a shared edge touches two wards: keep the first ward code, deterministically.
-    order = np.lexsort((ward_of, point_of))
-    point_of, ward_of = point_of[order], ward_of[order]
-    first = np.unique(point_of, return_index=True)[1]
-    ward_index[point_of[first]] = ward_of[first]
-    outside = ward_index < 0
-    if outside.any():
-        cell_of_pair = np.searchsorted(kept, box_of_pair)
-        edge_pair = outside[cell_of_pair]
-        cells, ward_ids = cell_of_pair[edge_pair], ward_of_pair[edge_pair]
-        areas = shapely.area(shapely.intersection(boxes[kept[cells]], wards[ward_ids]))
-        best = np.lexsort((ward_ids, -areas, cells))   # largest area first, then lowest code
-        cells, ward_ids = cells[best], ward_ids[best]
-        first = np.unique(cells, return_index=True)[1]
-        ward_index[cells[first]] = ward_ids[first]
+    # Cells near a boundary: the cell of every vertex of the boundaries cut into pieces of at
+    # most one cell, and the 8 around it.
+    vertices = shapely.get_coordinates(shapely.segmentize(shapely.boundary(wards), size))
+    vertex_col = np.floor(vertices[:, 0] / size).astype(np.int64)
+    vertex_row = np.floor(vertices[:, 1] / size).astype(np.int64)
+    step_col, step_row = (a.ravel() for a in np.meshgrid(np.arange(-1, 2), np.arange(-1, 2)))
+    near_col = (vertex_col[:, None] + step_col).ravel()
+    near_row = (vertex_row[:, None] + step_row).ravel()
 
-    lon, lat, corners = _cell_geometry(col, row, size)
-    codes, names, district_names = (np.asarray(v, dtype=object)[ward_index]
-                                    for v in (ward_codes, ward_names, districts))
-    cells = _Cells(col, row, lon, lat, corners, codes, names, district_names)
-    _read_only(*(getattr(cells, f) for f in cells.__dataclass_fields__))
+    # Keys of (col, row) over a box holding every candidate cell, in (row, col) order.
+    every_col, every_row = np.concatenate([col, near_col]), np.concatenate([row, near_row])
+    low_col, low_row = int(every_col.min(initial=0)), int(every_row.min(initial=0))
+    width = int(every_col.max(initial=low_col)) - low_col + 1
+    centre_key = (row - low_row) * width + (col - low_col)
+    # A centre on a shared edge is in two wards: keep the first ward code, deterministically.
+    order = np.lexsort((ward_of, centre_key))
+    centre_key, ward_of = centre_key[order], ward_of[order]
+    first = np.unique(centre_key, return_index=True)[1]
+    centre_key, ward_of = centre_key[first], ward_of[first]
+
+    near_key = np.unique((near_row - low_row) * width + (near_col - low_col))
+    near_key = near_key[~np.isin(near_key, centre_key, assume_unique=True)]
+    near_col, near_row = near_key % width + low_col, near_key // width + low_row
+    boxes = shapely.box(near_col * size, near_row * size, (near_col + 1) * size, (near_row + 1) * size)
+    box_of_pair, ward_of_pair = shapely.STRtree(wards).query(boxes, predicate="intersects")
+    if len(box_of_pair):
+        # An edge cell: the ward covering most of it (largest area first, then lowest code).
+        areas = shapely.area(shapely.intersection(boxes[box_of_pair], wards[ward_of_pair]))
+        best = np.lexsort((ward_of_pair, -areas, box_of_pair))
+        edge, edge_ward = box_of_pair[best], ward_of_pair[best]
+        first = np.unique(edge, return_index=True)[1]
+        edge, edge_ward = edge[first], edge_ward[first]
+    else:
+        edge, edge_ward = np.empty(0, np.int64), np.empty(0, np.int64)
+    key = np.concatenate([centre_key, near_key[edge]])
+    ward_index = np.concatenate([ward_of, edge_ward])
+    order = np.argsort(key, kind="stable")
+    key, ward_index = key[order], ward_index[order]
+    col, row = key % width + low_col, key // width + low_row
+    height = (int(row.max()) - low_row + 1) if len(row) else 1
+
+    cells = _Cells(size, col, row, key, low_col, low_row, width, height, ward_index,
+                   np.asarray(ward_codes, dtype=object), np.asarray(ward_names, dtype=object),
+                   np.asarray(districts, dtype=object), {})
+    _read_only(cells.col, cells.row, cells.key, cells.ward,
+               cells.ward_codes, cells.ward_names, cells.districts)
     return cells
 
 
@@ -486,15 +656,131 @@ GROUP BY ALL
 
 
 def _counts_by_cell(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period,
-                    size: int) -> tuple[pd.DataFrame, int]:
-    """Counts per occupied cell, and the number of rows with no coordinates (the NULL cell)."""
+                    size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Columns, rows and counts of the occupied cells, and the number of rows with no
+    coordinates (the NULL cell)."""
     where, params = selection.where(period)
     frame = conn.execute(_CELL_COUNTS_SQL.format(where=where), [size, size, *params]).df()
-    unplaced = frame["col"].isna() | frame["row"].isna()
+    unplaced = (frame["col"].isna() | frame["row"].isna()).to_numpy()
     located = frame[~unplaced]
-    return (pd.DataFrame({"col": located["col"].astype(np.int64), "row": located["row"].astype(np.int64),
-                          "count": located["count"].astype(np.int64)}),
-            int(frame.loc[unplaced, "count"].sum()))
+    return (located["col"].to_numpy(dtype=np.int64), located["row"].to_numpy(dtype=np.int64),
+            located["count"].to_numpy(dtype=np.int64), int(frame["count"].to_numpy()[unplaced].sum()))
+
+
+@dataclass
+class _Grid:
+    """The cells of a query as arrays: the lattice, then any cell beyond it holding incidents,
+    all ordered by row then column; ``position`` is the lattice position (-1 beyond it)."""
+    lattice: _Cells
+    col: np.ndarray
+    row: np.ndarray
+    position: np.ndarray
+    counts: list
+    attrs: dict
+
+
+def _grid(conn: duckdb.DuckDBPyConnection, selection: Selection, periods: list[Period], size: int) -> _Grid:
+    """The lattice with one count array per period; cells holding incidents outside every ward
+    polygon of the selection are added, so that no located incident is dropped."""
+    check_selection(conn, selection)
+    lattice = _study_area(conn, selection, size)
+    counted = [_counts_by_cell(conn, selection, period, size) for period in periods]
+    n = len(lattice.col)
+    col, row, position = lattice.col, lattice.row, np.arange(n)
+    at = [lattice.positions(c, r) for c, r, _, _ in counted]
+    beyond_col = np.concatenate([c[a < 0] for (c, _, _, _), a in zip(counted, at)])
+    beyond_row = np.concatenate([r[a < 0] for (_, r, _, _), a in zip(counted, at)])
+    if len(beyond_col):
+        extra = np.unique(np.stack([beyond_row, beyond_col], axis=1), axis=0)   # by row, then column
+        col = np.concatenate([col, extra[:, 1]])
+        row = np.concatenate([row, extra[:, 0]])
+        position = np.concatenate([position, np.full(len(extra), -1)])
+        order = np.lexsort((col, row))
+        col, row, position = col[order], row[order], position[order]
+        where = np.empty(len(col), dtype=np.int64)
+        where[order] = np.arange(len(col))         # new index of each old index
+        for number, (c, r, _, _) in enumerate(counted):
+            beyond = at[number] < 0
+            found = np.full(len(c), -1, dtype=np.int64)
+            found[~beyond] = where[at[number][~beyond]]
+            if beyond.any():
+                # Cells beyond the lattice are few (points past a generalised boundary).
+                index = {pair: n + k for k, pair in enumerate(map(tuple, extra.tolist()))}
+                found[beyond] = where[[index[(rr, cc)] for rr, cc in zip(r[beyond].tolist(), c[beyond].tolist())]]
+            at[number] = found
+    counts = []
+    for (_, _, count, _), a in zip(counted, at):
+        values = np.zeros(len(col), dtype=np.int64)
+        values[a] = count
+        counts.append(values)
+    outside = position < 0
+    attrs = {
+        "cell_size_m": size,
+        "boundaries": selection.boundaries,
+        "cells_outside_boundaries": int(outside.sum()),
+        "incidents_outside_boundaries": [int(values[outside].sum()) for values in counts],
+        "incidents_without_coordinates": [unplaced for _, _, _, unplaced in counted],
+    }
+    return _Grid(lattice, col, row, position, counts, attrs)
+
+
+def _cell_ids(col: np.ndarray, row: np.ndarray) -> np.ndarray:
+    return np.asarray([f"E{c}_N{r}" for c, r in zip(col.tolist(), row.tolist())], dtype=object)
+
+
+def _cell_columns(grid: _Grid, take: np.ndarray | None = None, polygons: bool = True) -> dict:
+    """The cell columns of :func:`cell_counts` (all but the counts) for the cells ``take``
+    (positions in ``grid``; every cell when None), in that order. ``polygons=False`` leaves the
+    ``polygon`` column out: a list of corner lists per cell is the dearest column to make."""
+    lattice, size = grid.lattice, grid.lattice.size
+    everything = take is None
+    take = np.arange(len(grid.col)) if everything else np.asarray(take, dtype=np.int64)
+    col, row, position = grid.col[take], grid.row[take], grid.position[take]
+    inside = position >= 0
+    source = position[inside]
+    k = len(take)
+    lon, lat, corners = np.empty(k), np.empty(k), (np.empty((k, 4, 2)) if polygons else None)
+    whole = everything and len(source) == len(lattice.col)
+    lattice_lon, lattice_lat, lattice_corners = lattice.geometry(source, polygons, whole)
+    lon[inside], lat[inside] = lattice_lon, lattice_lat
+    if polygons:
+        corners[inside] = lattice_corners
+    if (~inside).any():
+        beyond_lon, beyond_lat, beyond_corners = _cell_geometry(col[~inside], row[~inside], size, polygons)
+        lon[~inside], lat[~inside] = beyond_lon, beyond_lat
+        if polygons:
+            corners[~inside] = beyond_corners
+    ward_code, ward_name, district = (np.full(k, None, dtype=object) for _ in range(3))
+    ward = lattice.ward[source]
+    ward_code[inside], ward_name[inside], district[inside] = (lattice.ward_codes[ward], lattice.ward_names[ward],
+                                                              lattice.districts[ward])
+    if everything and inside.all() and len(take) == len(lattice.col):
+        # The whole lattice (no cell beyond it): its identifiers and corner lists are made once.
+        if "cell_id" not in lattice.memo:
+            lattice.memo["cell_id"] = _cell_ids(col, row)
+        cell_id = lattice.memo["cell_id"]
+    else:
+        cell_id = _cell_ids(col, row)
+    polygon = None
+    if polygons:
+        polygon = np.empty(k, dtype=object)
+        polygon[:] = corners.tolist() if k else []
+    columns = {
+        "cell_id": cell_id,
+        "col": col,
+        "row": row,
+        "easting": (col + 0.5) * size,
+        "northing": (row + 0.5) * size,
+        "longitude": lon,
+        "latitude": lat,
+        "polygon": polygon,
+        "ward_code": ward_code,
+        "ward_name": ward_name,
+        "district": district,
+    }
+    if not polygons:
+        del columns["polygon"]
+    return columns
 
 
 def _cell_frame(conn: duckdb.DuckDBPyConnection, selection: Selection, periods: list[Period],
@@ -506,55 +792,10 @@ def _cell_frame(conn: duckdb.DuckDBPyConnection, selection: Selection, periods: 
     located incident is dropped; ``attrs`` record how many there were and how many rows had no
     coordinates at all.
     """
-    check_selection(conn, selection)
-    lattice = _study_area(conn, selection, size)
-    counted = [_counts_by_cell(conn, selection, period, size) for period in periods]
-    base = pd.DataFrame({"col": lattice.col, "row": lattice.row, "_position": np.arange(len(lattice.col))})
-    frame = base
-    for number, (counts, _) in enumerate(counted):
-        frame = frame.merge(counts.rename(columns={"count": f"count_{number}"}), on=["col", "row"],
-                            how="outer")
-    count_columns = [f"count_{number}" for number in range(len(periods))]
-    frame[count_columns] = frame[count_columns].fillna(0).astype(np.int64)
-    frame = frame.sort_values(["row", "col"], ignore_index=True)
-
-    position = frame["_position"].to_numpy()
-    inside = ~np.isnan(position)
-    n = len(frame)
-    lon, lat = np.empty(n), np.empty(n)
-    corners = np.empty((n, 4, 2))
-    ward_code, ward_name, district = (np.full(n, None, dtype=object) for _ in range(3))
-    taken = position[inside].astype(np.int64)
-    for target, source in ((lon, lattice.longitude), (lat, lattice.latitude), (corners, lattice.corners),
-                           (ward_code, lattice.ward_code), (ward_name, lattice.ward_name),
-                           (district, lattice.district)):
-        target[inside] = source[taken]
-    if (~inside).any():
-        lon[~inside], lat[~inside], corners[~inside] = _cell_geometry(
-            frame["col"].to_numpy()[~inside], frame["row"].to_numpy()[~inside], size)
-
-    col, row = frame["col"].to_numpy(), frame["row"].to_numpy()
-    result = pd.DataFrame({
-        "cell_id": [f"E{c}_N{r}" for c, r in zip(col.tolist(), row.tolist())],
-        "col": col,
-        "row": row,
-        "easting": (col + 0.5) * size,
-        "northing": (row + 0.5) * size,
-        "longitude": lon,
-        "latitude": lat,
-        "polygon": corners.tolist(),
-        "ward_code": ward_code,
-        "ward_name": ward_name,
-        "district": district,
-        **{column: frame[column].to_numpy() for column in count_columns},
-    })
-    result.attrs = {
-        "cell_size_m": size,
-        "boundaries": selection.boundaries,
-        "cells_outside_boundaries": int((~inside).sum()),
-        "incidents_outside_boundaries": [int(frame.loc[~inside, c].sum()) for c in count_columns],
-        "incidents_without_coordinates": [unplaced for _, unplaced in counted],
-    }
+    grid = _grid(conn, selection, periods, size)
+    result = pd.DataFrame({**_cell_columns(grid),
+                           **{f"count_{number}": values for number, values in enumerate(grid.counts)}})
+    result.attrs = dict(grid.attrs)
     return result
 
 
@@ -620,9 +861,98 @@ def cell_counts(conn: duckdb.DuckDBPyConnection, selection: Selection, period: P
     return cells
 
 
-def _with_gi(cells: pd.DataFrame, count_column: str, distance: int, correction: str) -> pd.DataFrame:
-    gi = getis_ord_gi_star(cells[count_column], cells["col"], cells["row"], distance, correction)
-    return gi.drop(columns="neighbours")
+_GI_COLUMNS = ["gi_z", "gi_p", "gi_p_adjusted", "gi_bin", "hotspot_class"]
+
+
+def _gi_on(grid: _Grid, number: int, distance: int, correction: str) -> dict:
+    """Gi* of the counts of period ``number`` over every cell of the grid (the whole lattice:
+    the statistic compares each neighbourhood with all of it), as arrays."""
+    return _gi_arrays(grid.counts[number].astype(float), grid.col, grid.row, distance, correction)
+
+
+def _spots(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str, cell_size_m: int,
+           distance_cells: int, correction: str | None, shown_only: bool, polygons: bool = True,
+           max_cells: int | None = None) -> pd.DataFrame:
+    """:func:`hotspots`, or only its cells that hold incidents or are significant: Gi* is
+    computed over the whole lattice either way; only the rows made into a frame differ."""
+    distance = _check_distance(distance_cells)
+    correction = _check_correction(correction)
+    size = _check_cell_size(cell_size_m)
+    period = _as_period(period)
+    selection = _check_selection(selection)
+    grid = _grid(conn, selection, [period], size)
+    count = grid.counts[0]
+    gi = _gi_on(grid, 0, distance, correction)
+    take = np.flatnonzero((count > 0) | (gi["gi_bin"] != 0)) if shown_only else None
+    shown = None if take is None else len(take)
+    if take is not None and max_cells is not None and len(take) > max_cells:
+        take = _most_remarkable(take, count, gi["gi_bin"], max_cells)
+    rows = slice(None) if take is None else take
+    result = pd.DataFrame({**_cell_columns(grid, take, polygons), "count": count[rows],
+                           **{column: gi[column][rows] for column in _GI_COLUMNS[:-1]},
+                           "hotspot_class": _class_names(gi["gi_bin"][rows])})
+    result.attrs = {**grid.attrs, "period": period.label,
+                    "incidents_outside_boundaries": grid.attrs["incidents_outside_boundaries"][0],
+                    "incidents_without_coordinates": grid.attrs["incidents_without_coordinates"][0],
+                    "distance_cells": distance, "correction": correction, "method": _method(correction)}
+    if shown_only:
+        gi_bin = gi["gi_bin"]
+        result.attrs.update(_lattice_summary(grid), cells_shown=shown,
+                            cells_with_incidents=int((count > 0).sum()), hot_cells=int((gi_bin > 0).sum()),
+                            hot_cells_99=int((gi_bin == 3).sum()))
+    return result
+
+
+def _most_remarkable(take: np.ndarray, count: np.ndarray, gi_bin: np.ndarray, limit: int) -> np.ndarray:
+    """``limit`` of the cells ``take``, in lattice order: the busiest cell (so a colour scale
+    worked out from the rows still reaches the top count), then hot spots, most confident first,
+    then the busiest cells; ties in lattice order."""
+    busiest = take[np.argmax(count[take])]
+    rest = take[take != busiest]
+    order = np.lexsort((rest, -count[rest], -np.maximum(gi_bin[rest], 0)))
+    return np.sort(np.concatenate([[busiest], rest[order[:limit - 1]]]))
+
+
+def _lattice_summary(grid: _Grid) -> dict:
+    """What a frame of only the shown cells can no longer tell: how many cells the lattice
+    has, and the wards its cells name (the wards a map of it outlines)."""
+    named = np.unique(grid.lattice.ward[grid.position[grid.position >= 0]])
+    return {"cells_in_lattice": len(grid.col),
+            "ward_codes": tuple(str(code) for code in grid.lattice.ward_codes[named])}
+
+
+def _moved(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period | str,
+           period_b: Period | str, cell_size_m: int, distance_cells: int, correction: str | None,
+           shown_only: bool, polygons: bool = True) -> pd.DataFrame:
+    """:func:`persistence`, or only its cells that hold incidents in either period or are
+    significant in either."""
+    size = _check_cell_size(cell_size_m)
+    distance = _check_distance(distance_cells)
+    correction = _check_correction(correction)
+    selection = _check_selection(selection)
+    first, second = _as_period(period_a, "period_a"), _as_period(period_b, "period_b")
+    grid = _grid(conn, selection, [first, second], size)
+    gi_a, gi_b = _gi_on(grid, 0, distance, correction), _gi_on(grid, 1, distance, correction)
+    count_a, count_b = grid.counts
+    take = None
+    if shown_only:
+        significant = (gi_a["gi_bin"] != 0) | (gi_b["gi_bin"] != 0)
+        take = np.flatnonzero((count_a > 0) | (count_b > 0) | significant)
+    rows = slice(None) if take is None else take
+    hot_a = gi_a["gi_bin"][rows] >= _HOT_BIN
+    hot_b = gi_b["gi_bin"][rows] >= _HOT_BIN
+    category = np.select([hot_a & hot_b, hot_b, hot_a], PERSISTENCE_CATEGORIES[:3], PERSISTENCE_CATEGORIES[3])
+    result = pd.DataFrame({**_cell_columns(grid, take, polygons), "count_a": count_a[rows], "count_b": count_b[rows],
+                           "gi_z_a": gi_a["gi_z"][rows], "gi_z_b": gi_b["gi_z"][rows],
+                           "gi_p_a": gi_a["gi_p"][rows], "gi_p_b": gi_b["gi_p"][rows],
+                           "class_a": _class_names(gi_a["gi_bin"][rows]),
+                           "class_b": _class_names(gi_b["gi_bin"][rows]),
+                           "persistence": category.astype(object)})
+    result.attrs = {**grid.attrs, "period_a": first.label, "period_b": second.label,
+                    "distance_cells": distance, "correction": correction, "method": _method(correction)}
+    if shown_only:
+        result.attrs.update(_lattice_summary(grid), cells_shown=len(result))
+    return result
 
 
 def hotspots(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str,
@@ -655,13 +985,29 @@ def hotspots(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Peri
     ...                  "2025-01..2025-12")                             # doctest: +SKIP
     >>> spots[spots["gi_bin"] >= 2].nlargest(3, "gi_z")                   # doctest: +SKIP
     """
-    distance = _check_distance(distance_cells)
-    correction = _check_correction(correction)
-    cells = cell_counts(conn, selection, period, cell_size_m)
-    result = pd.concat([cells, _with_gi(cells, "count", distance, correction)], axis=1)
-    result.attrs = {**cells.attrs, "distance_cells": distance, "correction": correction,
-                    "method": _method(correction)}
-    return result
+    return _spots(conn, selection, period, cell_size_m, distance_cells, correction, shown_only=False)
+
+
+def hotspot_cells(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str,
+                  cell_size_m: int = DEFAULT_CELL_SIZE_M, distance_cells: int = 1,
+                  correction: str | None = "none", max_cells: int | None = None) -> pd.DataFrame:
+    """The rows of :func:`hotspots` a map draws: cells holding incidents or significant.
+
+    Gi* is computed over the whole lattice exactly as :func:`hotspots` computes it (the same
+    values, in the same order); only the empty, unremarkable cells are left out of the frame, so
+    a national lattice of hundreds of thousands of cells need not be made into rows, pickled by
+    a page's cache and sent to a browser. With ``max_cells``, at most that many rows: the
+    busiest cell, then the hot spots (99% first), then the busiest cells (what a map of a
+    national lattice can draw). ``attrs`` are those of :func:`hotspots` plus
+    ``cells_in_lattice`` (rows :func:`hotspots` would give), ``cells_shown`` (cells with
+    incidents or significant, before ``max_cells``), ``cells_with_incidents``, ``hot_cells``
+    (hot spots at any confidence), ``hot_cells_99`` and ``ward_codes`` (the wards the lattice's
+    cells name, which a map outlines).
+    """
+    if max_cells is not None:
+        max_cells = _whole_in_range("max_cells", max_cells, 1, 2**31)
+    return _spots(conn, selection, period, cell_size_m, distance_cells, correction, shown_only=True,
+                  max_cells=max_cells)
 
 
 def persistence(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period | str,
@@ -694,23 +1040,7 @@ def persistence(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a:
     ...                     cell_size_m=100)                              # doctest: +SKIP
     >>> moved["persistence"].value_counts()                               # doctest: +SKIP
     """
-    size = _check_cell_size(cell_size_m)
-    distance = _check_distance(distance_cells)
-    correction = _check_correction(correction)
-    selection = _check_selection(selection)
-    first, second = _as_period(period_a, "period_a"), _as_period(period_b, "period_b")
-    cells = _cell_frame(conn, selection, [first, second], size).rename(
-        columns={"count_0": "count_a", "count_1": "count_b"})
-    gi_a = _with_gi(cells, "count_a", distance, correction)
-    gi_b = _with_gi(cells, "count_b", distance, correction)
-    hot_a, hot_b = gi_a["gi_bin"].to_numpy() >= _HOT_BIN, gi_b["gi_bin"].to_numpy() >= _HOT_BIN
-    category = np.select([hot_a & hot_b, hot_b, hot_a], PERSISTENCE_CATEGORIES[:3], PERSISTENCE_CATEGORIES[3])
-    result = cells.assign(gi_z_a=gi_a["gi_z"], gi_z_b=gi_b["gi_z"], gi_p_a=gi_a["gi_p"], gi_p_b=gi_b["gi_p"],
-                          class_a=gi_a["hotspot_class"], class_b=gi_b["hotspot_class"],
-                          persistence=category.astype(object))
-    result.attrs = {**cells.attrs, "period_a": first.label, "period_b": second.label,
-                    "distance_cells": distance, "correction": correction, "method": _method(correction)}
-    return result
+    return _moved(conn, selection, period_a, period_b, cell_size_m, distance_cells, correction, shown_only=False)
 
 
 # ---------------------------------------------------------------------------
@@ -869,6 +1199,9 @@ def top_lsoas(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
 # The command-line table
 # ---------------------------------------------------------------------------
 
+#: attrs of a frame of only the shown cells that the command-line table does not carry.
+_SHOWN_ONLY_ATTRS = ("cells_in_lattice", "cells_shown", "cells_with_incidents", "hot_cells", "hot_cells_99",
+                     "ward_codes")
 _TABLE_CELL_COLUMNS = ["cell_id", "ward_code", "ward_name", "district", "longitude", "latitude"]
 
 
@@ -893,16 +1226,18 @@ def hotspot_table(conn: duckdb.DuckDBPyConnection, selection: Selection, period_
     Other parameters are as for :func:`hotspots` and :func:`persistence`.
     """
     if period_b is None:
-        spots = hotspots(conn, selection, period_a, cell_size_m, distance_cells, correction)
-        shown = spots[(spots["count"] > 0) | (spots["gi_bin"] != 0)]
+        # Only the shown cells are made into rows (Gi* is still over the whole lattice).
+        spots = _spots(conn, selection, period_a, cell_size_m, distance_cells, correction, shown_only=True,
+                       polygons=False)
+        shown = spots
         shown = shown.assign(_z=shown["gi_z"].fillna(-np.inf)).sort_values(
             ["_z", "count", "cell_id"], ascending=[False, False, True])
         table = shown[_TABLE_CELL_COLUMNS + ["count", "gi_z", "gi_p", "hotspot_class"]]
         table = table.assign(gi_z=table["gi_z"].round(2), gi_p=table["gi_p"].round(4))
     else:
-        moved = persistence(conn, selection, period_a, period_b, cell_size_m, distance_cells, correction)
-        significant = (moved["class_a"] != NOT_SIGNIFICANT) | (moved["class_b"] != NOT_SIGNIFICANT)
-        shown = moved[(moved["count_a"] > 0) | (moved["count_b"] > 0) | significant]
+        moved = _moved(conn, selection, period_a, period_b, cell_size_m, distance_cells, correction,
+                       shown_only=True, polygons=False)
+        shown = moved
         shown = shown.assign(_order=shown["persistence"].map(PERSISTENCE_CATEGORIES.index),
                              _z_b=shown["gi_z_b"].fillna(-np.inf), _z_a=shown["gi_z_a"].fillna(-np.inf)).sort_values(
             ["_order", "_z_b", "_z_a", "count_b", "count_a", "cell_id"],
@@ -913,5 +1248,5 @@ def hotspot_table(conn: duckdb.DuckDBPyConnection, selection: Selection, period_
         spots = moved
     table = table.assign(longitude=table["longitude"].round(5), latitude=table["latitude"].round(5))
     table = table.reset_index(drop=True)
-    table.attrs = dict(spots.attrs)
+    table.attrs = {k: v for k, v in spots.attrs.items() if k not in _SHOWN_ONLY_ATTRS}
     return table

@@ -59,6 +59,7 @@ __all__ = [
     "HOTSPOT_CLASS_STYLES",
     "LEGEND_MEASURES",
     "Legend",
+    "MAX_MAP_CELLS",
     "MEASURES",
     "NO_BASEMAP_STYLE",
     "NO_DATA_COLOUR",
@@ -401,7 +402,8 @@ def _ward_scale(ward_frame: pd.DataFrame, measure_name: str, threshold: int | No
 
 def _cell_scale(cells: pd.DataFrame, threshold: int | None) -> _Scale:
     measure = CELL_MEASURES["cell_count"]
-    counts = [int(c) for c in cells["count"] if int(c) > 0 and (threshold is None or int(c) >= threshold)]
+    values = cells["count"].to_numpy().astype(np.int64)
+    counts = values[(values > 0) & (values >= (threshold or 0))].tolist()
     bins = _sequential_bins(counts, 0, True, threshold, smallest_drawn=1)
     suppressed = f"Fewer than {threshold}: not shown" if threshold is not None else None
     return _Scale(_titles(cells, measure.title), bins=bins, suppressed_label=suppressed)
@@ -641,13 +643,13 @@ def _label_layer(shapes: pd.DataFrame) -> pdk.Layer:
                      character_set=pdk.types.String("auto"), pickable=False)
 
 
-def _deck(layers: list[pdk.Layer], view: pdk.ViewState, basemap: bool) -> pdk.Deck:
+def _deck(layers: list[pdk.Layer], view: pdk.ViewState, basemap: bool, deck_class=pdk.Deck) -> pdk.Deck:
     views = [pdk.View(type="MapView", controller=True)]
     if basemap:
-        deck = pdk.Deck(layers=layers, views=views, initial_view_state=view, map_provider=BASEMAP_PROVIDER,
+        deck = deck_class(layers=layers, views=views, initial_view_state=view, map_provider=BASEMAP_PROVIDER,
                         map_style=BASEMAP_STYLE, tooltip=copy.deepcopy(TOOLTIP))
     else:
-        deck = pdk.Deck(layers=layers, views=views, initial_view_state=view, map_provider=None,
+        deck = deck_class(layers=layers, views=views, initial_view_state=view, map_provider=None,
                         map_style=NO_BASEMAP_STYLE, tooltip=copy.deepcopy(TOOLTIP))
     # pydeck reads API keys from the environment (CARTO_API_KEY, ...) and would write some of
     # them into the JSON: none is needed, and none should travel with the page.
@@ -772,32 +774,55 @@ def ward_choropleth(ward_frame: pd.DataFrame, outlines: pd.DataFrame, measure: s
 # Hot-spot map
 # ---------------------------------------------------------------------------
 
-def _wards_for(shapes: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
-    """The wards a frame's rows fall in (all the outlines when it names none of them)."""
-    if "ward_code" in frame:
-        named = set(frame["ward_code"].dropna().astype(str))
+def _wards_for(shapes: pd.DataFrame, frame: pd.DataFrame, codes=None) -> pd.DataFrame:
+    """The wards a frame's rows fall in (all the outlines when it names none of them); ``codes``,
+    when given, are the ward codes to use instead of the rows' (a frame of only some cells of a
+    lattice names the lattice's wards in ``attrs['ward_codes']``)."""
+    if codes is not None or "ward_code" in frame:
+        named = set(map(str, codes)) if codes is not None else set(frame["ward_code"].dropna().astype(str))
         chosen = shapes[shapes["ward_code"].isin(named)]
         if len(chosen):
             return chosen
     return shapes
 
 
-def _cell_tooltip(row: pd.Series, cells: pd.DataFrame, threshold: int | None, count: int) -> str:
+def _cell_tooltip(cell_id, ward_name, district, period: str, threshold: int | None, count: int,
+                  hotspot_class: str, z) -> str:
     place = ""
-    if not _is_na(row.get("ward_name")):
-        district = row.get("district")
-        place = f" \u00b7 {row['ward_name']}" + ("" if _is_na(district) else f" ({district})")
-    lines = [f"Cell {row['cell_id']}{place}",
-             f"Incidents, {_titles(cells, '{period}')}: {_count_text(count, threshold)}"]
-    hotspot_class = row.get("hotspot_class")
-    if _is_na(hotspot_class):
-        hotspot_class = NOT_SIGNIFICANT
-    z = row.get("gi_z")
+    if not _is_na(ward_name):
+        place = f" \u00b7 {ward_name}" + ("" if _is_na(district) else f" ({district})")
+    lines = [f"Cell {cell_id}{place}", f"Incidents, {period}: {_count_text(count, threshold)}"]
     if threshold is None and not _is_na(z):
         lines.append(f"{hotspot_class} (Gi* z = {float(z):.2f})")
     else:
         lines.append(str(hotspot_class))
     return "\n".join(lines)
+
+
+#: Most cells a hot-spot map draws. North Worcestershire's busiest 250 m map (every crime over
+#: ten years, all three districts) draws under 1,900 cells, so there every cell with incidents
+#: and every marked cell is drawn; a national lattice can have a hundred thousand cells with
+#: incidents, too many for a browser to draw or a page to send on every run (about 1.8 kB of
+#: deck JSON each), so beyond this the map draws the marked cells, most confident first, then
+#: the busiest (see :func:`hotspot_map`).
+MAX_MAP_CELLS = 2_500
+#: How confident a class is, for choosing the cells drawn when there are too many (3 = 99%).
+_CLASS_LEVEL = {"Hot spot 99%": 3, "Hot spot 95%": 2, "Hot spot 90%": 1, "Cold spot 90%": 1, "Cold spot 95%": 2,
+                "Cold spot 99%": 3}
+
+
+class _Deck(pdk.Deck):
+    """A deck whose JSON is written once, on first use, and then reused: a page hands the same
+    cached deck to Streamlit on every run, and pydeck writes indented JSON in pure Python. The
+    JSON is pydeck's own, byte for byte. Do not change the deck after it has been drawn."""
+    __slots__ = ("_written",)      # a slot, not an attribute: pydeck writes every attribute into the JSON
+
+    def to_json(self):
+        written = getattr(self, "_written", None)
+        if written is None:
+            written = super().to_json()
+            self._written = written
+        return written
 
 
 def hotspot_map(cells_frame: pd.DataFrame, outlines: pd.DataFrame, suppress_below: int | None = None,
@@ -807,10 +832,11 @@ def hotspot_map(cells_frame: pd.DataFrame, outlines: pd.DataFrame, suppress_belo
     Parameters
     ----------
     cells_frame : pandas.DataFrame
-        :func:`analytics.hotspots.hotspots` output: ``cell_id``, ``polygon`` (corners as
+        :func:`analytics.hotspots.hotspots` output (or :func:`analytics.hotspots.hotspot_cells`,
+        its rows with incidents or significant): ``cell_id``, ``polygon`` (corners as
         [lon, lat], WGS84), ``count``, ``hotspot_class`` and, if present, ``gi_z``,
-        ``ward_code``, ``ward_name``, ``district``; ``attrs['period']`` labels the counts.
-        Not modified.
+        ``ward_code``, ``ward_name``, ``district``; ``attrs['period']`` labels the counts, and
+        ``attrs['ward_codes']``, when present, names the wards to outline. Not modified.
     outlines : pandas.DataFrame
         :func:`ward_outlines` of the cells' boundary vintage; the wards the cells fall in are
         drawn (all of them when the cells name no ward).
@@ -829,37 +855,60 @@ def hotspot_map(cells_frame: pd.DataFrame, outlines: pd.DataFrame, suppress_belo
         Layers: 'background' (without a base map), 'cells' (cells with incidents, and empty
         cells that are hot or cold spots drawn faintly; pickable), 'hotspot-outlines' (by class,
         :data:`HOTSPOT_CLASS_STYLES`), 'ward-outlines', 'ward-labels'. Empty cells that are not
-        significant are not drawn.
+        significant are not drawn. At most :data:`MAX_MAP_CELLS` cells are drawn: beyond that
+        (a national lattice, not North Worcestershire's) the marked cells come first, the most
+        confident first, then the cells with the most incidents (ties by cell id); the colour
+        scale is still that of every cell. The deck's JSON is written once, when first drawn.
     """
     threshold = _check_threshold(suppress_below)
     _check_columns(cells_frame, ["cell_id", "polygon", "count", "hotspot_class"], "hot-spot cells")
     marked = {name for name in HOTSPOT_CLASS_STYLES if show_cold_spots or name.startswith("Hot")}
     scale = _cell_scale(cells_frame, threshold)
     alpha = CELL_ALPHA_BASEMAP if basemap else CELL_ALPHA
-    cells, outlined, cell_shapes = [], [], []
-    for _, row in cells_frame.iterrows():
-        count = int(row["count"])
-        hotspot_class = row["hotspot_class"] if isinstance(row["hotspot_class"], str) else NOT_SIGNIFICANT
-        significant = hotspot_class in marked
-        if count <= 0 and not significant:
-            continue
-        polygon = _round_coords([list(corner) for corner in row["polygon"]])
+    counts = cells_frame["count"].to_numpy().astype(np.int64)
+    classes = np.asarray([c if isinstance(c, str) else NOT_SIGNIFICANT for c in cells_frame["hotspot_class"]],
+                         dtype=object)
+    significant = np.isin(classes, list(marked))
+    drawn = np.flatnonzero((counts > 0) | significant)
+    if len(drawn) > MAX_MAP_CELLS:
+        level = np.asarray([_CLASS_LEVEL.get(c, 0) for c in classes[drawn]]) * significant[drawn]
+        ids = cells_frame["cell_id"].to_numpy()[drawn].astype(str)
+        order = np.lexsort((ids, -counts[drawn], -level))
+        drawn = np.sort(drawn[order[:MAX_MAP_CELLS]])
+    period = _titles(cells_frame, "{period}")
+
+    def column(name):
+        return cells_frame[name].to_numpy(dtype=object)[drawn] if name in cells_frame else [None] * len(drawn)
+
+    cells, outlined = [], []
+    low, high = np.full(2, np.inf), np.full(2, -np.inf)
+    for cell_id, polygon, count, hotspot_class, is_marked, ward_name, district, z in zip(
+            column("cell_id"), column("polygon"), counts[drawn].tolist(), classes[drawn],
+            significant[drawn].tolist(), column("ward_name"), column("district"), column("gi_z")):
+        polygon = _round_coords([list(corner) for corner in polygon])
         if count <= 0:
             fill = EMPTY_CELL_COLOUR
         elif threshold is not None and count < threshold:
             fill = _with_alpha(SUPPRESSED_COLOUR, alpha)
         else:
             fill = _with_alpha(scale.colour_of(count), alpha)
-        cells.append({"cell_id": str(row["cell_id"]), "polygon": polygon, "fill": fill,
-                      "tooltip": _cell_tooltip(row, cells_frame, threshold, count)})
-        cell_shapes.append(shapely.Polygon(polygon))
-        if significant:
+        cells.append({"cell_id": str(cell_id), "polygon": polygon, "fill": fill,
+                      "tooltip": _cell_tooltip(cell_id, ward_name, district, period, threshold, count,
+                                               hotspot_class, z)})
+        corners = np.asarray(polygon, dtype=float)
+        low, high = np.minimum(low, corners.min(axis=0)), np.maximum(high, corners.max(axis=0))
+        if is_marked:
             colour, width = HOTSPOT_CLASS_STYLES[hotspot_class]
             outlined.append({"polygon": polygon, "line": list(colour), "width": width})
     # Thin lines first, so the most confident outlines are drawn over their neighbours'.
     outlined.sort(key=lambda cell: cell["width"])
-    shapes = _wards_for(_outline_table(outlines), cells_frame)
-    bounds = _bounds([*shapes["geometry"], *cell_shapes])
+    shapes = _wards_for(_outline_table(outlines), cells_frame, cells_frame.attrs.get("ward_codes"))
+    bounds = _bounds(shapes["geometry"])
+    if cells:
+        # The cells' corners bound them as their polygons would, without making a shape per cell.
+        bounds = (float(low[0]), float(low[1]), float(high[0]), float(high[1])) if any(map(math.isnan, bounds)) \
+            else (min(bounds[0], float(low[0])), min(bounds[1], float(low[1])),
+                  max(bounds[2], float(high[0])), max(bounds[3], float(high[1])))
     view = _view_state(bounds)
     layers = [] if basemap else [_background_layer(bounds, view)]
     layers += [
@@ -872,7 +921,7 @@ def hotspot_map(cells_frame: pd.DataFrame, outlines: pd.DataFrame, suppress_belo
         _ward_outline_layer(shapes),
         _label_layer(shapes),
     ]
-    return _deck(layers, view, basemap)
+    return _deck(layers, view, basemap, deck_class=_Deck)
 
 
 # ---------------------------------------------------------------------------

@@ -1,9 +1,14 @@
 """Where? Equal-area cells with Getis-Ord Gi* hot spots, ward outlines, and the top locations."""
 import streamlit as st
 
+from analytics.maps import MAX_MAP_CELLS
 from ui import data
 from ui.render import guarded, page_header, public_threshold, show_table
 from ui.state import current
+
+#: Most rows of the persistence table the page shows (more than the cells of North
+#: Worcestershire's 250 m lattice, so there every row is shown).
+MAX_TABLE_ROWS = 10_000
 
 filters = current()
 page_header("Where?", filters, "250 m squares of the British National Grid. Hot spots: Getis-Ord Gi* "
@@ -12,13 +17,16 @@ with guarded():
     version = data.data_version()
     selection = filters.selection
     period = filters.period_b
-    cells = data.hotspots("cells", selection, period, None, version)
+    # A few numbers, not the lattice: nationally it is hundreds of thousands of cells.
+    summary = data.hotspots("summary", selection, period, None, version)
     st.caption(f"Period: {period.label}. Source: {selection.source_label}. Wards: {filters.boundaries.upper()}.")
     deck = data.hotspot_deck(selection, period, version, public_threshold())
     st.pydeck_chart(deck, height=680 if filters.present else 520, key="hotspot-map")
-    hot = cells[cells.hotspot_class.str.startswith("Hot")]
-    st.markdown(f"**{len(hot)} hot cells** ({(cells.hotspot_class == 'Hot spot 99%').sum()} at 99%) of "
-                f"{int((cells['count'] > 0).sum())} cells with any incident.")
+    st.markdown(f"**{summary['hot_cells']} hot cells** ({summary['hot_cells_99']} at 99%) of "
+                f"{summary['cells_with_incidents']} cells with any incident.")
+    if summary["cells_shown"] > MAX_MAP_CELLS:
+        st.caption(f"The map draws at most {MAX_MAP_CELLS:,} cells: the hot spots, most confident first, then "
+                   "the busiest cells. Choose a district or ward to see every cell.")
     if not filters.present:
         left, right = st.columns(2)
         with left:
@@ -35,5 +43,16 @@ with guarded():
             else:
                 st.caption("The force extract carries no LSOA codes: see the top locations.")
         with st.expander(f"Persistence: hot in {filters.period_a.label} and in {period.label}?"):
-            show_table(data.hotspots("persistence", selection, filters.period_a, period, version),
-                       "hotspot-persistence")
+            # The cells with incidents or significant in either period (the command-line table),
+            # not every empty cell of the lattice. No Gi* z-score in public mode: with the
+            # neighbours' counts it could give a hidden count away (as on the map).
+            moved = data.hotspots("table", selection, filters.period_a, period, version)
+            if public_threshold():
+                moved = moved.drop(columns=["gi_z_a", "gi_z_b"])
+            if len(moved) > MAX_TABLE_ROWS:
+                # A national lattice has a hundred thousand such cells: too many to send to a
+                # browser on every run. North Worcestershire's lattice has fewer cells than this.
+                st.caption(f"The first {MAX_TABLE_ROWS:,} of {len(moved):,} cells, hot in both periods first. "
+                           "`python -m analytics table hotspots` lists them all.")
+                moved = moved.head(MAX_TABLE_ROWS)
+            show_table(moved, "hotspot-persistence")

@@ -243,6 +243,57 @@ def test_gi_star_matches_naive_formula_on_irregular_lattice(distance):
     assert gi["gi_p_adjusted"].equals(gi["gi_p"])
 
 
+def _sparse_lattice_with_empty_regions(seed: int):
+    """A 40 x 30 block with two empty holes and a ragged edge, mostly zero counts with two
+    clusters, and a stray cell far away (as an incident beyond the boundaries makes: the grid spans 320 x 401 cells)."""
+    rng = np.random.default_rng(seed)
+    cols, rows = np.meshgrid(np.arange(-20, 20), np.arange(500, 530))
+    cols, rows = cols.ravel(), rows.ravel()
+    hole = ((cols > -5) & (cols < 5) & (rows > 510) & (rows < 520)) | ((cols > 12) & (rows < 506))
+    keep = ~hole & (rng.random(cols.size) > 0.05)
+    cols, rows = np.append(cols[keep], 300), np.append(rows[keep], 900)
+    values = np.zeros(len(cols))
+    busy = rng.choice(len(cols), 25, replace=False)
+    values[busy] = rng.poisson(3.0, size=25) + 1
+    values[np.flatnonzero((cols == -15) & (rows == 503))] = 40
+    values[-1] = 7
+    order = rng.permutation(len(cols))
+    return values[order], cols[order], rows[order]
+
+
+@pytest.mark.parametrize("path", ["dense", "gaps closed", "pairs"])
+@pytest.mark.parametrize("distance", [1, 3])
+def test_every_way_of_summing_neighbourhoods_matches_the_naive_formula(monkeypatch, path, distance):
+    """The neighbourhood sums are worked out on a dense grid, on one with the wide gaps closed
+    (a stray cell far away), or pair by pair for cells too scattered for a grid: each gives the
+    textbook Gi* on a lattice that is mostly empty, zero neighbourhoods included."""
+    values, cols, rows = _sparse_lattice_with_empty_regions(7)
+    if path == "dense":
+        monkeypatch.setattr(hotspots, "_DENSE_MIN_CELLS", 10**9)
+    elif path == "gaps closed":
+        monkeypatch.setattr(hotspots, "_DENSE_MIN_CELLS", 0)
+    else:
+        monkeypatch.setattr(hotspots, "_DENSE_MIN_CELLS", 0)
+        monkeypatch.setattr(hotspots, "_DENSE_CELLS_PER_CELL", 0)
+    gi = getis_ord_gi_star(values, cols, rows, distance_cells=distance)
+    expected = naive_gi_star(values.tolist(), cols.tolist(), rows.tolist(), distance)
+    np.testing.assert_allclose(gi["gi_z"], expected, rtol=0, atol=1e-9)
+    naive_k = [sum(1 for c, r in zip(cols, rows) if abs(c - ci) <= distance and abs(r - ri) <= distance)
+               for ci, ri in zip(cols, rows)]
+    assert gi["neighbours"].tolist() == naive_k
+    with pytest.raises(hotspots.InvalidArgumentError, match=r"Cell \(col 300, row 900\) is listed more than once"):
+        getis_ord_gi_star(np.append(values, 1.0), np.append(cols, 300), np.append(rows, 900), distance)
+
+
+def test_closing_gaps_keeps_every_neighbourhood():
+    index = np.array([5, -100, 7, 8, 1000, 1003, 5])
+    for distance in (1, 2, 3):
+        closed = hotspots._close_gaps(index, distance)
+        near = np.abs(index[:, None] - index[None, :]) <= distance
+        assert ((np.abs(closed[:, None] - closed[None, :]) <= distance) == near).all()
+        assert (np.abs(closed[:, None] - closed[None, :])[near] == np.abs(index[:, None] - index[None, :])[near]).all()
+
+
 def test_gi_bins_follow_arcgis_thresholds():
     # One busy cell on a 15 x 15 lattice: its block is hot at 99%; far cells are not significant.
     cols, rows = (a.ravel() for a in np.meshgrid(np.arange(15), np.arange(15)))
@@ -516,6 +567,36 @@ def test_hotspot_table_two_periods_matches_golden_file(moving_conn):
 # ---------------------------------------------------------------------------
 # Top locations and LSOAs
 # ---------------------------------------------------------------------------
+
+def test_hotspot_cells_are_the_shown_rows_of_hotspots(moving_conn):
+    spots = hotspots.hotspots(moving_conn, REDDITCH, "2024-01")
+    shown = hotspots.hotspot_cells(moving_conn, REDDITCH, "2024-01")
+    expected = spots[(spots["count"] > 0) | (spots["gi_bin"] != 0)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(shown, expected)
+    assert len(shown) == 18 == shown.attrs["cells_shown"] and shown.attrs["cells_in_lattice"] == len(spots)
+    assert set(shown.attrs["ward_codes"]) == set(spots["ward_code"].dropna())
+    assert (shown.attrs["hot_cells"], shown.attrs["hot_cells_99"], shown.attrs["cells_with_incidents"]) == (
+        int((spots["gi_bin"] > 0).sum()), int((spots["gi_bin"] == 3).sum()), int((spots["count"] > 0).sum()))
+    for key in ("period", "cell_size_m", "incidents_outside_boundaries", "distance_cells", "method"):
+        assert shown.attrs[key] == spots.attrs[key]
+    # At most max_cells rows: the busiest cell (the first in lattice order of the two tens),
+    # then hot spots by confidence (all 18 are at 99%), then by count (the other ten), then in
+    # lattice order, south row first (the Matchborough block's lower-left cell).
+    few = hotspots.hotspot_cells(moving_conn, REDDITCH, "2024-01", max_cells=3)
+    assert len(few) == 3 and few.attrs["cells_shown"] == 18
+    assert set(few["cell_id"]) == {"E1628_N1063", "E1616_N1070", "E1627_N1062"}
+    assert few["cell_id"].tolist() == [c for c in shown["cell_id"] if c in set(few["cell_id"])]
+
+
+def test_lattice_geometry_is_the_same_for_some_cells_or_all(town_conn):
+    # Coordinates of a few cells (transformed when asked for) equal those of the whole lattice.
+    every = cell_counts(town_conn, REDDITCH, YEAR_2025).set_index("cell_id")
+    hotspots._lattice.cache_clear()
+    table = hotspot_table(town_conn, REDDITCH, YEAR_2025).set_index("cell_id")
+    assert len(table) < len(every)
+    np.testing.assert_array_equal(table["longitude"], every.loc[table.index, "longitude"].round(5))
+    np.testing.assert_array_equal(table["latitude"], every.loc[table.index, "latitude"].round(5))
+
 
 @pytest.fixture
 def street_conn(geo_conn):

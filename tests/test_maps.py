@@ -554,6 +554,37 @@ def test_hotspot_map_cold_spots_on_request(cells, outlines):
     assert (list(maps.HOTSPOT_CLASS_STYLES["Cold spot 95%"][0]), 2.5) in lines
 
 
+def test_hotspot_map_draws_at_most_max_map_cells(cells, outlines, monkeypatch):
+    # Six cells could be drawn; with room for four: the four marked cells (hot spots come first,
+    # the most confident first), drawn in the frame's order; with room for five, then the busiest
+    # of the rest (8 before 2).
+    monkeypatch.setattr(maps, "MAX_MAP_CELLS", 4)
+    deck_json = spec(maps.hotspot_map(cells, outlines))
+    drawn = [r["cell_id"] for r in layer(deck_json, "cells")["data"]]
+    assert drawn == ["E1602_N1040", "E1600_N1041", "E1601_N1041", "E1602_N1041"]
+    assert [r["width"] for r in layer(deck_json, "hotspot-outlines")["data"]] == [1.5, 1.5, 2.5, 4.0]
+    # The colour scale is still worked out from every cell: 45 is in the darkest bin.
+    fills = {r["cell_id"]: r["fill"][:3] for r in layer(deck_json, "cells")["data"]}
+    assert fills["E1602_N1041"] == list(maps.SEQUENTIAL_COLOURS[-1])
+    monkeypatch.setattr(maps, "MAX_MAP_CELLS", 5)
+    drawn = [r["cell_id"] for r in layer(spec(maps.hotspot_map(cells, outlines)), "cells")["data"]]
+    assert drawn == ["E1602_N1040", "E1600_N1041", "E1601_N1041", "E1602_N1041", "E1602_N1042"]
+    monkeypatch.setattr(maps, "MAX_MAP_CELLS", 3)
+    drawn = [r["cell_id"] for r in layer(spec(maps.hotspot_map(cells, outlines)), "cells")["data"]]
+    assert drawn == ["E1602_N1040", "E1601_N1041", "E1602_N1041"]     # 99%, 95%, then the busier 90%
+    # Public mode still hides every small count, capped or not.
+    public = spec(maps.hotspot_map(cells, outlines, suppress_below=THRESHOLD))
+    assert not [n for n in data_numbers(public) if n < THRESHOLD]
+
+
+def test_hotspot_deck_json_is_pydecks_own_and_written_once(cells, outlines):
+    deck = maps.hotspot_map(cells, outlines)
+    first = deck.to_json()
+    assert first == pdk.bindings.json_tools.serialize(deck)
+    assert deck.to_json() is first
+    assert "_written" not in first
+
+
 def test_points_sized_by_count(locations, outlines):
     points = layer(spec(maps.points_map(locations, outlines)), "locations")["data"]
     assert [p["radius"] for p in points] == [22.0, round(4 + 18 * math.sqrt(12 / 40), 1),
@@ -664,6 +695,15 @@ def test_hotspot_and_points_maps_on_the_built_store(built_conn):
     threshold = 5
     public = spec(maps.hotspot_map(cells, outlines, suppress_below=threshold))
     assert not [n for n in data_numbers(public) if n < threshold]
+    # The page draws from only the cells with incidents or significant: the same deck.
+    shown = hotspots.hotspot_cells(built_conn, selection, "2025-01..2025-12")
+    assert len(shown) < len(cells)
+    for threshold_given in (None, threshold):
+        assert (maps.hotspot_map(shown, outlines, suppress_below=threshold_given).to_json()
+                == maps.hotspot_map(cells, outlines, suppress_below=threshold_given).to_json())
+    everywhere = Selection(source="police_uk")
+    assert (maps.hotspot_map(hotspots.hotspot_cells(built_conn, everywhere, "2025-01..2025-12"), outlines).to_json()
+            == maps.hotspot_map(hotspots.hotspots(built_conn, everywhere, "2025-01..2025-12"), outlines).to_json())
     top = hotspots.top_locations(built_conn, selection, "2025-01..2025-12", n=50)
     points = spec(maps.points_map(top, outlines, suppress_below=threshold))
     assert len(layer(points, "locations")["data"]) == int((top["count"] >= threshold).sum())

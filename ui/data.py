@@ -234,13 +234,25 @@ def seasonal(kind: str, selection: Selection, window: Period | None, version: in
 
 @st.cache_data(**CACHE)
 def hotspots(kind: str, selection: Selection, a: Period, b: Period | None, version: int, **kwargs):
-    """kind: cells | persistence | top_locations | top_lsoas."""
+    """kind: cells | persistence | table | summary | top_locations | top_lsoas.
+
+    'cells' and 'persistence' are the whole lattice (hundreds of thousands of rows nationally,
+    each pickled into and out of this cache); 'table' is the command-line table (the cells with
+    incidents or significant, in one period or, with ``b``, two) and 'summary' a few numbers
+    about the hot cells of period ``a``: what the page shows.
+    """
     from analytics import hotspots as module
     conn = _cursor(version)
     if kind == "cells":
         return module.hotspots(conn, selection, a, **kwargs)
     if kind == "persistence":
         return module.persistence(conn, selection, a, b, **kwargs)
+    if kind == "table":
+        return module.hotspot_table(conn, selection, a, b, **kwargs)
+    if kind == "summary":
+        # Counted over the whole lattice; one row is made into a frame, not thousands.
+        attrs = module.hotspot_cells(conn, selection, a, max_cells=1, **kwargs).attrs
+        return {key: attrs[key] for key in ("hot_cells", "hot_cells_99", "cells_with_incidents", "cells_shown")}
     if kind == "top_locations":
         return module.top_locations(conn, selection, a, **kwargs)
     return module.top_lsoas(conn, selection, a, **kwargs)
@@ -303,9 +315,13 @@ def ward_deck(selection: Selection, a: Period, b: Period, version: int, measure:
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def hotspot_deck(selection: Selection, period: Period, version: int, threshold: int | None):
+    """The hot-spot map, from only the cells it can draw (analytics.hotspots.hotspot_cells: Gi*
+    over the whole lattice, rows for the cells with incidents or significant), computed here
+    rather than through st.cache_data so that they are never pickled; the deck is cached."""
+    from analytics import hotspots as module
     from analytics import maps
-    return maps.hotspot_map(hotspots("cells", selection, period, None, version),
-                            ward_outlines(selection.boundaries, version), suppress_below=threshold,
+    cells = module.hotspot_cells(_cursor(version), selection, period, max_cells=maps.MAX_MAP_CELLS)
+    return maps.hotspot_map(cells, ward_outlines(selection.boundaries, version), suppress_below=threshold,
                             basemap=settings.get("basemap"))
 
 
