@@ -22,23 +22,26 @@ with guarded():
     st.caption(f"Period: {period.label}. Source: {selection.source_label}. Wards: {filters.boundaries.upper()}.")
     deck = data.hotspot_deck(selection, period, version, public_threshold())
     st.pydeck_chart(deck, height=680 if filters.present else 520, key="hotspot-map")
-    st.markdown(f"**{summary['hot_cells']} hot cells** ({summary['hot_cells_99']} at 99%) of "
-                f"{summary['cells_with_incidents']} cells with any incident.")
+    st.markdown(f"**{summary['hot_cells']:,} hot cells** ({summary['hot_cells_99']:,} at 99%) of "
+                f"{summary['cells_with_incidents']:,} cells with any incident.")
     if summary["cells_shown"] > MAX_MAP_CELLS:
         st.caption(f"The map draws at most {MAX_MAP_CELLS:,} cells: the hot spots, most confident first, then "
                    "the busiest cells. Choose a district or ward to see every cell.")
     if not filters.present:
         left, right = st.columns(2)
+        # The top tables carry no description of their own: say what they count, as every table does.
+        about = (f"{period.label}; wards: {filters.boundaries.upper()}; source: {selection.source_label}. "
+                 "Share %: of every incident in the selection and period.")
         with left:
             st.subheader("Top locations")
             show_table(data.hotspots("top_locations", selection, period, None, version), "top-locations",
-                       columns={"rank": "Rank", "location": "Location", "ward_name": "Ward", "count": "Incidents",
+                       caption=about, columns={"rank": "Rank", "location": "Location", "ward_name": "Ward", "count": "Incidents",
                                 "share_pct": "Share %"})
         with right:
             st.subheader("Top LSOAs")
             if selection.source == "police_uk":
                 show_table(data.hotspots("top_lsoas", selection, period, None, version), "top-lsoas",
-                           columns={"rank": "Rank", "lsoa_code": "LSOA", "lsoa_name": "Name", "ward_name": "Ward",
+                           caption=about, columns={"rank": "Rank", "lsoa_code": "LSOA", "lsoa_name": "Name", "ward_name": "Ward",
                                     "count": "Incidents", "share_pct": "Share %"})
             else:
                 st.caption("The force extract carries no LSOA codes: see the top locations.")

@@ -709,3 +709,33 @@ def test_hotspot_and_points_maps_on_the_built_store(built_conn):
     assert len(layer(points, "locations")["data"]) == int((top["count"] >= threshold).sum())
     for deck_json in (public, points):
         assert "://" not in json.dumps(deck_json) and deck_json["mapStyle"] == "__MAP_STYLE__"
+
+
+def _wavy_wards(n: int) -> pd.DataFrame:
+    """n square wards in a row, each edge a wave of 200 small steps (like ONS generalised lines)."""
+    shapes = []
+    for i in range(n):
+        x0 = i * 0.01
+        top = [(x0 + 0.01 * k / 200, 0.01 + 0.00001 * math.sin(k)) for k in range(201)]
+        shapes.append(shapely.Polygon([(x0, 0.0), (x0 + 0.01, 0.0)] + top[::-1]))
+    return pd.DataFrame({"ward_code": [f"W{i}" for i in range(n)], "ward_name": [f"Ward {i}" for i in range(n)],
+                         "district": "D", "geometry": shapes})
+
+
+def _outline_vertices(layer) -> int:
+    return sum(len(ring) for f in layer.data["features"] for ring in f["geometry"]["coordinates"])
+
+
+def test_outlines_of_a_county_or_more_are_simplified_to_a_pixel():
+    few = _wavy_wards(maps.SIMPLIFY_ABOVE_WARDS)
+    many = _wavy_wards(maps.SIMPLIFY_ABOVE_WARDS + 1)
+    # Up to the limit (North Worcestershire has 54 wards) every vertex is kept.
+    assert _outline_vertices(maps._ward_outline_layer(few)) == sum(len(g.exterior.coords) for g in few.geometry)
+    layer = maps._ward_outline_layer(many)
+    kept = _outline_vertices(layer)
+    assert kept < sum(len(g.exterior.coords) for g in many.geometry) / 10
+    # No simplified outline strays more than a pixel of the fitted view from the true one.
+    pixel = (many.geometry.iloc[-1].bounds[2] - 0.0) / maps.VIEW_WIDTH_PX
+    for feature, original in zip(layer.data["features"], many.geometry):
+        simplified = shapely.Polygon(feature["geometry"]["coordinates"][0])
+        assert shapely.hausdorff_distance(simplified, original) <= pixel * 1.01
