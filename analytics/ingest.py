@@ -25,6 +25,7 @@ import re
 import tempfile
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -70,6 +71,8 @@ RATIO_CHECKED_FROM_BYTES = 1024**2
 MAX_FILE_BYTES = 1024**3
 # Files are read in chunks of this size: memory does not grow with the file.
 CHUNK_BYTES = 1024**2
+# Files on disk are scanned (hashed, checked) by this many threads at once.
+SCAN_THREADS = 2
 # The header is the first line: a first line longer than this is not a header.
 MAX_HEADER_BYTES = 64 * 1024
 # A NUL byte this near the start means a binary file; later, a damaged line.
@@ -210,7 +213,6 @@ class _Scan:
     utf8: bool = True                 # valid UTF-8 (with or without a byte-order mark)
     utf16: bool = False               # starts with a UTF-16 byte-order mark
     nul_offset: int | None = None     # where the first NUL byte is
-    nul_line: int | None = None
     head: bytes = b""                 # the first MAX_HEADER_BYTES
     header_end: int | None = None     # offset of the end of the first line
     has_rows: bool = False            # anything but white space after the first line
@@ -231,7 +233,6 @@ def _scan(source: _Source, spill: Path | None = None, text: bool = True) -> _Sca
     digest = hashlib.sha256()
     scan = _Scan("", 0, source.path if spill is None else spill)
     utf8 = codecs.getincrementaldecoder("utf-8")()
-    lines = 0
     out = open(spill, "wb") if spill is not None else None
     try:
         with source.open() as handle:
@@ -258,9 +259,9 @@ def _scan(source: _Source, spill: Path | None = None, text: bool = True) -> _Sca
                 if scan.blank and not chunk.isspace():
                     scan.blank = False
                 if scan.nul_offset is None and b"\x00" in chunk:
-                    at = chunk.index(b"\x00")
-                    scan.nul_offset, scan.nul_line = start + at, lines + chunk.count(b"\n", 0, at) + 1
-                if scan.utf8:
+                    scan.nul_offset = start + chunk.index(b"\x00")   # its line is counted if it is refused
+                # ASCII (most files) is UTF-8: checking that is ten times faster than decoding.
+                if scan.utf8 and not (chunk.isascii() and not utf8.getstate()[0]):
                     try:
                         utf8.decode(chunk)
                     except UnicodeDecodeError:
@@ -272,7 +273,6 @@ def _scan(source: _Source, spill: Path | None = None, text: bool = True) -> _Sca
                 if scan.header_end is not None and not scan.has_rows:
                     rest = chunk[max(0, scan.header_end - start):]
                     scan.has_rows = bool(rest) and not rest.isspace()
-                lines += chunk.count(b"\n")
             if text and scan.utf8 and not scan.utf16:
                 try:
                     utf8.decode(b"", final=True)
@@ -325,7 +325,7 @@ def _text_file(source: _Source, scan: _Scan, copy: Path) -> tuple[Path, str, boo
             raise InputError("this is a binary file, not CSV text.", file=source.name,
                              fix="Load the CSV files themselves (or the police.uk zip archive).")
         raise InputError("the line holds a NUL byte (binary data): the file is damaged or not CSV text.",
-                         file=source.name, line=scan.nul_line)
+                         file=source.name, line=_line_at(scan.raw, scan.nul_offset))
     if (scan.header_end if scan.header_end is not None else scan.size) > MAX_HEADER_BYTES:
         raise InputError(f"the first line is longer than {MAX_HEADER_BYTES:,} bytes, so it is not a header "
                          "of column names.", file=source.name, line=1,
@@ -339,6 +339,16 @@ def _text_file(source: _Source, scan: _Scan, copy: Path) -> tuple[Path, str, boo
         _convert(source, scan.raw, "cp1252", copy)
         header, path = first.decode("cp1252", errors="replace"), copy
     return path, header, scan.has_rows
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The line (1-based) holding byte ``offset`` of the file: counted only for a file refused."""
+    lines, done = 1, 0
+    with open(path, "rb") as handle:
+        while done < offset and (chunk := handle.read(min(CHUNK_BYTES, offset - done))):
+            lines += chunk.count(b"\n")
+            done += len(chunk)
+    return lines
 
 
 def _convert(source: _Source, raw: Path, encoding: str, copy: Path) -> None:
@@ -471,38 +481,55 @@ def ingest_police_uk(conn: duckdb.DuckDBPyConnection, paths: list[Path | str], *
                      progress: Progress | None = None) -> LoadReport:
     """Load police.uk street-level CSV files, folders of them, or police.uk archive zips.
 
-    Everything is loaded in one transaction: if any file is refused, nothing is kept. The files
-    are checked one by one, then staged, validated, placed in wards and inserted together, so
-    the per-query cost is paid once per load rather than once per file.
+    Everything is loaded in one transaction: if any file is refused, nothing is kept. Each file
+    is hashed and its text checked in Python (_scan); then DuckDB reads all of them together,
+    twice, never keeping a copy of their rows: once to check them, count what each file holds (a
+    small summary by file, month, force and LSOA) and find the distinct snap points that need a
+    ward; once straight into ``incidents``. Parsing the files' text twice costs far less than
+    storing it in a staging table and copying it (the bare read_csv of the scale benchmark spends
+    most of its time storing, not parsing). The first read runs before the transaction and
+    creates only temporary tables, so a file DuckDB refuses can be read again alone to name it;
+    the deletion of replaced rows, the insert and the load records are one transaction.
     """
     districts = districts or settings.districts()
     geography = geography or load_geography(conn)
     sources = list(_iter_sources(paths, (".csv",)))
     report = LoadReport()
     seen = set(r[0] for r in conn.execute("SELECT sha256 FROM loads").fetchall())
-    with tempfile.TemporaryDirectory(prefix="asb-ingest-") as tmp, _transaction(conn):
+    with tempfile.TemporaryDirectory(prefix="asb-ingest-") as tmp:
         tmp = Path(tmp)
-        staged: list[_Staged] = []
-        for index, source in enumerate(sources):
+        # Files on disk are hashed two at a time (hashing and reading let other threads run);
+        # their results, and any refusal, are still taken in the files' order.
+        pool = ThreadPoolExecutor(max_workers=SCAN_THREADS)
+        try:
+            ahead = {index: pool.submit(_scan, source) for index, source in enumerate(sources)
+                     if source.path is not None}
+            staged: list[_Staged] = []
+            for index, source in enumerate(sources):
+                if progress:
+                    progress(0.6 * index / max(1, len(sources)), f"Reading {source.name}")
+                # Our own names in our own folder: an upload's name never decides where anything goes.
+                spill = None if source.path is not None else tmp / f"member{index}.raw"
+                scan = ahead.pop(index).result() if index in ahead else _scan(source, spill)
+                if scan.sha in seen:
+                    report.files.append(FileReport(source.name, scan.sha, "skipped", message=SAME_CONTENT))
+                    if spill is not None:
+                        spill.unlink()
+                    continue
+                seen.add(scan.sha)
+                staged.append(_prepare_police_file(source, scan, tmp / f"file{index}.csv", len(staged)))
+            if staged:
+                if progress:
+                    progress(0.7, "Checking and placing rows in wards")
+                _summarise_police(conn, staged)
+                _check_police(conn, staged)
+                with _joins_as_written(conn), _transaction(conn):
+                    report.files.extend(_apply_police(conn, staged, geography, districts))
             if progress:
-                progress(0.6 * index / max(1, len(sources)), f"Reading {source.name}")
-            # Our own names in our own folder: an upload's name never decides where anything goes.
-            spill = None if source.path is not None else tmp / f"member{index}.raw"
-            scan = _scan(source, spill)
-            if scan.sha in seen:
-                report.files.append(FileReport(source.name, scan.sha, "skipped", message=SAME_CONTENT))
-                if spill is not None:
-                    spill.unlink()
-                continue
-            seen.add(scan.sha)
-            staged.append(_stage_police_file(conn, source, scan, tmp / f"file{index}.csv", len(staged)))
-        if staged:
-            if progress:
-                progress(0.7, "Checking and placing rows in wards")
-            _check_police(conn, staged)
-            report.files.extend(_apply_police(conn, staged, geography, districts))
-        if progress:
-            progress(1.0, "Loaded")
+                progress(1.0, "Loaded")
+        finally:
+            pool.shutdown(cancel_futures=True)
+            _drop_stage(conn)
     order = {source.name: i for i, source in enumerate(sources)}
     report.files.sort(key=lambda f: order[f.name])
     return report
@@ -510,60 +537,139 @@ def ingest_police_uk(conn: duckdb.DuckDBPyConnection, paths: list[Path | str], *
 
 @dataclass
 class _Staged:
-    """One police.uk file, read into the staging table as rows with file_index = index."""
+    """One police.uk file to load: its rows carry file_index = index."""
     index: int
     source: _Source
     sha: str
-    path: Path
+    path: Path                        # UTF-8 text DuckDB reads: the file itself, or our copy
     header: list[str]
+    layout: tuple                     # files of one layout are read by one read_csv
 
 
-def _stage_police_file(conn, source: _Source, scan: _Scan, copy: Path, index: int) -> _Staged:
+def _prepare_police_file(source: _Source, scan: _Scan, copy: Path, index: int) -> _Staged:
     path, first_line, has_rows = _text_file(source, scan, copy)
     header = _read_header(source, first_line, POLICE_UK_COLUMNS, has_rows)
-    # Longitude and latitude are read as numbers here, once, rather than in a copy of the table.
+    # Files are read together only when DuckDB would read each of them alone the same way: the
+    # same columns in the same places, the same line end, with or without a byte-order mark.
+    with open(path, "rb") as handle:
+        head = handle.read(MAX_HEADER_BYTES + 2)
+    end = _LINE_END.search(head)
+    newline = b"" if end is None else head[end.start():end.start() + 2]
+    newline = newline if newline == b"\r\n" else newline[:1]
+    return _Staged(index, source, scan.sha, path, header, (tuple(header), newline, head.startswith(codecs.BOM_UTF8)))
+
+
+def _police_select(header: list[str]) -> str:
+    """The staged columns of a police.uk file; longitude and latitude are also read as numbers."""
     lon, lat = header.index("Longitude"), header.index("Latitude")
-    select = (f"{_select_columns(header, _POLICE_NAMES)}, TRY_CAST(nullif(trim(c{lon}), '') AS DOUBLE) AS lon, "
-              f"TRY_CAST(nullif(trim(c{lat}), '') AS DOUBLE) AS lat")
-    if index == 0:
-        sql = f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {index} AS file_index, {select} FROM {{read_csv}}"
-    else:
-        sql = f"INSERT INTO stage BY NAME SELECT {index} AS file_index, {select} FROM {{read_csv}}"
-    _stage_csv(conn, source, path, header, sql)
-    return _Staged(index, source, scan.sha, path, header)
+    # In our order, not the file's: the layouts' reads are stacked (and by name, to be sure).
+    columns = ", ".join(f"c{header.index(name)} AS {ours}" for name, ours in _POLICE_NAMES.items())
+    return (f"{columns}, TRY_CAST(nullif(trim(c{lon}), '') AS DOUBLE) AS lon, "
+            f"TRY_CAST(nullif(trim(c{lat}), '') AS DOUBLE) AS lat")
+
+
+def _police_rows(staged: list[_Staged]) -> tuple[str, list]:
+    """SQL (and its parameters) for the rows of all the files, each with its file_index.
+
+    One read_csv per layout, over all its files at once: DuckDB reads them in parallel, where
+    one statement per file paid a statement's fixed cost hundreds of times. A row's file_index
+    comes from DuckDB's own file_index, the position of its file in the list read_csv is given
+    (_summarise_police checks that every row found its file).
+    """
+    layouts: dict[tuple, list[_Staged]] = {}
+    for item in staged:
+        layouts.setdefault(item.layout, []).append(item)
+    parts, params = [], []
+    for items in layouts.values():
+        header = items[0].header
+        parts.append(f"SELECT (?::INTEGER[])[file_index::BIGINT + 1] AS file_index, {_police_select(header)} "
+                     f"FROM {_READ_CSV}")
+        params += [[item.index for item in items], [str(item.path) for item in items],
+                   {f"c{i}": "VARCHAR" for i in range(len(header))}]
+    return "(" + " UNION ALL BY NAME ".join(parts) + ")", params
+
+
+def _stage_one(conn, item: _Staged) -> None:
+    """The rows of one file, alone, in the temporary table ``stage``: to name a file DuckDB refuses,
+    and to find the line of a problem. Raises the InputError for a file DuckDB cannot read."""
+    conn.execute("DROP TABLE IF EXISTS stage")
+    _stage_csv(conn, item.source, item.path, item.header,
+               f"CREATE TEMP TABLE stage AS SELECT {item.index} AS file_index, {_police_select(item.header)} "
+               "FROM {read_csv}")
+
+
+def _csv_error(staged: list[_Staged], exc: duckdb.Error) -> InputError:
+    """An InputError for a DuckDB error reading several files: the file it names, else the first."""
+    line, problem = _csv_problem(str(exc))
+    named = re.search(r"^\s*file = (.*)$", str(exc), re.MULTILINE)
+    by_path = {str(item.path): item.source.name for item in staged}
+    name = by_path.get(named.group(1).strip()) if named else None
+    return InputError(problem, file=name or staged[0].source.name, line=line)
+
+
+def _summarise_police(conn, staged: list[_Staged]) -> None:
+    """Read every file once: ``stage_groups``, rows counted by file, month, force and LSOA with the
+    counts the checks need, and ``stage_points``, the distinct snap points by LSOA. Outside the
+    load's transaction (temporary tables only), so a file DuckDB refuses is read again alone, as
+    the files were before, for the message naming it and its line."""
+    rows, params = _police_rows(staged)
+    try:
+        # Two groupings in one read: the summary, and the distinct snap points (by LSOA, which
+        # gives their district) that need a ward. What the checks count is worked out once per
+        # row, as bits of ``flags`` (almost always 0, or 1 for no location), a key of the summary:
+        # a count per check per grouping cost as much again as the rest of the read.
+        conn.execute(f"""
+            CREATE OR REPLACE TEMP TABLE stage_summary AS
+            SELECT grouping(lon) = 0 AS is_point, file_index, month_text, reported_by, lsoa_code, flags, lon, lat,
+                   count(*) AS n
+            FROM (SELECT *,
+                    (lon IS NULL)::INTEGER
+                    + 2 * coalesce(nullif(trim(category), '') IS NULL, false)::INTEGER
+                    + 4 * coalesce((lon IS NULL OR lat IS NULL)
+                        AND ((lon IS NULL) <> (lat IS NULL) OR nullif(trim(lon_text), '') IS NOT NULL
+                             OR nullif(trim(lat_text), '') IS NOT NULL), false)::INTEGER
+                    + 8 * coalesce(lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?, false)::INTEGER AS flags
+                  FROM {rows})
+            GROUP BY GROUPING SETS ((file_index, month_text, reported_by, lsoa_code, flags), (lsoa_code, lon, lat))""",
+                     [*GB_LONGITUDE, *GB_LATITUDE, *params])
+    except duckdb.Error as exc:
+        for item in staged:
+            _stage_one(conn, item)           # raises the InputError for the file refused
+        raise _csv_error(staged, exc) from None
+    conn.execute("""CREATE OR REPLACE TEMP TABLE stage_groups AS
+                    SELECT file_index, month_text, reported_by, lsoa_code, n,
+                           CASE WHEN flags & 1 <> 0 THEN n ELSE 0 END AS no_location,
+                           CASE WHEN flags & 2 <> 0 THEN n ELSE 0 END AS no_category,
+                           CASE WHEN flags & 4 <> 0 THEN n ELSE 0 END AS bad_number,
+                           CASE WHEN flags & 8 <> 0 THEN n ELSE 0 END AS outside_gb
+                    FROM stage_summary WHERE NOT is_point""")
+    conn.execute("""CREATE OR REPLACE TEMP TABLE stage_points AS
+                    SELECT lsoa_code, lon, lat FROM stage_summary WHERE is_point AND lon IS NOT NULL""")
+    conn.execute("DROP TABLE stage_summary")
+    lost = conn.execute("SELECT coalesce(sum(n), 0) FROM stage_groups WHERE file_index IS NULL").fetchone()[0]
+    if lost:
+        # Never expected (DuckDB's file_index is the position in the list given): refuse rather
+        # than drop rows.
+        raise RuntimeError(f"{lost:,} rows read could not be matched to their file; nothing was loaded.")
 
 
 def _check_police(conn, staged: list[_Staged]) -> None:
-    bad = conn.execute(_POLICE_CHECKS, [*GB_LONGITUDE, *GB_LATITUDE]).fetchall()
+    bad = conn.execute(_POLICE_CHECKS).fetchall()
     for file_index, bad_month, bad_number, outside_gb, no_category, no_force in bad:
         if bad_month or bad_number or outside_gb or no_category or no_force:
-            _explain_police_error(conn, staged[file_index], bad_month, bad_number, outside_gb, no_category, no_force)
+            item = staged[file_index]
+            _stage_one(conn, item)           # only for a refused file: to find the line
+            _explain_police_error(conn, item, bad_month, bad_number, outside_gb, no_category, no_force)
 
 
-# The text checks run on the distinct values (a file holds a handful of months, forces and
-# crime types), the number checks on the few rows without a number: far less than every row.
+# The checks run on the summary: a file holds a handful of months, forces and crime types.
 _POLICE_CHECKS = """
-WITH kinds AS (
-  SELECT file_index, month_text, category, reported_by, count(*) AS n FROM stage GROUP BY ALL),
-texts AS (
-  SELECT file_index,
-    coalesce(sum(n) FILTER (WHERE NOT regexp_full_match(coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])')), 0)
-      AS bad_month,
-    coalesce(sum(n) FILTER (WHERE nullif(trim(category), '') IS NULL), 0) AS no_category,
-    coalesce(sum(n) FILTER (WHERE nullif(trim(reported_by), '') IS NULL), 0) AS no_force
-  FROM kinds GROUP BY file_index),
-numbers AS (
-  SELECT file_index, count(*) AS bad_number FROM stage
-  WHERE (lon IS NULL OR lat IS NULL)
-    AND ((lon IS NULL) <> (lat IS NULL) OR nullif(trim(lon_text), '') IS NOT NULL
-         OR nullif(trim(lat_text), '') IS NOT NULL)
-  GROUP BY file_index),
-outside AS (
-  SELECT file_index, count(*) AS outside_gb FROM stage
-  WHERE lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ? GROUP BY file_index)
-SELECT t.file_index, t.bad_month, coalesce(n.bad_number, 0), coalesce(o.outside_gb, 0), t.no_category, t.no_force
-FROM texts t LEFT JOIN numbers n USING (file_index) LEFT JOIN outside o USING (file_index)
-ORDER BY t.file_index
+SELECT file_index,
+  coalesce(sum(n) FILTER (WHERE NOT regexp_full_match(coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])')), 0)
+    AS bad_month,
+  sum(bad_number), sum(outside_gb), sum(no_category),
+  coalesce(sum(n) FILTER (WHERE nullif(trim(reported_by), '') IS NULL), 0) AS no_force
+FROM stage_groups GROUP BY file_index ORDER BY file_index
 """
 
 
@@ -617,33 +723,30 @@ def _apply_police(conn, staged: list[_Staged], geography: Geography,
                   districts: tuple[str, ...]) -> list[FileReport]:
     # police.uk publishes one file per force and month: when two files of one load hold the same
     # force-month, the later one is the revision and replaces the earlier, as across loads.
+    # (The Month is checked as YYYY-MM, so its text and the month are one to one.)
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE stage_months AS
-        SELECT reported_by, strptime(month_text || '-01', '%Y-%m-%d')::DATE AS month,
+        SELECT reported_by, month_text, strptime(month_text || '-01', '%Y-%m-%d')::DATE AS month,
                max(file_index) AS file_index
-        FROM stage GROUP BY 1, 2""")
+        FROM stage_groups GROUP BY 1, 2""")
+    # A row is kept when its LSOA is in one of the districts.
     conn.execute("""
-        CREATE OR REPLACE TEMP TABLE stage_kept AS
-        SELECT s.*, strptime(s.month_text || '-01', '%Y-%m-%d')::DATE AS month, l.district,
-               l.ward_wd22 AS lsoa_wd22, l.ward_wd25 AS lsoa_wd25
-        FROM stage s JOIN lsoa_lookup l ON l.lsoa_code = s.lsoa_code
-        WHERE list_contains(?, l.district)""", [list(districts)])
+        CREATE OR REPLACE TEMP TABLE stage_lsoas AS
+        SELECT lsoa_code, district, ward_wd22 AS lsoa_wd22, ward_wd25 AS lsoa_wd25
+        FROM lsoa_lookup WHERE list_contains(?, district)""", [list(districts)])
     per_file = {row[0]: row[1:] for row in conn.execute("""
-        SELECT s.file_index, count(*) AS rows_read,
-               count(*) - coalesce(max(k.kept), 0) AS outside,
-               count(*) FILTER (WHERE s.lon IS NULL) - coalesce(max(k.kept_no_location), 0) AS outside_no_location,
-               min(s.month_text) || '..' || max(s.month_text) AS months
-        FROM stage s
-        LEFT JOIN (SELECT file_index, count(*) AS kept, count(*) FILTER (WHERE lon IS NULL) AS kept_no_location
-                   FROM stage_kept GROUP BY 1) k USING (file_index)
-        GROUP BY s.file_index""").fetchall()}
+        SELECT g.file_index, sum(g.n) AS rows_read,
+               sum(g.n) - coalesce(sum(g.n) FILTER (WHERE k.lsoa_code IS NOT NULL), 0) AS outside,
+               sum(g.no_location) - coalesce(sum(g.no_location) FILTER (WHERE k.lsoa_code IS NOT NULL), 0)
+                 AS outside_no_location,
+               min(g.month_text) || '..' || max(g.month_text) AS months
+        FROM stage_groups g LEFT JOIN stage_lsoas k ON k.lsoa_code = g.lsoa_code
+        GROUP BY g.file_index""").fetchall()}
     superseded = dict(conn.execute("""
-        SELECT m.file_index, count(*) FROM stage_kept k
-        JOIN stage_months m ON m.reported_by = k.reported_by AND m.month = k.month
-        WHERE k.file_index < m.file_index GROUP BY 1""").fetchall())
-    conn.execute("""
-        DELETE FROM stage_kept k USING stage_months m
-        WHERE m.reported_by = k.reported_by AND m.month = k.month AND k.file_index < m.file_index""").fetchall()
+        SELECT m.file_index, sum(g.n) FROM stage_groups g
+        JOIN stage_lsoas k ON k.lsoa_code = g.lsoa_code
+        JOIN stage_months m ON m.reported_by = g.reported_by AND m.month_text = g.month_text
+        WHERE g.file_index < m.file_index GROUP BY 1""").fetchall())
     replaced = dict(conn.execute("""
         SELECT m.file_index, count(*) FROM incidents i
         JOIN stage_months m ON m.reported_by = i.force AND m.month = i.month
@@ -651,38 +754,61 @@ def _apply_police(conn, staged: list[_Staged], geography: Geography,
     conn.execute("""
         DELETE FROM incidents WHERE source = 'police_uk' AND (force, month) IN
           (SELECT reported_by, month FROM stage_months)""").fetchall()
-    points = _assign_points(conn, "stage_kept", geography)
+    rows, params = _police_rows(staged)
+    # The rows stored: in the districts, and of the file that is the force-month's latest.
+    kept = f"""FROM {rows} s JOIN stage_lsoas k ON k.lsoa_code = s.lsoa_code
+               JOIN stage_months m ON m.reported_by = s.reported_by AND m.month_text = s.month_text
+                                  AND m.file_index = s.file_index"""
+    # Every point of the rows in the districts (a few of rows superseded too: the join below
+    # only looks points up).
+    points = _assign_points(conn, "(SELECT p.lon, p.lat, k.district FROM stage_points p "
+                                  "JOIN stage_lsoas k ON k.lsoa_code = p.lsoa_code) AS kept", geography)
     base = _next_load_id(conn)
-    conn.register("point_wards", points)
+    conn.register("point_frame", points)
+    try:
+        # Copied once into a DuckDB table (one row per point), so the insert joins a table, with
+        # its statistics, rather than scanning a pandas frame.
+        conn.execute("CREATE OR REPLACE TEMP TABLE point_wards AS SELECT * FROM point_frame")
+    finally:
+        conn.unregister("point_frame")
+    # (Planned as written, _joins_as_written: the small tables are the joins' build side.)
     try:
         conn.execute(f"""
             INSERT INTO incidents BY NAME
-            SELECT 'police_uk' AS source, false AS synthetic, {base} + k.file_index AS load_id,
-                   k.reported_by AS force, k.month, nullif(k.crime_id, '') AS crime_id, k.reported_by,
-                   k.falls_within, k.category, k.category = '{ASB}' AS is_asb, k.lon AS longitude,
-                   k.lat AS latitude, p.easting, p.northing, k.location, k.lsoa_code, k.lsoa_name,
-                   nullif(k.outcome, '') AS outcome, nullif(k.context, '') AS context, k.district,
+            SELECT 'police_uk' AS source, false AS synthetic, {base} + s.file_index AS load_id,
+                   s.reported_by AS force, m.month, nullif(s.crime_id, '') AS crime_id, s.reported_by,
+                   s.falls_within, s.category, s.category = '{ASB}' AS is_asb, s.lon AS longitude,
+                   s.lat AS latitude, p.easting, p.northing, s.location, s.lsoa_code, s.lsoa_name,
+                   nullif(s.outcome, '') AS outcome, nullif(s.context, '') AS context, k.district,
                    {_ward_columns()}
-            FROM stage_kept k
-            LEFT JOIN point_wards p ON p.lon = k.lon AND p.lat = k.lat AND p.district = k.district""")
-    finally:
-        conn.unregister("point_wards")
+            {kept}
+            LEFT JOIN point_wards p ON p.lon = s.lon AND p.lat = s.lat AND p.district = k.district""", params)
+    except duckdb.Error as exc:
+        if not isinstance(exc, (duckdb.InvalidInputException, duckdb.ConversionException)):
+            raise
+        raise _csv_error(staged, exc) from None   # read once already: only if a file changed meanwhile
     stored = {row[0]: row[1:] for row in conn.execute(f"""
         SELECT load_id - {base}, count(*), count(*) FILTER (WHERE ward_method_wd22 <> '{METHOD_POINT}'
                                                           OR ward_method_wd25 <> '{METHOD_POINT}')
         FROM incidents WHERE load_id >= {base} AND source = 'police_uk' GROUP BY 1""").fetchall()}
-    reports, now = [], datetime.now()
+    reports, records, now = [], [], datetime.now()
     for item in staged:
         rows_read, outside, outside_no_location, months = per_file[item.index]
         rows_stored, fallback = stored.get(item.index, (0, 0))
         rows_replaced = replaced.get(item.index, 0) + superseded.get(item.index, 0)
-        conn.execute("INSERT INTO loads VALUES (?, ?, ?, 'police_uk', false, ?, ?, ?, ?, ?, ?, ?)",
-                     [base + item.index, item.source.name, item.sha, rows_read, rows_stored, rows_replaced,
-                      outside, outside_no_location, months, now])
-        reports.append(FileReport(item.source.name, item.sha, "loaded", rows_read=rows_read,
-                                  rows_stored=rows_stored, rows_replaced=rows_replaced, rows_outside=outside,
-                                  rows_outside_no_location=outside_no_location, rows_by_lsoa_fallback=fallback,
-                                  months=months))
+        records.append((base + item.index, item.source.name, item.sha, rows_read, rows_stored, rows_replaced,
+                        outside, outside_no_location, months))
+        reports.append(FileReport(item.source.name, item.sha, "loaded", rows_read=int(rows_read),
+                                  rows_stored=int(rows_stored), rows_replaced=int(rows_replaced),
+                                  rows_outside=int(outside), rows_outside_no_location=int(outside_no_location),
+                                  rows_by_lsoa_fallback=int(fallback), months=months))
+    # One statement for all the files' records, not one per file.
+    columns = [list(column) for column in zip(*records)]
+    conn.execute("""
+        INSERT INTO loads
+        SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), 'police_uk', false,
+               unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]),
+               unnest(?::BIGINT[]), unnest(?::VARCHAR[]), ?::TIMESTAMP""", [*columns, now])
     return reports
 
 
@@ -718,6 +844,28 @@ def _next_load_id(conn) -> int:
     return conn.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
 
 
+class _joins_as_written:
+    """Plan the load's joins in the order written, the small table on the right (the build side).
+
+    DuckDB cannot know how many rows the files hold before it reads them: left to itself, it built
+    the hash table of the insert's join with the snap points from every incident, with all its
+    text, rather than from the points (at 1 M rows, a third of the insert's time). The setting is
+    DuckDB-wide, so it is put back as it was when the load ends, after its transaction, either way.
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.before = self.conn.execute("SELECT current_setting('disabled_optimizers')").fetchone()[0]
+        self.conn.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        self.conn.execute("SET disabled_optimizers = ?", [self.before])
+        return False
+
+
 class _transaction:
     """BEGIN ... COMMIT, or ROLLBACK on any error, so a failed load changes nothing."""
 
@@ -733,9 +881,18 @@ class _transaction:
             self.conn.execute("COMMIT")
         else:
             self.conn.execute("ROLLBACK")
-        for table in ("stage_raw", "stage", "stage_typed", "stage_months", "stage_kept"):
-            self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+        _drop_stage(self.conn)
         return False
+
+
+_STAGE_TABLES = ("stage_raw", "stage", "stage_typed", "stage_months", "stage_kept", "stage_summary", "stage_groups",
+                 "stage_points", "stage_lsoas", "point_wards")
+
+
+def _drop_stage(conn) -> None:
+    """Drop the temporary tables of a load (they live as long as the connection otherwise)."""
+    for table in _STAGE_TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 # --------------------------------------------------------------------------- force extracts

@@ -202,6 +202,47 @@ def test_line_endings_bom_and_cp1252_all_load(geo_db, tmp_path):
     conn.close()
 
 
+def test_files_of_different_layouts_in_one_load_keep_every_value_in_its_column(geo_db, tmp_path):
+    """The files of a load are read together, one read_csv per layout: whatever each file's column
+    order, extra columns, line ends or byte-order mark, every value lands in its own column and
+    every row is stored once, under its own file."""
+    import csv
+    rows = list(csv.reader(io.StringIO(OCT_2018.read_text(encoding="utf-8"))))
+    header, body = rows[0], rows[1:31]
+    reordered = list(reversed(header))
+    expected = []
+
+    def write(name, columns, chunk, month, end="\n", bom=False):
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator=end)
+        writer.writerow(columns)
+        for row in chunk:
+            record = dict(zip(header, row), Month=month, Extra="x")
+            writer.writerow([record[c] for c in columns])
+            expected.append((name, f"{month}-01", record["Crime ID"] or None, record["Location"],
+                             record["LSOA code"], record["Crime type"], record["Last outcome category"] or None,
+                             float(record["Longitude"]), float(record["Latitude"])))
+        path = tmp_path / name
+        path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode("utf-8"))
+        return path
+
+    files = [write("a.csv", header, body[:10], "2018-01"),
+             write("b.csv", reordered, body[10:20], "2018-02"),
+             write("c.csv", header + ["Extra"], body[20:30], "2018-03", end="\r\n"),
+             write("d.csv", header, body[:10], "2018-04", end="\r", bom=True),
+             write("e.csv", reordered, body[10:20], "2018-05"),          # the layout of b.csv
+             write("f.csv", header, body[20:30], "2018-06")]             # the layout of a.csv
+    report = _load(geo_db, *files)
+    assert [f.rows_stored for f in report.files] == [10] * 6
+    conn = store.connect(geo_db, read_only=True)
+    stored = conn.execute("""
+        SELECT split_part(replace(l.file_name, '\\', '/'), '/', -1), strftime(i.month, '%Y-%m-%d'), i.crime_id,
+               i.location, i.lsoa_code, i.category, i.outcome, i.longitude, i.latitude
+        FROM incidents i JOIN loads l USING (load_id)""").fetchall()
+    conn.close()
+    assert sorted(stored, key=repr) == sorted(expected, key=repr)
+
+
 def test_archive_with_a_nested_archive_is_refused(geo_db, tmp_path):
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as z:
