@@ -2,7 +2,8 @@
 
 Following ONS disclosure-control guidance, counts below a threshold (default 5) are not shown:
 they read "<5", and nothing derived from them (difference, percentage, rate, significance, mean)
-is shown either, because a difference or a percentage would give the small count away.
+is shown either, because a difference or a percentage would give the small count away. A seasonal
+decomposition's residual is blanked too: trend + seasonal + residual is the month's count.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pandas as pd
 COUNT_COLUMNS = ("count_a", "count_b", "count", "mean", "rows", "asb_rows")
 DERIVED_COLUMNS = ("difference", "pct_change", "percentage", "rate_a_per_1000", "rate_b_per_1000", "z",
                    "p_value", "significant", "mean_pct", "mean_percentage", "share_pct", "gi_z", "gi_p",
-                   "index", "mean_count")
+                   "index", "mean_count", "residual")
 
 
 def suppressed_label(threshold: int) -> str:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import narrative
 from ui import data
-from ui.render import chart, guarded, page_header, show_chart, show_table
+from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
 filters = current()
@@ -21,7 +21,7 @@ with guarded():
     period_a = same_period_last_year(period_b)
     source = ("crime_ytd", selection, period_b, period_a, by or "crime_type", data.data_version())
     table = data.crime_ytd(*source[1:])
-    st.markdown(narrative.crime_summary(table))
+    st.markdown(narrative.crime_summary(table, public_threshold()))
     if (by or "crime_type") == "crime_type":
         show_chart(chart("crime_ytd_chart", source,
                    height=650 if filters.present else None), "crime-ytd")

@@ -3,7 +3,7 @@ import streamlit as st
 
 from analytics import narrative
 from ui import data
-from ui.render import chart, guarded, page_header, show_chart, show_table
+from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
 COLUMNS = {"district": "District", "count_a": "Period A", "count_b": "Period B", "difference": "Difference",
@@ -17,7 +17,7 @@ with guarded():
     selection = filters.selection.with_(districts=(), wards=())
     source = ("districts", selection, filters.period_a, filters.period_b, data.data_version())
     table = data.districts(*source[1:])
-    st.markdown(narrative.district_summary(table))
+    st.markdown(narrative.district_summary(table, public_threshold()))
     measure = st.segmented_control("Show", ["count", "rate"], default="count", key="district_measure",
                                    format_func={"count": "Counts", "rate": "Rate per 1,000 residents"}.get)
     show_chart(chart("districts_chart", source, measure=measure or "count",

@@ -3,7 +3,7 @@ import streamlit as st
 
 from analytics import narrative
 from ui import data
-from ui.render import chart, guarded, page_header, show_chart, show_table
+from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
 COLUMNS = {"type": "Type", "count_a": "Period A", "count_b": "Period B", "difference": "Difference",
@@ -17,7 +17,7 @@ page_header("Incident types", filters,
 with guarded():
     source = ("incident_types", filters.selection, filters.period_a, filters.period_b, data.data_version())
     table = data.incident_types(*source[1:])
-    st.markdown(narrative.incident_types_summary(table))
+    st.markdown(narrative.incident_types_summary(table, public_threshold()))
     show_chart(chart("incident_types_chart", source,
                height=650 if filters.present else None), "incident-types")
     if not filters.present:

@@ -27,7 +27,7 @@ threshold = public_threshold()
 with guarded():
     version = data.data_version()
     wards = data.ward_deltas(filters.area_selection, filters.period_a, filters.period_b, version)
-    st.markdown(f"#### {narrative.ward_summary(wards)}")
+    st.markdown(f"#### {narrative.ward_summary(wards, threshold)}")
     place = ", ".join(filters.districts) or NORTH_WORCESTERSHIRE
     st.caption(f"{place}: {filters.period_b.label} against {filters.period_a.label}. {describe(wards)}")
     columns = st.columns(3)

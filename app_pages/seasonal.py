@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import narrative
 from ui import data
-from ui.render import chart, guarded, page_header, show_chart, show_table
+from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
 filters = current()
@@ -14,7 +14,7 @@ with guarded():
     version = data.data_version()
     selection = filters.selection
     summary = data.seasonal("summary", selection, None, version)
-    st.markdown(narrative.seasonal_summary(summary))
+    st.markdown(narrative.seasonal_summary(summary, public_threshold()))
     decomposition = data.seasonal("decomposition", selection, None, version)
     show_chart(chart("monthly_chart", ("seasonal", "decomposition", selection, None, version), height=600 if filters.present else None), "monthly")
     if not filters.present:

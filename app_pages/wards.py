@@ -19,7 +19,7 @@ with guarded():
     version = data.data_version()
     source = ("ward_deltas", filters.area_selection, filters.period_a, filters.period_b, version)
     table = data.ward_deltas(*source[1:])
-    st.markdown(narrative.ward_summary(table))
+    st.markdown(narrative.ward_summary(table, public_threshold()))
     measure = st.segmented_control("Colour the wards by", list(MEASURES), format_func=MEASURES.get,
                                    default="count_b", key="ward_measure") or "count_b"
     deck = data.ward_deck(filters.area_selection, filters.period_a, filters.period_b, version, measure,
