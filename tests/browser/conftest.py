@@ -52,7 +52,9 @@ def server(built_db):
     process.wait(timeout=10)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: a sync Playwright left running blocks any other sync Playwright in
+# the process (tests/robustness/test_disclosure.py starts its own).
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
