@@ -67,3 +67,24 @@ def built_conn(built_db):
 def table_checksums(conn: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
     """Row count and an order-independent hash of every row of every table."""
     return {t: conn.execute(f"SELECT count(*), sum(hash(x)) FROM {t} x").fetchone() for t in TABLES}
+
+
+def db_checksums(db: Path) -> dict[str, tuple]:
+    """table_checksums of the database file db, opened read-only for the call."""
+    with duckdb.connect(str(db), read_only=True) as conn:
+        return table_checksums(conn)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium through Playwright. Per module, not per session: a sync Playwright left
+    running blocks any other in the process."""
+    from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()

@@ -11,7 +11,7 @@ import pytest
 from analytics import store
 from analytics.errors import InputError
 from analytics.ingest import ingest_extract, ingest_police_uk
-from tests.conftest import DISTRICTS, POLICE_DIR, SHARED, table_checksums
+from tests.conftest import DISTRICTS, POLICE_DIR, SHARED, db_checksums
 
 OCT_2018 = POLICE_DIR / "2018-10-west-mercia-street.csv"
 JAN_2024 = POLICE_DIR / "2024-01-west-mercia-street.csv"   # CRLF line endings, as published
@@ -43,12 +43,6 @@ def _counts(db: Path) -> tuple[int, int]:
         conn.close()
 
 
-def _checksums(db: Path) -> dict:
-    conn = store.connect(db, read_only=True)
-    try:
-        return table_checksums(conn)
-    finally:
-        conn.close()
 
 
 # ----------------------------------------------------------------------------- the embedded data
@@ -93,13 +87,13 @@ def test_two_files_of_one_force_month_in_one_load_keep_the_later(geo_db, tmp_pat
 
 def test_loading_the_same_content_twice_changes_nothing(geo_db, tmp_path):
     _load(geo_db, OCT_2018)
-    before = _checksums(geo_db)
+    before = db_checksums(geo_db)
     renamed = tmp_path / "another-name.csv"
     renamed.write_bytes(OCT_2018.read_bytes())
     report = _load(geo_db, OCT_2018, renamed)
     assert [f.status for f in report.files] == ["skipped", "skipped"]
     assert "loaded before" in report.files[0].message
-    assert _checksums(geo_db) == before
+    assert db_checksums(geo_db) == before
 
 
 def test_a_revised_file_replaces_its_force_month_whatever_its_name(geo_db, tmp_path):
@@ -129,7 +123,7 @@ def test_unfiltered_archive_over_embedded_data(geo_db):
 
 def test_missing_column_is_named_and_changes_nothing(geo_db, tmp_path):
     _load(geo_db, OCT_2018)
-    before = _checksums(geo_db)
+    before = db_checksums(geo_db)
     frame = pd.read_csv(JAN_2024, dtype=str, keep_default_na=False)
     path = tmp_path / "no-lsoa.csv"
     frame.drop(columns=["LSOA code", "Month"]).to_csv(path, index=False)
@@ -137,12 +131,12 @@ def test_missing_column_is_named_and_changes_nothing(geo_db, tmp_path):
         _load(geo_db, path)
     assert "'Month'" in str(error.value) and "'LSOA code'" in str(error.value)
     assert f"{path}, line 1" in str(error.value)
-    assert _checksums(geo_db) == before
+    assert db_checksums(geo_db) == before
 
 
 def test_file_cut_off_mid_way_changes_nothing(geo_db, tmp_path):
     _load(geo_db, OCT_2018)
-    before = _checksums(geo_db)
+    before = db_checksums(geo_db)
     data = JAN_2024.read_bytes()
     cut = tmp_path / "2024-01-cut.csv"
     cut.write_bytes(data[: len(data) // 2])        # ends in the middle of a row
@@ -151,18 +145,18 @@ def test_file_cut_off_mid_way_changes_nothing(geo_db, tmp_path):
     line_count = cut.read_bytes().count(b"\n") + 1
     assert f"line {line_count}" in str(error.value)
     assert "columns" in str(error.value)
-    assert _checksums(geo_db) == before
+    assert db_checksums(geo_db) == before
 
 
 def test_a_bad_file_among_good_ones_keeps_nothing(geo_db, tmp_path):
-    before = _checksums(geo_db)
+    before = db_checksums(geo_db)
     lines = _lines(OCT_2018)
     bad = _write(tmp_path / "bad-month.csv", [lines[0], *lines[1:5],
                                               lines[5].replace(b"2018-10", b"10/2018", 1)])
     with pytest.raises(InputError) as error:
         _load(geo_db, JAN_2024, bad)
     assert "'10/2018'" in str(error.value) and "line 6" in str(error.value)
-    assert _checksums(geo_db) == before
+    assert db_checksums(geo_db) == before
 
 
 # ----------------------------------------------------------------------------- bad input
@@ -178,13 +172,13 @@ def test_a_bad_file_among_good_ones_keeps_nothing(geo_db, tmp_path):
     (lambda lines: [lines[0], lines[1].replace(b"-2.138445", b"west")], "not a number"),
 ])
 def test_bad_input_gets_a_clear_message(geo_db, tmp_path, make, expected):
-    before = _checksums(geo_db)
+    before = db_checksums(geo_db)
     path = _write(tmp_path / "input.csv", make(_lines(OCT_2018)))
     with pytest.raises(InputError) as error:
         _load(geo_db, path)
     assert expected in str(error.value)
     assert str(path) in str(error.value)
-    assert _checksums(geo_db) == before
+    assert db_checksums(geo_db) == before
 
 
 def test_line_endings_bom_and_cp1252_all_load(geo_db, tmp_path):
@@ -338,11 +332,11 @@ def test_extract_with_an_unknown_keyword_is_refused_with_its_line(geo_db, tmp_pa
     frame.loc[3, "keyword"] = "Noisy party"
     path = tmp_path / "extract.csv"
     frame.to_csv(path, index=False)
-    before = _checksums(geo_db)
+    before = db_checksums(geo_db)
     conn = store.connect(geo_db)
     with pytest.raises(InputError) as error:
         ingest_extract(conn, path, districts=DISTRICTS)
     conn.close()
     message = str(error.value)
     assert "'Noisy party'" in message and "line 5" in message and "Youth related" in message
-    assert _checksums(geo_db) == before
+    assert db_checksums(geo_db) == before

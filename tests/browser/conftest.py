@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -37,6 +38,9 @@ def start_server(db: Path, extra_env: dict | None = None) -> tuple[subprocess.Po
     while time.time() < deadline:
         try:
             urllib.request.urlopen(url + "/_stcore/health", timeout=1)
+            # Drain the server's output: once the pipe is full (Streamlit logs a traceback each
+            # time a "<5" column falls back from Arrow) the server blocks and pages hang.
+            threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
             return process, url
         except OSError:
             time.sleep(0.3)
@@ -50,19 +54,6 @@ def server(built_db):
     yield url
     process.terminate()
     process.wait(timeout=10)
-
-
-# Per module, not per session: a sync Playwright left running blocks any other sync Playwright in
-# the process (tests/robustness/test_disclosure.py starts its own).
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

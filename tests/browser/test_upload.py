@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import shutil
 
-import duckdb
 import pytest
 
 from tests.browser.conftest import start_server
 from tests.browser.test_e2e import READY
-from tests.conftest import POLICE_DIR, table_checksums
+from tests.conftest import POLICE_DIR, db_checksums
 
 PASSWORD = "correct horse battery staple"
 MONTH = POLICE_DIR / "2025-01-west-mercia-street.csv"
-
-
-def _checksums(db) -> dict:
-    with duckdb.connect(str(db), read_only=True) as conn:
-        return table_checksums(conn)
 
 
 @pytest.fixture(scope="module")
@@ -64,37 +58,37 @@ def test_a_wrong_password_shows_no_uploader(upload_server, page):
 
 def test_a_file_that_is_not_police_uk_is_refused_and_changes_nothing(upload_server, page, tmp_path):
     url, db = upload_server
-    before = _checksums(db)
+    before = db_checksums(db)
     bad = tmp_path / "my_export (2).csv"
     bad.write_text("not,a,police.uk,file\n1,2,3,4\n")
     _upload(page, url, bad)
     message = _load(page)
     assert "This file cannot be loaded" in message and "my_export (2).csv" in message, message
     assert "missing column" in message and "/tmp" not in message, message
-    assert _checksums(db) == before
+    assert db_checksums(db) == before
 
 
 def test_a_500_mb_upload_is_refused_by_the_uploader(upload_server, page, tmp_path):
     url, db = upload_server
-    before = _checksums(db)
+    before = db_checksums(db)
     big = tmp_path / "big.csv"
     with big.open("wb") as out:                 # sparse: 500 MB without writing them
         out.truncate(500 * 1000**2)
     _upload(page, url, big)
     page.get_by_text("File must be 200.0MB or smaller.").wait_for(timeout=60_000)
     assert page.get_by_role("button", name="Load", exact=True).count() == 0
-    assert _checksums(db) == before
+    assert db_checksums(db) == before
 
 
 def test_a_police_uk_month_loads_through_the_page(upload_server, page, tmp_path):
     url, db = upload_server
-    before = _checksums(db)
+    before = db_checksums(db)
     revised = tmp_path / "january.csv"
     lines = MONTH.read_bytes().splitlines(keepends=True)
     revised.write_bytes(b"".join(lines[:-10]))  # the month as if republished without its last ten rows
     _upload(page, url, revised)
     message = _load(page)
     assert "1 file(s) loaded" in message and f"{len(lines) - 11:,} rows stored" in message, message
-    after = _checksums(db)
+    after = db_checksums(db)
     assert after != before
     assert after["incidents"][0] == before["incidents"][0] - 10     # the month replaced, not added

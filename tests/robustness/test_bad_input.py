@@ -24,7 +24,7 @@ import pytest
 from analytics import ingest, store
 from analytics.errors import InputError
 from analytics.ingest import POLICE_UK_COLUMNS, ingest_extract, ingest_police_uk
-from tests.conftest import DISTRICTS, POLICE_DIR, table_checksums
+from tests.conftest import DISTRICTS, POLICE_DIR, db_checksums
 
 OCT_2018 = POLICE_DIR / "2018-10-west-mercia-street.csv"
 
@@ -74,12 +74,6 @@ def _load_extract(db: Path, path: Path, **options):
         conn.close()
 
 
-def _checksums(db: Path) -> dict:
-    conn = store.connect(db, read_only=True)
-    try:
-        return table_checksums(conn)
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")
@@ -310,7 +304,7 @@ def _zip_bytes(members: dict[str, bytes]) -> bytes:
 
 @pytest.mark.parametrize("case", REFUSED, ids=[c.id for c in REFUSED])
 def test_bad_input_is_refused_naming_file_line_and_problem(db, tmp_path, case):
-    before = _checksums(db)
+    before = db_checksums(db)
     paths, shown = case.build(tmp_path)
     with pytest.raises(InputError) as error:
         if case.extract:
@@ -323,17 +317,17 @@ def test_bad_input_is_refused_naming_file_line_and_problem(db, tmp_path, case):
     assert message.startswith(where), message
     assert case.problem in message, message
     assert len(message) < 1000, "a message quotes values cut short, never a whole line"
-    assert _checksums(db) == before
+    assert db_checksums(db) == before
 
 
 def test_a_bad_file_after_good_ones_in_one_archive_keeps_nothing(db, tmp_path):
-    before = _checksums(db)
+    before = db_checksums(db)
     good = _csv(_set(_rows(), 2, "Month", "2018-10"))
     path = _zip(tmp_path / "mixed.zip", {"a/2018-10.csv": good, "b/2018-11.csv": _csv(_set(_rows(), 6, "Month", "11/2018"))})
     with pytest.raises(InputError) as error:
         _load(db, path)
     assert str(error.value).startswith(f"{path}!b/2018-11.csv, line 6: the Month '11/2018'")
-    assert _checksums(db) == before
+    assert db_checksums(db) == before
 
 
 # ----------------------------------------------------------------------------- what loads
@@ -392,7 +386,7 @@ def test_cr_line_ends_and_utf16_with_its_mark_load(geo_db, tmp_path):
 @pytest.mark.parametrize("how", ["renamed-file", "member-of-an-archive", "twice-in-one-load"])
 def test_the_same_content_under_another_name_is_skipped(db, tmp_path, how):
     data = OCT_2018.read_bytes()               # loaded into the template already
-    before = _checksums(db)
+    before = db_checksums(db)
     if how == "renamed-file":
         path = tmp_path / "something-else.csv"
         path.write_bytes(data)
@@ -409,7 +403,7 @@ def test_the_same_content_under_another_name_is_skipped(db, tmp_path, how):
     assert [(f.name, f.status) for f in report.files] == [(n, "skipped") for n in names]
     assert all(f.message == "the same content was loaded before; nothing changed." for f in report.files)
     assert "skipped" in report.summary() and "loaded before" in report.summary()
-    assert _checksums(db) == before
+    assert db_checksums(db) == before
 
 
 def test_the_same_new_content_twice_in_one_load_is_loaded_once(geo_db, tmp_path):
@@ -464,7 +458,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db, tmp_path, m
     with open(path, "wb") as out:                 # sparse: 1.5 GB long, next to nothing on disk
         out.write(_csv(_rows()))
         out.truncate(1_500_000_000)
-    before = _checksums(db)
+    before = db_checksums(db)
     monkeypatch.setattr(ingest, "_scan", lambda *a, **k: pytest.fail("the file was read"))
     try:
         with pytest.raises(InputError) as error:
@@ -475,7 +469,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db, tmp_path, m
         f"{path}: the file is 1,500,000,000 bytes, more than the 1,073,741,824 bytes one file may be "
         "(MAX_FILE_BYTES in analytics/ingest.py). Split it into smaller files: police.uk publishes one file "
         "per force and month.")
-    assert _checksums(db) == before
+    assert db_checksums(db) == before
 
 
 def test_an_archive_member_over_the_size_limit_is_refused_before_it_is_read(db, tmp_path, monkeypatch):

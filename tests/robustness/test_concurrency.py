@@ -277,9 +277,7 @@ def live(built_db, tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")
     db = folder / "asb.duckdb"
     shutil.copy(built_db, db)
-    process, url = start_server(db)
-    # Keep reading what it prints, so that a full pipe never stalls it.
-    threading.Thread(target=lambda: [None for _ in iter(process.stdout.readline, b"")], daemon=True).start()
+    process, url = start_server(db)        # which keeps reading what it prints
     yield db, url, folder
     process.terminate()
     process.wait(timeout=20)

@@ -32,7 +32,6 @@ import io
 import json
 import re
 import subprocess
-import threading
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -42,7 +41,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, start_server
+from tests.browser.conftest import start_server
 from tests.conftest import ROOT
 
 THRESHOLD = 5
@@ -493,24 +492,9 @@ def run_scan(browser, url: str, db: Path, params: dict, public: bool, pngs: bool
     return scan
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
 def _server(db: Path, public: bool):
-    process, url = start_server(db, {"ASB_PUBLIC_MODE": "true" if public else "false",
-                                     "ASB_DISCLOSURE_THRESHOLD": str(THRESHOLD)})
-    # The server writes to a pipe: drain it, or once the pipe is full (Streamlit logs a traceback
-    # each time a "<5" column falls back from Arrow) the server blocks and downloads hang.
-    threading.Thread(target=lambda: [None for _ in process.stdout], daemon=True).start()
-    return process, url
+    return start_server(db, {"ASB_PUBLIC_MODE": "true" if public else "false",
+                             "ASB_DISCLOSURE_THRESHOLD": str(THRESHOLD)})
 
 
 @pytest.fixture(scope="module")
