@@ -21,7 +21,10 @@ from analytics.quality import quality_table
 from analytics.query import Selection
 from analytics.tables import default_comparison, run_table
 from analytics.wards import ward_deltas
-from tests.conftest import ROOT, SHARED
+from tests.conftest import ROOT
+
+# The project's copy of ../shared/published (data/published/README.md says where it comes from).
+PUBLISHED = ROOT / "data" / "published"
 
 ABBEY, CRABBS_CROSS, WEST = "E05007868", "E05007873", "E05007878"
 FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
@@ -165,7 +168,7 @@ def test_cli_prints_the_published_incident_types(built_db):
                   "--period-b", "FY2018", "--format", "csv")
     assert result.returncode == 0, result.stderr
     ours = pd.read_csv(io.StringIO(result.stdout))
-    published = pd.read_csv(SHARED / "published" / "north_worcs_asb_incident_types_fy2017_fy2018.csv")
+    published = pd.read_csv(PUBLISHED / "north_worcs_asb_incident_types_fy2017_fy2018.csv")
     assert ours[["type", "count_a", "count_b", "mean", "mean_percentage"]].values.tolist() == \
         published[["keyword", "fy2017_18", "fy2018_19", "mean", "mean_percentage"]].values.tolist()
     assert "SYNTHETIC" in result.stderr
@@ -176,7 +179,7 @@ def test_cli_prints_the_published_ward_table(built_db):
                   "--period-a", "FY2017", "--period-b", "FY2018", "--boundaries", "wd22", "--format", "csv")
     assert result.returncode == 0, result.stderr
     ours = pd.read_csv(io.StringIO(result.stdout))
-    published = pd.read_csv(SHARED / "published" / "redditch_ward_asb_fy2017_fy2018.csv")
+    published = pd.read_csv(PUBLISHED / "redditch_ward_asb_fy2017_fy2018.csv")
     assert ours[["ward_name", "count_a", "count_b", "difference", "percentage"]].values.tolist() == \
         published[["ward", "fy2017_18", "fy2018_19", "difference", "percentage"]].values.tolist()
 
