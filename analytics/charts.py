@@ -137,7 +137,7 @@ def caption(frame: pd.DataFrame, suppress_below: int | None = None) -> str:
     elif attrs.get("period_a"):
         parts.append(f"period: {attrs['period_a']}")
     if attrs.get("boundaries"):
-        parts.append(f"wards: {attrs['boundaries']}")
+        parts.append(f"wards: {str(attrs['boundaries']).upper()}")
     what = " in ".join(str(attrs[k]) for k in ("category", "place") if attrs.get(k))
     if what:
         parts.append(what)

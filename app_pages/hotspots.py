@@ -9,6 +9,8 @@ from ui.state import current
 #: Most rows of the persistence table the page shows (more than the cells of North
 #: Worcestershire's 250 m lattice, so there every row is shown).
 MAX_TABLE_ROWS = 10_000
+#: Session-state key of the persistence expander (True when open).
+PERSISTENCE_KEY = "hotspot_persistence_open"
 
 filters = current()
 page_header("Where?", filters, "250 m squares of the British National Grid. Hot spots: Getis-Ord Gi* "
@@ -45,17 +47,24 @@ with guarded():
                                     "count": "Incidents", "share_pct": "Share %"})
             else:
                 st.caption("The force extract carries no LSOA codes: see the top locations.")
-        with st.expander(f"Persistence: hot in {filters.period_a.label} and in {period.label}?"):
-            # The cells with incidents or significant in either period (the command-line table),
-            # not every empty cell of the lattice. No Gi* z-score in public mode: with the
-            # neighbours' counts it could give a hidden count away (as on the map).
-            moved = data.hotspots("table", selection, filters.period_a, period, version)
-            if public_threshold():
-                moved = moved.drop(columns=["gi_z_a", "gi_z_b"])
-            if len(moved) > MAX_TABLE_ROWS:
-                # A national lattice has a hundred thousand such cells: too many to send to a
-                # browser on every run. North Worcestershire's lattice has fewer cells than this.
-                st.caption(f"The first {MAX_TABLE_ROWS:,} of {len(moved):,} cells, hot in both periods first. "
-                           "`python -m analytics table hotspots` lists them all.")
-                moved = moved.head(MAX_TABLE_ROWS)
-            show_table(moved, "hotspot-persistence")
+        # Drawn only when opened (on_change="rerun"): Gi* for a second period is a third of this
+        # page's time on a national store, and most visits never open it.
+        persistence = st.expander(f"Persistence: hot in {filters.period_a.label} and in {period.label}?",
+                                  key=PERSISTENCE_KEY, on_change="rerun")
+        with persistence:
+            if not persistence.open:
+                st.caption("Opening this compares the hot spots of the two periods.")
+            else:
+                # The cells with incidents or significant in either period (the command-line table),
+                # not every empty cell of the lattice. No Gi* z-score in public mode: with the
+                # neighbours' counts it could give a hidden count away (as on the map).
+                moved = data.hotspots("table", selection, filters.period_a, period, version)
+                if public_threshold():
+                    moved = moved.drop(columns=["gi_z_a", "gi_z_b"])
+                if len(moved) > MAX_TABLE_ROWS:
+                    # A national lattice has a hundred thousand such cells: too many to send to a
+                    # browser on every run. North Worcestershire's lattice has fewer cells than this.
+                    st.caption(f"The first {MAX_TABLE_ROWS:,} of {len(moved):,} cells, hot in both periods first. "
+                               "`python -m analytics table hotspots` lists them all.")
+                    moved = moved.head(MAX_TABLE_ROWS)
+                show_table(moved, "hotspot-persistence")

@@ -167,7 +167,8 @@ def ward_features(deck_json: dict) -> dict[str, dict]:
 
 def check_golden(deck: pdk.Deck, name: str) -> None:
     path = GOLDEN / f"{name}.json"
-    text = deck.to_json() + "\n"
+    # The deck writes compact JSON; the golden file keeps it indented, as pydeck would, to be read in a diff.
+    text = json.dumps(json.loads(deck.to_json()), sort_keys=True, indent=2) + "\n"
     if UPDATE_GOLDEN:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -577,10 +578,14 @@ def test_hotspot_map_draws_at_most_max_map_cells(cells, outlines, monkeypatch):
     assert not [n for n in data_numbers(public) if n < THRESHOLD]
 
 
-def test_hotspot_deck_json_is_pydecks_own_and_written_once(cells, outlines):
-    deck = maps.hotspot_map(cells, outlines)
+@pytest.mark.parametrize("make", ["hotspots", "choropleth", "points"])
+def test_deck_json_is_pydecks_own_compact_and_written_once(make, cells, outlines, ward_frame, locations):
+    deck = {"hotspots": lambda: maps.hotspot_map(cells, outlines),
+            "choropleth": lambda: maps.ward_choropleth(ward_frame, outlines),
+            "points": lambda: maps.points_map(locations, outlines)}[make]()
     first = deck.to_json()
-    assert first == pdk.bindings.json_tools.serialize(deck)
+    assert json.loads(first) == json.loads(pdk.bindings.json_tools.serialize(deck))
+    assert "\n" not in first and len(first) < len(pdk.bindings.json_tools.serialize(deck)) / 2
     assert deck.to_json() is first
     assert "_written" not in first
 
@@ -739,3 +744,16 @@ def test_outlines_of_a_county_or_more_are_simplified_to_a_pixel():
     for feature, original in zip(layer.data["features"], many.geometry):
         simplified = shapely.Polygon(feature["geometry"]["coordinates"][0])
         assert shapely.hausdorff_distance(simplified, original) <= pixel * 1.01
+
+
+def test_choropleth_of_a_county_or_more_is_simplified_like_the_outlines():
+    many = _wavy_wards(maps.SIMPLIFY_ABOVE_WARDS + 1)
+    frame = pd.DataFrame({"ward_code": many["ward_code"], "ward_name": many["ward_name"], "district": "D",
+                          "count_a": 10, "count_b": range(len(many))})
+    frame.attrs.update(period_a="2024", period_b="2025")
+    wards = maps.ward_choropleth(frame, many).layers[1]
+    assert wards.id == "wards"
+    assert _outline_vertices(wards) == _outline_vertices(maps._ward_outline_layer(many))
+    assert _outline_vertices(wards) < sum(len(g.exterior.coords) for g in many.geometry) / 10
+    # Every ward is still drawn, and each one's tooltip still names it.
+    assert [f["properties"]["ward_code"] for f in wards.data["features"]] == list(many["ward_code"])

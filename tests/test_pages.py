@@ -12,6 +12,8 @@ from tests.conftest import ROOT
 
 PAGES = ["overview", "incident_types", "seasonal", "wards", "hotspots", "districts", "crime", "ward_profile",
          "data", "about"]
+#: The hot-spot page's persistence expander (drawn only when opened), as app_pages/hotspots.py names it.
+PERSISTENCE_KEY = "hotspot_persistence_open"
 PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22",
          "cat": "asb"}
 
@@ -98,9 +100,30 @@ SMALL = re.compile(r"^[0-4]$")
 @pytest.mark.parametrize("page", PAGES)
 def test_public_mode_shows_no_small_count(app, page):
     at = app(page, {**PANEL, "d": "Redditch", "w": "E05007873"}, public=True)   # Crabbs Cross: small counts
+    if page == "hotspots":
+        at.session_state[PERSISTENCE_KEY] = True
+        at.run()
+        assert len(at.dataframe) == 2       # top locations, persistence (the extract has no LSOAs)
     assert not at.exception
     for frame in (d.value for d in at.dataframe):
         for column in frame.columns:
             if any(word in str(column).lower() for word in ("period", "count", "mean", "rows")):
                 values = [str(v) for v in frame[column].tolist()]
                 assert not any(SMALL.match(v) for v in values), (page, column, values)
+
+
+def test_hotspot_persistence_is_drawn_only_when_opened(app):
+    at = app("hotspots", {"src": "police_uk"})
+    assert not at.exception
+    assert [e.label for e in at.expander] == ["Persistence: hot in Jan–Apr 2024 and in Jan–Apr 2025?"]
+    assert len(at.dataframe) == 2                          # top locations, top LSOAs
+    at.session_state[PERSISTENCE_KEY] = True
+    at.run()
+    assert not at.exception
+    moved = at.dataframe[2].value
+    assert moved.columns[-1] == "persistence" and len(moved) > 100
+    assert set(moved["persistence"]) <= {"Hot in both", "New hot spot", "No longer hot", "Not hot"}
+    assert "Hot in both" in set(moved["persistence"])
+    # Its caption names the period, the boundary vintage (as written everywhere: WD25) and the source.
+    assert any(c.value.startswith("Jan–Apr 2024 against Jan–Apr 2025; wards: WD25; source: police.uk")
+               for c in at.caption), [c.value for c in at.caption]

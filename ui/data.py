@@ -250,8 +250,8 @@ def hotspots(kind: str, selection: Selection, a: Period, b: Period | None, versi
     if kind == "table":
         return module.hotspot_table(conn, selection, a, b, **kwargs)
     if kind == "summary":
-        # Counted over the whole lattice; one row is made into a frame, not thousands.
-        attrs = module.hotspot_cells(conn, selection, a, max_cells=1, **kwargs).attrs
+        # Counted over the whole lattice, by the same Gi* run that gives the map its cells.
+        attrs = hotspot_cells(selection, a, version).attrs
         return {key: attrs[key] for key in ("hot_cells", "hot_cells_99", "cells_with_incidents", "cells_shown")}
     if kind == "top_locations":
         return module.top_locations(conn, selection, a, **kwargs)
@@ -313,16 +313,22 @@ def ward_deck(selection: Selection, a: Period, b: Period, version: int, measure:
                                 measure=measure, suppress_below=threshold, basemap=settings.get("basemap"))
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def hotspot_deck(selection: Selection, period: Period, version: int, threshold: int | None):
-    """The hot-spot map, from only the cells it can draw (analytics.hotspots.hotspot_cells: Gi*
-    over the whole lattice, rows for the cells with incidents or significant), computed here
-    rather than through st.cache_data so that they are never pickled; the deck is cached."""
+@st.cache_data(**CACHE)
+def hotspot_cells(selection: Selection, period: Period, version: int) -> pd.DataFrame:
+    """The cells the hot-spot map draws (analytics.hotspots.hotspot_cells: Gi* over the whole
+    lattice, rows for at most MAX_MAP_CELLS cells with incidents or significant), with the
+    lattice's counts in ``attrs``: one Gi* run serves both the map and the page's summary."""
     from analytics import hotspots as module
     from analytics import maps
-    cells = module.hotspot_cells(_cursor(version), selection, period, max_cells=maps.MAX_MAP_CELLS)
-    return maps.hotspot_map(cells, ward_outlines(selection.boundaries, version), suppress_below=threshold,
-                            basemap=settings.get("basemap"))
+    return module.hotspot_cells(_cursor(version), selection, period, max_cells=maps.MAX_MAP_CELLS)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def hotspot_deck(selection: Selection, period: Period, version: int, threshold: int | None):
+    """The hot-spot map (not mutated by the page, so cached as the object itself)."""
+    from analytics import maps
+    return maps.hotspot_map(hotspot_cells(selection, period, version), ward_outlines(selection.boundaries, version),
+                            suppress_below=threshold, basemap=settings.get("basemap"))
 
 
 @st.cache_data(**CACHE)

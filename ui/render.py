@@ -56,7 +56,7 @@ def describe(frame: pd.DataFrame) -> str:
     if a.get("period_a"):
         parts.append(f"{a['period_a']} against {a['period_b']}" if a.get("period_b") else a["period_a"])
     if a.get("boundaries"):
-        parts.append(f"wards: {a['boundaries']}")
+        parts.append(f"wards: {str(a['boundaries']).upper()}")
     if a.get("source"):
         parts.append(f"source: {a['source']}")
     missing = sorted(set(a.get("missing_months_a", []) + a.get("missing_months_b", [])))

@@ -43,6 +43,7 @@ from PIL import Image
 
 from tests.browser.conftest import start_server
 from tests.conftest import ROOT
+from tests.test_pages import PERSISTENCE_KEY
 
 THRESHOLD = 5
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -338,6 +339,9 @@ for page in {list(PAGES.values())!r}:
     at.run()
     at.switch_page(f"app_pages/{{page}}.py")
     at.run()
+    if page == "hotspots":                  # the persistence table is drawn only when opened
+        at.session_state[{PERSISTENCE_KEY!r}] = True
+        at.run()
     assert not at.exception, (page, at.exception)
     out[page] = [d.value.astype(object).where(d.value.notna(), None).astype(str).to_dict("split")
                  for d in at.dataframe]
@@ -432,6 +436,11 @@ def _open_expanders(page) -> None:
         if details.get_attribute("open") is None:
             details.locator("summary").click()
     page.wait_for_selector(READY, timeout=120_000)
+    # The hot-spot persistence expander is drawn only when opened (a rerun): wait for its table.
+    lazy = page.locator(f".st-key-{PERSISTENCE_KEY}")
+    if lazy.count():
+        lazy.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=120_000)
+        page.wait_for_selector(READY, timeout=120_000)
 
 
 def slow_downloads(scan: Scan, page, url: str, path: str, pngs: bool) -> None:
