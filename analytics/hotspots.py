@@ -70,6 +70,7 @@ from analytics.errors import AnalyticsError, invalid_choice
 from analytics.geography import BNG, WGS84
 from analytics.periods import Period, parse_period, round_ratio_half_up
 from analytics.query import Selection, check_selection
+from analytics.wards import describe
 
 __all__ = [
     "CELL_SIZE_RANGE_M",
@@ -1249,4 +1250,7 @@ def hotspot_table(conn: duckdb.DuckDBPyConnection, selection: Selection, period_
     table = table.assign(longitude=table["longitude"].round(5), latitude=table["latitude"].round(5))
     table = table.reset_index(drop=True)
     table.attrs = {k: v for k, v in spots.attrs.items() if k not in _SHOWN_ONLY_ATTRS}
+    # What every table says of itself: source, place, periods (and months missing), vintage.
+    first = _as_period(period_a, "period_a")
+    table.attrs.update(describe(conn, selection, first, None if period_b is None else _as_period(period_b, "period_b")))
     return table

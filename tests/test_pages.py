@@ -124,6 +124,7 @@ def test_hotspot_persistence_is_drawn_only_when_opened(app):
     assert moved.columns[-1] == "persistence" and len(moved) > 100
     assert set(moved["persistence"]) <= {"Hot in both", "New hot spot", "No longer hot", "Not hot"}
     assert "Hot in both" in set(moved["persistence"])
-    # Its caption names the period, the boundary vintage (as written everywhere: WD25) and the source.
-    assert any(c.value.startswith("Jan–Apr 2024 against Jan–Apr 2025; wards: WD25; source: police.uk")
+    # Its caption names what is counted where, the periods, the vintage (written as everywhere) and the source.
+    assert any(c.value.startswith("Anti-social behaviour in North Worcestershire; Jan–Apr 2024 against Jan–Apr 2025; "
+                                  "wards: WD25; source: police.uk street-level data")
                for c in at.caption), [c.value for c in at.caption]
