@@ -551,6 +551,10 @@ def _cells_of(bounds: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return grid_col.ravel(), grid_row.ravel()
 
 
+#: Edge cells of the lattice whose squares are cut against the wards at a time (see _lattice).
+_EDGE_BLOCK = 50_000
+
+
 @functools.lru_cache(maxsize=32)
 def _lattice(size: int, ward_codes: tuple, ward_names: tuple, districts: tuple, wkbs: tuple) -> _Cells:
     """Every cell whose square intersects one of the wards, each with the ward of its centre.
@@ -579,40 +583,54 @@ def _lattice(size: int, ward_codes: tuple, ward_names: tuple, districts: tuple, 
     col, row, ward_of = (np.concatenate(parts) if parts else np.empty(0, np.int64)
                          for parts in (found_col, found_row, found_ward))
 
-    # Cells near a boundary: the cell of every vertex of the boundaries cut into pieces of at
-    # most one cell, and the 8 around it.
     vertices = shapely.get_coordinates(shapely.segmentize(shapely.boundary(wards), size))
     vertex_col = np.floor(vertices[:, 0] / size).astype(np.int64)
     vertex_row = np.floor(vertices[:, 1] / size).astype(np.int64)
-    step_col, step_row = (a.ravel() for a in np.meshgrid(np.arange(-1, 2), np.arange(-1, 2)))
-    near_col = (vertex_col[:, None] + step_col).ravel()
-    near_row = (vertex_row[:, None] + step_row).ravel()
+    del vertices
 
-    # Keys of (col, row) over a box holding every candidate cell, in (row, col) order.
-    every_col, every_row = np.concatenate([col, near_col]), np.concatenate([row, near_row])
-    low_col, low_row = int(every_col.min(initial=0)), int(every_row.min(initial=0))
-    width = int(every_col.max(initial=low_col)) - low_col + 1
+    # Keys of (col, row) over a box holding every candidate cell, in (row, col) order. The box
+    # is found from the centres and the vertices (each near cell is a vertex's cell or next to
+    # it), not from the near cells themselves: nine times as many, a national lattice's largest
+    # arrays.
+    low_col = int(min(col.min(initial=0), vertex_col.min(initial=0) - 1))
+    low_row = int(min(row.min(initial=0), vertex_row.min(initial=0) - 1))
+    width = int(max(col.max(initial=low_col), vertex_col.max(initial=low_col) + 1)) - low_col + 1
     centre_key = (row - low_row) * width + (col - low_col)
     # A centre on a shared edge is in two wards: keep the first ward code, deterministically.
     order = np.lexsort((ward_of, centre_key))
     centre_key, ward_of = centre_key[order], ward_of[order]
     first = np.unique(centre_key, return_index=True)[1]
     centre_key, ward_of = centre_key[first], ward_of[first]
+    del col, row, order, first
 
-    near_key = np.unique((near_row - low_row) * width + (near_col - low_col))
+    # Cells near a boundary: the cell of every vertex of the boundaries cut into pieces of at
+    # most one cell, and the 8 around it.
+    vertex_key = (vertex_row - low_row) * width + (vertex_col - low_col)
+    del vertex_col, vertex_row
+    step = (np.arange(-1, 2)[:, None] * width + np.arange(-1, 2)[None, :]).ravel()
+    near_key = np.unique((vertex_key[:, None] + step).ravel())
+    del vertex_key
     near_key = near_key[~np.isin(near_key, centre_key, assume_unique=True)]
-    near_col, near_row = near_key % width + low_col, near_key // width + low_row
-    boxes = shapely.box(near_col * size, near_row * size, (near_col + 1) * size, (near_row + 1) * size)
-    box_of_pair, ward_of_pair = shapely.STRtree(wards).query(boxes, predicate="intersects")
-    if len(box_of_pair):
-        # An edge cell: the ward covering most of it (largest area first, then lowest code).
+    # An edge cell: the ward covering most of it (largest area first, then lowest code). Each
+    # cell's answer depends on it alone, so the squares are made and cut a block at a time: a
+    # national lattice has hundreds of thousands of edge cells, and making all their shapes and
+    # intersections at once cost the dashboard half a gigabyte for a few seconds.
+    tree = shapely.STRtree(wards)
+    edge_parts, edge_ward_parts = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    for start in range(0, len(near_key), _EDGE_BLOCK):
+        block = near_key[start:start + _EDGE_BLOCK]
+        block_col, block_row = block % width + low_col, block // width + low_row
+        boxes = shapely.box(block_col * size, block_row * size, (block_col + 1) * size, (block_row + 1) * size)
+        box_of_pair, ward_of_pair = tree.query(boxes, predicate="intersects")
+        if not len(box_of_pair):
+            continue
         areas = shapely.area(shapely.intersection(boxes[box_of_pair], wards[ward_of_pair]))
         best = np.lexsort((ward_of_pair, -areas, box_of_pair))
         edge, edge_ward = box_of_pair[best], ward_of_pair[best]
         first = np.unique(edge, return_index=True)[1]
-        edge, edge_ward = edge[first], edge_ward[first]
-    else:
-        edge, edge_ward = np.empty(0, np.int64), np.empty(0, np.int64)
+        edge_parts.append(edge[first] + start)
+        edge_ward_parts.append(edge_ward[first])
+    edge, edge_ward = np.concatenate(edge_parts), np.concatenate(edge_ward_parts)
     key = np.concatenate([centre_key, near_key[edge]])
     ward_index = np.concatenate([ward_of, edge_ward])
     order = np.argsort(key, kind="stable")
