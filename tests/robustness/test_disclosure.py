@@ -501,25 +501,22 @@ def run_scan(browser, url: str, db: Path, params: dict, public: bool, pngs: bool
     return scan
 
 
-def _server(db: Path, public: bool):
-    return start_server(db, {"ASB_PUBLIC_MODE": "true" if public else "false",
-                             "ASB_DISCLOSURE_THRESHOLD": str(THRESHOLD)})
+def _serving(db: Path, public: bool):
+    process, url = start_server(db, {"ASB_PUBLIC_MODE": "true" if public else "false",
+                                     "ASB_DISCLOSURE_THRESHOLD": str(THRESHOLD)})
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
 def public_server(built_db):
-    process, url = _server(built_db, True)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    yield from _serving(built_db, True)
 
 
 @pytest.fixture(scope="module")
 def analyst_server(built_db):
-    process, url = _server(built_db, False)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    yield from _serving(built_db, False)
 
 
 KINDS = ("text", "plotly", "deck", "csv", "xlsx", "briefing", "apptest")
