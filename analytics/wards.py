@@ -14,7 +14,8 @@ GRAND_TOTAL = "Grand Total"
 
 POPULATION_NOTE = {
     "wd22": "Population: ONS mid-2018 estimates for 2011 LSOAs, summed to WD22 wards through the ONS "
-            "best-fit LSOA-to-ward lookup.",
+            "best-fit LSOA-to-ward lookup. Incidents are placed by point, so where a ward boundary cuts "
+            "an LSOA the rate is approximate.",
     "wd25": "Population: ONS mid-2018 estimates for 2011 LSOAs, summed to WD25 wards by the ward holding "
             "most of each LSOA's area (no ONS lookup to WD25 exists); Redditch's WD25 figures are approximate.",
 }

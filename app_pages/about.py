@@ -38,14 +38,21 @@ Redditch changed its wards in May 2024 (12 wards to 9). Every incident is placed
 **WD22** (the 12 wards used 2012 to May 2024, and Bromsgrove's and Wyre Forest's wards) and **WD25** (Redditch's
 9 wards since May 2024), by point-in-polygon on its snap point; where a point falls outside every ward of its
 district (the ONS boundaries are generalised) it goes through its LSOA. Rates per 1,000 use ONS mid-2018
-population estimates for 2011 LSOAs.
+population estimates for 2011 LSOAs, summed to wards whole, by the ward each LSOA best fits. Incidents are placed
+by point, so where a ward boundary cuts an LSOA (58 of the 178 2011 LSOAs have under 95% of their area in the ward
+they best fit: 36 in Bromsgrove, 22 in Wyre Forest, none in Redditch) a ward's incidents and its residents do not cover exactly the
+same ground, and its rate is approximate. For the same reason, point-in-polygon agrees with the ONS best-fit
+lookup for 96% of Redditch's 2018-19 police.uk rows but 83% of all three districts'.
 
 ### Significance and small numbers
 """ + SIGNIFICANCE_METHOD + """
 
 Percentages are rounded half up to whole numbers, as the panel publishes them. A change from zero has no
 percentage ("new"). In public mode, counts below 5 are shown as "<5" (ONS disclosure-control guidance), and nothing
-derived from them is shown.
+derived from them is shown (a period's rate is shown when that period's count is). Public mode is for showing
+figures on a screen, not for publishing tables: anyone who can pick any ward, district and period can work a hidden
+count out by differencing (a district's total minus its other wards), so tables for publication need the usual
+secondary suppression by hand.
 
 ### Licences and attribution
 - Contains public sector information licensed under the Open Government Licence v3.0 (data.police.uk).

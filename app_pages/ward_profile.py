@@ -1,4 +1,5 @@
 """Ward profile: one ward for its councillor: trend, types, top locations, and its district."""
+import pandas as pd
 import streamlit as st
 
 from analytics.wards import GRAND_TOTAL
@@ -24,13 +25,17 @@ with guarded():
     total = district_table[district_table.ward_name == GRAND_TOTAL].iloc[0]
     rank = int(district_table.iloc[:-1].count_b.rank(ascending=False, method="min")[district_table.ward_code == ward].iloc[0])
     threshold = public_threshold()
-    small = bool(threshold) and min(row.count_a, row.count_b) < threshold
+    # Public mode: a hidden count reads "<5"; the change needs both counts, the rate only period B's.
+    hidden_a, hidden_b = (bool(threshold) and row.count_a < threshold, bool(threshold) and row.count_b < threshold)
     cols = st.columns(3)
-    cols[0].metric(f"{filters.period_b.label}", f"<{threshold}" if small else f"{row.count_b:,}",
-                   None if small else f"{row.difference:+,} ({row.percentage}) from {filters.period_a.label}",
+    cols[0].metric(f"{filters.period_b.label}", f"<{threshold}" if hidden_b else f"{row.count_b:,}",
+                   None if hidden_a or hidden_b else
+                   f"{row.difference:+,} ({row.percentage}) from {filters.period_a.label}",
                    delta_color="inverse")
-    cols[1].metric("Rate per 1,000 residents", "—" if small or row.rate_b_per_1000 is None else f"{row.rate_b_per_1000}",
-                   f"{district}: {total.rate_b_per_1000}", delta_color="off")
+    no_rate = hidden_b or pd.isna(row.rate_b_per_1000)
+    cols[1].metric("Rate per 1,000 residents", "—" if no_rate else f"{row.rate_b_per_1000}",
+                   f"{district}: {'n/a' if pd.isna(total.rate_b_per_1000) else total.rate_b_per_1000}",
+                   delta_color="off")
     cols[2].metric(f"Rank in {district}", f"{rank} of {len(district_table) - 1}", delta_color="off")
     show_chart(chart("monthly_chart", ("seasonal", "decomposition", selection, None, version),
                height=380), "ward-trend")

@@ -73,6 +73,22 @@ def test_public_mode_downloads_hold_no_small_count(built_conn):
         assert not [n for n in numbers if 0 <= n < 5]
 
 
+def test_suppress_blanks_what_rests_on_a_hidden_count_and_no_more():
+    frame = pd.DataFrame({"ward_name": ["A", "B", "C"], "count_a": [3, 40, 12], "count_b": [40, 2, 15],
+                          "difference": [37, -38, 3], "percentage": ["1233%", "-95%", "25%"],
+                          "rate_a_per_1000": [0.5, 6.0, 2.0], "rate_b_per_1000": [6.0, 0.3, 2.5],
+                          "significant": [True, True, False]})
+    out = suppress(frame, 5)
+    assert out.count_a.tolist() == ["<5", 40, 12] and out.count_b.tolist() == [40, "<5", 15]
+    # The change joins both periods: blank where either is hidden.
+    assert out.difference.tolist() == ["", "", 3] and out.percentage.tolist() == ["", "", "25%"]
+    assert out.significant.tolist() == ["", "", False]
+    # A rate rests on its own period's count alone (as on the ward map).
+    assert out.rate_a_per_1000.tolist() == ["", 6.0, 2.0]
+    assert out.rate_b_per_1000.tolist() == [6.0, "", 2.5]
+    assert out.attrs["suppressed_below"] == 5
+
+
 def _cells(html_text: str) -> list[str]:
     return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", html_text, re.S)]
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from analytics import store
 from analytics.errors import InputError
 from analytics.ingest import ingest_extract, ingest_police_uk
-from tests.conftest import DISTRICTS, POLICE_DIR, SHARED, db_checksums
+from tests.conftest import DISTRICTS, POLICE_DIR, ROOT, SHARED, db_checksums
 
 OCT_2018 = POLICE_DIR / "2018-10-west-mercia-street.csv"
 JAN_2024 = POLICE_DIR / "2024-01-west-mercia-street.csv"   # CRLF line endings, as published
@@ -307,6 +308,13 @@ def test_agreement_with_the_ons_best_fit_lookup(built_conn):
         in_best_fit.append(lsoa.intersection(ward).area / lsoa.area)
     split = sum(share < 0.95 for share in in_best_fit)
     assert split >= len(in_best_fit) / 4, (split, len(in_best_fit))
+    # The About page states these figures: keep it true.
+    about = (ROOT / "app_pages" / "about.py").read_text()
+    stated = re.search(r"(\d+) of the (\d+) 2011 LSOAs have under 95%", about.replace("\n", " "))
+    assert stated and (int(stated[1]), int(stated[2])) == (split, len(in_best_fit)), (split, len(in_best_fit))
+    for district, share in (("Redditch", agree[redditch].mean()), ("all", agree.mean())):
+        assert f"{round(100 * share)}% of {'Redditch' if district == 'Redditch' else 'all three'}" in \
+            about.replace("\n", " "), (district, share)
 
 
 # ----------------------------------------------------------------------------- force extracts

@@ -128,3 +128,34 @@ def test_hotspot_persistence_is_drawn_only_when_opened(app):
     assert any(c.value.startswith("Anti-social behaviour in North Worcestershire; Jan–Apr 2024 against Jan–Apr 2025; "
                                   "wards: WD25; source: police.uk street-level data")
                for c in at.caption), [c.value for c in at.caption]
+
+
+# Astwood Bank and Feckenham (WD25, Redditch), police.uk ASB: 4 or fewer in Jan 2024, 6 in Jan 2025.
+ONE_SIDE_SMALL = {"src": "police_uk", "cat": "asb", "pt": "months", "a": "2024-01", "b": "2025-01", "v": "wd25",
+                  "d": "Redditch"}
+ASTWOOD = "E05015615"
+
+
+def test_public_mode_hides_one_period_alone_alike_in_table_map_and_profile(app):
+    """Where only period A's count is small, period B's count and rate show and nothing that joins
+    the two periods does, in the ward table, on the map and on the ward profile alike."""
+    at = app("wards", ONE_SIDE_SMALL, public=True)
+    assert not at.exception
+    table = at.dataframe[0].value
+    row = table[table["Ward"] == "Astwood Bank and Feckenham"].iloc[0]
+    assert row["Period A"] == "<5" and str(row["Period B"]) == "6"
+    assert (row["Difference"], row["Percentage"], row["Rate A per 1,000"], row["Significant"]) == ("", "", "", "")
+    shown_rate = row["Rate B per 1,000"]
+    assert float(shown_rate) > 0
+    deck = json.loads(next(e for e in at.get("deck_gl_json_chart")).proto.json)
+    tooltips = [f["properties"]["tooltip"] for layer in deck["layers"] if layer.get("id") == "wards"
+                for f in layer["data"]["features"] if f["properties"]["tooltip"].startswith("Astwood Bank")]
+    assert len(tooltips) == 1, tooltips
+    assert f"Rate per 1,000 residents, Jan 2025: {float(shown_rate):.1f}" in tooltips[0]
+    assert "Change: not shown" in tooltips[0]
+
+    profile = app("ward_profile", {**ONE_SIDE_SMALL, "w": ASTWOOD}, public=True)
+    assert not profile.exception
+    count, rate = profile.metric[0], profile.metric[1]
+    assert count.value == "6" and not count.delta          # B shows; the change from a hidden A does not
+    assert float(rate.value) == float(shown_rate)

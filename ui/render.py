@@ -80,7 +80,7 @@ def show_table(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
         shown = shown[[c for c in columns if c in shown.columns]].rename(columns=columns)
         shown.attrs = dict(frame.attrs, **({"suppressed_below": threshold} if threshold else {}))
     kwargs = {"height": height} if height else {}
-    st.dataframe(shown, hide_index=True, width="stretch", **kwargs)
+    st.dataframe(_one_type_a_column(shown), hide_index=True, width="stretch", **kwargs)
     st.caption(caption or describe(frame))
     left, right, _ = st.columns([1, 1, 4])
     stem = _file_stem(frame, name)
@@ -90,6 +90,20 @@ def show_table(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
     right.download_button("XLSX", lambda: to_xlsx_bytes(shown), f"{stem}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                           key=f"xlsx-{name}", icon=":material/download:")
+
+
+def _one_type_a_column(frame: pd.DataFrame) -> pd.DataFrame:
+    """Arrow takes one type a column: public mode's "<5" beside numbers makes that column text here
+    (Streamlit would do the same after logging a conversion error on every run). Downloads keep
+    the numbers as numbers."""
+    mixed = [c for c in frame.columns if frame[c].dtype == object
+             and frame[c].map(type).nunique() > 1]
+    if not mixed:
+        return frame
+    out = frame.copy()
+    for column in mixed:
+        out[column] = out[column].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+    return out
 
 
 def chart(builder: str, source: tuple, *, height: int | None = None, narrow: bool = False, **options):

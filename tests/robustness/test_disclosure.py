@@ -21,7 +21,8 @@ The rule (analytics/disclosure.py): a count (incidents or rows per period, month
 location or cell, and a mean of counts) below the threshold, 0 included, reads "<5"; on a table row,
 a chart item or a tooltip where a count is suppressed, nothing derived from it (difference,
 percentage, rate, significance, p-value, z, share, index, residual) is shown, since it would give the
-count away. Differences and percentages between two counts that are both shown are not counts.
+count away. A rate rests on its own period's count only: beside the other period's hidden count it
+may show (tables, map and charts alike). Differences and percentages between two counts that are both shown are not counts.
 
 The same scan runs against a server with public mode off and must find small counts in every kind of
 place it looks (so it is not blind).
@@ -121,6 +122,18 @@ class Scan:
         return "\n".join(f"[{kind}] {m}" for kind, ms in self.findings.items() for m in ms[:15])
 
 
+# A rate's period: rate_a_per_1000, "Rate B per 1,000", or the briefing's "Rate per 1,000 (Jan 2025)".
+RATE_HEADER = re.compile(r"^rate[ _]([ab])[ _]per[ _]|^rate per 1,000 \((.+)\)$")
+PERIOD_COUNT_HEADER = re.compile(r"^(?:count_|period )([ab])$")
+
+
+def _period_key(header) -> str:
+    """The period a count or rate column is of: 'a', 'b' or a period label ("jan 2025")."""
+    h = str(header).strip().lstrip("'").lower()
+    match = RATE_HEADER.match(h) or PERIOD_COUNT_HEADER.match(h)
+    return next(g for g in match.groups() if g) if match else h
+
+
 def scan_table(scan: Scan, kind: str, where: str, frame: pd.DataFrame, every_number: bool = False) -> None:
     scan.look(kind)
     kinds = {c: _header_kind(c, every_number) for c in frame.columns}
@@ -129,10 +142,12 @@ def scan_table(scan: Scan, kind: str, where: str, frame: pd.DataFrame, every_num
     for i, row in frame.iterrows():
         name = str(row.iloc[0])
         hidden = False
+        hidden_periods = set()
         for column in counts:
             value = row[column]
             if str(value).strip() == LABEL:
                 hidden = True
+                hidden_periods.add(_period_key(column))
                 continue
             if isinstance(value, bool):
                 continue
@@ -145,6 +160,9 @@ def scan_table(scan: Scan, kind: str, where: str, frame: pd.DataFrame, every_num
                 scan.found(kind, f"{where}: column {column!r}, row {i} ({name}): {value!r}")
         if hidden:
             for column in derived:
+                period = _period_key(column) if RATE_HEADER.match(str(column).strip().lower()) else None
+                if period and period in {_period_key(c) for c in counts} and period not in hidden_periods:
+                    continue           # one period's rate beside the other period's hidden count
                 if not _blank(row[column]):
                     scan.found(kind, f"{where}: column {column!r}, row {i} ({name}) shows {row[column]!r} "
                                      f"beside a suppressed count")
