@@ -16,7 +16,7 @@ from analytics import charts, narrative
 from analytics.disclosure import suppress
 from analytics.errors import AnalyticsError
 from analytics.periods import Period
-from analytics.query import Selection
+from analytics.query import Selection, place
 from analytics.stats import SIGNIFICANCE_METHOD
 
 STYLE = """
@@ -79,7 +79,7 @@ def briefing_pack(conn: duckdb.DuckDBPyConnection, selection: Selection, period_
     if threshold:
         places = places[places["count"] >= threshold]
     hot = cells[cells.hotspot_class.str.startswith("Hot")]
-    title = f"Anti-Social Behaviour Overview: {area.place_label}"
+    title = f"Anti-Social Behaviour Overview: {place(conn, area)}"
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
              f"<style>{STYLE}</style></head><body>",
              f"<h1>{html.escape(title)}</h1>",

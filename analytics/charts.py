@@ -378,13 +378,17 @@ def _two_period_bars(fig: go.Figure, categories: list[str], names: list[str], va
         if not rows:
             continue
         mark = suppressed_label(threshold)
+        # On a rate chart "<5" beside the bars would read as a rate under 5: say it is the count.
+        note = mark if unit == "incidents" else f"{mark} incidents"
         where = [categories[i] for i in rows]
         axis_values = ({"x": [0] * len(rows), "y": where} if horizontal else {"x": where, "y": [0] * len(rows)})
         fig.add_trace(go.Bar(**axis_values, orientation="h" if horizontal else "v", name=f"Not shown ({mark})",
                              offsetgroup=group, legendgroup="not_shown", showlegend=placeholder_legend,
                              marker={"color": SUPPRESSED_COLOUR, "line": {"color": SUPPRESSED_COLOUR, "width": 2}},
-                             text=[mark] * len(rows), textposition="outside", textfont={"size": NOTE_FONT_SIZE},
-                             cliponaxis=False, hovertext=[f"{names[i]}<br>{label}: {mark} {unit}" for i in rows],
+                             text=[note] * len(rows), textposition="outside", textfont={"size": NOTE_FONT_SIZE},
+                             cliponaxis=False,
+                             hovertext=[f"{names[i]}<br>{label}: {mark} incidents" +
+                                        ("" if unit == "incidents" else f"; {unit}: not shown") for i in rows],
                              hovertemplate="%{hovertext}<extra></extra>"))
         placeholder_legend = False
     fig.update_layout(barmode="group", bargap=0.25, bargroupgap=0.05)
@@ -673,8 +677,10 @@ def districts_chart(frame: pd.DataFrame, measure: str = "count", suppress_below:
         text, unit = _fmt_rate, "per 1,000 residents"
 
     what = subject(attrs)
-    parts = [f"{n} {text(v) if not h and v is not None else _fmt(cb, threshold)}"
-             for n, v, cb, h in zip(names, values_b, counts_b, hidden)]
+    # Period B's value: shown when period B's count is (a rate rests on its own period's count).
+    parts = [f"{n} {_fmt(cb, threshold)}" + ("" if measure == "count" else " incidents, rate not shown")
+             if _hidden(cb, threshold) else f"{n} {'n/a' if v is None else text(v)}"
+             for n, v, cb in zip(names, values_b, counts_b)]
     alt = (f"Bar chart of {what} {'incidents' if measure == 'count' else 'per 1,000 residents'} by district, "
            f"{a_label} and {b_label}. In {b_label}: {', '.join(parts)}." if names else
            f"No districts in this selection for {a_label} and {b_label}.")

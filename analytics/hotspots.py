@@ -1147,7 +1147,9 @@ def top_locations(conn: duckdb.DuckDBPyConnection, selection: Selection, period:
                          [selection.boundaries, *params, n]).df()
     total, without = _totals(conn, selection, period, "location")
     result = _ranked(frame, total)
-    result.attrs = {"period": period.label, "total": total, "without_location": without}
+    # What it counts where, for its caption and downloads (source, place, period, vintage).
+    result.attrs = {**describe(conn, selection, period), "period": period.label, "total": total,
+                    "without_location": without}
     return result
 
 
@@ -1210,7 +1212,8 @@ def top_lsoas(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
                              fix="Rank them by location (top locations) instead, or choose the police.uk "
                                  "source.")
     result = _ranked(frame, total)
-    result.attrs = {"period": period.label, "total": total, "without_lsoa": without}
+    result.attrs = {**describe(conn, selection, period), "period": period.label, "total": total,
+                    "without_lsoa": without}
     return result
 
 

@@ -378,6 +378,17 @@ def _measure_columns(measure: Measure) -> list[str]:
     return _WARD_COLUMNS + [measure.column]
 
 
+def _suppressed_label(measure: Measure, threshold: int | None) -> str | None:
+    """What a grey ward means: its own count is small, or (for a rate or a change) the count it rests on."""
+    if threshold is None:
+        return None
+    if measure.is_count:
+        return f"Fewer than {threshold}: not shown"
+    if len(measure.needs) > 1:
+        return f"Fewer than {threshold} incidents in a period: not shown"
+    return f"Fewer than {threshold} incidents: not shown"
+
+
 def _ward_scale(ward_frame: pd.DataFrame, measure_name: str, threshold: int | None) -> tuple[_Scale, list]:
     """The colour scale of a ward measure, and each ward's (state, value) in frame order."""
     if measure_name not in MEASURES:
@@ -386,7 +397,7 @@ def _ward_scale(ward_frame: pd.DataFrame, measure_name: str, threshold: int | No
     _check_columns(ward_frame, _measure_columns(measure), "ward")
     rows = _ward_rows(ward_frame)
     states = [_ward_value(row, measure, threshold) for _, row in rows.iterrows()]
-    suppressed = f"Fewer than {threshold}: not shown" if threshold is not None else None
+    suppressed = _suppressed_label(measure, threshold)
     no_data = (_titles(ward_frame, measure.no_data_label)
                if any(state == "no_data" for state, _ in states) else None)
     title = _titles(ward_frame, measure.title)

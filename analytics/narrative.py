@@ -24,7 +24,9 @@ significantly: Headless Cross and Oakenshaw, +20%."
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import math
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
@@ -32,6 +34,7 @@ import pandas as pd
 from analytics.disclosure import suppressed_label
 from analytics.errors import AnalyticsError
 from analytics.periods import month_range_period, pct_change, round_half_up
+from analytics.seasonal import MONTH_NAMES
 
 __all__ = [
     "MINUS",
@@ -304,23 +307,45 @@ def _ward_item(row: dict, suppress_below: int | None) -> str:
     return f"{row['ward_name']}, {change}" if change else str(row["ward_name"])
 
 
+def _not_compared(hidden: int, threshold: int | None, noun: str) -> str:
+    """" (3 wards with fewer than 5 incidents in a period not compared)", or ""."""
+    if not hidden:
+        return ""
+    return f" ({hidden} {noun}{'s' if hidden != 1 else ''} with fewer than {threshold} incidents in a period not compared)"
+
+
 def _ward_clause(wards: list[dict], suppress_below: int | None) -> str:
-    """"; 4 of 12 wards rose, one of them significantly: Headless Cross and Oakenshaw, +20%"."""
-    n = len(wards)
-    if n <= 1:
+    """"; 4 of 12 wards rose, one of them significantly: Headless Cross and Oakenshaw, +20%".
+
+    In public mode a ward with a hidden count is left out: whether it rose, fell or stayed the
+    same rests on the hidden count (two "<5" that are "unchanged" are equal)."""
+    if len(wards) <= 1:
         return ""                      # one ward: its change is the total's
-    risen = [r for r in wards if int(r["count_b"]) > int(r["count_a"])]
+    shown = [r for r in wards if not _row_hidden(r, suppress_below)]
+    after = _not_compared(len(wards) - len(shown), suppress_below, "ward")
+    n = len(shown)
+    of = f"the {n} wards compared" if after else f"{n} wards"
+    if n == 0:
+        return "; no ward had enough incidents in both periods to compare"
+    if n == 1:
+        row = shown[0]
+        difference = int(row["count_b"]) - int(row["count_a"])
+        moved = "rose" if difference > 0 else "fell" if difference < 0 else "was unchanged"
+        change = _row_change(row, suppress_below)
+        flag = ", significantly" if difference and bool(row["significant"]) else ""
+        return (f"; the one ward compared, {row['ward_name']}, {moved}"
+                f"{f' ({change})' if difference else ''}{flag}{after}")
+    risen = [r for r in shown if int(r["count_b"]) > int(r["count_a"])]
     k = len(risen)
     if k == 0:
-        return "; no ward rose"
-    # Significance is not shown for a suppressed row: it would hint at the hidden count.
-    significant = [r for r in risen if bool(r["significant"]) and not _row_hidden(r, suppress_below)]
+        return f"; no ward{' compared' if after else ''} rose" + after
+    significant = [r for r in risen if bool(r["significant"])]
     significant.sort(key=lambda r: (-(int(r["count_b"]) - int(r["count_a"])), r["ward_name"]))
     m = len(significant)
     if k == 1:
         flag = ", significantly" if m else ""
-        return f"; 1 of {n} wards rose: {_ward_item(risen[0], suppress_below)}{flag}"
-    clause = f"; all {n} wards rose" if k == n else f"; {k} of {n} wards rose"
+        return f"; 1 of {of} rose{after}: {_ward_item(risen[0], suppress_below)}{flag}"
+    clause = (f"; all {of} rose" if k == n else f"; {k} of {of} rose") + after
     if m == 0:
         return clause + ", none of them significantly"
     items = [_ward_item(r, suppress_below) for r in significant]
@@ -366,7 +391,7 @@ def district_summary(district_frame: pd.DataFrame, suppress_below: int | None = 
     ranked = [f"{r['district']} ({format_count(r['count_b'], suppress_below)})" for r in others]
     sentence = (f"In {b_label} {leader['district']} recorded the most {what} "
                 f"({format_count(leader['count_b'], suppress_below)}), then {_join(ranked)}; "
-                f"{_directions(rows)}.")
+                f"{_directions(rows, suppress_below)}.")
     if total is not None and (int(total["count_a"]) or int(total["count_b"])):
         sentence += (f" Across {total['district']} {what} "
                      f"{change_phrase(total['count_a'], total['count_b'], suppress_below)} "
@@ -374,13 +399,23 @@ def district_summary(district_frame: pd.DataFrame, suppress_below: int | None = 
     return sentence
 
 
-def _directions(rows: list[dict]) -> str:
-    """"all three fell", "both rose", "Redditch fell and Wyre Forest rose (Bromsgrove unchanged)"."""
+def _directions(rows: list[dict], suppress_below: int | None = None) -> str:
+    """"all three fell", "both rose", "Redditch fell and Wyre Forest rose (Bromsgrove unchanged)".
+
+    In public mode a district with a hidden count gets no direction (it would rest on the count)."""
+    hidden = [r["district"] for r in rows if _row_hidden(r, suppress_below)]
+    rows = [r for r in rows if not _row_hidden(r, suppress_below)]
+    if hidden:
+        aside = f"{_join(hidden)}: fewer than {suppress_below} incidents in a period, not compared"
+        return f"{_directions(rows)} ({aside})" if rows else aside
     n = len(rows)
     groups: dict[str, list[str]] = {"fell": [], "rose": [], "unchanged": []}
     for row in rows:
         difference = int(row["count_b"]) - int(row["count_a"])
         groups["rose" if difference > 0 else "fell" if difference < 0 else "unchanged"].append(row["district"])
+    if n == 1:
+        direction = next(d for d in groups if groups[d])
+        return f"{rows[0]['district']} {'was unchanged' if direction == 'unchanged' else direction}"
     everyone = "both" if n == 2 else f"all {_number_word(n)}"
     for direction in ("fell", "rose"):
         if len(groups[direction]) == n:
@@ -418,6 +453,7 @@ def seasonal_summary(summary, suppress_below: int | None = None) -> str:
         raise AnalyticsError(f"seasonal_summary needs an analytics.seasonal.SeasonalSummary; "
                              f"{type(summary).__name__} lacks {', '.join(missing)}.", title="Wrong input")
     what = subject({"category": summary.category})
+    summary = _shown_months_only(summary, suppress_below)
     sentences = []
     if summary.peak_month is None:
         sentences.append(f"There are too few complete months of {what} in {summary.place} "
@@ -445,6 +481,34 @@ def seasonal_summary(summary, suppress_below: int | None = None) -> str:
     if note:
         sentences.append(f"{note}, so {'it is' if ';' not in note else 'they are'} left out of the comparison.")
     return " ".join(s for s in sentences if s)
+
+
+def _shown_months_only(summary, suppress_below: int | None):
+    """The summary as public mode may tell it: peak, low, spring, summer and the months above
+    average among the calendar months whose mean count is shown (the profile chart draws no
+    other), so no sentence places a hidden month. Unchanged outside public mode."""
+    means = getattr(summary, "month_mean_counts", None) or ()
+    if suppress_below is None or len(means) != 12 or summary.peak_month is None:
+        return summary
+    factors, indices = summary.month_factors, summary.month_indices
+    shown = [i for i in range(12) if math.isfinite(means[i]) and means[i] >= suppress_below
+             and math.isfinite(factors[i])]
+    if len(shown) == sum(math.isfinite(f) for f in factors):
+        return summary                                    # every month with data is shown
+    if not shown:
+        return dataclasses.replace(summary, peak_month=None, peak_index=None, trough_month=None,
+                                   trough_index=None)
+    peak = max(shown, key=lambda i: (factors[i], -i))
+    low = min(shown, key=lambda i: (factors[i], i))
+
+    def below(months):
+        values = [factors[m - 1] < 1 for m in months if m - 1 in shown]
+        return all(values) if values else None
+    return dataclasses.replace(
+        summary, peak_month=MONTH_NAMES[peak], peak_index=indices[peak], trough_month=MONTH_NAMES[low],
+        trough_index=indices[low], spring_below_mean=below((3, 4, 5)), summer_below_mean=below((6, 7, 8)),
+        months_above_mean=tuple(MONTH_NAMES[i] for i in shown if factors[i] > 1),
+        months_below_mean=tuple(MONTH_NAMES[i] for i in shown if factors[i] < 1))
 
 
 def _seasons_sentence(summary) -> str:

@@ -195,3 +195,18 @@ def compare_counts(conn: duckdb.DuckDBPyConnection, selection: Selection, period
         GROUP BY 1"""
     spans = [period_a.start, period_a.end_exclusive, period_b.start, period_b.end_exclusive]
     return conn.execute(sql, spans + params + spans).df()
+
+
+def place(conn: duckdb.DuckDBPyConnection, selection: Selection) -> str:
+    """The place a selection covers, in words, for titles and sentences: a ward's own name
+    ("Abbey"), two or three names, "5 wards", the districts, or North Worcestershire."""
+    if not selection.wards:
+        return selection.place_label
+    names = [name for (name,) in conn.execute(
+        "SELECT DISTINCT ward_name FROM wards WHERE vintage = ? AND list_contains(?, ward_code) ORDER BY ward_name",
+        [selection.boundaries, list(selection.wards)]).fetchall()]
+    if not names or len(names) != len(set(selection.wards)):
+        return selection.place_label          # a code not in this vintage: check_selection says so
+    if len(names) <= 3:
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return f"{len(names)} wards"

@@ -45,7 +45,7 @@ import pandas as pd
 from analytics.errors import AnalyticsError, invalid_choice
 from analytics.periods import (Period, financial_year, financial_year_label, month_label, month_range_period,
                                parse_period, round_half_up)
-from analytics.query import Selection, check_selection
+from analytics.query import Selection, check_selection, place
 
 __all__ = [
     "STL_PERIOD",
@@ -228,7 +228,7 @@ def monthly_series(conn: duckdb.DuckDBPyConnection, selection: Selection,
     """
     series = _load_series(conn, selection, period)
     frame = series.frame.copy()
-    frame.attrs.update(_describe(selection, series))
+    frame.attrs.update(_describe(conn, selection, series))
     return frame
 
 
@@ -379,7 +379,7 @@ def month_of_year_profile(conn: duckdb.DuckDBPyConnection, selection: Selection,
     series = _load_series(conn, selection, period)
     profile = _profile(series)
     frame = profile.frame.copy()
-    frame.attrs.update(_describe(selection, series))
+    frame.attrs.update(_describe(conn, selection, series))
     frame.attrs["balanced"] = profile.balanced
     frame.attrs["profile_note"] = _profile_note(profile)
     return frame
@@ -557,7 +557,7 @@ def decomposition(conn: duckdb.DuckDBPyConnection, selection: Selection,
     """
     series = _load_series(conn, selection, period)
     frame, method = _decompose(series)
-    frame.attrs.update(_describe(selection, series))
+    frame.attrs.update(_describe(conn, selection, series))
     frame.attrs["method"] = method
     return frame
 
@@ -625,7 +625,7 @@ def year_on_year(conn: duckdb.DuckDBPyConnection, selection: Selection, period: 
     year_type = _check_year_type(year_type)
     series = _load_series(conn, selection, period)
     frame = _year_frame(series, year_type)
-    frame.attrs.update(_describe(selection, series))
+    frame.attrs.update(_describe(conn, selection, series))
     return frame
 
 
@@ -655,7 +655,7 @@ def year_totals(conn: duckdb.DuckDBPyConnection, selection: Selection, period: P
     year_type = _check_year_type(year_type)
     series = _load_series(conn, selection, period)
     frame = _totals(series, year_type)
-    frame.attrs.update(_describe(selection, series))
+    frame.attrs.update(_describe(conn, selection, series))
     return frame
 
 
@@ -663,12 +663,12 @@ def year_totals(conn: duckdb.DuckDBPyConnection, selection: Selection, period: P
 # The command-line table and the summary
 # ---------------------------------------------------------------------------
 
-def _describe(selection: Selection, series: _Series) -> dict:
+def _describe(conn: duckdb.DuckDBPyConnection, selection: Selection, series: _Series) -> dict:
     return {
         "source": selection.source_label + (" [SYNTHETIC]" if series.synthetic and "SYNTHETIC" not in
                                             selection.source_label else ""),
         "category": selection.category_label,
-        "place": selection.place_label,
+        "place": place(conn, selection),
         "boundaries": selection.boundaries.upper(),
         "period_a": series.window.label,
         "missing_months": [m.strftime("%Y-%m") for m in series.missing],
@@ -694,7 +694,7 @@ def seasonal_table(conn: duckdb.DuckDBPyConnection, selection: Selection,
         frame[column] = frame[column].round(1)
     frame = frame[["month", "month_label", "count", "expected", "lower", "upper", "trend", "seasonal", "residual",
                    "outside_band", "present", "partial", "method"]]
-    frame.attrs.update(_describe(selection, series))
+    frame.attrs.update(_describe(conn, selection, series))
     frame.attrs["method"] = method
     if series.partial_notes:
         frame.attrs["partial_note"] = "; ".join(series.partial_notes)
@@ -759,6 +759,10 @@ class SeasonalSummary:
     year_total_spread_pct : float or None
         (largest - smallest) / smallest full-year total × 100: every full year is within this
         percentage of every other. None with fewer than two full years.
+    month_mean_counts, month_factors, month_indices : tuple
+        January .. December: mean incidents a month (NaN without data), the level-adjusted factor
+        and its index (None without data). Public mode uses them to describe only the months it
+        may show (a month whose mean count is below the threshold is not drawn either).
     """
     source: str
     category: str
@@ -787,6 +791,9 @@ class SeasonalSummary:
     full_years: tuple[str, ...]
     full_year_totals: dict
     year_total_spread_pct: float | None
+    month_mean_counts: tuple[float, ...] = ()
+    month_factors: tuple[float, ...] = ()
+    month_indices: tuple[int | None, ...] = ()
 
 
 def _all_below(factors: np.ndarray, months: tuple[int, ...]) -> bool | None:
@@ -820,7 +827,7 @@ def summarise(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
         for m, c, e, out in zip(decomposed.month, decomposed["count"], decomposed.expected, decomposed.outside_band)
         if out)
     with_band = int(decomposed.upper.notna().sum())
-    info = _describe(selection, series)
+    info = _describe(conn, selection, series)
     return SeasonalSummary(
         source=info["source"], category=info["category"], place=info["place"], window=series.window.label,
         synthetic=series.synthetic,
@@ -839,4 +846,7 @@ def summarise(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
         partial_note="; ".join(series.partial_notes),
         years_compared=tuple(totals.year_label[totals.months_complete > 0]),
         full_years=tuple(full.year_label), full_year_totals=full_totals, year_total_spread_pct=spread,
+        month_mean_counts=tuple(float(m) for m in profile.frame.mean_count),
+        month_factors=tuple(float(f) for f in factors),
+        month_indices=tuple(None if pd.isna(i) else int(i) for i in profile.frame.adjusted_index),
     )

@@ -8,7 +8,7 @@ import pandas as pd
 
 from analytics.change import add_change_columns, rate_per_1000
 from analytics.periods import Period
-from analytics.query import Selection, check_selection, compare_counts, missing_months
+from analytics.query import Selection, check_selection, compare_counts, missing_months, place
 
 GRAND_TOTAL = "Grand Total"
 
@@ -52,7 +52,7 @@ def ward_deltas(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a:
     table = wards.merge(counts.rename(columns={"key": "ward_code"}), on="ward_code", how="left")
     table[["count_a", "count_b"]] = table[["count_a", "count_b"]].fillna(0).astype("int64")
     total = pd.DataFrame([{
-        "ward_code": "", "ward_name": GRAND_TOTAL, "district": selection.place_label,
+        "ward_code": "", "ward_name": GRAND_TOTAL, "district": place(conn, selection),
         "population_mid2018": table.population_mid2018.sum(min_count=1),
         "count_a": int(table.count_a.sum()), "count_b": int(table.count_b.sum()),
     }])
@@ -76,7 +76,7 @@ def describe(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Pe
 
     info = {
         "source_gaps": source_gaps(conn, selection.source),
-        "source": selection.source_label, "category": selection.category_label, "place": selection.place_label,
+        "source": selection.source_label, "category": selection.category_label, "place": place(conn, selection),
         "boundaries": selection.boundaries.upper(), "period_a": period_a.label,
         "missing_months_a": [m.strftime("%Y-%m") for m in missing_months(conn, selection.source, period_a)],
     }

@@ -1,5 +1,6 @@
 """Data: sources, coverage, the quality report, files loaded, and (when switched on) uploads."""
 import hmac
+import re
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,21 @@ def public(frame, keep=("load_id",)):
     return suppress_all_counts(frame, threshold, keep) if threshold else frame
 
 
+SMALL_IN_TEXT = re.compile(r"(?<![\d,.])(\d+)(?![\d,.])")
+
+
+def public_quality(frame):
+    """The quality report in public mode: its counts below the threshold read "<N", and so do
+    those its details give in words ("3 of them with no location")."""
+    threshold = public_threshold()
+    if not threshold:
+        return frame
+    out = public(frame)
+    out["detail"] = out["detail"].map(lambda text: SMALL_IN_TEXT.sub(
+        lambda m: f"<{threshold}" if int(m[1]) < threshold else m[1], str(text)))
+    return out
+
+
 filters = current()
 page_header("Data", filters)
 with guarded():
@@ -31,7 +47,7 @@ with guarded():
     st.dataframe(public(months), hide_index=True, width="stretch", height=300)
     st.caption("A month with no row for a source is missing from that source, not zero.")
     st.subheader("Quality report")
-    show_table(public(data.quality(version)), "quality", caption="Checks on what the store holds.")
+    show_table(public_quality(data.quality(version)), "quality", caption="Checks on what the store holds.")
     st.subheader("Ward coverage per boundary vintage")
     st.dataframe(public(coverage["wards"]), hide_index=True, width="stretch")
     st.subheader("Files loaded")

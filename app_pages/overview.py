@@ -46,8 +46,16 @@ with guarded():
                            f"{len(filters.period_a.months) - len(crime.attrs['missing_months_a'])} of "
                            f"{len(filters.period_a.months)} of {filters.period_a.label}.")
     rose = wards.iloc[:-1]
-    columns[2].metric("Wards where ASB rose", f"{int((rose.difference > 0).sum())} of {len(rose)}",
-                      f"{int((rose.significant & (rose.difference > 0)).sum())} significantly", delta_color="off")
+    if threshold:
+        # Whether a ward with a hidden count rose rests on that count: leave it out, as the sentence does.
+        rose = rose[(rose.count_a >= threshold) & (rose.count_b >= threshold)]
+    left_out = len(wards) - 1 - len(rose)
+    columns[2].metric("Wards where ASB rose", f"{int((rose.difference > 0).sum())} of {len(rose)}"
+                      + (" compared" if left_out else ""),
+                      f"{int((rose.significant.fillna(False).astype(bool) & (rose.difference > 0)).sum())} significantly",
+                      delta_color="off",
+                      help=f"{left_out} ward{'s' if left_out != 1 else ''} with fewer than {threshold} incidents in a "
+                           f"period not compared." if left_out else None)
     district_source = ("districts", filters.selection.with_(districts=(), wards=()), filters.period_a,
                        filters.period_b, version)
     districts = data.districts(*district_source[1:])

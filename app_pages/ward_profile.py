@@ -36,7 +36,9 @@ with guarded():
     cols[1].metric("Rate per 1,000 residents", "—" if no_rate else f"{row.rate_b_per_1000}",
                    f"{district}: {'n/a' if pd.isna(total.rate_b_per_1000) else total.rate_b_per_1000}",
                    delta_color="off")
-    cols[2].metric(f"Rank in {district}", f"{rank} of {len(district_table) - 1}", delta_color="off")
+    # A rank would place a hidden count among the others: none in public mode then.
+    cols[2].metric(f"Rank in {district}", "—" if hidden_b else f"{rank} of {len(district_table) - 1}",
+                   delta_color="off")
     show_chart(chart("monthly_chart", ("seasonal", "decomposition", selection, None, version),
                height=380), "ward-trend")
     if not filters.present:

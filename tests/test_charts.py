@@ -522,3 +522,18 @@ def test_to_png_refuses_a_silly_size():
 def test_charts_and_narrative_never_import_streamlit():
     code = "import sys, analytics.charts, analytics.narrative; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+def test_public_rate_chart_never_puts_a_count_for_a_rate():
+    """Redditch: 3 then 50 incidents, rates 0.07 then 1.19. Period B's rate shows (its count does);
+    the hidden period A is marked as a count of incidents, not as a rate under 5."""
+    frame = districts_frame()
+    frame.loc[1, ["count_b", "rate_b_per_1000"]] = [2, 0.05]            # Redditch hidden in B as well
+    fig = charts.districts_chart(frame, measure="rate", suppress_below=5)
+    alt = charts.alt_text(fig)
+    assert "Wyre Forest 10.9" in alt and "Redditch <5 incidents, rate not shown" in alt, alt
+    shown = charts.districts_chart(districts_frame(), measure="rate", suppress_below=5)
+    assert "Redditch 1.2" in charts.alt_text(shown) or "Redditch 1.19" in charts.alt_text(shown), charts.alt_text(shown)
+    placeholders = [t for t in shown.data if str(t.name).startswith("Not shown")]
+    assert placeholders and all(text == "<5 incidents" for t in placeholders for text in t.text)
+    assert all("per 1,000 residents: not shown" in h for t in placeholders for h in t.hovertext)

@@ -454,7 +454,11 @@ def test_legend_is_a_list_of_entries_with_a_title(ward_frame):
     assert isinstance(entries, list) and entries.title == "Change from 2017-18 to 2018-19"
     assert entries[0] == {"label": "-50% or less", "colour": [33, 102, 172], "hex": "#2166ac",
                           "lower": -math.inf, "upper": -49, "kind": "bin", "line_width": None}
-    assert entries[-1]["kind"] == "suppressed" and entries[-1]["label"] == "Fewer than 10: not shown"
+    # Grey on a change map: a count it rests on is small, not the change itself.
+    assert entries[-1]["kind"] == "suppressed" and entries[-1]["label"] == "Fewer than 10 incidents in a period: not shown"
+    assert maps.legend(ward_frame, "count_b", suppress_below=THRESHOLD)[-1]["label"] == "Fewer than 10: not shown"
+    assert (maps.legend(ward_frame, "rate_b_per_1000", suppress_below=THRESHOLD)[-1]["label"]
+            == "Fewer than 10 incidents: not shown")
 
 
 def test_cell_legend_covers_the_drawn_cells(cells):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import re
 
 import pandas as pd
 import pytest
@@ -18,7 +19,7 @@ from analytics.narrative import (change_phrase, crime_summary, district_summary,
                                  ward_summary)
 from analytics.periods import parse_period, pct_change
 from analytics.query import Selection
-from analytics.seasonal import FlaggedMonth, SeasonalSummary, summarise
+from analytics.seasonal import MONTH_NAMES, FlaggedMonth, SeasonalSummary, summarise
 from analytics.wards import ward_deltas
 
 FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
@@ -147,10 +148,29 @@ def test_ward_summary_small_numbers():
 def test_ward_summary_public_mode_hides_small_counts_and_their_change():
     frame = _wards([("Abbey", 300, 400, True), ("West", 3, 40, True)])
     text = ward_summary(frame, suppress_below=5)
-    # West's +37 (+1,233%) would give its 3 away; its significance is not shown either.
-    assert text == ("ASB in Redditch rose 45% (+137) between 2017-18 and 2018-19; all 2 wards rose, one of them "
-                    "significantly: Abbey, +33%.")
+    # West's +37 (+1,233%) would give its 3 away; its direction and significance are not shown either.
+    assert text == ("ASB in Redditch rose 45% (+137) between 2017-18 and 2018-19; the one ward compared, Abbey, "
+                    "rose (+33%), significantly (1 ward with fewer than 5 incidents in a period not compared).")
     assert "1,233" not in text and "+37" not in text
+    # Whether a hidden ward rose is not counted: "7 of 12 rose" beside a table of "<5" would tell.
+    frame = _wards([("Abbey", 300, 400, True), ("Batchley", 50, 60, False), ("Central", 40, 30, False),
+                    ("West", 3, 40, True), ("Winyates", 2, 2, False)])
+    assert ward_summary(frame, suppress_below=5).endswith(
+        "; 2 of the 3 wards compared rose (2 wards with fewer than 5 incidents in a period not compared), "
+        "one of them significantly: Abbey, +33%.")
+    assert "4 wards rose" not in ward_summary(frame) and "3 of 5 wards rose" in ward_summary(frame)
+
+
+def test_district_summary_public_mode_gives_no_direction_to_a_hidden_district():
+    frame = pd.DataFrame({"district": ["Wyre Forest", "Redditch", "Bromsgrove", "North Worcestershire"],
+                          "count_a": [40, 30, 3, 73], "count_b": [55, 20, 3, 78]})
+    frame.attrs.update(period_a="Jan 2024", period_b="Jan 2025", place="North Worcestershire")
+    text = district_summary(frame, suppress_below=5)
+    # Two "<5" called "unchanged" would say they are equal.
+    assert "unchanged" not in text
+    assert ("Redditch fell and Wyre Forest rose (Bromsgrove: fewer than 5 incidents in a period, not compared)"
+            in text), text
+    assert "(Bromsgrove unchanged)" in district_summary(frame)
 
 
 def test_ward_summary_refuses_the_wrong_table():
@@ -336,3 +356,17 @@ def test_docstring_examples_hold():
     for module in (narrative, charts):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
+
+
+def test_seasonal_summary_public_mode_names_only_months_it_may_show(built_conn):
+    """Lodge Park (police.uk, WD22): March averages 2.5 incidents, so the profile chart hides it in
+    public mode; the sentence must not call it the lowest month either."""
+    summary = summarise(built_conn, Selection("police_uk", districts=("Redditch",), wards=("E05007876",)))
+    means = dict(zip(MONTH_NAMES, summary.month_mean_counts))
+    assert summary.trough_month == "March" and means["March"] < 5     # the check can fail
+    analyst, public = seasonal_summary(summary), seasonal_summary(summary, suppress_below=5)
+    assert "lowest in March (43)" in analyst
+    named = re.search(r"lowest in (\w+) \((\d+)\)", public)
+    shown = {m: i for m, mean, i in zip(MONTH_NAMES, summary.month_mean_counts, summary.month_indices) if mean >= 5}
+    assert named and named[1] in shown and int(named[2]) == min(shown.values()), public
+    assert "March" not in public

@@ -159,3 +159,58 @@ def test_public_mode_hides_one_period_alone_alike_in_table_map_and_profile(app):
     count, rate = profile.metric[0], profile.metric[1]
     assert count.value == "6" and not count.delta          # B shows; the change from a hidden A does not
     assert float(rate.value) == float(shown_rate)
+
+
+@pytest.mark.parametrize("page", ["seasonal", "wards", "ward_profile", "districts"])
+def test_public_tables_show_no_placeholder_text(app, page):
+    """A public-mode table turns its columns to text (a "<5" beside numbers): a missing month must
+    read blank, not "<NA>" or "nan", and a float must not spill 17 digits."""
+    at = app(page, {**ONE_SIDE_SMALL, "d": "Redditch", "v": "wd22", "w": "E05007876", "a": "2024-01..2024-04",
+                    "b": "2025-01..2025-04"}, public=True)                           # Lodge Park: 66 months missing
+    assert not at.exception
+    # Text cells only: a numeric column's NaN is drawn by the grid as an empty cell.
+    cells = [v for d in at.dataframe for column in d.value.columns for v in d.value[column].tolist()
+             if isinstance(v, str)]
+    assert cells
+    assert not [c for c in cells if c in ("<NA>", "nan", "NaN", "None", "NaT")]
+    decimals = [c for c in cells if re.fullmatch(r"-?\d+\.\d+", c)]
+    assert not [c for c in decimals if len(c.lstrip("-").replace(".", "").lstrip("0")) > 6], decimals[:5]
+
+
+def test_public_quality_report_hides_small_counts_in_its_words_too(app):
+    at = app("data", {}, public=True)
+    assert not at.exception
+    report = next(d.value for d in at.dataframe if "detail" in d.value.columns)
+    outside = report[report["check"].str.startswith("rows outside the districts")]
+    assert len(outside) and (outside["value"].astype(str) == "<5").all()     # none are outside: 0 reads "<5"
+    assert outside["detail"].tolist() == ["<5 of them with no location"] * len(outside)
+    # Large numbers in words stay: "of 13,866; Redditch re-warded in May 2024".
+    assert report["detail"].str.contains(r"of \d{1,3},\d{3}").any()
+
+
+def test_public_overview_counts_rises_as_its_sentence_does(app):
+    """Redditch, Jan 2024 against Mar 2025 (police.uk): several wards have a hidden count. Whether
+    they rose is not told, in the headline metric as in the sentence."""
+    params = {**ONE_SIDE_SMALL, "v": "wd22", "b": "2025-03"}
+    at = app(None, params, public=True)
+    assert not at.exception
+    sentence = re.search(r"(\d+) of the (\d+) wards compared rose \((\d+) wards? with fewer than 5", _text(at))
+    assert sentence, _text(at)
+    rose, compared, left_out = map(int, sentence.groups())
+    assert compared + left_out == 12 and left_out > 0
+    metric = next(m for m in at.metric if m.label == "Wards where ASB rose")
+    assert metric.value == f"{rose} of {compared} compared"
+    significant = re.search(r"(\w+) of them significantly", _text(at))
+    named = {"none": 0, "one": 1, "two": 2, "three": 3, "four": 4}.get(significant[1]) if significant else 0
+    assert metric.delta == f"{named} significantly"
+
+
+def test_ward_profile_tables_say_what_they_count(app):
+    at = app("ward_profile", {**PANEL, "w": "E05007868"})                     # Abbey
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert "." not in captions
+    # The ward by its name, not "1 ward(s)".
+    assert any(c.startswith("Anti-social behaviour in Abbey;") and "2018-19" in c and "SYNTHETIC" in c.upper()
+               for c in captions), captions
+    assert "ward(s)" not in _text(at)

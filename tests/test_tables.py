@@ -213,3 +213,15 @@ def test_cli_refuses_an_option_that_makes_no_sense(built_db):
     assert result.returncode == 2
     assert "does not take --period-b" in result.stderr and "Valid options for seasonal" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_ward_selection_is_named_by_its_wards(built_conn):
+    from analytics.query import place
+    redditch = Selection("extract", districts=("Redditch",))
+    assert place(built_conn, redditch) == "Redditch"
+    assert place(built_conn, redditch.with_(wards=("E05007868",))) == "Abbey"
+    assert place(built_conn, redditch.with_(wards=("E05007879", "E05007868"))) == "Abbey and Winyates"
+    four = ("E05007868", "E05007869", "E05007870", "E05007871")
+    assert place(built_conn, redditch.with_(wards=four)) == "4 wards"
+    table = ward_deltas(built_conn, redditch.with_(wards=("E05007868",)), FY2017, FY2018)
+    assert table.attrs["place"] == "Abbey"

@@ -102,8 +102,17 @@ def _one_type_a_column(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     out = frame.copy()
     for column in mixed:
-        out[column] = out[column].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+        out[column] = out[column].map(_cell_text)
     return out
+
+
+def _cell_text(value) -> str:
+    """A cell as text: blank when missing (never "<NA>" or "nan"), floats to 6 significant figures."""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
 
 
 def chart(builder: str, source: tuple, *, height: int | None = None, narrow: bool = False, **options):
