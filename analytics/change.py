@@ -38,6 +38,25 @@ def add_change_columns(frame: pd.DataFrame, small_count: int | None = None) -> p
     return out
 
 
+#: What a comparison of two periods adds to their counts: withheld when they are not comparable.
+CHANGE_COLUMNS = ("difference", "pct_change", "percentage", "z", "p_value", "significant")
+
+
+def withhold_change(table: pd.DataFrame, info: dict) -> pd.DataFrame:
+    """``table`` with ``info`` in its attrs; when ``info['not_comparable']`` says why the periods are
+    not like for like (months missing from the source), its change columns are emptied."""
+    out = table.copy() if info.get("not_comparable") else table
+    if info.get("not_comparable"):
+        for column in CHANGE_COLUMNS:
+            if column in out.columns:
+                out[column] = pd.Series([pd.NA] * len(out), index=out.index, dtype=(
+                    "Int64" if column in ("difference", "pct_change") else
+                    "boolean" if column == "significant" else "Float64" if column in ("z", "p_value") else object))
+    out.attrs.update(table.attrs)
+    out.attrs.update(info)
+    return out
+
+
 def rate_per_1000(count: pd.Series, population: pd.Series) -> pd.Series:
     """Incidents per 1,000 residents to one decimal place, rounded half up exactly; empty where the
     population is unknown."""

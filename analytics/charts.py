@@ -419,7 +419,7 @@ def incident_types_chart(frame: pd.DataFrame, suppress_below: int | None = None)
     for name, ca, cb in list(zip(types, counts_a, counts_b))[:3]:
         top.append(f"{name}, {_fmt(ca, threshold)} then {_fmt(cb, threshold)}")
     alt = (f"Horizontal bar chart of {subject(attrs)} in {_place(attrs)} by {grouped_by}, {a_label} and "
-           f"{b_label}: {len(types)} types. Most common: {'; '.join(top)}." if types else
+           f"{b_label}: {len(types)} type{'s' if len(types) != 1 else ''}. Most common: {'; '.join(top)}." if types else
            f"No {subject(attrs)} by {grouped_by} in {_place(attrs)} for {a_label} and {b_label}.")
     fig = _figure(chart="incident_types", frame=frame, alt=alt, threshold=threshold,
                   title=f"{_what(attrs)} by {grouped_by} in {_place(attrs)}", subtitle=f"{a_label} and {b_label}",
@@ -505,7 +505,8 @@ def ward_deltas_chart(frame: pd.DataFrame, measure: str = "difference",
                                  f"Change in incidents ({b_label} minus {a_label})"),
                   "pct_change": (f"Percentage change in {what} by ward in {place}",
                                  f"Change from {a_label} to {b_label} (%)")}[measure]
-        alt = _ward_change_alt(names, counts_a, counts_b, pcts, significant, hidden, attrs, threshold)
+        alt = (f"No chart of change: {attrs['not_comparable']}" if attrs.get("not_comparable") else
+               _ward_change_alt(names, counts_a, counts_b, pcts, significant, hidden, attrs, threshold))
     else:
         unit = "incidents" if measure == "count" else "incidents per 1,000 residents"
         titles = (f"{_what(attrs)} by ward in {place}" + ("" if measure == "count" else " per 1,000 residents"),
@@ -517,6 +518,8 @@ def ward_deltas_chart(frame: pd.DataFrame, measure: str = "difference",
                   height=max(420, (30 if measure in ("difference", "pct_change") else 44) * len(names) + 120))
     if not names:
         return _empty(fig, "No wards in this selection.")
+    if measure in ("difference", "pct_change") and attrs.get("not_comparable"):
+        return _empty(fig, "<br>".join(textwrap.wrap(str(attrs["not_comparable"]), 70)))
 
     if measure in ("count", "rate"):
         values_a = counts_a if measure == "count" else _numbers(wards.rate_a_per_1000)
@@ -684,7 +687,9 @@ def districts_chart(frame: pd.DataFrame, measure: str = "count", suppress_below:
     alt = (f"Bar chart of {what} {'incidents' if measure == 'count' else 'per 1,000 residents'} by district, "
            f"{a_label} and {b_label}. In {b_label}: {', '.join(parts)}." if names else
            f"No districts in this selection for {a_label} and {b_label}.")
-    if total is not None:
+    if attrs.get("not_comparable"):
+        alt += f" {attrs['not_comparable']}"
+    elif total is not None:
         tot_a, tot_b = _numbers([total.count_a, total.count_b])
         if tot_a is not None and tot_b is not None and (tot_a or tot_b):
             alt += (f" {total.district}: {what} "
@@ -731,7 +736,9 @@ def crime_ytd_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> g
     what, place = subject(attrs), _place(attrs)
 
     alt = f"Bar chart of {what} in {place} by {grouping}, {a_label} and {b_label}."
-    if total is not None:
+    if attrs.get("not_comparable"):
+        alt += f" {attrs['not_comparable']}"
+    elif total is not None:
         tot_a, tot_b = _numbers([total.count_a, total.count_b])
         if tot_a is not None and tot_b is not None:
             alt += f" In all, {what} {change_phrase(int(tot_a), int(tot_b), threshold)}."
@@ -914,8 +921,12 @@ def profile_chart(frame: pd.DataFrame, suppress_below: int | None = None, index:
     drawn = [i for i, v in enumerate(shown) if v is not None]
     alt = (f"Bar chart of the month-of-year index of {what} in {place}{', ' + window if window else ''} "
            "(100 is an average month).")
+    # Ranked on the unrounded factor where the frame has it: two months whose indices round alike
+    # are told apart as the seasonal sentence tells them.
+    factors = _numbers(frame.adjusted_factor) if column == "adjusted_index" and "adjusted_factor" in frame.columns \
+        else shown
     if drawn:
-        ranked = sorted(drawn, key=lambda i: (-shown[i], i))
+        ranked = sorted(drawn, key=lambda i: (-factors[i], i))
         alt += (" Highest: " + ", ".join(f"{names[i]} {round_half_up(shown[i])}" for i in ranked[:2])
                 + f"; lowest: {names[ranked[-1]]} {round_half_up(shown[ranked[-1]])}.")
         above = [names[i] for i in drawn if shown[i] > 100]

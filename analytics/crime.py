@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.change import add_change_columns
+from analytics.change import add_change_columns, withhold_change
 from analytics.errors import AnalyticsError, invalid_choice
 from analytics.periods import Period, same_period_last_year
 from analytics.query import Selection, check_selection, compare_counts
@@ -55,5 +55,4 @@ def crime_ytd(conn: duckdb.DuckDBPyConnection, selection: Selection, period_b: P
     total = {label_column: ALL_CRIME if selection.category == "crime" else selection.category,
              "count_a": table.count_a.sum(), "count_b": table.count_b.sum()}
     table = add_change_columns(pd.concat([table, pd.DataFrame([total])], ignore_index=True))
-    table.attrs.update(describe(conn, selection, period_a, period_b))
-    return table
+    return withhold_change(table, describe(conn, selection, period_a, period_b))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.change import add_change_columns, rate_per_1000
+from analytics.change import add_change_columns, rate_per_1000, withhold_change
 from analytics.periods import Period
 from analytics.query import NORTH_WORCESTERSHIRE, Selection, check_selection, compare_counts
 from analytics.wards import describe
@@ -43,6 +43,6 @@ def districts_table(conn: duckdb.DuckDBPyConnection, selection: Selection, perio
     table = table[["district", "count_a", "count_b", "difference", "pct_change", "percentage",
                    "population_mid2018", "rate_a_per_1000", "rate_b_per_1000", "z", "p_value", "significant",
                    "small_numbers"]]
-    table.attrs.update(describe(conn, selection, period_a, period_b))
+    table = withhold_change(table, describe(conn, selection, period_a, period_b))
     table.attrs["population_note"] = "Population: ONS mid-2018 estimates, sum of each district's 2011 LSOAs."
     return table

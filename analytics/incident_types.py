@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.change import add_change_columns
+from analytics.change import add_change_columns, withhold_change
 from analytics.ingest import EXTRACT_KEYWORDS
 from analytics.periods import Period, format_pct, mean_half_up, round_ratio_half_up
 from analytics.query import Selection, check_selection, compare_counts
@@ -37,6 +37,6 @@ def incident_types(conn: duckdb.DuckDBPyConnection, selection: Selection, period
     table = table.sort_values(["mean", "type"], ascending=[False, True], ignore_index=True)
     table = table[["type", "count_a", "count_b", "difference", "pct_change", "percentage", "mean", "mean_pct",
                    "mean_percentage", "z", "p_value", "significant", "small_numbers"]]
-    table.attrs.update(describe(conn, selection, period_a, period_b))
+    table = withhold_change(table, describe(conn, selection, period_a, period_b))
     table.attrs["grouped_by"] = "key-word type" if by == "keyword" else "police.uk crime type"
     return table

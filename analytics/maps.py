@@ -398,7 +398,10 @@ def _ward_scale(ward_frame: pd.DataFrame, measure_name: str, threshold: int | No
     rows = _ward_rows(ward_frame)
     states = [_ward_value(row, measure, threshold) for _, row in rows.iterrows()]
     suppressed = _suppressed_label(measure, threshold)
-    no_data = (_titles(ward_frame, measure.no_data_label)
+    no_data_label = measure.no_data_label
+    if len(measure.needs) > 1 and ward_frame.attrs.get("not_comparable"):
+        no_data_label = "Not comparable: months missing from the source"
+    no_data = (_titles(ward_frame, no_data_label)
                if any(state == "no_data" for state, _ in states) else None)
     title = _titles(ward_frame, measure.title)
     if measure.kind == SEQUENTIAL:
@@ -752,9 +755,12 @@ def _ward_tooltip(row: dict, frame: pd.DataFrame, threshold: int | None) -> str:
     lines = [f"{row['ward_name']} ({row['district']})",
              f"{period_a}: {_count_text(count_a, threshold)}",
              f"{period_b}: {_count_text(count_b, threshold)}"]
+    incomparable = bool(frame.attrs.get("not_comparable"))
     if hidden_a or hidden_b:
         # The change would give the hidden count away: public mode shows none of it.
         lines.append("Change: not shown (small numbers)")
+    elif incomparable:
+        lines.append("Change: not comparable (months missing from the source)")
     else:
         difference = count_b - count_a
         percentage = row.get("percentage")
@@ -771,6 +777,8 @@ def _ward_tooltip(row: dict, frame: pd.DataFrame, threshold: int | None) -> str:
     significant = row.get("significant")
     if hidden_a or hidden_b:
         lines.append("Significant change: not shown")
+    elif incomparable:
+        lines.append("Significant change: not tested (not comparable)")
     elif _is_na(significant):
         lines.append("Significant change: not tested")
     else:

@@ -223,6 +223,14 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return frame.to_dict("records")
 
 
+def _counts_only(attrs: dict, what: str, place: str, total_a, total_b, suppress_below: int | None) -> str:
+    """The sentence for two periods that are not like for like (months missing from the source):
+    what was recorded in each, and why no change is given (``attrs['not_comparable']``)."""
+    a_label, b_label = _period_labels(attrs)
+    return (f"{_capitalise(what)} in {place}: {format_count(total_b, suppress_below)} in {b_label}, "
+            f"{format_count(total_a, suppress_below)} in {a_label}. {attrs['not_comparable']}")
+
+
 def _row_hidden(row: dict, suppress_below: int | None) -> bool:
     return _hidden(row["count_a"], suppress_below) or _hidden(row["count_b"], suppress_below)
 
@@ -287,6 +295,8 @@ def ward_summary(ward_frame: pd.DataFrame, suppress_below: int | None = None) ->
 
     if total_a == 0 and total_b == 0:
         return f"No {what} was recorded in {place} in {a_label} or {b_label}."
+    if attrs.get("not_comparable"):
+        return _counts_only(attrs, what, place, total_a, total_b, suppress_below)
     opening = (f"{_capitalise(what)} in {place} {change_phrase(total_a, total_b, suppress_below)} "
                f"between {a_label} and {b_label}")
     if total_small:
@@ -332,14 +342,15 @@ def _ward_clause(wards: list[dict], suppress_below: int | None) -> str:
         difference = int(row["count_b"]) - int(row["count_a"])
         moved = "rose" if difference > 0 else "fell" if difference < 0 else "was unchanged"
         change = _row_change(row, suppress_below)
-        flag = ", significantly" if difference and bool(row["significant"]) else ""
+        flag = ", significantly" if difference and bool(row["significant"]) and not bool(row["small_numbers"]) else ""
         return (f"; the one ward compared, {row['ward_name']}, {moved}"
                 f"{f' ({change})' if difference else ''}{flag}{after}")
     risen = [r for r in shown if int(r["count_b"]) > int(r["count_a"])]
     k = len(risen)
     if k == 0:
         return f"; no ward{' compared' if after else ''} rose" + after
-    significant = [r for r in risen if bool(r["significant"])]
+    # A ward with too few incidents to call is named as such after the sentence, not as significant.
+    significant = [r for r in risen if bool(r["significant"]) and not bool(r["small_numbers"])]
     significant.sort(key=lambda r: (-(int(r["count_b"]) - int(r["count_a"])), r["ward_name"]))
     m = len(significant)
     if k == 1:
@@ -382,6 +393,9 @@ def district_summary(district_frame: pd.DataFrame, suppress_below: int | None = 
     if not rows:
         return "No district is in this selection."
     rows.sort(key=lambda r: (-int(r["count_b"]), r["district"]))
+    if attrs.get("not_comparable"):
+        ranked = [f"{r['district']} ({format_count(r['count_b'], suppress_below)})" for r in rows]
+        return f"{_capitalise(what)} recorded in {b_label}: {_join(ranked)}. {attrs['not_comparable']}"
     if len(rows) == 1:
         row = rows[0]
         return (f"In {b_label} {row['district']} recorded {format_count(row['count_b'], suppress_below)} "
@@ -502,13 +516,13 @@ def _shown_months_only(summary, suppress_below: int | None):
     low = min(shown, key=lambda i: (factors[i], i))
 
     def below(months):
-        values = [factors[m - 1] < 1 for m in months if m - 1 in shown]
+        values = [indices[m - 1] < 100 for m in months if m - 1 in shown]
         return all(values) if values else None
     return dataclasses.replace(
         summary, peak_month=MONTH_NAMES[peak], peak_index=indices[peak], trough_month=MONTH_NAMES[low],
         trough_index=indices[low], spring_below_mean=below((3, 4, 5)), summer_below_mean=below((6, 7, 8)),
-        months_above_mean=tuple(MONTH_NAMES[i] for i in shown if factors[i] > 1),
-        months_below_mean=tuple(MONTH_NAMES[i] for i in shown if factors[i] < 1))
+        months_above_mean=tuple(MONTH_NAMES[i] for i in shown if indices[i] > 100),
+        months_below_mean=tuple(MONTH_NAMES[i] for i in shown if indices[i] < 100))
 
 
 def _seasons_sentence(summary) -> str:
@@ -587,6 +601,8 @@ def crime_summary(crime_frame: pd.DataFrame, suppress_below: int | None = None) 
     total_b = int(total["count_b"]) if total else sum(int(r["count_b"]) for r in rows)
     if total_a == 0 and total_b == 0:
         sentences = [f"No {what} was recorded in {place} in {a_label} or {b_label}."]
+    elif attrs.get("not_comparable"):
+        return _counts_only(attrs, what, place, total_a, total_b, suppress_below)
     else:
         sentences = [f"{_capitalise(what)} in {place} {change_phrase(total_a, total_b, suppress_below)} "
                      f"between {a_label} and {b_label}."]
@@ -645,6 +661,8 @@ def incident_types_summary(frame: pd.DataFrame, suppress_below: int | None = Non
     total_a, total_b = sum(int(r["count_a"]) for r in rows), sum(int(r["count_b"]) for r in rows)
     if total_a == 0 and total_b == 0:
         return f"No {what} was recorded in {place} in {a_label} or {b_label}."
+    if attrs.get("not_comparable"):
+        return _counts_only(attrs, what, place, total_a, total_b, suppress_below)
     sentences = [f"{_capitalise(what)} in {place} {change_phrase(total_a, total_b, suppress_below)} "
                  f"between {a_label} and {b_label}."]
 

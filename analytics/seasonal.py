@@ -339,6 +339,8 @@ def _profile(series: _Series) -> _Profile:
         "above_mean": pd.array([bool(means[i] > overall) if np.isfinite(ratio[i]) else pd.NA for i in range(12)],
                                dtype="boolean"),
         "adjusted_index": pd.array([index(f) for f in factors], dtype="Int64"),
+        # Unrounded, to rank months whose indices round alike (the chart and the sentence agree).
+        "adjusted_factor": factors.astype(float),
     })
     return _Profile(profile, balanced, levels, factors, modelled)
 
@@ -796,9 +798,10 @@ class SeasonalSummary:
     month_indices: tuple[int | None, ...] = ()
 
 
-def _all_below(factors: np.ndarray, months: tuple[int, ...]) -> bool | None:
-    values = [factors[m - 1] for m in months if np.isfinite(factors[m - 1])]
-    return all(v < 1 for v in values) if values else None
+def _all_below(indices: list, months: tuple[int, ...]) -> bool | None:
+    """Every month of ``months`` with data has an index under 100, as the profile chart shows it."""
+    values = [indices[m - 1] for m in months if indices[m - 1] is not None]
+    return all(v < 100 for v in values) if values else None
 
 
 def summarise(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str | None = None,
@@ -827,6 +830,7 @@ def summarise(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
         for m, c, e, out in zip(decomposed.month, decomposed["count"], decomposed.expected, decomposed.outside_band)
         if out)
     with_band = int(decomposed.upper.notna().sum())
+    indices = [None if pd.isna(i) else int(i) for i in profile.frame.adjusted_index]
     info = _describe(conn, selection, series)
     return SeasonalSummary(
         source=info["source"], category=info["category"], place=info["place"], window=series.window.label,
@@ -834,10 +838,12 @@ def summarise(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
         peak_month=peak["month_name"] if peak else None, peak_index=peak["index"] if peak else None,
         trough_month=MONTH_NAMES[trough] if trough is not None else None,
         trough_index=int(profile.frame.adjusted_index.iloc[trough]) if trough is not None else None,
-        spring_below_mean=_all_below(factors, SPRING) if peak else None,
-        summer_below_mean=_all_below(factors, SUMMER) if peak else None,
-        months_above_mean=tuple(MONTH_NAMES[i] for i in range(12) if finite[i] and factors[i] > 1),
-        months_below_mean=tuple(MONTH_NAMES[i] for i in range(12) if finite[i] and factors[i] < 1),
+        # Above and below average by the index the profile chart draws (100 is average), so a
+        # month at 100 is called neither.
+        spring_below_mean=_all_below(indices, SPRING) if peak else None,
+        summer_below_mean=_all_below(indices, SUMMER) if peak else None,
+        months_above_mean=tuple(MONTH_NAMES[i] for i in range(12) if indices[i] is not None and indices[i] > 100),
+        months_below_mean=tuple(MONTH_NAMES[i] for i in range(12) if indices[i] is not None and indices[i] < 100),
         profile_balanced=profile.balanced, profile_basis=_profile_note(profile),
         years_per_month=tuple(int(y) for y in profile.frame.years),
         flagged=flagged, months_with_band=with_band,
@@ -848,5 +854,5 @@ def summarise(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
         full_years=tuple(full.year_label), full_year_totals=full_totals, year_total_spread_pct=spread,
         month_mean_counts=tuple(float(m) for m in profile.frame.mean_count),
         month_factors=tuple(float(f) for f in factors),
-        month_indices=tuple(None if pd.isna(i) else int(i) for i in profile.frame.adjusted_index),
+        month_indices=tuple(indices),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.change import add_change_columns, rate_per_1000
+from analytics.change import add_change_columns, rate_per_1000, withhold_change
 from analytics.periods import Period
 from analytics.query import Selection, check_selection, compare_counts, missing_months, place
 
@@ -63,8 +63,7 @@ def ward_deltas(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a:
     columns = ["ward_code", "ward_name", "district", "count_a", "count_b", "difference", "pct_change",
                "percentage", "population_mid2018", "rate_a_per_1000", "rate_b_per_1000", "z", "p_value",
                "significant", "small_numbers"]
-    table = table[columns]
-    table.attrs.update(describe(conn, selection, period_a, period_b))
+    table = withhold_change(table[columns], describe(conn, selection, period_a, period_b))
     table.attrs["population_note"] = POPULATION_NOTE[selection.boundaries]
     return table
 
@@ -83,4 +82,20 @@ def describe(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Pe
     if period_b is not None:
         info["period_b"] = period_b.label
         info["missing_months_b"] = [m.strftime("%Y-%m") for m in missing_months(conn, selection.source, period_b)]
+        info["not_comparable"] = not_comparable(info, selection, period_a, period_b)
     return info
+
+
+def not_comparable(info: dict, selection: Selection, period_a: Period, period_b: Period) -> str:
+    """Why two periods are not like for like, or "": the source lacks months of one of them.
+
+    A count over the months held is true, but its change against a complete period is not a
+    change in incidents (police.uk holds 4 months of 2024: "rose 277%" would be the gap), so the
+    tables withhold difference, percentage and significance, and the pages say this instead."""
+    missing_a, missing_b = len(info["missing_months_a"]), len(info["missing_months_b"])
+    if not (missing_a or missing_b):
+        return ""
+    source = {"police_uk": "police.uk", "extract": "the force extract"}.get(selection.source, selection.source)
+    return (f"Not comparable: {source} holds {period_a.n_months - missing_a} of {period_a.n_months} "
+            f"months of {period_a.label} and {period_b.n_months - missing_b} of {period_b.n_months} of "
+            f"{period_b.label}, so no change is given.")

@@ -24,8 +24,10 @@ with guarded():
     st.caption(f"Period: {period.label}. Source: {selection.source_label}. Wards: {filters.boundaries.upper()}.")
     deck = data.hotspot_deck(selection, period, version, public_threshold())
     st.pydeck_chart(deck, height=680 if filters.present else 520, key="hotspot-map")
-    st.markdown(f"**{summary['hot_cells']:,} hot cells** ({summary['hot_cells_99']:,} at 99%) of "
-                f"{summary['cells_with_incidents']:,} cells with any incident.")
+    # A hot cell need hold no incident itself (Gi* counts its neighbours), so hot cells are not a
+    # share of the cells with incidents.
+    st.markdown(f"**{summary['hot_cells']:,} hot cells** ({summary['hot_cells_99']:,} at 99%); "
+                f"{summary['cells_with_incidents']:,} cells had at least one incident.")
     if summary["cells_shown"] > MAX_MAP_CELLS:
         st.caption(f"The map draws at most {MAX_MAP_CELLS:,} cells: the hot spots, most confident first, then "
                    "the busiest cells. Choose a district or ward to see every cell.")

@@ -9,8 +9,13 @@ from ui.render import chart, describe, guarded, page_header, public_threshold, s
 from ui.state import current
 
 
-def headline(column, label: str, row, threshold) -> None:
+def headline(column, label: str, row, threshold, not_comparable: str = "") -> None:
     """One metric: the count in period B, its change from A, and whether the change is significant."""
+    if not_comparable:
+        hidden = threshold and row.count_b < threshold
+        column.metric(label, f"<{threshold}" if hidden else f"{row.count_b:,}", help=not_comparable)
+        column.caption("No change given: months are missing from the source.")
+        return
     if threshold and (row.count_a < threshold or row.count_b < threshold):
         column.metric(label, f"<{threshold}" if row.count_b < threshold else f"{row.count_b:,}",
                       help="Public mode: small counts are not shown.")
@@ -22,7 +27,8 @@ def headline(column, label: str, row, threshold) -> None:
 
 
 filters = current()
-page_header("Anti-social behaviour overview", filters)
+page_header("Anti-social behaviour overview" if filters.category == "asb" else
+            f"Overview: {filters.selection.category_label}", filters)
 threshold = public_threshold()
 with guarded():
     version = data.data_version()
@@ -31,31 +37,29 @@ with guarded():
     place = ", ".join(filters.districts) or NORTH_WORCESTERSHIRE
     st.caption(f"{place}: {filters.period_b.label} against {filters.period_a.label}. {describe(wards)}")
     columns = st.columns(3)
-    headline(columns[0], f"ASB, {filters.period_b.label}", wards.iloc[-1], threshold)
+    what = narrative.subject(wards.attrs)                 # "ASB", "recorded crime", "burglary"
+    headline(columns[0], f"{what[:1].upper() + what[1:]}, {filters.period_b.label}", wards.iloc[-1], threshold,
+             wards.attrs.get("not_comparable", ""))
     crime_source = filters.selection.with_(source="police_uk", category="crime", wards=())
     crime = data.crime_ytd(crime_source, filters.period_b, filters.period_a, "crime_type", version)
-    missing = crime.attrs.get("missing_months_a", []) + crime.attrs.get("missing_months_b", [])
-    if not missing:
-        headline(columns[1], f"Recorded crime, {filters.period_b.label} (police.uk)", crime.iloc[-1], threshold)
-    else:
-        # A comparison with months missing from police.uk is not like for like: say so, show no change.
-        columns[1].metric(f"Recorded crime, {filters.period_b.label} (police.uk)", "not comparable",
-                          help="Recorded crime comes from police.uk only.")
-        columns[1].caption(f"police.uk holds {len(filters.period_b.months) - len(crime.attrs['missing_months_b'])}"
-                           f" of {len(filters.period_b.months)} months of {filters.period_b.label} and "
-                           f"{len(filters.period_a.months) - len(crime.attrs['missing_months_a'])} of "
-                           f"{len(filters.period_a.months)} of {filters.period_a.label}.")
+    # Months missing from police.uk in either period: the count shows, no change (not like for like).
+    headline(columns[1], f"Recorded crime, {filters.period_b.label} (police.uk)", crime.iloc[-1], threshold,
+             crime.attrs.get("not_comparable", ""))
     rose = wards.iloc[:-1]
-    if threshold:
-        # Whether a ward with a hidden count rose rests on that count: leave it out, as the sentence does.
-        rose = rose[(rose.count_a >= threshold) & (rose.count_b >= threshold)]
-    left_out = len(wards) - 1 - len(rose)
-    columns[2].metric("Wards where ASB rose", f"{int((rose.difference > 0).sum())} of {len(rose)}"
-                      + (" compared" if left_out else ""),
-                      f"{int((rose.significant.fillna(False).astype(bool) & (rose.difference > 0)).sum())} significantly",
-                      delta_color="off",
-                      help=f"{left_out} ward{'s' if left_out != 1 else ''} with fewer than {threshold} incidents in a "
-                           f"period not compared." if left_out else None)
+    if wards.attrs.get("not_comparable"):
+        columns[2].metric(f"Wards where {what} rose", "not comparable", help=wards.attrs["not_comparable"])
+    else:
+        if threshold:
+            # Whether a ward with a hidden count rose rests on that count: leave it out, as the sentence does.
+            rose = rose[(rose.count_a >= threshold) & (rose.count_b >= threshold)]
+        left_out = len(wards) - 1 - len(rose)
+        columns[2].metric(f"Wards where {what} rose", f"{int((rose.difference > 0).sum())} of {len(rose)}"
+                          + (" compared" if left_out else ""),
+                          # As the sentence: a ward with too few incidents to call is not counted significant.
+                          f"{int((rose.significant.fillna(False).astype(bool) & ~rose.small_numbers.astype(bool) & (rose.difference > 0)).sum())} "
+                          "significantly", delta_color="off",
+                          help=f"{left_out} ward{'s' if left_out != 1 else ''} with fewer than {threshold} incidents "
+                               f"in a period not compared." if left_out else None)
     district_source = ("districts", filters.selection.with_(districts=(), wards=()), filters.period_a,
                        filters.period_b, version)
     districts = data.districts(*district_source[1:])

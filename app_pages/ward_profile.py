@@ -29,9 +29,9 @@ with guarded():
     hidden_a, hidden_b = (bool(threshold) and row.count_a < threshold, bool(threshold) and row.count_b < threshold)
     cols = st.columns(3)
     cols[0].metric(f"{filters.period_b.label}", f"<{threshold}" if hidden_b else f"{row.count_b:,}",
-                   None if hidden_a or hidden_b else
+                   None if hidden_a or hidden_b or pd.isna(row.difference) else
                    f"{row.difference:+,} ({row.percentage}) from {filters.period_a.label}",
-                   delta_color="inverse")
+                   delta_color="inverse", help=district_table.attrs.get("not_comparable") or None)
     no_rate = hidden_b or pd.isna(row.rate_b_per_1000)
     cols[1].metric("Rate per 1,000 residents", "—" if no_rate else f"{row.rate_b_per_1000}",
                    f"{district}: {'n/a' if pd.isna(total.rate_b_per_1000) else total.rate_b_per_1000}",

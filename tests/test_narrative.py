@@ -370,3 +370,28 @@ def test_seasonal_summary_public_mode_names_only_months_it_may_show(built_conn):
     shown = {m: i for m, mean, i in zip(MONTH_NAMES, summary.month_mean_counts, summary.month_indices) if mean >= 5}
     assert named and named[1] in shown and int(named[2]) == min(shown.values()), public
     assert "March" not in public
+
+
+def test_ward_summary_never_calls_a_ward_with_too_few_incidents_significant():
+    frame = _wards([("Abbey", 300, 400, True), ("West", 2, 15, True, True)])
+    text = ward_summary(frame)
+    assert text.endswith("; all 2 wards rose, one of them significantly: Abbey, +33%. West had too few incidents "
+                         "to call."), text
+
+
+@pytest.mark.parametrize("selection", [Selection("extract", districts=("Redditch",)), Selection("police_uk")],
+                         ids=["extract-redditch", "police_uk-north-worcestershire"])
+def test_seasonal_sentence_and_profile_chart_name_the_same_months(built_conn, selection):
+    """The sentence and the chart beside it: same highest and lowest month (ranked on the unrounded
+    factor, where two indices round alike: police.uk's November 80.8 and December 81.3), and the same
+    months above average (index over 100, as drawn)."""
+    from analytics import charts
+    from analytics.seasonal import month_of_year_profile
+    text = seasonal_summary(summarise(built_conn, selection))
+    alt = charts.alt_text(charts.profile_chart(month_of_year_profile(built_conn, selection)))
+    assert re.search(r"peaked in (\w+)", text)[1] == re.search(r"Highest: (\w+)", alt)[1], (text, alt)
+    assert re.search(r"lowest in (\w+)", text)[1] == re.search(r"lowest: (\w+)", alt)[1], (text, alt)
+    above_text = re.search(r"(?:; |\. )([A-Z][\w, ]+?) (?:was|were) above", text)
+    above_alt = re.search(r"Above average: ([^.]+)\.", alt)
+    names = lambda s: set(re.findall(r"[A-Z][a-z]+", s)) if s else set()
+    assert names(above_text and above_text[1]) == names(above_alt and above_alt[1]), (text, alt)

@@ -125,7 +125,7 @@ def test_hotspot_persistence_is_drawn_only_when_opened(app):
     assert set(moved["persistence"]) <= {"Hot in both", "New hot spot", "No longer hot", "Not hot"}
     assert "Hot in both" in set(moved["persistence"])
     # Its caption names what is counted where, the periods, the vintage (written as everywhere) and the source.
-    assert any(c.value.startswith("Anti-social behaviour in North Worcestershire; Jan–Apr 2024 against Jan–Apr 2025; "
+    assert any(c.value.startswith("Anti-social behaviour in North Worcestershire; Jan–Apr 2025 against Jan–Apr 2024; "
                                   "wards: WD25; source: police.uk street-level data")
                for c in at.caption), [c.value for c in at.caption]
 
@@ -214,3 +214,27 @@ def test_ward_profile_tables_say_what_they_count(app):
     assert any(c.startswith("Anti-social behaviour in Abbey;") and "2018-19" in c and "SYNTHETIC" in c.upper()
                for c in captions), captions
     assert "ward(s)" not in _text(at)
+
+
+# police.uk holds Jan-Apr of 2024 and all of 2025: the two years are not like for like.
+PART_YEAR = {"src": "police_uk", "cat": "asb", "pt": "cy", "a": "CY2024", "b": "CY2025", "v": "wd25",
+             "d": "Redditch"}
+
+
+@pytest.mark.parametrize("page", ["overview", "wards", "districts", "incident_types", "crime", "ward_profile"])
+def test_years_with_missing_months_get_counts_but_no_change(app, page):
+    at = app(None if page == "overview" else page, {**PART_YEAR, "w": "E05015615"} if page == "ward_profile"
+             else PART_YEAR)
+    assert not at.exception, at.exception
+    text = _text(at)
+    if page != "ward_profile":
+        assert "Not comparable: police.uk holds 4 of 12 months of 2024 and 12 of 12 of 2025" in text, text
+    assert not re.search(r"\b(rose|fell) \d+%|significantly|Significant change", text), text
+    # A change reads "+12 (5%)"; the profile's "Redditch: 15.0" beside a rate is a comparison, not a change.
+    assert not [m for m in at.metric if m.delta and re.search(r"[+\-−]\d|%", m.delta)], \
+        [(m.label, m.delta) for m in at.metric]
+    for frame in (d.value for d in at.dataframe):
+        for column in ("Difference", "Percentage", "Change", "Significant"):
+            if column in frame.columns:
+                assert frame[column].isna().all() or (frame[column].astype(str).isin(["", "<NA>", "nan"])).all(), \
+                    (page, column, frame[column].tolist())

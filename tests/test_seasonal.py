@@ -143,7 +143,7 @@ def test_year_totals_say_which_years_are_whole(gappy):
 def test_profile_uses_present_months_only_and_says_how_many_years(gappy):
     profile = seasonal.month_of_year_profile(gappy, REDDITCH)
     assert profile.columns.tolist() == ["month_of_year", "month_name", "mean_count", "years", "index",
-                                        "above_mean", "adjusted_index"]
+                                        "above_mean", "adjusted_index", "adjusted_factor"]
     assert profile.month_of_year.tolist() == list(range(1, 13))
     assert profile.month_name.iloc[[0, 11]].tolist() == ["January", "December"]
     by = profile.set_index("month_name")

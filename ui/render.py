@@ -54,7 +54,8 @@ def describe(frame: pd.DataFrame) -> str:
     if a.get("category") or a.get("place"):
         parts.append(f"{a.get('category', '')} in {a.get('place', '')}")
     if a.get("period_a"):
-        parts.append(f"{a['period_a']} against {a['period_b']}" if a.get("period_b") else a["period_a"])
+        # Later period first, as the page headers say it ("2018-19 against 2017-18").
+        parts.append(f"{a['period_b']} against {a['period_a']}" if a.get("period_b") else a["period_a"])
     if a.get("boundaries"):
         parts.append(f"wards: {str(a['boundaries']).upper()}")
     if a.get("source"):
