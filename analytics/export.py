@@ -64,6 +64,11 @@ def describe_lines(frame: pd.DataFrame) -> list[str]:
         lines.append(f"Ward boundaries: {a['boundaries']}")
     if a.get("source_gaps"):
         lines.append(f"Source coverage: {a['source_gaps']}")
+    missing = sorted(set(a.get("missing_months_a", []) + a.get("missing_months_b", [])))
+    if missing:
+        lines.append(f"Months missing from the source in these periods: {', '.join(missing)}")
+    if a.get("not_comparable"):
+        lines.append(str(a["not_comparable"]))
     if a.get("population_note"):
         lines.append(str(a["population_note"]))
     if a.get("suppressed_below"):

@@ -41,6 +41,16 @@ def test_csv_and_xlsx_say_what_they_are(built_conn):
     assert any("SYNTHETIC" in str(row[0].value) for row in book["about"].iter_rows())
 
 
+def test_a_download_says_which_months_are_missing_and_why_no_change(built_conn):
+    table = ward_deltas(built_conn, Selection("police_uk", districts=("Redditch",), boundaries="wd25"),
+                        parse_period("CY2024"), parse_period("CY2025"))
+    text = to_csv_bytes(table).decode("utf-8-sig")
+    assert "# Months missing from the source in these periods: 2024-05, 2024-06," in text
+    assert "# Not comparable: police.uk holds 4 of 12 months of 2024 and 12 of 12 of 2025" in text
+    body = pd.read_csv(io.StringIO(text), comment="#")
+    assert body["difference"].isna().all() and body["count_b"].iloc[-1] > 0
+
+
 def test_location_text_that_looks_like_a_formula_is_defused():
     frame = pd.DataFrame({"location": ["=cmd|' /C calc'!A0", "On or near Market Place"], "count": [7, 9]})
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(frame)))
