@@ -201,7 +201,10 @@ def to_json(frame: pd.DataFrame) -> str:
 def describe_for_humans(frame: pd.DataFrame) -> str:
     """One or two lines on what a table is about: printed to standard error beside the CSV."""
     a = frame.attrs
-    parts = [f"{a.get('table', 'table')}: {a.get('category', '')} in {a.get('place', '')}, source: {a.get('source', '')}"]
+    what = [f"{a.get('category', '')} in {a.get('place', '')}".strip()] if a.get("category") or a.get("place") else []
+    what += [f"source: {a['source']}"] if a.get("source") else []
+    # The quality report has no selection: it covers every source in the store.
+    parts = [f"{a.get('table', 'table')}: {', '.join(what) or 'every source in the store'}"]
     if "period_a" in a:
         parts.append(f"period A {a['period_a']}" + (f", period B {a['period_b']}" if "period_b" in a else ""))
     if "boundaries" in a:
@@ -212,6 +215,8 @@ def describe_for_humans(frame: pd.DataFrame) -> str:
         lines.append(f"source coverage: {a['source_gaps']}")
     if missing:
         lines.append(f"WARNING: months missing from the source: {', '.join(sorted(set(map(str, missing))))}")
+    if a.get("not_comparable"):
+        lines.append(f"WARNING: {a['not_comparable']}")
     if a.get("partial_note"):
         lines.append(f"NOTE: {a['partial_note']}")
     if a.get("method") and isinstance(a["method"], str):

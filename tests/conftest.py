@@ -17,7 +17,9 @@ from analytics.geography import Geography
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
-SHARED = ROOT.parent / "shared"
+#: The same 21 months unfiltered, every West Mercia district, in the police.uk archive's layout
+#: (a copy of ../shared/data/police_uk/, so a clone runs every test on its own; see data/PROVENANCE.md 1b).
+UNFILTERED_ZIP = ROOT / "tests" / "data" / "police_uk" / "west-mercia-street-unfiltered-21-months.zip"
 POLICE_DIR = DATA / "police_uk" / "west_mercia_street_filtered"
 DISTRICTS = ("Bromsgrove", "Redditch", "Wyre Forest")
 TABLES = ("incidents", "wards", "lsoas", "population", "loads")

@@ -12,11 +12,10 @@ import pytest
 from analytics import store
 from analytics.errors import InputError
 from analytics.ingest import ingest_extract, ingest_police_uk
-from tests.conftest import DISTRICTS, POLICE_DIR, ROOT, SHARED, db_checksums
+from tests.conftest import DISTRICTS, POLICE_DIR, ROOT, UNFILTERED_ZIP, db_checksums
 
 OCT_2018 = POLICE_DIR / "2018-10-west-mercia-street.csv"
 JAN_2024 = POLICE_DIR / "2024-01-west-mercia-street.csv"   # CRLF line endings, as published
-UNFILTERED_ZIP = SHARED / "data" / "police_uk" / "west-mercia-street-unfiltered-21-months.zip"
 
 
 def _lines(path: Path) -> list[bytes]:

@@ -242,3 +242,12 @@ def test_a_ward_selection_is_named_by_its_wards(built_conn):
     assert place(built_conn, redditch.with_(wards=four)) == "4 wards"
     table = ward_deltas(built_conn, redditch.with_(wards=("E05007868",)), FY2017, FY2018)
     assert table.attrs["place"] == "Abbey"
+
+
+def test_the_command_line_says_when_periods_are_not_comparable(built_conn):
+    from analytics.tables import describe_for_humans
+    table = run_table(built_conn, "ward-deltas", {"source": "police_uk", "districts": ["Redditch"],
+                                                  "period_a": "CY2024", "period_b": "CY2025"})
+    text = describe_for_humans(table)
+    assert "WARNING: Not comparable: police.uk holds 4 of 12 months of 2024 and 12 of 12 of 2025" in text, text
+    assert describe_for_humans(run_table(built_conn, "quality", {})).startswith("quality: every source in the store")

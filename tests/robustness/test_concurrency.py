@@ -47,14 +47,14 @@ from analytics.periods import parse_period
 from analytics.query import Selection
 from analytics.wards import ward_deltas
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, start_server
-from tests.conftest import POLICE_DIR, ROOT, SHARED
+from tests.conftest import POLICE_DIR, ROOT, UNFILTERED_ZIP
 
 # Twenty people at once, the machine's 2 cores free for them: the slowest has the page drawn by then.
 DRAW_BOUND_SECONDS = 30.0
 TIMEOUT_SECONDS = 600          # a session that has not drawn by then has failed, however busy the machine
 WARDS = "Ward patterns"
 EXCEPTION = '[data-testid="stException"]'
-ZIP = SHARED / "data" / "police_uk" / "west-mercia-street-unfiltered-21-months.zip"
+ZIP = UNFILTERED_ZIP
 REVISED_MONTH = POLICE_DIR / "2025-01-west-mercia-street.csv"
 
 FY = {"src": "extract", "pt": "fy", "cat": "asb"}

@@ -24,9 +24,9 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import store
 from analytics.__main__ import main as cli
-from tests.conftest import DATA, ROOT, SHARED, table_checksums
+from tests.conftest import DATA, ROOT, UNFILTERED_ZIP, table_checksums
 
-ZIP = SHARED / "data" / "police_uk" / "west-mercia-street-unfiltered-21-months.zip"
+ZIP = UNFILTERED_ZIP
 SEED = 6
 # One kill in each sixth of the load's transaction (from its first progress line to its report, as
 # timed in a full run), at a seeded random moment. Timed from the start of the process instead, most
