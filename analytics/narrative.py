@@ -227,8 +227,10 @@ def _counts_only(attrs: dict, what: str, place: str, total_a, total_b, suppress_
     """The sentence for two periods that are not like for like (months missing from the source):
     what was recorded in each, and why no change is given (``attrs['not_comparable']``)."""
     a_label, b_label = _period_labels(attrs)
-    return (f"{_capitalise(what)} in {place}: {format_count(total_b, suppress_below)} in {b_label}, "
-            f"{format_count(total_a, suppress_below)} in {a_label}. {attrs['not_comparable']}")
+    counts = [f"{format_count(total, suppress_below)} in {label}" for total, label, held in
+              ((total_b, b_label, attrs.get("months_held_b")), (total_a, a_label, attrs.get("months_held_a")))
+              if held != 0]                       # a period with no month held has no count, not 0
+    return f"{_capitalise(what)} in {place}: {', '.join(counts) or 'no month held'}. {attrs['not_comparable']}"
 
 
 def _row_hidden(row: dict, suppress_below: int | None) -> bool:

@@ -83,6 +83,9 @@ def describe(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Pe
         info["period_b"] = period_b.label
         info["missing_months_b"] = [m.strftime("%Y-%m") for m in missing_months(conn, selection.source, period_b)]
         info["not_comparable"] = not_comparable(info, selection, period_a, period_b)
+        # A period the source holds no month of has no count at all (not zero): pages leave it out.
+        info["months_held_a"] = period_a.n_months - len(info["missing_months_a"])
+        info["months_held_b"] = period_b.n_months - len(info["missing_months_b"])
     return info
 
 

@@ -22,7 +22,8 @@ with guarded():
     source = ("crime_ytd", selection, period_b, period_a, by or "crime_type", data.data_version())
     table = data.crime_ytd(*source[1:])
     st.markdown(narrative.crime_summary(table, public_threshold()))
-    if (by or "crime_type") == "crime_type":
+    # A year police.uk holds no month of has no figures: no chart of it against another (bars of 0).
+    if (by or "crime_type") == "crime_type" and table.attrs.get("months_held_a") != 0:
         show_chart(chart("crime_ytd_chart", source,
                    height=650 if filters.present else None), "crime-ytd")
     if not filters.present:

@@ -1,6 +1,7 @@
 """Where? Equal-area cells with Getis-Ord Gi* hot spots, ward outlines, and the top locations."""
 import streamlit as st
 
+from analytics import maps
 from analytics.maps import MAX_MAP_CELLS
 from ui import data
 from ui.render import guarded, page_header, public_threshold, show_table
@@ -23,7 +24,19 @@ with guarded():
     summary = data.hotspots("summary", selection, period, None, version)
     st.caption(f"Period: {period.label}. Source: {selection.source_label}. Wards: {filters.boundaries.upper()}.")
     deck = data.hotspot_deck(selection, period, version, public_threshold())
-    st.pydeck_chart(deck, height=680 if filters.present else 520, key="hotspot-map")
+    map_column, legend_column = st.columns([4, 1])
+    map_column.pydeck_chart(deck, height=680 if filters.present else 520, key="hotspot-map")
+    with legend_column:
+        # deck.gl draws no legend: cell fills (incidents) and outlines (Gi* class), from the same frame.
+        cells = data.hotspot_cells(selection, period, version)
+        for measure in ("cell_count", "hotspot_class"):
+            entries = maps.legend(cells, measure, suppress_below=public_threshold())
+            st.markdown(f"**{entries.title}**")
+            for item in entries:
+                style = (f"background:rgb{tuple(item['colour'][:3])};border:1px solid #555" if measure == "cell_count"
+                         else f"border:{item.get('line_width') or 2}px solid rgb{tuple(item['colour'][:3])}")
+                st.markdown(f"<span style='display:inline-block;width:1em;height:1em;{style}'></span> "
+                            f"{item['label']}", unsafe_allow_html=True)
     # A hot cell need hold no incident itself (Gi* counts its neighbours), so hot cells are not a
     # share of the cells with incidents.
     st.markdown(f"**{summary['hot_cells']:,} hot cells** ({summary['hot_cells_99']:,} at 99%); "

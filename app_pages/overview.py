@@ -14,7 +14,7 @@ def headline(column, label: str, row, threshold, not_comparable: str = "") -> No
     if not_comparable:
         hidden = threshold and row.count_b < threshold
         column.metric(label, f"<{threshold}" if hidden else f"{row.count_b:,}", help=not_comparable)
-        column.caption("No change given: months are missing from the source.")
+        column.caption(not_comparable.removeprefix("Not comparable: "))
         return
     if threshold and (row.count_a < threshold or row.count_b < threshold):
         column.metric(label, f"<{threshold}" if row.count_b < threshold else f"{row.count_b:,}",

@@ -20,8 +20,11 @@ with guarded():
     source = ("ward_deltas", filters.area_selection, filters.period_a, filters.period_b, version)
     table = data.ward_deltas(*source[1:])
     st.markdown(narrative.ward_summary(table, public_threshold()))
-    measure = st.segmented_control("Colour the wards by", list(MEASURES), format_func=MEASURES.get,
+    # No change to colour by when the periods are not like for like (the table says why).
+    offered = [m for m in MEASURES if not table.attrs.get("not_comparable") or m in ("count_b", "rate_b_per_1000")]
+    measure = st.segmented_control("Colour the wards by", offered, format_func=MEASURES.get,
                                    default="count_b", key="ward_measure") or "count_b"
+    measure = measure if measure in offered else "count_b"
     deck = data.ward_deck(filters.area_selection, filters.period_a, filters.period_b, version, measure,
                           public_threshold())
     map_column, legend_column = st.columns([4, 1])

@@ -238,3 +238,23 @@ def test_years_with_missing_months_get_counts_but_no_change(app, page):
             if column in frame.columns:
                 assert frame[column].isna().all() or (frame[column].astype(str).isin(["", "<NA>", "nan"])).all(), \
                     (page, column, frame[column].tolist())
+
+
+def test_a_period_with_no_month_held_has_no_count_not_zero(app):
+    """The extract's 2017-18 against 2018-19 on the Crime page: police.uk holds no month of 2017-18
+    (and 5 of 2018-19), so there is no 2017-18 column of zeros, no chart of it, and no change."""
+    at = app("crime", PANEL)
+    assert not at.exception
+    text = _text(at)
+    assert "police.uk holds 0 of 12 months of 2017-18" in text or "holds 5 of 12 months of 2018-19 and 0 of 12" in text, text
+    assert " in 2017-18" not in text.split("Not comparable")[0], text
+    table = at.dataframe[0].value
+    assert "Period A" not in table.columns and "Difference" not in table.columns, table.columns.tolist()
+    assert not at.get("plotly_chart")
+
+
+def test_the_hotspot_map_has_its_legend(app):
+    at = app("hotspots", {"src": "police_uk"})
+    assert not at.exception
+    text = _text(at)
+    assert "**Incidents per cell, Jan–Apr 2025**" in text and "Hot spot 99%" in text and "Cold spot 90%" in text

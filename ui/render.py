@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import settings
+from analytics.change import CHANGE_COLUMNS
 from analytics.disclosure import suppress
 from analytics.errors import AnalyticsError
 from analytics.export import to_csv_bytes, to_xlsx_bytes
@@ -77,6 +78,13 @@ def show_table(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
     """A table with its caption and CSV/XLSX downloads. In public mode small counts read "<N"."""
     threshold = public_threshold()
     shown = suppress(frame, threshold) if threshold else frame
+    if frame.attrs.get("not_comparable"):
+        # Periods the source does not fully hold: no change columns (they are empty), the reason instead.
+        shown = shown.drop(columns=[c for c in CHANGE_COLUMNS if c in shown.columns])
+        empty = [c for p in ("a", "b") if frame.attrs.get(f"months_held_{p}") == 0
+                 for c in (f"count_{p}", f"rate_{p}_per_1000") if c in shown.columns]
+        shown = shown.drop(columns=empty)          # no month held: no count, rather than a column of zeros
+        st.info(frame.attrs["not_comparable"], icon=":material/info:")
     if columns:
         shown = shown[[c for c in columns if c in shown.columns]].rename(columns=columns)
         shown.attrs = dict(frame.attrs, **({"suppressed_below": threshold} if threshold else {}))
