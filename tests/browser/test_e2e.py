@@ -27,7 +27,8 @@ PAGES = {
     "wards": ([DECK, PLOTLY], "fell 8% (-265)"),
     "hotspots": ([DECK], "hot cells"),
     "districts": ([PLOTLY], "Districts"),
-    "crime": ([PLOTLY], "Crime"),
+    # police.uk holds no month of the panel's 2017-18 (so no chart there): the crime page on its own months.
+    "crime": ([PLOTLY], "Crime", "src=police_uk&cat=asb"),
     "ward_profile": ([PLOTLY], "Ward profile"),
     "data": ([], "Quality report"),
     "about": ([], "Defining anti-social behaviour"),
@@ -69,8 +70,8 @@ def _keep(page, name: str) -> None:
 
 @pytest.mark.parametrize("path", list(PAGES))
 def test_every_page_draws(server, page, path):
-    selectors, text = PAGES[path]
-    _open(page, f"{server}/{path}?{PANEL}")
+    selectors, text, *query = PAGES[path]
+    _open(page, f"{server}/{path}?{query[0] if query else PANEL}")
     page.get_by_text(text).first.wait_for(timeout=30_000)
     for selector in selectors:
         assert _drawn(page, selector) > 0.02, f"{selector} on /{path} is blank"
