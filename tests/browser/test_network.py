@@ -25,8 +25,8 @@ def test_no_request_leaves_the_server(server, page):
     page.on("request", lambda request: outside.append(f"{request.method} {request.url}")
             if urlparse(request.url).scheme in ("http", "https", "ws", "wss")
             and urlparse(request.url).netloc != own else None)
-    for path, (selectors, text) in PAGES.items():
-        page.goto(f"{server}/{path}?{PANEL}")
+    for path, (selectors, text, *query) in PAGES.items():
+        page.goto(f"{server}/{path}?{query[0] if query else PANEL}")
         page.wait_for_selector(READY, timeout=60_000)
         page.get_by_text(text).first.wait_for(timeout=30_000)
         if DECK in selectors:
