@@ -38,8 +38,9 @@ def add_change_columns(frame: pd.DataFrame, small_count: int | None = None) -> p
     return out
 
 
-#: What a comparison of two periods adds to their counts: withheld when they are not comparable.
-CHANGE_COLUMNS = ("difference", "pct_change", "percentage", "z", "p_value", "significant")
+#: What a comparison of two periods adds to their counts (and its column type when withheld).
+CHANGE_COLUMNS = {"difference": "Int64", "pct_change": "Int64", "percentage": object, "z": "Float64",
+                  "p_value": "Float64", "significant": "boolean"}
 
 
 def withhold_change(table: pd.DataFrame, info: dict) -> pd.DataFrame:
@@ -47,11 +48,9 @@ def withhold_change(table: pd.DataFrame, info: dict) -> pd.DataFrame:
     not like for like (months missing from the source), its change columns are emptied."""
     out = table.copy() if info.get("not_comparable") else table
     if info.get("not_comparable"):
-        for column in CHANGE_COLUMNS:
+        for column, dtype in CHANGE_COLUMNS.items():
             if column in out.columns:
-                out[column] = pd.Series([pd.NA] * len(out), index=out.index, dtype=(
-                    "Int64" if column in ("difference", "pct_change") else
-                    "boolean" if column == "significant" else "Float64" if column in ("z", "p_value") else object))
+                out[column] = pd.Series(pd.NA, index=out.index, dtype=dtype)
     out.attrs.update(table.attrs)
     out.attrs.update(info)
     return out

@@ -34,7 +34,7 @@ import pandas as pd
 from analytics.disclosure import suppressed_label
 from analytics.errors import AnalyticsError
 from analytics.periods import month_range_period, pct_change, round_half_up
-from analytics.seasonal import MONTH_NAMES
+from analytics.seasonal import month_findings
 
 __all__ = [
     "MINUS",
@@ -46,6 +46,7 @@ __all__ = [
     "subject",
     "change_phrase",
     "ward_summary",
+    "ward_rises",
     "district_summary",
     "seasonal_summary",
     "crime_summary",
@@ -326,6 +327,33 @@ def _not_compared(hidden: int, threshold: int | None, noun: str) -> str:
     return f" ({hidden} {noun}{'s' if hidden != 1 else ''} with fewer than {threshold} incidents in a period not compared)"
 
 
+@dataclasses.dataclass(frozen=True)
+class WardRises:
+    """Which wards rose, the one rule for the ward sentence and the Overview's tile."""
+    compared: list          # wards whose two counts are both shown (every ward outside public mode)
+    risen: list             # of those, the wards with more incidents in period B
+    significant: list       # of those, significant and not too few to call; largest rise first
+    left_out: int           # wards with a hidden count: whether they rose rests on it
+
+
+def ward_rises(ward_frame, suppress_below: int | None = None) -> WardRises:
+    """:class:`WardRises` of a :func:`analytics.wards.ward_deltas` frame (its Grand Total row
+    aside) or of a list of its rows as dicts."""
+    rows = _records(ward_frame) if isinstance(ward_frame, pd.DataFrame) else list(ward_frame)
+    wards = [r for r in rows if r["ward_name"] != GRAND_TOTAL]
+    compared = [r for r in wards if not _row_hidden(r, suppress_below)]
+    risen = [r for r in compared if int(r["count_b"]) > int(r["count_a"])]
+    # A ward with too few incidents to call is named as such after the sentence, not as significant.
+    significant = sorted((r for r in risen if _true(r.get("significant")) and not _true(r.get("small_numbers"))),
+                         key=lambda r: (-(int(r["count_b"]) - int(r["count_a"])), r["ward_name"]))
+    return WardRises(compared, risen, significant, len(wards) - len(compared))
+
+
+def _true(flag) -> bool:
+    """A table's flag: True, not False, NA or missing."""
+    return flag is not None and flag is not pd.NA and bool(flag)
+
+
 def _ward_clause(wards: list[dict], suppress_below: int | None) -> str:
     """"; 4 of 12 wards rose, one of them significantly: Headless Cross and Oakenshaw, +20%".
 
@@ -333,8 +361,9 @@ def _ward_clause(wards: list[dict], suppress_below: int | None) -> str:
     same rests on the hidden count (two "<5" that are "unchanged" are equal)."""
     if len(wards) <= 1:
         return ""                      # one ward: its change is the total's
-    shown = [r for r in wards if not _row_hidden(r, suppress_below)]
-    after = _not_compared(len(wards) - len(shown), suppress_below, "ward")
+    rises = ward_rises(wards, suppress_below)
+    shown = rises.compared
+    after = _not_compared(rises.left_out, suppress_below, "ward")
     n = len(shown)
     of = f"the {n} wards compared" if after else f"{n} wards"
     if n == 0:
@@ -344,17 +373,13 @@ def _ward_clause(wards: list[dict], suppress_below: int | None) -> str:
         difference = int(row["count_b"]) - int(row["count_a"])
         moved = "rose" if difference > 0 else "fell" if difference < 0 else "was unchanged"
         change = _row_change(row, suppress_below)
-        flag = ", significantly" if difference and bool(row["significant"]) and not bool(row["small_numbers"]) else ""
+        flag = ", significantly" if difference and _true(row["significant"]) and not _true(row["small_numbers"]) else ""
         return (f"; the one ward compared, {row['ward_name']}, {moved}"
                 f"{f' ({change})' if difference else ''}{flag}{after}")
-    risen = [r for r in shown if int(r["count_b"]) > int(r["count_a"])]
-    k = len(risen)
+    risen, significant = rises.risen, rises.significant
+    k, m = len(risen), len(significant)
     if k == 0:
         return f"; no ward{' compared' if after else ''} rose" + after
-    # A ward with too few incidents to call is named as such after the sentence, not as significant.
-    significant = [r for r in risen if bool(r["significant"]) and not bool(r["small_numbers"])]
-    significant.sort(key=lambda r: (-(int(r["count_b"]) - int(r["count_a"])), r["ward_name"]))
-    m = len(significant)
     if k == 1:
         flag = ", significantly" if m else ""
         return f"; 1 of {of} rose{after}: {_ward_item(risen[0], suppress_below)}{flag}"
@@ -500,31 +525,18 @@ def seasonal_summary(summary, suppress_below: int | None = None) -> str:
 
 
 def _shown_months_only(summary, suppress_below: int | None):
-    """The summary as public mode may tell it: peak, low, spring, summer and the months above
-    average among the calendar months whose mean count is shown (the profile chart draws no
-    other), so no sentence places a hidden month. Unchanged outside public mode."""
+    """The summary as public mode may tell it: its month findings over the calendar months whose
+    mean count is shown (the profile chart draws no other), so no sentence places a hidden month.
+    Unchanged outside public mode."""
     means = getattr(summary, "month_mean_counts", None) or ()
     if suppress_below is None or len(means) != 12 or summary.peak_month is None:
         return summary
-    factors, indices = summary.month_factors, summary.month_indices
+    factors = summary.month_factors
     shown = [i for i in range(12) if math.isfinite(means[i]) and means[i] >= suppress_below
              and math.isfinite(factors[i])]
     if len(shown) == sum(math.isfinite(f) for f in factors):
         return summary                                    # every month with data is shown
-    if not shown:
-        return dataclasses.replace(summary, peak_month=None, peak_index=None, trough_month=None,
-                                   trough_index=None)
-    peak = max(shown, key=lambda i: (factors[i], -i))
-    low = min(shown, key=lambda i: (factors[i], i))
-
-    def below(months):
-        values = [indices[m - 1] < 100 for m in months if m - 1 in shown]
-        return all(values) if values else None
-    return dataclasses.replace(
-        summary, peak_month=MONTH_NAMES[peak], peak_index=indices[peak], trough_month=MONTH_NAMES[low],
-        trough_index=indices[low], spring_below_mean=below((3, 4, 5)), summer_below_mean=below((6, 7, 8)),
-        months_above_mean=tuple(MONTH_NAMES[i] for i in shown if indices[i] > 100),
-        months_below_mean=tuple(MONTH_NAMES[i] for i in shown if indices[i] < 100))
+    return dataclasses.replace(summary, **month_findings(factors, summary.month_indices, shown))
 
 
 def _seasons_sentence(summary) -> str:

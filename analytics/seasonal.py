@@ -59,6 +59,7 @@ __all__ = [
     "SUMMER",
     "FlaggedMonth",
     "SeasonalSummary",
+    "month_findings",
     "monthly_series",
     "month_of_year_profile",
     "decomposition",
@@ -798,10 +799,30 @@ class SeasonalSummary:
     month_indices: tuple[int | None, ...] = ()
 
 
-def _all_below(indices: list, months: tuple[int, ...]) -> bool | None:
-    """Every month of ``months`` with data has an index under 100, as the profile chart shows it."""
-    values = [indices[m - 1] for m in months if indices[m - 1] is not None]
-    return all(v < 100 for v in values) if values else None
+def month_findings(factors, indices, months=None) -> dict:
+    """What the seasonal sentence says of the month-of-year profile, over ``months`` (0-based
+    calendar months; default every month with data): peak and lowest month (on the unrounded
+    level-adjusted factor, the first of a tie), whether every spring (Mar-May) and summer
+    (Jun-Aug) month sits below average, and the months above and below it. Above and below go by
+    the index the profile chart draws (100 is average), so a month at 100 is called neither.
+    Public mode passes only the months it may show."""
+    months = [i for i in range(12) if math.isfinite(factors[i])] if months is None else list(months)
+    found = {"months_above_mean": tuple(MONTH_NAMES[i] for i in months if indices[i] is not None and indices[i] > 100),
+             "months_below_mean": tuple(MONTH_NAMES[i] for i in months if indices[i] is not None and indices[i] < 100),
+             "peak_month": None, "peak_index": None, "trough_month": None, "trough_index": None,
+             "spring_below_mean": None, "summer_below_mean": None}
+    if not months or max(factors[i] for i in months) <= 0:
+        return found
+    top = max(factors[i] for i in months)
+    peak = next(i for i in months if math.isclose(factors[i], top, rel_tol=1e-9))
+    low = min(months, key=lambda i: (factors[i], i))
+
+    def below(season: tuple[int, ...]) -> bool | None:
+        values = [indices[m - 1] < 100 for m in season if m - 1 in months and indices[m - 1] is not None]
+        return all(values) if values else None
+    found.update(peak_month=MONTH_NAMES[peak], peak_index=indices[peak], trough_month=MONTH_NAMES[low],
+                 trough_index=indices[low], spring_below_mean=below(SPRING), summer_below_mean=below(SUMMER))
+    return found
 
 
 def summarise(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str | None = None,
@@ -817,9 +838,6 @@ def summarise(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
     decomposed, method = _decompose(series, profile)
     totals = _totals(series, year_type)
     factors = profile.factors
-    peak = _peak(profile)
-    finite = np.isfinite(factors)
-    trough = int(np.nanargmin(factors)) if finite.any() and peak else None
     full = totals[totals.full_year]
     full_totals = {label: int(total) for label, total in zip(full.year_label, full.total)}
     spread = None
@@ -835,15 +853,7 @@ def summarise(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
     return SeasonalSummary(
         source=info["source"], category=info["category"], place=info["place"], window=series.window.label,
         synthetic=series.synthetic,
-        peak_month=peak["month_name"] if peak else None, peak_index=peak["index"] if peak else None,
-        trough_month=MONTH_NAMES[trough] if trough is not None else None,
-        trough_index=int(profile.frame.adjusted_index.iloc[trough]) if trough is not None else None,
-        # Above and below average by the index the profile chart draws (100 is average), so a
-        # month at 100 is called neither.
-        spring_below_mean=_all_below(indices, SPRING) if peak else None,
-        summer_below_mean=_all_below(indices, SUMMER) if peak else None,
-        months_above_mean=tuple(MONTH_NAMES[i] for i in range(12) if indices[i] is not None and indices[i] > 100),
-        months_below_mean=tuple(MONTH_NAMES[i] for i in range(12) if indices[i] is not None and indices[i] < 100),
+        **month_findings(factors, indices),
         profile_balanced=profile.balanced, profile_basis=_profile_note(profile),
         years_per_month=tuple(int(y) for y in profile.frame.years),
         flagged=flagged, months_with_band=with_band,

@@ -4,7 +4,7 @@ import streamlit as st
 from analytics import maps
 from analytics.maps import MAX_MAP_CELLS
 from ui import data
-from ui.render import guarded, page_header, public_threshold, show_table
+from ui.render import guarded, page_header, plain, public_threshold, show_table
 from ui.state import current
 
 #: Most rows of the persistence table the page shows (more than the cells of North
@@ -31,12 +31,12 @@ with guarded():
         cells = data.hotspot_cells(selection, period, version)
         for measure in ("cell_count", "hotspot_class"):
             entries = maps.legend(cells, measure, suppress_below=public_threshold())
-            st.markdown(f"**{entries.title}**")
+            st.markdown(f"**{plain(entries.title)}**")          # "Gi*": not Markdown
             for item in entries:
                 style = (f"background:rgb{tuple(item['colour'][:3])};border:1px solid #555" if measure == "cell_count"
                          else f"border:{item.get('line_width') or 2}px solid rgb{tuple(item['colour'][:3])}")
                 st.markdown(f"<span style='display:inline-block;width:1em;height:1em;{style}'></span> "
-                            f"{item['label']}", unsafe_allow_html=True)
+                            f"{plain(item['label'])}", unsafe_allow_html=True)
     # A hot cell need hold no incident itself (Gi* counts its neighbours), so hot cells are not a
     # share of the cells with incidents.
     st.markdown(f"**{summary['hot_cells']:,} hot cells** ({summary['hot_cells_99']:,} at 99%); "

@@ -45,21 +45,15 @@ with guarded():
     # Months missing from police.uk in either period: the count shows, no change (not like for like).
     headline(columns[1], f"Recorded crime, {filters.period_b.label} (police.uk)", crime.iloc[-1], threshold,
              crime.attrs.get("not_comparable", ""))
-    rose = wards.iloc[:-1]
     if wards.attrs.get("not_comparable"):
         columns[2].metric(f"Wards where {what} rose", "not comparable", help=wards.attrs["not_comparable"])
     else:
-        if threshold:
-            # Whether a ward with a hidden count rose rests on that count: leave it out, as the sentence does.
-            rose = rose[(rose.count_a >= threshold) & (rose.count_b >= threshold)]
-        left_out = len(wards) - 1 - len(rose)
-        columns[2].metric(f"Wards where {what} rose", f"{int((rose.difference > 0).sum())} of {len(rose)}"
-                          + (" compared" if left_out else ""),
-                          # As the sentence: a ward with too few incidents to call is not counted significant.
-                          f"{int((rose.significant.fillna(False).astype(bool) & ~rose.small_numbers.astype(bool) & (rose.difference > 0)).sum())} "
-                          "significantly", delta_color="off",
-                          help=f"{left_out} ward{'s' if left_out != 1 else ''} with fewer than {threshold} incidents "
-                               f"in a period not compared." if left_out else None)
+        rises = narrative.ward_rises(wards, threshold)      # the sentence's own rule
+        columns[2].metric(f"Wards where {what} rose", f"{len(rises.risen)} of {len(rises.compared)}"
+                          + (" compared" if rises.left_out else ""), f"{len(rises.significant)} significantly",
+                          delta_color="off",
+                          help=f"{rises.left_out} ward{'s' if rises.left_out != 1 else ''} with fewer than {threshold} "
+                               f"incidents in a period not compared." if rises.left_out else None)
     district_source = ("districts", filters.selection.with_(districts=(), wards=()), filters.period_a,
                        filters.period_b, version)
     districts = data.districts(*district_source[1:])

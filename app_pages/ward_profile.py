@@ -35,7 +35,7 @@ with guarded():
     no_rate = hidden_b or pd.isna(row.rate_b_per_1000)
     cols[1].metric("Rate per 1,000 residents", "—" if no_rate else f"{row.rate_b_per_1000}")
     # A caption, not a metric delta: a delta draws an arrow, and the district's rate is no change.
-    cols[1].caption(f"{district}: {'n/a' if pd.isna(total.rate_b_per_1000) else total.rate_b_per_1000}")
+    cols[1].caption(f"{district} as a whole: {'n/a' if pd.isna(total.rate_b_per_1000) else total.rate_b_per_1000}")
     # A rank would place a hidden count among the others: none in public mode then.
     cols[2].metric(f"Rank in {district}", "—" if hidden_b else f"{rank} of {len(district_table) - 1}",
                    delta_color="off")

@@ -258,3 +258,5 @@ def test_the_hotspot_map_has_its_legend(app):
     assert not at.exception
     text = _text(at)
     assert "**Incidents per cell, Jan–Apr 2025**" in text and "Hot spot 99%" in text and "Cold spot 90%" in text
+    # "Gi*" is escaped: a bare "*" would end the bold title early (as it did).
+    assert "**Gi\\* hot and cold spots (cell outline)**" in text, text

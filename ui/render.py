@@ -84,13 +84,13 @@ def show_table(frame: pd.DataFrame, name: str, *, columns: dict[str, str] | None
         empty = [c for p in ("a", "b") if frame.attrs.get(f"months_held_{p}") == 0
                  for c in (f"count_{p}", f"rate_{p}_per_1000") if c in shown.columns]
         shown = shown.drop(columns=empty)          # no month held: no count, rather than a column of zeros
-        st.info(frame.attrs["not_comparable"], icon=":material/info:")
     if columns:
         shown = shown[[c for c in columns if c in shown.columns]].rename(columns=columns)
         shown.attrs = dict(frame.attrs, **({"suppressed_below": threshold} if threshold else {}))
     kwargs = {"height": height} if height else {}
     st.dataframe(_one_type_a_column(shown), hide_index=True, width="stretch", **kwargs)
-    st.caption(caption or describe(frame))
+    st.caption((caption or describe(frame)) + (f" {frame.attrs['not_comparable']}"
+                                               if frame.attrs.get("not_comparable") else ""))
     left, right, _ = st.columns([1, 1, 4])
     stem = _file_stem(frame, name)
     # The files are made when clicked, not on every run: the page stays quick.
