@@ -3,6 +3,7 @@
 Builds the store on first start if it is missing or unreadable, draws the shared filters (held in the URL)
 and hands over to the page chosen in the navigation.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -41,16 +42,22 @@ def ensure_store() -> None:
     try:
         data.snapshot()
         return
-    except (store.StoreBusy, SettingError) as error:     # rebuilding would not help
+    except (store.StoreBusy, SettingError) as error:  # rebuilding would not help
         show_error(error)
         st.stop()
     except AnalyticsError as error:
         problem = error
     path = Path(data.db_path())
     unreadable = path.exists()
-    st.info("Building the database from the embedded data (about 10 seconds, once)." +
-            (f" The existing file could not be opened ({problem.message}); it is kept as "
-             f"{path.name}.unreadable and rebuilt." if unreadable else f" ({problem.message})"))
+    st.info(
+        "Building the database from the embedded data (about 10 seconds, once)."
+        + (
+            f" The existing file could not be opened ({problem.message}); it is kept as "
+            f"{path.name}.unreadable and rebuilt."
+            if unreadable
+            else f" ({problem.message})"
+        )
+    )
     bar = st.progress(0.0, "Starting")
     try:
         data.rebuild(progress=lambda fraction, message: bar.progress(min(1.0, fraction), message))
@@ -108,10 +115,12 @@ def main() -> None:
         # Presentation mode hides the sidebar: say so before the sidebar is drawn, so that it is
         # never seen for a moment (the page's header says it again).
         from ui.render import PRESENTATION_CSS
+
         st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
     filters = sidebar()
     with st.sidebar:
         from ui.render import briefing_pack_button
+
         briefing_pack_button(filters)
     page.run()
     # How long this run's script took, server-side: read by bench/bench_pages.py.

@@ -3,6 +3,7 @@
 Errors are printed as one message (what happened and what to do) with exit status 2, never
 a stack trace.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,8 +19,7 @@ def _progress(fraction: float, message: str) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    report = store.build(args.db, args.data_dir, tuple(args.district) if args.district else None,
-                         progress=_progress)
+    report = store.build(args.db, args.data_dir, tuple(args.district) if args.district else None, progress=_progress)
     print(report.summary())
     return 0
 
@@ -41,9 +41,14 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                     raise AnalyticsError(f"--map {item!r} is not FILE_COLUMN=OUR_COLUMN.", title="Bad mapping")
                 theirs, ours = item.split("=", 1)
                 column_map[theirs.strip()] = ours.strip()
-            report = ingest_extract(conn, args.paths[0], column_map=column_map or None,
-                                    synthetic=True if args.synthetic else None, districts=districts,
-                                    progress=_progress)
+            report = ingest_extract(
+                conn,
+                args.paths[0],
+                column_map=column_map or None,
+                synthetic=True if args.synthetic else None,
+                districts=districts,
+                progress=_progress,
+            )
     finally:
         conn.close()
     print(report.summary())
@@ -66,11 +71,19 @@ def cmd_table(args: argparse.Namespace) -> int:
 
     conn = store.connect(args.db, read_only=True)
     try:
-        frame = tables.run_table(conn, args.name, {
-            "source": args.source, "category": args.category, "period_a": args.period_a,
-            "period_b": args.period_b, "districts": args.district, "wards": args.ward,
-            "boundaries": args.boundaries,
-        })
+        frame = tables.run_table(
+            conn,
+            args.name,
+            {
+                "source": args.source,
+                "category": args.category,
+                "period_a": args.period_a,
+                "period_b": args.period_b,
+                "districts": args.district,
+                "wards": args.ward,
+                "boundaries": args.boundaries,
+            },
+        )
     finally:
         conn.close()
     print(tables.describe_for_humans(frame), file=sys.stderr)
@@ -82,14 +95,19 @@ def cmd_table(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m analytics",
-                                   description="North Worcestershire ASB Explorer: build the store, load data, "
-                                               "print tables.")
+    root = argparse.ArgumentParser(
+        prog="python -m analytics",
+        description="North Worcestershire ASB Explorer: build the store, load data, print tables.",
+    )
     sub = root.add_subparsers(dest="command", required=True)
 
     def db_option(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--db", type=Path, default=None,
-                       help=f"DuckDB file (default {settings.get('db_path')}, setting ASB_DB_PATH)")
+        p.add_argument(
+            "--db",
+            type=Path,
+            default=None,
+            help=f"DuckDB file (default {settings.get('db_path')}, setting ASB_DB_PATH)",
+        )
 
     build = sub.add_parser("build", help="build the store from data/ (boundaries, police.uk, synthetic extract)")
     db_option(build)
@@ -99,12 +117,17 @@ def parser() -> argparse.ArgumentParser:
 
     ingest = sub.add_parser("ingest", help="load police.uk files or a force extract")
     ingest.add_argument("kind", choices=["police-uk", "extract"])
-    ingest.add_argument("paths", nargs="+", help="CSV files, folders of them, police.uk archive zips; "
-                                                 "or one extract CSV/XLSX")
+    ingest.add_argument(
+        "paths", nargs="+", help="CSV files, folders of them, police.uk archive zips; or one extract CSV/XLSX"
+    )
     db_option(ingest)
     ingest.add_argument("--district", action="append", help="district to keep (repeatable)")
-    ingest.add_argument("--map", action="append", metavar="FILE_COLUMN=OUR_COLUMN",
-                        help="extract column mapping for other layouts (repeatable)")
+    ingest.add_argument(
+        "--map",
+        action="append",
+        metavar="FILE_COLUMN=OUR_COLUMN",
+        help="extract column mapping for other layouts (repeatable)",
+    )
     ingest.add_argument("--synthetic", action="store_true", help="mark the extract as synthetic")
     ingest.set_defaults(func=cmd_ingest)
 

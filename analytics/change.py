@@ -4,6 +4,7 @@ Difference = B - A; percentage = difference / A rounded half up to a whole perce
 "new" when A is 0, never inf); whether the change is significant (stats.SIGNIFICANCE_METHOD);
 and a small-numbers flag, because a percentage on a handful of incidents misleads.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -24,9 +25,8 @@ def add_change_columns(frame: pd.DataFrame, small_count: int | None = None) -> p
     b = out["count_b"].astype("int64")
     out["count_a"], out["count_b"] = a, b
     out["difference"] = b - a
-    out["pct_change"] = pd.array([pct_change(x, y) for x, y in zip(a, b)], dtype="Int64")
-    out["percentage"] = [format_pct(p if p is not pd.NA else None, x, y)
-                         for p, x, y in zip(out["pct_change"], a, b)]
+    out["pct_change"] = pd.array([pct_change(x, y) for x, y in zip(a, b, strict=False)], dtype="Int64")
+    out["percentage"] = [format_pct(p if p is not pd.NA else None, x, y) for p, x, y in zip(out["pct_change"], a, b, strict=False)]
     if len(out):
         tests = poisson_change_tests(a.to_numpy(), b.to_numpy())
         out["z"] = tests["z"].round(2).to_numpy()
@@ -39,8 +39,14 @@ def add_change_columns(frame: pd.DataFrame, small_count: int | None = None) -> p
 
 
 #: What a comparison of two periods adds to their counts (and its column type when withheld).
-CHANGE_COLUMNS = {"difference": "Int64", "pct_change": "Int64", "percentage": object, "z": "Float64",
-                  "p_value": "Float64", "significant": "boolean"}
+CHANGE_COLUMNS = {
+    "difference": "Int64",
+    "pct_change": "Int64",
+    "percentage": object,
+    "z": "Float64",
+    "p_value": "Float64",
+    "significant": "boolean",
+}
 
 
 def withhold_change(table: pd.DataFrame, info: dict) -> pd.DataFrame:
@@ -59,6 +65,8 @@ def withhold_change(table: pd.DataFrame, info: dict) -> pd.DataFrame:
 def rate_per_1000(count: pd.Series, population: pd.Series) -> pd.Series:
     """Incidents per 1,000 residents to one decimal place, rounded half up exactly; empty where the
     population is unknown."""
-    values = [round_ratio_half_up(int(c), int(p), scale=10_000) / 10 if pd.notna(p) and p > 0 else None
-              for c, p in zip(count, population)]
+    values = [
+        round_ratio_half_up(int(c), int(p), scale=10_000) / 10 if pd.notna(p) and p > 0 else None
+        for c, p in zip(count, population, strict=False)
+    ]
     return pd.Series(pd.array(values, dtype="Float64"), index=count.index)

@@ -3,6 +3,7 @@
 This is the first thing to check before trusting a figure: which months exist (police.uk
 data here has gaps), how rows got their wards, and which files went in.
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -23,7 +24,8 @@ def ward_coverage(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per source and boundary vintage: wards with rows, and how rows were assigned a ward."""
     parts = []
     for vintage in ("wd22", "wd25"):
-        parts.append(conn.execute(f"""
+        parts.append(
+            conn.execute(f"""
             SELECT i.source, '{vintage}' AS vintage,
                    (SELECT count(*) FROM wards WHERE vintage = '{vintage}') AS wards,
                    count(DISTINCT i.ward_{vintage}) AS wards_with_rows,
@@ -31,7 +33,8 @@ def ward_coverage(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                    count(*) FILTER (WHERE i.ward_method_{vintage} = 'lsoa') AS rows_by_lsoa,
                    count(*) FILTER (WHERE i.ward_method_{vintage} = 'extract_code') AS rows_by_extract_code,
                    count(*) FILTER (WHERE i.ward_{vintage} IS NULL) AS rows_without_ward
-            FROM incidents i GROUP BY i.source""").df())
+            FROM incidents i GROUP BY i.source""").df()
+        )
     return pd.concat(parts, ignore_index=True).sort_values(["source", "vintage"], ignore_index=True)
 
 
@@ -47,10 +50,14 @@ def coverage_summary(conn: duckdb.DuckDBPyConnection) -> str:
     lines = []
     for source, frame in months.groupby("source", sort=True):
         label = source + (" (SYNTHETIC demonstration)" if frame.synthetic.any() else "")
-        lines.append(f"{label}: {int(frame.rows.sum()):,} rows ({int(frame.asb_rows.sum()):,} ASB) in "
-                     f"{len(frame)} months, {frame.month.min():%Y-%m}..{frame.month.max():%Y-%m}")
+        lines.append(
+            f"{label}: {int(frame.rows.sum()):,} rows ({int(frame.asb_rows.sum()):,} ASB) in "
+            f"{len(frame)} months, {frame.month.min():%Y-%m}..{frame.month.max():%Y-%m}"
+        )
     lines.append(ward_coverage(conn).to_string(index=False))
     loads = files_loaded(conn)
-    lines.append(f"{len(loads)} files loaded; {int(loads.rows_outside.sum()):,} rows outside the districts "
-                 "counted and not stored.")
+    lines.append(
+        f"{len(loads)} files loaded; {int(loads.rows_outside.sum()):,} rows outside the districts "
+        "counted and not stored."
+    )
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 """Recorded crime year to date: a period against the same months a year earlier, in total and by
 crime type, by district or ward. As ONS does, police.uk anti-social behaviour is not recorded
 crime and is kept out of these totals."""
+
 from __future__ import annotations
 
 import duckdb
@@ -16,8 +17,13 @@ ALL_CRIME = "All recorded crime"
 CRIME_GROUPINGS = ("crime_type", "district", "ward")
 
 
-def crime_ytd(conn: duckdb.DuckDBPyConnection, selection: Selection, period_b: Period,
-              period_a: Period | None = None, by: str = "crime_type") -> pd.DataFrame:
+def crime_ytd(
+    conn: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    period_b: Period,
+    period_a: Period | None = None,
+    by: str = "crime_type",
+) -> pd.DataFrame:
     """Recorded crime in ``period_b`` against ``period_a`` (default: the same months a year earlier).
 
     ``by`` is 'crime_type' (one row per police.uk crime type, then the total), 'district' or
@@ -29,13 +35,19 @@ def crime_ytd(conn: duckdb.DuckDBPyConnection, selection: Selection, period_b: P
     if by not in CRIME_GROUPINGS:
         raise invalid_choice("grouping", by, CRIME_GROUPINGS)
     if selection.source != "police_uk":
-        raise AnalyticsError("Recorded crime comes from police.uk; the force extract holds ASB only.",
-                             title="Not in this source", fix="Choose the police.uk source.")
+        raise AnalyticsError(
+            "Recorded crime comes from police.uk; the force extract holds ASB only.",
+            title="Not in this source",
+            fix="Choose the police.uk source.",
+        )
     if selection.category == "asb":
         selection = selection.with_(category="crime")
     if selection.category == "Anti-social behaviour":
-        raise AnalyticsError("Anti-social behaviour is not recorded crime.", title="Not recorded crime",
-                             fix="Use the ward-deltas or districts table for ASB.")
+        raise AnalyticsError(
+            "Anti-social behaviour is not recorded crime.",
+            title="Not recorded crime",
+            fix="Use the ward-deltas or districts table for ASB.",
+        )
     check_selection(conn, selection)
     period_a = period_a or same_period_last_year(period_b)
     if by == "crime_type":
@@ -52,7 +64,10 @@ def crime_ytd(conn: duckdb.DuckDBPyConnection, selection: Selection, period_b: P
         table = wards.merge(counts.rename(columns={"key": "ward_code"}), on="ward_code", how="left")
         label_column = "ward_name"
     table = table.fillna({"count_a": 0, "count_b": 0})
-    total = {label_column: ALL_CRIME if selection.category == "crime" else selection.category,
-             "count_a": table.count_a.sum(), "count_b": table.count_b.sum()}
+    total = {
+        label_column: ALL_CRIME if selection.category == "crime" else selection.category,
+        "count_a": table.count_a.sum(),
+        "count_b": table.count_b.sum(),
+    }
     table = add_change_columns(pd.concat([table, pd.DataFrame([total])], ignore_index=True))
     return withhold_change(table, describe(conn, selection, period_a, period_b))

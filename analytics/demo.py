@@ -34,15 +34,16 @@ and is calibrated by construction, never by rejection sampling:
 The same inputs and seed give the same rows (and a byte-identical CSV); another seed
 gives different rows with exactly the same calibrated aggregates.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from types import MappingProxyType
-from typing import Mapping
 
 import numpy as np
 import pandas as pd
@@ -51,10 +52,26 @@ from analytics.errors import AnalyticsError, InputError
 from analytics.periods import financial_year_label, mean_half_up, round_half_up, round_ratio_half_up
 
 __all__ = [
-    "KEYWORDS", "NIRS_CLASSES", "DISTRICTS", "EXTRACT_START", "EXTRACT_END", "DEFAULT_SEED",
-    "SYNTHETIC_FILE_NAME", "OUTPUT_COLUMNS", "PUBLISHED_YEARS", "UNPUBLISHED_YEAR_TOTALS",
-    "MONTH_RATE", "FESTIVAL_UPLIFT", "WEEKDAY_RATE", "HOUR_WEIGHT", "NIRS_DISTRIBUTION",
-    "Targets", "load_targets", "generate_extract", "write_extract", "daily_intensity",
+    "KEYWORDS",
+    "NIRS_CLASSES",
+    "DISTRICTS",
+    "EXTRACT_START",
+    "EXTRACT_END",
+    "DEFAULT_SEED",
+    "SYNTHETIC_FILE_NAME",
+    "OUTPUT_COLUMNS",
+    "PUBLISHED_YEARS",
+    "UNPUBLISHED_YEAR_TOTALS",
+    "MONTH_RATE",
+    "FESTIVAL_UPLIFT",
+    "WEEKDAY_RATE",
+    "HOUR_WEIGHT",
+    "NIRS_DISTRIBUTION",
+    "Targets",
+    "load_targets",
+    "generate_extract",
+    "write_extract",
+    "daily_intensity",
 ]
 
 # ---------------------------------------------------------------------------
@@ -62,8 +79,15 @@ __all__ = [
 # ---------------------------------------------------------------------------
 
 #: The panel's "key word description of incident", in the published table's order.
-KEYWORDS = ("Other", "Youth related", "Neighbour Dispute", "Threats/ Harassment",
-            "Fights/ Arguments", "Parking", "Begging")
+KEYWORDS = (
+    "Other",
+    "Youth related",
+    "Neighbour Dispute",
+    "Threats/ Harassment",
+    "Fights/ Arguments",
+    "Parking",
+    "Begging",
+)
 #: Police National Incident Recording Standard classes of ASB.
 NIRS_CLASSES = ("Nuisance", "Personal", "Environmental")
 DISTRICTS = ("Bromsgrove", "Redditch", "Wyre Forest")
@@ -77,8 +101,17 @@ SYNTHETIC_FILE_NAME = "force_asb_extract_SYNTHETIC_2015-04_2019-08.csv"
 #: Incident references look like ``SYN-2017-000123``: never mistakable for a force reference.
 INCIDENT_REF_PREFIX = "SYN"
 
-OUTPUT_COLUMNS = ("incident_ref", "reported_at", "keyword", "nirs_class", "district",
-                  "ward_code", "longitude", "latitude", "location")
+OUTPUT_COLUMNS = (
+    "incident_ref",
+    "reported_at",
+    "keyword",
+    "nirs_class",
+    "district",
+    "ward_code",
+    "longitude",
+    "latitude",
+    "location",
+)
 LOCATION_COLUMNS = ("ward_code", "district", "longitude", "latitude", "location", "asb_count")
 WARD_COLUMNS = ("ward_code", "ward_name", "district")
 
@@ -112,23 +145,65 @@ PART_YEAR = "2019-20"
 #: higher over the summer holidays but still below the year's mean, rising through the
 #: darker evenings to a peak in October and November ("peak at around Halloween but lower
 #: in the spring and summer months").
-MONTH_RATE = MappingProxyType({
-    1: 0.97, 2: 0.93, 3: 0.90, 4: 0.90, 5: 0.92, 6: 0.93,
-    7: 0.95, 8: 0.94, 9: 1.00, 10: 1.14, 11: 1.10, 12: 1.00,
-})
+MONTH_RATE = MappingProxyType(
+    {
+        1: 0.97,
+        2: 0.93,
+        3: 0.90,
+        4: 0.90,
+        5: 0.92,
+        6: 0.93,
+        7: 0.95,
+        8: 0.94,
+        9: 1.00,
+        10: 1.14,
+        11: 1.10,
+        12: 1.00,
+    }
+)
 #: Extra daily rate, as a multiple of the ordinary day's rate, around Mischief Night,
 #: Halloween and Bonfire Night. Adds roughly 3 ordinary days to each of October and
 #: November, so October is every year's highest month.
-FESTIVAL_UPLIFT = MappingProxyType({
-    (10, 30): 0.6, (10, 31): 2.0, (11, 1): 0.4,
-    (11, 4): 0.6, (11, 5): 2.0, (11, 6): 0.4,
-})
+FESTIVAL_UPLIFT = MappingProxyType(
+    {
+        (10, 30): 0.6,
+        (10, 31): 2.0,
+        (11, 1): 0.4,
+        (11, 4): 0.6,
+        (11, 5): 2.0,
+        (11, 6): 0.4,
+    }
+)
 #: Relative daily rate Monday..Sunday: more on Friday and Saturday.
 WEEKDAY_RATE = (0.93, 0.92, 0.95, 0.98, 1.10, 1.16, 0.99)
 #: Relative rate by hour of report, 00..23: fewest at 4am, rising through the day to an
 #: evening peak at 7-8pm.
-HOUR_WEIGHT = (2.6, 1.9, 1.4, 1.0, 0.7, 0.8, 1.1, 1.8, 2.7, 3.3, 3.8, 4.2,
-               4.5, 4.6, 4.8, 5.4, 6.0, 6.5, 6.9, 7.0, 6.6, 5.7, 4.5, 3.4)
+HOUR_WEIGHT = (
+    2.6,
+    1.9,
+    1.4,
+    1.0,
+    0.7,
+    0.8,
+    1.1,
+    1.8,
+    2.7,
+    3.3,
+    3.8,
+    4.2,
+    4.5,
+    4.6,
+    4.8,
+    5.4,
+    6.0,
+    6.5,
+    6.9,
+    7.0,
+    6.6,
+    5.7,
+    4.5,
+    3.4,
+)
 
 # ---------------------------------------------------------------------------
 # NIRS class by keyword
@@ -138,15 +213,17 @@ HOUR_WEIGHT = (2.6, 1.9, 1.4, 1.0, 0.7, 0.8, 1.1, 1.8, 2.7, 3.3, 3.8, 4.2,
 #: threats are aimed at a person; youth, fights, begging and parking trouble the community
 #: in general (parking partly Environmental: obstruction, abandoned vehicles); "Other"
 #: spreads over all three.
-NIRS_DISTRIBUTION = MappingProxyType({
-    "Other": (0.55, 0.20, 0.25),
-    "Youth related": (0.85, 0.10, 0.05),
-    "Neighbour Dispute": (0.15, 0.80, 0.05),
-    "Threats/ Harassment": (0.05, 0.93, 0.02),
-    "Fights/ Arguments": (0.75, 0.23, 0.02),
-    "Parking": (0.70, 0.05, 0.25),
-    "Begging": (0.90, 0.08, 0.02),
-})
+NIRS_DISTRIBUTION = MappingProxyType(
+    {
+        "Other": (0.55, 0.20, 0.25),
+        "Youth related": (0.85, 0.10, 0.05),
+        "Neighbour Dispute": (0.15, 0.80, 0.05),
+        "Threats/ Harassment": (0.05, 0.93, 0.02),
+        "Fights/ Arguments": (0.75, 0.23, 0.02),
+        "Parking": (0.70, 0.05, 0.25),
+        "Begging": (0.90, 0.08, 0.02),
+    }
+)
 
 _SECONDS_PER_HOUR = 3600
 
@@ -154,6 +231,7 @@ _SECONDS_PER_HOUR = 3600
 # ---------------------------------------------------------------------------
 # Targets: the two published tables
 # ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Targets:
@@ -188,8 +266,11 @@ def _ward_key(name: str) -> str:
 def _read_table(path: Path, first_column: str) -> tuple[pd.DataFrame, dict[str, str]]:
     """The CSV as strings, and its year columns mapped to labels (``fy2017_18`` -> ``2017-18``)."""
     if not path.is_file():
-        raise InputError("The published table is missing.", file=str(path),
-                         fix="Copy it from /work/shared/published/ into the published folder.")
+        raise InputError(
+            "The published table is missing.",
+            file=str(path),
+            fix="Copy it from /work/shared/published/ into the published folder.",
+        )
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     frame.columns = [c.strip() for c in frame.columns]
     years = {}
@@ -201,8 +282,11 @@ def _read_table(path: Path, first_column: str) -> tuple[pd.DataFrame, dict[str, 
                 raise InputError(f"Column {column!r} is not a financial year.", file=str(path))
             years[column] = financial_year_label(start)
     if first_column not in frame.columns or tuple(years.values()) != PUBLISHED_YEARS:
-        raise InputError(f"Expected columns {first_column!r} and the years {', '.join(PUBLISHED_YEARS)}; "
-                         f"found {', '.join(frame.columns)}.", file=str(path))
+        raise InputError(
+            f"Expected columns {first_column!r} and the years {', '.join(PUBLISHED_YEARS)}; "
+            f"found {', '.join(frame.columns)}.",
+            file=str(path),
+        )
     return frame, years
 
 
@@ -211,8 +295,9 @@ def _whole(path: Path, line: int, column: str, text: str, suffix: str = "") -> i
     if suffix and raw.endswith(suffix):
         raw = raw[: -len(suffix)]
     if not re.fullmatch(r"-?\d+", raw):
-        raise InputError(f"{column} {text!r} is not a whole number{' ' + suffix if suffix else ''}.",
-                         file=str(path), line=line)
+        raise InputError(
+            f"{column} {text!r} is not a whole number{' ' + suffix if suffix else ''}.", file=str(path), line=line
+        )
     return int(raw)
 
 
@@ -231,18 +316,21 @@ def _read_keyword_table(path: Path):
         mean_pct[keyword] = _whole(path, line, "mean_percentage", row.get("mean_percentage", ""), "%")
         # The README's rule: Mean is the half-up mean of the two years.
         if mean[keyword] != mean_half_up(counts[label][keyword] for label in years.values()):
-            raise InputError(f"Mean {mean[keyword]} of {keyword!r} is not the mean of its years.",
-                             file=str(path), line=line)
+            raise InputError(
+                f"Mean {mean[keyword]} of {keyword!r} is not the mean of its years.", file=str(path), line=line
+            )
     if set(mean) != set(KEYWORDS):
-        raise InputError(f"Keywords missing: {', '.join(k for k in KEYWORDS if k not in mean)}.",
-                         file=str(path))
+        raise InputError(f"Keywords missing: {', '.join(k for k in KEYWORDS if k not in mean)}.", file=str(path))
     sum_of_means = sum(mean.values())
     for keyword in KEYWORDS:
         if mean_pct[keyword] != round_ratio_half_up(mean[keyword], sum_of_means):
             raise InputError(f"Mean percentage of {keyword!r} does not match its mean.", file=str(path))
     ordered = {label: MappingProxyType({k: c[k] for k in KEYWORDS}) for label, c in counts.items()}
-    return (MappingProxyType(ordered), MappingProxyType({k: mean[k] for k in KEYWORDS}),
-            MappingProxyType({k: mean_pct[k] for k in KEYWORDS}))
+    return (
+        MappingProxyType(ordered),
+        MappingProxyType({k: mean[k] for k in KEYWORDS}),
+        MappingProxyType({k: mean_pct[k] for k in KEYWORDS}),
+    )
 
 
 def _read_ward_table(path: Path):
@@ -268,8 +356,9 @@ def _read_ward_table(path: Path):
         line, values = grand_total
         for label, value in values.items():
             if value != sum(counts[label].values()):
-                raise InputError(f"Grand Total {value} for {label} is not the sum of the wards.",
-                                 file=str(path), line=line)
+                raise InputError(
+                    f"Grand Total {value} for {label} is not the sum of the wards.", file=str(path), line=line
+                )
     return MappingProxyType({label: MappingProxyType(c) for label, c in counts.items()})
 
 
@@ -277,8 +366,7 @@ def load_targets(published_dir: Path) -> Targets:
     """Read the two published tables from ``published_dir`` and check them against their own rules."""
     published_dir = Path(published_dir)
     if not published_dir.is_dir():
-        raise AnalyticsError(f"No folder of published figures at {published_dir}.",
-                             title="Published figures not found")
+        raise AnalyticsError(f"No folder of published figures at {published_dir}.", title="Published figures not found")
     keyword_counts, mean, mean_pct = _read_keyword_table(published_dir / KEYWORD_TABLE_FILE)
     ward_counts = _read_ward_table(published_dir / WARD_TABLE_FILE)
     return Targets(keyword_counts, mean, mean_pct, ward_counts)
@@ -288,6 +376,7 @@ def load_targets(published_dir: Path) -> Targets:
 # Integer allocation and the seasonal profile
 # ---------------------------------------------------------------------------
 
+
 def _largest_remainder(weights, total: int) -> np.ndarray:
     """Split ``total`` into integers proportional to ``weights`` (Hamilton's method).
 
@@ -296,13 +385,11 @@ def _largest_remainder(weights, total: int) -> np.ndarray:
     """
     weights = np.asarray(weights, dtype=float)
     if total < 0 or weights.size == 0 or (weights < 0).any() or not np.isfinite(weights).all():
-        raise AnalyticsError(f"Cannot split {total} over weights {weights.tolist()}.",
-                             title="Cannot split a total")
+        raise AnalyticsError(f"Cannot split {total} over weights {weights.tolist()}.", title="Cannot split a total")
     if total == 0:
         return np.zeros(weights.size, dtype=np.int64)
     if weights.sum() <= 0:
-        raise AnalyticsError(f"Cannot split {total} over weights that are all zero.",
-                             title="Cannot split a total")
+        raise AnalyticsError(f"Cannot split {total} over weights that are all zero.", title="Cannot split a total")
     quotas = weights / weights.sum() * total
     parts = np.floor(quotas).astype(np.int64)
     short = total - int(parts.sum())
@@ -320,13 +407,14 @@ def daily_intensity(start: date, end: date) -> pd.Series:
     days = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="D")
     month_rate = np.array([MONTH_RATE[m] for m in range(1, 13)])[days.month - 1]
     weekday_rate = np.asarray(WEEKDAY_RATE)[days.day_of_week]
-    uplift = np.array([FESTIVAL_UPLIFT.get((m, d), 0.0) for m, d in zip(days.month, days.day)])
+    uplift = np.array([FESTIVAL_UPLIFT.get((m, d), 0.0) for m, d in zip(days.month, days.day, strict=False)])
     return pd.Series(month_rate * weekday_rate * (1.0 + uplift), index=days, name="intensity")
 
 
 # ---------------------------------------------------------------------------
 # Input checks
 # ---------------------------------------------------------------------------
+
 
 def _bad_input(message: str) -> AnalyticsError:
     return AnalyticsError(message, title="Cannot generate the synthetic extract")
@@ -387,8 +475,7 @@ def _prepared_locations(locations: pd.DataFrame, wards: pd.DataFrame) -> pd.Data
     empty = sorted(set(wards["ward_code"]) - set(frame["ward_code"]))
     if empty:
         raise _bad_input(f"Ward(s) {', '.join(empty[:5])} have no location to place incidents at.")
-    return frame.sort_values(["ward_code", "longitude", "latitude", "location"],
-                             kind="stable").reset_index(drop=True)
+    return frame.sort_values(["ward_code", "longitude", "latitude", "location"], kind="stable").reset_index(drop=True)
 
 
 def _check_targets(targets) -> None:
@@ -401,7 +488,7 @@ def _check_targets(targets) -> None:
 def _redditch_ward_codes(targets: Targets, wards: pd.DataFrame) -> dict[str, str]:
     """Published ward name -> ward code, matching names as the panel writes them."""
     redditch = wards[wards["district"] == "Redditch"]
-    code_by_key = dict(zip(redditch["ward_name"].map(_ward_key), redditch["ward_code"]))
+    code_by_key = dict(zip(redditch["ward_name"].map(_ward_key), redditch["ward_code"], strict=False))
     published = list(targets.redditch_ward_counts[PUBLISHED_YEARS[0]])
     for year in PUBLISHED_YEARS[1:]:
         if set(targets.redditch_ward_counts[year]) != set(published):
@@ -409,8 +496,10 @@ def _redditch_ward_codes(targets: Targets, wards: pd.DataFrame) -> dict[str, str
     unmatched = [w for w in published if _ward_key(w) not in code_by_key]
     extra = sorted(set(code_by_key) - {_ward_key(w) for w in published})
     if unmatched or extra:
-        raise _bad_input("The published Redditch wards and the Redditch wards in wards differ: "
-                         f"unmatched published {unmatched}, unpublished {extra}.")
+        raise _bad_input(
+            "The published Redditch wards and the Redditch wards in wards differ: "
+            f"unmatched published {unmatched}, unpublished {extra}."
+        )
     return {w: code_by_key[_ward_key(w)] for w in published}
 
 
@@ -418,13 +507,14 @@ def _redditch_ward_codes(targets: Targets, wards: pd.DataFrame) -> dict[str, str
 # Year plans: exact counts by keyword, ward and month
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _YearPlan:
     label: str
     start: date
-    end: date                 # inclusive
+    end: date  # inclusive
     keyword_counts: np.ndarray  # aligned with KEYWORDS
-    ward_counts: np.ndarray     # aligned with the prepared wards frame
+    ward_counts: np.ndarray  # aligned with the prepared wards frame
 
     @property
     def total(self) -> int:
@@ -438,22 +528,32 @@ def _split_remainder(remainder: int, redditch: int, bromsgrove_share: Fraction, 
     ordering Wyre Forest > Redditch > Bromsgrove.
     """
     bromsgrove = round_half_up(remainder * bromsgrove_share)
-    bromsgrove = min(bromsgrove, redditch - 1)                # Bromsgrove below Redditch
+    bromsgrove = min(bromsgrove, redditch - 1)  # Bromsgrove below Redditch
     bromsgrove = min(bromsgrove, remainder - (redditch + 1))  # Wyre Forest above Redditch
     if bromsgrove < 0:
-        raise _bad_input(f"In {label} no split of {remainder} between Bromsgrove and Wyre Forest "
-                         f"keeps Redditch ({redditch}) between them.")
+        raise _bad_input(
+            f"In {label} no split of {remainder} between Bromsgrove and Wyre Forest "
+            f"keeps Redditch ({redditch}) between them."
+        )
     return bromsgrove, remainder - bromsgrove
 
 
-def _plan_year(label: str, start: date, end: date, keyword_counts: np.ndarray,
-               redditch_counts: dict[str, int], wards: pd.DataFrame,
-               ward_weight: pd.Series, bromsgrove_share: Fraction) -> _YearPlan:
+def _plan_year(
+    label: str,
+    start: date,
+    end: date,
+    keyword_counts: np.ndarray,
+    redditch_counts: dict[str, int],
+    wards: pd.DataFrame,
+    ward_weight: pd.Series,
+    bromsgrove_share: Fraction,
+) -> _YearPlan:
     """Exact ward counts for one year: Redditch as given, the rest by observed shares."""
     total = int(keyword_counts.sum())
     redditch = sum(redditch_counts.values())
-    district_totals = dict(zip(("Bromsgrove", "Wyre Forest"),
-                               _split_remainder(total - redditch, redditch, bromsgrove_share, label)))
+    district_totals = dict(
+        zip(("Bromsgrove", "Wyre Forest"), _split_remainder(total - redditch, redditch, bromsgrove_share, label), strict=False)
+    )
     ward_counts = np.zeros(len(wards), dtype=np.int64)
     codes = wards["ward_code"].to_numpy()
     for code, count in redditch_counts.items():
@@ -464,22 +564,34 @@ def _plan_year(label: str, start: date, end: date, keyword_counts: np.ndarray,
     return _YearPlan(label, start, end, np.asarray(keyword_counts, dtype=np.int64), ward_counts)
 
 
-def _derived_year(label: str, start: date, end: date, total: int, keyword_weights, redditch_share: Fraction,
-                  redditch_ward_weights: dict[str, float], **shared) -> _YearPlan:
+def _derived_year(
+    label: str,
+    start: date,
+    end: date,
+    total: int,
+    keyword_weights,
+    redditch_share: Fraction,
+    redditch_ward_weights: dict[str, float],
+    **shared,
+) -> _YearPlan:
     """A year without published figures: ``total`` split by the given mixes."""
     keyword_counts = _largest_remainder(keyword_weights, total)
     redditch_total = round_half_up(total * redditch_share)
     codes = list(redditch_ward_weights)
     split = _largest_remainder([redditch_ward_weights[c] for c in codes], redditch_total)
-    return _plan_year(label, start, end, keyword_counts, dict(zip(codes, split.tolist())), **shared)
+    return _plan_year(label, start, end, keyword_counts, dict(zip(codes, split.tolist(), strict=False)), **shared)
 
 
 def _year_plans(targets: Targets, wards: pd.DataFrame, locations: pd.DataFrame) -> list[_YearPlan]:
     ward_weight = locations.groupby("ward_code")["asb_count"].sum()
     district_weight = locations.groupby("district")["asb_count"].sum()
-    shared = dict(wards=wards, ward_weight=ward_weight,
-                  bromsgrove_share=Fraction(int(district_weight["Bromsgrove"]),
-                                            int(district_weight["Bromsgrove"] + district_weight["Wyre Forest"])))
+    shared = dict(
+        wards=wards,
+        ward_weight=ward_weight,
+        bromsgrove_share=Fraction(
+            int(district_weight["Bromsgrove"]), int(district_weight["Bromsgrove"] + district_weight["Wyre Forest"])
+        ),
+    )
     code_of = _redditch_ward_codes(targets, wards)
     first, last = PUBLISHED_YEARS
 
@@ -495,14 +607,30 @@ def _year_plans(targets: Targets, wards: pd.DataFrame, locations: pd.DataFrame) 
 
     # Unpublished full years: the published mean keyword mix, Redditch's mean share of the
     # total and the mean of its two years' ward shares.
-    redditch_share = (Fraction(targets.redditch_total(first), targets.total(first))
-                      + Fraction(targets.redditch_total(last), targets.total(last))) / 2
-    mean_ward_share = {code_of[w]: (targets.redditch_ward_counts[first][w] / targets.redditch_total(first)
-                                    + targets.redditch_ward_counts[last][w] / targets.redditch_total(last)) / 2
-                       for w in code_of}
-    plans = [_derived_year(label, *fy_bounds(label), total, [targets.keyword_mean[k] for k in KEYWORDS],
-                           redditch_share, mean_ward_share, **shared)
-             for label, total in sorted(UNPUBLISHED_YEAR_TOTALS.items())]
+    redditch_share = (
+        Fraction(targets.redditch_total(first), targets.total(first))
+        + Fraction(targets.redditch_total(last), targets.total(last))
+    ) / 2
+    mean_ward_share = {
+        code_of[w]: (
+            targets.redditch_ward_counts[first][w] / targets.redditch_total(first)
+            + targets.redditch_ward_counts[last][w] / targets.redditch_total(last)
+        )
+        / 2
+        for w in code_of
+    }
+    plans = [
+        _derived_year(
+            label,
+            *fy_bounds(label),
+            total,
+            [targets.keyword_mean[k] for k in KEYWORDS],
+            redditch_share,
+            mean_ward_share,
+            **shared,
+        )
+        for label, total in sorted(UNPUBLISHED_YEAR_TOTALS.items())
+    ]
     plans += [published[label] for label in PUBLISHED_YEARS]
 
     # The part year: the seasonal share of a whole year at the 2018-19 level and mix.
@@ -510,10 +638,18 @@ def _year_plans(targets: Targets, wards: pd.DataFrame, locations: pd.DataFrame) 
     intensity = daily_intensity(part_start, part_year_end)
     share = intensity[: pd.Timestamp(EXTRACT_END)].sum() / intensity.sum()
     last_plan = published[last]
-    plans.append(_derived_year(
-        PART_YEAR, part_start, EXTRACT_END, round_half_up(last_plan.total * share),
-        last_plan.keyword_counts, Fraction(targets.redditch_total(last), targets.total(last)),
-        {code_of[w]: c for w, c in targets.redditch_ward_counts[last].items()}, **shared))
+    plans.append(
+        _derived_year(
+            PART_YEAR,
+            part_start,
+            EXTRACT_END,
+            round_half_up(last_plan.total * share),
+            last_plan.keyword_counts,
+            Fraction(targets.redditch_total(last), targets.total(last)),
+            {code_of[w]: c for w, c in targets.redditch_ward_counts[last].items()},
+            **shared,
+        )
+    )
 
     _check_reductions(published[first], published[last], wards)
     return plans
@@ -525,16 +661,24 @@ def _check_reductions(before: _YearPlan, after: _YearPlan, wards: pd.DataFrame) 
     for district in DISTRICTS:
         members = (wards["district"] == district).to_numpy()
         if after.ward_counts[members].sum() >= before.ward_counts[members].sum():
-            raise _bad_input(f"The targets give {district} no reduction from {before.label} to "
-                             f"{after.label}, contrary to the published statement.")
+            raise _bad_input(
+                f"The targets give {district} no reduction from {before.label} to "
+                f"{after.label}, contrary to the published statement."
+            )
 
 
 # ---------------------------------------------------------------------------
 # Drawing incidents
 # ---------------------------------------------------------------------------
 
-def _draw_within_blocks(rng: np.random.Generator, block_of_row: np.ndarray, block_start: np.ndarray,
-                        block_end: np.ndarray, weights: np.ndarray) -> np.ndarray:
+
+def _draw_within_blocks(
+    rng: np.random.Generator,
+    block_of_row: np.ndarray,
+    block_start: np.ndarray,
+    block_end: np.ndarray,
+    weights: np.ndarray,
+) -> np.ndarray:
     """For each row, an index into ``weights`` drawn in proportion to ``weights`` among the
     items ``block_start[b]:block_end[b]`` of the row's block ``b`` (inverse CDF, vectorised)."""
     cumulative = np.cumsum(weights, dtype=float)
@@ -548,7 +692,7 @@ def _draw_within_blocks(rng: np.random.Generator, block_of_row: np.ndarray, bloc
 
 
 def _month_counts(plan: _YearPlan, intensity: pd.Series) -> pd.Series:
-    in_year = intensity[pd.Timestamp(plan.start): pd.Timestamp(plan.end)]
+    in_year = intensity[pd.Timestamp(plan.start) : pd.Timestamp(plan.end)]
     by_month = in_year.groupby(in_year.index.to_period("M")).sum()
     return pd.Series(_largest_remainder(by_month.to_numpy(), plan.total), index=by_month.index)
 
@@ -557,7 +701,7 @@ def _fix_spring_forward(moments: np.ndarray) -> np.ndarray:
     """Move times in the hour the clocks skip (01:00-02:00 on the last Sunday of March) on
     by an hour, so every local time exists in Europe/London."""
     stamps = pd.DatetimeIndex(moments)
-    skipped = ((stamps.month == 3) & (stamps.day_of_week == 6) & (stamps.day >= 25) & (stamps.hour == 1))
+    skipped = (stamps.month == 3) & (stamps.day_of_week == 6) & (stamps.day >= 25) & (stamps.hour == 1)
     return moments + np.where(skipped, np.timedelta64(_SECONDS_PER_HOUR, "s"), np.timedelta64(0, "s"))
 
 
@@ -566,13 +710,13 @@ def _incident_refs(moments: np.ndarray) -> np.ndarray:
     years = pd.DatetimeIndex(moments).year.to_numpy()
     first_row_of_year = np.searchsorted(years, years, side="left")
     sequence = np.arange(years.size) - first_row_of_year + 1
-    refs = (INCIDENT_REF_PREFIX + "-" + pd.Series(years).astype(str) + "-"
-            + pd.Series(sequence).astype(str).str.zfill(6))
+    refs = INCIDENT_REF_PREFIX + "-" + pd.Series(years).astype(str) + "-" + pd.Series(sequence).astype(str).str.zfill(6)
     return refs.to_numpy(dtype=object)
 
 
-def generate_extract(locations: pd.DataFrame, wards: pd.DataFrame, targets: Targets,
-                     seed: int = DEFAULT_SEED) -> pd.DataFrame:
+def generate_extract(
+    locations: pd.DataFrame, wards: pd.DataFrame, targets: Targets, seed: int = DEFAULT_SEED
+) -> pd.DataFrame:
     """A SYNTHETIC incident extract, 1 April 2015 to 28 August 2019, one row per incident.
 
     ``locations`` holds police.uk ASB snap points (``ward_code``, ``district``, ``longitude``,
@@ -628,17 +772,19 @@ def generate_extract(locations: pd.DataFrame, wards: pd.DataFrame, targets: Targ
     order = np.lexsort((np.arange(n), moments))
     moments = moments[order]
     points = locations.iloc[point_idx[order]]
-    frame = pd.DataFrame({
-        "incident_ref": _incident_refs(moments),
-        "reported_at": pd.DatetimeIndex(moments).as_unit("s"),
-        "keyword": np.asarray(KEYWORDS, dtype=object)[keyword_idx[order]],
-        "nirs_class": np.asarray(NIRS_CLASSES, dtype=object)[nirs_idx[order]],
-        "district": wards["district"].to_numpy(dtype=object)[ward_idx[order]],
-        "ward_code": wards["ward_code"].to_numpy(dtype=object)[ward_idx[order]],
-        "longitude": points["longitude"].to_numpy(),
-        "latitude": points["latitude"].to_numpy(),
-        "location": points["location"].to_numpy(dtype=object),
-    })
+    frame = pd.DataFrame(
+        {
+            "incident_ref": _incident_refs(moments),
+            "reported_at": pd.DatetimeIndex(moments).as_unit("s"),
+            "keyword": np.asarray(KEYWORDS, dtype=object)[keyword_idx[order]],
+            "nirs_class": np.asarray(NIRS_CLASSES, dtype=object)[nirs_idx[order]],
+            "district": wards["district"].to_numpy(dtype=object)[ward_idx[order]],
+            "ward_code": wards["ward_code"].to_numpy(dtype=object)[ward_idx[order]],
+            "longitude": points["longitude"].to_numpy(),
+            "latitude": points["latitude"].to_numpy(),
+            "location": points["location"].to_numpy(dtype=object),
+        }
+    )
     return frame
 
 
@@ -650,12 +796,14 @@ def write_extract(frame: pd.DataFrame, path) -> None:
     """
     path = Path(path)
     if "SYNTHETIC" not in path.name:
-        raise AnalyticsError(f"The file name {path.name!r} must say SYNTHETIC, e.g. {SYNTHETIC_FILE_NAME}.",
-                             title="Synthetic data must be labelled")
+        raise AnalyticsError(
+            f"The file name {path.name!r} must say SYNTHETIC, e.g. {SYNTHETIC_FILE_NAME}.",
+            title="Synthetic data must be labelled",
+        )
     _require_columns(frame, OUTPUT_COLUMNS, "The extract")
     if tuple(frame.columns) != OUTPUT_COLUMNS:
-        raise AnalyticsError(f"The extract must have exactly the columns {', '.join(OUTPUT_COLUMNS)}.",
-                             title="Unexpected columns")
+        raise AnalyticsError(
+            f"The extract must have exactly the columns {', '.join(OUTPUT_COLUMNS)}.", title="Unexpected columns"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n",
-                 date_format="%Y-%m-%d %H:%M:%S")
+    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n", date_format="%Y-%m-%d %H:%M:%S")

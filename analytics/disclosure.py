@@ -14,6 +14,7 @@ publish tables: in a tool where any ward, period and district can be picked, a h
 be worked out by differencing (a district's total minus its other wards, a year minus eleven of
 its months), which suppressing a second cell in one table would not stop.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -21,9 +22,24 @@ import pandas as pd
 COUNT_COLUMNS = ("count_a", "count_b", "count", "mean", "rows", "asb_rows")
 #: Derived columns that rest on one period's count only.
 PERIOD_DERIVED = {"rate_a_per_1000": "count_a", "rate_b_per_1000": "count_b"}
-DERIVED_COLUMNS = ("difference", "pct_change", "percentage", "rate_a_per_1000", "rate_b_per_1000", "z",
-                   "p_value", "significant", "mean_pct", "mean_percentage", "share_pct", "gi_z", "gi_p",
-                   "index", "mean_count", "residual")
+DERIVED_COLUMNS = (
+    "difference",
+    "pct_change",
+    "percentage",
+    "rate_a_per_1000",
+    "rate_b_per_1000",
+    "z",
+    "p_value",
+    "significant",
+    "mean_pct",
+    "mean_percentage",
+    "share_pct",
+    "gi_z",
+    "gi_p",
+    "index",
+    "mean_count",
+    "residual",
+)
 
 
 def suppressed_label(threshold: int) -> str:

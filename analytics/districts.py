@@ -1,5 +1,6 @@
 """District comparison: counts, change and rate per 1,000 residents by district, with North
 Worcestershire as a total (the panel: "Wyre Forest above Redditch above Bromsgrove")."""
+
 from __future__ import annotations
 
 import duckdb
@@ -19,8 +20,9 @@ def district_population(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         GROUP BY 1 ORDER BY 1""").df()
 
 
-def districts_table(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period,
-                    period_b: Period) -> pd.DataFrame:
+def districts_table(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period, period_b: Period
+) -> pd.DataFrame:
     """One row per district of the selection and a North Worcestershire total.
 
     Columns: district, count_a, count_b, difference, pct_change, percentage, population_mid2018,
@@ -34,15 +36,36 @@ def districts_table(conn: duckdb.DuckDBPyConnection, selection: Selection, perio
     counts = compare_counts(conn, selection, period_a, period_b, "district").rename(columns={"key": "district"})
     table = population.merge(counts, on="district", how="left").fillna({"count_a": 0, "count_b": 0})
     table = table.sort_values(["count_b", "district"], ascending=[False, True])
-    total = pd.DataFrame([{"district": NORTH_WORCESTERSHIRE if not selection.districts else "Total",
-                           "count_a": table.count_a.sum(), "count_b": table.count_b.sum(),
-                           "population_mid2018": table.population_mid2018.sum()}])
+    total = pd.DataFrame(
+        [
+            {
+                "district": NORTH_WORCESTERSHIRE if not selection.districts else "Total",
+                "count_a": table.count_a.sum(),
+                "count_b": table.count_b.sum(),
+                "population_mid2018": table.population_mid2018.sum(),
+            }
+        ]
+    )
     table = add_change_columns(pd.concat([table, total], ignore_index=True))
     table["rate_a_per_1000"] = rate_per_1000(table.count_a, table.population_mid2018)
     table["rate_b_per_1000"] = rate_per_1000(table.count_b, table.population_mid2018)
-    table = table[["district", "count_a", "count_b", "difference", "pct_change", "percentage",
-                   "population_mid2018", "rate_a_per_1000", "rate_b_per_1000", "z", "p_value", "significant",
-                   "small_numbers"]]
+    table = table[
+        [
+            "district",
+            "count_a",
+            "count_b",
+            "difference",
+            "pct_change",
+            "percentage",
+            "population_mid2018",
+            "rate_a_per_1000",
+            "rate_b_per_1000",
+            "z",
+            "p_value",
+            "significant",
+            "small_numbers",
+        ]
+    ]
     table = withhold_change(table, describe(conn, selection, period_a, period_b))
     table.attrs["population_note"] = "Population: ONS mid-2018 estimates, sum of each district's 2011 LSOAs."
     return table

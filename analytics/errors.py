@@ -3,6 +3,7 @@
 Every error carries a short title, what happened, and what the user can do about it,
 so the command line and the dashboard can show it without a stack trace.
 """
+
 from __future__ import annotations
 
 
@@ -26,8 +27,7 @@ class AnalyticsError(Exception):
 class InputError(AnalyticsError):
     """A file that cannot be loaded as it is: the database is left as it was."""
 
-    def __init__(self, message: str, *, file: str | None = None, line: int | None = None,
-                 fix: str | None = None):
+    def __init__(self, message: str, *, file: str | None = None, line: int | None = None, fix: str | None = None):
         where = ""
         if file is not None:
             where = f"{file}"
@@ -56,5 +56,4 @@ def shown(value: object, limit: int = 80) -> str:
 def invalid_choice(what: str, value: object, valid: list | tuple | set) -> AnalyticsError:
     """The error for a bad argument, listing the valid choices."""
     listed = ", ".join(str(v) for v in sorted(valid, key=str))
-    return AnalyticsError(f"Unknown {what} {shown(value)}. Valid choices: {listed}.",
-                          title=f"Unknown {what}")
+    return AnalyticsError(f"Unknown {what} {shown(value)}. Valid choices: {listed}.", title=f"Unknown {what}")

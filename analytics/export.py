@@ -8,6 +8,7 @@ dropped from XLSX cells (XLSX refuses them), and the description lines are kept 
 CSV lines end in CR LF (RFC 4180), so a cell holding a carriage return is quoted like one holding a
 line feed: an unquoted CR would start a new row in a spreadsheet, and that row could be a formula.
 """
+
 from __future__ import annotations
 
 import io
@@ -31,8 +32,13 @@ def neutralise(value):
 
 
 def _text_columns(frame: pd.DataFrame) -> list:
-    return [c for c in frame.columns if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])
-            or isinstance(frame[c].dtype, pd.CategoricalDtype)]
+    return [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object
+        or pd.api.types.is_string_dtype(frame[c])
+        or isinstance(frame[c].dtype, pd.CategoricalDtype)
+    ]
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -92,8 +98,7 @@ def to_xlsx_bytes(frame: pd.DataFrame, sheet: str = "table") -> bytes:
     # Characters a workbook cannot hold go first, so none can hide a formula sign from neutralise.
     table = frame.copy()
     for column in _text_columns(table):
-        values = table[column].astype(object) if isinstance(table[column].dtype, pd.CategoricalDtype) \
-            else table[column]
+        values = table[column].astype(object) if isinstance(table[column].dtype, pd.CategoricalDtype) else table[column]
         table[column] = values.map(_xlsx_text)
     table.columns = [_xlsx_text(str(c)) for c in table.columns]
     table = safe_frame(table)

@@ -9,6 +9,7 @@ generalised, so a few snap points at district edges do), it goes through its LSO
 Joins use ward codes, never names: ONS spells the same ward with "and" and "&". Names are
 normalised to "and" for display, the way the panel writes them.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -33,9 +34,9 @@ _WARD_FOLDERS = {"wd22": ("wards_2022", "WD22"), "wd25": ("wards_2025", "WD25")}
 _LSOA_FOLDERS = {"lsoa11": ("lsoa_2011", "LSOA11"), "lsoa21": ("lsoa_2021", "LSOA21")}
 
 # How a row got its ward, per vintage.
-METHOD_POINT = "point"          # its coordinates fall inside the ward polygon
-METHOD_LSOA = "lsoa"            # through its LSOA (ONS best-fit lookup or the LSOA polygon)
-METHOD_GIVEN = "extract_code"   # a force extract row with no usable point: the ward code it came with
+METHOD_POINT = "point"  # its coordinates fall inside the ward polygon
+METHOD_LSOA = "lsoa"  # through its LSOA (ONS best-fit lookup or the LSOA polygon)
+METHOD_GIVEN = "extract_code"  # a force extract row with no usable point: the ward code it came with
 
 
 def normalise_ward_name(name: str) -> str:
@@ -61,8 +62,11 @@ def _district_files(folder: Path, prefix: str, districts: tuple[str, ...]) -> li
     for code, name in wanted.items():
         path = folder / f"{prefix}_{code}.geojson"
         if not path.exists():
-            raise AnalyticsError(f"The boundaries file {path} is missing.", title="Boundaries missing",
-                                 fix="Restore it from the project's data/ folder (git checkout data/).")
+            raise AnalyticsError(
+                f"The boundaries file {path} is missing.",
+                title="Boundaries missing",
+                fix="Restore it from the project's data/ folder (git checkout data/).",
+            )
         files.append((path, name))
     return files
 
@@ -74,13 +78,19 @@ def load_wards(data_dir: Path, vintage: str, districts: tuple[str, ...]) -> gpd.
     frames = []
     for path, district in _district_files(data_dir / "boundaries" / folder, f"wards_{tag}", districts):
         gdf = gpd.read_file(path)
-        frames.append(gpd.GeoDataFrame({
-            "vintage": vintage,
-            "ward_code": gdf[f"{tag}CD"],
-            "ward_name": gdf[f"{tag}NM"].map(normalise_ward_name),
-            "ons_name": gdf[f"{tag}NM"],
-            "district": district,
-        }, geometry=gdf.geometry.values, crs=gdf.crs))
+        frames.append(
+            gpd.GeoDataFrame(
+                {
+                    "vintage": vintage,
+                    "ward_code": gdf[f"{tag}CD"],
+                    "ward_name": gdf[f"{tag}NM"].map(normalise_ward_name),
+                    "ons_name": gdf[f"{tag}NM"],
+                    "district": district,
+                },
+                geometry=gdf.geometry.values,
+                crs=gdf.crs,
+            )
+        )
     wards = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(wards, geometry="geometry", crs=frames[0].crs).to_crs(WGS84)
 
@@ -94,12 +104,18 @@ def load_lsoas(data_dir: Path, vintage: str, districts: tuple[str, ...]) -> gpd.
     frames = []
     for path, district in _district_files(data_dir / "boundaries" / folder, prefix, districts):
         gdf = gpd.read_file(path)
-        frames.append(gpd.GeoDataFrame({
-            "lsoa_vintage": vintage,
-            "lsoa_code": gdf[f"{tag}CD"],
-            "lsoa_name": gdf[f"{tag}NM"],
-            "district": district,
-        }, geometry=gdf.geometry.values, crs=gdf.crs))
+        frames.append(
+            gpd.GeoDataFrame(
+                {
+                    "lsoa_vintage": vintage,
+                    "lsoa_code": gdf[f"{tag}CD"],
+                    "lsoa_name": gdf[f"{tag}NM"],
+                    "district": district,
+                },
+                geometry=gdf.geometry.values,
+                crs=gdf.crs,
+            )
+        )
     lsoas = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(lsoas, geometry="geometry", crs=frames[0].crs).to_crs(WGS84)
 
@@ -107,42 +123,51 @@ def load_lsoas(data_dir: Path, vintage: str, districts: tuple[str, ...]) -> gpd.
 @dataclass
 class Geography:
     """Everything ward assignment needs, loaded once."""
-    wards: dict[str, gpd.GeoDataFrame]      # vintage -> ward polygons
-    lsoas: gpd.GeoDataFrame                 # both LSOA vintages, with best-fit wards
-    population: pd.DataFrame                # lsoa11 code -> mid-2018 population
+
+    wards: dict[str, gpd.GeoDataFrame]  # vintage -> ward polygons
+    lsoas: gpd.GeoDataFrame  # both LSOA vintages, with best-fit wards
+    population: pd.DataFrame  # lsoa11 code -> mid-2018 population
 
     @classmethod
-    def load(cls, data_dir: Path, districts: tuple[str, ...]) -> "Geography":
+    def load(cls, data_dir: Path, districts: tuple[str, ...]) -> Geography:
         wards = {v: load_wards(data_dir, v, districts) for v in VINTAGES}
         lsoas = pd.concat([load_lsoas(data_dir, v, districts) for v in LSOA_VINTAGES], ignore_index=True)
         lsoas = gpd.GeoDataFrame(lsoas, geometry="geometry", crs=WGS84)
-        lookup = _read_lookup(data_dir / "lookups" / "lsoa11_to_ward19_north_worcs.csv",
-                              ["LSOA11CD", "WD19CD"])
-        lsoas = _best_fit_wards(lsoas, wards, dict(zip(lookup.LSOA11CD, lookup.WD19CD)))
-        population = _read_lookup(data_dir / "lookups" / "lsoa11_population_mid2018_north_worcs.csv",
-                                  ["LSOA11CD", "Mid-2018 population"])
-        population = pd.DataFrame({"lsoa_code": population["LSOA11CD"],
-                                   "population_mid2018": population["Mid-2018 population"].astype(int)})
+        lookup = _read_lookup(data_dir / "lookups" / "lsoa11_to_ward19_north_worcs.csv", ["LSOA11CD", "WD19CD"])
+        lsoas = _best_fit_wards(lsoas, wards, dict(zip(lookup.LSOA11CD, lookup.WD19CD, strict=False)))
+        population = _read_lookup(
+            data_dir / "lookups" / "lsoa11_population_mid2018_north_worcs.csv", ["LSOA11CD", "Mid-2018 population"]
+        )
+        population = pd.DataFrame(
+            {"lsoa_code": population["LSOA11CD"], "population_mid2018": population["Mid-2018 population"].astype(int)}
+        )
         population = population[population.lsoa_code.isin(lsoas.lsoa_code)]
         return cls(wards=wards, lsoas=lsoas, population=population.reset_index(drop=True))
 
     @classmethod
-    def from_store(cls, conn) -> "Geography":
+    def from_store(cls, conn) -> Geography:
         """The geography the build wrote into the store: no GeoJSON reading, no overlays."""
         wards = {}
         for vintage in VINTAGES:
-            frame = conn.execute("SELECT vintage, ward_code, ward_name, ons_name, district, geometry_wkb "
-                                 "FROM wards WHERE vintage = ? ORDER BY ward_code", [vintage]).df()
+            frame = conn.execute(
+                "SELECT vintage, ward_code, ward_name, ons_name, district, geometry_wkb "
+                "FROM wards WHERE vintage = ? ORDER BY ward_code",
+                [vintage],
+            ).df()
             if frame.empty:
-                raise AnalyticsError("The database holds no ward boundaries.", title="Database not built",
-                                     fix="Run `python -m analytics build` to build it from data/.")
+                raise AnalyticsError(
+                    "The database holds no ward boundaries.",
+                    title="Database not built",
+                    fix="Run `python -m analytics build` to build it from data/.",
+                )
             wards[vintage] = _with_geometry(frame)
         lsoas = _with_geometry(conn.execute("SELECT * FROM lsoas ORDER BY lsoa_vintage, lsoa_code").df())
         population = conn.execute("SELECT lsoa_code, population_mid2018 FROM population").df()
         return cls(wards=wards, lsoas=lsoas, population=population)
 
-    def assign_points(self, longitude: np.ndarray, latitude: np.ndarray, district: np.ndarray | None,
-                      vintage: str) -> np.ndarray:
+    def assign_points(
+        self, longitude: np.ndarray, latitude: np.ndarray, district: np.ndarray | None, vintage: str
+    ) -> np.ndarray:
         """Ward code (or None) of each point by point-in-polygon.
 
         When ``district`` is given, a point that lands in a ward of another district counts as
@@ -162,7 +187,7 @@ class Geography:
         point_idx, ward_idx = point_idx[first], ward_idx[first]
         codes[valid_positions[point_idx]] = wards.ward_code.to_numpy()[ward_idx]
         if district is not None:
-            ward_district = dict(zip(wards.ward_code, wards.district))
+            ward_district = dict(zip(wards.ward_code, wards.district, strict=False))
             for i in valid_positions[point_idx]:
                 if ward_district[codes[i]] != district[i]:
                     codes[i] = None
@@ -176,8 +201,11 @@ def _with_geometry(frame: pd.DataFrame) -> gpd.GeoDataFrame:
 
 def _read_lookup(path: Path, columns: list[str]) -> pd.DataFrame:
     if not path.exists():
-        raise AnalyticsError(f"The lookup file {path} is missing.", title="Lookup missing",
-                             fix="Restore it from the project's data/ folder (git checkout data/).")
+        raise AnalyticsError(
+            f"The lookup file {path} is missing.",
+            title="Lookup missing",
+            fix="Restore it from the project's data/ folder (git checkout data/).",
+        )
     frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -185,8 +213,9 @@ def _read_lookup(path: Path, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
-def _best_fit_wards(lsoas: gpd.GeoDataFrame, wards: dict[str, gpd.GeoDataFrame],
-                    ons_lsoa11_to_wd22: dict[str, str]) -> gpd.GeoDataFrame:
+def _best_fit_wards(
+    lsoas: gpd.GeoDataFrame, wards: dict[str, gpd.GeoDataFrame], ons_lsoa11_to_wd22: dict[str, str]
+) -> gpd.GeoDataFrame:
     """The ward each LSOA best fits in each vintage.
 
     For 2011 LSOAs in WD22 this is the ONS best-fit lookup (LSOA11 -> WD19, and WD19 = WD22 here).
@@ -197,18 +226,20 @@ def _best_fit_wards(lsoas: gpd.GeoDataFrame, wards: dict[str, gpd.GeoDataFrame],
     lsoas_bng = lsoas.to_crs(BNG)
     for vintage, ward_gdf in wards.items():
         ward_bng = ward_gdf.to_crs(BNG)
-        overlay = gpd.overlay(lsoas_bng[["lsoa_vintage", "lsoa_code", "district", "geometry"]],
-                              ward_bng[["ward_code", "district", "geometry"]].rename(
-                                  columns={"district": "ward_district"}),
-                              how="intersection", keep_geom_type=True)
+        overlay = gpd.overlay(
+            lsoas_bng[["lsoa_vintage", "lsoa_code", "district", "geometry"]],
+            ward_bng[["ward_code", "district", "geometry"]].rename(columns={"district": "ward_district"}),
+            how="intersection",
+            keep_geom_type=True,
+        )
         overlay = overlay[overlay.district == overlay.ward_district]
         overlay["area"] = overlay.geometry.area
-        best = (overlay.sort_values(["lsoa_vintage", "lsoa_code", "area", "ward_code"],
-                                    ascending=[True, True, False, True])
-                .drop_duplicates(["lsoa_vintage", "lsoa_code"]))
-        key = dict(zip(zip(best.lsoa_vintage, best.lsoa_code), best.ward_code))
+        best = overlay.sort_values(
+            ["lsoa_vintage", "lsoa_code", "area", "ward_code"], ascending=[True, True, False, True]
+        ).drop_duplicates(["lsoa_vintage", "lsoa_code"])
+        key = dict(zip(zip(best.lsoa_vintage, best.lsoa_code, strict=False), best.ward_code, strict=False))
         column = f"ward_{vintage}"
-        lsoas[column] = [key.get((v, c)) for v, c in zip(lsoas.lsoa_vintage, lsoas.lsoa_code)]
+        lsoas[column] = [key.get((v, c)) for v, c in zip(lsoas.lsoa_vintage, lsoas.lsoa_code, strict=False)]
         lsoas[f"{column}_method"] = "largest_overlap"
         if vintage == "wd22":
             ons = lsoas.lsoa_code.map(ons_lsoa11_to_wd22)

@@ -50,6 +50,7 @@ application", Geographical Analysis 27(4) (1995) 286-306.
 Y. Benjamini and Y. Hochberg, "Controlling the false discovery rate", Journal of the Royal
 Statistical Society B 57(1) (1995) 289-300.
 """
+
 from __future__ import annotations
 
 import functools
@@ -104,8 +105,15 @@ CORRECTIONS = ("none", "fdr_bh", "bonferroni")
 MAX_TOP_N = 1000
 
 #: Significance classes, hottest first, as ArcGIS's Gi_Bin +3 .. -3.
-HOTSPOT_CLASSES = ("Hot spot 99%", "Hot spot 95%", "Hot spot 90%", "Not significant",
-                   "Cold spot 90%", "Cold spot 95%", "Cold spot 99%")
+HOTSPOT_CLASSES = (
+    "Hot spot 99%",
+    "Hot spot 95%",
+    "Hot spot 90%",
+    "Not significant",
+    "Cold spot 90%",
+    "Cold spot 95%",
+    "Cold spot 99%",
+)
 NOT_SIGNIFICANT = "Not significant"
 #: (Gi_Bin magnitude, significance level): a cell is in bin 3 when p < 0.01, and so on.
 _LEVELS = ((1, 0.10), (2, 0.05), (3, 0.01))
@@ -129,10 +137,10 @@ HOTSPOT_METHOD = (
 _CORRECTION_NOTES = {
     "none": "",
     "fdr_bh": " The p-values are corrected for testing every cell by the Benjamini-Hochberg false "
-              "discovery rate: of the cells called hot or cold at 95%, at most about 5% are expected "
-              "to be false alarms.",
+    "discovery rate: of the cells called hot or cold at 95%, at most about 5% are expected "
+    "to be false alarms.",
     "bonferroni": " The p-values are multiplied by the number of cells tested (Bonferroni), so a cell "
-                  "is called significant only when chance is very unlikely to explain it anywhere.",
+    "is called significant only when chance is very unlikely to explain it anywhere.",
 }
 
 
@@ -162,12 +170,16 @@ def _bad_choice(what: str, value: object, valid) -> InvalidArgumentError:
 # Argument checks
 # ---------------------------------------------------------------------------
 
+
 def _whole_in_range(name: str, value: object, low: int, high: int, unit: str = "") -> int:
-    whole = (isinstance(value, numbers.Real) and not isinstance(value, bool)
-             and math.isfinite(value) and float(value).is_integer())
+    whole = (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and float(value).is_integer()
+    )
     if not whole or not low <= int(value) <= high:
-        raise _bad(f"{name} must be a whole number{unit} from {low} to {high}; got {value!r}.",
-                   title=f"Invalid {name}")
+        raise _bad(f"{name} must be a whole number{unit} from {low} to {high}; got {value!r}.", title=f"Invalid {name}")
     return int(value)
 
 
@@ -206,6 +218,7 @@ def _as_period(period: Period | str, name: str = "period") -> Period:
 # Gi*
 # ---------------------------------------------------------------------------
 
+
 def _as_values(counts: ArrayLike) -> np.ndarray:
     try:
         values = np.asarray(counts, dtype=float)
@@ -225,8 +238,7 @@ def _as_cell_index(name: str, values: ArrayLike, n: int) -> np.ndarray:
         raise _bad(f"{name} must be whole-number cell indexes.") from None
     if array.ndim != 1 or len(array) != n:
         raise _bad(f"{name} must hold one cell index per count ({n}); got shape {array.shape}.")
-    if not (np.isfinite(array).all() and (array == np.round(array)).all()
-            and (np.abs(array) <= 2**40).all()):
+    if not (np.isfinite(array).all() and (array == np.round(array)).all() and (np.abs(array) <= 2**40).all()):
         raise _bad(f"{name} must be whole-number cell indexes (up to 2**40 in size).")
     return array.astype(np.int64)
 
@@ -249,8 +261,7 @@ def _queen_neighbours(cols: np.ndarray, rows: np.ndarray, distance: int) -> tupl
     repeated = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
     if len(repeated):
         first = order[repeated[0]]
-        raise _bad(f"Cell (col {cols[first]}, row {rows[first]}) is listed more than once; "
-                   "give each cell once.")
+        raise _bad(f"Cell (col {cols[first]}, row {rows[first]}) is listed more than once; give each cell once.")
     sources, targets = [], []
     for d_col in range(-distance, distance + 1):
         for d_row in range(-distance, distance + 1):
@@ -285,8 +296,9 @@ def _repeated_cell(cols: np.ndarray, rows: np.ndarray, flat: np.ndarray, repeate
     return _bad(f"Cell (col {cols[first]}, row {rows[first]}) is listed more than once; give each cell once.")
 
 
-def _neighbourhood_sums(cols: np.ndarray, rows: np.ndarray, values: np.ndarray,
-                        distance: int) -> tuple[np.ndarray, np.ndarray]:
+def _neighbourhood_sums(
+    cols: np.ndarray, rows: np.ndarray, values: np.ndarray, distance: int
+) -> tuple[np.ndarray, np.ndarray]:
     """For each cell, the number of cells within ``distance`` (queen's move, itself included) and
     the sum of their values.
 
@@ -308,8 +320,7 @@ def _neighbourhood_sums(cols: np.ndarray, rows: np.ndarray, values: np.ndarray,
         width, height = int(col_index.max()) + 1, int(row_index.max()) + 1
     if width * height > limit:
         i, j = _queen_neighbours(cols, rows, distance)
-        return (np.bincount(i, minlength=n).astype(np.int64),
-                np.bincount(i, weights=values[j], minlength=n))
+        return (np.bincount(i, minlength=n).astype(np.int64), np.bincount(i, weights=values[j], minlength=n))
     flat = col_index * height + row_index
     occupied = np.bincount(flat, minlength=width * height)
     if occupied.max() > 1:
@@ -348,8 +359,9 @@ def _adjusted(p: np.ndarray, correction: str) -> np.ndarray:
     return adjusted
 
 
-def getis_ord_gi_star(counts: ArrayLike, cols: ArrayLike, rows: ArrayLike, distance_cells: int = 1,
-                      correction: str | None = "none") -> pd.DataFrame:
+def getis_ord_gi_star(
+    counts: ArrayLike, cols: ArrayLike, rows: ArrayLike, distance_cells: int = 1, correction: str | None = "none"
+) -> pd.DataFrame:
     """Getis-Ord Gi* hot-spot statistic for counts on a square lattice.
 
     Binary weights: every cell within ``distance_cells`` of cell i in a queen's move (so the
@@ -436,8 +448,9 @@ def _class_names(gi_bin: np.ndarray) -> np.ndarray:
     return np.asarray(HOTSPOT_CLASSES, dtype=object)[3 - gi_bin]
 
 
-def _gi_arrays(values: np.ndarray, col_index: np.ndarray, row_index: np.ndarray, distance: int,
-               correction: str) -> dict:
+def _gi_arrays(
+    values: np.ndarray, col_index: np.ndarray, row_index: np.ndarray, distance: int, correction: str
+) -> dict:
     """:func:`getis_ord_gi_star` on checked arrays, as arrays (no class names: a national
     lattice's frame of them is made only for the rows shown)."""
     n = len(values)
@@ -446,7 +459,7 @@ def _gi_arrays(values: np.ndarray, col_index: np.ndarray, row_index: np.ndarray,
     z = np.full(n, np.nan)
     if n >= 2 and np.ptp(values) > 0:
         mean = values.mean()
-        spread = values.std()   # population standard deviation, as in Ord & Getis
+        spread = values.std()  # population standard deviation, as in Ord & Getis
         k = neighbours.astype(float)
         denominator = spread * np.sqrt((n * k - k * k) / (n - 1))
         defined = denominator > 0
@@ -455,7 +468,7 @@ def _gi_arrays(values: np.ndarray, col_index: np.ndarray, row_index: np.ndarray,
     p_adjusted = _adjusted(p, correction)
     magnitude = np.zeros(n, dtype=np.int64)
     for level, alpha in _LEVELS:
-        magnitude[p_adjusted < alpha] = level   # NaN compares False: not significant
+        magnitude[p_adjusted < alpha] = level  # NaN compares False: not significant
     gi_bin = magnitude * np.sign(np.nan_to_num(z)).astype(np.int64)
     return {"neighbours": neighbours, "gi_z": z, "gi_p": p, "gi_p_adjusted": p_adjusted, "gi_bin": gi_bin}
 
@@ -463,6 +476,7 @@ def _gi_arrays(values: np.ndarray, col_index: np.ndarray, row_index: np.ndarray,
 # ---------------------------------------------------------------------------
 # The lattice of cells over the study area
 # ---------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class _Cells:
@@ -473,19 +487,20 @@ class _Cells:
     cells' coordinates in WGS84 are transformed when first asked for: only for the cells asked
     for (a table of the busy cells of a national lattice), or for all of them at once, kept.
     """
+
     size: int
     col: np.ndarray
     row: np.ndarray
-    key: np.ndarray            # (row - row_low) * width + (col - col_low): sorted, for look-ups
+    key: np.ndarray  # (row - row_low) * width + (col - col_low): sorted, for look-ups
     col_low: int
     row_low: int
     width: int
     height: int
-    ward: np.ndarray           # index into ward_codes / ward_names / districts
+    ward: np.ndarray  # index into ward_codes / ward_names / districts
     ward_codes: np.ndarray
     ward_names: np.ndarray
     districts: np.ndarray
-    memo: dict                 # columns of Python objects, made the first time a whole frame needs them
+    memo: dict  # columns of Python objects, made the first time a whole frame needs them
 
     def positions(self, col: np.ndarray, row: np.ndarray) -> np.ndarray:
         """Position of each (col, row) in the lattice, -1 for a cell outside it."""
@@ -570,18 +585,18 @@ def _lattice(size: int, ward_codes: tuple, ward_names: tuple, districts: tuple, 
     every point of a boundary cut into pieces no longer than a cell lies within half a cell of a
     vertex, so in the 3 x 3 block around that vertex's cell.
     """
-    wards = shapely.transform(shapely.from_wkb(list(wkbs)), lambda x, y: _TO_BNG.transform(x, y),
-                              interleaved=False)
+    wards = shapely.transform(shapely.from_wkb(list(wkbs)), lambda x, y: _TO_BNG.transform(x, y), interleaved=False)
     shapely.prepare(wards)
     found_col, found_row, found_ward = [], [], []
-    for number, (ward, bounds) in enumerate(zip(wards, shapely.bounds(wards))):
+    for number, (ward, bounds) in enumerate(zip(wards, shapely.bounds(wards), strict=False)):
         col, row = _cells_of(bounds, size)
         inside = shapely.intersects_xy(ward, (col + 0.5) * size, (row + 0.5) * size)
         found_col.append(col[inside])
         found_row.append(row[inside])
         found_ward.append(np.full(int(inside.sum()), number, dtype=np.int64))
-    col, row, ward_of = (np.concatenate(parts) if parts else np.empty(0, np.int64)
-                         for parts in (found_col, found_row, found_ward))
+    col, row, ward_of = (
+        np.concatenate(parts) if parts else np.empty(0, np.int64) for parts in (found_col, found_row, found_ward)
+    )
 
     vertices = shapely.get_coordinates(shapely.segmentize(shapely.boundary(wards), size))
     vertex_col = np.floor(vertices[:, 0] / size).astype(np.int64)
@@ -618,7 +633,7 @@ def _lattice(size: int, ward_codes: tuple, ward_names: tuple, districts: tuple, 
     tree = shapely.STRtree(wards)
     edge_parts, edge_ward_parts = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
     for start in range(0, len(near_key), _EDGE_BLOCK):
-        block = near_key[start:start + _EDGE_BLOCK]
+        block = near_key[start : start + _EDGE_BLOCK]
         block_col, block_row = block % width + low_col, block // width + low_row
         boxes = shapely.box(block_col * size, block_row * size, (block_col + 1) * size, (block_row + 1) * size)
         box_of_pair, ward_of_pair = tree.query(boxes, predicate="intersects")
@@ -638,11 +653,22 @@ def _lattice(size: int, ward_codes: tuple, ward_names: tuple, districts: tuple, 
     col, row = key % width + low_col, key // width + low_row
     height = (int(row.max()) - low_row + 1) if len(row) else 1
 
-    cells = _Cells(size, col, row, key, low_col, low_row, width, height, ward_index,
-                   np.asarray(ward_codes, dtype=object), np.asarray(ward_names, dtype=object),
-                   np.asarray(districts, dtype=object), {})
-    _read_only(cells.col, cells.row, cells.key, cells.ward,
-               cells.ward_codes, cells.ward_names, cells.districts)
+    cells = _Cells(
+        size,
+        col,
+        row,
+        key,
+        low_col,
+        low_row,
+        width,
+        height,
+        ward_index,
+        np.asarray(ward_codes, dtype=object),
+        np.asarray(ward_names, dtype=object),
+        np.asarray(districts, dtype=object),
+        {},
+    )
+    _read_only(cells.col, cells.row, cells.key, cells.ward, cells.ward_codes, cells.ward_names, cells.districts)
     return cells
 
 
@@ -654,14 +680,19 @@ def _study_area(conn: duckdb.DuckDBPyConnection, selection: Selection, size: int
     if selection.wards:
         clauses.append("list_contains(?, ward_code)")
         params.append(list(selection.wards))
-    wards = conn.execute(f"""
+    wards = conn.execute(
+        f"""
         SELECT ward_code, ward_name, district, geometry_wkb FROM wards
-        WHERE {' AND '.join(clauses)} AND geometry_wkb IS NOT NULL ORDER BY ward_code""", params).fetchall()
+        WHERE {" AND ".join(clauses)} AND geometry_wkb IS NOT NULL ORDER BY ward_code""",
+        params,
+    ).fetchall()
     if not wards:
-        raise AnalyticsError(f"The database holds no {selection.boundaries.upper()} ward boundaries for "
-                             f"{selection.place_label}.", title="No boundaries",
-                             fix="Run `python -m analytics build` to build the store from data/.")
-    codes, names, districts, wkbs = zip(*wards)
+        raise AnalyticsError(
+            f"The database holds no {selection.boundaries.upper()} ward boundaries for {selection.place_label}.",
+            title="No boundaries",
+            fix="Run `python -m analytics build` to build the store from data/.",
+        )
+    codes, names, districts, wkbs = zip(*wards, strict=False)
     return _lattice(size, codes, names, districts, tuple(bytes(w) for w in wkbs))
 
 
@@ -674,22 +705,28 @@ GROUP BY ALL
 """
 
 
-def _counts_by_cell(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period,
-                    size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def _counts_by_cell(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Columns, rows and counts of the occupied cells, and the number of rows with no
     coordinates (the NULL cell)."""
     where, params = selection.where(period)
     frame = conn.execute(_CELL_COUNTS_SQL.format(where=where), [size, size, *params]).df()
     unplaced = (frame["col"].isna() | frame["row"].isna()).to_numpy()
     located = frame[~unplaced]
-    return (located["col"].to_numpy(dtype=np.int64), located["row"].to_numpy(dtype=np.int64),
-            located["count"].to_numpy(dtype=np.int64), int(frame["count"].to_numpy()[unplaced].sum()))
+    return (
+        located["col"].to_numpy(dtype=np.int64),
+        located["row"].to_numpy(dtype=np.int64),
+        located["count"].to_numpy(dtype=np.int64),
+        int(frame["count"].to_numpy()[unplaced].sum()),
+    )
 
 
 @dataclass
 class _Grid:
     """The cells of a query as arrays: the lattice, then any cell beyond it holding incidents,
     all ordered by row then column; ``position`` is the lattice position (-1 beyond it)."""
+
     lattice: _Cells
     col: np.ndarray
     row: np.ndarray
@@ -707,17 +744,17 @@ def _grid(conn: duckdb.DuckDBPyConnection, selection: Selection, periods: list[P
     n = len(lattice.col)
     col, row, position = lattice.col, lattice.row, np.arange(n)
     at = [lattice.positions(c, r) for c, r, _, _ in counted]
-    beyond_col = np.concatenate([c[a < 0] for (c, _, _, _), a in zip(counted, at)])
-    beyond_row = np.concatenate([r[a < 0] for (_, r, _, _), a in zip(counted, at)])
+    beyond_col = np.concatenate([c[a < 0] for (c, _, _, _), a in zip(counted, at, strict=False)])
+    beyond_row = np.concatenate([r[a < 0] for (_, r, _, _), a in zip(counted, at, strict=False)])
     if len(beyond_col):
-        extra = np.unique(np.stack([beyond_row, beyond_col], axis=1), axis=0)   # by row, then column
+        extra = np.unique(np.stack([beyond_row, beyond_col], axis=1), axis=0)  # by row, then column
         col = np.concatenate([col, extra[:, 1]])
         row = np.concatenate([row, extra[:, 0]])
         position = np.concatenate([position, np.full(len(extra), -1)])
         order = np.lexsort((col, row))
         col, row, position = col[order], row[order], position[order]
         where = np.empty(len(col), dtype=np.int64)
-        where[order] = np.arange(len(col))         # new index of each old index
+        where[order] = np.arange(len(col))  # new index of each old index
         for number, (c, r, _, _) in enumerate(counted):
             beyond = at[number] < 0
             found = np.full(len(c), -1, dtype=np.int64)
@@ -725,10 +762,10 @@ def _grid(conn: duckdb.DuckDBPyConnection, selection: Selection, periods: list[P
             if beyond.any():
                 # Cells beyond the lattice are few (points past a generalised boundary).
                 index = {pair: n + k for k, pair in enumerate(map(tuple, extra.tolist()))}
-                found[beyond] = where[[index[(rr, cc)] for rr, cc in zip(r[beyond].tolist(), c[beyond].tolist())]]
+                found[beyond] = where[[index[(rr, cc)] for rr, cc in zip(r[beyond].tolist(), c[beyond].tolist(), strict=False)]]
             at[number] = found
     counts = []
-    for (_, _, count, _), a in zip(counted, at):
+    for (_, _, count, _), a in zip(counted, at, strict=False):
         values = np.zeros(len(col), dtype=np.int64)
         values[a] = count
         counts.append(values)
@@ -744,7 +781,7 @@ def _grid(conn: duckdb.DuckDBPyConnection, selection: Selection, periods: list[P
 
 
 def _cell_ids(col: np.ndarray, row: np.ndarray) -> np.ndarray:
-    return np.asarray([f"E{c}_N{r}" for c, r in zip(col.tolist(), row.tolist())], dtype=object)
+    return np.asarray([f"E{c}_N{r}" for c, r in zip(col.tolist(), row.tolist(), strict=False)], dtype=object)
 
 
 def _cell_columns(grid: _Grid, take: np.ndarray | None = None, polygons: bool = True) -> dict:
@@ -771,8 +808,11 @@ def _cell_columns(grid: _Grid, take: np.ndarray | None = None, polygons: bool = 
             corners[~inside] = beyond_corners
     ward_code, ward_name, district = (np.full(k, None, dtype=object) for _ in range(3))
     ward = lattice.ward[source]
-    ward_code[inside], ward_name[inside], district[inside] = (lattice.ward_codes[ward], lattice.ward_names[ward],
-                                                              lattice.districts[ward])
+    ward_code[inside], ward_name[inside], district[inside] = (
+        lattice.ward_codes[ward],
+        lattice.ward_names[ward],
+        lattice.districts[ward],
+    )
     if everything and inside.all() and len(take) == len(lattice.col):
         # The whole lattice (no cell beyond it): its identifiers and corner lists are made once.
         if "cell_id" not in lattice.memo:
@@ -802,8 +842,9 @@ def _cell_columns(grid: _Grid, take: np.ndarray | None = None, polygons: bool = 
     return columns
 
 
-def _cell_frame(conn: duckdb.DuckDBPyConnection, selection: Selection, periods: list[Period],
-                size: int) -> pd.DataFrame:
+def _cell_frame(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, periods: list[Period], size: int
+) -> pd.DataFrame:
     """The lattice with one count column per period (``count_0``, ``count_1``, ...).
 
     Cells holding incidents outside every ward polygon of the selection (a row placed in a
@@ -812,14 +853,16 @@ def _cell_frame(conn: duckdb.DuckDBPyConnection, selection: Selection, periods: 
     coordinates at all.
     """
     grid = _grid(conn, selection, periods, size)
-    result = pd.DataFrame({**_cell_columns(grid),
-                           **{f"count_{number}": values for number, values in enumerate(grid.counts)}})
+    result = pd.DataFrame(
+        {**_cell_columns(grid), **{f"count_{number}": values for number, values in enumerate(grid.counts)}}
+    )
     result.attrs = dict(grid.attrs)
     return result
 
 
-def cell_counts(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str,
-                cell_size_m: int = DEFAULT_CELL_SIZE_M) -> pd.DataFrame:
+def cell_counts(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str, cell_size_m: int = DEFAULT_CELL_SIZE_M
+) -> pd.DataFrame:
     """Incidents per square cell of British National Grid, over the whole study area.
 
     A cell is ``cell_size_m`` metres square; an incident at easting e, northing n is in column
@@ -889,9 +932,17 @@ def _gi_on(grid: _Grid, number: int, distance: int, correction: str) -> dict:
     return _gi_arrays(grid.counts[number].astype(float), grid.col, grid.row, distance, correction)
 
 
-def _spots(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str, cell_size_m: int,
-           distance_cells: int, correction: str | None, shown_only: bool, polygons: bool = True,
-           max_cells: int | None = None) -> pd.DataFrame:
+def _spots(
+    conn: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    period: Period | str,
+    cell_size_m: int,
+    distance_cells: int,
+    correction: str | None,
+    shown_only: bool,
+    polygons: bool = True,
+    max_cells: int | None = None,
+) -> pd.DataFrame:
     """:func:`hotspots`, or only its cells that hold incidents or are significant: Gi* is
     computed over the whole lattice either way; only the rows made into a frame differ."""
     distance = _check_distance(distance_cells)
@@ -907,18 +958,32 @@ def _spots(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period
     if take is not None and max_cells is not None and len(take) > max_cells:
         take = _most_remarkable(take, count, gi["gi_bin"], max_cells)
     rows = slice(None) if take is None else take
-    result = pd.DataFrame({**_cell_columns(grid, take, polygons), "count": count[rows],
-                           **{column: gi[column][rows] for column in _GI_COLUMNS[:-1]},
-                           "hotspot_class": _class_names(gi["gi_bin"][rows])})
-    result.attrs = {**grid.attrs, "period": period.label,
-                    "incidents_outside_boundaries": grid.attrs["incidents_outside_boundaries"][0],
-                    "incidents_without_coordinates": grid.attrs["incidents_without_coordinates"][0],
-                    "distance_cells": distance, "correction": correction, "method": _method(correction)}
+    result = pd.DataFrame(
+        {
+            **_cell_columns(grid, take, polygons),
+            "count": count[rows],
+            **{column: gi[column][rows] for column in _GI_COLUMNS[:-1]},
+            "hotspot_class": _class_names(gi["gi_bin"][rows]),
+        }
+    )
+    result.attrs = {
+        **grid.attrs,
+        "period": period.label,
+        "incidents_outside_boundaries": grid.attrs["incidents_outside_boundaries"][0],
+        "incidents_without_coordinates": grid.attrs["incidents_without_coordinates"][0],
+        "distance_cells": distance,
+        "correction": correction,
+        "method": _method(correction),
+    }
     if shown_only:
         gi_bin = gi["gi_bin"]
-        result.attrs.update(_lattice_summary(grid), cells_shown=shown,
-                            cells_with_incidents=int((count > 0).sum()), hot_cells=int((gi_bin > 0).sum()),
-                            hot_cells_99=int((gi_bin == 3).sum()))
+        result.attrs.update(
+            _lattice_summary(grid),
+            cells_shown=shown,
+            cells_with_incidents=int((count > 0).sum()),
+            hot_cells=int((gi_bin > 0).sum()),
+            hot_cells_99=int((gi_bin == 3).sum()),
+        )
     return result
 
 
@@ -929,20 +994,30 @@ def _most_remarkable(take: np.ndarray, count: np.ndarray, gi_bin: np.ndarray, li
     busiest = take[np.argmax(count[take])]
     rest = take[take != busiest]
     order = np.lexsort((rest, -count[rest], -np.maximum(gi_bin[rest], 0)))
-    return np.sort(np.concatenate([[busiest], rest[order[:limit - 1]]]))
+    return np.sort(np.concatenate([[busiest], rest[order[: limit - 1]]]))
 
 
 def _lattice_summary(grid: _Grid) -> dict:
     """What a frame of only the shown cells can no longer tell: how many cells the lattice
     has, and the wards its cells name (the wards a map of it outlines)."""
     named = np.unique(grid.lattice.ward[grid.position[grid.position >= 0]])
-    return {"cells_in_lattice": len(grid.col),
-            "ward_codes": tuple(str(code) for code in grid.lattice.ward_codes[named])}
+    return {
+        "cells_in_lattice": len(grid.col),
+        "ward_codes": tuple(str(code) for code in grid.lattice.ward_codes[named]),
+    }
 
 
-def _moved(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period | str,
-           period_b: Period | str, cell_size_m: int, distance_cells: int, correction: str | None,
-           shown_only: bool, polygons: bool = True) -> pd.DataFrame:
+def _moved(
+    conn: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    period_a: Period | str,
+    period_b: Period | str,
+    cell_size_m: int,
+    distance_cells: int,
+    correction: str | None,
+    shown_only: bool,
+    polygons: bool = True,
+) -> pd.DataFrame:
     """:func:`persistence`, or only its cells that hold incidents in either period or are
     significant in either."""
     size = _check_cell_size(cell_size_m)
@@ -961,22 +1036,41 @@ def _moved(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Peri
     hot_a = gi_a["gi_bin"][rows] >= _HOT_BIN
     hot_b = gi_b["gi_bin"][rows] >= _HOT_BIN
     category = np.select([hot_a & hot_b, hot_b, hot_a], PERSISTENCE_CATEGORIES[:3], PERSISTENCE_CATEGORIES[3])
-    result = pd.DataFrame({**_cell_columns(grid, take, polygons), "count_a": count_a[rows], "count_b": count_b[rows],
-                           "gi_z_a": gi_a["gi_z"][rows], "gi_z_b": gi_b["gi_z"][rows],
-                           "gi_p_a": gi_a["gi_p"][rows], "gi_p_b": gi_b["gi_p"][rows],
-                           "class_a": _class_names(gi_a["gi_bin"][rows]),
-                           "class_b": _class_names(gi_b["gi_bin"][rows]),
-                           "persistence": category.astype(object)})
-    result.attrs = {**grid.attrs, "period_a": first.label, "period_b": second.label,
-                    "distance_cells": distance, "correction": correction, "method": _method(correction)}
+    result = pd.DataFrame(
+        {
+            **_cell_columns(grid, take, polygons),
+            "count_a": count_a[rows],
+            "count_b": count_b[rows],
+            "gi_z_a": gi_a["gi_z"][rows],
+            "gi_z_b": gi_b["gi_z"][rows],
+            "gi_p_a": gi_a["gi_p"][rows],
+            "gi_p_b": gi_b["gi_p"][rows],
+            "class_a": _class_names(gi_a["gi_bin"][rows]),
+            "class_b": _class_names(gi_b["gi_bin"][rows]),
+            "persistence": category.astype(object),
+        }
+    )
+    result.attrs = {
+        **grid.attrs,
+        "period_a": first.label,
+        "period_b": second.label,
+        "distance_cells": distance,
+        "correction": correction,
+        "method": _method(correction),
+    }
     if shown_only:
         result.attrs.update(_lattice_summary(grid), cells_shown=len(result))
     return result
 
 
-def hotspots(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str,
-             cell_size_m: int = DEFAULT_CELL_SIZE_M, distance_cells: int = 1,
-             correction: str | None = "none") -> pd.DataFrame:
+def hotspots(
+    conn: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    period: Period | str,
+    cell_size_m: int = DEFAULT_CELL_SIZE_M,
+    distance_cells: int = 1,
+    correction: str | None = "none",
+) -> pd.DataFrame:
     """Gi* hot and cold spots of the incidents of a selection and period on the grid.
 
     The counts of :func:`cell_counts` with the columns of :func:`getis_ord_gi_star` (``gi_z``,
@@ -1007,9 +1101,15 @@ def hotspots(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Peri
     return _spots(conn, selection, period, cell_size_m, distance_cells, correction, shown_only=False)
 
 
-def hotspot_cells(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str,
-                  cell_size_m: int = DEFAULT_CELL_SIZE_M, distance_cells: int = 1,
-                  correction: str | None = "none", max_cells: int | None = None) -> pd.DataFrame:
+def hotspot_cells(
+    conn: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    period: Period | str,
+    cell_size_m: int = DEFAULT_CELL_SIZE_M,
+    distance_cells: int = 1,
+    correction: str | None = "none",
+    max_cells: int | None = None,
+) -> pd.DataFrame:
     """The rows of :func:`hotspots` a map draws: cells holding incidents or significant.
 
     Gi* is computed over the whole lattice exactly as :func:`hotspots` computes it (the same
@@ -1025,13 +1125,20 @@ def hotspot_cells(conn: duckdb.DuckDBPyConnection, selection: Selection, period:
     """
     if max_cells is not None:
         max_cells = _whole_in_range("max_cells", max_cells, 1, 2**31)
-    return _spots(conn, selection, period, cell_size_m, distance_cells, correction, shown_only=True,
-                  max_cells=max_cells)
+    return _spots(
+        conn, selection, period, cell_size_m, distance_cells, correction, shown_only=True, max_cells=max_cells
+    )
 
 
-def persistence(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period | str,
-                period_b: Period | str, cell_size_m: int = DEFAULT_CELL_SIZE_M, distance_cells: int = 1,
-                correction: str | None = "none") -> pd.DataFrame:
+def persistence(
+    conn: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    period_a: Period | str,
+    period_b: Period | str,
+    cell_size_m: int = DEFAULT_CELL_SIZE_M,
+    distance_cells: int = 1,
+    correction: str | None = "none",
+) -> pd.DataFrame:
     """Which hot spots of period A are still hot in period B, and which are new.
 
     Gi* is computed for each period on the same lattice (the study area, plus any cell
@@ -1066,6 +1173,7 @@ def persistence(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a:
 # Top locations and LSOAs
 # ---------------------------------------------------------------------------
 
+
 def _check_top_n(n: object) -> int:
     return _whole_in_range("n", n, 1, MAX_TOP_N)
 
@@ -1075,16 +1183,16 @@ def _share(count: int, total: int) -> float:
     return round_ratio_half_up(count, total, 1000) / 10 if total else float("nan")
 
 
-def _totals(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period,
-            column: str) -> tuple[int, int]:
+def _totals(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period, column: str) -> tuple[int, int]:
     """Incidents of the selection and period, and how many of them have no ``column`` value.
 
     ``column`` is one of the fixed names 'location' and 'lsoa_code', never user text.
     """
     where, params = selection.where(period)
     total, missing = conn.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE nullif(trim({column}), '') IS NULL) "
-        f"FROM incidents WHERE {where}", params).fetchone()
+        f"SELECT count(*), count(*) FILTER (WHERE nullif(trim({column}), '') IS NULL) FROM incidents WHERE {where}",
+        params,
+    ).fetchone()
     return int(total), int(missing)
 
 
@@ -1108,8 +1216,9 @@ LIMIT ?
 """
 
 
-def top_locations(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str,
-                  n: int = 10) -> pd.DataFrame:
+def top_locations(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str, n: int = 10
+) -> pd.DataFrame:
     """The places with the most incidents, by their police.uk location text, in their ward.
 
     police.uk describes each snap point as "On or near <street or place>"; the same text in
@@ -1143,13 +1252,18 @@ def top_locations(conn: duckdb.DuckDBPyConnection, selection: Selection, period:
     selection = _check_selection(selection)
     check_selection(conn, selection)
     where, params = selection.where(period, alias="i")
-    frame = conn.execute(_TOP_LOCATIONS_SQL.format(ward_column=selection.ward_column, where=where),
-                         [selection.boundaries, *params, n]).df()
+    frame = conn.execute(
+        _TOP_LOCATIONS_SQL.format(ward_column=selection.ward_column, where=where), [selection.boundaries, *params, n]
+    ).df()
     total, without = _totals(conn, selection, period, "location")
     result = _ranked(frame, total)
     # What it counts where, for its caption and downloads (source, place, period, vintage).
-    result.attrs = {**describe(conn, selection, period), "period": period.label, "total": total,
-                    "without_location": without}
+    result.attrs = {
+        **describe(conn, selection, period),
+        "period": period.label,
+        "total": total,
+        "without_location": without,
+    }
     return result
 
 
@@ -1166,8 +1280,7 @@ LIMIT ?
 """
 
 
-def top_lsoas(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str,
-              n: int = 10) -> pd.DataFrame:
+def top_lsoas(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str, n: int = 10) -> pd.DataFrame:
     """The LSOAs with the most incidents, with the ward each best fits and its district.
 
     Parameters
@@ -1202,18 +1315,24 @@ def top_lsoas(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
     selection = _check_selection(selection)
     check_selection(conn, selection)
     where, params = selection.where(period, alias="i")
-    frame = conn.execute(_TOP_LSOAS_SQL.format(ward_column=selection.ward_column, where=where),
-                         [selection.boundaries, *params, n]).df()
+    frame = conn.execute(
+        _TOP_LSOAS_SQL.format(ward_column=selection.ward_column, where=where), [selection.boundaries, *params, n]
+    ).df()
     total, without = _totals(conn, selection, period, "lsoa_code")
     if total and frame.empty:
-        raise AnalyticsError(f"None of the {total:,} incidents of the {selection.source_label} in "
-                             f"{period.label} carries an LSOA code, so they cannot be ranked by LSOA.",
-                             title="No LSOA codes",
-                             fix="Rank them by location (top locations) instead, or choose the police.uk "
-                                 "source.")
+        raise AnalyticsError(
+            f"None of the {total:,} incidents of the {selection.source_label} in "
+            f"{period.label} carries an LSOA code, so they cannot be ranked by LSOA.",
+            title="No LSOA codes",
+            fix="Rank them by location (top locations) instead, or choose the police.uk source.",
+        )
     result = _ranked(frame, total)
-    result.attrs = {**describe(conn, selection, period), "period": period.label, "total": total,
-                    "without_lsoa": without}
+    result.attrs = {
+        **describe(conn, selection, period),
+        "period": period.label,
+        "total": total,
+        "without_lsoa": without,
+    }
     return result
 
 
@@ -1222,14 +1341,26 @@ def top_lsoas(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
 # ---------------------------------------------------------------------------
 
 #: attrs of a frame of only the shown cells that the command-line table does not carry.
-_SHOWN_ONLY_ATTRS = ("cells_in_lattice", "cells_shown", "cells_with_incidents", "hot_cells", "hot_cells_99",
-                     "ward_codes")
+_SHOWN_ONLY_ATTRS = (
+    "cells_in_lattice",
+    "cells_shown",
+    "cells_with_incidents",
+    "hot_cells",
+    "hot_cells_99",
+    "ward_codes",
+)
 _TABLE_CELL_COLUMNS = ["cell_id", "ward_code", "ward_name", "district", "longitude", "latitude"]
 
 
-def hotspot_table(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period | str,
-                  period_b: Period | str | None = None, cell_size_m: int = DEFAULT_CELL_SIZE_M,
-                  distance_cells: int = 1, correction: str | None = "none") -> pd.DataFrame:
+def hotspot_table(
+    conn: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    period_a: Period | str,
+    period_b: Period | str | None = None,
+    cell_size_m: int = DEFAULT_CELL_SIZE_M,
+    distance_cells: int = 1,
+    correction: str | None = "none",
+) -> pd.DataFrame:
     """The hot-spot table ``python -m analytics table hotspots`` prints.
 
     Only cells that hold incidents or are significant appear (the thousands of empty,
@@ -1249,23 +1380,39 @@ def hotspot_table(conn: duckdb.DuckDBPyConnection, selection: Selection, period_
     """
     if period_b is None:
         # Only the shown cells are made into rows (Gi* is still over the whole lattice).
-        spots = _spots(conn, selection, period_a, cell_size_m, distance_cells, correction, shown_only=True,
-                       polygons=False)
+        spots = _spots(
+            conn, selection, period_a, cell_size_m, distance_cells, correction, shown_only=True, polygons=False
+        )
         shown = spots
         shown = shown.assign(_z=shown["gi_z"].fillna(-np.inf)).sort_values(
-            ["_z", "count", "cell_id"], ascending=[False, False, True])
+            ["_z", "count", "cell_id"], ascending=[False, False, True]
+        )
         table = shown[_TABLE_CELL_COLUMNS + ["count", "gi_z", "gi_p", "hotspot_class"]]
         table = table.assign(gi_z=table["gi_z"].round(2), gi_p=table["gi_p"].round(4))
     else:
-        moved = _moved(conn, selection, period_a, period_b, cell_size_m, distance_cells, correction,
-                       shown_only=True, polygons=False)
+        moved = _moved(
+            conn,
+            selection,
+            period_a,
+            period_b,
+            cell_size_m,
+            distance_cells,
+            correction,
+            shown_only=True,
+            polygons=False,
+        )
         shown = moved
-        shown = shown.assign(_order=shown["persistence"].map(PERSISTENCE_CATEGORIES.index),
-                             _z_b=shown["gi_z_b"].fillna(-np.inf), _z_a=shown["gi_z_a"].fillna(-np.inf)).sort_values(
+        shown = shown.assign(
+            _order=shown["persistence"].map(PERSISTENCE_CATEGORIES.index),
+            _z_b=shown["gi_z_b"].fillna(-np.inf),
+            _z_a=shown["gi_z_a"].fillna(-np.inf),
+        ).sort_values(
             ["_order", "_z_b", "_z_a", "count_b", "count_a", "cell_id"],
-            ascending=[True, False, False, False, False, True])
-        table = shown[_TABLE_CELL_COLUMNS + ["count_a", "count_b", "class_a", "class_b", "gi_z_a", "gi_z_b",
-                                             "persistence"]]
+            ascending=[True, False, False, False, False, True],
+        )
+        table = shown[
+            _TABLE_CELL_COLUMNS + ["count_a", "count_b", "class_a", "class_b", "gi_z_a", "gi_z_b", "persistence"]
+        ]
         table = table.assign(gi_z_a=table["gi_z_a"].round(2), gi_z_b=table["gi_z_b"].round(2))
         spots = moved
     table = table.assign(longitude=table["longitude"].round(5), latitude=table["latitude"].round(5))

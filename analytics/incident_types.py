@@ -1,6 +1,7 @@
 """Incident types: the panel's table of ASB by key-word type over two periods, with their mean
 and mean percentage. police.uk has no key-word types, so on that source the table is by crime type.
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -13,8 +14,9 @@ from analytics.query import Selection, check_selection, compare_counts
 from analytics.wards import describe
 
 
-def incident_types(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period,
-                   period_b: Period) -> pd.DataFrame:
+def incident_types(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period, period_b: Period
+) -> pd.DataFrame:
     """Counts by type in period A and B, most common (by mean) first.
 
     Columns: type, count_a, count_b, difference, pct_change, percentage, mean (the two counts'
@@ -26,17 +28,36 @@ def incident_types(conn: duckdb.DuckDBPyConnection, selection: Selection, period
     by = "keyword" if selection.source == "extract" else "category"
     counts = compare_counts(conn, selection, period_a, period_b, by).rename(columns={"key": "type"})
     if selection.source == "extract":
-        counts = (pd.DataFrame({"type": EXTRACT_KEYWORDS}).merge(counts, on="type", how="left")
-                  .fillna({"count_a": 0, "count_b": 0}))
+        counts = (
+            pd.DataFrame({"type": EXTRACT_KEYWORDS})
+            .merge(counts, on="type", how="left")
+            .fillna({"count_a": 0, "count_b": 0})
+        )
     table = add_change_columns(counts)
-    table["mean"] = [mean_half_up([a, b]) for a, b in zip(table.count_a, table.count_b)]
+    table["mean"] = [mean_half_up([a, b]) for a, b in zip(table.count_a, table.count_b, strict=False)]
     total_mean = int(table["mean"].sum())
-    table["mean_pct"] = pd.array([round_ratio_half_up(m, total_mean) if total_mean else None
-                                  for m in table["mean"]], dtype="Int64")
+    table["mean_pct"] = pd.array(
+        [round_ratio_half_up(m, total_mean) if total_mean else None for m in table["mean"]], dtype="Int64"
+    )
     table["mean_percentage"] = [format_pct(p if p is not pd.NA else None) for p in table.mean_pct]
     table = table.sort_values(["mean", "type"], ascending=[False, True], ignore_index=True)
-    table = table[["type", "count_a", "count_b", "difference", "pct_change", "percentage", "mean", "mean_pct",
-                   "mean_percentage", "z", "p_value", "significant", "small_numbers"]]
+    table = table[
+        [
+            "type",
+            "count_a",
+            "count_b",
+            "difference",
+            "pct_change",
+            "percentage",
+            "mean",
+            "mean_pct",
+            "mean_percentage",
+            "z",
+            "p_value",
+            "significant",
+            "small_numbers",
+        ]
+    ]
     table = withhold_change(table, describe(conn, selection, period_a, period_b))
     table.attrs["grouped_by"] = "key-word type" if by == "keyword" else "police.uk crime type"
     return table

@@ -16,6 +16,7 @@ The rules every load keeps (each has a test in tests/test_ingest.py or tests/rob
   UTF-8. A file, or zip member, larger than MAX_FILE_BYTES is refused before it is read.
 - A file's name, or a zip member's, is only ever shown in messages, never used as a path.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -25,35 +26,68 @@ import re
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 import duckdb
-import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
 from analytics import settings
 from analytics.errors import InputError
-from analytics.errors import shown as _shown   # quoted, cut short: a hostile value cannot flood a message
+from analytics.errors import shown as _shown  # quoted, cut short: a hostile value cannot flood a message
 from analytics.geography import BNG, METHOD_GIVEN, METHOD_LSOA, METHOD_POINT, VINTAGES, WGS84, Geography
 
 Progress = Callable[[float, str], None]
 
-POLICE_UK_COLUMNS = ("Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude",
-                     "Location", "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context")
+POLICE_UK_COLUMNS = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)
 ASB = "Anti-social behaviour"
 
-EXTRACT_COLUMNS = ("incident_ref", "reported_at", "keyword", "nirs_class", "district", "ward_code",
-                   "longitude", "latitude", "location")
-EXTRACT_KEYWORDS = ("Other", "Youth related", "Neighbour Dispute", "Threats/ Harassment",
-                    "Fights/ Arguments", "Parking", "Begging")
+EXTRACT_COLUMNS = (
+    "incident_ref",
+    "reported_at",
+    "keyword",
+    "nirs_class",
+    "district",
+    "ward_code",
+    "longitude",
+    "latitude",
+    "location",
+)
+EXTRACT_KEYWORDS = (
+    "Other",
+    "Youth related",
+    "Neighbour Dispute",
+    "Threats/ Harassment",
+    "Fights/ Arguments",
+    "Parking",
+    "Begging",
+)
 NIRS_CLASSES = ("Nuisance", "Personal", "Environmental")
-EXTRACT_TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M:%S",
-                        "%d/%m/%Y %H:%M")
+EXTRACT_TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+)
 
 # A generous box around Great Britain (Scilly to Shetland): police.uk points outside it are wrong.
 GB_LONGITUDE = (-8.8, 2.0)
@@ -84,9 +118,10 @@ _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
 @dataclass
 class FileReport:
     """What one file did to the store."""
+
     name: str
     sha256: str
-    status: str                      # 'loaded' | 'skipped'
+    status: str  # 'loaded' | 'skipped'
     rows_read: int = 0
     rows_stored: int = 0
     rows_replaced: int = 0
@@ -107,10 +142,12 @@ class LoadReport:
     def summary(self) -> str:
         loaded = [f for f in self.files if f.status == "loaded"]
         skipped = [f for f in self.files if f.status == "skipped"]
-        lines = [f"{len(loaded)} file(s) loaded, {len(skipped)} skipped: "
-                 f"{self.total('rows_stored'):,} rows stored, {self.total('rows_replaced'):,} replaced, "
-                 f"{self.total('rows_outside'):,} outside the districts (not stored; "
-                 f"{self.total('rows_outside_no_location'):,} of them with no location)."]
+        lines = [
+            f"{len(loaded)} file(s) loaded, {len(skipped)} skipped: "
+            f"{self.total('rows_stored'):,} rows stored, {self.total('rows_replaced'):,} replaced, "
+            f"{self.total('rows_outside'):,} outside the districts (not stored; "
+            f"{self.total('rows_outside_no_location'):,} of them with no location)."
+        ]
         lines += [f"  skipped {f.name}: {f.message}" for f in skipped]
         return "\n".join(lines)
 
@@ -120,19 +157,23 @@ SAME_CONTENT = "the same content was loaded before; nothing changed."
 
 @dataclass
 class _Source:
-    name: str                         # what messages call it: a path, or 'archive.zip!2018-10/x.csv'
-    open: Callable[[], BinaryIO]      # a new binary stream of the file's bytes
-    path: Path | None = None          # set when the bytes are a plain file on disk
-    size: int | None = None           # bytes, when known before reading
+    name: str  # what messages call it: a path, or 'archive.zip!2018-10/x.csv'
+    open: Callable[[], BinaryIO]  # a new binary stream of the file's bytes
+    path: Path | None = None  # set when the bytes are a plain file on disk
+    size: int | None = None  # bytes, when known before reading
 
 
 def _too_big(name: str, size: int) -> InputError:
-    return InputError(f"the file is {size:,} bytes, more than the {MAX_FILE_BYTES:,} bytes one file may be "
-                      "(MAX_FILE_BYTES in analytics/ingest.py).", file=name,
-                      fix="Split it into smaller files: police.uk publishes one file per force and month.")
+    return InputError(
+        f"the file is {size:,} bytes, more than the {MAX_FILE_BYTES:,} bytes one file may be "
+        "(MAX_FILE_BYTES in analytics/ingest.py).",
+        file=name,
+        fix="Split it into smaller files: police.uk publishes one file per force and month.",
+    )
 
 
 # --------------------------------------------------------------------------- finding files
+
 
 def _iter_sources(paths: list[Path | str], suffixes: tuple[str, ...]) -> Iterator[_Source]:
     for raw in paths:
@@ -155,7 +196,7 @@ def _iter_sources(paths: list[Path | str], suffixes: tuple[str, ...]) -> Iterato
 def _file_source(path: Path) -> _Source:
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise _too_big(str(path), size)         # before anything is read
+        raise _too_big(str(path), size)  # before anything is read
     return _Source(str(path), lambda: open(path, "rb"), path, size)
 
 
@@ -168,19 +209,28 @@ def _open_archive(path: Path, what: str = "zip archive") -> tuple[zipfile.ZipFil
     members = [m for m in archive.infolist() if not m.is_dir()]
     unpacked = sum(m.file_size for m in members)
     packed = max(1, sum(m.compress_size for m in members))
-    limits = (f"more than {MAX_UNPACKED_BYTES:,} bytes in all, or {MAX_COMPRESSION_RATIO}:1 "
-              "(MAX_UNPACKED_BYTES and MAX_COMPRESSION_RATIO in analytics/ingest.py)")
+    limits = (
+        f"more than {MAX_UNPACKED_BYTES:,} bytes in all, or {MAX_COMPRESSION_RATIO}:1 "
+        "(MAX_UNPACKED_BYTES and MAX_COMPRESSION_RATIO in analytics/ingest.py)"
+    )
     if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_COMPRESSION_RATIO:
         archive.close()
-        raise InputError(f"the archive would unpack to {unpacked:,} bytes from {packed:,} ({limits}); "
-                         "it is refused as a possible zip bomb.", file=str(path))
+        raise InputError(
+            f"the archive would unpack to {unpacked:,} bytes from {packed:,} ({limits}); "
+            "it is refused as a possible zip bomb.",
+            file=str(path),
+        )
     for member in members:
-        if member.file_size >= RATIO_CHECKED_FROM_BYTES and \
-                member.file_size / max(1, member.compress_size) > MAX_COMPRESSION_RATIO:
+        if (
+            member.file_size >= RATIO_CHECKED_FROM_BYTES
+            and member.file_size / max(1, member.compress_size) > MAX_COMPRESSION_RATIO
+        ):
             archive.close()
-            raise InputError(f"the member {_shown(member.filename)} would unpack to {member.file_size:,} bytes "
-                             f"from {member.compress_size:,} ({limits}); it is refused as a possible zip bomb.",
-                             file=str(path))
+            raise InputError(
+                f"the member {_shown(member.filename)} would unpack to {member.file_size:,} bytes "
+                f"from {member.compress_size:,} ({limits}); it is refused as a possible zip bomb.",
+                file=str(path),
+            )
     return archive, members
 
 
@@ -188,8 +238,7 @@ def _iter_zip(path: Path, suffixes: tuple[str, ...]) -> Iterator[_Source]:
     archive, members = _open_archive(path)
     nested = [m.filename for m in members if m.filename.lower().endswith(".zip")]
     if nested:
-        raise InputError(f"the archive holds another archive ({_shown(nested[0])}); unpack it first.",
-                         file=str(path))
+        raise InputError(f"the archive holds another archive ({_shown(nested[0])}); unpack it first.", file=str(path))
     chosen = sorted((m for m in members if Path(m.filename).suffix.lower() in suffixes), key=lambda m: m.filename)
     if not chosen:
         raise InputError(f"the archive holds no {' or '.join(suffixes)} files.", file=str(path))
@@ -203,19 +252,21 @@ def _iter_zip(path: Path, suffixes: tuple[str, ...]) -> Iterator[_Source]:
 
 # --------------------------------------------------------------------------- reading one file
 
+
 @dataclass
 class _Scan:
     """What one pass over a file's bytes found."""
+
     sha: str
     size: int
-    raw: Path | None                  # the bytes on disk: the file itself, or our copy of a zip member
-    blank: bool = True                # nothing but white space
-    utf8: bool = True                 # valid UTF-8 (with or without a byte-order mark)
-    utf16: bool = False               # starts with a UTF-16 byte-order mark
-    nul_offset: int | None = None     # where the first NUL byte is
-    head: bytes = b""                 # the first MAX_HEADER_BYTES
-    header_end: int | None = None     # offset of the end of the first line
-    has_rows: bool = False            # anything but white space after the first line
+    raw: Path | None  # the bytes on disk: the file itself, or our copy of a zip member
+    blank: bool = True  # nothing but white space
+    utf8: bool = True  # valid UTF-8 (with or without a byte-order mark)
+    utf16: bool = False  # starts with a UTF-16 byte-order mark
+    nul_offset: int | None = None  # where the first NUL byte is
+    head: bytes = b""  # the first MAX_HEADER_BYTES
+    header_end: int | None = None  # offset of the end of the first line
+    has_rows: bool = False  # anything but white space after the first line
 
 
 _LINE_END = re.compile(rb"[\r\n]")
@@ -242,8 +293,9 @@ def _scan(source: _Source, spill: Path | None = None, text: bool = True) -> _Sca
                 if scan.size > MAX_FILE_BYTES:
                     raise _too_big(source.name, scan.size)
                 if source.path is None and source.size is not None and scan.size > source.size:
-                    raise InputError(f"it holds more than the {source.size:,} bytes it declares; refused.",
-                                     file=source.name)
+                    raise InputError(
+                        f"it holds more than the {source.size:,} bytes it declares; refused.", file=source.name
+                    )
                 digest.update(chunk)
                 if out is not None:
                     out.write(chunk)
@@ -253,13 +305,13 @@ def _scan(source: _Source, spill: Path | None = None, text: bool = True) -> _Sca
                     _check_kind(source, chunk)
                     scan.utf16 = chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
                 if scan.utf16:
-                    continue               # converted and scanned again as UTF-8
+                    continue  # converted and scanned again as UTF-8
                 if len(scan.head) < MAX_HEADER_BYTES:
-                    scan.head += chunk[:MAX_HEADER_BYTES - len(scan.head)]
+                    scan.head += chunk[: MAX_HEADER_BYTES - len(scan.head)]
                 if scan.blank and not chunk.isspace():
                     scan.blank = False
                 if scan.nul_offset is None and b"\x00" in chunk:
-                    scan.nul_offset = start + chunk.index(b"\x00")   # its line is counted if it is refused
+                    scan.nul_offset = start + chunk.index(b"\x00")  # its line is counted if it is refused
                 # ASCII (most files) is UTF-8: checking that is ten times faster than decoding.
                 if scan.utf8 and not (chunk.isascii() and not utf8.getstate()[0]):
                     try:
@@ -271,7 +323,7 @@ def _scan(source: _Source, spill: Path | None = None, text: bool = True) -> _Sca
                     if match:
                         scan.header_end = start + match.start()
                 if scan.header_end is not None and not scan.has_rows:
-                    rest = chunk[max(0, scan.header_end - start):]
+                    rest = chunk[max(0, scan.header_end - start) :]
                     scan.has_rows = bool(rest) and not rest.isspace()
             if text and scan.utf8 and not scan.utf16:
                 try:
@@ -293,14 +345,19 @@ def _scan(source: _Source, spill: Path | None = None, text: bool = True) -> _Sca
 
 def _check_kind(source: _Source, first: bytes) -> None:
     """Refuse, by their first bytes, files that are plainly something other than CSV text."""
-    kinds = ((b"PK\x03\x04", "a zip archive (or an Excel workbook)"),
-             (b"\xd0\xcf\x11\xe0", "an old-format Excel (.xls) workbook or other Office file"),
-             (b"%PDF", "a PDF document"), (b"\x1f\x8b", "a gzip-compressed file"))
+    kinds = (
+        (b"PK\x03\x04", "a zip archive (or an Excel workbook)"),
+        (b"\xd0\xcf\x11\xe0", "an old-format Excel (.xls) workbook or other Office file"),
+        (b"%PDF", "a PDF document"),
+        (b"\x1f\x8b", "a gzip-compressed file"),
+    )
     for magic, kind in kinds:
         if first.startswith(magic):
-            raise InputError(f"this is {kind}, not CSV text.", file=source.name,
-                             fix="Load the CSV files themselves, a .zip archive of them, or save the workbook "
-                                 "as CSV UTF-8.")
+            raise InputError(
+                f"this is {kind}, not CSV text.",
+                file=source.name,
+                fix="Load the CSV files themselves, a .zip archive of them, or save the workbook as CSV UTF-8.",
+            )
 
 
 def _text_file(source: _Source, scan: _Scan, copy: Path) -> tuple[Path, str, bool]:
@@ -320,18 +377,30 @@ def _text_file(source: _Source, scan: _Scan, copy: Path) -> tuple[Path, str, boo
         if scan.nul_offset < BINARY_PROBE_BYTES:
             odd, even = scan.head[1::2], scan.head[0::2]
             if max(odd.count(0), even.count(0)) > 0.3 * len(odd) and min(odd.count(0), even.count(0)) == 0:
-                raise InputError("this looks like UTF-16 text without a byte-order mark.", file=source.name,
-                                 fix="Save the file as CSV UTF-8.")
-            raise InputError("this is a binary file, not CSV text.", file=source.name,
-                             fix="Load the CSV files themselves (or the police.uk zip archive).")
-        raise InputError("the line holds a NUL byte (binary data): the file is damaged or not CSV text.",
-                         file=source.name, line=_line_at(scan.raw, scan.nul_offset))
+                raise InputError(
+                    "this looks like UTF-16 text without a byte-order mark.",
+                    file=source.name,
+                    fix="Save the file as CSV UTF-8.",
+                )
+            raise InputError(
+                "this is a binary file, not CSV text.",
+                file=source.name,
+                fix="Load the CSV files themselves (or the police.uk zip archive).",
+            )
+        raise InputError(
+            "the line holds a NUL byte (binary data): the file is damaged or not CSV text.",
+            file=source.name,
+            line=_line_at(scan.raw, scan.nul_offset),
+        )
     if (scan.header_end if scan.header_end is not None else scan.size) > MAX_HEADER_BYTES:
-        raise InputError(f"the first line is longer than {MAX_HEADER_BYTES:,} bytes, so it is not a header "
-                         "of column names.", file=source.name, line=1,
-                         fix="The first line of a police.uk file names its columns: Crime ID, Month, ...")
-    head = scan.head[len(codecs.BOM_UTF8):] if scan.head.startswith(codecs.BOM_UTF8) else scan.head
-    first = head[:scan.header_end - (len(scan.head) - len(head))] if scan.header_end is not None else head
+        raise InputError(
+            f"the first line is longer than {MAX_HEADER_BYTES:,} bytes, so it is not a header of column names.",
+            file=source.name,
+            line=1,
+            fix="The first line of a police.uk file names its columns: Crime ID, Month, ...",
+        )
+    head = scan.head[len(codecs.BOM_UTF8) :] if scan.head.startswith(codecs.BOM_UTF8) else scan.head
+    first = head[: scan.header_end - (len(scan.head) - len(head))] if scan.header_end is not None else head
     path = scan.raw
     if scan.utf8:
         header = first.decode("utf-8")
@@ -364,13 +433,14 @@ def _convert(source: _Source, raw: Path, encoding: str, copy: Path) -> None:
                 line = lines + 1
                 if encoding == "cp1252":
                     line += chunk.count(b"\n", 0, exc.start)
-                    problem = (f"unreadable text encoding (byte 0x{chunk[exc.start]:02x} is neither UTF-8 "
-                               "nor Windows-1252).")
+                    problem = (
+                        f"unreadable text encoding (byte 0x{chunk[exc.start]:02x} is neither UTF-8 nor Windows-1252)."
+                    )
                 else:
                     problem = f"unreadable {encoding.upper()} text ({exc.reason})."
                 raise InputError(problem, file=source.name, line=line, fix="Save the file as CSV UTF-8.") from None
             if first and encoding == "cp1252" and chunk.startswith(codecs.BOM_UTF8):
-                decoded = decoded[3:]          # the UTF-8 mark of a file that is not UTF-8 after all
+                decoded = decoded[3:]  # the UTF-8 mark of a file that is not UTF-8 after all
             first = False
             lines += decoded.count("\n")
             out.write(decoded.encode("utf-8"))
@@ -387,25 +457,35 @@ def _read_header(source: _Source, first_line: str, required: tuple[str, ...], ha
     if len(header) == 1:
         for delimiter, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
             if delimiter in first_line:
-                raise InputError(f"the columns are separated by {name}, not commas.", file=source.name, line=1,
-                                 fix="Save the file as comma-separated CSV.")
+                raise InputError(
+                    f"the columns are separated by {name}, not commas.",
+                    file=source.name,
+                    line=1,
+                    fix="Save the file as comma-separated CSV.",
+                )
     missing = [c for c in required if c not in header]
     if missing:
-        raise InputError(f"missing column(s) {', '.join(_shown(c) for c in missing)}; found "
-                         f"{', '.join(_shown(h, 40) for h in header[:20])}"
-                         f"{f' and {len(header) - 20:,} more' if len(header) > 20 else ''}.",
-                         file=source.name, line=1)
+        raise InputError(
+            f"missing column(s) {', '.join(_shown(c) for c in missing)}; found "
+            f"{', '.join(_shown(h, 40) for h in header[:20])}"
+            f"{f' and {len(header) - 20:,} more' if len(header) > 20 else ''}.",
+            file=source.name,
+            line=1,
+        )
     duplicated = sorted({h for h in header if header.count(h) > 1 and h in required})
     if duplicated:
-        raise InputError(f"column(s) {', '.join(_shown(h) for h in duplicated)} appear more than once.",
-                         file=source.name, line=1)
+        raise InputError(
+            f"column(s) {', '.join(_shown(h) for h in duplicated)} appear more than once.", file=source.name, line=1
+        )
     if not has_rows:
         raise InputError("the file has a header but no rows.", file=source.name, line=2)
     return header
 
 
-_READ_CSV = ("read_csv(?, header=true, delim=',', quote='\"', escape='\"', all_varchar=true, strict_mode=true, "
-             "null_padding=false, auto_detect=false, columns=?)")
+_READ_CSV = (
+    "read_csv(?, header=true, delim=',', quote='\"', escape='\"', all_varchar=true, strict_mode=true, "
+    "null_padding=false, auto_detect=false, columns=?)"
+)
 
 
 def _stage_csv(conn: duckdb.DuckDBPyConnection, source: _Source, path: Path, header: list[str], sql: str) -> None:
@@ -428,11 +508,15 @@ def _csv_problem(text: str) -> tuple[int | None, str]:
     line = int(match.group(1)) if match else None
     expected = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
     if expected:
-        return line, (f"expected {expected.group(1)} columns but found {expected.group(2)}; "
-                      "the file may be cut off or not comma-separated.")
+        return line, (
+            f"expected {expected.group(1)} columns but found {expected.group(2)}; "
+            "the file may be cut off or not comma-separated."
+        )
     if "unterminated quote" in text:
-        return line, ('a value opens a quote (") that is never closed; the file may be cut off, or a '
-                      'quote inside a value is not doubled ("").')
+        return line, (
+            'a value opens a quote (") that is never closed; the file may be cut off, or a '
+            'quote inside a value is not doubled ("").'
+        )
     size = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
     if size:
         return line, f"the line is longer than {int(size.group(1)):,} bytes, the most one row may be."
@@ -460,7 +544,7 @@ def _find_line(path: Path, predicate: Callable[[list[str]], bool]) -> int | None
         next(reader, None)
         for row in reader:
             if not row:
-                continue                 # a blank line: DuckDB skips it too
+                continue  # a blank line: DuckDB skips it too
             try:
                 if predicate(row):
                     return reader.line_num
@@ -471,14 +555,30 @@ def _find_line(path: Path, predicate: Callable[[list[str]], bool]) -> int | None
 
 # --------------------------------------------------------------------------- police.uk
 
-_POLICE_NAMES = {"Crime ID": "crime_id", "Month": "month_text", "Reported by": "reported_by",
-                 "Falls within": "falls_within", "Longitude": "lon_text", "Latitude": "lat_text",
-                 "Location": "location", "LSOA code": "lsoa_code", "LSOA name": "lsoa_name",
-                 "Crime type": "category", "Last outcome category": "outcome", "Context": "context"}
+_POLICE_NAMES = {
+    "Crime ID": "crime_id",
+    "Month": "month_text",
+    "Reported by": "reported_by",
+    "Falls within": "falls_within",
+    "Longitude": "lon_text",
+    "Latitude": "lat_text",
+    "Location": "location",
+    "LSOA code": "lsoa_code",
+    "LSOA name": "lsoa_name",
+    "Crime type": "category",
+    "Last outcome category": "outcome",
+    "Context": "context",
+}
 
-def ingest_police_uk(conn: duckdb.DuckDBPyConnection, paths: list[Path | str], *,
-                     geography: Geography | None = None, districts: tuple[str, ...] | None = None,
-                     progress: Progress | None = None) -> LoadReport:
+
+def ingest_police_uk(
+    conn: duckdb.DuckDBPyConnection,
+    paths: list[Path | str],
+    *,
+    geography: Geography | None = None,
+    districts: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+) -> LoadReport:
     """Load police.uk street-level CSV files, folders of them, or police.uk archive zips.
 
     Everything is loaded in one transaction: if any file is refused, nothing is kept. Each file
@@ -502,8 +602,9 @@ def ingest_police_uk(conn: duckdb.DuckDBPyConnection, paths: list[Path | str], *
         # their results, and any refusal, are still taken in the files' order.
         pool = ThreadPoolExecutor(max_workers=SCAN_THREADS)
         try:
-            ahead = {index: pool.submit(_scan, source) for index, source in enumerate(sources)
-                     if source.path is not None}
+            ahead = {
+                index: pool.submit(_scan, source) for index, source in enumerate(sources) if source.path is not None
+            }
             staged: list[_Staged] = []
             for index, source in enumerate(sources):
                 if progress:
@@ -538,12 +639,13 @@ def ingest_police_uk(conn: duckdb.DuckDBPyConnection, paths: list[Path | str], *
 @dataclass
 class _Staged:
     """One police.uk file to load: its rows carry file_index = index."""
+
     index: int
     source: _Source
     sha: str
-    path: Path                        # UTF-8 text DuckDB reads: the file itself, or our copy
+    path: Path  # UTF-8 text DuckDB reads: the file itself, or our copy
     header: list[str]
-    layout: tuple                     # files of one layout are read by one read_csv
+    layout: tuple  # files of one layout are read by one read_csv
 
 
 def _prepare_police_file(source: _Source, scan: _Scan, copy: Path, index: int) -> _Staged:
@@ -554,7 +656,7 @@ def _prepare_police_file(source: _Source, scan: _Scan, copy: Path, index: int) -
     with open(path, "rb") as handle:
         head = handle.read(MAX_HEADER_BYTES + 2)
     end = _LINE_END.search(head)
-    newline = b"" if end is None else head[end.start():end.start() + 2]
+    newline = b"" if end is None else head[end.start() : end.start() + 2]
     newline = newline if newline == b"\r\n" else newline[:1]
     return _Staged(index, source, scan.sha, path, header, (tuple(header), newline, head.startswith(codecs.BOM_UTF8)))
 
@@ -564,8 +666,10 @@ def _police_select(header: list[str]) -> str:
     lon, lat = header.index("Longitude"), header.index("Latitude")
     # In our order, not the file's: the layouts' reads are stacked (and by name, to be sure).
     columns = ", ".join(f"c{header.index(name)} AS {ours}" for name, ours in _POLICE_NAMES.items())
-    return (f"{columns}, TRY_CAST(nullif(trim(c{lon}), '') AS DOUBLE) AS lon, "
-            f"TRY_CAST(nullif(trim(c{lat}), '') AS DOUBLE) AS lat")
+    return (
+        f"{columns}, TRY_CAST(nullif(trim(c{lon}), '') AS DOUBLE) AS lon, "
+        f"TRY_CAST(nullif(trim(c{lat}), '') AS DOUBLE) AS lat"
+    )
 
 
 def _police_rows(staged: list[_Staged]) -> tuple[str, list]:
@@ -582,10 +686,14 @@ def _police_rows(staged: list[_Staged]) -> tuple[str, list]:
     parts, params = [], []
     for items in layouts.values():
         header = items[0].header
-        parts.append(f"SELECT (?::INTEGER[])[file_index::BIGINT + 1] AS file_index, {_police_select(header)} "
-                     f"FROM {_READ_CSV}")
-        params += [[item.index for item in items], [str(item.path) for item in items],
-                   {f"c{i}": "VARCHAR" for i in range(len(header))}]
+        parts.append(
+            f"SELECT (?::INTEGER[])[file_index::BIGINT + 1] AS file_index, {_police_select(header)} FROM {_READ_CSV}"
+        )
+        params += [
+            [item.index for item in items],
+            [str(item.path) for item in items],
+            {f"c{i}": "VARCHAR" for i in range(len(header))},
+        ]
     return "(" + " UNION ALL BY NAME ".join(parts) + ")", params
 
 
@@ -593,9 +701,14 @@ def _stage_one(conn, item: _Staged) -> None:
     """The rows of one file, alone, in the temporary table ``stage``: to name a file DuckDB refuses,
     and to find the line of a problem. Raises the InputError for a file DuckDB cannot read."""
     conn.execute("DROP TABLE IF EXISTS stage")
-    _stage_csv(conn, item.source, item.path, item.header,
-               f"CREATE TEMP TABLE stage AS SELECT {item.index} AS file_index, {_police_select(item.header)} "
-               "FROM {read_csv}")
+    _stage_csv(
+        conn,
+        item.source,
+        item.path,
+        item.header,
+        f"CREATE TEMP TABLE stage AS SELECT {item.index} AS file_index, {_police_select(item.header)} "
+        "FROM {read_csv}",
+    )
 
 
 def _csv_error(staged: list[_Staged], exc: duckdb.Error) -> InputError:
@@ -618,7 +731,8 @@ def _summarise_police(conn, staged: list[_Staged]) -> None:
         # gives their district) that need a ward. What the checks count is worked out once per
         # row, as bits of ``flags`` (almost always 0, or 1 for no location), a key of the summary:
         # a count per check per grouping cost as much again as the rest of the read.
-        conn.execute(f"""
+        conn.execute(
+            f"""
             CREATE OR REPLACE TEMP TABLE stage_summary AS
             SELECT grouping(lon) = 0 AS is_point, file_index, month_text, reported_by, lsoa_code, flags, lon, lat,
                    count(*) AS n
@@ -631,10 +745,11 @@ def _summarise_police(conn, staged: list[_Staged]) -> None:
                     + 8 * coalesce(lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?, false)::INTEGER AS flags
                   FROM {rows})
             GROUP BY GROUPING SETS ((file_index, month_text, reported_by, lsoa_code, flags), (lsoa_code, lon, lat))""",
-                     [*GB_LONGITUDE, *GB_LATITUDE, *params])
+            [*GB_LONGITUDE, *GB_LATITUDE, *params],
+        )
     except duckdb.Error as exc:
         for item in staged:
-            _stage_one(conn, item)           # raises the InputError for the file refused
+            _stage_one(conn, item)  # raises the InputError for the file refused
         raise _csv_error(staged, exc) from None
     conn.execute("""CREATE OR REPLACE TEMP TABLE stage_groups AS
                     SELECT file_index, month_text, reported_by, lsoa_code, n,
@@ -658,7 +773,7 @@ def _check_police(conn, staged: list[_Staged]) -> None:
     for file_index, bad_month, bad_number, outside_gb, no_category, no_force in bad:
         if bad_month or bad_number or outside_gb or no_category or no_force:
             item = staged[file_index]
-            _stage_one(conn, item)           # only for a refused file: to find the line
+            _stage_one(conn, item)  # only for a refused file: to find the line
             _explain_police_error(conn, item, bad_month, bad_number, outside_gb, no_category, no_force)
 
 
@@ -690,37 +805,58 @@ def _explain_police_error(conn, staged: _Staged, bad_month, bad_number, outside_
 
     if bad_month:
         line = _find_line(path, lambda r: not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", r[col["Month"]]))
-        value = conn.execute(f"SELECT month_text FROM stage WHERE {where} AND NOT regexp_full_match("
-                             "coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])') LIMIT 1").fetchone()[0]
+        value = conn.execute(
+            f"SELECT month_text FROM stage WHERE {where} AND NOT regexp_full_match("
+            "coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])') LIMIT 1"
+        ).fetchone()[0]
         what = f"the Month {_shown(value)} is not" if value else "the Month is empty, not"
-        raise InputError(f"{what} a month written YYYY-MM ({bad_month:,} row(s) like it).",
-                         file=source.name, line=line)
+        raise InputError(f"{what} a month written YYYY-MM ({bad_month:,} row(s) like it).", file=source.name, line=line)
     if bad_number:
+
         def bad(r):
             lon, lat = number(r[col["Longitude"]]), number(r[col["Latitude"]])
-            return (lon is None) != (lat is None) or (lon is not None and lon != lon) or (lat is not None and lat != lat)
+            return (
+                (lon is None) != (lat is None) or (lon is not None and lon != lon) or (lat is not None and lat != lat)
+            )
+
         line = _find_line(path, bad)
-        raise InputError(f"a Longitude or Latitude is not a number, or one is given without the other "
-                         f"({bad_number:,} row(s)).", file=source.name, line=line)
+        raise InputError(
+            f"a Longitude or Latitude is not a number, or one is given without the other ({bad_number:,} row(s)).",
+            file=source.name,
+            line=line,
+        )
     if outside_gb:
+
         def outside(r):
             lon, lat = number(r[col["Longitude"]]), number(r[col["Latitude"]])
-            return lon is not None and lat is not None and not (
-                GB_LONGITUDE[0] <= lon <= GB_LONGITUDE[1] and GB_LATITUDE[0] <= lat <= GB_LATITUDE[1])
+            return (
+                lon is not None
+                and lat is not None
+                and not (GB_LONGITUDE[0] <= lon <= GB_LONGITUDE[1] and GB_LATITUDE[0] <= lat <= GB_LATITUDE[1])
+            )
+
         line = _find_line(path, outside)
-        lon, lat = conn.execute(f"SELECT lon, lat FROM stage WHERE {where} AND (lon NOT BETWEEN ? AND ? "
-                                "OR lat NOT BETWEEN ? AND ?) LIMIT 1", [*GB_LONGITUDE, *GB_LATITUDE]).fetchone()
-        hint = (" The longitude and latitude look swapped." if GB_LATITUDE[0] <= lon <= GB_LATITUDE[1]
-                and GB_LONGITUDE[0] <= lat <= GB_LONGITUDE[1] else "")
-        raise InputError(f"the coordinates ({lon}, {lat}) are outside Great Britain "
-                         f"({outside_gb:,} row(s)).{hint}", file=source.name, line=line)
+        lon, lat = conn.execute(
+            f"SELECT lon, lat FROM stage WHERE {where} AND (lon NOT BETWEEN ? AND ? "
+            "OR lat NOT BETWEEN ? AND ?) LIMIT 1",
+            [*GB_LONGITUDE, *GB_LATITUDE],
+        ).fetchone()
+        hint = (
+            " The longitude and latitude look swapped."
+            if GB_LATITUDE[0] <= lon <= GB_LATITUDE[1] and GB_LONGITUDE[0] <= lat <= GB_LONGITUDE[1]
+            else ""
+        )
+        raise InputError(
+            f"the coordinates ({lon}, {lat}) are outside Great Britain ({outside_gb:,} row(s)).{hint}",
+            file=source.name,
+            line=line,
+        )
     column = "Crime type" if no_category else "Reported by"
     line = _find_line(path, lambda r: not r[col[column]].strip())
     raise InputError(f"the {column} is empty.", file=source.name, line=line)
 
 
-def _apply_police(conn, staged: list[_Staged], geography: Geography,
-                  districts: tuple[str, ...]) -> list[FileReport]:
+def _apply_police(conn, staged: list[_Staged], geography: Geography, districts: tuple[str, ...]) -> list[FileReport]:
     # police.uk publishes one file per force and month: when two files of one load hold the same
     # force-month, the later one is the revision and replaces the earlier, as across loads.
     # (The Month is checked as YYYY-MM, so its text and the month are one to one.)
@@ -730,27 +866,37 @@ def _apply_police(conn, staged: list[_Staged], geography: Geography,
                max(file_index) AS file_index
         FROM stage_groups GROUP BY 1, 2""")
     # A row is kept when its LSOA is in one of the districts.
-    conn.execute("""
+    conn.execute(
+        """
         CREATE OR REPLACE TEMP TABLE stage_lsoas AS
         SELECT lsoa_code, district, ward_wd22 AS lsoa_wd22, ward_wd25 AS lsoa_wd25
-        FROM lsoa_lookup WHERE list_contains(?, district)""", [list(districts)])
-    per_file = {row[0]: row[1:] for row in conn.execute("""
+        FROM lsoa_lookup WHERE list_contains(?, district)""",
+        [list(districts)],
+    )
+    per_file = {
+        row[0]: row[1:]
+        for row in conn.execute("""
         SELECT g.file_index, sum(g.n) AS rows_read,
                sum(g.n) - coalesce(sum(g.n) FILTER (WHERE k.lsoa_code IS NOT NULL), 0) AS outside,
                sum(g.no_location) - coalesce(sum(g.no_location) FILTER (WHERE k.lsoa_code IS NOT NULL), 0)
                  AS outside_no_location,
                min(g.month_text) || '..' || max(g.month_text) AS months
         FROM stage_groups g LEFT JOIN stage_lsoas k ON k.lsoa_code = g.lsoa_code
-        GROUP BY g.file_index""").fetchall()}
-    superseded = dict(conn.execute("""
+        GROUP BY g.file_index""").fetchall()
+    }
+    superseded = dict(
+        conn.execute("""
         SELECT m.file_index, sum(g.n) FROM stage_groups g
         JOIN stage_lsoas k ON k.lsoa_code = g.lsoa_code
         JOIN stage_months m ON m.reported_by = g.reported_by AND m.month_text = g.month_text
-        WHERE g.file_index < m.file_index GROUP BY 1""").fetchall())
-    replaced = dict(conn.execute("""
+        WHERE g.file_index < m.file_index GROUP BY 1""").fetchall()
+    )
+    replaced = dict(
+        conn.execute("""
         SELECT m.file_index, count(*) FROM incidents i
         JOIN stage_months m ON m.reported_by = i.force AND m.month = i.month
-        WHERE i.source = 'police_uk' GROUP BY 1""").fetchall())
+        WHERE i.source = 'police_uk' GROUP BY 1""").fetchall()
+    )
     conn.execute("""
         DELETE FROM incidents WHERE source = 'police_uk' AND (force, month) IN
           (SELECT reported_by, month FROM stage_months)""").fetchall()
@@ -761,8 +907,11 @@ def _apply_police(conn, staged: list[_Staged], geography: Geography,
                                   AND m.file_index = s.file_index"""
     # Every point of the rows in the districts (a few of rows superseded too: the join below
     # only looks points up).
-    points = _assign_points(conn, "(SELECT p.lon, p.lat, k.district FROM stage_points p "
-                                  "JOIN stage_lsoas k ON k.lsoa_code = p.lsoa_code) AS kept", geography)
+    points = _assign_points(
+        conn,
+        "(SELECT p.lon, p.lat, k.district FROM stage_points p JOIN stage_lsoas k ON k.lsoa_code = p.lsoa_code) AS kept",
+        geography,
+    )
     base = _next_load_id(conn)
     conn.register("point_frame", points)
     try:
@@ -773,7 +922,8 @@ def _apply_police(conn, staged: list[_Staged], geography: Geography,
         conn.unregister("point_frame")
     # (Planned as written, _joins_as_written: the small tables are the joins' build side.)
     try:
-        conn.execute(f"""
+        conn.execute(
+            f"""
             INSERT INTO incidents BY NAME
             SELECT 'police_uk' AS source, false AS synthetic, {base} + s.file_index AS load_id,
                    s.reported_by AS force, m.month, nullif(s.crime_id, '') AS crime_id, s.reported_by,
@@ -782,33 +932,62 @@ def _apply_police(conn, staged: list[_Staged], geography: Geography,
                    nullif(s.outcome, '') AS outcome, nullif(s.context, '') AS context, k.district,
                    {_ward_columns()}
             {kept}
-            LEFT JOIN point_wards p ON p.lon = s.lon AND p.lat = s.lat AND p.district = k.district""", params)
+            LEFT JOIN point_wards p ON p.lon = s.lon AND p.lat = s.lat AND p.district = k.district""",
+            params,
+        )
     except duckdb.Error as exc:
         if not isinstance(exc, (duckdb.InvalidInputException, duckdb.ConversionException)):
             raise
-        raise _csv_error(staged, exc) from None   # read once already: only if a file changed meanwhile
-    stored = {row[0]: row[1:] for row in conn.execute(f"""
+        raise _csv_error(staged, exc) from None  # read once already: only if a file changed meanwhile
+    stored = {
+        row[0]: row[1:]
+        for row in conn.execute(f"""
         SELECT load_id - {base}, count(*), count(*) FILTER (WHERE ward_method_wd22 <> '{METHOD_POINT}'
                                                           OR ward_method_wd25 <> '{METHOD_POINT}')
-        FROM incidents WHERE load_id >= {base} AND source = 'police_uk' GROUP BY 1""").fetchall()}
+        FROM incidents WHERE load_id >= {base} AND source = 'police_uk' GROUP BY 1""").fetchall()
+    }
     reports, records, now = [], [], datetime.now()
     for item in staged:
         rows_read, outside, outside_no_location, months = per_file[item.index]
         rows_stored, fallback = stored.get(item.index, (0, 0))
         rows_replaced = replaced.get(item.index, 0) + superseded.get(item.index, 0)
-        records.append((base + item.index, item.source.name, item.sha, rows_read, rows_stored, rows_replaced,
-                        outside, outside_no_location, months))
-        reports.append(FileReport(item.source.name, item.sha, "loaded", rows_read=int(rows_read),
-                                  rows_stored=int(rows_stored), rows_replaced=int(rows_replaced),
-                                  rows_outside=int(outside), rows_outside_no_location=int(outside_no_location),
-                                  rows_by_lsoa_fallback=int(fallback), months=months))
+        records.append(
+            (
+                base + item.index,
+                item.source.name,
+                item.sha,
+                rows_read,
+                rows_stored,
+                rows_replaced,
+                outside,
+                outside_no_location,
+                months,
+            )
+        )
+        reports.append(
+            FileReport(
+                item.source.name,
+                item.sha,
+                "loaded",
+                rows_read=int(rows_read),
+                rows_stored=int(rows_stored),
+                rows_replaced=int(rows_replaced),
+                rows_outside=int(outside),
+                rows_outside_no_location=int(outside_no_location),
+                rows_by_lsoa_fallback=int(fallback),
+                months=months,
+            )
+        )
     # One statement for all the files' records, not one per file.
-    columns = [list(column) for column in zip(*records)]
-    conn.execute("""
+    columns = [list(column) for column in zip(*records, strict=False)]
+    conn.execute(
+        """
         INSERT INTO loads
         SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), 'police_uk', false,
                unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]),
-               unnest(?::BIGINT[]), unnest(?::VARCHAR[]), ?::TIMESTAMP""", [*columns, now])
+               unnest(?::BIGINT[]), unnest(?::VARCHAR[]), ?::TIMESTAMP""",
+        [*columns, now],
+    )
     return reports
 
 
@@ -819,8 +998,10 @@ def _ward_columns(given: dict[str, str] | None = None) -> str:
         fallback = f"k.lsoa_{vintage}" if given is None else given[vintage]
         method = METHOD_LSOA if given is None else METHOD_GIVEN
         parts.append(f"coalesce(p.ward_{vintage}, {fallback}) AS ward_{vintage}")
-        parts.append(f"CASE WHEN p.ward_{vintage} IS NOT NULL THEN '{METHOD_POINT}' "
-                     f"WHEN {fallback} IS NOT NULL THEN '{method}' END AS ward_method_{vintage}")
+        parts.append(
+            f"CASE WHEN p.ward_{vintage} IS NOT NULL THEN '{METHOD_POINT}' "
+            f"WHEN {fallback} IS NOT NULL THEN '{method}' END AS ward_method_{vintage}"
+        )
     return ", ".join(parts)
 
 
@@ -885,8 +1066,18 @@ class _transaction:
         return False
 
 
-_STAGE_TABLES = ("stage_raw", "stage", "stage_typed", "stage_months", "stage_kept", "stage_summary", "stage_groups",
-                 "stage_points", "stage_lsoas", "point_wards")
+_STAGE_TABLES = (
+    "stage_raw",
+    "stage",
+    "stage_typed",
+    "stage_months",
+    "stage_kept",
+    "stage_summary",
+    "stage_groups",
+    "stage_points",
+    "stage_lsoas",
+    "point_wards",
+)
 
 
 def _drop_stage(conn) -> None:
@@ -897,10 +1088,18 @@ def _drop_stage(conn) -> None:
 
 # --------------------------------------------------------------------------- force extracts
 
-def ingest_extract(conn: duckdb.DuckDBPyConnection, path: Path | str, *, column_map: dict[str, str] | None = None,
-                   synthetic: bool | None = None, force: str = "West Mercia Police",
-                   geography: Geography | None = None, districts: tuple[str, ...] | None = None,
-                   progress: Progress | None = None) -> LoadReport:
+
+def ingest_extract(
+    conn: duckdb.DuckDBPyConnection,
+    path: Path | str,
+    *,
+    column_map: dict[str, str] | None = None,
+    synthetic: bool | None = None,
+    force: str = "West Mercia Police",
+    geography: Geography | None = None,
+    districts: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+) -> LoadReport:
     """Load a force ASB incident extract (CSV or XLSX).
 
     ``column_map`` maps the file's column names to ours (EXTRACT_COLUMNS) for other layouts.
@@ -940,14 +1139,20 @@ def ingest_extract(conn: duckdb.DuckDBPyConnection, path: Path | str, *, column_
         required = tuple(sorted(mapping, key=lambda k: EXTRACT_COLUMNS.index(mapping[k])))
         header = _read_header(source, first_line, required, has_rows)
         with _transaction(conn):
-            _stage_csv(conn, source, path, header, f"""
+            _stage_csv(
+                conn,
+                source,
+                path,
+                header,
+                f"""
                 CREATE OR REPLACE TEMP TABLE stage AS
                 SELECT *, TRY_CAST(nullif(trim(lon_text), '') AS DOUBLE) AS lon,
                           TRY_CAST(nullif(trim(lat_text), '') AS DOUBLE) AS lat,
-                          coalesce({', '.join(f"try_strptime(trim(reported_text), '{f}')" for f in EXTRACT_TIME_FORMATS)})
+                          coalesce({", ".join(f"try_strptime(trim(reported_text), '{f}')" for f in EXTRACT_TIME_FORMATS)})
                             AS reported_at
                 FROM (SELECT {_select_columns(header, {k: _EXTRACT_NAMES[v] for k, v in mapping.items()})}
-                      FROM {{read_csv}})""")
+                      FROM {{read_csv}})""",
+            )
             if progress:
                 progress(0.5, "Checking")
             _check_extract(conn, source, path, header, mapping, geography)
@@ -957,9 +1162,17 @@ def ingest_extract(conn: duckdb.DuckDBPyConnection, path: Path | str, *, column_
     return report
 
 
-_EXTRACT_NAMES = {"incident_ref": "incident_ref", "reported_at": "reported_text", "keyword": "keyword",
-                  "nirs_class": "nirs_class", "district": "district_text", "ward_code": "ward_code",
-                  "longitude": "lon_text", "latitude": "lat_text", "location": "location"}
+_EXTRACT_NAMES = {
+    "incident_ref": "incident_ref",
+    "reported_at": "reported_text",
+    "keyword": "keyword",
+    "nirs_class": "nirs_class",
+    "district": "district_text",
+    "ward_code": "ward_code",
+    "longitude": "lon_text",
+    "latitude": "lat_text",
+    "location": "location",
+}
 
 
 def _extract_mapping(source: _Source, column_map: dict[str, str] | None) -> dict[str, str]:
@@ -969,27 +1182,39 @@ def _extract_mapping(source: _Source, column_map: dict[str, str] | None) -> dict
     """
     if not column_map:
         return {name: name for name in EXTRACT_COLUMNS}
-    if not isinstance(column_map, dict) or not all(isinstance(k, str) and isinstance(v, str)
-                                                   for k, v in column_map.items()):
-        raise InputError("the column mapping must map the file's column names to ours, as text "
-                         f"(e.g. {{'Ref': 'incident_ref'}}); valid targets: {', '.join(EXTRACT_COLUMNS)}.",
-                         file=source.name)
+    if not isinstance(column_map, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in column_map.items()
+    ):
+        raise InputError(
+            "the column mapping must map the file's column names to ours, as text "
+            f"(e.g. {{'Ref': 'incident_ref'}}); valid targets: {', '.join(EXTRACT_COLUMNS)}.",
+            file=source.name,
+        )
     unknown = sorted(set(column_map.values()) - set(EXTRACT_COLUMNS))
     if unknown:
-        raise InputError(f"the column mapping names unknown target(s) {', '.join(_shown(u) for u in unknown)}; "
-                         f"valid targets: {', '.join(EXTRACT_COLUMNS)}.", file=source.name)
+        raise InputError(
+            f"the column mapping names unknown target(s) {', '.join(_shown(u) for u in unknown)}; "
+            f"valid targets: {', '.join(EXTRACT_COLUMNS)}.",
+            file=source.name,
+        )
     targets = list(column_map.values())
     twice = sorted({t for t in targets if targets.count(t) > 1})
     if twice:
-        raise InputError(f"the column mapping gives more than one column for {', '.join(twice)}; "
-                         "each of ours takes one column of the file.", file=source.name)
+        raise InputError(
+            f"the column mapping gives more than one column for {', '.join(twice)}; "
+            "each of ours takes one column of the file.",
+            file=source.name,
+        )
     mapping = dict(column_map)
     for name in EXTRACT_COLUMNS:
         if name in targets:
             continue
         if name in column_map:
-            raise InputError(f"the column mapping uses the file's column {name!r} for {column_map[name]!r}, "
-                             f"so no column gives {name!r}; map one to it.", file=source.name)
+            raise InputError(
+                f"the column mapping uses the file's column {name!r} for {column_map[name]!r}, "
+                f"so no column gives {name!r}; map one to it.",
+                file=source.name,
+            )
         mapping[name] = name
     return mapping
 
@@ -1005,28 +1230,46 @@ def _xlsx_to_csv(source: _Source, out: Path) -> None:
     frame.to_csv(out, index=False)
 
 
-def _check_extract(conn, source: _Source, path: Path, header: list[str], mapping: dict[str, str],
-                   geography: Geography) -> None:
+def _check_extract(
+    conn, source: _Source, path: Path, header: list[str], mapping: dict[str, str], geography: Geography
+) -> None:
     col = {target: header.index(name) for name, target in mapping.items()}
     ward_codes = list(geography.wards["wd22"].ward_code)
     checks = [
-        ("reported_at IS NULL", "reported_at",
-         f"the date and time reported is not a date (expected e.g. 2018-10-31 19:45:00)"),
-        ("NOT list_contains(?, coalesce(keyword, ''))", "keyword",
-         f"unknown key-word type; valid types: {', '.join(EXTRACT_KEYWORDS)}"),
-        ("nullif(trim(nirs_class), '') IS NOT NULL AND NOT list_contains(?, nirs_class)", "nirs_class",
-         f"unknown NIRS class; valid classes: {', '.join(NIRS_CLASSES)}"),
-        ("(lon IS NULL) <> (lat IS NULL) OR (lon IS NULL AND nullif(trim(lon_text), '') IS NOT NULL)"
-         " OR (lat IS NULL AND nullif(trim(lat_text), '') IS NOT NULL)", "longitude",
-         "the longitude or latitude is not a number, or one is given without the other"),
-        ("lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?", "longitude",
-         "the coordinates are outside Great Britain"),
-        ("lon IS NULL AND NOT list_contains(?, coalesce(ward_code, ''))", "ward_code",
-         "a row with no coordinates needs a known WD22 ward code"),
+        (
+            "reported_at IS NULL",
+            "reported_at",
+            "the date and time reported is not a date (expected e.g. 2018-10-31 19:45:00)",
+        ),
+        (
+            "NOT list_contains(?, coalesce(keyword, ''))",
+            "keyword",
+            f"unknown key-word type; valid types: {', '.join(EXTRACT_KEYWORDS)}",
+        ),
+        (
+            "nullif(trim(nirs_class), '') IS NOT NULL AND NOT list_contains(?, nirs_class)",
+            "nirs_class",
+            f"unknown NIRS class; valid classes: {', '.join(NIRS_CLASSES)}",
+        ),
+        (
+            "(lon IS NULL) <> (lat IS NULL) OR (lon IS NULL AND nullif(trim(lon_text), '') IS NOT NULL)"
+            " OR (lat IS NULL AND nullif(trim(lat_text), '') IS NOT NULL)",
+            "longitude",
+            "the longitude or latitude is not a number, or one is given without the other",
+        ),
+        (
+            "lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?",
+            "longitude",
+            "the coordinates are outside Great Britain",
+        ),
+        (
+            "lon IS NULL AND NOT list_contains(?, coalesce(ward_code, ''))",
+            "ward_code",
+            "a row with no coordinates needs a known WD22 ward code",
+        ),
         ("nullif(trim(incident_ref), '') IS NULL", "incident_ref", "the incident reference is empty"),
     ]
-    params = {"keyword": [list(EXTRACT_KEYWORDS)], "nirs_class": [list(NIRS_CLASSES)],
-              "ward_code": [ward_codes]}
+    params = {"keyword": [list(EXTRACT_KEYWORDS)], "nirs_class": [list(NIRS_CLASSES)], "ward_code": [ward_codes]}
     for index, (condition, column, problem) in enumerate(checks):
         args = params.get(column, [])
         if "BETWEEN" in condition:
@@ -1036,8 +1279,9 @@ def _check_extract(conn, source: _Source, path: Path, header: list[str], mapping
             continue
         # Find the line: the first staged row failing the same condition, located in the file by
         # its incident reference (or, failing that, by the offending value).
-        value = conn.execute(f"SELECT {_EXTRACT_NAMES[column]}, incident_ref FROM stage WHERE {condition} LIMIT 1",
-                             args).fetchone()
+        value = conn.execute(
+            f"SELECT {_EXTRACT_NAMES[column]}, incident_ref FROM stage WHERE {condition} LIMIT 1", args
+        ).fetchone()
         ref_col = col.get("incident_ref")
         line = None
         if value[1] and ref_col is not None and column in col:
@@ -1048,14 +1292,18 @@ def _check_extract(conn, source: _Source, path: Path, header: list[str], mapping
         raise InputError(f"{problem}: {shown} ({bad:,} row(s)).", file=source.name, line=line)
 
 
-def _apply_extract(conn, source: _Source, sha: str, synthetic: bool, force: str, geography: Geography,
-                   districts: tuple[str, ...]) -> FileReport:
+def _apply_extract(
+    conn, source: _Source, sha: str, synthetic: bool, force: str, geography: Geography, districts: tuple[str, ...]
+) -> FileReport:
     known = {name.lower(): name for name in geography.wards["wd22"].district.unique()}
-    conn.execute("""
+    conn.execute(
+        """
         CREATE OR REPLACE TEMP TABLE stage_kept AS
         SELECT s.*, date_trunc('month', s.reported_at)::DATE AS month, d.district
         FROM stage s JOIN (SELECT unnest(?) AS district) d ON lower(trim(s.district_text)) = lower(d.district)
-        """, [list(d for d in districts if d.lower() in known)])
+        """,
+        [list(d for d in districts if d.lower() in known)],
+    )
     rows_read, rows_kept, outside_no_location, months = conn.execute("""
         SELECT (SELECT count(*) FROM stage), (SELECT count(*) FROM stage_kept),
                (SELECT count(*) FROM stage WHERE lon IS NULL) - (SELECT count(*) FROM stage_kept WHERE lon IS NULL),
@@ -1072,7 +1320,8 @@ def _apply_extract(conn, source: _Source, sha: str, synthetic: bool, force: str,
         # Without a point, WD25 can only come from the extract's WD22 code where the ward did not
         # change between the vintages (Bromsgrove and Wyre Forest kept their codes).
         given = {"wd22": "nullif(k.ward_code, '')", "wd25": "w25.ward_code"}
-        conn.execute(f"""
+        conn.execute(
+            f"""
             INSERT INTO incidents BY NAME
             SELECT 'extract' AS source, ? AS synthetic, {load_id} AS load_id, ? AS force, k.month,
                    k.reported_at, k.incident_ref, ? AS reported_by, ? AS falls_within,
@@ -1082,19 +1331,43 @@ def _apply_extract(conn, source: _Source, sha: str, synthetic: bool, force: str,
             FROM stage_kept k
             LEFT JOIN point_wards p ON p.lon = k.lon AND p.lat = k.lat AND p.district = k.district
             LEFT JOIN wards w25 ON w25.vintage = 'wd25' AND w25.ward_code = k.ward_code""",
-                     [synthetic, force, force, force])
-        fallback = conn.execute(f"""SELECT count(*) FROM incidents WHERE load_id = ?
+            [synthetic, force, force, force],
+        )
+        fallback = conn.execute(
+            f"""SELECT count(*) FROM incidents WHERE load_id = ?
                                     AND (ward_method_wd22 <> '{METHOD_POINT}' OR ward_method_wd25 <> '{METHOD_POINT}')""",
-                                [load_id]).fetchone()[0]
-        conn.execute("INSERT INTO loads VALUES (?, ?, ?, 'extract', ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [load_id, source.name, sha, synthetic, rows_read, rows_kept, rows_replaced,
-                      rows_read - rows_kept, outside_no_location, months, datetime.now()])
+            [load_id],
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO loads VALUES (?, ?, ?, 'extract', ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                load_id,
+                source.name,
+                sha,
+                synthetic,
+                rows_read,
+                rows_kept,
+                rows_replaced,
+                rows_read - rows_kept,
+                outside_no_location,
+                months,
+                datetime.now(),
+            ],
+        )
     finally:
         conn.unregister("point_wards")
-    return FileReport(source.name, sha, "loaded", rows_read=rows_read, rows_stored=rows_kept,
-                      rows_replaced=rows_replaced, rows_outside=rows_read - rows_kept,
-                      rows_outside_no_location=outside_no_location, rows_by_lsoa_fallback=fallback,
-                      months=months)
+    return FileReport(
+        source.name,
+        sha,
+        "loaded",
+        rows_read=rows_read,
+        rows_stored=rows_kept,
+        rows_replaced=rows_replaced,
+        rows_outside=rows_read - rows_kept,
+        rows_outside_no_location=outside_no_location,
+        rows_by_lsoa_fallback=fallback,
+        months=months,
+    )
 
 
 def load_geography(conn: duckdb.DuckDBPyConnection) -> Geography:

@@ -33,6 +33,7 @@ diverging scale in fixed steps for percentage change; blue and orange for signif
 and increases; vermillion (hot) and blue (cold) outlines, thicker for more confidence, for Gi*
 hot-spot classes (Okabe & Ito's palette).
 """
+
 from __future__ import annotations
 
 import copy
@@ -98,19 +99,36 @@ BASEMAP_STYLE = pdk.map_styles.CARTO_LIGHT
 #: Viridis at 1.0, 0.8, ..., 0.0: fewest (light yellow) to most (dark purple), so that "more"
 #: reads as "darker" on a light background and in grey scale.
 SEQUENTIAL_COLOURS: tuple[RGB, ...] = (
-    (253, 231, 37), (122, 209, 81), (34, 168, 132), (42, 120, 142), (65, 68, 135), (68, 1, 84),
+    (253, 231, 37),
+    (122, 209, 81),
+    (34, 168, 132),
+    (42, 120, 142),
+    (65, 68, 135),
+    (68, 1, 84),
 )
 #: Blue (a fall) through a near-white "little change" to orange (a rise), one colour per bin of
 #: :data:`PCT_CHANGE_EDGES`. Blue against orange stays distinct with any colour-vision deficiency.
 DIVERGING_COLOURS: tuple[RGB, ...] = (
-    (33, 102, 172), (103, 169, 207), (209, 229, 240), (247, 247, 247),
-    (254, 224, 182), (241, 163, 64), (179, 88, 6),
+    (33, 102, 172),
+    (103, 169, 207),
+    (209, 229, 240),
+    (247, 247, 247),
+    (254, 224, 182),
+    (241, 163, 64),
+    (179, 88, 6),
 )
 #: Edges of the percentage-change bins, in whole percent: each bin runs from its lower edge up
 #: to, not including, the next (so -9 to +9 is "little change"); the ends are open.
 PCT_CHANGE_EDGES: tuple[float, ...] = (-math.inf, -49, -24, -9, 10, 25, 50, math.inf)
-PCT_CHANGE_LABELS = ("-50% or less", "-49% to -25%", "-24% to -10%", "-9% to +9%", "+10% to +24%",
-                     "+25% to +49%", "+50% or more")
+PCT_CHANGE_LABELS = (
+    "-50% or less",
+    "-49% to -25%",
+    "-24% to -10%",
+    "-9% to +9%",
+    "+10% to +24%",
+    "+25% to +49%",
+    "+50% or more",
+)
 SIGNIFICANCE_CATEGORIES = ("Significant increase", "Significant decrease", "No significant change")
 SIGNIFICANCE_COLOURS: dict[str, RGB] = {
     "Significant increase": DIVERGING_COLOURS[-1],
@@ -140,8 +158,8 @@ HOTSPOT_CLASS_STYLES: dict[str, tuple[RGB, float]] = {
 }
 NOT_SIGNIFICANT = "Not significant"
 
-FILL_ALPHA = 235               # ward fills over the plain background
-FILL_ALPHA_BASEMAP = 165       # ward fills over a base map, which should show through
+FILL_ALPHA = 235  # ward fills over the plain background
+FILL_ALPHA_BASEMAP = 165  # ward fills over a base map, which should show through
 CELL_ALPHA = 225
 CELL_ALPHA_BASEMAP = 180
 #: A zero-count cell that is still a hot or cold spot (its neighbours are busy): drawn faintly.
@@ -155,7 +173,7 @@ POINT_ALPHA = 210
 WARD_LINE_WIDTH_PX = 1.5
 CELL_LINE_COLOUR: list[int] = [255, 255, 255, 70]
 LABEL_SIZE_PX = 13
-LABEL_MAX_WIDTH = 9            # TextLayer maxWidth, in multiples of the text size: long names wrap
+LABEL_MAX_WIDTH = 9  # TextLayer maxWidth, in multiples of the text size: long names wrap
 LABEL_FONT = "Helvetica Neue, Arial, sans-serif"
 POINT_RADIUS_PX = (4.0, 22.0)  # smallest and largest top-location point; area follows the count
 HIGHLIGHT_COLOUR: list[int] = [255, 255, 255, 90]
@@ -163,8 +181,14 @@ HIGHLIGHT_COLOUR: list[int] = [255, 255, 255, 90]
 #: Streamlit looks ``{tooltip}`` up on the object, then on a GeoJSON feature's properties.
 TOOLTIP: dict = {
     "text": "{tooltip}",
-    "style": {"backgroundColor": "rgba(33, 33, 33, 0.94)", "color": "white", "fontSize": "15px",
-              "lineHeight": "1.35", "padding": "8px 10px", "maxWidth": "360px"},
+    "style": {
+        "backgroundColor": "rgba(33, 33, 33, 0.94)",
+        "color": "white",
+        "fontSize": "15px",
+        "lineHeight": "1.35",
+        "padding": "8px 10px",
+        "maxWidth": "360px",
+    },
 }
 
 # ---------------------------------------------------------------------------
@@ -175,10 +199,10 @@ TOOLTIP: dict = {
 VIEW_WIDTH_PX = 800
 VIEW_HEIGHT_PX = 460
 VIEW_FILL = 0.9
-TILE_SIZE_PX = 512            # deck.gl draws the whole web-mercator world 512 pixels wide at zoom 0
-MIN_ZOOM = 8.0                 # least zoomed out the user may go: the background still fills it
+TILE_SIZE_PX = 512  # deck.gl draws the whole web-mercator world 512 pixels wide at zoom 0
+MIN_ZOOM = 8.0  # least zoomed out the user may go: the background still fills it
 MAX_ZOOM = 17.0
-COORD_DECIMALS = 6             # about 0.1 m: enough for boundaries, keeps the JSON small
+COORD_DECIMALS = 6  # about 0.1 m: enough for boundaries, keeps the JSON small
 
 # ---------------------------------------------------------------------------
 # Measures
@@ -197,6 +221,7 @@ class Measure:
     ``title`` may name ``{period_a}``, ``{period_b}`` or ``{period}`` (from the frame's attrs);
     ``needs`` says which counts must be published (public mode) for the value to be shown.
     """
+
     column: str
     title: str
     kind: str
@@ -210,14 +235,38 @@ class Measure:
 MEASURES: dict[str, Measure] = {
     "count_a": Measure("count_a", "Incidents, {period_a}", SEQUENTIAL, 0, "a", True),
     "count_b": Measure("count_b", "Incidents, {period_b}", SEQUENTIAL, 0, "b", True),
-    "rate_a_per_1000": Measure("rate_a_per_1000", "Incidents per 1,000 residents, {period_a}", SEQUENTIAL,
-                               1, "a", no_data_label="No population figure"),
-    "rate_b_per_1000": Measure("rate_b_per_1000", "Incidents per 1,000 residents, {period_b}", SEQUENTIAL,
-                               1, "b", no_data_label="No population figure"),
-    "pct_change": Measure("pct_change", "Change from {period_a} to {period_b}", DIVERGING, 0, "ab",
-                          no_data_label="No comparison (none in {period_a})"),
-    "significance": Measure("significance", "Significant change from {period_a} to {period_b}", CATEGORICAL,
-                            0, "ab", no_data_label="Not tested"),
+    "rate_a_per_1000": Measure(
+        "rate_a_per_1000",
+        "Incidents per 1,000 residents, {period_a}",
+        SEQUENTIAL,
+        1,
+        "a",
+        no_data_label="No population figure",
+    ),
+    "rate_b_per_1000": Measure(
+        "rate_b_per_1000",
+        "Incidents per 1,000 residents, {period_b}",
+        SEQUENTIAL,
+        1,
+        "b",
+        no_data_label="No population figure",
+    ),
+    "pct_change": Measure(
+        "pct_change",
+        "Change from {period_a} to {period_b}",
+        DIVERGING,
+        0,
+        "ab",
+        no_data_label="No comparison (none in {period_a})",
+    ),
+    "significance": Measure(
+        "significance",
+        "Significant change from {period_a} to {period_b}",
+        CATEGORICAL,
+        0,
+        "ab",
+        no_data_label="Not tested",
+    ),
 }
 #: Measures of the hot-spot map, for :func:`legend` only.
 CELL_MEASURES: dict[str, Measure] = {
@@ -240,10 +289,11 @@ def _titles(frame: pd.DataFrame | None, text: str) -> str:
 # Scales and legends
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Bin:
-    lower: float          # inclusive
-    upper: float          # exclusive
+    lower: float  # inclusive
+    upper: float  # exclusive
     colour: RGB
     label: str
 
@@ -263,18 +313,20 @@ class _Scale:
         for b in self.bins:
             if b.lower <= value < b.upper:
                 return b.colour
-        raise AnalyticsError(f"The value {value!r} lies outside the colour scale of {self.title!r}.",
-                             title="Value outside the scale")
+        raise AnalyticsError(
+            f"The value {value!r} lies outside the colour scale of {self.title!r}.", title="Value outside the scale"
+        )
 
 
 def _check_threshold(suppress_below: object) -> int | None:
     if suppress_below is None:
         return None
-    if (isinstance(suppress_below, bool) or not isinstance(suppress_below, numbers.Integral)
-            or suppress_below < 1):
-        raise AnalyticsError(f"suppress_below must be a whole number of at least 1, or None for "
-                             f"analyst mode; got {suppress_below!r}.", title="Invalid threshold",
-                             fix="Use the disclosure_threshold setting (e.g. 5).")
+    if isinstance(suppress_below, bool) or not isinstance(suppress_below, numbers.Integral) or suppress_below < 1:
+        raise AnalyticsError(
+            f"suppress_below must be a whole number of at least 1, or None for analyst mode; got {suppress_below!r}.",
+            title="Invalid threshold",
+            fix="Use the disclosure_threshold setting (e.g. 5).",
+        )
     return int(suppress_below)
 
 
@@ -298,8 +350,9 @@ def _nice_step(max_value: float, decimals: int) -> Decimal:
         exponent += 1
 
 
-def _sequential_bins(values: list[float], decimals: int, is_count: bool, threshold: int | None,
-                     smallest_drawn: int = 0) -> tuple[_Bin, ...]:
+def _sequential_bins(
+    values: list[float], decimals: int, is_count: bool, threshold: int | None, smallest_drawn: int = 0
+) -> tuple[_Bin, ...]:
     """Equal "nice" bins from 0 over the published values; colours spread over the palette.
 
     For counts, a bin's label starts at the smallest count it can hold on the map: the
@@ -320,11 +373,14 @@ def _sequential_bins(values: list[float], decimals: int, is_count: bool, thresho
         if is_count:
             floor = max(threshold or 0, smallest_drawn)
             if upper - precision < floor:
-                continue      # every count in this bin is suppressed or not drawn
+                continue  # every count in this bin is suppressed or not drawn
             low_label = max(lower, Decimal(floor))
         high_label = upper - precision
-        label = (_format_number(float(low_label), decimals) if low_label == high_label else
-                 f"{_format_number(float(low_label), decimals)}\u2013{_format_number(float(high_label), decimals)}")
+        label = (
+            _format_number(float(low_label), decimals)
+            if low_label == high_label
+            else f"{_format_number(float(low_label), decimals)}\u2013{_format_number(float(high_label), decimals)}"
+        )
         bins.append(_Bin(float(lower), float(upper), SEQUENTIAL_COLOURS[picks[i]], label))
     return tuple(bins)
 
@@ -341,8 +397,10 @@ def _ward_rows(ward_frame: pd.DataFrame) -> pd.DataFrame:
 def _check_columns(frame: pd.DataFrame, needed: list[str], what: str) -> None:
     missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise AnalyticsError(f"The {what} frame lacks the column(s) {', '.join(missing)}; it has "
-                             f"{', '.join(map(str, frame.columns))}.", title="Missing columns")
+        raise AnalyticsError(
+            f"The {what} frame lacks the column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}.",
+            title="Missing columns",
+        )
 
 
 def _is_na(value) -> bool:
@@ -401,16 +459,19 @@ def _ward_scale(ward_frame: pd.DataFrame, measure_name: str, threshold: int | No
     no_data_label = measure.no_data_label
     if len(measure.needs) > 1 and ward_frame.attrs.get("not_comparable"):
         no_data_label = "Not comparable: months missing from the source"
-    no_data = (_titles(ward_frame, no_data_label)
-               if any(state == "no_data" for state, _ in states) else None)
+    no_data = _titles(ward_frame, no_data_label) if any(state == "no_data" for state, _ in states) else None
     title = _titles(ward_frame, measure.title)
     if measure.kind == SEQUENTIAL:
         values = [value for state, value in states if state == "value"]
         bins = _sequential_bins(values, measure.decimals, measure.is_count, threshold)
         return _Scale(title, bins=bins, suppressed_label=suppressed, no_data_label=no_data), states
     if measure.kind == DIVERGING:
-        bins = tuple(_Bin(lo, hi, colour, label) for lo, hi, colour, label in
-                     zip(PCT_CHANGE_EDGES[:-1], PCT_CHANGE_EDGES[1:], DIVERGING_COLOURS, PCT_CHANGE_LABELS))
+        bins = tuple(
+            _Bin(lo, hi, colour, label)
+            for lo, hi, colour, label in zip(
+                PCT_CHANGE_EDGES[:-1], PCT_CHANGE_EDGES[1:], DIVERGING_COLOURS, PCT_CHANGE_LABELS, strict=False
+            )
+        )
         return _Scale(title, bins=bins, suppressed_label=suppressed, no_data_label=no_data), states
     categories = tuple((name, SIGNIFICANCE_COLOURS[name]) for name in SIGNIFICANCE_CATEGORIES)
     return _Scale(title, categories=categories, suppressed_label=suppressed, no_data_label=no_data), states
@@ -452,10 +513,23 @@ class Legend(list):
 _LEGEND_KEYS = ["label", "colour", "hex", "lower", "upper", "kind", "line_width"]
 
 
-def _entry(label: str, colour, kind: str, lower: float | None = None, upper: float | None = None,
-           line_width: float | None = None) -> dict:
-    return {"label": label, "colour": list(colour), "hex": _hex(colour), "lower": lower, "upper": upper,
-            "kind": kind, "line_width": line_width}
+def _entry(
+    label: str,
+    colour,
+    kind: str,
+    lower: float | None = None,
+    upper: float | None = None,
+    line_width: float | None = None,
+) -> dict:
+    return {
+        "label": label,
+        "colour": list(colour),
+        "hex": _hex(colour),
+        "lower": lower,
+        "upper": upper,
+        "kind": kind,
+        "line_width": line_width,
+    }
 
 
 def _entries(scale: _Scale) -> list[dict]:
@@ -500,12 +574,19 @@ def legend(frame: pd.DataFrame | None, measure: str, suppress_below: int | None 
     if measure not in LEGEND_MEASURES:
         raise invalid_choice("legend measure", measure, LEGEND_MEASURES)
     if measure == "hotspot_class":
-        return Legend([_entry(name, colour, "outline", line_width=width)
-                       for name, (colour, width) in HOTSPOT_CLASS_STYLES.items()], CELL_MEASURES[measure].title)
+        return Legend(
+            [
+                _entry(name, colour, "outline", line_width=width)
+                for name, (colour, width) in HOTSPOT_CLASS_STYLES.items()
+            ],
+            CELL_MEASURES[measure].title,
+        )
     if frame is None:
         if measure not in ("pct_change", "significance"):
-            raise AnalyticsError(f"The legend of {measure!r} is worked out from the data: pass the frame the "
-                                 "map was drawn from.", title="Frame needed")
+            raise AnalyticsError(
+                f"The legend of {measure!r} is worked out from the data: pass the frame the map was drawn from.",
+                title="Frame needed",
+            )
         frame = pd.DataFrame({c: pd.Series(dtype=object) for c in _measure_columns(MEASURES[measure])})
     if measure == "cell_count":
         _check_columns(frame, ["count"], "hot-spot cells")
@@ -538,9 +619,11 @@ def ward_outlines(conn: duckdb.DuckDBPyConnection, vintage: str) -> gpd.GeoDataF
     vintage = check_vintage(vintage)
     frame = conn.execute(_OUTLINES_SQL, [vintage]).df()
     if frame.empty:
-        raise AnalyticsError(f"The database holds no {vintage.upper()} ward boundaries.",
-                             title="No boundaries",
-                             fix="Run `python -m analytics build` to build the store from data/.")
+        raise AnalyticsError(
+            f"The database holds no {vintage.upper()} ward boundaries.",
+            title="No boundaries",
+            fix="Run `python -m analytics build` to build the store from data/.",
+        )
     geometry = shapely.from_wkb([bytes(w) for w in frame.pop("geometry_wkb")])
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
 
@@ -560,8 +643,11 @@ def _outline_table(outlines: pd.DataFrame) -> pd.DataFrame:
     elif "geometry_geojson" in outlines:
         geometry = shapely.from_geojson(list(outlines["geometry_geojson"]))
     else:
-        raise AnalyticsError("The ward outlines have no geometry: give a GeoDataFrame (ward_outlines) or a "
-                             "geometry, geometry_wkb or geometry_geojson column.", title="No geometry")
+        raise AnalyticsError(
+            "The ward outlines have no geometry: give a GeoDataFrame (ward_outlines) or a "
+            "geometry, geometry_wkb or geometry_geojson column.",
+            title="No geometry",
+        )
     inside = shapely.point_on_surface(geometry)
     lon = shapely.get_x(inside)
     lat = shapely.get_y(inside)
@@ -570,10 +656,16 @@ def _outline_table(outlines: pd.DataFrame) -> pd.DataFrame:
         given_lat = pd.to_numeric(outlines["centroid_lat"], errors="coerce").to_numpy(dtype=float)
         known = ~(np.isnan(given_lon) | np.isnan(given_lat))
         lon, lat = np.where(known, given_lon, lon), np.where(known, given_lat, lat)
-    return pd.DataFrame({"ward_code": outlines["ward_code"].astype(str).to_numpy(),
-                         "ward_name": outlines["ward_name"].astype(str).to_numpy(),
-                         "district": outlines["district"].astype(str).to_numpy(),
-                         "geometry": geometry, "label_lon": lon, "label_lat": lat})
+    return pd.DataFrame(
+        {
+            "ward_code": outlines["ward_code"].astype(str).to_numpy(),
+            "ward_name": outlines["ward_name"].astype(str).to_numpy(),
+            "district": outlines["district"].astype(str).to_numpy(),
+            "geometry": geometry,
+            "label_lon": lon,
+            "label_lat": lat,
+        }
+    )
 
 
 def _round_coords(value):
@@ -605,9 +697,9 @@ def _geojson_geometries(geometries) -> list[dict]:
     out = []
     for geometry in geometries:
         kind = shapely.get_type_id(geometry)
-        if kind == 3 and not geometry.is_empty:            # Polygon
+        if kind == 3 and not geometry.is_empty:  # Polygon
             out.append({"type": "Polygon", "coordinates": _polygon_coords(geometry)})
-        elif kind == 6 and not geometry.is_empty:          # MultiPolygon
+        elif kind == 6 and not geometry.is_empty:  # MultiPolygon
             out.append({"type": "MultiPolygon", "coordinates": [_polygon_coords(p) for p in geometry.geoms]})
         else:
             out.append(_geojson_geometry(geometry))
@@ -629,6 +721,7 @@ def _drawable(geometry) -> np.ndarray:
 # View, background, labels, deck
 # ---------------------------------------------------------------------------
 
+
 def _mercator_y(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
@@ -645,10 +738,15 @@ def _view_state(bounds: tuple[float, float, float, float]) -> pdk.ViewState:
     zoom_x = math.log2(VIEW_WIDTH_PX * VIEW_FILL * 360 / (TILE_SIZE_PX * lon_span))
     zoom_y = math.log2(VIEW_HEIGHT_PX * VIEW_FILL * 2 * math.pi / (TILE_SIZE_PX * y_span))
     zoom = min(max(min(zoom_x, zoom_y), 0.0), MAX_ZOOM)
-    return pdk.ViewState(longitude=round((min_lon + max_lon) / 2, COORD_DECIMALS),
-                         latitude=round(centre_lat, COORD_DECIMALS), zoom=round(zoom, 2),
-                         min_zoom=round(max(0.0, min(MIN_ZOOM, zoom - 2)), 2), max_zoom=MAX_ZOOM,
-                         pitch=0, bearing=0)
+    return pdk.ViewState(
+        longitude=round((min_lon + max_lon) / 2, COORD_DECIMALS),
+        latitude=round(centre_lat, COORD_DECIMALS),
+        zoom=round(zoom, 2),
+        min_zoom=round(max(0.0, min(MIN_ZOOM, zoom - 2)), 2),
+        max_zoom=MAX_ZOOM,
+        pitch=0,
+        bearing=0,
+    )
 
 
 def _bounds(geometries) -> tuple[float, float, float, float]:
@@ -662,14 +760,19 @@ def _background_layer(bounds, view: pdk.ViewState) -> pdk.Layer:
     """A light rectangle reaching beyond the screen at the least zoom allowed: the plain
     background the boundaries are drawn on, whatever the page's theme."""
     # Half the width, in degrees of longitude, of a 2560-pixel screen at the least zoom.
-    pad = 1800 / 2 ** view.min_zoom
+    pad = 1800 / 2**view.min_zoom
     min_lon, min_lat, max_lon, max_lat = bounds
     west, east = round(min_lon - pad, 4), round(max_lon + pad, 4)
     south, north = round(max(min_lat - pad, -85.0), 4), round(min(max_lat + pad, 85.0), 4)
-    return pdk.Layer("PolygonLayer", id="background",
-                     data=[{"polygon": [[west, south], [east, south], [east, north], [west, north]]}],
-                     get_polygon="polygon", get_fill_color=list(BACKGROUND_COLOUR), stroked=False,
-                     pickable=False)
+    return pdk.Layer(
+        "PolygonLayer",
+        id="background",
+        data=[{"polygon": [[west, south], [east, south], [east, north], [west, north]]}],
+        get_polygon="polygon",
+        get_fill_color=list(BACKGROUND_COLOUR),
+        stroked=False,
+        pickable=False,
+    )
 
 
 #: Above this many wards (a county or more: North Worcestershire has 54) the outlines are simplified
@@ -679,26 +782,51 @@ SIMPLIFY_ABOVE_WARDS = 300
 
 
 def _ward_outline_layer(shapes: pd.DataFrame) -> pdk.Layer:
-    features = [{"type": "Feature", "geometry": g, "properties": {"ward_code": code, "ward_name": name}}
-                for code, name, g in zip(shapes["ward_code"], shapes["ward_name"],
-                                         _geojson_geometries(_drawable(shapes["geometry"])))]
-    return pdk.Layer("GeoJsonLayer", id="ward-outlines",
-                     data={"type": "FeatureCollection", "features": features},
-                     filled=False, stroked=True, get_line_color=list(WARD_LINE_COLOUR), get_line_width=0,
-                     line_width_min_pixels=WARD_LINE_WIDTH_PX, pickable=False)
+    features = [
+        {"type": "Feature", "geometry": g, "properties": {"ward_code": code, "ward_name": name}}
+        for code, name, g in zip(
+            shapes["ward_code"], shapes["ward_name"], _geojson_geometries(_drawable(shapes["geometry"])), strict=False
+        )
+    ]
+    return pdk.Layer(
+        "GeoJsonLayer",
+        id="ward-outlines",
+        data={"type": "FeatureCollection", "features": features},
+        filled=False,
+        stroked=True,
+        get_line_color=list(WARD_LINE_COLOUR),
+        get_line_width=0,
+        line_width_min_pixels=WARD_LINE_WIDTH_PX,
+        pickable=False,
+    )
 
 
 def _label_layer(shapes: pd.DataFrame) -> pdk.Layer:
-    data = [{"name": name, "position": [round(float(lon), COORD_DECIMALS), round(float(lat), COORD_DECIMALS)]}
-            for name, lon, lat in zip(shapes["ward_name"], shapes["label_lon"], shapes["label_lat"])]
-    return pdk.Layer("TextLayer", id="ward-labels", data=data, get_position="position", get_text="name",
-                     get_size=LABEL_SIZE_PX, size_units=pdk.types.String("pixels"),
-                     get_color=list(LABEL_COLOUR), font_family=pdk.types.String(LABEL_FONT), font_weight=600,
-                     font_settings={"sdf": True}, outline_width=3, outline_color=list(LABEL_HALO_COLOUR),
-                     get_text_anchor=pdk.types.String("middle"),
-                     get_alignment_baseline=pdk.types.String("center"),
-                     word_break=pdk.types.String("break-word"), max_width=LABEL_MAX_WIDTH,
-                     character_set=pdk.types.String("auto"), pickable=False)
+    data = [
+        {"name": name, "position": [round(float(lon), COORD_DECIMALS), round(float(lat), COORD_DECIMALS)]}
+        for name, lon, lat in zip(shapes["ward_name"], shapes["label_lon"], shapes["label_lat"], strict=False)
+    ]
+    return pdk.Layer(
+        "TextLayer",
+        id="ward-labels",
+        data=data,
+        get_position="position",
+        get_text="name",
+        get_size=LABEL_SIZE_PX,
+        size_units=pdk.types.String("pixels"),
+        get_color=list(LABEL_COLOUR),
+        font_family=pdk.types.String(LABEL_FONT),
+        font_weight=600,
+        font_settings={"sdf": True},
+        outline_width=3,
+        outline_color=list(LABEL_HALO_COLOUR),
+        get_text_anchor=pdk.types.String("middle"),
+        get_alignment_baseline=pdk.types.String("center"),
+        word_break=pdk.types.String("break-word"),
+        max_width=LABEL_MAX_WIDTH,
+        character_set=pdk.types.String("auto"),
+        pickable=False,
+    )
 
 
 class _Deck(pdk.Deck):
@@ -707,7 +835,8 @@ class _Deck(pdk.Deck):
     makes Python fall back from its C encoder to the pure-Python one and quadruples the text: at
     1,000 wards 0.37 s and 7.8 MB against 0.06 s and 1.9 MB written compactly. The content is
     pydeck's own (same keys, same values). Do not change the deck after it has been drawn."""
-    __slots__ = ("_written",)      # a slot, not an attribute: pydeck writes every attribute into the JSON
+
+    __slots__ = ("_written",)  # a slot, not an attribute: pydeck writes every attribute into the JSON
 
     def to_json(self):
         written = getattr(self, "_written", None)
@@ -720,11 +849,23 @@ class _Deck(pdk.Deck):
 def _deck(layers: list[pdk.Layer], view: pdk.ViewState, basemap: bool) -> pdk.Deck:
     views = [pdk.View(type="MapView", controller=True)]
     if basemap:
-        deck = _Deck(layers=layers, views=views, initial_view_state=view, map_provider=BASEMAP_PROVIDER,
-                     map_style=BASEMAP_STYLE, tooltip=copy.deepcopy(TOOLTIP))
+        deck = _Deck(
+            layers=layers,
+            views=views,
+            initial_view_state=view,
+            map_provider=BASEMAP_PROVIDER,
+            map_style=BASEMAP_STYLE,
+            tooltip=copy.deepcopy(TOOLTIP),
+        )
     else:
-        deck = _Deck(layers=layers, views=views, initial_view_state=view, map_provider=None,
-                     map_style=NO_BASEMAP_STYLE, tooltip=copy.deepcopy(TOOLTIP))
+        deck = _Deck(
+            layers=layers,
+            views=views,
+            initial_view_state=view,
+            map_provider=None,
+            map_style=NO_BASEMAP_STYLE,
+            tooltip=copy.deepcopy(TOOLTIP),
+        )
     # pydeck reads API keys from the environment (CARTO_API_KEY, ...) and would write some of
     # them into the JSON: none is needed, and none should travel with the page.
     for key in ("mapbox_key", "google_maps_key", "carto_key", "maplibre_key"):
@@ -746,15 +887,18 @@ def _count_text(count: int, threshold: int | None) -> str:
 # Ward choropleth
 # ---------------------------------------------------------------------------
 
+
 def _ward_tooltip(row: dict, frame: pd.DataFrame, threshold: int | None) -> str:
     """Ward, district, both counts, change, rate in period B and significance, one per line."""
     period_a, period_b = _titles(frame, "{period_a}"), _titles(frame, "{period_b}")
     count_a, count_b = int(row["count_a"]), int(row["count_b"])
     hidden_a = threshold is not None and count_a < threshold
     hidden_b = threshold is not None and count_b < threshold
-    lines = [f"{row['ward_name']} ({row['district']})",
-             f"{period_a}: {_count_text(count_a, threshold)}",
-             f"{period_b}: {_count_text(count_b, threshold)}"]
+    lines = [
+        f"{row['ward_name']} ({row['district']})",
+        f"{period_a}: {_count_text(count_a, threshold)}",
+        f"{period_b}: {_count_text(count_b, threshold)}",
+    ]
     incomparable = bool(frame.attrs.get("not_comparable"))
     if hidden_a or hidden_b:
         # The change would give the hidden count away: public mode shows none of it.
@@ -772,8 +916,9 @@ def _ward_tooltip(row: dict, frame: pd.DataFrame, threshold: int | None) -> str:
         lines.append(f"Rate per 1,000 residents, {period_b}: not shown")
     elif "rate_b_per_1000" in row:
         rate = row["rate_b_per_1000"]
-        lines.append(f"Rate per 1,000 residents, {period_b}: "
-                     f"{'n/a' if _is_na(rate) else _format_number(float(rate), 1)}")
+        lines.append(
+            f"Rate per 1,000 residents, {period_b}: {'n/a' if _is_na(rate) else _format_number(float(rate), 1)}"
+        )
     significant = row.get("significant")
     if hidden_a or hidden_b:
         lines.append("Significant change: not shown")
@@ -789,8 +934,13 @@ def _ward_tooltip(row: dict, frame: pd.DataFrame, threshold: int | None) -> str:
     return "\n".join(lines)
 
 
-def ward_choropleth(ward_frame: pd.DataFrame, outlines: pd.DataFrame, measure: str = "count_b",
-                    suppress_below: int | None = None, basemap: bool = False) -> pdk.Deck:
+def ward_choropleth(
+    ward_frame: pd.DataFrame,
+    outlines: pd.DataFrame,
+    measure: str = "count_b",
+    suppress_below: int | None = None,
+    basemap: bool = False,
+) -> pdk.Deck:
     """Wards filled by a measure of a :func:`analytics.wards.ward_deltas` frame.
 
     Parameters
@@ -824,29 +974,53 @@ def ward_choropleth(ward_frame: pd.DataFrame, outlines: pd.DataFrame, measure: s
     codes = [str(c) for c in rows["ward_code"]]
     missing = [c for c in codes if c not in shapes.index]
     if missing:
-        raise AnalyticsError(f"No boundary for ward(s) {', '.join(missing[:5])}"
-                             f"{' and others' if len(missing) > 5 else ''} among the outlines given.",
-                             title="Wards without boundaries",
-                             fix="Pass ward_outlines() of the same boundary vintage as the ward table.")
+        raise AnalyticsError(
+            f"No boundary for ward(s) {', '.join(missing[:5])}"
+            f"{' and others' if len(missing) > 5 else ''} among the outlines given.",
+            title="Wards without boundaries",
+            fix="Pass ward_outlines() of the same boundary vintage as the ward table.",
+        )
     drawn = shapes.loc[codes] if codes else shapes.iloc[:0]
     alpha = FILL_ALPHA_BASEMAP if basemap else FILL_ALPHA
     features = []
     # Rows as dicts, not iterrows(): a Series per ward cost a quarter of a second at 1,000 wards.
-    for row, (state, value), geometry in zip(rows.to_dict("records"), states,
-                                             _geojson_geometries(_drawable(drawn["geometry"]))):
-        colour = {"value": lambda: scale.colour_of(value), "suppressed": lambda: SUPPRESSED_COLOUR,
-                  "no_data": lambda: NO_DATA_COLOUR}[state]()
-        features.append({"type": "Feature", "geometry": geometry, "properties": {
-            "ward_code": str(row["ward_code"]), "ward_name": str(row["ward_name"]),
-            "district": str(row["district"]), "fill": _with_alpha(colour, alpha),
-            "tooltip": _ward_tooltip(row, ward_frame, threshold)}})
+    for row, (state, value), geometry in zip(
+        rows.to_dict("records"), states, _geojson_geometries(_drawable(drawn["geometry"])), strict=False
+    ):
+        colour = {
+            "value": lambda: scale.colour_of(value),
+            "suppressed": lambda: SUPPRESSED_COLOUR,
+            "no_data": lambda: NO_DATA_COLOUR,
+        }[state]()
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "ward_code": str(row["ward_code"]),
+                    "ward_name": str(row["ward_name"]),
+                    "district": str(row["district"]),
+                    "fill": _with_alpha(colour, alpha),
+                    "tooltip": _ward_tooltip(row, ward_frame, threshold),
+                },
+            }
+        )
     bounds = _bounds(drawn["geometry"])
     view = _view_state(bounds)
-    wards = pdk.Layer("GeoJsonLayer", id="wards", data={"type": "FeatureCollection", "features": features},
-                      filled=True, stroked=True, get_fill_color="properties.fill",
-                      get_line_color=list(WARD_LINE_COLOUR), get_line_width=0,
-                      line_width_min_pixels=WARD_LINE_WIDTH_PX, pickable=True, auto_highlight=True,
-                      highlight_color=HIGHLIGHT_COLOUR)
+    wards = pdk.Layer(
+        "GeoJsonLayer",
+        id="wards",
+        data={"type": "FeatureCollection", "features": features},
+        filled=True,
+        stroked=True,
+        get_fill_color="properties.fill",
+        get_line_color=list(WARD_LINE_COLOUR),
+        get_line_width=0,
+        line_width_min_pixels=WARD_LINE_WIDTH_PX,
+        pickable=True,
+        auto_highlight=True,
+        highlight_color=HIGHLIGHT_COLOUR,
+    )
     layers = ([] if basemap else [_background_layer(bounds, view)]) + [wards, _label_layer(drawn)]
     return _deck(layers, view, basemap)
 
@@ -854,6 +1028,7 @@ def ward_choropleth(ward_frame: pd.DataFrame, outlines: pd.DataFrame, measure: s
 # ---------------------------------------------------------------------------
 # Hot-spot map
 # ---------------------------------------------------------------------------
+
 
 def _wards_for(shapes: pd.DataFrame, frame: pd.DataFrame, codes=None) -> pd.DataFrame:
     """The wards a frame's rows fall in (all the outlines when it names none of them); ``codes``,
@@ -867,8 +1042,9 @@ def _wards_for(shapes: pd.DataFrame, frame: pd.DataFrame, codes=None) -> pd.Data
     return shapes
 
 
-def _cell_tooltip(cell_id, ward_name, district, period: str, threshold: int | None, count: int,
-                  hotspot_class: str, z) -> str:
+def _cell_tooltip(
+    cell_id, ward_name, district, period: str, threshold: int | None, count: int, hotspot_class: str, z
+) -> str:
     place = ""
     if not _is_na(ward_name):
         place = f" \u00b7 {ward_name}" + ("" if _is_na(district) else f" ({district})")
@@ -888,14 +1064,23 @@ def _cell_tooltip(cell_id, ward_name, district, period: str, threshold: int | No
 #: the busiest (see :func:`hotspot_map`).
 MAX_MAP_CELLS = 2_500
 #: How confident a class is, for choosing the cells drawn when there are too many (3 = 99%).
-_CLASS_LEVEL = {"Hot spot 99%": 3, "Hot spot 95%": 2, "Hot spot 90%": 1, "Cold spot 90%": 1, "Cold spot 95%": 2,
-                "Cold spot 99%": 3}
+_CLASS_LEVEL = {
+    "Hot spot 99%": 3,
+    "Hot spot 95%": 2,
+    "Hot spot 90%": 1,
+    "Cold spot 90%": 1,
+    "Cold spot 95%": 2,
+    "Cold spot 99%": 3,
+}
 
 
-
-
-def hotspot_map(cells_frame: pd.DataFrame, outlines: pd.DataFrame, suppress_below: int | None = None,
-                basemap: bool = False, show_cold_spots: bool = False) -> pdk.Deck:
+def hotspot_map(
+    cells_frame: pd.DataFrame,
+    outlines: pd.DataFrame,
+    suppress_below: int | None = None,
+    basemap: bool = False,
+    show_cold_spots: bool = False,
+) -> pdk.Deck:
     """Grid cells coloured by count, hot spots outlined, ward boundaries and names on top.
 
     Parameters
@@ -935,8 +1120,9 @@ def hotspot_map(cells_frame: pd.DataFrame, outlines: pd.DataFrame, suppress_belo
     scale = _cell_scale(cells_frame, threshold)
     alpha = CELL_ALPHA_BASEMAP if basemap else CELL_ALPHA
     counts = cells_frame["count"].to_numpy().astype(np.int64)
-    classes = np.asarray([c if isinstance(c, str) else NOT_SIGNIFICANT for c in cells_frame["hotspot_class"]],
-                         dtype=object)
+    classes = np.asarray(
+        [c if isinstance(c, str) else NOT_SIGNIFICANT for c in cells_frame["hotspot_class"]], dtype=object
+    )
     significant = np.isin(classes, list(marked))
     drawn = np.flatnonzero((counts > 0) | significant)
     if len(drawn) > MAX_MAP_CELLS:
@@ -952,8 +1138,15 @@ def hotspot_map(cells_frame: pd.DataFrame, outlines: pd.DataFrame, suppress_belo
     cells, outlined = [], []
     low, high = np.full(2, np.inf), np.full(2, -np.inf)
     for cell_id, polygon, count, hotspot_class, is_marked, ward_name, district, z in zip(
-            column("cell_id"), column("polygon"), counts[drawn].tolist(), classes[drawn],
-            significant[drawn].tolist(), column("ward_name"), column("district"), column("gi_z")):
+        column("cell_id"),
+        column("polygon"),
+        counts[drawn].tolist(),
+        classes[drawn],
+        significant[drawn].tolist(),
+        column("ward_name"),
+        column("district"),
+        column("gi_z"), strict=False,
+    ):
         polygon = _round_coords([list(corner) for corner in polygon])
         if count <= 0:
             fill = EMPTY_CELL_COLOUR
@@ -961,9 +1154,14 @@ def hotspot_map(cells_frame: pd.DataFrame, outlines: pd.DataFrame, suppress_belo
             fill = _with_alpha(SUPPRESSED_COLOUR, alpha)
         else:
             fill = _with_alpha(scale.colour_of(count), alpha)
-        cells.append({"cell_id": str(cell_id), "polygon": polygon, "fill": fill,
-                      "tooltip": _cell_tooltip(cell_id, ward_name, district, period, threshold, count,
-                                               hotspot_class, z)})
+        cells.append(
+            {
+                "cell_id": str(cell_id),
+                "polygon": polygon,
+                "fill": fill,
+                "tooltip": _cell_tooltip(cell_id, ward_name, district, period, threshold, count, hotspot_class, z),
+            }
+        )
         corners = np.asarray(polygon, dtype=float)
         low, high = np.minimum(low, corners.min(axis=0)), np.maximum(high, corners.max(axis=0))
         if is_marked:
@@ -975,18 +1173,45 @@ def hotspot_map(cells_frame: pd.DataFrame, outlines: pd.DataFrame, suppress_belo
     bounds = _bounds(shapes["geometry"])
     if cells:
         # The cells' corners bound them as their polygons would, without making a shape per cell.
-        bounds = (float(low[0]), float(low[1]), float(high[0]), float(high[1])) if any(map(math.isnan, bounds)) \
-            else (min(bounds[0], float(low[0])), min(bounds[1], float(low[1])),
-                  max(bounds[2], float(high[0])), max(bounds[3], float(high[1])))
+        bounds = (
+            (float(low[0]), float(low[1]), float(high[0]), float(high[1]))
+            if any(map(math.isnan, bounds))
+            else (
+                min(bounds[0], float(low[0])),
+                min(bounds[1], float(low[1])),
+                max(bounds[2], float(high[0])),
+                max(bounds[3], float(high[1])),
+            )
+        )
     view = _view_state(bounds)
     layers = [] if basemap else [_background_layer(bounds, view)]
     layers += [
-        pdk.Layer("PolygonLayer", id="cells", data=cells, get_polygon="polygon", get_fill_color="fill",
-                  stroked=True, get_line_color=CELL_LINE_COLOUR, get_line_width=0, line_width_min_pixels=0.5,
-                  pickable=True, auto_highlight=True, highlight_color=HIGHLIGHT_COLOUR),
-        pdk.Layer("PolygonLayer", id="hotspot-outlines", data=outlined, get_polygon="polygon", filled=False,
-                  stroked=True, get_line_color="line", get_line_width="width",
-                  line_width_units=pdk.types.String("pixels"), pickable=False),
+        pdk.Layer(
+            "PolygonLayer",
+            id="cells",
+            data=cells,
+            get_polygon="polygon",
+            get_fill_color="fill",
+            stroked=True,
+            get_line_color=CELL_LINE_COLOUR,
+            get_line_width=0,
+            line_width_min_pixels=0.5,
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=HIGHLIGHT_COLOUR,
+        ),
+        pdk.Layer(
+            "PolygonLayer",
+            id="hotspot-outlines",
+            data=outlined,
+            get_polygon="polygon",
+            filled=False,
+            stroked=True,
+            get_line_color="line",
+            get_line_width="width",
+            line_width_units=pdk.types.String("pixels"),
+            pickable=False,
+        ),
         _ward_outline_layer(shapes),
         _label_layer(shapes),
     ]
@@ -997,8 +1222,10 @@ def hotspot_map(cells_frame: pd.DataFrame, outlines: pd.DataFrame, suppress_belo
 # Top locations
 # ---------------------------------------------------------------------------
 
-def points_map(locations: pd.DataFrame, outlines: pd.DataFrame, suppress_below: int | None = None,
-               basemap: bool = False) -> pdk.Deck:
+
+def points_map(
+    locations: pd.DataFrame, outlines: pd.DataFrame, suppress_below: int | None = None, basemap: bool = False
+) -> pdk.Deck:
     """The top locations (:func:`analytics.hotspots.top_locations`) as points sized by count.
 
     A point's area is proportional to its count (radius from :data:`POINT_RADIUS_PX`). In
@@ -1036,10 +1263,20 @@ def points_map(locations: pd.DataFrame, outlines: pd.DataFrame, suppress_below: 
     layers += [
         _ward_outline_layer(shapes),
         _label_layer(shapes),
-        pdk.Layer("ScatterplotLayer", id="locations", data=points, get_position="position",
-                  get_radius="radius", radius_units=pdk.types.String("pixels"),
-                  get_fill_color=_with_alpha(POINT_COLOUR, POINT_ALPHA), stroked=True,
-                  get_line_color=list(LABEL_HALO_COLOUR), line_width_min_pixels=1, pickable=True,
-                  auto_highlight=True, highlight_color=HIGHLIGHT_COLOUR),
+        pdk.Layer(
+            "ScatterplotLayer",
+            id="locations",
+            data=points,
+            get_position="position",
+            get_radius="radius",
+            radius_units=pdk.types.String("pixels"),
+            get_fill_color=_with_alpha(POINT_COLOUR, POINT_ALPHA),
+            stroked=True,
+            get_line_color=list(LABEL_HALO_COLOUR),
+            line_width_min_pixels=1,
+            pickable=True,
+            auto_highlight=True,
+            highlight_color=HIGHLIGHT_COLOUR,
+        ),
     ]
     return _deck(layers, view, basemap)

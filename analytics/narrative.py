@@ -22,6 +22,7 @@ On the synthetic extract, Redditch, 2017-18 against 2018-19, :func:`ward_summary
 "ASB in Redditch fell 8% (-265) between 2017-18 and 2018-19; 4 of 12 wards rose, one of them
 significantly: Headless Cross and Oakenshaw, +20%."
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -58,10 +59,10 @@ MINUS = "-"
 #: Most names a sentence lists before "and N more".
 MAX_LISTED = 3
 
-GRAND_TOTAL = "Grand Total"             # analytics.wards.GRAND_TOTAL
+GRAND_TOTAL = "Grand Total"  # analytics.wards.GRAND_TOTAL
 DISTRICT_TOTALS = ("North Worcestershire", "Total")
-ALL_CRIME = "All recorded crime"        # analytics.crime.ALL_CRIME
-CRIME_LABEL_COLUMNS = ("crime_type", "ward_name", "district")   # a ward table also has district
+ALL_CRIME = "All recorded crime"  # analytics.crime.ALL_CRIME
+CRIME_LABEL_COLUMNS = ("crime_type", "ward_name", "district")  # a ward table also has district
 
 _NUMBER_WORDS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 # How a table's category reads inside a sentence.
@@ -74,6 +75,7 @@ _CATEGORY_WORDS = {
 # ---------------------------------------------------------------------------
 # Numbers and words
 # ---------------------------------------------------------------------------
+
 
 def _missing(value) -> bool:
     if value is None or value is pd.NA:
@@ -154,8 +156,9 @@ def _as_month(value) -> datetime.date:
         year, month = int(text[:4]), int(text[5:7])
         return datetime.date(year, month, 1)
     except ValueError:
-        raise AnalyticsError(f"Cannot read {value!r} as a month; expected 'YYYY-MM' or a date.",
-                             title="Not a month") from None
+        raise AnalyticsError(
+            f"Cannot read {value!r} as a month; expected 'YYYY-MM' or a date.", title="Not a month"
+        ) from None
 
 
 def month_runs(months: Iterable) -> str:
@@ -192,8 +195,7 @@ def change_phrase(count_a, count_b, suppress_below: int | None = None) -> str:
     """
     count_a, count_b = int(count_a), int(count_b)
     if _hidden(count_a, suppress_below) or _hidden(count_b, suppress_below):
-        return (f"went from {format_count(count_a, suppress_below)} to "
-                f"{format_count(count_b, suppress_below)}")
+        return f"went from {format_count(count_a, suppress_below)} to {format_count(count_b, suppress_below)}"
     difference = count_b - count_a
     if difference == 0:
         return f"was unchanged at {format_count(count_b)}"
@@ -210,12 +212,16 @@ def change_phrase(count_a, count_b, suppress_below: int | None = None) -> str:
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     """Refuse a frame that is not a table or lacks columns, naming them (shared with charts)."""
     if not isinstance(frame, pd.DataFrame):
-        raise AnalyticsError(f"{what} needs a table (pandas DataFrame); got {type(frame).__name__}.",
-                             title="Not a table")
+        raise AnalyticsError(
+            f"{what} needs a table (pandas DataFrame); got {type(frame).__name__}.", title="Not a table"
+        )
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise AnalyticsError(f"{what} needs the columns {', '.join(missing)}, which this table lacks "
-                             f"(it has {', '.join(map(str, frame.columns))}).", title="Wrong table")
+        raise AnalyticsError(
+            f"{what} needs the columns {', '.join(missing)}, which this table lacks "
+            f"(it has {', '.join(map(str, frame.columns))}).",
+            title="Wrong table",
+        )
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
@@ -228,9 +234,14 @@ def _counts_only(attrs: dict, what: str, place: str, total_a, total_b, suppress_
     """The sentence for two periods that are not like for like (months missing from the source):
     what was recorded in each, and why no change is given (``attrs['not_comparable']``)."""
     a_label, b_label = _period_labels(attrs)
-    counts = [f"{format_count(total, suppress_below)} in {label}" for total, label, held in
-              ((total_b, b_label, attrs.get("months_held_b")), (total_a, a_label, attrs.get("months_held_a")))
-              if held != 0]                       # a period with no month held has no count, not 0
+    counts = [
+        f"{format_count(total, suppress_below)} in {label}"
+        for total, label, held in (
+            (total_b, b_label, attrs.get("months_held_b")),
+            (total_a, a_label, attrs.get("months_held_a")),
+        )
+        if held != 0
+    ]  # a period with no month held has no count, not 0
     return f"{_capitalise(what)} in {place}: {', '.join(counts) or 'no month held'}. {attrs['not_comparable']}"
 
 
@@ -300,8 +311,10 @@ def ward_summary(ward_frame: pd.DataFrame, suppress_below: int | None = None) ->
         return f"No {what} was recorded in {place} in {a_label} or {b_label}."
     if attrs.get("not_comparable"):
         return _counts_only(attrs, what, place, total_a, total_b, suppress_below)
-    opening = (f"{_capitalise(what)} in {place} {change_phrase(total_a, total_b, suppress_below)} "
-               f"between {a_label} and {b_label}")
+    opening = (
+        f"{_capitalise(what)} in {place} {change_phrase(total_a, total_b, suppress_below)} "
+        f"between {a_label} and {b_label}"
+    )
     if total_small:
         return opening + ": too few incidents to call."
 
@@ -321,19 +334,22 @@ def _ward_item(row: dict, suppress_below: int | None) -> str:
 
 
 def _not_compared(hidden: int, threshold: int | None, noun: str) -> str:
-    """" (3 wards with fewer than 5 incidents in a period not compared)", or ""."""
+    """ " (3 wards with fewer than 5 incidents in a period not compared)", or ""."""
     if not hidden:
         return ""
-    return f" ({hidden} {noun}{'s' if hidden != 1 else ''} with fewer than {threshold} incidents in a period not compared)"
+    return (
+        f" ({hidden} {noun}{'s' if hidden != 1 else ''} with fewer than {threshold} incidents in a period not compared)"
+    )
 
 
 @dataclasses.dataclass(frozen=True)
 class WardRises:
     """Which wards rose, the one rule for the ward sentence and the Overview's tile."""
-    compared: list          # wards whose two counts are both shown (every ward outside public mode)
-    risen: list             # of those, the wards with more incidents in period B
-    significant: list       # of those, significant and not too few to call; largest rise first
-    left_out: int           # wards with a hidden count: whether they rose rests on it
+
+    compared: list  # wards whose two counts are both shown (every ward outside public mode)
+    risen: list  # of those, the wards with more incidents in period B
+    significant: list  # of those, significant and not too few to call; largest rise first
+    left_out: int  # wards with a hidden count: whether they rose rests on it
 
 
 def ward_rises(ward_frame, suppress_below: int | None = None) -> WardRises:
@@ -344,8 +360,10 @@ def ward_rises(ward_frame, suppress_below: int | None = None) -> WardRises:
     compared = [r for r in wards if not _row_hidden(r, suppress_below)]
     risen = [r for r in compared if int(r["count_b"]) > int(r["count_a"])]
     # A ward with too few incidents to call is named as such after the sentence, not as significant.
-    significant = sorted((r for r in risen if _true(r.get("significant")) and not _true(r.get("small_numbers"))),
-                         key=lambda r: (-(int(r["count_b"]) - int(r["count_a"])), r["ward_name"]))
+    significant = sorted(
+        (r for r in risen if _true(r.get("significant")) and not _true(r.get("small_numbers"))),
+        key=lambda r: (-(int(r["count_b"]) - int(r["count_a"])), r["ward_name"]),
+    )
     return WardRises(compared, risen, significant, len(wards) - len(compared))
 
 
@@ -355,12 +373,12 @@ def _true(flag) -> bool:
 
 
 def _ward_clause(wards: list[dict], suppress_below: int | None) -> str:
-    """"; 4 of 12 wards rose, one of them significantly: Headless Cross and Oakenshaw, +20%".
+    """ "; 4 of 12 wards rose, one of them significantly: Headless Cross and Oakenshaw, +20%".
 
     In public mode a ward with a hidden count is left out: whether it rose, fell or stayed the
     same rests on the hidden count (two "<5" that are "unchanged" are equal)."""
     if len(wards) <= 1:
-        return ""                      # one ward: its change is the total's
+        return ""  # one ward: its change is the total's
     rises = ward_rises(wards, suppress_below)
     shown = rises.compared
     after = _not_compared(rises.left_out, suppress_below, "ward")
@@ -374,8 +392,9 @@ def _ward_clause(wards: list[dict], suppress_below: int | None) -> str:
         moved = "rose" if difference > 0 else "fell" if difference < 0 else "was unchanged"
         change = _row_change(row, suppress_below)
         flag = ", significantly" if difference and _true(row["significant"]) and not _true(row["small_numbers"]) else ""
-        return (f"; the one ward compared, {row['ward_name']}, {moved}"
-                f"{f' ({change})' if difference else ''}{flag}{after}")
+        return (
+            f"; the one ward compared, {row['ward_name']}, {moved}{f' ({change})' if difference else ''}{flag}{after}"
+        )
     risen, significant = rises.risen, rises.significant
     k, m = len(risen), len(significant)
     if k == 0:
@@ -425,23 +444,29 @@ def district_summary(district_frame: pd.DataFrame, suppress_below: int | None = 
         return f"{_capitalise(what)} recorded in {b_label}: {_join(ranked)}. {attrs['not_comparable']}"
     if len(rows) == 1:
         row = rows[0]
-        return (f"In {b_label} {row['district']} recorded {format_count(row['count_b'], suppress_below)} "
-                f"{what} incidents; {what} {change_phrase(row['count_a'], row['count_b'], suppress_below)} "
-                f"between {a_label} and {b_label}.")
+        return (
+            f"In {b_label} {row['district']} recorded {format_count(row['count_b'], suppress_below)} "
+            f"{what} incidents; {what} {change_phrase(row['count_a'], row['count_b'], suppress_below)} "
+            f"between {a_label} and {b_label}."
+        )
     leader, others = rows[0], rows[1:]
     ranked = [f"{r['district']} ({format_count(r['count_b'], suppress_below)})" for r in others]
-    sentence = (f"In {b_label} {leader['district']} recorded the most {what} "
-                f"({format_count(leader['count_b'], suppress_below)}), then {_join(ranked)}; "
-                f"{_directions(rows, suppress_below)}.")
+    sentence = (
+        f"In {b_label} {leader['district']} recorded the most {what} "
+        f"({format_count(leader['count_b'], suppress_below)}), then {_join(ranked)}; "
+        f"{_directions(rows, suppress_below)}."
+    )
     if total is not None and (int(total["count_a"]) or int(total["count_b"])):
-        sentence += (f" Across {total['district']} {what} "
-                     f"{change_phrase(total['count_a'], total['count_b'], suppress_below)} "
-                     f"between {a_label} and {b_label}.")
+        sentence += (
+            f" Across {total['district']} {what} "
+            f"{change_phrase(total['count_a'], total['count_b'], suppress_below)} "
+            f"between {a_label} and {b_label}."
+        )
     return sentence
 
 
 def _directions(rows: list[dict], suppress_below: int | None = None) -> str:
-    """"all three fell", "both rose", "Redditch fell and Wyre Forest rose (Bromsgrove unchanged)".
+    """ "all three fell", "both rose", "Redditch fell and Wyre Forest rose (Bromsgrove unchanged)".
 
     In public mode a district with a hidden count gets no direction (it would rest on the count)."""
     hidden = [r["district"] for r in rows if _row_hidden(r, suppress_below)]
@@ -473,6 +498,7 @@ def _directions(rows: list[dict], suppress_below: int | None = None) -> str:
 # Seasonal patterns
 # ---------------------------------------------------------------------------
 
+
 def seasonal_summary(summary, suppress_below: int | None = None) -> str:
     """A paragraph on a :class:`analytics.seasonal.SeasonalSummary`: peak and low month, spring and
     summer against the average, months outside the expected range, how alike the full years were,
@@ -487,21 +513,39 @@ def seasonal_summary(summary, suppress_below: int | None = None) -> str:
     2016-17, 2017-18 and 2018-19) were within 8% of each other (9,876 to 10,650 a year). Aug 2019 is
     partial: the data end on 28 Aug 2019, so it is left out of the comparison."
     """
-    needed = ("category", "place", "window", "peak_month", "peak_index", "trough_month", "trough_index",
-              "spring_below_mean", "summer_below_mean", "flagged", "missing_months")
+    needed = (
+        "category",
+        "place",
+        "window",
+        "peak_month",
+        "peak_index",
+        "trough_month",
+        "trough_index",
+        "spring_below_mean",
+        "summer_below_mean",
+        "flagged",
+        "missing_months",
+    )
     missing = [name for name in needed if not hasattr(summary, name)]
     if missing:
-        raise AnalyticsError(f"seasonal_summary needs an analytics.seasonal.SeasonalSummary; "
-                             f"{type(summary).__name__} lacks {', '.join(missing)}.", title="Wrong input")
+        raise AnalyticsError(
+            f"seasonal_summary needs an analytics.seasonal.SeasonalSummary; "
+            f"{type(summary).__name__} lacks {', '.join(missing)}.",
+            title="Wrong input",
+        )
     what = subject({"category": summary.category})
     summary = _shown_months_only(summary, suppress_below)
     sentences = []
     if summary.peak_month is None:
-        sentences.append(f"There are too few complete months of {what} in {summary.place} "
-                         f"({summary.window}) to describe a seasonal pattern.")
+        sentences.append(
+            f"There are too few complete months of {what} in {summary.place} "
+            f"({summary.window}) to describe a seasonal pattern."
+        )
     else:
-        first = (f"{_capitalise(what)} in {summary.place} ({summary.window}) peaked in {summary.peak_month} "
-                 f"(index {summary.peak_index}; 100 is an average month)")
+        first = (
+            f"{_capitalise(what)} in {summary.place} ({summary.window}) peaked in {summary.peak_month} "
+            f"(index {summary.peak_index}; 100 is an average month)"
+        )
         if summary.trough_month and summary.trough_month != summary.peak_month:
             first += f" and was lowest in {summary.trough_month} ({summary.trough_index})"
         sentences.append(first + ".")
@@ -511,13 +555,17 @@ def seasonal_summary(summary, suppress_below: int | None = None) -> str:
     totals = getattr(summary, "full_year_totals", None) or {}
     if spread is not None and len(totals) >= 2:
         low, high = min(totals.values()), max(totals.values())
-        sentences.append(f"The {_number_word(len(totals))} full years ({_join(list(totals))}) were within "
-                         f"{round_half_up(spread)}% of each other ({format_count(low, suppress_below)} to "
-                         f"{format_count(high, suppress_below)} a year).")
+        sentences.append(
+            f"The {_number_word(len(totals))} full years ({_join(list(totals))}) were within "
+            f"{round_half_up(spread)}% of each other ({format_count(low, suppress_below)} to "
+            f"{format_count(high, suppress_below)} a year)."
+        )
     if summary.missing_months:
         n = len(summary.missing_months)
-        sentences.append(f"{n:,} month{'s are' if n != 1 else ' is'} missing from the source and shown as "
-                         f"{'gaps' if n != 1 else 'a gap'}, not zeros: {month_runs(summary.missing_months)}.")
+        sentences.append(
+            f"{n:,} month{'s are' if n != 1 else ' is'} missing from the source and shown as "
+            f"{'gaps' if n != 1 else 'a gap'}, not zeros: {month_runs(summary.missing_months)}."
+        )
     note = getattr(summary, "partial_note", "")
     if note:
         sentences.append(f"{note}, so {'it is' if ';' not in note else 'they are'} left out of the comparison.")
@@ -532,25 +580,31 @@ def _shown_months_only(summary, suppress_below: int | None):
     if suppress_below is None or len(means) != 12 or summary.peak_month is None:
         return summary
     factors = summary.month_factors
-    shown = [i for i in range(12) if math.isfinite(means[i]) and means[i] >= suppress_below
-             and math.isfinite(factors[i])]
+    shown = [
+        i for i in range(12) if math.isfinite(means[i]) and means[i] >= suppress_below and math.isfinite(factors[i])
+    ]
     if len(shown) == sum(math.isfinite(f) for f in factors):
-        return summary                                    # every month with data is shown
+        return summary  # every month with data is shown
     return dataclasses.replace(summary, **month_findings(factors, summary.month_indices, shown))
 
 
 def _seasons_sentence(summary) -> str:
-    """"Spring and summer months were below average; October, November and December were above it."."""
+    """ "Spring and summer months were below average; October, November and December were above it."."""
     spring, summer = summary.spring_below_mean, summary.summer_below_mean
     if spring is not None and spring == summer:
         parts = ["spring and summer months were " + ("below average" if spring else "not all below average")]
     else:
-        parts = [f"{season} months were " + ("below average" if below else "not all below average")
-                 for season, below in (("spring", spring), ("summer", summer)) if below is not None]
+        parts = [
+            f"{season} months were " + ("below average" if below else "not all below average")
+            for season, below in (("spring", spring), ("summer", summer))
+            if below is not None
+        ]
     above = list(getattr(summary, "months_above_mean", ()) or ())
     if above:
-        parts.append(f"{_join(above)} {'was' if len(above) == 1 else 'were'} above "
-                     + ("it" if parts and parts[-1].endswith("were below average") else "average"))
+        parts.append(
+            f"{_join(above)} {'was' if len(above) == 1 else 'were'} above "
+            + ("it" if parts and parts[-1].endswith("were below average") else "average")
+        )
     return _capitalise("; ".join(parts)) + "." if parts else ""
 
 
@@ -563,11 +617,15 @@ def _flagged_sentence(summary, suppress_below: int | None) -> str:
         if _hidden(month.count, suppress_below):
             items.append(f"{month.month_label} ({month.direction})")
         else:
-            items.append(f"{month.month_label} ({format_count(month.count)} against about "
-                         f"{format_count(round_half_up(month.expected))} expected)")
+            items.append(
+                f"{month.month_label} ({format_count(month.count)} against about "
+                f"{format_count(round_half_up(month.expected))} expected)"
+            )
     n = len(flagged)
-    text = (f"{_capitalise(_number_word(n))} month{'s were' if n != 1 else ' was'} outside the expected range: "
-            f"{_listed(items)}.")
+    text = (
+        f"{_capitalise(_number_word(n))} month{'s were' if n != 1 else ' was'} outside the expected range: "
+        f"{_listed(items)}."
+    )
     # A 95% range leaves about 1 month in 20 outside by chance: say so before anyone calls a month unusual.
     by_chance = getattr(summary, "flags_expected_by_chance", None)
     with_band = getattr(summary, "months_with_band", None)
@@ -581,6 +639,7 @@ def _flagged_sentence(summary, suppress_below: int | None) -> str:
 # ---------------------------------------------------------------------------
 # Recorded crime
 # ---------------------------------------------------------------------------
+
 
 def crime_summary(crime_frame: pd.DataFrame, suppress_below: int | None = None) -> str:
     """The change in recorded crime, its largest rise and fall, and a warning when months are missing.
@@ -601,8 +660,11 @@ def crime_summary(crime_frame: pd.DataFrame, suppress_below: int | None = None) 
     require_columns(crime_frame, ("count_a", "count_b"), "crime_summary")
     label = next((c for c in CRIME_LABEL_COLUMNS if c in crime_frame.columns), None)
     if label is None:
-        raise AnalyticsError(f"crime_summary needs one of the columns {', '.join(CRIME_LABEL_COLUMNS)}; "
-                             f"this table has {', '.join(map(str, crime_frame.columns))}.", title="Wrong table")
+        raise AnalyticsError(
+            f"crime_summary needs one of the columns {', '.join(CRIME_LABEL_COLUMNS)}; "
+            f"this table has {', '.join(map(str, crime_frame.columns))}.",
+            title="Wrong table",
+        )
     attrs = crime_frame.attrs
     a_label, b_label = _period_labels(attrs)
     what = subject(attrs)
@@ -618,8 +680,10 @@ def crime_summary(crime_frame: pd.DataFrame, suppress_below: int | None = None) 
     elif attrs.get("not_comparable"):
         return _counts_only(attrs, what, place, total_a, total_b, suppress_below)
     else:
-        sentences = [f"{_capitalise(what)} in {place} {change_phrase(total_a, total_b, suppress_below)} "
-                     f"between {a_label} and {b_label}."]
+        sentences = [
+            f"{_capitalise(what)} in {place} {change_phrase(total_a, total_b, suppress_below)} "
+            f"between {a_label} and {b_label}."
+        ]
     if len(rows) > 1:
         parts = []
         shown = [r for r in rows if not _row_hidden(r, suppress_below)]
@@ -639,8 +703,10 @@ def crime_summary(crime_frame: pd.DataFrame, suppress_below: int | None = None) 
         months = attrs.get(key) or []
         if months:
             n = len(months)
-            sentences.append(f"Not like for like: {n} month{'s' if n != 1 else ''} of {period_label} "
-                             f"{'are' if n != 1 else 'is'} missing from the source ({month_runs(months)}).")
+            sentences.append(
+                f"Not like for like: {n} month{'s' if n != 1 else ''} of {period_label} "
+                f"{'are' if n != 1 else 'is'} missing from the source ({month_runs(months)})."
+            )
     return " ".join(sentences)
 
 
@@ -677,8 +743,10 @@ def incident_types_summary(frame: pd.DataFrame, suppress_below: int | None = Non
         return f"No {what} was recorded in {place} in {a_label} or {b_label}."
     if attrs.get("not_comparable"):
         return _counts_only(attrs, what, place, total_a, total_b, suppress_below)
-    sentences = [f"{_capitalise(what)} in {place} {change_phrase(total_a, total_b, suppress_below)} "
-                 f"between {a_label} and {b_label}."]
+    sentences = [
+        f"{_capitalise(what)} in {place} {change_phrase(total_a, total_b, suppress_below)} "
+        f"between {a_label} and {b_label}."
+    ]
 
     kind = "types" if attrs.get("grouped_by", "key-word type") == "key-word type" else "crime types"
     used = [r for r in rows if int(r["count_a"]) or int(r["count_b"])]

@@ -11,6 +11,7 @@ exact rational arithmetic so that a half is never mistaken for 0.4999...
 
 Everything here is pure: no database, no Streamlit.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -23,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Union
 
-from analytics.errors import AnalyticsError, shown, invalid_choice
+from analytics.errors import AnalyticsError, invalid_choice, shown
 
 __all__ = [
     "Period",
@@ -53,8 +54,7 @@ FINANCIAL_YEAR_START_MONTH = 4
 
 # Fixed English abbreviations: strftime("%b") follows the process locale, and the
 # labels must read the same on every server.
-_MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 # En dash between the ends of a month range, as in "Oct 2018–Feb 2019".
 _RANGE_DASH = "\u2013"
@@ -102,8 +102,7 @@ def _range_label(first_month: datetime.date, last_month: datetime.date) -> str:
     if first_month == last_month:
         return month_label(first_month)
     if first_month.year == last_month.year:
-        return (f"{_MONTH_ABBREVIATIONS[first_month.month - 1]}{_RANGE_DASH}"
-                f"{month_label(last_month)}")
+        return f"{_MONTH_ABBREVIATIONS[first_month.month - 1]}{_RANGE_DASH}{month_label(last_month)}"
     return f"{month_label(first_month)}{_RANGE_DASH}{month_label(last_month)}"
 
 
@@ -133,14 +132,15 @@ class Period:
             value = getattr(self, name)
             if not isinstance(value, datetime.date) or value.day != 1:
                 raise AnalyticsError(
-                    f"Period {name} must be the first day of a month; got {value!r}.",
-                    title="Invalid period")
+                    f"Period {name} must be the first day of a month; got {value!r}.", title="Invalid period"
+                )
             # Frozen dataclass: object.__setattr__ is the documented way to normalise a field.
             object.__setattr__(self, name, _first_of_month(value))
         if self.end < self.start:
             raise AnalyticsError(
-                f"Period {self.label!r} ends ({month_label(self.end)}) before it starts "
-                f"({month_label(self.start)}).", title="Invalid period")
+                f"Period {self.label!r} ends ({month_label(self.end)}) before it starts ({month_label(self.start)}).",
+                title="Invalid period",
+            )
 
     def __str__(self) -> str:
         return self.label
@@ -192,6 +192,7 @@ class Period:
 # ---------------------------------------------------------------------------
 # Financial and calendar years
 # ---------------------------------------------------------------------------
+
 
 def financial_year(d: datetime.date) -> int:
     """The financial year containing ``d``, named by the calendar year it starts in.
@@ -332,8 +333,9 @@ _PATTERNS = {
 
 
 def _period_error(text: str, reason: str) -> AnalyticsError:
-    return AnalyticsError(f"Period {shown(text)} {reason}. Valid choices: {', '.join(_VALID_FORMS)}.",
-                          title="Invalid period")
+    return AnalyticsError(
+        f"Period {shown(text)} {reason}. Valid choices: {', '.join(_VALID_FORMS)}.", title="Invalid period"
+    )
 
 
 def _checked_year(text: str, year: str) -> int:
@@ -385,8 +387,7 @@ def parse_period(text: str) -> Period:
             first = _checked_month(text, *parts[:2])
             last = _checked_month(text, *parts[2:])
             if last < first:
-                raise _period_error(text, f"ends ({month_label(last)}) before it starts "
-                                          f"({month_label(first)})")
+                raise _period_error(text, f"ends ({month_label(last)}) before it starts ({month_label(first)})")
             return month_range_period(first, last)
         month = _checked_month(text, *parts)
         return _build(form, month, month)
@@ -397,6 +398,7 @@ def parse_period(text: str) -> Period:
 # Rounding and percentages as the published spreadsheets do them
 # ---------------------------------------------------------------------------
 
+
 def _exact(x: Number) -> Fraction:
     """``x`` as an exact Fraction (a float becomes its exact binary value)."""
     if isinstance(x, bool) or not isinstance(x, (numbers.Real, Decimal)):
@@ -406,8 +408,7 @@ def _exact(x: Number) -> Fraction:
             return Fraction(x)
         return Fraction(float(x))  # other reals, e.g. numpy.float32: widening to float is exact
     except (ValueError, OverflowError):
-        raise AnalyticsError(f"Cannot round {x!r}: it is not a finite number.",
-                             title="Not a number") from None
+        raise AnalyticsError(f"Cannot round {x!r}: it is not a finite number.", title="Not a number") from None
 
 
 def _half_up(value: Fraction) -> int:
@@ -434,11 +435,9 @@ def _whole_number(name: str, value: object) -> int:
     elif isinstance(value, numbers.Integral):
         whole = True
     else:
-        whole = (isinstance(value, numbers.Real) and math.isfinite(value)
-                 and float(value).is_integer())
+        whole = isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer()
     if not whole:
-        raise AnalyticsError(f"{name} must be a whole number; got {value!r}.",
-                             title="Not a whole number")
+        raise AnalyticsError(f"{name} must be a whole number; got {value!r}.", title="Not a whole number")
     return int(value)
 
 

@@ -4,6 +4,7 @@ Months present and missing per source, rows without a location, rows outside the
 (counted at load, never stored), how rows got their wards, and rows whose ward differs between
 the two boundary vintages.
 """
+
 from __future__ import annotations
 
 import duckdb
@@ -17,8 +18,12 @@ def quality_table(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per check and source: columns check, source, value, detail."""
     rows = []
     for source in SOURCES:
-        months = [r[0] for r in conn.execute(
-            "SELECT DISTINCT month FROM incidents WHERE source = ? ORDER BY 1", [source]).fetchall()]
+        months = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT month FROM incidents WHERE source = ? ORDER BY 1", [source]
+            ).fetchall()
+        ]
         if not months:
             rows.append(("rows stored", source, 0, "nothing loaded from this source"))
             continue
@@ -26,37 +31,65 @@ def quality_table(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         missing = [m for m in span.months if m not in set(months)]
         rows.append(("months present", source, len(months), f"{month_label(months[0])} to {month_label(months[-1])}"))
         rows.append(("months missing", source, len(missing), _runs(missing) or "none"))
-        stored, no_location, by_lsoa, by_code, unassigned = conn.execute("""
+        stored, no_location, by_lsoa, by_code, unassigned = conn.execute(
+            """
             SELECT count(*), count(*) FILTER (WHERE longitude IS NULL),
                    count(*) FILTER (WHERE ward_method_wd22 = 'lsoa' OR ward_method_wd25 = 'lsoa'),
                    count(*) FILTER (WHERE ward_method_wd22 = 'extract_code' OR ward_method_wd25 = 'extract_code'),
                    count(*) FILTER (WHERE ward_wd22 IS NULL OR ward_wd25 IS NULL)
-            FROM incidents WHERE source = ?""", [source]).fetchone()
+            FROM incidents WHERE source = ?""",
+            [source],
+        ).fetchone()
         rows.append(("rows stored", source, stored, ""))
         rows.append(("rows stored without a location", source, no_location, "assigned through their LSOA"))
-        rows.append(("rows given a ward through their LSOA", source, by_lsoa,
-                     "no usable point, or the point fell outside every ward of its district "
-                     "(generalised boundaries)"))
+        rows.append(
+            (
+                "rows given a ward through their LSOA",
+                source,
+                by_lsoa,
+                "no usable point, or the point fell outside every ward of its district (generalised boundaries)",
+            )
+        )
         if source == "extract":
             rows.append(("rows given the extract's own ward code", source, by_code, "no usable point"))
         rows.append(("rows without a ward in one vintage", source, unassigned, ""))
-        outside, outside_no_location = conn.execute("""
+        outside, outside_no_location = conn.execute(
+            """
             SELECT coalesce(sum(rows_outside), 0), coalesce(sum(rows_outside_no_location), 0)
-            FROM loads WHERE source = ?""", [source]).fetchone()
-        rows.append(("rows outside the districts (counted, not stored)", source, int(outside),
-                     f"{int(outside_no_location):,} of them with no location"))
-        for district, differ, total in conn.execute("""
+            FROM loads WHERE source = ?""",
+            [source],
+        ).fetchone()
+        rows.append(
+            (
+                "rows outside the districts (counted, not stored)",
+                source,
+                int(outside),
+                f"{int(outside_no_location):,} of them with no location",
+            )
+        )
+        for district, differ, total in conn.execute(
+            """
                 SELECT district, count(*) FILTER (WHERE ward_wd22 IS DISTINCT FROM ward_wd25), count(*)
-                FROM incidents WHERE source = ? GROUP BY 1 ORDER BY 1""", [source]).fetchall():
-            rows.append((f"rows whose ward code differs between WD22 and WD25: {district}", source, differ,
-                         f"of {total:,}" + ("; Redditch re-warded in May 2024" if district == "Redditch" else "")))
+                FROM incidents WHERE source = ? GROUP BY 1 ORDER BY 1""",
+            [source],
+        ).fetchall():
+            rows.append(
+                (
+                    f"rows whose ward code differs between WD22 and WD25: {district}",
+                    source,
+                    differ,
+                    f"of {total:,}" + ("; Redditch re-warded in May 2024" if district == "Redditch" else ""),
+                )
+            )
     return pd.DataFrame(rows, columns=["check", "source", "value", "detail"])
 
 
 def source_gaps(conn: duckdb.DuckDBPyConnection, source: str) -> str:
     """The months missing inside a source's span, as runs: what every caption must admit."""
-    months = [r[0] for r in conn.execute(
-        "SELECT DISTINCT month FROM incidents WHERE source = ? ORDER BY 1", [source]).fetchall()]
+    months = [
+        r[0]
+        for r in conn.execute("SELECT DISTINCT month FROM incidents WHERE source = ? ORDER BY 1", [source]).fetchall()
+    ]
     if not months:
         return "no data loaded"
     span = month_range_period(months[0], months[-1])

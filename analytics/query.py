@@ -6,10 +6,11 @@ refuses, with a message, text that no district, ward or category could be (not t
 or not encodable as UTF-8); other unknown values are plain values that match nothing, and
 ``check_selection`` refuses them listing the valid ones.
 """
+
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import duckdb
 
@@ -23,7 +24,7 @@ SOURCE_LABELS = {
     "extract": "force ASB incident extract (SYNTHETIC demonstration data)",
 }
 ASB_CATEGORY = "Anti-social behaviour"
-CATEGORY_GROUPS = ("asb", "crime")     # crime = every police.uk crime type except ASB, as ONS counts it
+CATEGORY_GROUPS = ("asb", "crime")  # crime = every police.uk crime type except ASB, as ONS counts it
 NORTH_WORCESTERSHIRE = "North Worcestershire"
 # No district name, ward code or police.uk crime type is anywhere near this long.
 MAX_VALUE_LENGTH = 200
@@ -32,16 +33,20 @@ _ALIAS = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,30}")
 
 def _check_text(what: str, value: object) -> str:
     if not isinstance(value, str):
-        raise AnalyticsError(f"The {what} must be text, not {type(value).__name__} {shown(value)}.",
-                             title=f"Invalid {what}")
+        raise AnalyticsError(
+            f"The {what} must be text, not {type(value).__name__} {shown(value)}.", title=f"Invalid {what}"
+        )
     if len(value) > MAX_VALUE_LENGTH:
-        raise AnalyticsError(f"The {what} {shown(value)} is longer than any {what} "
-                             f"({MAX_VALUE_LENGTH} characters at most).", title=f"Invalid {what}")
+        raise AnalyticsError(
+            f"The {what} {shown(value)} is longer than any {what} ({MAX_VALUE_LENGTH} characters at most).",
+            title=f"Invalid {what}",
+        )
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise AnalyticsError(f"The {what} {value!r} is not valid text (it holds bytes that are not UTF-8).",
-                             title=f"Invalid {what}") from None
+        raise AnalyticsError(
+            f"The {what} {value!r} is not valid text (it holds bytes that are not UTF-8).", title=f"Invalid {what}"
+        ) from None
     return value
 
 
@@ -52,8 +57,9 @@ def _text_tuple(what: str, values: object) -> tuple[str, ...]:
     if isinstance(values, str):
         values = (values,)
     if not isinstance(values, (tuple, list)):
-        raise AnalyticsError(f"The {what}s must be a list of text, not {type(values).__name__}.",
-                             title=f"Invalid {what}")
+        raise AnalyticsError(
+            f"The {what}s must be a list of text, not {type(values).__name__}.", title=f"Invalid {what}"
+        )
     return tuple(_check_text(what, v) for v in values)
 
 
@@ -66,6 +72,7 @@ class Selection:
     districts / wards: empty means all; wards are codes of the chosen boundary vintage.
     boundaries: 'wd22' or 'wd25', the ward vintage rows are grouped by.
     """
+
     source: str = "extract"
     category: str = "asb"
     districts: tuple[str, ...] = ()
@@ -84,9 +91,11 @@ class Selection:
             raise invalid_choice("boundary vintage", self.boundaries, VINTAGES)
         object.__setattr__(self, "boundaries", check_vintage(boundaries))
         if self.source == "extract" and self.category != "asb":
-            raise AnalyticsError(f"The force extract holds ASB incidents only, so category {shown(self.category)} "
-                                 "has no rows there.", title="Not in this source",
-                                 fix="Choose category asb, or the police.uk source for crime.")
+            raise AnalyticsError(
+                f"The force extract holds ASB incidents only, so category {shown(self.category)} has no rows there.",
+                title="Not in this source",
+                fix="Choose category asb, or the police.uk source for crime.",
+            )
 
     @property
     def ward_column(self) -> str:
@@ -99,7 +108,8 @@ class Selection:
     @property
     def category_label(self) -> str:
         return {"asb": "Anti-social behaviour", "crime": "Recorded crime (excluding ASB)"}.get(
-            self.category, self.category)
+            self.category, self.category
+        )
 
     @property
     def place_label(self) -> str:
@@ -107,7 +117,7 @@ class Selection:
             return f"{len(self.wards)} ward(s)"
         return ", ".join(self.districts) if self.districts else NORTH_WORCESTERSHIRE
 
-    def with_(self, **changes) -> "Selection":
+    def with_(self, **changes) -> Selection:
         return replace(self, **changes)
 
     def where(self, period: Period | None = None, alias: str = "") -> tuple[str, list]:
@@ -144,22 +154,30 @@ def check_selection(conn: duckdb.DuckDBPyConnection, selection: Selection) -> No
             if district not in known:
                 raise invalid_choice("district", district, known)
     if selection.wards:
-        known = [r[0] for r in conn.execute("SELECT ward_code FROM wards WHERE vintage = ?",
-                                            [selection.boundaries]).fetchall()]
+        known = [
+            r[0]
+            for r in conn.execute("SELECT ward_code FROM wards WHERE vintage = ?", [selection.boundaries]).fetchall()
+        ]
         for ward in selection.wards:
             if ward not in known:
                 raise invalid_choice(f"{selection.boundaries.upper()} ward code", ward, known)
     if selection.category not in CATEGORY_GROUPS:
-        known = [r[0] for r in conn.execute("SELECT DISTINCT category FROM incidents WHERE source = ?",
-                                            [selection.source]).fetchall()]
+        known = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT category FROM incidents WHERE source = ?", [selection.source]
+            ).fetchall()
+        ]
         if selection.category not in known:
             raise invalid_choice("category", selection.category, list(CATEGORY_GROUPS) + known)
 
 
 def months_present(conn: duckdb.DuckDBPyConnection, source: str) -> list:
     """The months a source has any row for: a month with no rows is missing, not zero."""
-    return [r[0] for r in conn.execute("SELECT DISTINCT month FROM incidents WHERE source = ? ORDER BY 1",
-                                       [source]).fetchall()]
+    return [
+        r[0]
+        for r in conn.execute("SELECT DISTINCT month FROM incidents WHERE source = ? ORDER BY 1", [source]).fetchall()
+    ]
 
 
 def missing_months(conn: duckdb.DuckDBPyConnection, source: str, period: Period) -> list:
@@ -169,13 +187,20 @@ def missing_months(conn: duckdb.DuckDBPyConnection, source: str, period: Period)
 
 # Columns a table may group by: the only column names that reach SQL from a caller's choice.
 GROUP_COLUMNS = {
-    "keyword": "keyword", "category": "category", "district": "district", "nirs_class": "nirs_class",
-    "ward_wd22": "ward_wd22", "ward_wd25": "ward_wd25", "lsoa_code": "lsoa_code", "location": "location",
+    "keyword": "keyword",
+    "category": "category",
+    "district": "district",
+    "nirs_class": "nirs_class",
+    "ward_wd22": "ward_wd22",
+    "ward_wd25": "ward_wd25",
+    "lsoa_code": "lsoa_code",
+    "location": "location",
 }
 
 
-def compare_counts(conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period, period_b: Period,
-                   by: str) -> "pd.DataFrame":
+def compare_counts(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period, period_b: Period, by: str
+) -> pd.DataFrame:
     """Counts in period A and period B per value of one column, in a single aggregate query.
 
     Returns columns ``key``, ``count_a``, ``count_b`` (only keys with rows in either period).
@@ -202,11 +227,15 @@ def place(conn: duckdb.DuckDBPyConnection, selection: Selection) -> str:
     ("Abbey"), two or three names, "5 wards", the districts, or North Worcestershire."""
     if not selection.wards:
         return selection.place_label
-    names = [name for (name,) in conn.execute(
-        "SELECT DISTINCT ward_name FROM wards WHERE vintage = ? AND list_contains(?, ward_code) ORDER BY ward_name",
-        [selection.boundaries, list(selection.wards)]).fetchall()]
+    names = [
+        name
+        for (name,) in conn.execute(
+            "SELECT DISTINCT ward_name FROM wards WHERE vintage = ? AND list_contains(?, ward_code) ORDER BY ward_name",
+            [selection.boundaries, list(selection.wards)],
+        ).fetchall()
+    ]
     if not names or len(names) != len(set(selection.wards)):
-        return selection.place_label          # a code not in this vintage: check_selection says so
+        return selection.place_label  # a code not in this vintage: check_selection says so
     if len(names) <= 3:
         return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     return f"{len(names)} wards"

@@ -32,6 +32,7 @@ Poisson log-linear model ``count ~ financial-year level × month-of-year factor`
 the complete months present (no month is filled in). On balanced data (the same years for
 every month) it equals the plain index; :func:`peak_month` and :func:`summarise` use it.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -43,8 +44,15 @@ import numpy as np
 import pandas as pd
 
 from analytics.errors import AnalyticsError, invalid_choice
-from analytics.periods import (Period, financial_year, financial_year_label, month_label, month_range_period,
-                               parse_period, round_half_up)
+from analytics.periods import (
+    Period,
+    financial_year,
+    financial_year_label,
+    month_label,
+    month_range_period,
+    parse_period,
+    round_half_up,
+)
 from analytics.query import Selection, check_selection, place
 
 __all__ = [
@@ -83,8 +91,20 @@ MAD_TO_SD = 1.4826
 #: How year_on_year and year_totals group months into years.
 YEAR_TYPES = ("financial", "calendar")
 #: Fixed English month names: strftime("%B") follows the process locale.
-MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 #: The panel's "spring and summer months", as calendar month numbers.
 SPRING = (3, 4, 5)
 SUMMER = (6, 7, 8)
@@ -115,6 +135,7 @@ _SOURCE_EXTENT_SQL = """
 # Arguments and the monthly series
 # ---------------------------------------------------------------------------
 
+
 def _check_year_type(year_type: str) -> str:
     if year_type not in YEAR_TYPES:
         raise invalid_choice("year type", year_type, YEAR_TYPES)
@@ -126,14 +147,20 @@ def _check_period(period: Period | str | None) -> Period | None:
         return period
     if isinstance(period, str):
         return parse_period(period)
-    raise AnalyticsError(f"The period must be a Period or text such as 'FY2017'; got {period!r}.",
-                         title="Invalid period", fix="Give a period such as FY2017, CY2025 or 2024-01..2024-04.")
+    raise AnalyticsError(
+        f"The period must be a Period or text such as 'FY2017'; got {period!r}.",
+        title="Invalid period",
+        fix="Give a period such as FY2017, CY2025 or 2024-01..2024-04.",
+    )
 
 
 def _check_selection(conn: duckdb.DuckDBPyConnection, selection: Selection) -> None:
     if not isinstance(selection, Selection):
-        raise AnalyticsError(f"Expected a Selection; got {type(selection).__name__}.", title="Invalid selection",
-                             fix="Build one with analytics.query.Selection(source=..., category=...).")
+        raise AnalyticsError(
+            f"Expected a Selection; got {type(selection).__name__}.",
+            title="Invalid selection",
+            fix="Build one with analytics.query.Selection(source=..., category=...).",
+        )
     check_selection(conn, selection)
 
 
@@ -145,7 +172,8 @@ def _last_day(month: datetime.date) -> datetime.date:
 @dataclass(frozen=True)
 class _Series:
     """The monthly series of one selection over a window, plus what the source says about it."""
-    frame: pd.DataFrame          # month, month_label, count, present, partial
+
+    frame: pd.DataFrame  # month, month_label, count, present, partial
     window: Period
     synthetic: bool
     partial_notes: tuple[str, ...]
@@ -157,11 +185,11 @@ class _Series:
 
     @property
     def missing(self) -> list[datetime.date]:
-        return [m for m, p in zip(self.frame.month, self.frame.present) if not p]
+        return [m for m, p in zip(self.frame.month, self.frame.present, strict=False) if not p]
 
     @property
     def partial_months(self) -> list[datetime.date]:
-        return [m for m, p in zip(self.frame.month, self.frame.partial) if p]
+        return [m for m, p in zip(self.frame.month, self.frame.partial, strict=False) if p]
 
 
 def _load_series(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str | None) -> _Series:
@@ -169,11 +197,15 @@ def _load_series(conn: duckdb.DuckDBPyConnection, selection: Selection, period: 
     period = _check_period(period)
     first, last, first_report, last_report = conn.execute(_SOURCE_EXTENT_SQL, [selection.source]).fetchone()
     if first is None:
-        raise AnalyticsError(f"The store holds no rows from the {selection.source_label}.", title="No data",
-                             fix="Run `python -m analytics build`, or load files with `python -m analytics ingest`.")
+        raise AnalyticsError(
+            f"The store holds no rows from the {selection.source_label}.",
+            title="No data",
+            fix="Run `python -m analytics build`, or load files with `python -m analytics ingest`.",
+        )
     window = period if period is not None else month_range_period(first, last)
-    source_months = dict(conn.execute(_SOURCE_MONTHS_SQL,
-                                      [selection.source, window.start, window.end_exclusive]).fetchall())
+    source_months = dict(
+        conn.execute(_SOURCE_MONTHS_SQL, [selection.source, window.start, window.end_exclusive]).fetchall()
+    )
     condition, params = selection.where(window)
     counts = dict(conn.execute(_MONTHLY_COUNTS_SQL.format(condition=condition), params).fetchall())
 
@@ -186,19 +218,22 @@ def _load_series(conn: duckdb.DuckDBPyConnection, selection: Selection, period: 
 
     months = window.months
     present = [m in source_months for m in months]
-    frame = pd.DataFrame({
-        "month": months,
-        "month_label": [month_label(m) for m in months],
-        "count": pd.array([counts.get(m, 0) if p else pd.NA for m, p in zip(months, present)], dtype="Int64"),
-        "present": np.array(present, dtype=bool),
-        "partial": np.array([p and m in partial for m, p in zip(months, present)], dtype=bool),
-    })
+    frame = pd.DataFrame(
+        {
+            "month": months,
+            "month_label": [month_label(m) for m in months],
+            "count": pd.array([counts.get(m, 0) if p else pd.NA for m, p in zip(months, present, strict=False)], dtype="Int64"),
+            "present": np.array(present, dtype=bool),
+            "partial": np.array([p and m in partial for m, p in zip(months, present, strict=False)], dtype=bool),
+        }
+    )
     notes = tuple(note for m, note in sorted(partial.items()) if window.contains(m))
     return _Series(frame, window, any(source_months.values()), notes)
 
 
-def monthly_series(conn: duckdb.DuckDBPyConnection, selection: Selection,
-                   period: Period | str | None = None) -> pd.DataFrame:
+def monthly_series(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str | None = None
+) -> pd.DataFrame:
     """Incidents per calendar month, one row per month of the window.
 
     Parameters
@@ -237,13 +272,14 @@ def monthly_series(conn: duckdb.DuckDBPyConnection, selection: Selection,
 # Month-of-year profile
 # ---------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Profile:
     frame: pd.DataFrame
     balanced: bool
     # Fitted multiplicative model on the complete months of the largest connected block:
-    levels: dict[int, float]             # financial year -> level
-    factors: np.ndarray                  # 12 month-of-year factors (NaN where not estimable)
+    levels: dict[int, float]  # financial year -> level
+    factors: np.ndarray  # 12 month-of-year factors (NaN where not estimable)
     modelled_years: frozenset[int]
 
 
@@ -266,19 +302,19 @@ def _fit_year_month_model(cells: pd.DataFrame) -> tuple[dict[int, float], np.nda
             node = parent[node]
         return node
 
-    for fy, moy in zip(cells.fy, cells.moy):
+    for fy, moy in zip(cells.fy, cells.moy, strict=False):
         parent[root(("y", fy))] = root(("m", moy))
     block_of = [root(("y", fy)) for fy in cells.fy]
     sizes = pd.Series(block_of).value_counts(sort=False)
     # The block with the most cells; on a tie, the one holding the latest year.
-    largest = max(sizes.index, key=lambda b: (sizes[b], max(fy for fy, bl in zip(cells.fy, block_of) if bl == b)))
+    largest = max(sizes.index, key=lambda b: (sizes[b], max(fy for fy, bl in zip(cells.fy, block_of, strict=False) if bl == b)))
     block = cells[[b == largest for b in block_of]]
 
     block_years = sorted(block.fy.unique())
     y_index = {y: i for i, y in enumerate(block_years)}
     table = np.zeros((len(block_years), 12))
     observed = np.zeros((len(block_years), 12), dtype=bool)
-    for fy, moy, count in zip(block.fy, block.moy, block["count"]):
+    for fy, moy, count in zip(block.fy, block.moy, block["count"], strict=False):
         table[y_index[fy], moy - 1] = count
         observed[y_index[fy], moy - 1] = True
     year_totals, month_totals = table.sum(axis=1), table.sum(axis=0)
@@ -304,11 +340,13 @@ def _fit_year_month_model(cells: pd.DataFrame) -> tuple[dict[int, float], np.nda
 
 def _profile(series: _Series) -> _Profile:
     frame = series.frame[series.complete.to_numpy()]
-    cells = pd.DataFrame({
-        "fy": [financial_year(m) for m in frame.month],
-        "moy": [m.month for m in frame.month],
-        "count": frame["count"].astype("int64").to_numpy(),
-    })
+    cells = pd.DataFrame(
+        {
+            "fy": [financial_year(m) for m in frame.month],
+            "moy": [m.month for m in frame.month],
+            "count": frame["count"].astype("int64").to_numpy(),
+        }
+    )
     by_month = cells.groupby("moy")["count"].agg(["mean", "size"]).reindex(range(1, 13))
     means = by_month["mean"].to_numpy(dtype=float)
     years = by_month["size"].fillna(0).astype("int64").to_numpy()
@@ -325,37 +363,43 @@ def _profile(series: _Series) -> _Profile:
     if len(cells) and cells["count"].sum() > 0:
         levels, factors, modelled = _fit_year_month_model(cells)
     if balanced and overall > 0:
-        factors = means / overall   # the MLE on a complete table; set exactly so the two indices agree
+        factors = means / overall  # the MLE on a complete table; set exactly so the two indices agree
 
     def index(ratio: float):
         return round_half_up(100 * ratio) if np.isfinite(ratio) else pd.NA
 
     ratio = means / overall if overall > 0 else np.full(12, np.nan)
-    profile = pd.DataFrame({
-        "month_of_year": np.arange(1, 13),
-        "month_name": list(MONTH_NAMES),
-        "mean_count": means,
-        "years": years,
-        "index": pd.array([index(r) for r in ratio], dtype="Int64"),
-        "above_mean": pd.array([bool(means[i] > overall) if np.isfinite(ratio[i]) else pd.NA for i in range(12)],
-                               dtype="boolean"),
-        "adjusted_index": pd.array([index(f) for f in factors], dtype="Int64"),
-        # Unrounded, to rank months whose indices round alike (the chart and the sentence agree).
-        "adjusted_factor": factors.astype(float),
-    })
+    profile = pd.DataFrame(
+        {
+            "month_of_year": np.arange(1, 13),
+            "month_name": list(MONTH_NAMES),
+            "mean_count": means,
+            "years": years,
+            "index": pd.array([index(r) for r in ratio], dtype="Int64"),
+            "above_mean": pd.array(
+                [bool(means[i] > overall) if np.isfinite(ratio[i]) else pd.NA for i in range(12)], dtype="boolean"
+            ),
+            "adjusted_index": pd.array([index(f) for f in factors], dtype="Int64"),
+            # Unrounded, to rank months whose indices round alike (the chart and the sentence agree).
+            "adjusted_factor": factors.astype(float),
+        }
+    )
     return _Profile(profile, balanced, levels, factors, modelled)
 
 
 def _profile_note(profile: _Profile) -> str:
     if profile.balanced:
         return "Every year contributes every month with data, so adjusted_index equals index."
-    return ("Years contribute different months, so the plain month-of-year means mix the seasons with changes "
-            "of level between years; adjusted_index allows a level for each financial year "
-            "(Poisson log-linear model, no month filled in).")
+    return (
+        "Years contribute different months, so the plain month-of-year means mix the seasons with changes "
+        "of level between years; adjusted_index allows a level for each financial year "
+        "(Poisson log-linear model, no month filled in)."
+    )
 
 
-def month_of_year_profile(conn: duckdb.DuckDBPyConnection, selection: Selection,
-                          period: Period | str | None = None) -> pd.DataFrame:
+def month_of_year_profile(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str | None = None
+) -> pd.DataFrame:
     """The typical count for each calendar month, January to December.
 
     Only complete months present in the source count (missing and partial months are left
@@ -408,8 +452,9 @@ def _peak(profile: _Profile) -> dict | None:
     }
 
 
-def peak_month(conn: duckdb.DuckDBPyConnection, selection: Selection,
-               period: Period | str | None = None) -> dict | None:
+def peak_month(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str | None = None
+) -> dict | None:
     """The calendar month with the highest month-of-year profile, and its index.
 
     Returns
@@ -428,6 +473,7 @@ def peak_month(conn: duckdb.DuckDBPyConnection, selection: Selection,
 # ---------------------------------------------------------------------------
 # Decomposition and expected band
 # ---------------------------------------------------------------------------
+
 
 def _longest_complete_run(complete: np.ndarray) -> tuple[int, int]:
     """Start and length of the longest run of complete months (the latest on a tie)."""
@@ -455,10 +501,16 @@ def _decompose(series: _Series, profile: _Profile | None = None) -> tuple[pd.Dat
 
     if no_incidents:
         code = METHOD_NONE
-        short = ("not decomposed: no incidents in the complete months" if complete.any()
-                 else "not decomposed: no complete month in the window")
-        method = ("Not decomposed: no complete month in the window has any incident for this selection."
-                  if complete.any() else "Not decomposed: the source has no complete month in the window.")
+        short = (
+            "not decomposed: no incidents in the complete months"
+            if complete.any()
+            else "not decomposed: no complete month in the window"
+        )
+        method = (
+            "Not decomposed: no complete month in the window has any incident for this selection."
+            if complete.any()
+            else "Not decomposed: the source has no complete month in the window."
+        )
     elif length >= STL_MIN_MONTHS:
         from statsmodels.tsa.seasonal import STL
 
@@ -473,25 +525,30 @@ def _decompose(series: _Series, profile: _Profile | None = None) -> tuple[pd.Dat
         lower[run], upper[run] = expected - half_width, expected + half_width
         code = METHOD_STL
         first, last = frame.month.iloc[start], frame.month.iloc[start + length - 1]
-        short = (f"STL (period {STL_PERIOD}, robust) on {month_label(first)}–{month_label(last)}; "
-                 f"band ±{BAND_Z} × max(robust residual SD, √expected)")
-        method = (f"STL decomposition (statsmodels, period {STL_PERIOD}, robust) of the {length} contiguous "
-                  f"complete months {month_label(first)} to {month_label(last)}; expected = trend + seasonal; "
-                  f"band = expected ± {BAND_Z} × the larger of the robust residual SD ({MAD_TO_SD} × median "
-                  f"absolute deviation of the residuals = {scale:.1f} incidents) and the Poisson SD √expected.")
+        short = (
+            f"STL (period {STL_PERIOD}, robust) on {month_label(first)}–{month_label(last)}; "
+            f"band ±{BAND_Z} × max(robust residual SD, √expected)"
+        )
+        method = (
+            f"STL decomposition (statsmodels, period {STL_PERIOD}, robust) of the {length} contiguous "
+            f"complete months {month_label(first)} to {month_label(last)}; expected = trend + seasonal; "
+            f"band = expected ± {BAND_Z} × the larger of the robust residual SD ({MAD_TO_SD} × median "
+            f"absolute deviation of the residuals = {scale:.1f} incidents) and the Poisson SD √expected."
+        )
         if length < n:
             method += f" {n - length} month(s) outside that run are not decomposed and never flagged."
     else:
         profile = profile or _profile(series)
         code = METHOD_PROFILE
         reason = "has gaps" if not frame.present.all() else "is too short"
-        short = (f"no STL decomposition: the series {reason}; expected = year level × month-of-year factor, "
-                 "Poisson band")
-        method = (f"No STL decomposition: the series {reason} (longest run of complete months: {length}; STL "
-                  f"needs {STL_MIN_MONTHS}) and missing months are not filled in. Expected = level of the "
-                  "financial year × month-of-year factor (Poisson log-linear model on the complete months); "
-                  f"band = expected ± {BAND_Z} × √expected (Poisson). A month that is the only one of its "
-                  "calendar month or of its year is its own baseline and cannot be flagged.")
+        short = f"no STL decomposition: the series {reason}; expected = year level × month-of-year factor, Poisson band"
+        method = (
+            f"No STL decomposition: the series {reason} (longest run of complete months: {length}; STL "
+            f"needs {STL_MIN_MONTHS}) and missing months are not filled in. Expected = level of the "
+            "financial year × month-of-year factor (Poisson log-linear model on the complete months); "
+            f"band = expected ± {BAND_Z} × √expected (Poisson). A month that is the only one of its "
+            "calendar month or of its year is its own baseline and cannot be flagged."
+        )
         for i, month in enumerate(frame.month):
             fy = financial_year(month)
             factor = profile.factors[month.month - 1]
@@ -503,32 +560,34 @@ def _decompose(series: _Series, profile: _Profile | None = None) -> tuple[pd.Dat
             half_width = BAND_Z * math.sqrt(expected)
             lower[i], upper[i] = expected - half_width, expected + half_width
         if (complete & ~np.isfinite(trend)).any():
-            method += (" Complete months in years that share no calendar month with the other years have no "
-                       "baseline.")
+            method += " Complete months in years that share no calendar month with the other years have no baseline."
 
     expected = trend + seasonal
     half_width = upper - expected
     outside = complete & np.isfinite(expected) & (np.abs(counts - expected) > half_width + _FLAG_TOLERANCE)
-    return pd.DataFrame({
-        "month": frame.month,
-        "count": frame["count"],
-        "trend": trend,
-        "seasonal": seasonal,
-        "residual": residual,
-        "expected": expected,
-        # Counts cannot be negative, so the band stops at 0.
-        "lower": np.clip(lower, 0, None),
-        "upper": upper,
-        "outside_band": outside.astype(bool),
-        "present": frame.present,
-        "partial": frame.partial,
-        "method": short,
-        "method_code": code,
-    }), method
+    return pd.DataFrame(
+        {
+            "month": frame.month,
+            "count": frame["count"],
+            "trend": trend,
+            "seasonal": seasonal,
+            "residual": residual,
+            "expected": expected,
+            # Counts cannot be negative, so the band stops at 0.
+            "lower": np.clip(lower, 0, None),
+            "upper": upper,
+            "outside_band": outside.astype(bool),
+            "present": frame.present,
+            "partial": frame.partial,
+            "method": short,
+            "method_code": code,
+        }
+    ), method
 
 
-def decomposition(conn: duckdb.DuckDBPyConnection, selection: Selection,
-                  period: Period | str | None = None) -> pd.DataFrame:
+def decomposition(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str | None = None
+) -> pd.DataFrame:
     """The monthly series split into trend, season and residual, with an expected band.
 
     With at least ``STL_MIN_MONTHS`` (24) contiguous complete months, STL (statsmodels, period
@@ -569,6 +628,7 @@ def decomposition(conn: duckdb.DuckDBPyConnection, selection: Selection,
 # Years: overlay and totals
 # ---------------------------------------------------------------------------
 
+
 def _year_of(month: datetime.date, year_type: str) -> tuple[int, str, int]:
     """(year, label, position 1-12) of a month: April is position 1 of a financial year."""
     if year_type == "financial":
@@ -583,7 +643,7 @@ def _first_month_of(year: int, year_type: str) -> datetime.date:
 
 def _year_frame(series: _Series, year_type: str) -> pd.DataFrame:
     frame = series.frame
-    by_month = {m: (c, p, q) for m, c, p, q in zip(frame.month, frame["count"], frame.present, frame.partial)}
+    by_month = {m: (c, p, q) for m, c, p, q in zip(frame.month, frame["count"], frame.present, frame.partial, strict=False)}
     years = sorted({_year_of(m, year_type)[0] for m in frame.month})
     rows = []
     for year in years:
@@ -592,18 +652,35 @@ def _year_frame(series: _Series, year_type: str) -> pd.DataFrame:
             month = datetime.date(first.year + (first.month - 1 + offset) // 12, (first.month - 1 + offset) % 12 + 1, 1)
             count, present, partial = by_month.get(month, (pd.NA, False, False))
             _, label, position = _year_of(month, year_type)
-            rows.append((label, year, position, month, MONTH_NAMES[month.month - 1], count, present, partial,
-                         series.window.contains(month)))
-    out = pd.DataFrame(rows, columns=["year_label", "year", "position", "month", "month_name", "count",
-                                      "present", "partial", "in_window"])
+            rows.append(
+                (
+                    label,
+                    year,
+                    position,
+                    month,
+                    MONTH_NAMES[month.month - 1],
+                    count,
+                    present,
+                    partial,
+                    series.window.contains(month),
+                )
+            )
+    out = pd.DataFrame(
+        rows,
+        columns=["year_label", "year", "position", "month", "month_name", "count", "present", "partial", "in_window"],
+    )
     out["count"] = out["count"].astype("Int64")
     for column in ("present", "partial", "in_window"):
         out[column] = out[column].astype(bool)
     return out
 
 
-def year_on_year(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str | None = None,
-                 year_type: str = "financial") -> pd.DataFrame:
+def year_on_year(
+    conn: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    period: Period | str | None = None,
+    year_type: str = "financial",
+) -> pd.DataFrame:
     """Each year's months side by side, for an overlay chart (one line per year).
 
     Parameters
@@ -636,16 +713,23 @@ def _totals(series: _Series, year_type: str) -> pd.DataFrame:
     months = _year_frame(series, year_type)
     months["complete"] = months.present & ~months.partial
     grouped = months.groupby(["year_label", "year"], sort=True)
-    out = grouped.agg(months_complete=("complete", "sum"),
-                      total=("count", lambda c: c.sum(skipna=True))).reset_index().sort_values("year")
+    out = (
+        grouped.agg(months_complete=("complete", "sum"), total=("count", lambda c: c.sum(skipna=True)))
+        .reset_index()
+        .sort_values("year")
+    )
     out["full_year"] = out.months_complete == 12
     out["months_complete"] = out.months_complete.astype("int64")
     out["total"] = out["total"].astype("Int64")
     return out[["year_label", "year", "months_complete", "full_year", "total"]].reset_index(drop=True)
 
 
-def year_totals(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str | None = None,
-                year_type: str = "financial") -> pd.DataFrame:
+def year_totals(
+    conn: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    period: Period | str | None = None,
+    year_type: str = "financial",
+) -> pd.DataFrame:
     """Incidents per year, saying which years are whole.
 
     Returns
@@ -666,10 +750,11 @@ def year_totals(conn: duckdb.DuckDBPyConnection, selection: Selection, period: P
 # The command-line table and the summary
 # ---------------------------------------------------------------------------
 
+
 def _describe(conn: duckdb.DuckDBPyConnection, selection: Selection, series: _Series) -> dict:
     return {
-        "source": selection.source_label + (" [SYNTHETIC]" if series.synthetic and "SYNTHETIC" not in
-                                            selection.source_label else ""),
+        "source": selection.source_label
+        + (" [SYNTHETIC]" if series.synthetic and "SYNTHETIC" not in selection.source_label else ""),
         "category": selection.category_label,
         "place": place(conn, selection),
         "boundaries": selection.boundaries.upper(),
@@ -680,8 +765,9 @@ def _describe(conn: duckdb.DuckDBPyConnection, selection: Selection, series: _Se
     }
 
 
-def seasonal_table(conn: duckdb.DuckDBPyConnection, selection: Selection,
-                   period: Period | str | None = None) -> pd.DataFrame:
+def seasonal_table(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str | None = None
+) -> pd.DataFrame:
     """The table ``python -m analytics table seasonal`` prints: the decomposition, month by month.
 
     Columns: ``month`` (date), ``month_label``, ``count`` (``<NA>`` when missing), ``expected``,
@@ -695,8 +781,23 @@ def seasonal_table(conn: duckdb.DuckDBPyConnection, selection: Selection,
     frame.insert(1, "month_label", series.frame.month_label)
     for column in ("trend", "seasonal", "residual", "expected", "lower", "upper"):
         frame[column] = frame[column].round(1)
-    frame = frame[["month", "month_label", "count", "expected", "lower", "upper", "trend", "seasonal", "residual",
-                   "outside_band", "present", "partial", "method"]]
+    frame = frame[
+        [
+            "month",
+            "month_label",
+            "count",
+            "expected",
+            "lower",
+            "upper",
+            "trend",
+            "seasonal",
+            "residual",
+            "outside_band",
+            "present",
+            "partial",
+            "method",
+        ]
+    ]
     frame.attrs.update(_describe(conn, selection, series))
     frame.attrs["method"] = method
     if series.partial_notes:
@@ -707,11 +808,12 @@ def seasonal_table(conn: duckdb.DuckDBPyConnection, selection: Selection,
 @dataclass(frozen=True)
 class FlaggedMonth:
     """A month whose count lies outside the expected band."""
+
     month: datetime.date
     month_label: str
     count: int
     expected: float
-    direction: str          # "above" or "below"
+    direction: str  # "above" or "below"
 
 
 @dataclass(frozen=True)
@@ -767,6 +869,7 @@ class SeasonalSummary:
         and its index (None without data). Public mode uses them to describe only the months it
         may show (a month whose mean count is below the threshold is not drawn either).
     """
+
     source: str
     category: str
     place: str
@@ -807,10 +910,16 @@ def month_findings(factors, indices, months=None) -> dict:
     the index the profile chart draws (100 is average), so a month at 100 is called neither.
     Public mode passes only the months it may show."""
     months = [i for i in range(12) if math.isfinite(factors[i])] if months is None else list(months)
-    found = {"months_above_mean": tuple(MONTH_NAMES[i] for i in months if indices[i] is not None and indices[i] > 100),
-             "months_below_mean": tuple(MONTH_NAMES[i] for i in months if indices[i] is not None and indices[i] < 100),
-             "peak_month": None, "peak_index": None, "trough_month": None, "trough_index": None,
-             "spring_below_mean": None, "summer_below_mean": None}
+    found = {
+        "months_above_mean": tuple(MONTH_NAMES[i] for i in months if indices[i] is not None and indices[i] > 100),
+        "months_below_mean": tuple(MONTH_NAMES[i] for i in months if indices[i] is not None and indices[i] < 100),
+        "peak_month": None,
+        "peak_index": None,
+        "trough_month": None,
+        "trough_index": None,
+        "spring_below_mean": None,
+        "summer_below_mean": None,
+    }
     if not months or max(factors[i] for i in months) <= 0:
         return found
     top = max(factors[i] for i in months)
@@ -820,13 +929,24 @@ def month_findings(factors, indices, months=None) -> dict:
     def below(season: tuple[int, ...]) -> bool | None:
         values = [indices[m - 1] < 100 for m in season if m - 1 in months and indices[m - 1] is not None]
         return all(values) if values else None
-    found.update(peak_month=MONTH_NAMES[peak], peak_index=indices[peak], trough_month=MONTH_NAMES[low],
-                 trough_index=indices[low], spring_below_mean=below(SPRING), summer_below_mean=below(SUMMER))
+
+    found.update(
+        peak_month=MONTH_NAMES[peak],
+        peak_index=indices[peak],
+        trough_month=MONTH_NAMES[low],
+        trough_index=indices[low],
+        spring_below_mean=below(SPRING),
+        summer_below_mean=below(SUMMER),
+    )
     return found
 
 
-def summarise(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str | None = None,
-              year_type: str = "financial") -> SeasonalSummary:
+def summarise(
+    conn: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    period: Period | str | None = None,
+    year_type: str = "financial",
+) -> SeasonalSummary:
     """Everything a page needs to describe the seasonal pattern in words (see SeasonalSummary).
 
     The profile used is the level-adjusted one (equal to the plain month-of-year means when
@@ -839,29 +959,39 @@ def summarise(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
     totals = _totals(series, year_type)
     factors = profile.factors
     full = totals[totals.full_year]
-    full_totals = {label: int(total) for label, total in zip(full.year_label, full.total)}
+    full_totals = {label: int(total) for label, total in zip(full.year_label, full.total, strict=False)}
     spread = None
     if len(full_totals) >= 2 and min(full_totals.values()) > 0:
         spread = 100 * (max(full_totals.values()) - min(full_totals.values())) / min(full_totals.values())
     flagged = tuple(
         FlaggedMonth(m, month_label(m), int(c), float(e), "above" if c > e else "below")
-        for m, c, e, out in zip(decomposed.month, decomposed["count"], decomposed.expected, decomposed.outside_band)
-        if out)
+        for m, c, e, out in zip(decomposed.month, decomposed["count"], decomposed.expected, decomposed.outside_band, strict=False)
+        if out
+    )
     with_band = int(decomposed.upper.notna().sum())
     indices = [None if pd.isna(i) else int(i) for i in profile.frame.adjusted_index]
     info = _describe(conn, selection, series)
     return SeasonalSummary(
-        source=info["source"], category=info["category"], place=info["place"], window=series.window.label,
+        source=info["source"],
+        category=info["category"],
+        place=info["place"],
+        window=series.window.label,
         synthetic=series.synthetic,
         **month_findings(factors, indices),
-        profile_balanced=profile.balanced, profile_basis=_profile_note(profile),
+        profile_balanced=profile.balanced,
+        profile_basis=_profile_note(profile),
         years_per_month=tuple(int(y) for y in profile.frame.years),
-        flagged=flagged, months_with_band=with_band,
-        flags_expected_by_chance=round(CHANCE_OUTSIDE_BAND * with_band, 1), method=method,
-        missing_months=tuple(series.missing), partial_months=tuple(series.partial_months),
+        flagged=flagged,
+        months_with_band=with_band,
+        flags_expected_by_chance=round(CHANCE_OUTSIDE_BAND * with_band, 1),
+        method=method,
+        missing_months=tuple(series.missing),
+        partial_months=tuple(series.partial_months),
         partial_note="; ".join(series.partial_notes),
         years_compared=tuple(totals.year_label[totals.months_complete > 0]),
-        full_years=tuple(full.year_label), full_year_totals=full_totals, year_total_spread_pct=spread,
+        full_years=tuple(full.year_label),
+        full_year_totals=full_totals,
+        year_total_spread_pct=spread,
         month_mean_counts=tuple(float(m) for m in profile.frame.mean_count),
         month_factors=tuple(float(f) for f in factors),
         month_indices=tuple(indices),

@@ -12,6 +12,7 @@ on the square-root (variance-stabilising) scale, positive for a rise.
 Reference: K. Krishnamoorthy and J. Thomson, "A more powerful test for comparing two
 Poisson means", Journal of Statistical Planning and Inference 119 (2004) 23-35.
 """
+
 from __future__ import annotations
 
 import math
@@ -82,19 +83,20 @@ class ChangeTest:
 
 
 def _as_exposure(name: str, value: object) -> float:
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
-            or not math.isfinite(value) or value <= 0):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
         raise AnalyticsError(
             f"{name} must be a positive number (e.g. months or population at risk); got {value!r}.",
-            title="Invalid exposure")
+            title="Invalid exposure",
+        )
     return float(value)
 
 
 def _check_alpha(alpha: object) -> float:
     # "not (0 < alpha < 1)" also rejects NaN.
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
-        raise AnalyticsError(f"alpha must be between 0 and 1 (e.g. 0.05); got {alpha!r}.",
-                             title="Invalid significance level")
+        raise AnalyticsError(
+            f"alpha must be between 0 and 1 (e.g. 0.05); got {alpha!r}.", title="Invalid significance level"
+        )
     return float(alpha)
 
 
@@ -137,7 +139,7 @@ def _e_test_p_value(k1: int, n1: float, k2: int, n2: float) -> float:
     """
     pooled = (k1 + k2) / (n1 + n2)
     mean1, mean2 = n1 * pooled, n2 * pooled
-    t2 = (k1 / n1 - k2 / n2) ** 2 / (k1 / n1 ** 2 + k2 / n2 ** 2)
+    t2 = (k1 / n1 - k2 / n2) ** 2 / (k1 / n1**2 + k2 / n2**2)
     # Only x1 within SPREAD_SD standard deviations (plus 30) of its mean carry weight: the
     # probability of all the others together is below 1e-40. That makes the cost O(sqrt(k)), not
     # O(k): 10^6 incidents take 3 ms, not half a second. tests/test_stats.py checks the p-values
@@ -147,10 +149,10 @@ def _e_test_p_value(k1: int, n1: float, k2: int, n2: float) -> float:
     x1 = np.arange(first, first + len(pmf), dtype=float)
     a = x1 / n1
     # (a - y/n2)**2 - t2 * (x1/n1**2 + y/n2**2) = 0, as A y**2 + B y + C = 0
-    quad_a = 1.0 / n2 ** 2
-    quad_b = -(2 * a / n2 + t2 / n2 ** 2)
-    quad_c = a ** 2 - t2 * x1 / n1 ** 2
-    root = np.sqrt(np.maximum(quad_b ** 2 - 4 * quad_a * quad_c, 0.0))
+    quad_a = 1.0 / n2**2
+    quad_b = -(2 * a / n2 + t2 / n2**2)
+    quad_c = a**2 - t2 * x1 / n1**2
+    root = np.sqrt(np.maximum(quad_b**2 - 4 * quad_a * quad_c, 0.0))
     low = np.floor((-quad_b - root) / (2 * quad_a) + 1e-7)
     high = np.ceil((-quad_b + root) / (2 * quad_a) - 1e-7)
     # The two tails of x2, P(x2 <= low) and P(x2 >= high), read off cumulative sums of x2's
@@ -159,19 +161,22 @@ def _e_test_p_value(k1: int, n1: float, k2: int, n2: float) -> float:
     # a fifth of the time, which over a thousand wards is most of a table's time.
     pmf2, first2 = _poisson_window(mean2)
     last2 = first2 + len(pmf2) - 1
-    at_most = np.cumsum(pmf2)                    # P(x2 <= first2 + i)
-    at_least = np.cumsum(pmf2[::-1])[::-1]       # P(x2 >= first2 + i)
-    lower_tail = np.where(low < first2, 0.0, np.where(
-        low >= last2, 1.0, at_most[np.clip(low - first2, 0, len(pmf2) - 1).astype(int)]))
+    at_most = np.cumsum(pmf2)  # P(x2 <= first2 + i)
+    at_least = np.cumsum(pmf2[::-1])[::-1]  # P(x2 >= first2 + i)
+    lower_tail = np.where(
+        low < first2, 0.0, np.where(low >= last2, 1.0, at_most[np.clip(low - first2, 0, len(pmf2) - 1).astype(int)])
+    )
     if first == 0:
-        lower_tail[0] = 0.0      # x1 = 0: the only candidate is x2 = 0, whose T is 0/0, not extreme
-    upper_tail = np.where(high > last2, 0.0, np.where(
-        high <= first2, 1.0, at_least[np.clip(high - first2, 0, len(pmf2) - 1).astype(int)]))
+        lower_tail[0] = 0.0  # x1 = 0: the only candidate is x2 = 0, whose T is 0/0, not extreme
+    upper_tail = np.where(
+        high > last2, 0.0, np.where(high <= first2, 1.0, at_least[np.clip(high - first2, 0, len(pmf2) - 1).astype(int)])
+    )
     return float(np.sum(pmf * (lower_tail + upper_tail)))
 
 
-def poisson_change_test(count_a: int, count_b: int, exposure_a: float = 1.0,
-                        exposure_b: float = 1.0, alpha: float = DEFAULT_ALPHA) -> ChangeTest:
+def poisson_change_test(
+    count_a: int, count_b: int, exposure_a: float = 1.0, exposure_b: float = 1.0, alpha: float = DEFAULT_ALPHA
+) -> ChangeTest:
     """Test whether the rate behind ``count_b`` differs from the rate behind ``count_a``.
 
     Parameters
@@ -221,8 +226,13 @@ def poisson_change_test(count_a: int, count_b: int, exposure_a: float = 1.0,
     )
 
 
-def poisson_change_tests(counts_a: ArrayLike, counts_b: ArrayLike, exposure_a: ArrayLike = 1.0,
-                         exposure_b: ArrayLike = 1.0, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
+def poisson_change_tests(
+    counts_a: ArrayLike,
+    counts_b: ArrayLike,
+    exposure_a: ArrayLike = 1.0,
+    exposure_b: ArrayLike = 1.0,
+    alpha: float = DEFAULT_ALPHA,
+) -> pd.DataFrame:
     """:func:`poisson_change_test` for every row of a table (e.g. one row per ward).
 
     Parameters
@@ -242,24 +252,32 @@ def poisson_change_tests(counts_a: ArrayLike, counts_b: ArrayLike, exposure_a: A
         input row, indexed like ``counts_a`` when it is a Series (so it joins back to
         the ward table) and 0..n-1 otherwise.
     """
-    if (isinstance(counts_a, pd.Series) and isinstance(counts_b, pd.Series)
-            and not counts_a.index.equals(counts_b.index)):
+    if (
+        isinstance(counts_a, pd.Series)
+        and isinstance(counts_b, pd.Series)
+        and not counts_a.index.equals(counts_b.index)
+    ):
         # Pairing by position would silently compare different wards.
-        raise AnalyticsError("counts_a and counts_b have different indexes; align them first "
-                             "(e.g. counts_b.reindex(counts_a.index)).", title="Rows do not match")
+        raise AnalyticsError(
+            "counts_a and counts_b have different indexes; align them first (e.g. counts_b.reindex(counts_a.index)).",
+            title="Rows do not match",
+        )
     index = counts_a.index if isinstance(counts_a, pd.Series) else None
     try:
-        rows = np.broadcast_arrays(*(np.asarray(values, dtype=object)
-                                     for values in (counts_a, counts_b, exposure_a, exposure_b)))
+        rows = np.broadcast_arrays(
+            *(np.asarray(values, dtype=object) for values in (counts_a, counts_b, exposure_a, exposure_b))
+        )
     except ValueError:
-        raise AnalyticsError("counts_a, counts_b and the exposures must have the same length.",
-                             title="Rows do not match") from None
+        raise AnalyticsError(
+            "counts_a, counts_b and the exposures must have the same length.", title="Rows do not match"
+        ) from None
     if rows[0].ndim != 1:
-        raise AnalyticsError("counts_a and counts_b must be one-dimensional (one count per row).",
-                             title="Rows do not match")
+        raise AnalyticsError(
+            "counts_a and counts_b must be one-dimensional (one count per row).", title="Rows do not match"
+        )
     labels = index if index is not None else range(len(rows[0]))
     tests = []
-    for label, count_a, count_b, e_a, e_b in zip(labels, *rows):
+    for label, count_a, count_b, e_a, e_b in zip(labels, *rows, strict=False):
         try:
             tests.append(poisson_change_test(count_a, count_b, e_a, e_b, alpha))
         except AnalyticsError as error:

@@ -37,6 +37,7 @@ the dashboard's:
   (``python -m analytics build --db FILE``), and write nothing. The dashboard, which nobody can
   run a command for, rebuilds it by itself with a message (app.py).
 """
+
 from __future__ import annotations
 
 import atexit
@@ -47,9 +48,9 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pandas as pd
@@ -57,7 +58,7 @@ import shapely
 
 from analytics import settings
 from analytics.errors import AnalyticsError, SettingError
-from analytics.geography import VINTAGES, Geography, BNG
+from analytics.geography import BNG, VINTAGES, Geography
 
 Progress = Callable[[float, str], None]
 
@@ -173,17 +174,22 @@ def _is_lock_conflict(exc: Exception) -> bool:
 
 
 def _busy(path: Path, exc: Exception) -> StoreBusy:
-    return StoreBusy(f"The database {path} is in use by another process that is writing to it ({exc}).",
-                     title="Database busy", fix="Try again when the load has finished.")
+    return StoreBusy(
+        f"The database {path} is in use by another process that is writing to it ({exc}).",
+        title="Database busy",
+        fix="Try again when the load has finished.",
+    )
 
 
 def _unreadable(path: Path, exc: Exception) -> AnalyticsError:
-    return AnalyticsError(f"The database {path} cannot be opened: {exc}", title="Database unreadable",
-                          fix=_build_fix(path).replace("Build it", "Rebuild it"))
+    return AnalyticsError(
+        f"The database {path} cannot be opened: {exc}",
+        title="Database unreadable",
+        fix=_build_fix(path).replace("Build it", "Rebuild it"),
+    )
 
 
-def _with_retry(open_: Callable[[], duckdb.DuckDBPyConnection], path: Path,
-                wait: float) -> duckdb.DuckDBPyConnection:
+def _with_retry(open_: Callable[[], duckdb.DuckDBPyConnection], path: Path, wait: float) -> duckdb.DuckDBPyConnection:
     """open_(), retried while another process holds DuckDB's lock on the file, for up to wait seconds."""
     deadline = time.monotonic() + wait
     delay = 0.01
@@ -199,8 +205,9 @@ def _with_retry(open_: Callable[[], duckdb.DuckDBPyConnection], path: Path,
         delay = min(delay * 2, 0.25)
 
 
-def connect(db_path: Path | str | None = None, read_only: bool = False,
-            wait: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+def connect(
+    db_path: Path | str | None = None, read_only: bool = False, wait: float = LOCK_WAIT_SECONDS
+) -> duckdb.DuckDBPyConnection:
     """Open the store.
 
     Read-write: the file (and the schema) is created when it is new; this is the single writer,
@@ -210,8 +217,7 @@ def connect(db_path: Path | str | None = None, read_only: bool = False,
     """
     path = Path(db_path) if db_path else default_db_path()
     if read_only and not path.exists():
-        raise AnalyticsError(f"The database {path} does not exist.", title="Database missing",
-                             fix=_build_fix(path))
+        raise AnalyticsError(f"The database {path} does not exist.", title="Database missing", fix=_build_fix(path))
     conn = _with_retry(lambda: duckdb.connect(str(path), read_only=read_only), path, wait)
     try:
         conn.execute("SET enable_progress_bar = false")
@@ -233,20 +239,33 @@ def verify(conn: duckdb.DuckDBPyConnection, path: Path | str, built: bool = Fals
     """
     path = Path(path)
     try:
-        present = {row[0] for row in conn.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
+        present = {
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchall()
+        }
         missing = [t for t in TABLES if t not in present]
         if missing:
-            raise AnalyticsError(f"The database {path} is not this project's store: it has no table "
-                                 f"{missing[0]!r}.", title="Not the store", fix=_build_fix(path))
+            raise AnalyticsError(
+                f"The database {path} is not this project's store: it has no table {missing[0]!r}.",
+                title="Not the store",
+                fix=_build_fix(path),
+            )
         for table in TABLES:
             conn.execute(f"SELECT count(*), sum(hash(t)) FROM {table} t").fetchall()
         if built and not conn.execute("SELECT count(*) FROM wards").fetchone()[0]:
-            raise AnalyticsError(f"The database {path} holds no ward boundaries: it was never built.",
-                                 title="Database not built", fix=_build_fix(path))
+            raise AnalyticsError(
+                f"The database {path} holds no ward boundaries: it was never built.",
+                title="Database not built",
+                fix=_build_fix(path),
+            )
     except duckdb.Error as exc:
-        raise AnalyticsError(f"The database {path} is damaged: {exc}", title="Database damaged",
-                             fix=_build_fix(path).replace("Build it", "Rebuild it")) from exc
+        raise AnalyticsError(
+            f"The database {path} is damaged: {exc}",
+            title="Database damaged",
+            fix=_build_fix(path).replace("Build it", "Rebuild it"),
+        ) from exc
 
 
 def identity(db_path: Path | str) -> tuple | None:
@@ -323,8 +342,9 @@ class Snapshot:
         self.path = Path(db_path)
         self.identity = identity(self.path)
         if self.identity is None:
-            raise AnalyticsError(f"The database {self.path} does not exist.", title="Database missing",
-                                 fix=_build_fix(self.path))
+            raise AnalyticsError(
+                f"The database {self.path} does not exist.", title="Database missing", fix=_build_fix(self.path)
+            )
         if wait <= 0 and writer_active(self.path):
             raise _busy(self.path, "a writer holds its lock")
         self.version = next(_SNAPSHOT_NUMBERS)
@@ -354,20 +374,23 @@ def _open_reader(copy: Path) -> duckdb.DuckDBPyConnection:
         # (which the dashboard would rebuild).
         duckdb.connect(":memory:", config={"memory_limit": limit}).close()
     except duckdb.Error as exc:
-        raise SettingError(f"Setting {settings.env_name('reader_memory_limit')}={limit!r} is not a memory "
-                           f"size DuckDB understands ({exc}).", fix="Use a size such as 512MB or 2GB.") from None
+        raise SettingError(
+            f"Setting {settings.env_name('reader_memory_limit')}={limit!r} is not a memory "
+            f"size DuckDB understands ({exc}).",
+            fix="Use a size such as 512MB or 2GB.",
+        ) from None
     return duckdb.connect(str(copy), read_only=True, config={"memory_limit": limit})
 
 
 def _copy_under_shared_lock(path: Path, copy: Path, wait: float) -> None:
-    guard = duckdb.connect(":memory:")     # a private instance: never one DuckDB cached for the path
+    guard = duckdb.connect(":memory:")  # a private instance: never one DuckDB cached for the path
     try:
         quoted = str(path).replace("'", "''")
         _with_retry(lambda: guard.execute(f"ATTACH '{quoted}' AS live (READ_ONLY)"), path, wait)
         # The shared lock is held until the handles below are closed (POSIX drops a process's
         # locks on a file when any of its handles on it closes): open both before copying either.
         wal = Path(f"{path}.wal")
-        with open(path, "rb") as db_in, (open(wal, "rb") if wal.exists() else _nothing()) as wal_in:
+        with open(path, "rb") as db_in, open(wal, "rb") if wal.exists() else _nothing() as wal_in:
             with open(copy, "wb") as out:
                 shutil.copyfileobj(db_in, out, 1 << 20)
             if wal_in is not None:
@@ -388,7 +411,7 @@ class _nothing:
 def store_geography(conn: duckdb.DuckDBPyConnection, geography: Geography) -> None:
     """Write wards, LSOAs and population into the store (replacing what was there)."""
     population = geography.population
-    lsoa11_pop = dict(zip(population.lsoa_code, population.population_mid2018))
+    lsoa11_pop = dict(zip(population.lsoa_code, population.population_mid2018, strict=False))
     lsoas = geography.lsoas
     ward_rows = []
     for vintage in VINTAGES:
@@ -397,25 +420,37 @@ def store_geography(conn: duckdb.DuckDBPyConnection, geography: Geography) -> No
         centroids = wards.geometry.representative_point()
         # Mid-2018 population by ward: sum the 2011 LSOAs by their best-fit ward in this vintage.
         lsoa11 = lsoas[lsoas.lsoa_vintage == "lsoa11"]
-        pop = (lsoa11.assign(pop=lsoa11.lsoa_code.map(lsoa11_pop))
-               .groupby(f"ward_{vintage}")["pop"].sum())
+        pop = lsoa11.assign(pop=lsoa11.lsoa_code.map(lsoa11_pop)).groupby(f"ward_{vintage}")["pop"].sum()
         for i, row in wards.iterrows():
-            ward_rows.append({
-                "vintage": vintage, "ward_code": row.ward_code, "ward_name": row.ward_name,
-                "ons_name": row.ons_name, "district": row.district,
-                "area_km2": float(bng.geometry.iloc[i].area / 1e6),
-                "centroid_lon": float(centroids.iloc[i].x), "centroid_lat": float(centroids.iloc[i].y),
-                "population_mid2018": int(pop.get(row.ward_code, 0)) or None,
-                "geometry_wkb": shapely.to_wkb(row.geometry),
-                "geometry_geojson": shapely.to_geojson(shapely.set_precision(row.geometry, 1e-6)),
-            })
+            ward_rows.append(
+                {
+                    "vintage": vintage,
+                    "ward_code": row.ward_code,
+                    "ward_name": row.ward_name,
+                    "ons_name": row.ons_name,
+                    "district": row.district,
+                    "area_km2": float(bng.geometry.iloc[i].area / 1e6),
+                    "centroid_lon": float(centroids.iloc[i].x),
+                    "centroid_lat": float(centroids.iloc[i].y),
+                    "population_mid2018": int(pop.get(row.ward_code, 0)) or None,
+                    "geometry_wkb": shapely.to_wkb(row.geometry),
+                    "geometry_geojson": shapely.to_geojson(shapely.set_precision(row.geometry, 1e-6)),
+                }
+            )
     wards_frame = pd.DataFrame(ward_rows)
-    lsoa_frame = pd.DataFrame({
-        "lsoa_vintage": lsoas.lsoa_vintage, "lsoa_code": lsoas.lsoa_code, "lsoa_name": lsoas.lsoa_name,
-        "district": lsoas.district, "ward_wd22": lsoas.ward_wd22, "ward_wd22_method": lsoas.ward_wd22_method,
-        "ward_wd25": lsoas.ward_wd25, "ward_wd25_method": lsoas.ward_wd25_method,
-        "geometry_wkb": [shapely.to_wkb(g) for g in lsoas.geometry],
-    })
+    lsoa_frame = pd.DataFrame(
+        {
+            "lsoa_vintage": lsoas.lsoa_vintage,
+            "lsoa_code": lsoas.lsoa_code,
+            "lsoa_name": lsoas.lsoa_name,
+            "district": lsoas.district,
+            "ward_wd22": lsoas.ward_wd22,
+            "ward_wd22_method": lsoas.ward_wd22_method,
+            "ward_wd25": lsoas.ward_wd25,
+            "ward_wd25_method": lsoas.ward_wd25_method,
+            "geometry_wkb": [shapely.to_wkb(g) for g in lsoas.geometry],
+        }
+    )
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute("DELETE FROM wards")
@@ -438,19 +473,25 @@ def store_geography(conn: duckdb.DuckDBPyConnection, geography: Geography) -> No
 
 @dataclass
 class BuildReport:
-    police_uk: "LoadReport"
-    extract: "LoadReport"
+    police_uk: LoadReport
+    extract: LoadReport
     extract_path: Path
     seconds: float
 
     def summary(self) -> str:
-        return (f"police.uk: {self.police_uk.summary()}\n"
-                f"synthetic force extract ({self.extract_path.name}): {self.extract.summary()}\n"
-                f"built in {self.seconds:.1f} s")
+        return (
+            f"police.uk: {self.police_uk.summary()}\n"
+            f"synthetic force extract ({self.extract_path.name}): {self.extract.summary()}\n"
+            f"built in {self.seconds:.1f} s"
+        )
 
 
-def build(db_path: Path | str | None = None, data_dir: Path | str | None = None,
-          districts: tuple[str, ...] | None = None, progress: Progress | None = None) -> BuildReport:
+def build(
+    db_path: Path | str | None = None,
+    data_dir: Path | str | None = None,
+    districts: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
     """Build the store from data/: boundaries, the police.uk files, and the synthetic extract.
 
     The new database is written beside the old one and moved into place at the end, so an
@@ -477,17 +518,22 @@ def build(db_path: Path | str | None = None, data_dir: Path | str | None = None,
             geography = Geography.load(data_dir, districts)
             store_geography(conn, geography)
             police_dir = data_dir / "police_uk"
-            police = ingest_police_uk(conn, [police_dir], geography=geography, districts=districts,
-                                      progress=lambda f, m: step(0.1 + 0.6 * f, m))
+            police = ingest_police_uk(
+                conn,
+                [police_dir],
+                geography=geography,
+                districts=districts,
+                progress=lambda f, m: step(0.1 + 0.6 * f, m),
+            )
             step(0.75, "Generating the synthetic force extract")
             extract_path = data_dir / "synthetic" / demo.SYNTHETIC_FILE_NAME
-            frame = demo.generate_extract(asb_locations(conn), wd22_wards(conn),
-                                          demo.load_targets(data_dir / "published"))
+            frame = demo.generate_extract(
+                asb_locations(conn), wd22_wards(conn), demo.load_targets(data_dir / "published")
+            )
             extract_path.parent.mkdir(parents=True, exist_ok=True)
             demo.write_extract(frame, extract_path)
             step(0.85, "Loading the synthetic force extract")
-            extract = ingest_extract(conn, extract_path, synthetic=True, geography=geography,
-                                     districts=districts)
+            extract = ingest_extract(conn, extract_path, synthetic=True, geography=geography, districts=districts)
             conn.execute("CHECKPOINT")
         finally:
             conn.close()
@@ -529,5 +575,6 @@ def asb_locations(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def wd22_wards(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return conn.execute("SELECT ward_code, ward_name, district FROM wards WHERE vintage = 'wd22' "
-                        "ORDER BY ward_code").df()
+    return conn.execute(
+        "SELECT ward_code, ward_name, district FROM wards WHERE vintage = 'wd22' ORDER BY ward_code"
+    ).df()

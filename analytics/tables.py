@@ -3,24 +3,31 @@
 Each table declares the options that make sense for it; any other option given is refused
 with a message that lists the valid ones. Defaults for periods come from what the store holds.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 
 import duckdb
 import pandas as pd
 
 from analytics.errors import AnalyticsError, invalid_choice
-from analytics.periods import (Period, calendar_year_period, financial_year_period, month_range_period,
-                               parse_period)
+from analytics.periods import Period, calendar_year_period, financial_year_period, month_range_period, parse_period
 from analytics.query import Selection, months_present
 
 ALL_OPTIONS = ("source", "category", "period_a", "period_b", "districts", "wards", "boundaries")
-FLAGS = {"source": "--source", "category": "--category", "period_a": "--period-a", "period_b": "--period-b",
-         "districts": "--district", "wards": "--ward", "boundaries": "--boundaries"}
+FLAGS = {
+    "source": "--source",
+    "category": "--category",
+    "period_a": "--period-a",
+    "period_b": "--period-b",
+    "districts": "--district",
+    "wards": "--ward",
+    "boundaries": "--boundaries",
+}
 
 
 @dataclass(frozen=True)
@@ -40,8 +47,11 @@ def default_comparison(conn: duckdb.DuckDBPyConnection, source: str) -> tuple[Pe
     """
     present = set(months_present(conn, source))
     if not present:
-        raise AnalyticsError(f"The store holds no {source} rows.", title="No data",
-                             fix="Run `python -m analytics build`, or load files with `python -m analytics ingest`.")
+        raise AnalyticsError(
+            f"The store holds no {source} rows.",
+            title="No data",
+            fix="Run `python -m analytics build`, or load files with `python -m analytics ingest`.",
+        )
     years = sorted({m.year for m in present}, reverse=True)
     for year in years:
         a, b = financial_year_period(year - 1), financial_year_period(year)
@@ -54,7 +64,7 @@ def default_comparison(conn: duckdb.DuckDBPyConnection, source: str) -> tuple[Pe
     for year in years:
         shared = sorted(m for m in present if m.year == year and m.replace(year=year - 1) in present)
         run = []
-        for month in shared:                       # the first contiguous run of shared months
+        for month in shared:  # the first contiguous run of shared months
             if run and (month.month - run[-1].month) != 1:
                 break
             run.append(month)
@@ -67,9 +77,13 @@ def default_comparison(conn: duckdb.DuckDBPyConnection, source: str) -> tuple[Pe
 
 
 def _selection(options: dict) -> Selection:
-    return Selection(source=options.get("source") or "police_uk", category=options.get("category") or "asb",
-                     districts=tuple(options.get("districts") or ()), wards=tuple(options.get("wards") or ()),
-                     boundaries=(options.get("boundaries") or "wd22").lower())
+    return Selection(
+        source=options.get("source") or "police_uk",
+        category=options.get("category") or "asb",
+        districts=tuple(options.get("districts") or ()),
+        wards=tuple(options.get("wards") or ()),
+        boundaries=(options.get("boundaries") or "wd22").lower(),
+    )
 
 
 def _periods(conn, options: dict, selection: Selection) -> tuple[Period, Period]:
@@ -78,36 +92,46 @@ def _periods(conn, options: dict, selection: Selection) -> tuple[Period, Period]
         return parse_period(text_a), parse_period(text_b)
     if text_b and not text_a:
         from analytics.periods import same_period_last_year
+
         b = parse_period(text_b)
         return same_period_last_year(b), b
     if text_a and not text_b:
-        raise AnalyticsError("--period-a needs --period-b (or give neither for the latest like-for-like pair).",
-                             title="Two periods needed")
+        raise AnalyticsError(
+            "--period-a needs --period-b (or give neither for the latest like-for-like pair).",
+            title="Two periods needed",
+        )
     return default_comparison(conn, selection.source)
 
 
 def _incident_types(conn, options):
     from analytics.incident_types import incident_types
+
     selection = _selection(options)
     return incident_types(conn, selection, *_periods(conn, options, selection))
 
 
 def _ward_deltas(conn, options):
     from analytics.wards import ward_deltas
+
     selection = _selection(options)
     return ward_deltas(conn, selection, *_periods(conn, options, selection))
 
 
 def _districts(conn, options):
     from analytics.districts import districts_table
+
     selection = _selection(options)
     return districts_table(conn, selection, *_periods(conn, options, selection))
 
 
 def _crime_ytd(conn, options):
     from analytics.crime import crime_ytd
-    options = {**options, "source": options.get("source") or "police_uk",
-               "category": options.get("category") or "crime"}
+
+    options = {
+        **options,
+        "source": options.get("source") or "police_uk",
+        "category": options.get("category") or "crime",
+    }
     selection = _selection(options)
     a, b = _periods(conn, options, selection)
     return crime_ytd(conn, selection, b, a)
@@ -115,6 +139,7 @@ def _crime_ytd(conn, options):
 
 def _seasonal(conn, options):
     from analytics.seasonal import seasonal_table
+
     selection = _selection(options)
     window = parse_period(options["period_a"]) if options.get("period_a") else None
     return seasonal_table(conn, selection, window)
@@ -122,6 +147,7 @@ def _seasonal(conn, options):
 
 def _hotspots(conn, options):
     from analytics.hotspots import hotspot_table
+
     selection = _selection(options)
     if options.get("period_a") or options.get("period_b"):
         a = parse_period(options["period_a"]) if options.get("period_a") else None
@@ -131,6 +157,7 @@ def _hotspots(conn, options):
     else:
         a, b = _periods(conn, options, selection)
     from analytics.wards import describe
+
     frame = hotspot_table(conn, selection, a, b)
     frame.attrs.update({k: v for k, v in describe(conn, selection, a, b).items() if k not in frame.attrs})
     return frame
@@ -138,24 +165,52 @@ def _hotspots(conn, options):
 
 def _quality(conn, options):
     from analytics.quality import quality_table
+
     return quality_table(conn)
 
 
-TABLES: dict[str, TableSpec] = {spec.name: spec for spec in (
-    TableSpec("incident-types", ALL_OPTIONS, _incident_types,
-              "counts by key-word type (extract) or crime type (police.uk) for two periods, mean, mean %"),
-    TableSpec("ward-deltas", ALL_OPTIONS, _ward_deltas,
-              "per ward: two periods, difference, %, Grand Total, rate per 1,000, significance"),
-    TableSpec("seasonal", ("source", "category", "period_a", "districts", "wards", "boundaries"), _seasonal,
-              "monthly series with its seasonal decomposition, expected band and flagged months"),
-    TableSpec("districts", ("source", "category", "period_a", "period_b", "districts"), _districts,
-              "per district and North Worcestershire: counts, change, rate per 1,000"),
-    TableSpec("crime-ytd", ("source", "category", "period_a", "period_b", "districts"), _crime_ytd,
-              "recorded crime (not ASB) against the same months a year earlier, by crime type"),
-    TableSpec("hotspots", ALL_OPTIONS, _hotspots,
-              "equal-area cells with Getis-Ord Gi* hot spots (persistence when two periods are given)"),
-    TableSpec("quality", (), _quality, "months present and missing, location and ward-assignment checks"),
-)}
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec
+    for spec in (
+        TableSpec(
+            "incident-types",
+            ALL_OPTIONS,
+            _incident_types,
+            "counts by key-word type (extract) or crime type (police.uk) for two periods, mean, mean %",
+        ),
+        TableSpec(
+            "ward-deltas",
+            ALL_OPTIONS,
+            _ward_deltas,
+            "per ward: two periods, difference, %, Grand Total, rate per 1,000, significance",
+        ),
+        TableSpec(
+            "seasonal",
+            ("source", "category", "period_a", "districts", "wards", "boundaries"),
+            _seasonal,
+            "monthly series with its seasonal decomposition, expected band and flagged months",
+        ),
+        TableSpec(
+            "districts",
+            ("source", "category", "period_a", "period_b", "districts"),
+            _districts,
+            "per district and North Worcestershire: counts, change, rate per 1,000",
+        ),
+        TableSpec(
+            "crime-ytd",
+            ("source", "category", "period_a", "period_b", "districts"),
+            _crime_ytd,
+            "recorded crime (not ASB) against the same months a year earlier, by crime type",
+        ),
+        TableSpec(
+            "hotspots",
+            ALL_OPTIONS,
+            _hotspots,
+            "equal-area cells with Getis-Ord Gi* hot spots (persistence when two periods are given)",
+        ),
+        TableSpec("quality", (), _quality, "months present and missing, location and ward-assignment checks"),
+    )
+}
 
 
 def run_table(conn: duckdb.DuckDBPyConnection, name: str, options: dict) -> pd.DataFrame:
@@ -169,11 +224,14 @@ def run_table(conn: duckdb.DuckDBPyConnection, name: str, options: dict) -> pd.D
         valid = ", ".join(FLAGS[o] for o in spec.options) or "none"
         raise AnalyticsError(
             f"The {name} table does not take {', '.join(FLAGS.get(r, r) for r in refused)}."
-            f" Valid options for {name}: {valid}.", title="Option not valid here")
+            f" Valid options for {name}: {valid}.",
+            title="Option not valid here",
+        )
     frame = spec.run(conn, options)
     frame.attrs["table"] = name
     if "source" in spec.options and "source_gaps" not in frame.attrs:
         from analytics.quality import source_gaps
+
         frame.attrs["source_gaps"] = source_gaps(conn, options.get("source") or "police_uk")
     return frame
 

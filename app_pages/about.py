@@ -1,4 +1,5 @@
 """About: definitions, caveats, licences."""
+
 import streamlit as st
 
 from analytics.stats import SIGNIFICANCE_METHOD
@@ -7,9 +8,11 @@ from ui.state import current
 filters = current()
 if filters.present:
     from ui.render import PRESENTATION_CSS
+
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
 st.title("About")
-st.markdown("""
+st.markdown(
+    """
 ### Defining anti-social behaviour
 The Home Office (2014) statutory guidance gives three definitions:
 - "Behaviour likely to cause harassment, alarm or distress to any person" (ASB in a public place);
@@ -45,7 +48,9 @@ same ground, and its rate is approximate. For the same reason, point-in-polygon 
 lookup for 96% of Redditch's 2018-19 police.uk rows but 83% of all three districts'.
 
 ### Significance and small numbers
-""" + SIGNIFICANCE_METHOD + """
+"""
+    + SIGNIFICANCE_METHOD
+    + """
 
 Percentages are rounded half up to whole numbers, as the panel publishes them. A change from zero has no
 percentage ("new"). In public mode, counts below 5 are shown as "<5" (ONS disclosure-control guidance), and nothing
@@ -60,4 +65,5 @@ secondary suppression by hand.
   Crown copyright and database right (2022/2025).
 - Published figures: Redditch Crime and Disorder Scrutiny Panel, "Anti-Social Behaviour Overview",
   25 September 2019.
-""")
+"""
+)

@@ -1,5 +1,6 @@
 """Crime: recorded crime year to date against the same months a year earlier, by crime type.
 police.uk anti-social behaviour is not recorded crime and is kept out, as ONS does."""
+
 import streamlit as st
 
 from analytics import narrative
@@ -12,11 +13,19 @@ page_header("Crime", filters, "Recorded crime from police.uk: every crime type e
 with guarded():
     if filters.source != "police_uk":
         st.info("The force extract holds ASB incidents only. Recorded crime below is from police.uk (real data).")
-    selection = filters.selection.with_(source="police_uk", category="crime" if filters.category == "asb"
-                                        or filters.source != "police_uk" else filters.category)
-    by = st.segmented_control("By", ["crime_type", "district", "ward"], default="crime_type", key="crime_by",
-                              format_func={"crime_type": "Crime type", "district": "District", "ward": "Ward"}.get)
+    selection = filters.selection.with_(
+        source="police_uk",
+        category="crime" if filters.category == "asb" or filters.source != "police_uk" else filters.category,
+    )
+    by = st.segmented_control(
+        "By",
+        ["crime_type", "district", "ward"],
+        default="crime_type",
+        key="crime_by",
+        format_func={"crime_type": "Crime type", "district": "District", "ward": "Ward"}.get,
+    )
     from analytics.periods import same_period_last_year
+
     period_b = filters.period_b
     period_a = same_period_last_year(period_b)
     source = ("crime_ytd", selection, period_b, period_a, by or "crime_type", data.data_version())
@@ -24,10 +33,18 @@ with guarded():
     st.markdown(narrative.crime_summary(table, public_threshold()))
     # A year police.uk holds no month of has no figures: no chart of it against another (bars of 0).
     if (by or "crime_type") == "crime_type" and table.attrs.get("months_held_a") != 0:
-        show_chart(chart("crime_ytd_chart", source,
-                   height=650 if filters.present else None), "crime-ytd")
+        show_chart(chart("crime_ytd_chart", source, height=650 if filters.present else None), "crime-ytd")
     if not filters.present:
         label = {"crime_type": "crime_type", "district": "district", "ward": "ward_name"}[by or "crime_type"]
-        show_table(table, "crime-ytd", columns={label: label.replace("_", " ").capitalize(), "count_a": "Period A",
-                                                "count_b": "Period B", "difference": "Difference",
-                                                "percentage": "Change", "significant": "Significant"})
+        show_table(
+            table,
+            "crime-ytd",
+            columns={
+                label: label.replace("_", " ").capitalize(),
+                "count_a": "Period A",
+                "count_b": "Period B",
+                "difference": "Difference",
+                "percentage": "Change",
+                "significant": "Significant",
+            },
+        )

@@ -1,4 +1,5 @@
 """Data: sources, coverage, the quality report, files loaded, and (when switched on) uploads."""
+
 import hmac
 import re
 import tempfile
@@ -7,12 +8,11 @@ from pathlib import Path
 import streamlit as st
 
 from analytics import settings
+from analytics.disclosure import suppress_all_counts
 from analytics.errors import AnalyticsError
 from ui import data
-from analytics.disclosure import suppress_all_counts
 from ui.render import guarded, page_header, plain, public_threshold, show_error, show_table
 from ui.state import current
-
 
 
 def public(frame, keep=("load_id",)):
@@ -31,8 +31,9 @@ def public_quality(frame):
     if not threshold:
         return frame
     out = public(frame)
-    out["detail"] = out["detail"].map(lambda text: SMALL_IN_TEXT.sub(
-        lambda m: f"<{threshold}" if int(m[1]) < threshold else m[1], str(text)))
+    out["detail"] = out["detail"].map(
+        lambda text: SMALL_IN_TEXT.sub(lambda m: f"<{threshold}" if int(m[1]) < threshold else m[1], str(text))
+    )
     return out
 
 
@@ -55,18 +56,28 @@ with guarded():
 
 st.subheader("Upload police.uk files or a force extract")
 if not (settings.get("uploads_enabled") and settings.get("upload_password")):
-    st.info("Uploads are off. An administrator can switch them on with the settings ASB_UPLOADS_ENABLED=true "
-            "and ASB_UPLOAD_PASSWORD.")
+    st.info(
+        "Uploads are off. An administrator can switch them on with the settings ASB_UPLOADS_ENABLED=true "
+        "and ASB_UPLOAD_PASSWORD."
+    )
 else:
     password = st.text_input("Upload password", type="password", key="upload_password")
     if password and hmac.compare_digest(password, settings.get("upload_password")):
-        kind = st.radio("What is it?", ["police-uk", "extract"], horizontal=True,
-                        format_func={"police-uk": "police.uk CSV or archive zip", "extract": "Force extract"}.get)
+        kind = st.radio(
+            "What is it?",
+            ["police-uk", "extract"],
+            horizontal=True,
+            format_func={"police-uk": "police.uk CSV or archive zip", "extract": "Force extract"}.get,
+        )
         upload = st.file_uploader("File", type=["csv", "zip", "xlsx"], key="upload_file")
         if upload is not None and st.button("Load", type="primary"):
             bar = st.progress(0.0, "Starting")
             # The upload's own name is shown, never used as a path: the file goes to a folder we choose.
-            suffix = Path(upload.name).suffix.lower() if Path(upload.name).suffix.lower() in (".csv", ".zip", ".xlsx") else ".csv"
+            suffix = (
+                Path(upload.name).suffix.lower()
+                if Path(upload.name).suffix.lower() in (".csv", ".zip", ".xlsx")
+                else ".csv"
+            )
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / f"upload{suffix}"
                 path.write_bytes(upload.getvalue())

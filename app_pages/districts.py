@@ -1,4 +1,5 @@
 """Districts: how Redditch compares with Wyre Forest and Bromsgrove."""
+
 import streamlit as st
 
 from analytics import narrative
@@ -6,10 +7,17 @@ from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
-COLUMNS = {"district": "District", "count_a": "Period A", "count_b": "Period B", "difference": "Difference",
-           "percentage": "Change", "population_mid2018": "Population (mid-2018)",
-           "rate_a_per_1000": "Rate A per 1,000", "rate_b_per_1000": "Rate B per 1,000",
-           "significant": "Significant"}
+COLUMNS = {
+    "district": "District",
+    "count_a": "Period A",
+    "count_b": "Period B",
+    "difference": "Difference",
+    "percentage": "Change",
+    "population_mid2018": "Population (mid-2018)",
+    "rate_a_per_1000": "Rate A per 1,000",
+    "rate_b_per_1000": "Rate B per 1,000",
+    "significant": "Significant",
+}
 
 filters = current()
 page_header("Districts", filters)
@@ -18,9 +26,16 @@ with guarded():
     source = ("districts", selection, filters.period_a, filters.period_b, data.data_version())
     table = data.districts(*source[1:])
     st.markdown(narrative.district_summary(table, public_threshold()))
-    measure = st.segmented_control("Show", ["count", "rate"], default="count", key="district_measure",
-                                   format_func={"count": "Counts", "rate": "Rate per 1,000 residents"}.get)
-    show_chart(chart("districts_chart", source, measure=measure or "count",
-                     height=650 if filters.present else None), "districts")
+    measure = st.segmented_control(
+        "Show",
+        ["count", "rate"],
+        default="count",
+        key="district_measure",
+        format_func={"count": "Counts", "rate": "Rate per 1,000 residents"}.get,
+    )
+    show_chart(
+        chart("districts_chart", source, measure=measure or "count", height=650 if filters.present else None),
+        "districts",
+    )
     if not filters.present:
         show_table(table, "districts", columns=COLUMNS)

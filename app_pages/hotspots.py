@@ -1,4 +1,5 @@
 """Where? Equal-area cells with Getis-Ord Gi* hot spots, ward outlines, and the top locations."""
+
 import streamlit as st
 
 from analytics import maps
@@ -14,8 +15,12 @@ MAX_TABLE_ROWS = 10_000
 PERSISTENCE_KEY = "hotspot_persistence_open"
 
 filters = current()
-page_header("Where?", filters, "250 m squares of the British National Grid. Hot spots: Getis-Ord Gi* "
-            "(queen neighbours), significant at 90%, 95% and 99%.")
+page_header(
+    "Where?",
+    filters,
+    "250 m squares of the British National Grid. Hot spots: Getis-Ord Gi* "
+    "(queen neighbours), significant at 90%, 95% and 99%.",
+)
 with guarded():
     version = data.data_version()
     selection = filters.selection
@@ -31,41 +36,74 @@ with guarded():
         cells = data.hotspot_cells(selection, period, version)
         for measure in ("cell_count", "hotspot_class"):
             entries = maps.legend(cells, measure, suppress_below=public_threshold())
-            st.markdown(f"**{plain(entries.title)}**")          # "Gi*": not Markdown
+            st.markdown(f"**{plain(entries.title)}**")  # "Gi*": not Markdown
             for item in entries:
-                style = (f"background:rgb{tuple(item['colour'][:3])};border:1px solid #555" if measure == "cell_count"
-                         else f"border:{item.get('line_width') or 2}px solid rgb{tuple(item['colour'][:3])}")
-                st.markdown(f"<span style='display:inline-block;width:1em;height:1em;{style}'></span> "
-                            f"{plain(item['label'])}", unsafe_allow_html=True)
+                style = (
+                    f"background:rgb{tuple(item['colour'][:3])};border:1px solid #555"
+                    if measure == "cell_count"
+                    else f"border:{item.get('line_width') or 2}px solid rgb{tuple(item['colour'][:3])}"
+                )
+                st.markdown(
+                    f"<span style='display:inline-block;width:1em;height:1em;{style}'></span> {plain(item['label'])}",
+                    unsafe_allow_html=True,
+                )
     # A hot cell need hold no incident itself (Gi* counts its neighbours), so hot cells are not a
     # share of the cells with incidents.
-    st.markdown(f"**{summary['hot_cells']:,} hot cells** ({summary['hot_cells_99']:,} at 99%); "
-                f"{summary['cells_with_incidents']:,} cells had at least one incident.")
+    st.markdown(
+        f"**{summary['hot_cells']:,} hot cells** ({summary['hot_cells_99']:,} at 99%); "
+        f"{summary['cells_with_incidents']:,} cells had at least one incident."
+    )
     if summary["cells_shown"] > MAX_MAP_CELLS:
-        st.caption(f"The map draws at most {MAX_MAP_CELLS:,} cells: the hot spots, most confident first, then "
-                   "the busiest cells. Choose a district or ward to see every cell.")
+        st.caption(
+            f"The map draws at most {MAX_MAP_CELLS:,} cells: the hot spots, most confident first, then "
+            "the busiest cells. Choose a district or ward to see every cell."
+        )
     if not filters.present:
         left, right = st.columns(2)
         # The top tables carry no description of their own: say what they count, as every table does.
-        about = (f"{period.label}; wards: {filters.boundaries.upper()}; source: {selection.source_label}. "
-                 "Share %: of every incident in the selection and period.")
+        about = (
+            f"{period.label}; wards: {filters.boundaries.upper()}; source: {selection.source_label}. "
+            "Share %: of every incident in the selection and period."
+        )
         with left:
             st.subheader("Top locations")
-            show_table(data.hotspots("top_locations", selection, period, None, version), "top-locations",
-                       caption=about, columns={"rank": "Rank", "location": "Location", "ward_name": "Ward", "count": "Incidents",
-                                "share_pct": "Share %"})
+            show_table(
+                data.hotspots("top_locations", selection, period, None, version),
+                "top-locations",
+                caption=about,
+                columns={
+                    "rank": "Rank",
+                    "location": "Location",
+                    "ward_name": "Ward",
+                    "count": "Incidents",
+                    "share_pct": "Share %",
+                },
+            )
         with right:
             st.subheader("Top LSOAs")
             if selection.source == "police_uk":
-                show_table(data.hotspots("top_lsoas", selection, period, None, version), "top-lsoas",
-                           caption=about, columns={"rank": "Rank", "lsoa_code": "LSOA", "lsoa_name": "Name", "ward_name": "Ward",
-                                    "count": "Incidents", "share_pct": "Share %"})
+                show_table(
+                    data.hotspots("top_lsoas", selection, period, None, version),
+                    "top-lsoas",
+                    caption=about,
+                    columns={
+                        "rank": "Rank",
+                        "lsoa_code": "LSOA",
+                        "lsoa_name": "Name",
+                        "ward_name": "Ward",
+                        "count": "Incidents",
+                        "share_pct": "Share %",
+                    },
+                )
             else:
                 st.caption("The force extract carries no LSOA codes: see the top locations.")
         # Drawn only when opened (on_change="rerun"): Gi* for a second period is a third of this
         # page's time on a national store, and most visits never open it.
-        persistence = st.expander(f"Persistence: hot in {filters.period_a.label} and in {period.label}?",
-                                  key=PERSISTENCE_KEY, on_change="rerun")
+        persistence = st.expander(
+            f"Persistence: hot in {filters.period_a.label} and in {period.label}?",
+            key=PERSISTENCE_KEY,
+            on_change="rerun",
+        )
         with persistence:
             if not persistence.open:
                 st.caption("Opening this compares the hot spots of the two periods.")
@@ -79,7 +117,9 @@ with guarded():
                 if len(moved) > MAX_TABLE_ROWS:
                     # A national lattice has a hundred thousand such cells: too many to send to a
                     # browser on every run. North Worcestershire's lattice has fewer cells than this.
-                    st.caption(f"The first {MAX_TABLE_ROWS:,} of {len(moved):,} cells, hot in both periods first. "
-                               "`python -m analytics table hotspots` lists them all.")
+                    st.caption(
+                        f"The first {MAX_TABLE_ROWS:,} of {len(moved):,} cells, hot in both periods first. "
+                        "`python -m analytics table hotspots` lists them all."
+                    )
                     moved = moved.head(MAX_TABLE_ROWS)
                 show_table(moved, "hotspot-persistence")

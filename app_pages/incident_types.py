@@ -1,4 +1,5 @@
 """Incident types: the panel's table of ASB by key-word type, and a chart."""
+
 import streamlit as st
 
 from analytics import narrative
@@ -6,19 +7,28 @@ from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
-COLUMNS = {"type": "Type", "count_a": "Period A", "count_b": "Period B", "difference": "Difference",
-           "percentage": "Change", "mean": "Mean", "mean_percentage": "Mean percentage",
-           "significant": "Significant"}
+COLUMNS = {
+    "type": "Type",
+    "count_a": "Period A",
+    "count_b": "Period B",
+    "difference": "Difference",
+    "percentage": "Change",
+    "mean": "Mean",
+    "mean_percentage": "Mean percentage",
+    "significant": "Significant",
+}
 
 filters = current()
-page_header("Incident types", filters,
-            "Key-word description of incident (force extract). police.uk has no key-word types: there the "
-            "table is by police.uk crime type.")
+page_header(
+    "Incident types",
+    filters,
+    "Key-word description of incident (force extract). police.uk has no key-word types: there the "
+    "table is by police.uk crime type.",
+)
 with guarded():
     source = ("incident_types", filters.selection, filters.period_a, filters.period_b, data.data_version())
     table = data.incident_types(*source[1:])
     st.markdown(narrative.incident_types_summary(table, public_threshold()))
-    show_chart(chart("incident_types_chart", source,
-               height=650 if filters.present else None), "incident-types")
+    show_chart(chart("incident_types_chart", source, height=650 if filters.present else None), "incident-types")
     if not filters.present:
         show_table(table, "incident-types", columns=COLUMNS)

@@ -1,5 +1,6 @@
 """Overview: the headline figures for the chosen period against the one before, the district
 comparison, the seasonal shape and a plain-English summary."""
+
 import streamlit as st
 
 from analytics import narrative
@@ -17,18 +18,29 @@ def headline(column, label: str, row, threshold, not_comparable: str = "") -> No
         column.caption(not_comparable.removeprefix("Not comparable: "))
         return
     if threshold and (row.count_a < threshold or row.count_b < threshold):
-        column.metric(label, f"<{threshold}" if row.count_b < threshold else f"{row.count_b:,}",
-                      help="Public mode: small counts are not shown.")
+        column.metric(
+            label,
+            f"<{threshold}" if row.count_b < threshold else f"{row.count_b:,}",
+            help="Public mode: small counts are not shown.",
+        )
         return
-    column.metric(label, f"{row.count_b:,}", f"{row.difference:+,} ({row.percentage})", delta_color="inverse",
-                  help="Change from period A. Down (green) is fewer incidents.")
-    column.caption(("Significant change" if row.significant else "Not a significant change") +
-                   f" (E-test p = {row.p_value:.3f})")
+    column.metric(
+        label,
+        f"{row.count_b:,}",
+        f"{row.difference:+,} ({row.percentage})",
+        delta_color="inverse",
+        help="Change from period A. Down (green) is fewer incidents.",
+    )
+    column.caption(
+        ("Significant change" if row.significant else "Not a significant change") + f" (E-test p = {row.p_value:.3f})"
+    )
 
 
 filters = current()
-page_header("Anti-social behaviour overview" if filters.category == "asb" else
-            f"Overview: {filters.selection.category_label}", filters)
+page_header(
+    "Anti-social behaviour overview" if filters.category == "asb" else f"Overview: {filters.selection.category_label}",
+    filters,
+)
 threshold = public_threshold()
 with guarded():
     version = data.data_version()
@@ -37,30 +49,56 @@ with guarded():
     place = ", ".join(filters.districts) or NORTH_WORCESTERSHIRE
     st.caption(f"{place}: {filters.period_b.label} against {filters.period_a.label}. {describe(wards)}")
     columns = st.columns(3)
-    what = narrative.subject(wards.attrs)                 # "ASB", "recorded crime", "burglary"
-    headline(columns[0], f"{what[:1].upper() + what[1:]}, {filters.period_b.label}", wards.iloc[-1], threshold,
-             wards.attrs.get("not_comparable", ""))
+    what = narrative.subject(wards.attrs)  # "ASB", "recorded crime", "burglary"
+    headline(
+        columns[0],
+        f"{what[:1].upper() + what[1:]}, {filters.period_b.label}",
+        wards.iloc[-1],
+        threshold,
+        wards.attrs.get("not_comparable", ""),
+    )
     crime_source = filters.selection.with_(source="police_uk", category="crime", wards=())
     crime = data.crime_ytd(crime_source, filters.period_b, filters.period_a, "crime_type", version)
     # Months missing from police.uk in either period: the count shows, no change (not like for like).
-    headline(columns[1], f"Recorded crime, {filters.period_b.label} (police.uk)", crime.iloc[-1], threshold,
-             crime.attrs.get("not_comparable", ""))
+    headline(
+        columns[1],
+        f"Recorded crime, {filters.period_b.label} (police.uk)",
+        crime.iloc[-1],
+        threshold,
+        crime.attrs.get("not_comparable", ""),
+    )
     if wards.attrs.get("not_comparable"):
         columns[2].metric(f"Wards where {what} rose", "not comparable", help=wards.attrs["not_comparable"])
     else:
-        rises = narrative.ward_rises(wards, threshold)      # the sentence's own rule
-        columns[2].metric(f"Wards where {what} rose", f"{len(rises.risen)} of {len(rises.compared)}"
-                          + (" compared" if rises.left_out else ""), f"{len(rises.significant)} significantly",
-                          delta_color="off",
-                          help=f"{rises.left_out} ward{'s' if rises.left_out != 1 else ''} with fewer than {threshold} "
-                               f"incidents in a period not compared." if rises.left_out else None)
-    district_source = ("districts", filters.selection.with_(districts=(), wards=()), filters.period_a,
-                       filters.period_b, version)
+        rises = narrative.ward_rises(wards, threshold)  # the sentence's own rule
+        columns[2].metric(
+            f"Wards where {what} rose",
+            f"{len(rises.risen)} of {len(rises.compared)}" + (" compared" if rises.left_out else ""),
+            f"{len(rises.significant)} significantly",
+            delta_color="off",
+            help=f"{rises.left_out} ward{'s' if rises.left_out != 1 else ''} with fewer than {threshold} "
+            f"incidents in a period not compared."
+            if rises.left_out
+            else None,
+        )
+    district_source = (
+        "districts",
+        filters.selection.with_(districts=(), wards=()),
+        filters.period_a,
+        filters.period_b,
+        version,
+    )
     districts = data.districts(*district_source[1:])
     left, right = st.columns(2)
     with left:
-        show_chart(chart("districts_chart", district_source, height=340,
-                   narrow=True), "overview-districts")
+        show_chart(chart("districts_chart", district_source, height=340, narrow=True), "overview-districts")
     with right:
-        show_chart(chart("monthly_chart", ("seasonal", "decomposition", filters.area_selection, None, version),
-                         height=340, narrow=True), "overview-seasonal")
+        show_chart(
+            chart(
+                "monthly_chart",
+                ("seasonal", "decomposition", filters.area_selection, None, version),
+                height=340,
+                narrow=True,
+            ),
+            "overview-seasonal",
+        )

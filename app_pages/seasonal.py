@@ -1,5 +1,6 @@
 """Seasonal patterns: the monthly series with its expected band, the month-of-year profile and
 the year-on-year overlay ("a peak around Halloween, lower in spring and summer")."""
+
 import streamlit as st
 
 from analytics import narrative
@@ -8,24 +9,38 @@ from ui.render import chart, guarded, page_header, public_threshold, show_chart,
 from ui.state import current
 
 filters = current()
-page_header("Seasonal patterns", filters, "Whole span of the source; missing months are shown as gaps, never "
-            "filled in.")
+page_header(
+    "Seasonal patterns", filters, "Whole span of the source; missing months are shown as gaps, never filled in."
+)
 with guarded():
     version = data.data_version()
     selection = filters.selection
     summary = data.seasonal("summary", selection, None, version)
     st.markdown(narrative.seasonal_summary(summary, public_threshold()))
     decomposition = data.seasonal("decomposition", selection, None, version)
-    show_chart(chart("monthly_chart", ("seasonal", "decomposition", selection, None, version), height=600 if filters.present else None), "monthly")
+    show_chart(
+        chart(
+            "monthly_chart",
+            ("seasonal", "decomposition", selection, None, version),
+            height=600 if filters.present else None,
+        ),
+        "monthly",
+    )
     if not filters.present:
         left, right = st.columns(2)
         with left:
-            show_chart(chart("profile_chart", ("seasonal", "profile", selection, None, version),
-                       narrow=True), "profile")
+            show_chart(
+                chart("profile_chart", ("seasonal", "profile", selection, None, version), narrow=True), "profile"
+            )
         with right:
             year_type = "financial" if filters.period_type == "fy" or filters.source == "extract" else "calendar"
-            show_chart(chart("year_on_year_chart", ("seasonal", "year_on_year", selection, None, version,
-                                                     {"year_type": year_type}),
-                       narrow=True), "year-on-year")
+            show_chart(
+                chart(
+                    "year_on_year_chart",
+                    ("seasonal", "year_on_year", selection, None, version, {"year_type": year_type}),
+                    narrow=True,
+                ),
+                "year-on-year",
+            )
         with st.expander("Monthly figures, expected band and flagged months"):
             show_table(decomposition, "seasonal")

@@ -1,4 +1,5 @@
 """Ward profile: one ward for its councillor: trend, types, top locations, and its district."""
+
 import pandas as pd
 import streamlit as st
 
@@ -13,42 +14,62 @@ with guarded():
     version = data.data_version()
     wards = data.options(version)["wards"]
     wards = wards[(wards.vintage == filters.boundaries) & wards.district.isin(filters.districts or wards.district)]
-    names = dict(zip(wards.ward_code, wards.ward_name + " (" + wards.district + ")"))
-    ward = filters.ward or st.selectbox("Ward", list(names), format_func=names.get, key="profile_ward",
-                                        help="Or choose a ward in the sidebar, which keeps it in the link.")
+    names = dict(zip(wards.ward_code, wards.ward_name + " (" + wards.district + ")", strict=False))
+    ward = filters.ward or st.selectbox(
+        "Ward",
+        list(names),
+        format_func=names.get,
+        key="profile_ward",
+        help="Or choose a ward in the sidebar, which keeps it in the link.",
+    )
     district = wards.set_index("ward_code").district[ward]
     st.subheader(names[ward])
     selection = filters.selection.with_(wards=(ward,))
-    district_table = data.ward_deltas(filters.selection.with_(districts=(district,), wards=()),
-                                      filters.period_a, filters.period_b, version)
+    district_table = data.ward_deltas(
+        filters.selection.with_(districts=(district,), wards=()), filters.period_a, filters.period_b, version
+    )
     row = district_table.set_index("ward_code").loc[ward]
     total = district_table[district_table.ward_name == GRAND_TOTAL].iloc[0]
-    rank = int(district_table.iloc[:-1].count_b.rank(ascending=False, method="min")[district_table.ward_code == ward].iloc[0])
+    rank = int(
+        district_table.iloc[:-1].count_b.rank(ascending=False, method="min")[district_table.ward_code == ward].iloc[0]
+    )
     threshold = public_threshold()
     # Public mode: a hidden count reads "<5"; the change needs both counts, the rate only period B's.
     hidden_a, hidden_b = (bool(threshold) and row.count_a < threshold, bool(threshold) and row.count_b < threshold)
     cols = st.columns(3)
-    cols[0].metric(f"{filters.period_b.label}", f"<{threshold}" if hidden_b else f"{row.count_b:,}",
-                   None if hidden_a or hidden_b or pd.isna(row.difference) else
-                   f"{row.difference:+,} ({row.percentage}) from {filters.period_a.label}",
-                   delta_color="inverse", help=district_table.attrs.get("not_comparable") or None)
+    cols[0].metric(
+        f"{filters.period_b.label}",
+        f"<{threshold}" if hidden_b else f"{row.count_b:,}",
+        None
+        if hidden_a or hidden_b or pd.isna(row.difference)
+        else f"{row.difference:+,} ({row.percentage}) from {filters.period_a.label}",
+        delta_color="inverse",
+        help=district_table.attrs.get("not_comparable") or None,
+    )
     no_rate = hidden_b or pd.isna(row.rate_b_per_1000)
     cols[1].metric("Rate per 1,000 residents", "—" if no_rate else f"{row.rate_b_per_1000}")
     # A caption, not a metric delta: a delta draws an arrow, and the district's rate is no change.
     cols[1].caption(f"{district} as a whole: {'n/a' if pd.isna(total.rate_b_per_1000) else total.rate_b_per_1000}")
     # A rank would place a hidden count among the others: none in public mode then.
-    cols[2].metric(f"Rank in {district}", "—" if hidden_b else f"{rank} of {len(district_table) - 1}",
-                   delta_color="off")
-    show_chart(chart("monthly_chart", ("seasonal", "decomposition", selection, None, version),
-               height=380), "ward-trend")
+    cols[2].metric(
+        f"Rank in {district}", "—" if hidden_b else f"{rank} of {len(district_table) - 1}", delta_color="off"
+    )
+    show_chart(
+        chart("monthly_chart", ("seasonal", "decomposition", selection, None, version), height=380), "ward-trend"
+    )
     if not filters.present:
         left, right = st.columns(2)
         with left:
             st.markdown("**Incident types**")
-            show_table(data.incident_types(selection, filters.period_a, filters.period_b, version), "ward-types",
-                       columns={"type": "Type", "count_a": "Period A", "count_b": "Period B",
-                                "percentage": "Change"})
+            show_table(
+                data.incident_types(selection, filters.period_a, filters.period_b, version),
+                "ward-types",
+                columns={"type": "Type", "count_a": "Period A", "count_b": "Period B", "percentage": "Change"},
+            )
         with right:
             st.markdown(f"**Top locations, {filters.period_b.label}**")
-            show_table(data.hotspots("top_locations", selection, filters.period_b, None, version), "ward-locations",
-                       columns={"rank": "Rank", "location": "Location", "count": "Incidents", "share_pct": "Share %"})
+            show_table(
+                data.hotspots("top_locations", selection, filters.period_b, None, version),
+                "ward-locations",
+                columns={"rank": "Rank", "location": "Location", "count": "Incidents", "share_pct": "Share %"},
+            )

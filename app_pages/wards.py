@@ -1,4 +1,5 @@
 """Ward patterns: the panel's ward table (difference, percentage, Grand Total) and a map."""
+
 import streamlit as st
 
 from analytics import maps, narrative
@@ -7,11 +8,24 @@ from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
-MEASURES = {"count_b": "Count (period B)", "rate_b_per_1000": "Rate per 1,000 residents (period B)",
-            "pct_change": "Percentage change", "significance": "Significant change"}
-COLUMNS = {"ward_name": "Ward", "district": "District", "count_a": "Period A", "count_b": "Period B",
-           "difference": "Difference", "percentage": "Percentage", "rate_a_per_1000": "Rate A per 1,000",
-           "rate_b_per_1000": "Rate B per 1,000", "significant": "Significant", "small_numbers": "Small numbers"}
+MEASURES = {
+    "count_b": "Count (period B)",
+    "rate_b_per_1000": "Rate per 1,000 residents (period B)",
+    "pct_change": "Percentage change",
+    "significance": "Significant change",
+}
+COLUMNS = {
+    "ward_name": "Ward",
+    "district": "District",
+    "count_a": "Period A",
+    "count_b": "Period B",
+    "difference": "Difference",
+    "percentage": "Percentage",
+    "rate_a_per_1000": "Rate A per 1,000",
+    "rate_b_per_1000": "Rate B per 1,000",
+    "significant": "Significant",
+    "small_numbers": "Small numbers",
+}
 
 filters = current()
 page_header("Ward patterns", filters)
@@ -22,18 +36,26 @@ with guarded():
     st.markdown(narrative.ward_summary(table, public_threshold()))
     # No change to colour by when the periods are not like for like (the table says why).
     offered = [m for m in MEASURES if not table.attrs.get("not_comparable") or m in ("count_b", "rate_b_per_1000")]
-    measure = st.segmented_control("Colour the wards by", offered, format_func=MEASURES.get,
-                                   default="count_b", key="ward_measure") or "count_b"
+    measure = (
+        st.segmented_control(
+            "Colour the wards by", offered, format_func=MEASURES.get, default="count_b", key="ward_measure"
+        )
+        or "count_b"
+    )
     measure = measure if measure in offered else "count_b"
-    deck = data.ward_deck(filters.area_selection, filters.period_a, filters.period_b, version, measure,
-                          public_threshold())
+    deck = data.ward_deck(
+        filters.area_selection, filters.period_a, filters.period_b, version, measure, public_threshold()
+    )
     map_column, legend_column = st.columns([4, 1])
     map_column.pydeck_chart(deck, height=620 if filters.present else 480, key="ward-map")
     with legend_column:
         st.markdown(f"**{MEASURES[measure]}**")
         for item in maps.legend(table, measure, suppress_below=public_threshold()):
-            st.markdown(f"<span style='display:inline-block;width:1em;height:1em;background:rgb{tuple(item['colour'][:3])};"
-                        f"border:1px solid #555'></span> {item['label']}", unsafe_allow_html=True)
+            st.markdown(
+                f"<span style='display:inline-block;width:1em;height:1em;background:rgb{tuple(item['colour'][:3])};"
+                f"border:1px solid #555'></span> {item['label']}",
+                unsafe_allow_html=True,
+            )
     if not filters.present:
         show_table(table, "ward-patterns", columns=COLUMNS, height=min(36 * (len(table) + 1) + 4, 1200))
         show_chart(chart("ward_deltas_chart", source), "ward-deltas")

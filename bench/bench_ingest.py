@@ -7,6 +7,7 @@ baseline reads the same files into a table with DuckDB's read_csv (all columns a
 does nothing else; our ingestion also validates, assigns wards in both vintages and records
 the load.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,6 +54,7 @@ def main() -> None:
 
         def build():
             store.build(tmp / "built.duckdb", data_dir, DISTRICTS)
+
         build_seconds = timed(build, args.repeat)
 
         geography = Geography.load(DATA, DISTRICTS)
@@ -72,8 +74,9 @@ def main() -> None:
             path = tmp / "bare.duckdb"
             path.unlink(missing_ok=True)
             conn = duckdb.connect(str(path))
-            conn.execute("CREATE TABLE t AS SELECT * FROM read_csv(?, header=true, all_varchar=true)",
-                         [[str(f) for f in files]])
+            conn.execute(
+                "CREATE TABLE t AS SELECT * FROM read_csv(?, header=true, all_varchar=true)", [[str(f) for f in files]]
+            )
             conn.close()
 
         ours_seconds = timed(ours, args.repeat)
@@ -81,8 +84,10 @@ def main() -> None:
     print(f"police.uk rows: {rows:,} in {len(files)} files; median of {args.repeat} runs")
     print(f"build the store from data/ (boundaries, police.uk, synthetic extract): {build_seconds:.2f} s")
     print(f"bare DuckDB read_csv: {bare_seconds:.3f} s = {rows / bare_seconds:,.0f} rows/s")
-    print(f"our ingestion (validation, ward assignment, load record): {ours_seconds:.3f} s = "
-          f"{rows / ours_seconds:,.0f} rows/s")
+    print(
+        f"our ingestion (validation, ward assignment, load record): {ours_seconds:.3f} s = "
+        f"{rows / ours_seconds:,.0f} rows/s"
+    )
     print(f"ratio ours/bare rate: {bare_seconds / ours_seconds:.2f} (target >= 0.5)")
 
 

@@ -8,6 +8,7 @@ with the DuckDB connection already open, first with st.cache_data emptied ("cold
 (app.py records it), without AppTest's polling. Browser: a real
 Streamlit server and Debian's Chromium; the time from navigation to the Overview's charts drawn.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,8 +26,18 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from analytics import store  # noqa: E402
 from ui import data  # noqa: E402
 
-PAGES = ["overview", "incident_types", "seasonal", "wards", "hotspots", "districts", "crime", "ward_profile",
-         "data", "about"]
+PAGES = [
+    "overview",
+    "incident_types",
+    "seasonal",
+    "wards",
+    "hotspots",
+    "districts",
+    "crime",
+    "ward_profile",
+    "data",
+    "about",
+]
 PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22", "cat": "asb"}
 
 
@@ -34,7 +45,7 @@ def server_side(repeat: int) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     for key, value in PANEL.items():
         at.query_params[key] = value
-    at.run()                                              # imports, connection, first run
+    at.run()  # imports, connection, first run
     print(f"page scripts (AppTest, {PANEL['src']}, Redditch 2017-18 v 2018-19), median of {repeat}:")
     print(f"  {'page':15s} {'cold cache':>10s} {'cached':>8s}")
     for page in PAGES:
@@ -43,7 +54,7 @@ def server_side(repeat: int) -> None:
         cold, warm = [], []
         for _ in range(repeat):
             st.cache_data.clear()
-            for cached in (data.figure, data.ward_deck, data.hotspot_deck):   # built from the data
+            for cached in (data.figure, data.ward_deck, data.hotspot_deck):  # built from the data
                 cached.clear()
             at.run()
             cold.append(at.session_state["script_seconds"])
@@ -64,9 +75,10 @@ def browser(repeat: int) -> None:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
             page = chromium.new_page(viewport={"width": 1600, "height": 1400})
             query = "&".join(f"{k}={v}" for k, v in PANEL.items())
-            page.goto(f"{url}/?{query}")                  # warm the server
-            page.wait_for_function("document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 2",
-                                   timeout=60_000)
+            page.goto(f"{url}/?{query}")  # warm the server
+            page.wait_for_function(
+                "document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 2", timeout=60_000
+            )
             times = []
             for _ in range(repeat):
                 page.goto(f"{url}/about?{query}")
@@ -76,11 +88,14 @@ def browser(repeat: int) -> None:
                 page.wait_for_function(
                     "document.querySelectorAll('[data-testid=stPlotlyChart] .main-svg').length >= 2 && "
                     "document.querySelector('[data-testid=stApp]').dataset.testScriptState === 'notRunning'",
-                    timeout=60_000)
+                    timeout=60_000,
+                )
                 times.append(time.perf_counter() - started)
             chromium.close()
-        print(f"Overview drawn in the browser after navigation: median {statistics.median(times):.2f} s, "
-              f"max {max(times):.2f} s over {repeat}")
+        print(
+            f"Overview drawn in the browser after navigation: median {statistics.median(times):.2f} s, "
+            f"max {max(times):.2f} s over {repeat}"
+        )
     finally:
         process.terminate()
 

@@ -11,6 +11,7 @@ then every session runs its page again (all at once, everything cached). Prints 
 asking to the script's end, the server's CPU seconds, and the 1-minute load average (other work
 on the machine slows everything).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,7 +43,7 @@ async def _sessions(url: str, db: Path, count: int) -> tuple[list[float], list[f
     clients = [Session(url, p) for p in params]
     first = await asyncio.gather(*(client.open() for client in clients))
     again = await asyncio.gather(*(client.rerun() for client in clients))
-    for run, text in zip([*first, *again], expected * 2):
+    for run, text in zip([*first, *again], expected * 2, strict=False):
         assert not run.exceptions and run.shows(text), (text, run.texts[:2], run.exceptions)
     await asyncio.gather(*(client.close() for client in clients))
     return [run.seconds for run in first], [run.seconds for run in again]
@@ -57,8 +58,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 20])
     parser.add_argument("--db", type=Path, default=ROOT / "data" / "asb.duckdb")
-    parser.add_argument("--env", nargs="*", default=[], metavar="NAME=VALUE",
-                        help="server environment, e.g. STREAMLIT_SERVER_FILE_WATCHER_TYPE=none")
+    parser.add_argument(
+        "--env",
+        nargs="*",
+        default=[],
+        metavar="NAME=VALUE",
+        help="server environment, e.g. STREAMLIT_SERVER_FILE_WATCHER_TYPE=none",
+    )
     args = parser.parse_args()
     env = dict(item.split("=", 1) for item in args.env)
     with tempfile.TemporaryDirectory() as tmp:
@@ -71,9 +77,11 @@ def main() -> None:
                 started = time.perf_counter()
                 first, again = asyncio.run(_sessions(url, db, count))
                 wall = time.perf_counter() - started
-                print(f"load {os.getloadavg()[0]:4.1f}; {count:3d} sessions at once: first page "
-                      f"{_summary(first)}, again {_summary(again)}; wall {wall:5.1f} s, server CPU "
-                      f"{_cpu(server.pid) - cpu:5.1f} s")
+                print(
+                    f"load {os.getloadavg()[0]:4.1f}; {count:3d} sessions at once: first page "
+                    f"{_summary(first)}, again {_summary(again)}; wall {wall:5.1f} s, server CPU "
+                    f"{_cpu(server.pid) - cpu:5.1f} s"
+                )
             finally:
                 server.terminate()
                 server.wait(timeout=20)

@@ -6,6 +6,7 @@ The large store is made by replicating the real police.uk rows (and their snap p
 across more months until it holds --rows rows, inside DuckDB; tables are then timed on it with
 the same calls the command line makes. Each figure is the median of --repeat warm runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -48,7 +49,7 @@ def large(period_b: str) -> dict:
 def time_tables(conn, specs: dict, repeat: int) -> dict[str, float]:
     results = {}
     for name, options in specs.items():
-        run_table(conn, name, options)                     # warm: caches, lattice, first read
+        run_table(conn, name, options)  # warm: caches, lattice, first read
         times = []
         for _ in range(repeat):
             started = time.perf_counter()

@@ -4,6 +4,7 @@
   that read it must not write to it.
 - ``geo_db``: a fresh store holding only the boundaries, for ingestion tests (a copy per test).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -86,6 +87,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield browser

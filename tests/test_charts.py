@@ -5,6 +5,7 @@ one real PNG through kaleido and Chromium.
 
 Regenerate the golden files after a deliberate change with ``UPDATE_GOLDEN=1 pytest tests/test_charts.py``.
 """
+
 from __future__ import annotations
 
 import copy
@@ -32,36 +33,69 @@ from analytics.wards import ward_deltas
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "charts"
 FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
-EXTRACT_ATTRS = {"source": "force ASB incident extract (SYNTHETIC demonstration data)",
-                 "category": "Anti-social behaviour", "place": "Redditch", "boundaries": "WD22",
-                 "period_a": "2017-18", "period_b": "2018-19", "missing_months_a": [], "missing_months_b": []}
-POLICE_ATTRS = {"source": "police.uk street-level data (real, open data)", "category": "Anti-social behaviour",
-                "place": "North Worcestershire", "boundaries": "WD25", "period_a": "Jan 2019–Aug 2019",
-                "missing_months": ["2019-04"], "partial_months": [], "synthetic": False}
+EXTRACT_ATTRS = {
+    "source": "force ASB incident extract (SYNTHETIC demonstration data)",
+    "category": "Anti-social behaviour",
+    "place": "Redditch",
+    "boundaries": "WD22",
+    "period_a": "2017-18",
+    "period_b": "2018-19",
+    "missing_months_a": [],
+    "missing_months_b": [],
+}
+POLICE_ATTRS = {
+    "source": "police.uk street-level data (real, open data)",
+    "category": "Anti-social behaviour",
+    "place": "North Worcestershire",
+    "boundaries": "WD25",
+    "period_a": "Jan 2019–Aug 2019",
+    "missing_months": ["2019-04"],
+    "partial_months": [],
+    "synthetic": False,
+}
 
 
 # ---------------------------------------------------------------------------
 # Hand-made frames, shaped as the analyses return them
 # ---------------------------------------------------------------------------
 
+
 def ward_frame(rows=None) -> pd.DataFrame:
     """rows: (ward_name, count_a, count_b, p_value, significant, small_numbers, rate_a, rate_b)."""
     rows = rows or [
-        ("Alpha", 120, 150, 0.0123, True, False, 21.3, 26.6),     # +30 (+25%), significant
-        ("Bravo", 2, 40, 0.0001, True, True, 0.31, 6.13),          # from 2: hidden in public mode
-        ("Charlie", 60, 4, 0.0002, True, True, 9.17, 0.61),        # to 4: hidden in public mode
-        ("Delta", 0, 4, 0.1250, False, True, 0.0, 0.53),           # from none: no percentage
-        ("Echo", 80, 64, 0.2101, False, False, 11.9, 9.5),         # -16 (-20%)
+        ("Alpha", 120, 150, 0.0123, True, False, 21.3, 26.6),  # +30 (+25%), significant
+        ("Bravo", 2, 40, 0.0001, True, True, 0.31, 6.13),  # from 2: hidden in public mode
+        ("Charlie", 60, 4, 0.0002, True, True, 9.17, 0.61),  # to 4: hidden in public mode
+        ("Delta", 0, 4, 0.1250, False, True, 0.0, 0.53),  # from none: no percentage
+        ("Echo", 80, 64, 0.2101, False, False, 11.9, 9.5),  # -16 (-20%)
     ]
-    frame = pd.DataFrame(rows, columns=["ward_name", "count_a", "count_b", "p_value", "significant", "small_numbers",
-                                        "rate_a_per_1000", "rate_b_per_1000"])
-    total = {"ward_name": "Grand Total", "count_a": frame.count_a.sum(), "count_b": frame.count_b.sum(),
-             "p_value": 0.5, "significant": False, "small_numbers": False, "rate_a_per_1000": 11.1,
-             "rate_b_per_1000": 11.2}
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "ward_name",
+            "count_a",
+            "count_b",
+            "p_value",
+            "significant",
+            "small_numbers",
+            "rate_a_per_1000",
+            "rate_b_per_1000",
+        ],
+    )
+    total = {
+        "ward_name": "Grand Total",
+        "count_a": frame.count_a.sum(),
+        "count_b": frame.count_b.sum(),
+        "p_value": 0.5,
+        "significant": False,
+        "small_numbers": False,
+        "rate_a_per_1000": 11.1,
+        "rate_b_per_1000": 11.2,
+    }
     frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
     frame.insert(0, "ward_code", [f"E0500{i:04d}" for i in range(len(frame) - 1)] + [""])
     frame["difference"] = frame.count_b - frame.count_a
-    frame["pct_change"] = pd.array([pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b)], dtype="Int64")
+    frame["pct_change"] = pd.array([pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b, strict=False)], dtype="Int64")
     frame.attrs.update(EXTRACT_ATTRS)
     return frame
 
@@ -75,21 +109,23 @@ WARD_HIDDEN = {2, 4, 38, 1900, 56, 93, 0.31, 0.61, 0.53, 0.0001, 0.0002, 0.125}
 def monthly_frame() -> pd.DataFrame:
     """Eight months of a decomposition: March missing (a gap), May flagged, two tiny counts."""
     months = [datetime.date(2019, m, 1) for m in range(1, 9)]
-    frame = pd.DataFrame({
-        "month": months,
-        "count": pd.array([110, 3, None, 4, 160, 95, 100, 105], dtype="Int64"),
-        "trend": [100.0, 100.0, None, 100.0, 100.0, 100.0, 100.0, 100.0],
-        "seasonal": [5.0, -93.5, None, -95.75, 10.0, -5.0, 0.0, 5.0],
-        "residual": [5.0, -3.5, None, -0.25, 50.0, 0.0, 0.0, 0.0],
-        "expected": [105.0, 6.5, None, 4.25, 110.0, 95.0, 100.0, 105.0],
-        "lower": [85.0, 1.5, None, 0.75, 89.5, 75.5, 80.5, 84.5],
-        "upper": [125.0, 11.5, None, 7.75, 130.5, 114.5, 119.5, 125.5],
-        "outside_band": [False, False, False, False, True, False, False, False],
-        "present": [True, True, False, True, True, True, True, True],
-        "partial": [False] * 8,
-        "method": ["profile: a test band"] * 8,
-        "method_code": ["profile"] * 8,
-    })
+    frame = pd.DataFrame(
+        {
+            "month": months,
+            "count": pd.array([110, 3, None, 4, 160, 95, 100, 105], dtype="Int64"),
+            "trend": [100.0, 100.0, None, 100.0, 100.0, 100.0, 100.0, 100.0],
+            "seasonal": [5.0, -93.5, None, -95.75, 10.0, -5.0, 0.0, 5.0],
+            "residual": [5.0, -3.5, None, -0.25, 50.0, 0.0, 0.0, 0.0],
+            "expected": [105.0, 6.5, None, 4.25, 110.0, 95.0, 100.0, 105.0],
+            "lower": [85.0, 1.5, None, 0.75, 89.5, 75.5, 80.5, 84.5],
+            "upper": [125.0, 11.5, None, 7.75, 130.5, 114.5, 119.5, 125.5],
+            "outside_band": [False, False, False, False, True, False, False, False],
+            "present": [True, True, False, True, True, True, True, True],
+            "partial": [False] * 8,
+            "method": ["profile: a test band"] * 8,
+            "method_code": ["profile"] * 8,
+        }
+    )
     frame.attrs.update(POLICE_ATTRS)
     return frame
 
@@ -98,25 +134,57 @@ MONTHLY_HIDDEN = {3, 4, 6.5, 1.5, 11.5, 4.25, 0.75, 7.75}
 
 
 def profile_frame() -> pd.DataFrame:
-    means = [50.0, 2.0, 60.0, 62.0, 64.0, 66.0, 68.0, 75.0, 72.0, 130.0, 120.0, 90.0]   # February: 2 a month
+    means = [50.0, 2.0, 60.0, 62.0, 64.0, 66.0, 68.0, 75.0, 72.0, 130.0, 120.0, 90.0]  # February: 2 a month
     overall = sum(means) / 12
     index = [round(100 * m / overall) for m in means]
-    frame = pd.DataFrame({"month_of_year": range(1, 13),
-                          "month_name": ["January", "February", "March", "April", "May", "June", "July", "August",
-                                         "September", "October", "November", "December"],
-                          "mean_count": means, "years": [4] * 12,
-                          "index": pd.array(index, dtype="Int64"), "adjusted_index": pd.array(index, dtype="Int64")})
+    frame = pd.DataFrame(
+        {
+            "month_of_year": range(1, 13),
+            "month_name": [
+                "January",
+                "February",
+                "March",
+                "April",
+                "May",
+                "June",
+                "July",
+                "August",
+                "September",
+                "October",
+                "November",
+                "December",
+            ],
+            "mean_count": means,
+            "years": [4] * 12,
+            "index": pd.array(index, dtype="Int64"),
+            "adjusted_index": pd.array(index, dtype="Int64"),
+        }
+    )
     frame.attrs.update(POLICE_ATTRS | {"balanced": True})
     return frame
 
 
 def year_on_year_frame() -> pd.DataFrame:
     rows = []
-    names = ["April", "May", "June", "July", "August", "September", "October", "November", "December",
-             "January", "February", "March"]
-    for year, counts in ((2017, [80, 82, 84, 86, 88, 90, 120, 110, 95, 85, 70, 75]),
-                         (2018, [81, 83, 17, 87, None, 91, 121, 111, 96, None, None, None])):
-        for position, (name, count) in enumerate(zip(names, counts), start=1):
+    names = [
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "January",
+        "February",
+        "March",
+    ]
+    for year, counts in (
+        (2017, [80, 82, 84, 86, 88, 90, 120, 110, 95, 85, 70, 75]),
+        (2018, [81, 83, 17, 87, None, 91, 121, 111, 96, None, None, None]),
+    ):
+        for position, (name, count) in enumerate(zip(names, counts, strict=False), start=1):
             rows.append((f"{year}-{(year + 1) % 100:02d}", year, position, name, count, count is not None, False))
     frame = pd.DataFrame(rows, columns=["year_label", "year", "position", "month_name", "count", "present", "partial"])
     frame["count"] = frame["count"].astype("Int64")
@@ -126,27 +194,53 @@ def year_on_year_frame() -> pd.DataFrame:
 
 
 def types_frame() -> pd.DataFrame:
-    frame = pd.DataFrame({"type": ["Other", "Youth related", "Begging"], "count_a": [500, 210, 2],
-                          "count_b": [520, 150, 30], "significant": [False, True, True]})
+    frame = pd.DataFrame(
+        {
+            "type": ["Other", "Youth related", "Begging"],
+            "count_a": [500, 210, 2],
+            "count_b": [520, 150, 30],
+            "significant": [False, True, True],
+        }
+    )
     frame.attrs.update(EXTRACT_ATTRS | {"grouped_by": "key-word type"})
     return frame
 
 
 def districts_frame() -> pd.DataFrame:
-    frame = pd.DataFrame({"district": ["Wyre Forest", "Redditch", "North Worcestershire"],
-                          "count_a": [1000, 3, 1003], "count_b": [1100, 50, 1150],
-                          "significant": [True, True, True], "rate_a_per_1000": [9.9, 0.07, 3.52],
-                          "rate_b_per_1000": [10.9, 1.19, 4.04]})
+    frame = pd.DataFrame(
+        {
+            "district": ["Wyre Forest", "Redditch", "North Worcestershire"],
+            "count_a": [1000, 3, 1003],
+            "count_b": [1100, 50, 1150],
+            "significant": [True, True, True],
+            "rate_a_per_1000": [9.9, 0.07, 3.52],
+            "rate_b_per_1000": [10.9, 1.19, 4.04],
+        }
+    )
     frame.attrs.update(EXTRACT_ATTRS | {"place": "North Worcestershire"})
     return frame
 
 
 def crime_frame() -> pd.DataFrame:
-    frame = pd.DataFrame({"crime_type": ["Violence and sexual offences", "Robbery", ALL_CRIME],
-                          "count_a": [600, 3, 603], "count_b": [650, 22, 672], "significant": [True, True, True]})
-    frame.attrs.update(POLICE_ATTRS | {"category": "Recorded crime (excluding ASB)", "period_a": "2023-24",
-                                       "missing_months": [], "missing_months_a": [],
-                                       "period_b": "2024-25", "missing_months_b": ["2024-05", "2024-06"]})
+    frame = pd.DataFrame(
+        {
+            "crime_type": ["Violence and sexual offences", "Robbery", ALL_CRIME],
+            "count_a": [600, 3, 603],
+            "count_b": [650, 22, 672],
+            "significant": [True, True, True],
+        }
+    )
+    frame.attrs.update(
+        POLICE_ATTRS
+        | {
+            "category": "Recorded crime (excluding ASB)",
+            "period_a": "2023-24",
+            "missing_months": [],
+            "missing_months_a": [],
+            "period_b": "2024-25",
+            "missing_months_b": ["2024-05", "2024-06"],
+        }
+    )
     return frame
 
 
@@ -171,6 +265,7 @@ BUILDERS = {
 # ---------------------------------------------------------------------------
 # Reading a figure as data
 # ---------------------------------------------------------------------------
+
 
 def spec(fig) -> dict:
     """The figure as plotly would send it to the browser, without the (large, constant) template."""
@@ -209,7 +304,7 @@ def numbers_in(obj, key=None) -> set[float]:
     elif isinstance(obj, (int, float)):
         if key not in _STYLE_KEYS:
             found.add(round(abs(float(obj)), 6))
-    elif isinstance(obj, str) and not obj.startswith(("#", "rgb")):      # colours are not numbers shown
+    elif isinstance(obj, str) and not obj.startswith(("#", "rgb")):  # colours are not numbers shown
         for token in _NUMBER.findall(_ISO_DATE.sub(" ", obj)):
             found.add(round(float(token.rstrip(",").replace(",", "")), 6))
     return found
@@ -245,6 +340,7 @@ def font_sizes(obj, parent="") -> list[tuple[str, float]]:
 # What every figure has
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(BUILDERS))
 @pytest.mark.parametrize("suppress_below", [None, 5])
 def test_every_figure_has_titles_caption_alt_text_and_house_style(name, suppress_below):
@@ -264,7 +360,7 @@ def test_every_figure_has_titles_caption_alt_text_and_house_style(name, suppress
     assert meta["caption"] == charts.caption(frame, suppress_below)
     assert meta["caption"].startswith("Source: ") and "wards: WD2" in meta["caption"]
     assert charts.alt_text(fig) == meta["alt_text"] and len(meta["alt_text"]) > 40
-    if name != "trend":                      # the sparkline keeps its caption in meta only
+    if name != "trend":  # the sparkline keeps its caption in meta only
         assert any(meta["caption"].split("; ")[0] in a["text"] for a in layout["annotations"])
     if frame.attrs["source"].startswith("force"):
         assert "SYNTHETIC" in meta["caption"]
@@ -302,7 +398,7 @@ def test_public_mode_draws_an_already_suppressed_frame_the_same_way():
     from analytics.disclosure import suppress
 
     suppressed = suppress(ward_frame(), 5)
-    fig = charts.ward_deltas_chart(suppressed)       # the threshold comes from attrs
+    fig = charts.ward_deltas_chart(suppressed)  # the threshold comes from attrs
     assert not {v for v in WARD_HIDDEN if v in numbers_in(shown(fig))}
     assert "<5" in json.dumps(spec(fig)["data"])
 
@@ -311,13 +407,18 @@ def test_public_mode_draws_an_already_suppressed_frame_the_same_way():
 # Captions
 # ---------------------------------------------------------------------------
 
+
 def test_caption_names_source_periods_boundaries_place_and_missing_months():
     frame = ward_frame()
-    assert charts.caption(frame) == ("Source: force ASB incident extract (SYNTHETIC demonstration data); "
-                                     "periods: 2017-18 and 2018-19; wards: WD22; Anti-social behaviour in Redditch")
-    assert charts.caption(monthly_frame()) == ("Source: police.uk street-level data (real, open data); "
-                                               "period: Jan 2019–Aug 2019; wards: WD25; Anti-social behaviour in "
-                                               "North Worcestershire; missing months: Apr 2019")
+    assert charts.caption(frame) == (
+        "Source: force ASB incident extract (SYNTHETIC demonstration data); "
+        "periods: 2017-18 and 2018-19; wards: WD22; Anti-social behaviour in Redditch"
+    )
+    assert charts.caption(monthly_frame()) == (
+        "Source: police.uk street-level data (real, open data); "
+        "period: Jan 2019–Aug 2019; wards: WD25; Anti-social behaviour in "
+        "North Worcestershire; missing months: Apr 2019"
+    )
     frame.attrs.update(source="force ASB incident extract", synthetic=True, partial_months=["2019-08"])
     assert charts.caption(frame).endswith("partial month: Aug 2019; SYNTHETIC data")
 
@@ -326,6 +427,7 @@ def test_caption_names_source_periods_boundaries_place_and_missing_months():
 # Each chart
 # ---------------------------------------------------------------------------
 
+
 def test_ward_chart_marks_rises_falls_significance_and_small_numbers():
     fig = charts.ward_deltas_chart(ward_frame())
     traces = {t.name: t for t in fig.data}
@@ -333,13 +435,18 @@ def test_ward_chart_marks_rises_falls_significance_and_small_numbers():
     assert rise.marker.color == charts.RISE_COLOUR and fall.marker.color == charts.FALL_COLOUR
     assert list(rise.y) == ["Alpha *", "Bravo * \u2020", "Delta \u2020"] and list(rise.x) == [30, 38, 4]
     assert list(rise.text) == ["+30 (+25%)", "+38 (+1,900%)", "+4 (new)"]
-    assert list(rise.marker.line.width) == [3, 3, 0]                   # significant: black outline
-    assert list(rise.marker.pattern.shape) == ["", "/", "/"]           # small numbers: hatched
+    assert list(rise.marker.line.width) == [3, 3, 0]  # significant: black outline
+    assert list(rise.marker.pattern.shape) == ["", "/", "/"]  # small numbers: hatched
     assert list(fall.y) == ["Charlie * \u2020", "Echo"] and list(fall.text) == ["-56 (-93%)", "-16 (-20%)"]
     # The Grand Total is not a ward, and the wards keep the table's order, top to bottom.
     assert "Grand Total" not in json.dumps(spec(fig)["data"])
-    assert list(fig.layout.yaxis.categoryarray) == ["Alpha *", "Bravo * \u2020", "Charlie * \u2020", "Delta \u2020",
-                                                    "Echo"]
+    assert list(fig.layout.yaxis.categoryarray) == [
+        "Alpha *",
+        "Bravo * \u2020",
+        "Charlie * \u2020",
+        "Delta \u2020",
+        "Echo",
+    ]
     assert fig.layout.yaxis.autorange == "reversed"
     pct = charts.ward_deltas_chart(ward_frame(), measure="pct_change")
     # Delta rose from none: no bar for a percentage that does not exist, but a "new" marker.
@@ -363,7 +470,8 @@ def test_ward_chart_on_the_built_store(built_conn):
     assert charts.alt_text(fig) == (
         "Bar chart of the change in ASB in each of 12 wards of Redditch from 2017-18 to 2018-19: 4 rose, 8 fell. "
         "Largest rise: Headless Cross and Oakenshaw, +44 (+20%), significant. Largest fall: Winyates, -93 (-27%), "
-        "significant. 4 significant changes.")
+        "significant. 4 significant changes."
+    )
 
 
 def test_incident_types_chart_groups_two_periods_in_table_order(built_conn):
@@ -408,14 +516,14 @@ def test_monthly_chart_never_joins_across_a_gap():
     assert list(flagged.y) == [160] and flagged.marker.color == charts.FLAG_COLOUR
     # The missing month is shaded.
     shaded = [(str(s.x0), str(s.x1)) for s in fig.layout.shapes if s.type == "rect"]
-    assert shaded == [("2019-02-14", "2019-03-16")]               # around the March point, clear of its neighbours
+    assert shaded == [("2019-02-14", "2019-03-16")]  # around the March point, clear of its neighbours
     assert "Missing months shown as gaps: Mar 2019." in charts.alt_text(fig)
 
 
 def test_monthly_chart_keeps_a_partial_month_off_the_line(built_conn):
     fig = charts.monthly_chart(decomposition(built_conn, Selection("extract")))
     line = next(t for t in fig.data if t.name == "Incidents")
-    assert line.y[-1] is None                            # Aug 2019: the extract ends on 28 August
+    assert line.y[-1] is None  # Aug 2019: the extract ends on 28 August
     partial = next(t for t in fig.data if t.name == "Partial month")
     assert len(partial.y) == 1
     assert "Partial month: Aug 2019." in charts.alt_text(fig)
@@ -451,7 +559,7 @@ def test_year_on_year_chart_drops_years_without_data():
 
 
 def test_empty_frames_give_a_figure_that_says_so():
-    empty = ward_frame().iloc[-1:]          # only the Grand Total
+    empty = ward_frame().iloc[-1:]  # only the Grand Total
     fig = charts.ward_deltas_chart(empty)
     assert any("No wards" in a.text for a in fig.layout.annotations)
 
@@ -465,10 +573,14 @@ def test_builders_refuse_the_wrong_table():
 # Golden files: the output contract, read in a diff
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, build", [
-    ("ward_deltas_difference", lambda: charts.ward_deltas_chart(ward_frame())),
-    ("monthly_gap", lambda: charts.monthly_chart(monthly_frame())),
-])
+
+@pytest.mark.parametrize(
+    "name, build",
+    [
+        ("ward_deltas_difference", lambda: charts.ward_deltas_chart(ward_frame())),
+        ("monthly_gap", lambda: charts.monthly_chart(monthly_frame())),
+    ],
+)
 def test_golden_figures(name, build):
     path = GOLDEN / f"{name}.json"
     actual = spec(build())
@@ -483,6 +595,7 @@ def test_golden_figures(name, build):
 # PNG export
 # ---------------------------------------------------------------------------
 
+
 def test_to_png_draws_a_real_image():
     from PIL import Image
 
@@ -491,8 +604,8 @@ def test_to_png_draws_a_real_image():
     image = Image.open(io.BytesIO(png)).convert("RGB")
     assert image.size == (640, 480)
     colours = image.getcolors(maxcolors=1_000_000)
-    assert len(colours) > 20                                 # not a blank page
-    rgb = {tuple(int(charts.RISE_COLOUR[i:i + 2], 16) for i in (1, 3, 5))}
+    assert len(colours) > 20  # not a blank page
+    rgb = {tuple(int(charts.RISE_COLOUR[i : i + 2], 16) for i in (1, 3, 5))}
     assert rgb & {c for _, c in colours}, "the rise colour is drawn"
 
 
@@ -528,7 +641,7 @@ def test_public_rate_chart_never_puts_a_count_for_a_rate():
     """Redditch: 3 then 50 incidents, rates 0.07 then 1.19. Period B's rate shows (its count does);
     the hidden period A is marked as a count of incidents, not as a rate under 5."""
     frame = districts_frame()
-    frame.loc[1, ["count_b", "rate_b_per_1000"]] = [2, 0.05]            # Redditch hidden in B as well
+    frame.loc[1, ["count_b", "rate_b_per_1000"]] = [2, 0.05]  # Redditch hidden in B as well
     fig = charts.districts_chart(frame, measure="rate", suppress_below=5)
     alt = charts.alt_text(fig)
     assert "Wyre Forest 10.9" in alt and "Redditch <5 incidents, rate not shown" in alt, alt

@@ -3,6 +3,7 @@
 Inputs are built here from the real police.uk files and WD22 ward polygons, without any
 database module: distinct ASB snap points, assigned to wards by point-in-polygon.
 """
+
 from __future__ import annotations
 
 import ast
@@ -61,6 +62,7 @@ def _assert_largest_remainder(counts: pd.Series, weights: pd.Series) -> None:
 # Inputs from the real data
 # ---------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def ward_polygons() -> gpd.GeoDataFrame:
     files = sorted(WARDS_2022.glob("*.geojson"))
@@ -72,29 +74,31 @@ def ward_polygons() -> gpd.GeoDataFrame:
 def inputs(ward_polygons) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(locations, wards) as generate_extract takes them, from police.uk and the WD22 polygons."""
     columns = ["Longitude", "Latitude", "Location", "Crime type"]
-    rows = pd.concat([pd.read_csv(f, usecols=columns) for f in sorted(POLICE_UK.glob("*.csv"))],
-                     ignore_index=True)
+    rows = pd.concat([pd.read_csv(f, usecols=columns) for f in sorted(POLICE_UK.glob("*.csv"))], ignore_index=True)
     asb = rows[rows["Crime type"] == "Anti-social behaviour"]
-    points = (asb.groupby(["Longitude", "Latitude", "Location"]).size()
-              .rename("asb_count").reset_index())
-    geo = gpd.GeoDataFrame(points, geometry=gpd.points_from_xy(points["Longitude"], points["Latitude"]),
-                           crs="EPSG:4326")
-    joined = gpd.sjoin(geo, ward_polygons[["WD22CD", "LAD22NM", "geometry"]], how="inner",
-                       predicate="within")
+    points = asb.groupby(["Longitude", "Latitude", "Location"]).size().rename("asb_count").reset_index()
+    geo = gpd.GeoDataFrame(
+        points, geometry=gpd.points_from_xy(points["Longitude"], points["Latitude"]), crs="EPSG:4326"
+    )
+    joined = gpd.sjoin(geo, ward_polygons[["WD22CD", "LAD22NM", "geometry"]], how="inner", predicate="within")
     assert not joined.index.duplicated().any()  # no point in two wards
-    locations = pd.DataFrame({
-        "ward_code": joined["WD22CD"].to_numpy(),
-        "district": joined["LAD22NM"].to_numpy(),
-        "longitude": joined["Longitude"].to_numpy(),
-        "latitude": joined["Latitude"].to_numpy(),
-        "location": joined["Location"].to_numpy(),
-        "asb_count": joined["asb_count"].to_numpy(),
-    })
-    wards = pd.DataFrame({
-        "ward_code": ward_polygons["WD22CD"].to_numpy(),
-        "ward_name": ward_polygons["WD22NM"].map(_normalise).to_numpy(),
-        "district": ward_polygons["LAD22NM"].to_numpy(),
-    })
+    locations = pd.DataFrame(
+        {
+            "ward_code": joined["WD22CD"].to_numpy(),
+            "district": joined["LAD22NM"].to_numpy(),
+            "longitude": joined["Longitude"].to_numpy(),
+            "latitude": joined["Latitude"].to_numpy(),
+            "location": joined["Location"].to_numpy(),
+            "asb_count": joined["asb_count"].to_numpy(),
+        }
+    )
+    wards = pd.DataFrame(
+        {
+            "ward_code": ward_polygons["WD22CD"].to_numpy(),
+            "ward_name": ward_polygons["WD22NM"].map(_normalise).to_numpy(),
+            "district": ward_polygons["LAD22NM"].to_numpy(),
+        }
+    )
     assert len(wards) == 54 and set(locations["ward_code"]) == set(wards["ward_code"])
     return locations, wards
 
@@ -125,13 +129,13 @@ def labelled(extract, inputs) -> pd.DataFrame:
 def observed(inputs):
     """police.uk ASB counts by district and by ward."""
     locations, _ = inputs
-    return (locations.groupby("district")["asb_count"].sum(),
-            locations.groupby("ward_code")["asb_count"].sum())
+    return (locations.groupby("district")["asb_count"].sum(), locations.groupby("ward_code")["asb_count"].sum())
 
 
 # ---------------------------------------------------------------------------
 # Targets
 # ---------------------------------------------------------------------------
+
 
 def test_load_targets_reads_the_published_tables(targets):
     assert targets.years == ("2017-18", "2018-19")
@@ -146,6 +150,7 @@ def test_load_targets_reads_the_published_tables(targets):
 # ---------------------------------------------------------------------------
 # Shape of the extract
 # ---------------------------------------------------------------------------
+
 
 def test_columns_types_and_order(extract):
     assert tuple(extract.columns) == demo.OUTPUT_COLUMNS
@@ -176,6 +181,7 @@ def test_dates_within_the_panel_chart(extract):
 # ---------------------------------------------------------------------------
 # Calibration to the published figures
 # ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("year", ["2017-18", "2018-19"])
 def test_keyword_counts_equal_the_published_table(labelled, targets, year):
@@ -236,7 +242,8 @@ def test_unpublished_years(labelled, targets, inputs):
     mean = pd.Series(dict(targets.keyword_mean))
     redditch_share = (Fraction(3468, 10502) + Fraction(3203, 9876)) / 2
     published_wards = pd.DataFrame(
-        {year: pd.Series(dict(targets.redditch_ward_counts[year])) for year in ("2017-18", "2018-19")})
+        {year: pd.Series(dict(targets.redditch_ward_counts[year])) for year in ("2017-18", "2018-19")}
+    )
     mean_ward_share = (published_wards / published_wards.sum()).mean(axis=1)
     for year, total in demo.UNPUBLISHED_YEAR_TOTALS.items():
         rows = labelled[labelled["fy"] == year]
@@ -262,14 +269,16 @@ def test_part_year_is_the_seasonal_share_of_a_2018_19_year(labelled, targets):
     keywords = rows.groupby("keyword").size().reindex(demo.KEYWORDS, fill_value=0)
     _assert_largest_remainder(keywords, pd.Series(dict(targets.keyword_counts["2018-19"])))
     redditch = rows[rows["district"] == "Redditch"]
-    _assert_largest_remainder(redditch.groupby("ward_name").size(),
-                              pd.Series(dict(targets.redditch_ward_counts["2018-19"])))
+    _assert_largest_remainder(
+        redditch.groupby("ward_name").size(), pd.Series(dict(targets.redditch_ward_counts["2018-19"]))
+    )
     assert set(rows["month"]) == {4, 5, 6, 7, 8}
 
 
 # ---------------------------------------------------------------------------
 # Seasonality and time of day
 # ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("year", FULL_YEARS)
 def test_halloween_peak_and_quiet_spring_and_summer(labelled, year):
@@ -314,6 +323,7 @@ def test_every_local_time_exists(extract):
 # NIRS classes and locations
 # ---------------------------------------------------------------------------
 
+
 def test_nirs_class_depends_on_keyword(extract):
     shares = pd.crosstab(extract["keyword"], extract["nirs_class"], normalize="index")
     for keyword in ("Neighbour Dispute", "Threats/ Harassment"):
@@ -339,8 +349,11 @@ def test_locations_are_drawn_in_proportion_to_police_uk_counts(extract, inputs):
     drawn = extract.groupby(keys).size().rename("drawn")
     points = locations.set_index(keys)["asb_count"]
     ward_drawn = extract.groupby("ward_code").size()
-    expected = (points / points.groupby(level="ward_code").transform("sum")
-                * ward_drawn.reindex(points.index.get_level_values("ward_code")).to_numpy())
+    expected = (
+        points
+        / points.groupby(level="ward_code").transform("sum")
+        * ward_drawn.reindex(points.index.get_level_values("ward_code")).to_numpy()
+    )
     both = pd.concat([drawn, expected.rename("expected")], axis=1).fillna(0)
     assert np.corrcoef(both["drawn"], both["expected"])[0, 1] > 0.95
 
@@ -349,16 +362,19 @@ def test_abbey_hotspots_are_the_town_centre(extract, inputs):
     locations, _ = inputs
     # What police.uk says: the top Abbey snap point is Bates Hill (30 ASB rows), then
     # Unicorn Hill and the Shopping Area (26 each); Market Place has 15.
-    real = locations[locations["ward_code"] == ABBEY].sort_values("asb_count", ascending=False,
-                                                                  kind="stable")
+    real = locations[locations["ward_code"] == ABBEY].sort_values("asb_count", ascending=False, kind="stable")
     assert real["location"].iloc[0] == "On or near Bates Hill"
     assert "On or near Unicorn Hill" in set(real["location"].iloc[:3])
     assert "On or near Market Place" in set(real["location"].iloc[:6])
     town_centre = {"On or near Bates Hill", "On or near Unicorn Hill", "On or near Shopping Area"}
     drawn = extract[extract["ward_code"] == ABBEY].groupby("location").size().sort_values(ascending=False)
     # Counted by point, the synthetic extract shows the same hotspots.
-    by_point = (extract[extract["ward_code"] == ABBEY].groupby(["location", "longitude", "latitude"])
-                .size().sort_values(ascending=False))
+    by_point = (
+        extract[extract["ward_code"] == ABBEY]
+        .groupby(["location", "longitude", "latitude"])
+        .size()
+        .sort_values(ascending=False)
+    )
     top_points = [name for name, _, _ in by_point.index]
     assert top_points[0] in town_centre
     assert "On or near Unicorn Hill" in top_points[:3]
@@ -372,6 +388,7 @@ def test_abbey_hotspots_are_the_town_centre(extract, inputs):
 # ---------------------------------------------------------------------------
 # Determinism and seeds
 # ---------------------------------------------------------------------------
+
 
 def _csv_sha256(frame: pd.DataFrame, path: Path) -> str:
     demo.write_extract(frame, path)
@@ -389,8 +406,9 @@ def test_same_seed_same_bytes(extract, inputs, targets, tmp_path):
 
 def test_input_row_order_does_not_matter(extract, inputs, targets):
     locations, wards = inputs
-    shuffled = demo.generate_extract(locations.sample(frac=1, random_state=1),
-                                     wards.sample(frac=1, random_state=2), targets)
+    shuffled = demo.generate_extract(
+        locations.sample(frac=1, random_state=1), wards.sample(frac=1, random_state=2), targets
+    )
     pd.testing.assert_frame_equal(extract, shuffled)
 
 
@@ -402,11 +420,13 @@ def test_another_seed_changes_rows_but_not_aggregates(extract, inputs, targets):
 
     def aggregates(frame):
         fy = _fy(frame["reported_at"])
-        return (frame.groupby([fy, "keyword"]).size(),
-                frame.groupby([fy, "ward_code"]).size(),
-                frame.groupby([fy, frame["reported_at"].dt.month]).size())
+        return (
+            frame.groupby([fy, "keyword"]).size(),
+            frame.groupby([fy, "ward_code"]).size(),
+            frame.groupby([fy, frame["reported_at"].dt.month]).size(),
+        )
 
-    for mine, theirs in zip(aggregates(extract), aggregates(other)):
+    for mine, theirs in zip(aggregates(extract), aggregates(other), strict=False):
         pd.testing.assert_series_equal(mine, theirs)
 
 
@@ -420,6 +440,7 @@ def test_generation_is_fast(inputs, targets):
 # ---------------------------------------------------------------------------
 # Writing the file
 # ---------------------------------------------------------------------------
+
 
 def test_write_extract_plain_utf8_csv(extract, tmp_path):
     path = tmp_path / demo.SYNTHETIC_FILE_NAME
@@ -440,6 +461,7 @@ def test_write_extract_plain_utf8_csv(extract, tmp_path):
 # ---------------------------------------------------------------------------
 # Bad arguments
 # ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("seed", [-1, 1.5, True, "1", None])
 def test_bad_seed_is_rejected(inputs, targets, seed):
@@ -471,9 +493,20 @@ def _spoil(name: str, locations: pd.DataFrame, wards: pd.DataFrame):
     return locations, wards
 
 
-@pytest.mark.parametrize("name", ["location column missing", "ward column missing", "unknown district",
-                                  "unknown ward in locations", "ward without locations", "zero asb_count",
-                                  "district differs from ward", "redditch ward renamed", "not a frame"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "location column missing",
+        "ward column missing",
+        "unknown district",
+        "unknown ward in locations",
+        "ward without locations",
+        "zero asb_count",
+        "district differs from ward",
+        "redditch ward renamed",
+        "not a frame",
+    ],
+)
 def test_bad_inputs_are_rejected(inputs, targets, name):
     locations, wards = _spoil(name, *inputs)
     with pytest.raises(AnalyticsError):
@@ -494,14 +527,16 @@ def test_load_targets_rejects_missing_and_inconsistent_tables(tmp_path):
     copy = tmp_path / "published"
     shutil.copytree(PUBLISHED, copy)
     table = copy / demo.KEYWORD_TABLE_FILE
-    table.write_text(table.read_text(encoding="utf-8").replace("Begging,114,36,75", "Begging,114,36,76"),
-                     encoding="utf-8")
+    table.write_text(
+        table.read_text(encoding="utf-8").replace("Begging,114,36,75", "Begging,114,36,76"), encoding="utf-8"
+    )
     with pytest.raises(AnalyticsError, match="line 8"):
         demo.load_targets(copy)
     shutil.copy(PUBLISHED / demo.KEYWORD_TABLE_FILE, table)
     wards = copy / demo.WARD_TABLE_FILE
-    wards.write_text(wards.read_text(encoding="utf-8").replace("Grand Total,3468", "Grand Total,3469"),
-                     encoding="utf-8")
+    wards.write_text(
+        wards.read_text(encoding="utf-8").replace("Grand Total,3468", "Grand Total,3469"), encoding="utf-8"
+    )
     with pytest.raises(AnalyticsError, match="Grand Total"):
         demo.load_targets(copy)
 
@@ -515,10 +550,12 @@ def test_write_extract_refuses_an_unlabelled_file(extract, tmp_path):
 
 def test_analytics_demo_does_not_import_streamlit():
     tree = ast.parse(Path(demo.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert "streamlit" not in imported
     assert re.search(r"SYNTHETIC", demo.__doc__)
 

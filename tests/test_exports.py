@@ -1,5 +1,6 @@
 """Downloads: CSV and XLSX are self-describing and safe in a spreadsheet; the briefing pack follows
 the panel's overview; in public mode no count below the threshold is in any download."""
+
 from __future__ import annotations
 
 import io
@@ -20,11 +21,21 @@ from analytics.wards import ward_deltas
 FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1+2", "'+1+2"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("-2+3", "'-2+3"), ("\t=1", "'\t=1"), ("-8%", "-8%"), ("-265", "-265"), ("12.5%", "12.5%"),
-    ("On or near Unicorn Hill", "On or near Unicorn Hill"), (42, 42),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+1+2", "'+1+2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-2+3", "'-2+3"),
+        ("\t=1", "'\t=1"),
+        ("-8%", "-8%"),
+        ("-265", "-265"),
+        ("12.5%", "12.5%"),
+        ("On or near Unicorn Hill", "On or near Unicorn Hill"),
+        (42, 42),
+    ],
+)
 def test_formulas_are_neutralised_and_numbers_kept(value, expected):
     assert neutralise(value) == expected
 
@@ -42,8 +53,12 @@ def test_csv_and_xlsx_say_what_they_are(built_conn):
 
 
 def test_a_download_says_which_months_are_missing_and_why_no_change(built_conn):
-    table = ward_deltas(built_conn, Selection("police_uk", districts=("Redditch",), boundaries="wd25"),
-                        parse_period("CY2024"), parse_period("CY2025"))
+    table = ward_deltas(
+        built_conn,
+        Selection("police_uk", districts=("Redditch",), boundaries="wd25"),
+        parse_period("CY2024"),
+        parse_period("CY2025"),
+    )
     text = to_csv_bytes(table).decode("utf-8-sig")
     assert "# Months missing from the source in these periods: 2024-05, 2024-06," in text
     assert "# Not comparable: police.uk holds 4 of 12 months of 2024 and 12 of 12 of 2025" in text
@@ -67,11 +82,14 @@ def _small_counts_in_csv(data: bytes, columns: list[str]) -> list:
 
 
 def test_public_mode_downloads_hold_no_small_count(built_conn):
-    selection = Selection("extract", districts=("Redditch",), wards=("E05007869",))   # a small ward
-    tables = [incident_types(built_conn, selection, FY2017, FY2018),
-              ward_deltas(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018)]
-    assert any(_small_counts_in_csv(to_csv_bytes(t), ["count_a", "count_b"]) for t in tables), \
+    selection = Selection("extract", districts=("Redditch",), wards=("E05007869",))  # a small ward
+    tables = [
+        incident_types(built_conn, selection, FY2017, FY2018),
+        ward_deltas(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018),
+    ]
+    assert any(_small_counts_in_csv(to_csv_bytes(t), ["count_a", "count_b"]) for t in tables), (
         "the check must be able to fail: these tables have small counts before suppression"
+    )
     for table in tables:
         hidden = suppress(table, 5)
         # Counts only: a difference or a rate between two shown counts gives nothing small away.
@@ -84,10 +102,18 @@ def test_public_mode_downloads_hold_no_small_count(built_conn):
 
 
 def test_suppress_blanks_what_rests_on_a_hidden_count_and_no_more():
-    frame = pd.DataFrame({"ward_name": ["A", "B", "C"], "count_a": [3, 40, 12], "count_b": [40, 2, 15],
-                          "difference": [37, -38, 3], "percentage": ["1233%", "-95%", "25%"],
-                          "rate_a_per_1000": [0.5, 6.0, 2.0], "rate_b_per_1000": [6.0, 0.3, 2.5],
-                          "significant": [True, True, False]})
+    frame = pd.DataFrame(
+        {
+            "ward_name": ["A", "B", "C"],
+            "count_a": [3, 40, 12],
+            "count_b": [40, 2, 15],
+            "difference": [37, -38, 3],
+            "percentage": ["1233%", "-95%", "25%"],
+            "rate_a_per_1000": [0.5, 6.0, 2.0],
+            "rate_b_per_1000": [6.0, 0.3, 2.5],
+            "significant": [True, True, False],
+        }
+    )
     out = suppress(frame, 5)
     assert out.count_a.tolist() == ["<5", 40, 12] and out.count_b.tolist() == [40, "<5", 15]
     # The change joins both periods: blank where either is hidden.
@@ -108,8 +134,11 @@ def _count_cells(html_text: str) -> list[str]:
     found = []
     for table in re.findall(r"<table.*?</table>", html_text, re.S):
         headers = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
-        wanted = [i for i, h in enumerate(headers) if h in ("Incidents", "Mean") or re.fullmatch(
-            r"\d{4}-\d{2}|[A-Z][a-z]{2} \d{4}", h)]
+        wanted = [
+            i
+            for i, h in enumerate(headers)
+            if h in ("Incidents", "Mean") or re.fullmatch(r"\d{4}-\d{2}|[A-Z][a-z]{2} \d{4}", h)
+        ]
         for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
             cells = _cells(row)
             found += [cells[i] for i in wanted if i < len(cells)]
@@ -117,22 +146,28 @@ def _count_cells(html_text: str) -> list[str]:
 
 
 def test_briefing_pack_follows_the_panel_overview(built_conn):
-    pack = briefing_pack(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018,
-                         with_charts=False)
+    pack = briefing_pack(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018, with_charts=False)
     sections = re.findall(r"<h2[^>]*>(.*?)</h2>", pack)
     assert sections == ["Incident types", "Seasonal patterns", "Ward patterns", "Where?", "District data", "Notes"]
     assert "SYNTHETIC demonstration data" in pack and "Ward boundaries: WD22" in pack
     cells = _cells(pack)
-    assert ["Grand Total", "3468", "3203", "-265", "-8%"] == cells[cells.index("Grand Total"):][:5]
+    assert ["Grand Total", "3468", "3203", "-265", "-8%"] == cells[cells.index("Grand Total") :][:5]
     assert "Open Government Licence" in pack
 
 
 def test_briefing_pack_in_public_mode_hides_small_counts(built_conn):
     selection = Selection("extract", districts=("Redditch",), wards=())
-    pack = briefing_pack(built_conn, selection.with_(districts=("Redditch",)), parse_period("2018-04"),
-                         parse_period("2019-04"), suppress_below=5, with_charts=False)
-    open_pack = briefing_pack(built_conn, selection, parse_period("2018-04"), parse_period("2019-04"),
-                              with_charts=False)
+    pack = briefing_pack(
+        built_conn,
+        selection.with_(districts=("Redditch",)),
+        parse_period("2018-04"),
+        parse_period("2019-04"),
+        suppress_below=5,
+        with_charts=False,
+    )
+    open_pack = briefing_pack(
+        built_conn, selection, parse_period("2018-04"), parse_period("2019-04"), with_charts=False
+    )
     assert any(SMALL_CELL.match(c) for c in _count_cells(open_pack)), "one month of one ward has small counts"
     assert not any(SMALL_CELL.match(c) for c in _count_cells(pack))
     assert "&lt;5" in pack

@@ -5,6 +5,7 @@ Gi* is checked against a naive per-cell loop of the textbook formula (Ord & Geti
 Benjamini-Hochberg correction against statsmodels. The small stores are hand-made in
 ``geo_db`` (boundaries, no incidents); the real-data tests use ``built_db``.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -52,14 +53,15 @@ YEAR_2025 = "2025-01..2025-12"
 
 # Hand-chosen points (British National Grid metres) well inside Redditch wards (WD22), with the
 # 250 m cell each falls in: floor(404100 / 250) = 1616, floor(267600 / 250) = 1070.
-TOWN_CENTRE = (404100.0, 267600.0)     # Abbey, beside Market Place: cell E1616_N1070
-MATCHBOROUGH = (407077.0, 265906.0)    # cell E1628_N1063
-BATCHLEY = (402752.0, 268202.0)        # cell E1611_N1072
+TOWN_CENTRE = (404100.0, 267600.0)  # Abbey, beside Market Place: cell E1616_N1070
+MATCHBOROUGH = (407077.0, 265906.0)  # cell E1628_N1063
+BATCHLEY = (402752.0, 268202.0)  # cell E1611_N1072
 
 
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
+
 
 def add_incidents(conn, rows: list[dict]) -> None:
     """Insert hand-made incidents: each row needs easting/northing (or None); defaults fill the rest."""
@@ -69,17 +71,27 @@ def add_incidents(conn, rows: list[dict]) -> None:
         lon = lat = None
         if easting is not None:
             lon, lat = TO_WGS84.transform(easting, northing)
-        records.append({
-            "source": row.get("source", "police_uk"), "synthetic": row.get("source") == "extract",
-            "load_id": 1, "month": row.get("month", datetime.date(2025, 3, 1)),
-            "category": "Anti-social behaviour", "is_asb": True, "district": row.get("district", "Redditch"),
-            "easting": easting, "northing": northing, "longitude": lon, "latitude": lat,
-            "location": row.get("location", "On or near Test Street"),
-            "lsoa_code": row.get("lsoa_code"), "lsoa_name": row.get("lsoa_name"),
-            "ward_wd22": row.get("ward", ABBEY), "ward_wd25": None,
-        })
-    frame = pd.DataFrame(records).astype({"easting": float, "northing": float, "longitude": float,
-                                          "latitude": float})
+        records.append(
+            {
+                "source": row.get("source", "police_uk"),
+                "synthetic": row.get("source") == "extract",
+                "load_id": 1,
+                "month": row.get("month", datetime.date(2025, 3, 1)),
+                "category": "Anti-social behaviour",
+                "is_asb": True,
+                "district": row.get("district", "Redditch"),
+                "easting": easting,
+                "northing": northing,
+                "longitude": lon,
+                "latitude": lat,
+                "location": row.get("location", "On or near Test Street"),
+                "lsoa_code": row.get("lsoa_code"),
+                "lsoa_name": row.get("lsoa_name"),
+                "ward_wd22": row.get("ward", ABBEY),
+                "ward_wd25": None,
+            }
+        )
+    frame = pd.DataFrame(records).astype({"easting": float, "northing": float, "longitude": float, "latitude": float})
     conn.register("new_incidents", frame)
     conn.execute("INSERT INTO incidents BY NAME SELECT * FROM new_incidents")
     conn.unregister("new_incidents")
@@ -105,12 +117,13 @@ def naive_gi_star(values, cols, rows, distance: int) -> list[float]:
     spread = math.sqrt(sum(v * v for v in values) / n - mean * mean)
     result = []
     for i in range(n):
-        weights = [1.0 if abs(cols[j] - cols[i]) <= distance and abs(rows[j] - rows[i]) <= distance else 0.0
-                   for j in range(n)]
+        weights = [
+            1.0 if abs(cols[j] - cols[i]) <= distance and abs(rows[j] - rows[i]) <= distance else 0.0 for j in range(n)
+        ]
         sum_w = sum(weights)
         sum_w2 = sum(w * w for w in weights)
-        sum_wx = sum(w * x for w, x in zip(weights, values))
-        denominator = spread * math.sqrt((n * sum_w2 - sum_w ** 2) / (n - 1))
+        sum_wx = sum(w * x for w, x in zip(weights, values, strict=False))
+        denominator = spread * math.sqrt((n * sum_w2 - sum_w**2) / (n - 1))
         # A neighbourhood covering the whole lattice (or equal values) leaves Gi* undefined.
         result.append((sum_wx - mean * sum_w) / denominator if denominator > 0 else math.nan)
     return result
@@ -125,8 +138,7 @@ def naive_class(z: float, p: float) -> str:
 
 def independent_lattice(conn, district: str, size: int, vintage: str = "wd22") -> set[str]:
     """Cells whose square intersects the district's wards, by GeoPandas over every box of the bbox."""
-    frame = conn.execute("SELECT geometry_wkb FROM wards WHERE vintage = ? AND district = ?",
-                         [vintage, district]).df()
+    frame = conn.execute("SELECT geometry_wkb FROM wards WHERE vintage = ? AND district = ?", [vintage, district]).df()
     area = gpd.GeoSeries.from_wkb([bytes(b) for b in frame.geometry_wkb], crs="EPSG:4326").to_crs(27700)
     union = area.union_all()
     min_x, min_y, max_x, max_y = union.bounds
@@ -152,17 +164,21 @@ def town_conn(geo_conn):
     Matchborough; plus rows the selection must leave out (December 2024; the extract)."""
     col, row = 1616, 1070
     ring = [cell_centre(col + dc, row + dr) for dc in (-1, 0, 1) for dr in (-1, 0, 1) if (dc, dr) != (0, 0)]
-    add_incidents(geo_conn, at(TOWN_CENTRE, 12, location="On or near Market Place")
-                  + [r for point in ring for r in at(point, location="On or near Ring Road")]
-                  + at(MATCHBOROUGH, month=datetime.date(2025, 6, 1), ward="E05007877")
-                  + at(BATCHLEY, 5, month=datetime.date(2024, 12, 1), ward="E05007870")
-                  + at(BATCHLEY, 5, source="extract", ward="E05007870"))
+    add_incidents(
+        geo_conn,
+        at(TOWN_CENTRE, 12, location="On or near Market Place")
+        + [r for point in ring for r in at(point, location="On or near Ring Road")]
+        + at(MATCHBOROUGH, month=datetime.date(2025, 6, 1), ward="E05007877")
+        + at(BATCHLEY, 5, month=datetime.date(2024, 12, 1), ward="E05007870")
+        + at(BATCHLEY, 5, source="extract", ward="E05007870"),
+    )
     return geo_conn
 
 
 # ---------------------------------------------------------------------------
 # Gi*: hand-worked example, the textbook formula, p-values and classes
 # ---------------------------------------------------------------------------
+
 
 def test_docstring_examples_run():
     result = doctest.testmod(hotspots, optionflags=doctest.ELLIPSIS)
@@ -178,9 +194,17 @@ def test_gi_star_hand_worked_3x3():
     # Opposite corner: 4 cells hold 0: -4 / (2 sqrt(5)) = -2 / sqrt(5).
     # Centre: its neighbourhood is the whole lattice, n Σw² - (Σw)² = 81 - 81 = 0: undefined.
     gi = getis_ord_gi_star([9, 0, 0, 0, 0, 0, 0, 0, 0], [0, 1, 2] * 3, [0, 0, 0, 1, 1, 1, 2, 2, 2])
-    expected = [math.sqrt(5) / 2, 1 / math.sqrt(2), -2 / math.sqrt(5),
-                1 / math.sqrt(2), math.nan, -math.sqrt(2),
-                -2 / math.sqrt(5), -math.sqrt(2), -2 / math.sqrt(5)]
+    expected = [
+        math.sqrt(5) / 2,
+        1 / math.sqrt(2),
+        -2 / math.sqrt(5),
+        1 / math.sqrt(2),
+        math.nan,
+        -math.sqrt(2),
+        -2 / math.sqrt(5),
+        -math.sqrt(2),
+        -2 / math.sqrt(5),
+    ]
     np.testing.assert_allclose(gi["gi_z"], expected, rtol=0, atol=1e-12)
     assert gi["neighbours"].tolist() == [4, 6, 4, 6, 9, 6, 4, 6, 4]
     assert math.isclose(gi.loc[0, "gi_p"], math.erfc(math.sqrt(5) / 2 / math.sqrt(2)), abs_tol=1e-15)
@@ -190,11 +214,11 @@ def test_gi_star_hand_worked_3x3():
 
 # A 5 x 5 lattice with a cluster placed by hand around (2, 2), rows listed north to south.
 CLUSTER_5X5 = [
-    [0, 0, 0, 0, 0],   # row 4
-    [0, 0, 1, 0, 0],   # row 3
-    [0, 2, 9, 3, 0],   # row 2
-    [0, 0, 4, 1, 0],   # row 1
-    [1, 0, 0, 0, 0],   # row 0
+    [0, 0, 0, 0, 0],  # row 4
+    [0, 0, 1, 0, 0],  # row 3
+    [0, 2, 9, 3, 0],  # row 2
+    [0, 0, 4, 1, 0],  # row 1
+    [1, 0, 0, 0, 0],  # row 0
 ]
 
 
@@ -219,7 +243,7 @@ def test_gi_star_matches_naive_formula_on_5x5_cluster(distance):
     if distance == 1:
         assert gi["gi_z"].idxmax() == centre
         assert (gi["gi_z"].drop(centre) < gi.loc[centre, "gi_z"]).all()
-    else:   # its 5 x 5 neighbourhood is the whole lattice: nothing to compare with
+    else:  # its 5 x 5 neighbourhood is the whole lattice: nothing to compare with
         assert math.isnan(gi.loc[centre, "gi_z"]) and gi.loc[centre, "hotspot_class"] == "Not significant"
 
 
@@ -239,7 +263,7 @@ def test_gi_star_matches_naive_formula_on_irregular_lattice(distance):
     np.testing.assert_allclose(gi["gi_z"], expected, rtol=0, atol=1e-9)
     p = [math.erfc(abs(z) / math.sqrt(2)) for z in expected]
     np.testing.assert_allclose(gi["gi_p"], p, rtol=1e-9, atol=1e-15)
-    assert gi["hotspot_class"].tolist() == [naive_class(z, pv) for z, pv in zip(expected, p)]
+    assert gi["hotspot_class"].tolist() == [naive_class(z, pv) for z, pv in zip(expected, p, strict=False)]
     assert gi["gi_p_adjusted"].equals(gi["gi_p"])
 
 
@@ -278,8 +302,10 @@ def test_every_way_of_summing_neighbourhoods_matches_the_naive_formula(monkeypat
     gi = getis_ord_gi_star(values, cols, rows, distance_cells=distance)
     expected = naive_gi_star(values.tolist(), cols.tolist(), rows.tolist(), distance)
     np.testing.assert_allclose(gi["gi_z"], expected, rtol=0, atol=1e-9)
-    naive_k = [sum(1 for c, r in zip(cols, rows) if abs(c - ci) <= distance and abs(r - ri) <= distance)
-               for ci, ri in zip(cols, rows)]
+    naive_k = [
+        sum(1 for c, r in zip(cols, rows, strict=False) if abs(c - ci) <= distance and abs(r - ri) <= distance)
+        for ci, ri in zip(cols, rows, strict=False)
+    ]
     assert gi["neighbours"].tolist() == naive_k
     with pytest.raises(hotspots.InvalidArgumentError, match=r"Cell \(col 300, row 900\) is listed more than once"):
         getis_ord_gi_star(np.append(values, 1.0), np.append(cols, 300), np.append(rows, 900), distance)
@@ -327,8 +353,9 @@ def test_multiple_testing_correction_matches_statsmodels(correction):
     np.testing.assert_array_equal(corrected["gi_p"], raw["gi_p"])
     expected = multipletests(raw["gi_p"], method=correction)[1]
     np.testing.assert_allclose(corrected["gi_p_adjusted"], expected, rtol=1e-12, atol=1e-15)
-    assert corrected["hotspot_class"].tolist() == [naive_class(z, p) for z, p in
-                                                   zip(corrected["gi_z"], corrected["gi_p_adjusted"])]
+    assert corrected["hotspot_class"].tolist() == [
+        naive_class(z, p) for z, p in zip(corrected["gi_z"], corrected["gi_p_adjusted"], strict=False)
+    ]
     # A correction only ever removes significance.
     assert (corrected["gi_bin"].abs() <= raw["gi_bin"].abs()).all()
     assert (corrected["gi_bin"] != 0).sum() < (raw["gi_bin"] != 0).sum()
@@ -336,8 +363,9 @@ def test_multiple_testing_correction_matches_statsmodels(correction):
 
 def test_correction_skips_undefined_cells():
     # The 3 x 3 example has one undefined cell: 8 tests, not 9.
-    gi = getis_ord_gi_star([9, 0, 0, 0, 0, 0, 0, 0, 0], [0, 1, 2] * 3, [0, 0, 0, 1, 1, 1, 2, 2, 2],
-                           correction="bonferroni")
+    gi = getis_ord_gi_star(
+        [9, 0, 0, 0, 0, 0, 0, 0, 0], [0, 1, 2] * 3, [0, 0, 0, 1, 1, 1, 2, 2, 2], correction="bonferroni"
+    )
     defined = gi["gi_p"].notna()
     np.testing.assert_allclose(gi.loc[defined, "gi_p_adjusted"], np.minimum(gi.loc[defined, "gi_p"] * 8, 1))
     assert math.isnan(gi.loc[4, "gi_p_adjusted"])
@@ -361,17 +389,19 @@ def test_gi_star_keeps_the_series_index_and_leaves_inputs_alone():
     pd.testing.assert_frame_equal(cells, before_cells)
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (dict(counts=[1, 2], cols=[0], rows=[0, 1]), "one cell index per count"),
-    (dict(counts=[1, 2], cols=[0, 0], rows=[1, 1]), "listed more than once"),
-    (dict(counts=[1, 2], cols=[0, 0.5], rows=[0, 0]), "whole-number cell indexes"),
-    (dict(counts=[1, float("nan")], cols=[0, 1], rows=[0, 0]), "finite"),
-    (dict(counts=[[1, 2]], cols=[0], rows=[0]), "one-dimensional"),
-    (dict(counts=[1, 2], cols=[0, 1], rows=[0, 0], distance_cells=0), "from 1 to 10"),
-    (dict(counts=[1, 2], cols=[0, 1], rows=[0, 0], distance_cells=1.5), "from 1 to 10"),
-    (dict(counts=[1, 2], cols=[0, 1], rows=[0, 0], correction="holm"),
-     "Valid choices: bonferroni, fdr_bh, none"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (dict(counts=[1, 2], cols=[0], rows=[0, 1]), "one cell index per count"),
+        (dict(counts=[1, 2], cols=[0, 0], rows=[1, 1]), "listed more than once"),
+        (dict(counts=[1, 2], cols=[0, 0.5], rows=[0, 0]), "whole-number cell indexes"),
+        (dict(counts=[1, float("nan")], cols=[0, 1], rows=[0, 0]), "finite"),
+        (dict(counts=[[1, 2]], cols=[0], rows=[0]), "one-dimensional"),
+        (dict(counts=[1, 2], cols=[0, 1], rows=[0, 0], distance_cells=0), "from 1 to 10"),
+        (dict(counts=[1, 2], cols=[0, 1], rows=[0, 0], distance_cells=1.5), "from 1 to 10"),
+        (dict(counts=[1, 2], cols=[0, 1], rows=[0, 0], correction="holm"), "Valid choices: bonferroni, fdr_bh, none"),
+    ],
+)
 def test_gi_star_rejects_bad_arguments(arguments, message):
     with pytest.raises(InvalidArgumentError, match=message) as caught:
         getis_ord_gi_star(**arguments)
@@ -382,6 +412,7 @@ def test_gi_star_rejects_bad_arguments(arguments, message):
 # ---------------------------------------------------------------------------
 # The grid, on hand-made stores
 # ---------------------------------------------------------------------------
+
 
 def test_cluster_cell_has_the_highest_z(town_conn):
     spots = hotspots.hotspots(town_conn, REDDITCH, YEAR_2025)
@@ -397,8 +428,12 @@ def test_cluster_cell_has_the_highest_z(town_conn):
     assert spots["count"].sum() == 12 + 8 + 1
     assert spots.attrs["incidents_without_coordinates"] == 0
     # Gi* on the frame equals the naive formula on the same counts.
-    np.testing.assert_allclose(spots["gi_z"], naive_gi_star(spots["count"].tolist(), spots["col"].tolist(),
-                                                            spots["row"].tolist(), 1), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        spots["gi_z"],
+        naive_gi_star(spots["count"].tolist(), spots["col"].tolist(), spots["row"].tolist(), 1),
+        rtol=0,
+        atol=1e-9,
+    )
 
 
 def test_cells_without_incidents_are_present_with_zero(town_conn):
@@ -409,8 +444,20 @@ def test_cells_without_incidents_are_present_with_zero(town_conn):
     assert (cells["count"] == 0).sum() == len(cells) - 10
     assert cells["cell_id"].is_unique
     assert cells["count"].dtype == np.int64
-    assert list(cells.columns) == ["cell_id", "col", "row", "easting", "northing", "longitude", "latitude",
-                                   "polygon", "ward_code", "ward_name", "district", "count"]
+    assert list(cells.columns) == [
+        "cell_id",
+        "col",
+        "row",
+        "easting",
+        "northing",
+        "longitude",
+        "latitude",
+        "polygon",
+        "ward_code",
+        "ward_name",
+        "district",
+        "count",
+    ]
 
 
 @pytest.mark.parametrize("size", [1000, 250])
@@ -426,13 +473,15 @@ def test_lattice_is_every_cell_touching_the_study_area(geo_conn, size):
 def test_point_on_a_cell_edge_goes_to_the_cell_whose_lower_left_corner_it_is(geo_conn):
     # Worked by hand with 250 m cells: 404250 / 250 = 1617 exactly, 267500 / 250 = 1070 exactly,
     # 404249.999 / 250 = 1616.99..., 267499.999 / 250 = 1069.99...
-    add_incidents(geo_conn, at((404250.0, 267500.0), 1)          # corner: E1617_N1070
-                  + at((404249.999, 267499.999), 2)             # just below and left: E1616_N1069
-                  + at((404250.0, 267499.999), 3)               # on a vertical edge: E1617_N1069
-                  + at((404000.0, 267750.0), 4))                # corner of E1616_N1071
+    add_incidents(
+        geo_conn,
+        at((404250.0, 267500.0), 1)  # corner: E1617_N1070
+        + at((404249.999, 267499.999), 2)  # just below and left: E1616_N1069
+        + at((404250.0, 267499.999), 3)  # on a vertical edge: E1617_N1069
+        + at((404000.0, 267750.0), 4),
+    )  # corner of E1616_N1071
     counts = cell_counts(geo_conn, REDDITCH, YEAR_2025).set_index("cell_id")["count"]
-    assert counts[counts > 0].to_dict() == {"E1616_N1069": 2, "E1617_N1069": 3, "E1617_N1070": 1,
-                                            "E1616_N1071": 4}
+    assert counts[counts > 0].to_dict() == {"E1616_N1069": 2, "E1617_N1069": 3, "E1617_N1070": 1, "E1616_N1071": 4}
     # 100 m cells: 404250 / 100 = 4042.5, so column 4042; 267500 / 100 = 2675 exactly.
     counts = cell_counts(geo_conn, REDDITCH, YEAR_2025, cell_size_m=100).set_index("cell_id")["count"]
     assert counts["E4042_N2675"] == 1
@@ -453,17 +502,18 @@ def test_cell_geometry_is_the_bng_square_in_wgs84(town_conn):
 
 def test_ward_of_a_cell_is_the_ward_of_its_centre(geo_conn):
     cells = cell_counts(geo_conn, REDDITCH, YEAR_2025, cell_size_m=1000)
-    wards = geo_conn.execute("SELECT ward_code, geometry_wkb FROM wards WHERE vintage = 'wd22' "
-                             "AND district = 'Redditch'").df()
+    wards = geo_conn.execute(
+        "SELECT ward_code, geometry_wkb FROM wards WHERE vintage = 'wd22' AND district = 'Redditch'"
+    ).df()
     polygons = gpd.GeoSeries.from_wkb([bytes(b) for b in wards.geometry_wkb], crs="EPSG:4326").to_crs(27700)
     for cell in cells.itertuples():
         centre = shapely.Point(cell.easting, cell.northing)
-        holding = [code for code, polygon in zip(wards.ward_code, polygons) if polygon.intersects(centre)]
+        holding = [code for code, polygon in zip(wards.ward_code, polygons, strict=False) if polygon.intersects(centre)]
         if holding:
             assert cell.ward_code in holding
-        else:   # an edge cell: the ward covering most of it
+        else:  # an edge cell: the ward covering most of it
             square = shapely.box(cell.easting - 500, cell.northing - 500, cell.easting + 500, cell.northing + 500)
-            areas = {code: polygon.intersection(square).area for code, polygon in zip(wards.ward_code, polygons)}
+            areas = {code: polygon.intersection(square).area for code, polygon in zip(wards.ward_code, polygons, strict=False)}
             assert cell.ward_code == max(areas, key=areas.get)
     assert cells["district"].eq("Redditch").all()
 
@@ -502,6 +552,7 @@ def test_wd25_boundaries_give_their_own_lattice(town_conn):
 # Persistence and the command-line table
 # ---------------------------------------------------------------------------
 
+
 def block(cell: tuple[int, int]) -> set[str]:
     return {f"E{cell[0] + dc}_N{cell[1] + dr}" for dc in (-1, 0, 1) for dr in (-1, 0, 1)}
 
@@ -511,8 +562,13 @@ def moving_conn(geo_conn):
     """January 2024: 10 incidents in the town centre and 10 in Matchborough; February 2024: 10 in
     the town centre and 10 in Batchley."""
     january, february = datetime.date(2024, 1, 1), datetime.date(2024, 2, 1)
-    add_incidents(geo_conn, at(TOWN_CENTRE, 10, month=january) + at(MATCHBOROUGH, 10, month=january)
-                  + at(TOWN_CENTRE, 10, month=february) + at(BATCHLEY, 10, month=february))
+    add_incidents(
+        geo_conn,
+        at(TOWN_CENTRE, 10, month=january)
+        + at(MATCHBOROUGH, 10, month=january)
+        + at(TOWN_CENTRE, 10, month=february)
+        + at(BATCHLEY, 10, month=february),
+    )
     return geo_conn
 
 
@@ -522,7 +578,7 @@ def test_persistence_sorts_cells_into_the_four_categories(moving_conn):
     # and its z: with n = 968 cells, X̄ = 20 / 968, z = (10 - 9 X̄) / (S sqrt((9 n - 81) / (n - 1))).
     n = len(moved)
     mean = 20 / n
-    spread = math.sqrt(200 / n - mean ** 2)
+    spread = math.sqrt(200 / n - mean**2)
     z = (10 - 9 * mean) / (spread * math.sqrt((9 * n - 81) / (n - 1)))
     assert z > 2.58
     by_category = moved.groupby("persistence")["cell_id"].apply(set).to_dict()
@@ -539,8 +595,18 @@ def test_persistence_sorts_cells_into_the_four_categories(moving_conn):
 
 def test_hotspot_table_one_period_lists_busy_or_significant_cells(moving_conn):
     table = hotspot_table(moving_conn, REDDITCH, "2024-01")
-    assert list(table.columns) == ["cell_id", "ward_code", "ward_name", "district", "longitude", "latitude",
-                                   "count", "gi_z", "gi_p", "hotspot_class"]
+    assert list(table.columns) == [
+        "cell_id",
+        "ward_code",
+        "ward_name",
+        "district",
+        "longitude",
+        "latitude",
+        "count",
+        "gi_z",
+        "gi_p",
+        "hotspot_class",
+    ]
     # 2 x 9 hot cells (2 of them with incidents); nothing else holds incidents or is significant.
     assert len(table) == 18
     assert set(table["cell_id"]) == block((1616, 1070)) | block((1628, 1063))
@@ -556,7 +622,7 @@ def test_hotspot_table_two_periods_matches_golden_file(moving_conn):
     """The command-line output contract, read in a diff when it changes."""
     table = hotspot_table(moving_conn, REDDITCH, "2024-01", "2024-02")
     golden = GOLDEN / "persistence_table.csv"
-    if os.environ.get("UPDATE_GOLDEN") == "1":   # regenerate, then read the diff
+    if os.environ.get("UPDATE_GOLDEN") == "1":  # regenerate, then read the diff
         golden.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(golden, index=False)
     expected = pd.read_csv(golden, dtype={"cell_id": str, "ward_code": str, "ward_name": str, "district": str})
@@ -568,6 +634,7 @@ def test_hotspot_table_two_periods_matches_golden_file(moving_conn):
 # Top locations and LSOAs
 # ---------------------------------------------------------------------------
 
+
 def test_hotspot_cells_are_the_shown_rows_of_hotspots(moving_conn):
     spots = hotspots.hotspots(moving_conn, REDDITCH, "2024-01")
     shown = hotspots.hotspot_cells(moving_conn, REDDITCH, "2024-01")
@@ -576,7 +643,10 @@ def test_hotspot_cells_are_the_shown_rows_of_hotspots(moving_conn):
     assert len(shown) == 18 == shown.attrs["cells_shown"] and shown.attrs["cells_in_lattice"] == len(spots)
     assert set(shown.attrs["ward_codes"]) == set(spots["ward_code"].dropna())
     assert (shown.attrs["hot_cells"], shown.attrs["hot_cells_99"], shown.attrs["cells_with_incidents"]) == (
-        int((spots["gi_bin"] > 0).sum()), int((spots["gi_bin"] == 3).sum()), int((spots["count"] > 0).sum()))
+        int((spots["gi_bin"] > 0).sum()),
+        int((spots["gi_bin"] == 3).sum()),
+        int((spots["count"] > 0).sum()),
+    )
     for key in ("period", "cell_size_m", "incidents_outside_boundaries", "distance_cells", "method"):
         assert shown.attrs[key] == spots.attrs[key]
     # At most max_cells rows: the busiest cell (the first in lattice order of the two tens),
@@ -602,35 +672,46 @@ def test_lattice_geometry_is_the_same_for_some_cells_or_all(town_conn):
 def street_conn(geo_conn):
     """16 incidents in Redditch town centre, by police.uk location text and ward."""
     point = TOWN_CENTRE
-    add_incidents(geo_conn, at(point, 5, location="On or near Unicorn Hill", lsoa_code="E01032224",
-                               lsoa_name="Redditch 004A")
-                  + at(point, 3, location="On or near Market Place", lsoa_code="E01032224",
-                       lsoa_name="Redditch 004A")
-                  + at(point, 3, location="On or near Alcester Street", lsoa_code="E01032238",
-                       lsoa_name="Redditch 006C")
-                  + at(point, 2, location="On or near Parking Area", lsoa_code="E01032238",
-                       lsoa_name="Redditch 006C")
-                  + at(point, 2, location="On or near Parking Area", ward=CENTRAL, lsoa_code="E01032232",
-                       lsoa_name="Redditch 003A")
-                  + at(point, 1, location=None))
+    add_incidents(
+        geo_conn,
+        at(point, 5, location="On or near Unicorn Hill", lsoa_code="E01032224", lsoa_name="Redditch 004A")
+        + at(point, 3, location="On or near Market Place", lsoa_code="E01032224", lsoa_name="Redditch 004A")
+        + at(point, 3, location="On or near Alcester Street", lsoa_code="E01032238", lsoa_name="Redditch 006C")
+        + at(point, 2, location="On or near Parking Area", lsoa_code="E01032238", lsoa_name="Redditch 006C")
+        + at(
+            point, 2, location="On or near Parking Area", ward=CENTRAL, lsoa_code="E01032232", lsoa_name="Redditch 003A"
+        )
+        + at(point, 1, location=None),
+    )
     return geo_conn
 
 
 def test_top_locations_ranks_by_count_then_name(street_conn):
     top = top_locations(street_conn, REDDITCH, YEAR_2025, n=10)
     assert top[["rank", "location", "ward_name", "count", "share_pct"]].values.tolist() == [
-        [1, "On or near Unicorn Hill", "Abbey", 5, 31.3],       # 31.25% rounded half up, not to even
-        [2, "On or near Alcester Street", "Abbey", 3, 18.8],    # 18.75%
+        [1, "On or near Unicorn Hill", "Abbey", 5, 31.3],  # 31.25% rounded half up, not to even
+        [2, "On or near Alcester Street", "Abbey", 3, 18.8],  # 18.75%
         [3, "On or near Market Place", "Abbey", 3, 18.8],
-        [4, "On or near Parking Area", "Abbey", 2, 12.5],       # same text, two wards: two places
+        [4, "On or near Parking Area", "Abbey", 2, 12.5],  # same text, two wards: two places
         [5, "On or near Parking Area", "Central", 2, 12.5],
     ]
     assert top["district"].eq("Redditch").all()
     assert top.attrs["total"] == 16 and top.attrs["without_location"] == 1
-    assert list(top.columns) == ["rank", "location", "ward_code", "ward_name", "district", "count",
-                                 "longitude", "latitude", "share_pct"]
+    assert list(top.columns) == [
+        "rank",
+        "location",
+        "ward_code",
+        "ward_name",
+        "district",
+        "count",
+        "longitude",
+        "latitude",
+        "share_pct",
+    ]
     assert top_locations(street_conn, REDDITCH, YEAR_2025, n=2)["location"].tolist() == [
-        "On or near Unicorn Hill", "On or near Alcester Street"]
+        "On or near Unicorn Hill",
+        "On or near Alcester Street",
+    ]
     central = top_locations(street_conn, REDDITCH.with_(wards=(CENTRAL,)), YEAR_2025)
     assert central[["location", "count", "share_pct"]].values.tolist() == [["On or near Parking Area", 2, 100.0]]
     assert top_locations(street_conn, REDDITCH, "2024-01..2024-12").empty
@@ -656,33 +737,48 @@ def test_top_lsoas_refuses_an_extract_without_lsoa_codes(geo_conn):
 # Bad arguments
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("call, message", [
-    (lambda c: cell_counts(c, REDDITCH, YEAR_2025, cell_size_m=50), "from 100 to 2000; got 50"),
-    (lambda c: cell_counts(c, REDDITCH, YEAR_2025, cell_size_m=2500), "from 100 to 2000"),
-    (lambda c: cell_counts(c, REDDITCH, YEAR_2025, cell_size_m=250.5), "whole number of metres"),
-    (lambda c: cell_counts(c, REDDITCH, YEAR_2025, cell_size_m="250"), "from 100 to 2000"),
-    (lambda c: hotspots.hotspots(c, REDDITCH, YEAR_2025, distance_cells=11), "from 1 to 10"),
-    (lambda c: hotspots.hotspots(c, REDDITCH, YEAR_2025, correction="fdr"),
-     "Valid choices: " + ", ".join(sorted(CORRECTIONS))),
-    (lambda c: persistence(c, REDDITCH, "FY2017", None), "period_b is required"),
-    (lambda c: top_locations(c, REDDITCH, YEAR_2025, n=0), "from 1 to 1000"),
-    (lambda c: top_lsoas(c, REDDITCH, YEAR_2025, n=True), "from 1 to 1000"),
-    (lambda c: cell_counts(c, "Redditch", YEAR_2025), "must be an analytics.query.Selection"),
-])
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda c: cell_counts(c, REDDITCH, YEAR_2025, cell_size_m=50), "from 100 to 2000; got 50"),
+        (lambda c: cell_counts(c, REDDITCH, YEAR_2025, cell_size_m=2500), "from 100 to 2000"),
+        (lambda c: cell_counts(c, REDDITCH, YEAR_2025, cell_size_m=250.5), "whole number of metres"),
+        (lambda c: cell_counts(c, REDDITCH, YEAR_2025, cell_size_m="250"), "from 100 to 2000"),
+        (lambda c: hotspots.hotspots(c, REDDITCH, YEAR_2025, distance_cells=11), "from 1 to 10"),
+        (
+            lambda c: hotspots.hotspots(c, REDDITCH, YEAR_2025, correction="fdr"),
+            "Valid choices: " + ", ".join(sorted(CORRECTIONS)),
+        ),
+        (lambda c: persistence(c, REDDITCH, "FY2017", None), "period_b is required"),
+        (lambda c: top_locations(c, REDDITCH, YEAR_2025, n=0), "from 1 to 1000"),
+        (lambda c: top_lsoas(c, REDDITCH, YEAR_2025, n=True), "from 1 to 1000"),
+        (lambda c: cell_counts(c, "Redditch", YEAR_2025), "must be an analytics.query.Selection"),
+    ],
+)
 def test_bad_arguments_are_refused_with_the_valid_range(geo_conn, call, message):
     with pytest.raises(InvalidArgumentError, match=message):
         call(geo_conn)
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda c: cell_counts(c, REDDITCH, "FY18"), "Valid choices: .*FY2017"),
-    (lambda c: hotspots.hotspots(c, Selection(source="police_uk", districts=("Worcester",)), YEAR_2025),
-     "Valid choices: Bromsgrove, Redditch, Wyre Forest"),
-    (lambda c: top_locations(c, Selection(source="police_uk", wards=("E05999999",)), YEAR_2025),
-     "Valid choices: E05"),
-    (lambda c: hotspot_table(c, Selection(source="police_uk", category="Shoplifting"), YEAR_2025),
-     "Valid choices: asb, crime"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda c: cell_counts(c, REDDITCH, "FY18"), "Valid choices: .*FY2017"),
+        (
+            lambda c: hotspots.hotspots(c, Selection(source="police_uk", districts=("Worcester",)), YEAR_2025),
+            "Valid choices: Bromsgrove, Redditch, Wyre Forest",
+        ),
+        (
+            lambda c: top_locations(c, Selection(source="police_uk", wards=("E05999999",)), YEAR_2025),
+            "Valid choices: E05",
+        ),
+        (
+            lambda c: hotspot_table(c, Selection(source="police_uk", category="Shoplifting"), YEAR_2025),
+            "Valid choices: asb, crime",
+        ),
+    ],
+)
 def test_unknown_places_periods_and_categories_list_the_valid_ones(geo_conn, call, message):
     with pytest.raises(AnalyticsError, match=message):
         call(geo_conn)
@@ -697,6 +793,7 @@ def test_module_does_not_import_streamlit():
 # Scale: aggregation happens in DuckDB
 # ---------------------------------------------------------------------------
 
+
 def test_a_million_rows_are_counted_in_the_database(geo_conn):
     geo_conn.execute("""
         INSERT INTO incidents (source, synthetic, load_id, month, category, is_asb, district, easting, northing)
@@ -704,11 +801,11 @@ def test_a_million_rows_are_counted_in_the_database(geo_conn):
                'Anti-social behaviour', true, 'Redditch',
                398000 + (hash(i) % 12000), 260000 + (hash(i + 1000003) % 12000)
         FROM range(1000000) t(i)""")
-    hotspots.hotspots(geo_conn, REDDITCH, YEAR_2025)   # warm the lattice cache
+    hotspots.hotspots(geo_conn, REDDITCH, YEAR_2025)  # warm the lattice cache
     started = time.perf_counter()
     spots = hotspots.hotspots(geo_conn, REDDITCH, YEAR_2025)
     elapsed = time.perf_counter() - started
-    assert spots["count"].sum() == 1_000_000   # points beyond Redditch get their own cells
+    assert spots["count"].sum() == 1_000_000  # points beyond Redditch get their own cells
     assert spots.attrs["incidents_outside_boundaries"] > 0
     assert elapsed < 3.0, f"hotspots over a million rows took {elapsed:.2f} s"
 
@@ -717,14 +814,17 @@ def test_a_million_rows_are_counted_in_the_database(geo_conn):
 # The built store: real police.uk data and the synthetic extract
 # ---------------------------------------------------------------------------
 
+
 def test_redditch_town_centre_is_the_hot_spot_in_2025(built_conn):
     """police.uk ASB in Redditch, 2025: the panel's "Unicorn Hill and the Market Place"."""
     spots = hotspots.hotspots(built_conn, REDDITCH, YEAR_2025)
     by_id = spots.set_index("cell_id")
-    market_place = built_conn.execute("""
+    market_place = built_conn.execute(
+        """
         SELECT DISTINCT floor(easting / 250)::BIGINT, floor(northing / 250)::BIGINT FROM incidents
         WHERE source = 'police_uk' AND location = 'On or near Market Place' AND ward_wd22 = ?""",
-                                      [ABBEY]).fetchall()
+        [ABBEY],
+    ).fetchall()
     assert market_place == [(1616, 1070)]
     centre = by_id.loc["E1616_N1070"]
     # The busiest cell: Market Place, the Kingfisher "Shopping Area" and Church Green East.
@@ -745,9 +845,13 @@ def test_redditch_town_centre_is_the_hot_spot_in_2025(built_conn):
     assert by_id.loc["E1623_N1062", "gi_bin"] >= 2 and by_id.loc["E1623_N1062", "ward_code"] == GREENLANDS
     hot_wards = set(spots.loc[spots["gi_bin"] >= 2, "ward_name"])
     assert {"Abbey", "Central", "Greenlands", "Church Hill", "Matchborough", "Winyates"} <= hot_wards
-    assert spots["count"].sum() == built_conn.execute(
-        "SELECT count(*) FROM incidents WHERE source = 'police_uk' AND is_asb AND district = 'Redditch' "
-        "AND month BETWEEN '2025-01-01' AND '2025-12-01'").fetchone()[0]
+    assert (
+        spots["count"].sum()
+        == built_conn.execute(
+            "SELECT count(*) FROM incidents WHERE source = 'police_uk' AND is_asb AND district = 'Redditch' "
+            "AND month BETWEEN '2025-01-01' AND '2025-12-01'"
+        ).fetchone()[0]
+    )
 
 
 def test_abbey_fy2018_top_locations_are_town_centre(built_conn):
@@ -758,8 +862,13 @@ def test_abbey_fy2018_top_locations_are_town_centre(built_conn):
     assert (first["location"], first["count"], first["share_pct"]) == ("On or near Shopping Area", 70, 12.5)
     # The first named street is Bates Hill; Unicorn Hill and Market Place follow in the top six.
     assert top["location"].iloc[:6].tolist() == [
-        "On or near Shopping Area", "On or near Parking Area", "On or near Bates Hill",
-        "On or near Unicorn Hill", "On or near Grove Street", "On or near Market Place"]
+        "On or near Shopping Area",
+        "On or near Parking Area",
+        "On or near Bates Hill",
+        "On or near Unicorn Hill",
+        "On or near Grove Street",
+        "On or near Market Place",
+    ]
     assert (top["ward_name"] == "Abbey").all()
     # Every one of the ten lies within 600 m of Unicorn Hill / Market Place.
     assert (abs(top["longitude"] - -1.9410) < 0.008).all() and (abs(top["latitude"] - 52.3066) < 0.005).all()

@@ -22,6 +22,7 @@ Counts (2017-18 -> 2018-19): Alpha 120 -> 90 (-30, -25%, significant), Bravo 3 -
 largest count, and 10 would need 10 bins), Alpha's 90 is in the darkest bin, Bravo's 12 and
 Charlie's 4 in the lightest.
 """
+
 from __future__ import annotations
 
 import copy
@@ -57,36 +58,45 @@ THRESHOLD = 10
 
 @pytest.fixture
 def outlines() -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame({
-        "ward_code": ["E05000001", "E05000002", "E05000003", "E05000004"],
-        "ward_name": ["Alpha", "Bravo", "Charlie", "Delta"],
-        "district": ["Redditch", "Redditch", "Redditch", "Bromsgrove"],
-        "centroid_lon": [-1.94, -1.92, -1.93, -2.04],
-        "centroid_lat": [52.295, 52.295, 52.285, 52.335],
-    }, geometry=[shapely.box(-1.95, 52.29, -1.93, 52.30), shapely.box(-1.93, 52.29, -1.91, 52.30),
-                 shapely.box(-1.95, 52.28, -1.91, 52.29), shapely.box(-2.05, 52.33, -2.03, 52.34)],
-        crs="EPSG:4326")
+    return gpd.GeoDataFrame(
+        {
+            "ward_code": ["E05000001", "E05000002", "E05000003", "E05000004"],
+            "ward_name": ["Alpha", "Bravo", "Charlie", "Delta"],
+            "district": ["Redditch", "Redditch", "Redditch", "Bromsgrove"],
+            "centroid_lon": [-1.94, -1.92, -1.93, -2.04],
+            "centroid_lat": [52.295, 52.295, 52.285, 52.335],
+        },
+        geometry=[
+            shapely.box(-1.95, 52.29, -1.93, 52.30),
+            shapely.box(-1.93, 52.29, -1.91, 52.30),
+            shapely.box(-1.95, 52.28, -1.91, 52.29),
+            shapely.box(-2.05, 52.33, -2.03, 52.34),
+        ],
+        crs="EPSG:4326",
+    )
 
 
 @pytest.fixture
 def ward_frame() -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "ward_code": ["E05000001", "E05000002", "E05000003", ""],
-        "ward_name": ["Alpha", "Bravo", "Charlie", "Grand Total"],
-        "district": ["Redditch", "Redditch", "Redditch", "Redditch"],
-        "count_a": [120, 3, 0, 123],
-        "count_b": [90, 12, 4, 106],
-        "difference": [-30, 9, 4, -17],
-        "pct_change": pd.array([-25, 300, None, -14], dtype="Int64"),
-        "percentage": ["-25%", "300%", "new", "-14%"],
-        "population_mid2018": pd.array([6000, 1000, None, 7000], dtype="Int64"),
-        "rate_a_per_1000": pd.array([20.0, 3.0, None, 17.6], dtype="Float64"),
-        "rate_b_per_1000": pd.array([15.0, 12.0, None, 15.1], dtype="Float64"),
-        "z": [-2.08, 2.0, 1.4, -1.13],
-        "p_value": [0.0375, 0.0455, 0.16, 0.2585],
-        "significant": [True, True, False, False],
-        "small_numbers": [False, True, True, False],
-    })
+    frame = pd.DataFrame(
+        {
+            "ward_code": ["E05000001", "E05000002", "E05000003", ""],
+            "ward_name": ["Alpha", "Bravo", "Charlie", "Grand Total"],
+            "district": ["Redditch", "Redditch", "Redditch", "Redditch"],
+            "count_a": [120, 3, 0, 123],
+            "count_b": [90, 12, 4, 106],
+            "difference": [-30, 9, 4, -17],
+            "pct_change": pd.array([-25, 300, None, -14], dtype="Int64"),
+            "percentage": ["-25%", "300%", "new", "-14%"],
+            "population_mid2018": pd.array([6000, 1000, None, 7000], dtype="Int64"),
+            "rate_a_per_1000": pd.array([20.0, 3.0, None, 17.6], dtype="Float64"),
+            "rate_b_per_1000": pd.array([15.0, 12.0, None, 15.1], dtype="Float64"),
+            "z": [-2.08, 2.0, 1.4, -1.13],
+            "p_value": [0.0375, 0.0455, 0.16, 0.2585],
+            "significant": [True, True, False, False],
+            "small_numbers": [False, True, True, False],
+        }
+    )
     frame.attrs.update({"period_a": "2017-18", "period_b": "2018-19", "boundaries": "WD22"})
     return frame
 
@@ -101,40 +111,53 @@ def cells() -> pd.DataFrame:
     """A 3 x 3 lattice, south row first. Drawn: the five cells with incidents and the empty hot
     cell (col 0, row 1); the empty cold cell (col 0, row 2) only with show_cold_spots."""
     counts = [0, 2, 30, 0, 15, 45, 0, 0, 8]
-    classes = ["Not significant", "Not significant", "Hot spot 95%", "Hot spot 90%", "Hot spot 90%",
-               "Hot spot 99%", "Cold spot 95%", "Not significant", "Not significant"]
+    classes = [
+        "Not significant",
+        "Not significant",
+        "Hot spot 95%",
+        "Hot spot 90%",
+        "Hot spot 90%",
+        "Hot spot 99%",
+        "Cold spot 95%",
+        "Not significant",
+        "Not significant",
+    ]
     z = [-0.5, 0.2, 2.1, 1.7, 1.71, 2.9, -2.0, -0.3, 0.4]
     positions = [(c, r) for r in range(3) for c in range(3)]
-    frame = pd.DataFrame({
-        "cell_id": [f"E{1600 + c}_N{1040 + r}" for c, r in positions],
-        "longitude": [-1.95 + 0.0037 * (c + 0.5) for c, _ in positions],
-        "latitude": [52.29 + 0.00225 * (r + 0.5) for _, r in positions],
-        "polygon": [_cell(c, r) for c, r in positions],
-        "ward_code": ["E05000001"] * 9,
-        "ward_name": ["Alpha"] * 9,
-        "district": ["Redditch"] * 9,
-        "count": counts,
-        "gi_z": z,
-        "gi_p": [0.6, 0.8, 0.036, 0.089, 0.087, 0.004, 0.046, 0.76, 0.69],
-        "hotspot_class": classes,
-    })
+    frame = pd.DataFrame(
+        {
+            "cell_id": [f"E{1600 + c}_N{1040 + r}" for c, r in positions],
+            "longitude": [-1.95 + 0.0037 * (c + 0.5) for c, _ in positions],
+            "latitude": [52.29 + 0.00225 * (r + 0.5) for _, r in positions],
+            "polygon": [_cell(c, r) for c, r in positions],
+            "ward_code": ["E05000001"] * 9,
+            "ward_name": ["Alpha"] * 9,
+            "district": ["Redditch"] * 9,
+            "count": counts,
+            "gi_z": z,
+            "gi_p": [0.6, 0.8, 0.036, 0.089, 0.087, 0.004, 0.046, 0.76, 0.69],
+            "hotspot_class": classes,
+        }
+    )
     frame.attrs["period"] = "Jan\u2013Dec 2025"
     return frame
 
 
 @pytest.fixture
 def locations() -> pd.DataFrame:
-    frame = pd.DataFrame({
-        "rank": [1, 2, 3],
-        "location": ["On or near High Street", "On or near Park Road", "On or near Mill Lane"],
-        "ward_code": ["E05000001", "E05000002", "E05000001"],
-        "ward_name": ["Alpha", "Bravo", "Alpha"],
-        "district": ["Redditch"] * 3,
-        "count": [40, 12, 3],
-        "longitude": [-1.941, -1.921, -1.945],
-        "latitude": [52.296, 52.294, 52.292],
-        "share_pct": [40.0, 12.0, 3.0],
-    })
+    frame = pd.DataFrame(
+        {
+            "rank": [1, 2, 3],
+            "location": ["On or near High Street", "On or near Park Road", "On or near Mill Lane"],
+            "ward_code": ["E05000001", "E05000002", "E05000001"],
+            "ward_name": ["Alpha", "Bravo", "Alpha"],
+            "district": ["Redditch"] * 3,
+            "count": [40, 12, 3],
+            "longitude": [-1.941, -1.921, -1.945],
+            "latitude": [52.296, 52.294, 52.292],
+            "share_pct": [40.0, 12.0, 3.0],
+        }
+    )
     frame.attrs["period"] = "Jan\u2013Dec 2025"
     return frame
 
@@ -142,6 +165,7 @@ def locations() -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 # Helpers
 # ---------------------------------------------------------------------------
+
 
 def spec(deck: pdk.Deck) -> dict:
     return json.loads(deck.to_json())
@@ -174,7 +198,8 @@ def check_golden(deck: pdk.Deck, name: str) -> None:
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"{path} is missing: run with MAPS_UPDATE_GOLDEN=1 to write it"
     assert text == path.read_text(encoding="utf-8"), (
-        f"{name}: the deck differs from {path}; if the change is intended, rerun with MAPS_UPDATE_GOLDEN=1")
+        f"{name}: the deck differs from {path}; if the change is intended, rerun with MAPS_UPDATE_GOLDEN=1"
+    )
 
 
 # Keys of layer data that draw rather than tell: geometry, colours, sizes.
@@ -227,8 +252,10 @@ def assert_view_fits(deck_json: dict, bounds) -> None:
 
 
 def all_decks(ward_frame, outlines, cells, locations, suppress_below=None) -> dict[str, pdk.Deck]:
-    decks = {f"choropleth-{m}": maps.ward_choropleth(ward_frame, outlines, m, suppress_below=suppress_below)
-             for m in maps.MEASURES}
+    decks = {
+        f"choropleth-{m}": maps.ward_choropleth(ward_frame, outlines, m, suppress_below=suppress_below)
+        for m in maps.MEASURES
+    }
     decks["hotspots"] = maps.hotspot_map(cells, outlines, suppress_below=suppress_below)
     decks["hotspots-cold"] = maps.hotspot_map(cells, outlines, suppress_below=suppress_below, show_cold_spots=True)
     decks["points"] = maps.points_map(locations, outlines, suppress_below=suppress_below)
@@ -239,13 +266,16 @@ def all_decks(ward_frame, outlines, cells, locations, suppress_below=None) -> di
 # Golden decks
 # ---------------------------------------------------------------------------
 
+
 def test_choropleth_matches_golden(ward_frame, outlines):
     check_golden(maps.ward_choropleth(ward_frame, outlines, "count_b"), "choropleth_count_b")
 
 
 def test_public_pct_change_choropleth_matches_golden(ward_frame, outlines):
-    check_golden(maps.ward_choropleth(ward_frame, outlines, "pct_change", suppress_below=THRESHOLD),
-                 "choropleth_pct_change_public")
+    check_golden(
+        maps.ward_choropleth(ward_frame, outlines, "pct_change", suppress_below=THRESHOLD),
+        "choropleth_pct_change_public",
+    )
 
 
 def test_hotspot_map_matches_golden(cells, outlines):
@@ -259,6 +289,7 @@ def test_points_map_matches_golden(locations, outlines):
 # ---------------------------------------------------------------------------
 # No network
 # ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("public", [False, True])
 def test_no_url_anywhere_by_default(ward_frame, outlines, cells, locations, monkeypatch, public):
@@ -279,9 +310,11 @@ def test_no_url_anywhere_by_default(ward_frame, outlines, cells, locations, monk
 
 
 def test_basemap_is_opt_in_and_the_only_url(ward_frame, outlines, cells, locations):
-    for deck in (maps.ward_choropleth(ward_frame, outlines, basemap=True),
-                 maps.hotspot_map(cells, outlines, basemap=True),
-                 maps.points_map(locations, outlines, basemap=True)):
+    for deck in (
+        maps.ward_choropleth(ward_frame, outlines, basemap=True),
+        maps.hotspot_map(cells, outlines, basemap=True),
+        maps.points_map(locations, outlines, basemap=True),
+    ):
         text = deck.to_json()
         deck_json = json.loads(text)
         assert deck_json["mapProvider"] == "carto"
@@ -291,15 +324,24 @@ def test_basemap_is_opt_in_and_the_only_url(ward_frame, outlines, cells, locatio
 
 
 def test_analytics_maps_does_not_import_streamlit():
-    result = subprocess.run([sys.executable, "-c", "import sys, analytics.maps; "
-                             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))"],
-                            cwd=ROOT, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, analytics.maps; print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.strip() == "[]"
 
 
 # ---------------------------------------------------------------------------
 # Ward choropleth
 # ---------------------------------------------------------------------------
+
 
 def test_choropleth_draws_the_frames_wards_with_outlines_and_labels(ward_frame, outlines):
     deck_json = spec(maps.ward_choropleth(ward_frame, outlines))
@@ -311,7 +353,10 @@ def test_choropleth_draws_the_frames_wards_with_outlines_and_labels(ward_frame, 
     assert wards["getLineColor"] == list(maps.WARD_LINE_COLOUR)
     labels = layer(deck_json, "ward-labels")
     assert [(r["name"], r["position"]) for r in labels["data"]] == [
-        ("Alpha", [-1.94, 52.295]), ("Bravo", [-1.92, 52.295]), ("Charlie", [-1.93, 52.285])]
+        ("Alpha", [-1.94, 52.295]),
+        ("Bravo", [-1.92, 52.295]),
+        ("Charlie", [-1.93, 52.285]),
+    ]
     assert deck_json["layers"][0]["getFillColor"] == list(maps.BACKGROUND_COLOUR)
 
 
@@ -321,24 +366,44 @@ def test_choropleth_tooltip_says_counts_change_rate_and_significance(ward_frame,
     features = ward_features(spec(deck))
     assert features["Alpha"]["properties"]["tooltip"] == (
         "Alpha (Redditch)\n2017-18: 120\n2018-19: 90\nChange: -30 (-25%)\n"
-        "Rate per 1,000 residents, 2018-19: 15.0\nSignificant change: yes")
+        "Rate per 1,000 residents, 2018-19: 15.0\nSignificant change: yes"
+    )
     assert features["Charlie"]["properties"]["tooltip"] == (
         "Charlie (Redditch)\n2017-18: 0\n2018-19: 4\nChange: +4 (new)\n"
         "Rate per 1,000 residents, 2018-19: n/a\nSignificant change: no\n"
-        "Small numbers: the percentage is unreliable")
+        "Small numbers: the percentage is unreliable"
+    )
 
 
-@pytest.mark.parametrize("measure, expected", [
-    ("count_b", {"Alpha": maps.SEQUENTIAL_COLOURS[-1], "Bravo": maps.SEQUENTIAL_COLOURS[0],
-                 "Charlie": maps.SEQUENTIAL_COLOURS[0]}),
-    ("pct_change", {"Alpha": maps.DIVERGING_COLOURS[1], "Bravo": maps.DIVERGING_COLOURS[-1],
-                    "Charlie": maps.NO_DATA_COLOUR}),
-    ("rate_b_per_1000", {"Alpha": maps.SEQUENTIAL_COLOURS[-1], "Bravo": maps.SEQUENTIAL_COLOURS[3],
-                         "Charlie": maps.NO_DATA_COLOUR}),
-    ("significance", {"Alpha": maps.SIGNIFICANCE_COLOURS["Significant decrease"],
-                      "Bravo": maps.SIGNIFICANCE_COLOURS["Significant increase"],
-                      "Charlie": maps.SIGNIFICANCE_COLOURS["No significant change"]}),
-])
+@pytest.mark.parametrize(
+    "measure, expected",
+    [
+        (
+            "count_b",
+            {
+                "Alpha": maps.SEQUENTIAL_COLOURS[-1],
+                "Bravo": maps.SEQUENTIAL_COLOURS[0],
+                "Charlie": maps.SEQUENTIAL_COLOURS[0],
+            },
+        ),
+        (
+            "pct_change",
+            {"Alpha": maps.DIVERGING_COLOURS[1], "Bravo": maps.DIVERGING_COLOURS[-1], "Charlie": maps.NO_DATA_COLOUR},
+        ),
+        (
+            "rate_b_per_1000",
+            {"Alpha": maps.SEQUENTIAL_COLOURS[-1], "Bravo": maps.SEQUENTIAL_COLOURS[3], "Charlie": maps.NO_DATA_COLOUR},
+        ),
+        (
+            "significance",
+            {
+                "Alpha": maps.SIGNIFICANCE_COLOURS["Significant decrease"],
+                "Bravo": maps.SIGNIFICANCE_COLOURS["Significant increase"],
+                "Charlie": maps.SIGNIFICANCE_COLOURS["No significant change"],
+            },
+        ),
+    ],
+)
 def test_choropleth_colours_worked_out_by_hand(ward_frame, outlines, measure, expected):
     # rate_b: 15.0 and 12.0 (one decimal) -> 5-wide bins from 0 (2.5 would need 7 bins, more than
     # the 6 colours): four bins, which take colours 0, 2, 3 and 5 of the six; 15.0 is in the
@@ -383,7 +448,7 @@ def test_outlines_given_as_wkb_or_geojson_draw_the_same_deck(ward_frame, outline
     # Without label points, labels go on a point inside each ward.
     unlabelled = outlines.drop(columns=["centroid_lon", "centroid_lat"])
     labels = layer(spec(maps.ward_choropleth(ward_frame, unlabelled)), "ward-labels")["data"]
-    for label, box in zip(labels, outlines.geometry[:3]):
+    for label, box in zip(labels, outlines.geometry[:3], strict=False):
         assert box.contains(shapely.Point(label["position"]))
 
 
@@ -391,7 +456,7 @@ def test_inputs_are_not_modified(ward_frame, outlines, cells, locations):
     before = [copy.deepcopy(f) for f in (ward_frame, outlines, cells, locations)]
     all_decks(ward_frame, outlines, cells, locations)
     all_decks(ward_frame, outlines, cells, locations, THRESHOLD)
-    for original, now in zip(before, (ward_frame, outlines, cells, locations)):
+    for original, now in zip(before, (ward_frame, outlines, cells, locations), strict=False):
         pd.testing.assert_frame_equal(original, now)
         assert original.attrs == now.attrs
 
@@ -400,12 +465,13 @@ def test_inputs_are_not_modified(ward_frame, outlines, cells, locations):
 # Legends
 # ---------------------------------------------------------------------------
 
+
 def _check_bins_cover(table: pd.DataFrame, values) -> None:
     bins = table[table["kind"] == "bin"]
     assert len(bins) >= 1
     lower, upper = bins["lower"].tolist(), bins["upper"].tolist()
     assert lower[1:] == upper[:-1], "bins must touch, with no gap or overlap"
-    assert all(lo < hi for lo, hi in zip(lower, upper))
+    assert all(lo < hi for lo, hi in zip(lower, upper, strict=False))
     assert min(values) >= lower[0] and max(values) < upper[-1]
     for value in values:
         assert ((bins["lower"] <= value) & (value < bins["upper"])).sum() == 1
@@ -430,15 +496,26 @@ def test_legend_labels_and_entries_worked_out_by_hand(ward_frame):
     assert count_b["hex"].iloc[0] == "#fde725" and count_b["hex"].iloc[-1] == "#440154"
     public = maps.legend(ward_frame, "count_b", suppress_below=THRESHOLD).to_frame()
     # 4 is hidden; 12 and 90 are shown: the first bin starts at the threshold.
-    assert public["label"].tolist() == ["10\u201319", "20\u201339", "40\u201359", "60\u201379", "80\u201399",
-                                        "Fewer than 10: not shown"]
+    assert public["label"].tolist() == [
+        "10\u201319",
+        "20\u201339",
+        "40\u201359",
+        "60\u201379",
+        "80\u201399",
+        "Fewer than 10: not shown",
+    ]
     assert public["colour"].iloc[-1] == list(maps.SUPPRESSED_COLOUR)
     pct = maps.legend(ward_frame, "pct_change").to_frame()
     assert pct["label"].tolist() == list(maps.PCT_CHANGE_LABELS) + ["No comparison (none in 2017-18)"]
     assert pct["lower"].iloc[0] == -math.inf and pct["upper"].iloc[6] == math.inf
     rate = maps.legend(ward_frame, "rate_b_per_1000").to_frame()
-    assert rate["label"].tolist() == ["0.0\u20134.9", "5.0\u20139.9", "10.0\u201314.9", "15.0\u201319.9",
-                                      "No population figure"]
+    assert rate["label"].tolist() == [
+        "0.0\u20134.9",
+        "5.0\u20139.9",
+        "10.0\u201314.9",
+        "15.0\u201319.9",
+        "No population figure",
+    ]
     assert rate["label"].iloc[-1] == "No population figure"
     significance = maps.legend(None, "significance").to_frame()
     assert significance["label"].tolist() == list(maps.SIGNIFICANCE_CATEGORIES)
@@ -452,13 +529,24 @@ def test_legend_labels_and_entries_worked_out_by_hand(ward_frame):
 def test_legend_is_a_list_of_entries_with_a_title(ward_frame):
     entries = maps.legend(ward_frame, "pct_change", suppress_below=THRESHOLD)
     assert isinstance(entries, list) and entries.title == "Change from 2017-18 to 2018-19"
-    assert entries[0] == {"label": "-50% or less", "colour": [33, 102, 172], "hex": "#2166ac",
-                          "lower": -math.inf, "upper": -49, "kind": "bin", "line_width": None}
+    assert entries[0] == {
+        "label": "-50% or less",
+        "colour": [33, 102, 172],
+        "hex": "#2166ac",
+        "lower": -math.inf,
+        "upper": -49,
+        "kind": "bin",
+        "line_width": None,
+    }
     # Grey on a change map: a count it rests on is small, not the change itself.
-    assert entries[-1]["kind"] == "suppressed" and entries[-1]["label"] == "Fewer than 10 incidents in a period: not shown"
+    assert (
+        entries[-1]["kind"] == "suppressed" and entries[-1]["label"] == "Fewer than 10 incidents in a period: not shown"
+    )
     assert maps.legend(ward_frame, "count_b", suppress_below=THRESHOLD)[-1]["label"] == "Fewer than 10: not shown"
-    assert (maps.legend(ward_frame, "rate_b_per_1000", suppress_below=THRESHOLD)[-1]["label"]
-            == "Fewer than 10 incidents: not shown")
+    assert (
+        maps.legend(ward_frame, "rate_b_per_1000", suppress_below=THRESHOLD)[-1]["label"]
+        == "Fewer than 10 incidents: not shown"
+    )
 
 
 def test_cell_legend_covers_the_drawn_cells(cells):
@@ -486,6 +574,7 @@ def test_colour_scales_are_the_declared_palettes():
 # Public mode
 # ---------------------------------------------------------------------------
 
+
 def test_public_mode_no_number_below_the_threshold_in_the_json(ward_frame, outlines, cells, locations):
     for name, deck in all_decks(ward_frame, outlines, cells, locations, THRESHOLD).items():
         deck_json = spec(deck)
@@ -504,14 +593,20 @@ def test_public_mode_ward_tooltips_say_less_than_n(ward_frame, outlines):
         features = ward_features(spec(maps.ward_choropleth(ward_frame, outlines, measure, THRESHOLD)))
         assert features["Bravo"]["properties"]["tooltip"] == (
             "Bravo (Redditch)\n2017-18: <10\n2018-19: 12\nChange: not shown (small numbers)\n"
-            "Rate per 1,000 residents, 2018-19: 12.0\nSignificant change: not shown")
+            "Rate per 1,000 residents, 2018-19: 12.0\nSignificant change: not shown"
+        )
         assert features["Charlie"]["properties"]["tooltip"].splitlines()[1:3] == ["2017-18: <10", "2018-19: <10"]
         # Alpha's counts are both published: all of it is shown.
         assert "Change: -30 (-25%)" in features["Alpha"]["properties"]["tooltip"]
         # A ward whose measure needs a hidden count is drawn in the suppressed colour.
-        hidden = {"count_a": {"Bravo", "Charlie"}, "count_b": {"Charlie"}, "rate_a_per_1000": {"Bravo", "Charlie"},
-                  "rate_b_per_1000": {"Charlie"}, "pct_change": {"Bravo", "Charlie"},
-                  "significance": {"Bravo", "Charlie"}}[measure]
+        hidden = {
+            "count_a": {"Bravo", "Charlie"},
+            "count_b": {"Charlie"},
+            "rate_a_per_1000": {"Bravo", "Charlie"},
+            "rate_b_per_1000": {"Charlie"},
+            "pct_change": {"Bravo", "Charlie"},
+            "significance": {"Bravo", "Charlie"},
+        }[measure]
         grey = {name for name, f in features.items() if f["properties"]["fill"][:3] == list(maps.SUPPRESSED_COLOUR)}
         assert grey == hidden, measure
 
@@ -519,7 +614,10 @@ def test_public_mode_ward_tooltips_say_less_than_n(ward_frame, outlines):
 def test_public_mode_cells_and_points(cells, outlines, locations):
     deck_json = spec(maps.hotspot_map(cells, outlines, suppress_below=THRESHOLD))
     drawn = {r["cell_id"]: r for r in layer(deck_json, "cells")["data"]}
-    assert drawn["E1601_N1040"]["tooltip"] == "Cell E1601_N1040 \u00b7 Alpha (Redditch)\nIncidents, Jan\u2013Dec 2025: <10\nNot significant"
+    assert (
+        drawn["E1601_N1040"]["tooltip"]
+        == "Cell E1601_N1040 \u00b7 Alpha (Redditch)\nIncidents, Jan\u2013Dec 2025: <10\nNot significant"
+    )
     assert drawn["E1601_N1040"]["fill"][:3] == list(maps.SUPPRESSED_COLOUR)
     assert drawn["E1602_N1041"]["tooltip"].splitlines()[1:] == ["Incidents, Jan\u2013Dec 2025: 45", "Hot spot 99%"]
     points = layer(spec(maps.points_map(locations, outlines, suppress_below=THRESHOLD)), "locations")["data"]
@@ -530,18 +628,24 @@ def test_public_mode_cells_and_points(cells, outlines, locations):
 # Hot-spot and points maps
 # ---------------------------------------------------------------------------
 
+
 def test_hotspot_map_draws_cells_with_incidents_and_outlines_hot_spots(cells, outlines):
     deck_json = spec(maps.hotspot_map(cells, outlines))
-    assert [l["id"] for l in deck_json["layers"]] == ["background", "cells", "hotspot-outlines", "ward-outlines",
-                                                      "ward-labels"]
+    assert [l["id"] for l in deck_json["layers"]] == [
+        "background",
+        "cells",
+        "hotspot-outlines",
+        "ward-outlines",
+        "ward-labels",
+    ]
     drawn = {r["cell_id"]: r for r in layer(deck_json, "cells")["data"]}
     # Five cells with incidents and the empty hot cell; empty, unremarkable cells are not drawn.
-    assert sorted(drawn) == ["E1600_N1041", "E1601_N1040", "E1601_N1041", "E1602_N1040", "E1602_N1041",
-                             "E1602_N1042"]
+    assert sorted(drawn) == ["E1600_N1041", "E1601_N1040", "E1601_N1041", "E1602_N1040", "E1602_N1041", "E1602_N1042"]
     assert drawn["E1600_N1041"]["fill"] == maps.EMPTY_CELL_COLOUR
-    assert drawn["E1602_N1041"]["fill"][:3] == list(maps.SEQUENTIAL_COLOURS[-1])      # 45 of up to 49
+    assert drawn["E1602_N1041"]["fill"][:3] == list(maps.SEQUENTIAL_COLOURS[-1])  # 45 of up to 49
     assert drawn["E1602_N1041"]["tooltip"] == (
-        "Cell E1602_N1041 \u00b7 Alpha (Redditch)\nIncidents, Jan\u2013Dec 2025: 45\nHot spot 99% (Gi* z = 2.90)")
+        "Cell E1602_N1041 \u00b7 Alpha (Redditch)\nIncidents, Jan\u2013Dec 2025: 45\nHot spot 99% (Gi* z = 2.90)"
+    )
     outlined = layer(deck_json, "hotspot-outlines")
     assert outlined["filled"] is False and outlined["pickable"] is False
     # Thinnest first, so the 99% outline is drawn over its neighbours'.
@@ -576,7 +680,7 @@ def test_hotspot_map_draws_at_most_max_map_cells(cells, outlines, monkeypatch):
     assert drawn == ["E1602_N1040", "E1600_N1041", "E1601_N1041", "E1602_N1041", "E1602_N1042"]
     monkeypatch.setattr(maps, "MAX_MAP_CELLS", 3)
     drawn = [r["cell_id"] for r in layer(spec(maps.hotspot_map(cells, outlines)), "cells")["data"]]
-    assert drawn == ["E1602_N1040", "E1601_N1041", "E1602_N1041"]     # 99%, 95%, then the busier 90%
+    assert drawn == ["E1602_N1040", "E1601_N1041", "E1602_N1041"]  # 99%, 95%, then the busier 90%
     # Public mode still hides every small count, capped or not.
     public = spec(maps.hotspot_map(cells, outlines, suppress_below=THRESHOLD))
     assert not [n for n in data_numbers(public) if n < THRESHOLD]
@@ -584,9 +688,11 @@ def test_hotspot_map_draws_at_most_max_map_cells(cells, outlines, monkeypatch):
 
 @pytest.mark.parametrize("make", ["hotspots", "choropleth", "points"])
 def test_deck_json_is_pydecks_own_compact_and_written_once(make, cells, outlines, ward_frame, locations):
-    deck = {"hotspots": lambda: maps.hotspot_map(cells, outlines),
-            "choropleth": lambda: maps.ward_choropleth(ward_frame, outlines),
-            "points": lambda: maps.points_map(locations, outlines)}[make]()
+    deck = {
+        "hotspots": lambda: maps.hotspot_map(cells, outlines),
+        "choropleth": lambda: maps.ward_choropleth(ward_frame, outlines),
+        "points": lambda: maps.points_map(locations, outlines),
+    }[make]()
     first = deck.to_json()
     assert json.loads(first) == json.loads(pdk.bindings.json_tools.serialize(deck))
     assert "\n" not in first and len(first) < len(pdk.bindings.json_tools.serialize(deck)) / 2
@@ -596,14 +702,21 @@ def test_deck_json_is_pydecks_own_compact_and_written_once(make, cells, outlines
 
 def test_points_sized_by_count(locations, outlines):
     points = layer(spec(maps.points_map(locations, outlines)), "locations")["data"]
-    assert [p["radius"] for p in points] == [22.0, round(4 + 18 * math.sqrt(12 / 40), 1),
-                                             round(4 + 18 * math.sqrt(3 / 40), 1)]
-    assert points[0]["tooltip"] == "On or near High Street\nAlpha (Redditch)\nIncidents, Jan\u2013Dec 2025: 40 (40.0% of all)"
+    assert [p["radius"] for p in points] == [
+        22.0,
+        round(4 + 18 * math.sqrt(12 / 40), 1),
+        round(4 + 18 * math.sqrt(3 / 40), 1),
+    ]
+    assert (
+        points[0]["tooltip"]
+        == "On or near High Street\nAlpha (Redditch)\nIncidents, Jan\u2013Dec 2025: 40 (40.0% of all)"
+    )
 
 
 # ---------------------------------------------------------------------------
 # The view
 # ---------------------------------------------------------------------------
+
 
 def test_view_is_computed_from_the_wards_drawn(ward_frame, outlines, cells, locations):
     deck_json = spec(maps.ward_choropleth(ward_frame, outlines))
@@ -675,7 +788,7 @@ def test_north_worcestershire_views_and_public_mode_on_the_built_store(built_con
     hidden = 0
     for name, feature in ward_features(public).items():
         tip = feature["properties"]["tooltip"].splitlines()
-        for line, count in zip(tip[1:3], (rows.loc[name, "count_a"], rows.loc[name, "count_b"])):
+        for line, count in zip(tip[1:3], (rows.loc[name, "count_a"], rows.loc[name, "count_b"]), strict=False):
             if count < threshold:
                 hidden += 1
                 assert line.endswith(f": <{threshold}")
@@ -708,11 +821,15 @@ def test_hotspot_and_points_maps_on_the_built_store(built_conn):
     shown = hotspots.hotspot_cells(built_conn, selection, "2025-01..2025-12")
     assert len(shown) < len(cells)
     for threshold_given in (None, threshold):
-        assert (maps.hotspot_map(shown, outlines, suppress_below=threshold_given).to_json()
-                == maps.hotspot_map(cells, outlines, suppress_below=threshold_given).to_json())
+        assert (
+            maps.hotspot_map(shown, outlines, suppress_below=threshold_given).to_json()
+            == maps.hotspot_map(cells, outlines, suppress_below=threshold_given).to_json()
+        )
     everywhere = Selection(source="police_uk")
-    assert (maps.hotspot_map(hotspots.hotspot_cells(built_conn, everywhere, "2025-01..2025-12"), outlines).to_json()
-            == maps.hotspot_map(hotspots.hotspots(built_conn, everywhere, "2025-01..2025-12"), outlines).to_json())
+    assert (
+        maps.hotspot_map(hotspots.hotspot_cells(built_conn, everywhere, "2025-01..2025-12"), outlines).to_json()
+        == maps.hotspot_map(hotspots.hotspots(built_conn, everywhere, "2025-01..2025-12"), outlines).to_json()
+    )
     top = hotspots.top_locations(built_conn, selection, "2025-01..2025-12", n=50)
     points = spec(maps.points_map(top, outlines, suppress_below=threshold))
     assert len(layer(points, "locations")["data"]) == int((top["count"] >= threshold).sum())
@@ -727,8 +844,14 @@ def _wavy_wards(n: int) -> pd.DataFrame:
         x0 = i * 0.01
         top = [(x0 + 0.01 * k / 200, 0.01 + 0.00001 * math.sin(k)) for k in range(201)]
         shapes.append(shapely.Polygon([(x0, 0.0), (x0 + 0.01, 0.0)] + top[::-1]))
-    return pd.DataFrame({"ward_code": [f"W{i}" for i in range(n)], "ward_name": [f"Ward {i}" for i in range(n)],
-                         "district": "D", "geometry": shapes})
+    return pd.DataFrame(
+        {
+            "ward_code": [f"W{i}" for i in range(n)],
+            "ward_name": [f"Ward {i}" for i in range(n)],
+            "district": "D",
+            "geometry": shapes,
+        }
+    )
 
 
 def _outline_vertices(layer) -> int:
@@ -745,15 +868,22 @@ def test_outlines_of_a_county_or_more_are_simplified_to_a_pixel():
     assert kept < sum(len(g.exterior.coords) for g in many.geometry) / 10
     # No simplified outline strays more than a pixel of the fitted view from the true one.
     pixel = (many.geometry.iloc[-1].bounds[2] - 0.0) / maps.VIEW_WIDTH_PX
-    for feature, original in zip(layer.data["features"], many.geometry):
+    for feature, original in zip(layer.data["features"], many.geometry, strict=False):
         simplified = shapely.Polygon(feature["geometry"]["coordinates"][0])
         assert shapely.hausdorff_distance(simplified, original) <= pixel * 1.01
 
 
 def test_choropleth_of_a_county_or_more_is_simplified_like_the_outlines():
     many = _wavy_wards(maps.SIMPLIFY_ABOVE_WARDS + 1)
-    frame = pd.DataFrame({"ward_code": many["ward_code"], "ward_name": many["ward_name"], "district": "D",
-                          "count_a": 10, "count_b": range(len(many))})
+    frame = pd.DataFrame(
+        {
+            "ward_code": many["ward_code"],
+            "ward_name": many["ward_name"],
+            "district": "D",
+            "count_a": 10,
+            "count_b": range(len(many)),
+        }
+    )
     frame.attrs.update(period_a="2024", period_b="2025")
     wards = maps.ward_choropleth(frame, many).layers[1]
     assert wards.id == "wards"

@@ -1,6 +1,7 @@
 """Plain-English summaries: hand-made tables whose sentences were worked out by hand, and the
 panel's own comparison on the built store (the synthetic extract, calibrated to the published
 tables)."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -14,9 +15,18 @@ from analytics import narrative
 from analytics.districts import districts_table
 from analytics.errors import AnalyticsError
 from analytics.incident_types import incident_types
-from analytics.narrative import (change_phrase, crime_summary, district_summary, format_count, format_signed,
-                                 format_signed_pct, incident_types_summary, month_runs, seasonal_summary,
-                                 ward_summary)
+from analytics.narrative import (
+    change_phrase,
+    crime_summary,
+    district_summary,
+    format_count,
+    format_signed,
+    format_signed_pct,
+    incident_types_summary,
+    month_runs,
+    seasonal_summary,
+    ward_summary,
+)
 from analytics.periods import parse_period, pct_change
 from analytics.query import Selection
 from analytics.seasonal import MONTH_NAMES, FlaggedMonth, SeasonalSummary, summarise
@@ -38,8 +48,7 @@ def _wards(rows, total=True, **attrs) -> pd.DataFrame:
         records.append(("Grand Total", a, b, False, a < 10 or b < 10))
     frame = pd.DataFrame(records, columns=["ward_name", "count_a", "count_b", "significant", "small_numbers"])
     frame["difference"] = frame.count_b - frame.count_a
-    frame["pct_change"] = pd.array([pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b)],
-                                   dtype="Int64")
+    frame["pct_change"] = pd.array([pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b, strict=False)], dtype="Int64")
     frame.attrs.update(ATTRS | attrs)
     return frame
 
@@ -47,6 +56,7 @@ def _wards(rows, total=True, **attrs) -> pd.DataFrame:
 # ---------------------------------------------------------------------------
 # Numbers and words
 # ---------------------------------------------------------------------------
+
 
 def test_number_formats():
     assert format_count(4158) == "4,158"
@@ -64,14 +74,17 @@ def test_month_runs():
     assert month_runs([]) == ""
 
 
-@pytest.mark.parametrize("a, b, expected", [
-    (3468, 3203, "fell 8% (-265)"),            # -7.64% rounds half up to -8
-    (91, 107, "rose 18% (+16)"),               # 17.58% -> 18
-    (3203, 3203, "was unchanged at 3,203"),
-    (0, 12, "rose from none to 12"),
-    (12, 0, "fell from 12 to none"),
-    (1000, 997, "fell under 1% (-3)"),         # -0.3% rounds to 0: say so rather than "fell 0%"
-])
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        (3468, 3203, "fell 8% (-265)"),  # -7.64% rounds half up to -8
+        (91, 107, "rose 18% (+16)"),  # 17.58% -> 18
+        (3203, 3203, "was unchanged at 3,203"),
+        (0, 12, "rose from none to 12"),
+        (12, 0, "fell from 12 to none"),
+        (1000, 997, "fell under 1% (-3)"),  # -0.3% rounds to 0: say so rather than "fell 0%"
+    ],
+)
 def test_change_phrase(a, b, expected):
     assert change_phrase(a, b) == expected
 
@@ -84,19 +97,24 @@ def test_change_phrase_public_mode_gives_no_difference():
 # Wards
 # ---------------------------------------------------------------------------
 
+
 def test_ward_summary_the_panels_example_on_the_built_store(built_conn):
     table = ward_deltas(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018)
-    assert ward_summary(table) == ("ASB in Redditch fell 8% (-265) between 2017-18 and 2018-19; 4 of 12 wards "
-                                   "rose, one of them significantly: Headless Cross and Oakenshaw, +20%.")
+    assert ward_summary(table) == (
+        "ASB in Redditch fell 8% (-265) between 2017-18 and 2018-19; 4 of 12 wards "
+        "rose, one of them significantly: Headless Cross and Oakenshaw, +20%."
+    )
 
 
 def test_ward_summary_rise_with_several_significant_lists_three_largest_first():
     # Total 400 -> 520: +120, +30%. Significant rises by incidents: A +40, B +30, C +20, D +10; E's is not.
-    frame = _wards([("A", 100, 140, True), ("B", 100, 130, True), ("C", 50, 70, True),
-                    ("D", 50, 60, True), ("E", 100, 120, False)])
+    frame = _wards(
+        [("A", 100, 140, True), ("B", 100, 130, True), ("C", 50, 70, True), ("D", 50, 60, True), ("E", 100, 120, False)]
+    )
     assert ward_summary(frame) == (
         "ASB in Redditch rose 30% (+120) between 2017-18 and 2018-19; all 5 wards rose, four of them "
-        "significantly: A, +40%; B, +30%; C, +40%; and 1 more.")
+        "significantly: A, +40%; B, +30%; C, +40%; and 1 more."
+    )
 
 
 def test_ward_summary_order_is_by_rise_in_incidents_then_name():
@@ -104,32 +122,38 @@ def test_ward_summary_order_is_by_rise_in_incidents_then_name():
     # Both rose by 50: alphabetical; West fell by as much, so the total did not move.
     assert ward_summary(frame) == (
         "ASB in Redditch was unchanged at 600 between 2017-18 and 2018-19; 2 of 3 wards rose, two of them "
-        "significantly: Alpha, +25%; Zulu, +50%.")
+        "significantly: Alpha, +25%; Zulu, +50%."
+    )
 
 
 def test_ward_summary_none_significantly_and_no_ward_rose():
     rose = _wards([("Abbey", 100, 110, False), ("West", 100, 95, False), ("Central", 100, 104, False)])
-    assert ward_summary(rose) == ("ASB in Redditch rose 3% (+9) between 2017-18 and 2018-19; 2 of 3 wards rose, "
-                                  "none of them significantly.")
+    assert ward_summary(rose) == (
+        "ASB in Redditch rose 3% (+9) between 2017-18 and 2018-19; 2 of 3 wards rose, none of them significantly."
+    )
     fell = _wards([("Abbey", 100, 80, True), ("West", 100, 95, False)])
     assert ward_summary(fell) == "ASB in Redditch fell 13% (-25) between 2017-18 and 2018-19; no ward rose."
 
 
 def test_ward_summary_one_ward_rose():
     frame = _wards([("Abbey", 100, 130, True), ("West", 100, 60, True)])
-    assert ward_summary(frame) == ("ASB in Redditch fell 5% (-10) between 2017-18 and 2018-19; 1 of 2 wards rose: "
-                                   "Abbey, +30%, significantly.")
+    assert ward_summary(frame) == (
+        "ASB in Redditch fell 5% (-10) between 2017-18 and 2018-19; 1 of 2 wards rose: Abbey, +30%, significantly."
+    )
 
 
 def test_ward_summary_change_from_zero():
     # A ward from nothing has no percentage: "+40 from none".
     frame = _wards([("Abbey", 0, 40, True), ("West", 100, 90, False)])
-    assert ward_summary(frame) == ("ASB in Redditch rose 30% (+30) between 2017-18 and 2018-19; "
-                                   "1 of 2 wards rose: Abbey, +40 from none, significantly.")
+    assert ward_summary(frame) == (
+        "ASB in Redditch rose 30% (+30) between 2017-18 and 2018-19; "
+        "1 of 2 wards rose: Abbey, +40 from none, significantly."
+    )
     # The whole place from nothing: no percentage, and a count from 0 is always small numbers.
     new = _wards([("Abbey", 0, 12, True), ("West", 0, 0, False)])
-    assert ward_summary(new) == ("ASB in Redditch rose from none to 12 between 2017-18 and 2018-19: "
-                                 "too few incidents to call.")
+    assert ward_summary(new) == (
+        "ASB in Redditch rose from none to 12 between 2017-18 and 2018-19: too few incidents to call."
+    )
     nothing = _wards([("Abbey", 0, 0, False), ("West", 0, 0, False)])
     assert ward_summary(nothing) == "No ASB was recorded in Redditch in 2017-18 or 2018-19."
 
@@ -137,39 +161,58 @@ def test_ward_summary_change_from_zero():
 def test_ward_summary_small_numbers():
     # The total itself is small: nothing more is said.
     tiny = _wards([("Abbey", 3, 5, False, True), ("West", 2, 1, False, True)])
-    assert ward_summary(tiny) == ("ASB in Redditch rose 20% (+1) between 2017-18 and 2018-19: "
-                                  "too few incidents to call.")
+    assert ward_summary(tiny) == (
+        "ASB in Redditch rose 20% (+1) between 2017-18 and 2018-19: too few incidents to call."
+    )
     # Wards with small numbers are named after the sentence.
     frame = _wards([("Abbey", 300, 320, False), ("Crabbs Cross", 8, 12, False, True), ("West", 4, 9, False, True)])
-    assert ward_summary(frame) == ("ASB in Redditch rose 9% (+29) between 2017-18 and 2018-19; all 3 wards rose, "
-                                   "none of them significantly. Crabbs Cross and West had too few incidents to call.")
+    assert ward_summary(frame) == (
+        "ASB in Redditch rose 9% (+29) between 2017-18 and 2018-19; all 3 wards rose, "
+        "none of them significantly. Crabbs Cross and West had too few incidents to call."
+    )
 
 
 def test_ward_summary_public_mode_hides_small_counts_and_their_change():
     frame = _wards([("Abbey", 300, 400, True), ("West", 3, 40, True)])
     text = ward_summary(frame, suppress_below=5)
     # West's +37 (+1,233%) would give its 3 away; its direction and significance are not shown either.
-    assert text == ("ASB in Redditch rose 45% (+137) between 2017-18 and 2018-19; the one ward compared, Abbey, "
-                    "rose (+33%), significantly (1 ward with fewer than 5 incidents in a period not compared).")
+    assert text == (
+        "ASB in Redditch rose 45% (+137) between 2017-18 and 2018-19; the one ward compared, Abbey, "
+        "rose (+33%), significantly (1 ward with fewer than 5 incidents in a period not compared)."
+    )
     assert "1,233" not in text and "+37" not in text
     # Whether a hidden ward rose is not counted: "7 of 12 rose" beside a table of "<5" would tell.
-    frame = _wards([("Abbey", 300, 400, True), ("Batchley", 50, 60, False), ("Central", 40, 30, False),
-                    ("West", 3, 40, True), ("Winyates", 2, 2, False)])
+    frame = _wards(
+        [
+            ("Abbey", 300, 400, True),
+            ("Batchley", 50, 60, False),
+            ("Central", 40, 30, False),
+            ("West", 3, 40, True),
+            ("Winyates", 2, 2, False),
+        ]
+    )
     assert ward_summary(frame, suppress_below=5).endswith(
         "; 2 of the 3 wards compared rose (2 wards with fewer than 5 incidents in a period not compared), "
-        "one of them significantly: Abbey, +33%.")
+        "one of them significantly: Abbey, +33%."
+    )
     assert "4 wards rose" not in ward_summary(frame) and "3 of 5 wards rose" in ward_summary(frame)
 
 
 def test_district_summary_public_mode_gives_no_direction_to_a_hidden_district():
-    frame = pd.DataFrame({"district": ["Wyre Forest", "Redditch", "Bromsgrove", "North Worcestershire"],
-                          "count_a": [40, 30, 3, 73], "count_b": [55, 20, 3, 78]})
+    frame = pd.DataFrame(
+        {
+            "district": ["Wyre Forest", "Redditch", "Bromsgrove", "North Worcestershire"],
+            "count_a": [40, 30, 3, 73],
+            "count_b": [55, 20, 3, 78],
+        }
+    )
     frame.attrs.update(period_a="Jan 2024", period_b="Jan 2025", place="North Worcestershire")
     text = district_summary(frame, suppress_below=5)
     # Two "<5" called "unchanged" would say they are equal.
     assert "unchanged" not in text
-    assert ("Redditch fell and Wyre Forest rose (Bromsgrove: fewer than 5 incidents in a period, not compared)"
-            in text), text
+    assert (
+        "Redditch fell and Wyre Forest rose (Bromsgrove: fewer than 5 incidents in a period, not compared)" in text
+    ), text
     assert "(Bromsgrove unchanged)" in district_summary(frame)
 
 
@@ -182,11 +225,17 @@ def test_ward_summary_refuses_the_wrong_table():
 # Districts
 # ---------------------------------------------------------------------------
 
+
 def _districts(rows, total="North Worcestershire") -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["district", "count_a", "count_b"])
     if total:
-        frame = pd.concat([frame, pd.DataFrame([{"district": total, "count_a": frame.count_a.sum(),
-                                                 "count_b": frame.count_b.sum()}])], ignore_index=True)
+        frame = pd.concat(
+            [
+                frame,
+                pd.DataFrame([{"district": total, "count_a": frame.count_a.sum(), "count_b": frame.count_b.sum()}]),
+            ],
+            ignore_index=True,
+        )
     frame.attrs.update(ATTRS | {"place": "North Worcestershire"})
     return frame
 
@@ -195,7 +244,8 @@ def test_district_summary_on_the_built_store(built_conn):
     table = districts_table(built_conn, Selection("extract"), FY2017, FY2018)
     assert district_summary(table) == (
         "In 2018-19 Wyre Forest recorded the most ASB (4,158), then Redditch (3,203) and Bromsgrove (2,515); "
-        "all three fell. Across North Worcestershire ASB fell 6% (-626) between 2017-18 and 2018-19.")
+        "all three fell. Across North Worcestershire ASB fell 6% (-626) between 2017-18 and 2018-19."
+    )
 
 
 def test_district_summary_by_hand():
@@ -204,28 +254,53 @@ def test_district_summary_by_hand():
     assert district_summary(mixed) == (
         "In 2018-19 Wyre Forest recorded the most ASB (300), then Redditch (250) and Bromsgrove (90); "
         "Bromsgrove fell and Redditch rose (Wyre Forest unchanged). Across North Worcestershire ASB rose 7% (+40) "
-        "between 2017-18 and 2018-19.")
+        "between 2017-18 and 2018-19."
+    )
     both = _districts([("Redditch", 10, 20), ("Bromsgrove", 30, 40)], total="Total")
-    assert district_summary(both).startswith("In 2018-19 Bromsgrove recorded the most ASB (40), then Redditch (20); "
-                                             "both rose. Across Total")
+    assert district_summary(both).startswith(
+        "In 2018-19 Bromsgrove recorded the most ASB (40), then Redditch (20); both rose. Across Total"
+    )
     one = _districts([("Redditch", 3468, 3203)], total=None)
-    assert district_summary(one) == ("In 2018-19 Redditch recorded 3,203 ASB incidents; ASB fell 8% (-265) "
-                                     "between 2017-18 and 2018-19.")
+    assert district_summary(one) == (
+        "In 2018-19 Redditch recorded 3,203 ASB incidents; ASB fell 8% (-265) between 2017-18 and 2018-19."
+    )
 
 
 # ---------------------------------------------------------------------------
 # Seasonal patterns
 # ---------------------------------------------------------------------------
 
+
 def _summary(**changes) -> SeasonalSummary:
     values = dict(
-        source="test", category="Anti-social behaviour", place="Redditch", window="Apr 2015–Mar 2017",
-        synthetic=False, peak_month="October", peak_index=130, trough_month="February", trough_index=85,
-        spring_below_mean=True, summer_below_mean=True, months_above_mean=("October", "November"),
-        months_below_mean=(), profile_balanced=True, profile_basis="", years_per_month=(2,) * 12, flagged=(),
-        method="", missing_months=(), partial_months=(), partial_note="", years_compared=("2015-16", "2016-17"),
-        full_years=("2015-16", "2016-17"), full_year_totals={"2015-16": 1000, "2016-17": 1100},
-        year_total_spread_pct=10.0, months_with_band=24, flags_expected_by_chance=1.2)
+        source="test",
+        category="Anti-social behaviour",
+        place="Redditch",
+        window="Apr 2015–Mar 2017",
+        synthetic=False,
+        peak_month="October",
+        peak_index=130,
+        trough_month="February",
+        trough_index=85,
+        spring_below_mean=True,
+        summer_below_mean=True,
+        months_above_mean=("October", "November"),
+        months_below_mean=(),
+        profile_balanced=True,
+        profile_basis="",
+        years_per_month=(2,) * 12,
+        flagged=(),
+        method="",
+        missing_months=(),
+        partial_months=(),
+        partial_note="",
+        years_compared=("2015-16", "2016-17"),
+        full_years=("2015-16", "2016-17"),
+        full_year_totals={"2015-16": 1000, "2016-17": 1100},
+        year_total_spread_pct=10.0,
+        months_with_band=24,
+        flags_expected_by_chance=1.2,
+    )
     values.update(changes)
     # Fields the summary gains later read as None here, so these hand-made cases keep working.
     names = [f.name for f in dataclasses.fields(SeasonalSummary)]
@@ -237,30 +312,39 @@ def test_seasonal_summary_by_hand():
         "ASB in Redditch (Apr 2015–Mar 2017) peaked in October (index 130; 100 is an average month) and was lowest "
         "in February (85). Spring and summer months were below average; October and November were above it. "
         "No month was outside its expected range. The two full years (2015-16 and 2016-17) were within 10% of "
-        "each other (1,000 to 1,100 a year).")
+        "each other (1,000 to 1,100 a year)."
+    )
 
 
 def test_seasonal_summary_flags_missing_and_partial_months():
-    flagged = (FlaggedMonth(datetime.date(2016, 10, 1), "Oct 2016", 1500, 1234.4, "above"),
-               FlaggedMonth(datetime.date(2017, 2, 1), "Feb 2017", 3, 40.0, "below"))
-    summary = _summary(flagged=flagged, spring_below_mean=False, summer_below_mean=None,
-                       missing_months=(datetime.date(2016, 5, 1), datetime.date(2016, 6, 1)),
-                       partial_note="Mar 2017 is partial: the data end on 28 Mar 2017",
-                       full_year_totals={}, year_total_spread_pct=None)
+    flagged = (
+        FlaggedMonth(datetime.date(2016, 10, 1), "Oct 2016", 1500, 1234.4, "above"),
+        FlaggedMonth(datetime.date(2017, 2, 1), "Feb 2017", 3, 40.0, "below"),
+    )
+    summary = _summary(
+        flagged=flagged,
+        spring_below_mean=False,
+        summer_below_mean=None,
+        missing_months=(datetime.date(2016, 5, 1), datetime.date(2016, 6, 1)),
+        partial_note="Mar 2017 is partial: the data end on 28 Mar 2017",
+        full_year_totals={},
+        year_total_spread_pct=None,
+    )
     assert seasonal_summary(summary, suppress_below=5) == (
         "ASB in Redditch (Apr 2015–Mar 2017) peaked in October (index 130; 100 is an average month) and was lowest "
         "in February (85). Spring months were not all below average; October and November were above average. "
         "Two months were outside the expected range: Oct 2016 (1,500 against about 1,234 expected) and "
         "Feb 2017 (below). By chance alone about one of the 24 months would fall outside it. 2 months are "
         "missing from the source and shown as gaps, not zeros: May–Jun 2016. "
-        "Mar 2017 is partial: the data end on 28 Mar 2017, so it is left out of the comparison.")
+        "Mar 2017 is partial: the data end on 28 Mar 2017, so it is left out of the comparison."
+    )
 
 
 def test_seasonal_summary_without_a_pattern():
-    text = seasonal_summary(_summary(peak_month=None, peak_index=None, full_year_totals={},
-                                     year_total_spread_pct=None))
-    assert text == ("There are too few complete months of ASB in Redditch (Apr 2015–Mar 2017) to describe a "
-                    "seasonal pattern.")
+    text = seasonal_summary(_summary(peak_month=None, peak_index=None, full_year_totals={}, year_total_spread_pct=None))
+    assert text == (
+        "There are too few complete months of ASB in Redditch (Apr 2015–Mar 2017) to describe a seasonal pattern."
+    )
 
 
 def test_seasonal_summary_on_the_built_store(built_conn):
@@ -280,60 +364,88 @@ def test_seasonal_summary_refuses_other_input():
 # Recorded crime
 # ---------------------------------------------------------------------------
 
+
 def _crime(rows, label="crime_type", total="All recorded crime", **attrs) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[label, "count_a", "count_b", "significant"])
-    frame = pd.concat([frame, pd.DataFrame([{label: total, "count_a": frame.count_a.sum(),
-                                             "count_b": frame.count_b.sum(), "significant": False}])],
-                      ignore_index=True)
-    frame["pct_change"] = pd.array([pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b)],
-                                   dtype="Int64")
-    frame.attrs.update(ATTRS | {"category": "Recorded crime (excluding ASB)", "period_a": "2016-17 to date",
-                                "period_b": "2017-18 to date"} | attrs)
+    frame = pd.concat(
+        [
+            frame,
+            pd.DataFrame(
+                [{label: total, "count_a": frame.count_a.sum(), "count_b": frame.count_b.sum(), "significant": False}]
+            ),
+        ],
+        ignore_index=True,
+    )
+    frame["pct_change"] = pd.array([pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b, strict=False)], dtype="Int64")
+    frame.attrs.update(
+        ATTRS
+        | {"category": "Recorded crime (excluding ASB)", "period_a": "2016-17 to date", "period_b": "2017-18 to date"}
+        | attrs
+    )
     return frame
 
 
 def test_crime_summary_by_hand():
     # The briefing: Redditch recorded crime up 13% (570 more offences).
-    frame = _crime([("Violence and sexual offences", 2000, 2500, True), ("Burglary", 1000, 1150, False),
-                    ("Drugs", 1384, 1304, False)])
+    frame = _crime(
+        [
+            ("Violence and sexual offences", 2000, 2500, True),
+            ("Burglary", 1000, 1150, False),
+            ("Drugs", 1384, 1304, False),
+        ]
+    )
     assert crime_summary(frame) == (
         "Recorded crime in Redditch rose 13% (+570) between 2016-17 to date and 2017-18 to date. The largest rise "
-        "was Violence and sexual offences, +500 (+25%, significant); the largest fall was Drugs, -80 (-6%).")
+        "was Violence and sexual offences, +500 (+25%, significant); the largest fall was Drugs, -80 (-6%)."
+    )
 
 
 def test_crime_summary_by_ward_warns_of_missing_months():
-    frame = _crime([("Abbey", 0, 12, True), ("West", 50, 50, False)], label="ward_name",
-                   missing_months_a=["2024-05", "2024-06", "2024-07"])
-    frame["district"] = "Redditch"          # a ward table has both columns: the ward names are the labels
+    frame = _crime(
+        [("Abbey", 0, 12, True), ("West", 50, 50, False)],
+        label="ward_name",
+        missing_months_a=["2024-05", "2024-06", "2024-07"],
+    )
+    frame["district"] = "Redditch"  # a ward table has both columns: the ward names are the labels
     assert crime_summary(frame) == (
         "Recorded crime in Redditch rose 24% (+12) between 2016-17 to date and 2017-18 to date. The largest rise "
         "was Abbey, +12 (+12 from none, significant). Not like for like: 3 months of 2016-17 to date are missing "
-        "from the source (May–Jul 2024).")
+        "from the source (May–Jul 2024)."
+    )
 
 
 # ---------------------------------------------------------------------------
 # Incident types
 # ---------------------------------------------------------------------------
 
+
 def test_incident_types_summary_on_the_built_store(built_conn):
     text = incident_types_summary(incident_types(built_conn, Selection("extract"), FY2017, FY2018))
     # The panel's table: 10,502 then 9,876 ("6% fewer"); Other 53%, Youth related 15%, Neighbour Dispute 14%.
     assert text.startswith(
         "ASB in North Worcestershire fell 6% (-626) between 2017-18 and 2018-19. Over the two periods the most "
-        "common types were Other (53% of incidents), Youth related (15%) and Neighbour Dispute (14%).")
+        "common types were Other (53% of incidents), Youth related (15%) and Neighbour Dispute (14%)."
+    )
     assert "Youth related fell 25% (-421)" in text
 
 
 def test_incident_types_summary_by_hand():
-    frame = pd.DataFrame({"type": ["Other", "Youth related", "Begging", "Parking"],
-                          "count_a": [500, 200, 30, 0], "count_b": [520, 150, 3, 0],
-                          "mean": [510, 175, 17, 0], "mean_pct": [73, 25, 2, 0],
-                          "significant": [False, True, True, False]})
+    frame = pd.DataFrame(
+        {
+            "type": ["Other", "Youth related", "Begging", "Parking"],
+            "count_a": [500, 200, 30, 0],
+            "count_b": [520, 150, 3, 0],
+            "mean": [510, 175, 17, 0],
+            "mean_pct": [73, 25, 2, 0],
+            "significant": [False, True, True, False],
+        }
+    )
     frame.attrs.update(ATTRS)
     assert incident_types_summary(frame) == (
         "ASB in Redditch fell 8% (-57) between 2017-18 and 2018-19. Over the two periods the most common types "
         "were Other (73% of incidents), Youth related (25%) and Begging (2%). Two types changed significantly: "
-        "Youth related fell 25% (-50) and Begging fell 90% (-27).")
+        "Youth related fell 25% (-50) and Begging fell 90% (-27)."
+    )
     # Public mode: Begging's 3 is hidden, so is its share and its change.
     public = incident_types_summary(frame, suppress_below=5)
     assert "Begging (2%)" not in public and "-27" not in public and "90%" not in public
@@ -362,12 +474,12 @@ def test_seasonal_summary_public_mode_names_only_months_it_may_show(built_conn):
     """Lodge Park (police.uk, WD22): March averages 2.5 incidents, so the profile chart hides it in
     public mode; the sentence must not call it the lowest month either."""
     summary = summarise(built_conn, Selection("police_uk", districts=("Redditch",), wards=("E05007876",)))
-    means = dict(zip(MONTH_NAMES, summary.month_mean_counts))
-    assert summary.trough_month == "March" and means["March"] < 5     # the check can fail
+    means = dict(zip(MONTH_NAMES, summary.month_mean_counts, strict=False))
+    assert summary.trough_month == "March" and means["March"] < 5  # the check can fail
     analyst, public = seasonal_summary(summary), seasonal_summary(summary, suppress_below=5)
     assert "lowest in March (43)" in analyst
     named = re.search(r"lowest in (\w+) \((\d+)\)", public)
-    shown = {m: i for m, mean, i in zip(MONTH_NAMES, summary.month_mean_counts, summary.month_indices) if mean >= 5}
+    shown = {m: i for m, mean, i in zip(MONTH_NAMES, summary.month_mean_counts, summary.month_indices, strict=False) if mean >= 5}
     assert named and named[1] in shown and int(named[2]) == min(shown.values()), public
     assert "March" not in public
 
@@ -375,18 +487,23 @@ def test_seasonal_summary_public_mode_names_only_months_it_may_show(built_conn):
 def test_ward_summary_never_calls_a_ward_with_too_few_incidents_significant():
     frame = _wards([("Abbey", 300, 400, True), ("West", 2, 15, True, True)])
     text = ward_summary(frame)
-    assert text.endswith("; all 2 wards rose, one of them significantly: Abbey, +33%. West had too few incidents "
-                         "to call."), text
+    assert text.endswith(
+        "; all 2 wards rose, one of them significantly: Abbey, +33%. West had too few incidents to call."
+    ), text
 
 
-@pytest.mark.parametrize("selection", [Selection("extract", districts=("Redditch",)), Selection("police_uk")],
-                         ids=["extract-redditch", "police_uk-north-worcestershire"])
+@pytest.mark.parametrize(
+    "selection",
+    [Selection("extract", districts=("Redditch",)), Selection("police_uk")],
+    ids=["extract-redditch", "police_uk-north-worcestershire"],
+)
 def test_seasonal_sentence_and_profile_chart_name_the_same_months(built_conn, selection):
     """The sentence and the chart beside it: same highest and lowest month (ranked on the unrounded
     factor, where two indices round alike: police.uk's November 80.8 and December 81.3), and the same
     months above average (index over 100, as drawn)."""
     from analytics import charts
     from analytics.seasonal import month_of_year_profile
+
     text = seasonal_summary(summarise(built_conn, selection))
     alt = charts.alt_text(charts.profile_chart(month_of_year_profile(built_conn, selection)))
     assert re.search(r"peaked in (\w+)", text)[1] == re.search(r"Highest: (\w+)", alt)[1], (text, alt)

@@ -1,5 +1,6 @@
 """Every page through Streamlit's AppTest on the built store: no exception, the key figures, the
 URL round trip and public mode."""
+
 from __future__ import annotations
 
 import json
@@ -10,12 +11,21 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGES = ["overview", "incident_types", "seasonal", "wards", "hotspots", "districts", "crime", "ward_profile",
-         "data", "about"]
+PAGES = [
+    "overview",
+    "incident_types",
+    "seasonal",
+    "wards",
+    "hotspots",
+    "districts",
+    "crime",
+    "ward_profile",
+    "data",
+    "about",
+]
 #: The hot-spot page's persistence expander (drawn only when opened), as app_pages/hotspots.py names it.
 PERSISTENCE_KEY = "hotspot_persistence_open"
-PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22",
-         "cat": "asb"}
+PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22", "cat": "asb"}
 
 
 @pytest.fixture
@@ -34,6 +44,7 @@ def app(built_db, monkeypatch):
             at.switch_page(f"app_pages/{page}.py")
             at.run()
         return at
+
     return make
 
 
@@ -79,8 +90,16 @@ def test_incident_types_show_the_published_table(app):
 
 
 def test_the_url_holds_the_whole_state(app):
-    params = {"src": "police_uk", "d": "Wyre Forest", "cat": "crime", "pt": "months", "a": "2024-01..2024-04",
-              "b": "2025-01..2025-04", "v": "wd25", "w": "E05010506"}
+    params = {
+        "src": "police_uk",
+        "d": "Wyre Forest",
+        "cat": "crime",
+        "pt": "months",
+        "a": "2024-01..2024-04",
+        "b": "2025-01..2025-04",
+        "v": "wd25",
+        "w": "E05010506",
+    }
     at = app("wards", params)
     assert not at.exception
     assert {k: at.query_params[k] for k in params} == params
@@ -99,11 +118,11 @@ SMALL = re.compile(r"^[0-4]$")
 
 @pytest.mark.parametrize("page", PAGES)
 def test_public_mode_shows_no_small_count(app, page):
-    at = app(page, {**PANEL, "d": "Redditch", "w": "E05007873"}, public=True)   # Crabbs Cross: small counts
+    at = app(page, {**PANEL, "d": "Redditch", "w": "E05007873"}, public=True)  # Crabbs Cross: small counts
     if page == "hotspots":
         at.session_state[PERSISTENCE_KEY] = True
         at.run()
-        assert len(at.dataframe) == 2       # top locations, persistence (the extract has no LSOAs)
+        assert len(at.dataframe) == 2  # top locations, persistence (the extract has no LSOAs)
     assert not at.exception
     for frame in (d.value for d in at.dataframe):
         for column in frame.columns:
@@ -116,7 +135,7 @@ def test_hotspot_persistence_is_drawn_only_when_opened(app):
     at = app("hotspots", {"src": "police_uk"})
     assert not at.exception
     assert [e.label for e in at.expander] == ["Persistence: hot in Jan–Apr 2024 and in Jan–Apr 2025?"]
-    assert len(at.dataframe) == 2                          # top locations, top LSOAs
+    assert len(at.dataframe) == 2  # top locations, top LSOAs
     at.session_state[PERSISTENCE_KEY] = True
     at.run()
     assert not at.exception
@@ -125,14 +144,25 @@ def test_hotspot_persistence_is_drawn_only_when_opened(app):
     assert set(moved["persistence"]) <= {"Hot in both", "New hot spot", "No longer hot", "Not hot"}
     assert "Hot in both" in set(moved["persistence"])
     # Its caption names what is counted where, the periods, the vintage (written as everywhere) and the source.
-    assert any(c.value.startswith("Anti-social behaviour in North Worcestershire; Jan–Apr 2025 against Jan–Apr 2024; "
-                                  "wards: WD25; source: police.uk street-level data")
-               for c in at.caption), [c.value for c in at.caption]
+    assert any(
+        c.value.startswith(
+            "Anti-social behaviour in North Worcestershire; Jan–Apr 2025 against Jan–Apr 2024; "
+            "wards: WD25; source: police.uk street-level data"
+        )
+        for c in at.caption
+    ), [c.value for c in at.caption]
 
 
 # Astwood Bank and Feckenham (WD25, Redditch), police.uk ASB: 4 or fewer in Jan 2024, 6 in Jan 2025.
-ONE_SIDE_SMALL = {"src": "police_uk", "cat": "asb", "pt": "months", "a": "2024-01", "b": "2025-01", "v": "wd25",
-                  "d": "Redditch"}
+ONE_SIDE_SMALL = {
+    "src": "police_uk",
+    "cat": "asb",
+    "pt": "months",
+    "a": "2024-01",
+    "b": "2025-01",
+    "v": "wd25",
+    "d": "Redditch",
+}
 ASTWOOD = "E05015615"
 
 
@@ -148,8 +178,13 @@ def test_public_mode_hides_one_period_alone_alike_in_table_map_and_profile(app):
     shown_rate = row["Rate B per 1,000"]
     assert float(shown_rate) > 0
     deck = json.loads(next(e for e in at.get("deck_gl_json_chart")).proto.json)
-    tooltips = [f["properties"]["tooltip"] for layer in deck["layers"] if layer.get("id") == "wards"
-                for f in layer["data"]["features"] if f["properties"]["tooltip"].startswith("Astwood Bank")]
+    tooltips = [
+        f["properties"]["tooltip"]
+        for layer in deck["layers"]
+        if layer.get("id") == "wards"
+        for f in layer["data"]["features"]
+        if f["properties"]["tooltip"].startswith("Astwood Bank")
+    ]
     assert len(tooltips) == 1, tooltips
     assert f"Rate per 1,000 residents, Jan 2025: {float(shown_rate):.1f}" in tooltips[0]
     assert "Change: not shown" in tooltips[0]
@@ -157,7 +192,7 @@ def test_public_mode_hides_one_period_alone_alike_in_table_map_and_profile(app):
     profile = app("ward_profile", {**ONE_SIDE_SMALL, "w": ASTWOOD}, public=True)
     assert not profile.exception
     count, rate = profile.metric[0], profile.metric[1]
-    assert count.value == "6" and not count.delta          # B shows; the change from a hidden A does not
+    assert count.value == "6" and not count.delta  # B shows; the change from a hidden A does not
     assert float(rate.value) == float(shown_rate)
 
 
@@ -165,12 +200,23 @@ def test_public_mode_hides_one_period_alone_alike_in_table_map_and_profile(app):
 def test_public_tables_show_no_placeholder_text(app, page):
     """A public-mode table turns its columns to text (a "<5" beside numbers): a missing month must
     read blank, not "<NA>" or "nan", and a float must not spill 17 digits."""
-    at = app(page, {**ONE_SIDE_SMALL, "d": "Redditch", "v": "wd22", "w": "E05007876", "a": "2024-01..2024-04",
-                    "b": "2025-01..2025-04"}, public=True)                           # Lodge Park: 66 months missing
+    at = app(
+        page,
+        {
+            **ONE_SIDE_SMALL,
+            "d": "Redditch",
+            "v": "wd22",
+            "w": "E05007876",
+            "a": "2024-01..2024-04",
+            "b": "2025-01..2025-04",
+        },
+        public=True,
+    )  # Lodge Park: 66 months missing
     assert not at.exception
     # Text cells only: a numeric column's NaN is drawn by the grid as an empty cell.
-    cells = [v for d in at.dataframe for column in d.value.columns for v in d.value[column].tolist()
-             if isinstance(v, str)]
+    cells = [
+        v for d in at.dataframe for column in d.value.columns for v in d.value[column].tolist() if isinstance(v, str)
+    ]
     assert cells
     assert not [c for c in cells if c in ("<NA>", "nan", "NaN", "None", "NaT")]
     decimals = [c for c in cells if re.fullmatch(r"-?\d+\.\d+", c)]
@@ -182,7 +228,7 @@ def test_public_quality_report_hides_small_counts_in_its_words_too(app):
     assert not at.exception
     report = next(d.value for d in at.dataframe if "detail" in d.value.columns)
     outside = report[report["check"].str.startswith("rows outside the districts")]
-    assert len(outside) and (outside["value"].astype(str) == "<5").all()     # none are outside: 0 reads "<5"
+    assert len(outside) and (outside["value"].astype(str) == "<5").all()  # none are outside: 0 reads "<5"
     assert outside["detail"].tolist() == ["<5 of them with no location"] * len(outside)
     # Large numbers in words stay: "of 13,866; Redditch re-warded in May 2024".
     assert report["detail"].str.contains(r"of \d{1,3},\d{3}").any()
@@ -206,38 +252,44 @@ def test_public_overview_counts_rises_as_its_sentence_does(app):
 
 
 def test_ward_profile_tables_say_what_they_count(app):
-    at = app("ward_profile", {**PANEL, "w": "E05007868"})                     # Abbey
+    at = app("ward_profile", {**PANEL, "w": "E05007868"})  # Abbey
     assert not at.exception
     captions = [c.value for c in at.caption]
     assert "." not in captions
     # The ward by its name, not "1 ward(s)".
-    assert any(c.startswith("Anti-social behaviour in Abbey;") and "2018-19" in c and "SYNTHETIC" in c.upper()
-               for c in captions), captions
+    assert any(
+        c.startswith("Anti-social behaviour in Abbey;") and "2018-19" in c and "SYNTHETIC" in c.upper()
+        for c in captions
+    ), captions
     assert "ward(s)" not in _text(at)
 
 
 # police.uk holds Jan-Apr of 2024 and all of 2025: the two years are not like for like.
-PART_YEAR = {"src": "police_uk", "cat": "asb", "pt": "cy", "a": "CY2024", "b": "CY2025", "v": "wd25",
-             "d": "Redditch"}
+PART_YEAR = {"src": "police_uk", "cat": "asb", "pt": "cy", "a": "CY2024", "b": "CY2025", "v": "wd25", "d": "Redditch"}
 
 
 @pytest.mark.parametrize("page", ["overview", "wards", "districts", "incident_types", "crime", "ward_profile"])
 def test_years_with_missing_months_get_counts_but_no_change(app, page):
-    at = app(None if page == "overview" else page, {**PART_YEAR, "w": "E05015615"} if page == "ward_profile"
-             else PART_YEAR)
+    at = app(
+        None if page == "overview" else page, {**PART_YEAR, "w": "E05015615"} if page == "ward_profile" else PART_YEAR
+    )
     assert not at.exception, at.exception
     text = _text(at)
     if page != "ward_profile":
         assert "Not comparable: police.uk holds 4 of 12 months of 2024 and 12 of 12 of 2025" in text, text
     assert not re.search(r"\b(rose|fell) \d+%|significantly|Significant change", text), text
     # A change reads "+12 (5%)"; the profile's "Redditch: 15.0" beside a rate is a comparison, not a change.
-    assert not [m for m in at.metric if m.delta and re.search(r"[+\-−]\d|%", m.delta)], \
-        [(m.label, m.delta) for m in at.metric]
+    assert not [m for m in at.metric if m.delta and re.search(r"[+\-−]\d|%", m.delta)], [
+        (m.label, m.delta) for m in at.metric
+    ]
     for frame in (d.value for d in at.dataframe):
         for column in ("Difference", "Percentage", "Change", "Significant"):
             if column in frame.columns:
-                assert frame[column].isna().all() or (frame[column].astype(str).isin(["", "<NA>", "nan"])).all(), \
-                    (page, column, frame[column].tolist())
+                assert frame[column].isna().all() or (frame[column].astype(str).isin(["", "<NA>", "nan"])).all(), (
+                    page,
+                    column,
+                    frame[column].tolist(),
+                )
 
 
 def test_a_period_with_no_month_held_has_no_count_not_zero(app):
@@ -246,7 +298,9 @@ def test_a_period_with_no_month_held_has_no_count_not_zero(app):
     at = app("crime", PANEL)
     assert not at.exception
     text = _text(at)
-    assert "police.uk holds 0 of 12 months of 2017-18" in text or "holds 5 of 12 months of 2018-19 and 0 of 12" in text, text
+    assert (
+        "police.uk holds 0 of 12 months of 2017-18" in text or "holds 5 of 12 months of 2018-19 and 0 of 12" in text
+    ), text
     assert " in 2017-18" not in text.split("Not comparable")[0], text
     table = at.dataframe[0].value
     assert "Period A" not in table.columns and "Difference" not in table.columns, table.columns.tolist()

@@ -1,4 +1,5 @@
 """Tests for analytics.periods: hand-worked periods, labels and the panel's rounding."""
+
 from __future__ import annotations
 
 import datetime
@@ -33,13 +34,22 @@ from analytics.periods import (
 EN_DASH = "\u2013"
 
 # Every example that a parse error must show, so a user can copy one.
-VALID_EXAMPLES = ("FY2017", "CY2025", "2025", "2024-01..2024-04", "2025-03",
-                  "FYTD2025-10", "CYTD2025-10", "R12-2025-12")
+VALID_EXAMPLES = (
+    "FY2017",
+    "CY2025",
+    "2025",
+    "2024-01..2024-04",
+    "2025-03",
+    "FYTD2025-10",
+    "CYTD2025-10",
+    "R12-2025-12",
+)
 
 
 # ---------------------------------------------------------------------------
 # parse_period: each form, worked by hand
 # ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "text, start, end, label, n_months",
@@ -50,14 +60,11 @@ VALID_EXAMPLES = ("FY2017", "CY2025", "2025", "2024-01..2024-04", "2025-03",
         ("CY2025", date(2025, 1, 1), date(2025, 12, 1), "2025", 12),
         ("2025", date(2025, 1, 1), date(2025, 12, 1), "2025", 12),
         ("2024-01..2024-04", date(2024, 1, 1), date(2024, 4, 1), f"Jan{EN_DASH}Apr 2024", 4),
-        ("2018-10..2019-02", date(2018, 10, 1), date(2019, 2, 1),
-         f"Oct 2018{EN_DASH}Feb 2019", 5),
+        ("2018-10..2019-02", date(2018, 10, 1), date(2019, 2, 1), f"Oct 2018{EN_DASH}Feb 2019", 5),
         ("2025-03..2025-03", date(2025, 3, 1), date(2025, 3, 1), "Mar 2025", 1),
         ("2025-03", date(2025, 3, 1), date(2025, 3, 1), "Mar 2025", 1),
-        ("FYTD2025-10", date(2025, 4, 1), date(2025, 10, 1),
-         f"2025-26 to date (Apr{EN_DASH}Oct 2025)", 7),
-        ("CYTD2025-10", date(2025, 1, 1), date(2025, 10, 1),
-         f"2025 to date (Jan{EN_DASH}Oct 2025)", 10),
+        ("FYTD2025-10", date(2025, 4, 1), date(2025, 10, 1), f"2025-26 to date (Apr{EN_DASH}Oct 2025)", 7),
+        ("CYTD2025-10", date(2025, 1, 1), date(2025, 10, 1), f"2025 to date (Jan{EN_DASH}Oct 2025)", 10),
         ("R12-2025-12", date(2025, 1, 1), date(2025, 12, 1), "12 months to Dec 2025", 12),
         ("R12-2019-02", date(2018, 3, 1), date(2019, 2, 1), "12 months to Feb 2019", 12),
     ],
@@ -81,8 +88,17 @@ def test_lower_case_forms_with_letters():
 
 @pytest.mark.parametrize(
     "text",
-    ["FY2017", "CY2025", "2024-01..2024-04", "2018-10..2019-02", "2025-03", "FYTD2025-10",
-     "FYTD2026-02", "CYTD2025-10", "R12-2025-12"],
+    [
+        "FY2017",
+        "CY2025",
+        "2024-01..2024-04",
+        "2018-10..2019-02",
+        "2025-03",
+        "FYTD2025-10",
+        "FYTD2026-02",
+        "CYTD2025-10",
+        "R12-2025-12",
+    ],
 )
 def test_spec_is_canonical_and_parses_back(text):
     period = parse_period(text)
@@ -92,8 +108,12 @@ def test_spec_is_canonical_and_parses_back(text):
 
 @pytest.mark.parametrize(
     "text, canonical",
-    [("2025", "CY2025"), ("fy2017", "FY2017"), ("2025-03..2025-03", "2025-03"),
-     (" 2024-01 .. 2024-04 ", "2024-01..2024-04")],
+    [
+        ("2025", "CY2025"),
+        ("fy2017", "FY2017"),
+        ("2025-03..2025-03", "2025-03"),
+        (" 2024-01 .. 2024-04 ", "2024-01..2024-04"),
+    ],
 )
 def test_spec_of_equivalent_spellings(text, canonical):
     assert parse_period(text).spec == canonical
@@ -119,9 +139,24 @@ def test_spec_of_a_hand_labelled_period_gives_its_months():
 # parse_period: errors list the valid forms
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
-    "text", ["", "   ", "FY17", "FY 2017", "2017/18", "Q1 2025", "2025-1", "R12", "R6-2025-12",
-             "2024-01..", "..2024-04", "2024-01...2024-04", "FY2017x"],
+    "text",
+    [
+        "",
+        "   ",
+        "FY17",
+        "FY 2017",
+        "2017/18",
+        "Q1 2025",
+        "2025-1",
+        "R12",
+        "R6-2025-12",
+        "2024-01..",
+        "..2024-04",
+        "2024-01...2024-04",
+        "FY2017x",
+    ],
 )
 def test_unrecognised_text_lists_valid_forms(text):
     with pytest.raises(AnalyticsError) as caught:
@@ -163,6 +198,7 @@ def test_non_text_is_refused():
 # ---------------------------------------------------------------------------
 # Period properties
 # ---------------------------------------------------------------------------
+
 
 def test_december_to_january_boundary():
     period = parse_period("2024-12..2025-01")
@@ -206,8 +242,7 @@ def test_march_to_april_financial_year_boundary():
 
 def test_months_lists_every_first_of_month():
     period = parse_period("FY2017")
-    assert period.months == [date(2017, m, 1) for m in range(4, 13)] + [
-        date(2018, m, 1) for m in range(1, 4)]
+    assert period.months == [date(2017, m, 1) for m in range(4, 13)] + [date(2018, m, 1) for m in range(1, 4)]
 
 
 def test_end_exclusive_is_the_month_after_the_last():
@@ -250,8 +285,10 @@ def test_period_is_frozen():
 # Year helpers and comparisons
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("fy, label", [(2017, "2017-18"), (2018, "2018-19"), (1999, "1999-00"),
-                                       (2009, "2009-10"), (2099, "2099-00")])
+
+@pytest.mark.parametrize(
+    "fy, label", [(2017, "2017-18"), (2018, "2018-19"), (1999, "1999-00"), (2009, "2009-10"), (2099, "2099-00")]
+)
 def test_financial_year_label(fy, label):
     assert financial_year_label(fy) == label
     assert financial_year_period(fy).label == label
@@ -323,8 +360,14 @@ def test_rolling_12_months():
     assert period.label == "12 months to Feb 2019"
 
 
-@pytest.mark.parametrize("d, label", [(date(2018, 10, 1), "Oct 2018"), (date(2025, 1, 31), "Jan 2025"),
-                                      (datetime.datetime(2024, 12, 5, 13, 0), "Dec 2024")])
+@pytest.mark.parametrize(
+    "d, label",
+    [
+        (date(2018, 10, 1), "Oct 2018"),
+        (date(2025, 1, 31), "Jan 2025"),
+        (datetime.datetime(2024, 12, 5, 13, 0), "Dec 2024"),
+    ],
+)
 def test_month_label(d, label):
     assert month_label(d) == label
 
@@ -333,15 +376,34 @@ def test_month_label(d, label):
 # Rounding as the panel's spreadsheets do it
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "x, expected",
     [
-        (1504.5, 1505), (1421.5, 1422), (2.5, 3), (3.5, 4), (0.5, 1), (-0.5, -1),
-        (-7.5, -8), (-2.5, -3), (0.49999, 0), (-0.49999, 0), (2.4, 2), (-2.6, -3),
-        (7, 7), (-7, -7), (0, 0), (0.0, 0),
-        (Decimal("2.5"), 3), (Decimal("-7.5"), -8),
-        (Decimal("0.49999999999999999999999"), 0), (Decimal("1504.50"), 1505),
-        (Fraction(5, 2), 3), (Fraction(-15, 2), -8), (Fraction(1, 3), 0), (Fraction(2, 3), 1),
+        (1504.5, 1505),
+        (1421.5, 1422),
+        (2.5, 3),
+        (3.5, 4),
+        (0.5, 1),
+        (-0.5, -1),
+        (-7.5, -8),
+        (-2.5, -3),
+        (0.49999, 0),
+        (-0.49999, 0),
+        (2.4, 2),
+        (-2.6, -3),
+        (7, 7),
+        (-7, -7),
+        (0, 0),
+        (0.0, 0),
+        (Decimal("2.5"), 3),
+        (Decimal("-7.5"), -8),
+        (Decimal("0.49999999999999999999999"), 0),
+        (Decimal("1504.50"), 1505),
+        (Fraction(5, 2), 3),
+        (Fraction(-15, 2), -8),
+        (Fraction(1, 3), 0),
+        (Fraction(2, 3), 1),
     ],
 )
 def test_round_half_up(x, expected):
@@ -377,18 +439,18 @@ def test_round_half_up_refuses_non_numbers(bad):
 @pytest.mark.parametrize(
     "numerator, denominator, scale, expected",
     [
-        (16, 91, 100, 18),        # Crabbs Cross: 17.58%
-        (-93, 349, 100, -27),     # Winyates: -26.65%
-        (-265, 3468, 100, -8),    # Redditch total: -7.64%
-        (-41, 603, 100, -7),      # Abbey: -6.80%
-        (1505, 10190, 100, 15),   # Youth related share of the mean: 14.77%
-        (75, 10190, 100, 1),      # Begging: 0.74%
-        (1, 8, 100, 13),          # exactly 12.5
-        (-1, 8, 100, -13),        # exactly -12.5
-        (1, 200, 100, 1),         # exactly 0.5
+        (16, 91, 100, 18),  # Crabbs Cross: 17.58%
+        (-93, 349, 100, -27),  # Winyates: -26.65%
+        (-265, 3468, 100, -8),  # Redditch total: -7.64%
+        (-41, 603, 100, -7),  # Abbey: -6.80%
+        (1505, 10190, 100, 15),  # Youth related share of the mean: 14.77%
+        (75, 10190, 100, 1),  # Begging: 0.74%
+        (1, 8, 100, 13),  # exactly 12.5
+        (-1, 8, 100, -13),  # exactly -12.5
+        (1, 200, 100, 1),  # exactly 0.5
         (1, 3, 1, 0),
-        (3, 2, 1, 2),             # 1.5 with scale 1
-        (5, -2, 1, -3),           # a negative denominator: -2.5
+        (3, 2, 1, 2),  # 1.5 with scale 1
+        (5, -2, 1, -3),  # a negative denominator: -2.5
     ],
 )
 def test_round_ratio_half_up(numerator, denominator, scale, expected):
@@ -411,8 +473,15 @@ def test_round_ratio_half_up_refuses_zero_and_fractions():
 
 @pytest.mark.parametrize(
     "values, expected",
-    [((1715, 1294), 1505), ((1396, 1447), 1422), ((5426, 5320), 5373), ((114, 36), 75),
-     ((1, 2, 3, 4), 3), ((-3, -4), -4), ([7], 7)],
+    [
+        ((1715, 1294), 1505),
+        ((1396, 1447), 1422),
+        ((5426, 5320), 5373),
+        ((114, 36), 75),
+        ((1, 2, 3, 4), 3),
+        ((-3, -4), -4),
+        ([7], 7),
+    ],
 )
 def test_mean_half_up(values, expected):
     assert mean_half_up(values) == expected
@@ -455,10 +524,10 @@ def test_pct_change_matches_the_published_ward_table(ward, count_a, count_b, pub
 
 
 def test_pct_change_hand_worked():
-    assert pct_change(91, 107) == 18       # +16 / 91 = 17.58%
-    assert pct_change(3468, 3203) == -8    # -265 / 3468 = -7.64%
-    assert pct_change(200, 201) == 1       # exactly 0.5%
-    assert pct_change(200, 199) == -1      # exactly -0.5%
+    assert pct_change(91, 107) == 18  # +16 / 91 = 17.58%
+    assert pct_change(3468, 3203) == -8  # -265 / 3468 = -7.64%
+    assert pct_change(200, 201) == 1  # exactly 0.5%
+    assert pct_change(200, 199) == -1  # exactly -0.5%
     assert pct_change(10, 10) == 0
     assert pct_change(10, 0) == -100
 
@@ -483,7 +552,9 @@ def test_pct_change_refuses_impossible_counts(count_a, count_b):
 @pytest.mark.parametrize(
     "value, count_a, count_b, text",
     [
-        (-8, None, None, "-8%"), (18, None, None, "18%"), (0, None, None, "0%"),
+        (-8, None, None, "-8%"),
+        (18, None, None, "18%"),
+        (0, None, None, "0%"),
         (-100, 10, 0, "-100%"),
         (None, 0, 5, "new"),
         (None, 0, 0, "n/a"),

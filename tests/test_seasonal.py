@@ -5,11 +5,12 @@ below was worked out by hand from the counts in the fixture. The STL decompositi
 checked against an independent computation (statsmodels' classical ``seasonal_decompose``)
 and the gap fallback against a Poisson GLM fitted by statsmodels.
 """
+
 from __future__ import annotations
 
 import math
 import re
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -24,20 +25,33 @@ from analytics.query import ASB_CATEGORY, Selection
 REDDITCH = Selection(source="police_uk", districts=("Redditch",))
 
 
-def _add(conn, month: str, n: int, *, source: str = "police_uk", district: str = "Redditch",
-         category: str = ASB_CATEGORY, first_day: int | None = None, last_day: int | None = None) -> None:
+def _add(
+    conn,
+    month: str,
+    n: int,
+    *,
+    source: str = "police_uk",
+    district: str = "Redditch",
+    category: str = ASB_CATEGORY,
+    first_day: int | None = None,
+    last_day: int | None = None,
+) -> None:
     """Insert ``n`` incidents in ``month`` ("YYYY-MM"); with days, report times spread over them."""
     month_start = date.fromisoformat(month + "-01")
     reported = None
     if first_day is not None:
         # Incident i is reported on day first_day + i mod (days), at noon.
         days = last_day - first_day + 1
-        reported = f"TIMESTAMP '{month_start.isoformat()}' + INTERVAL ({first_day - 1} + (range % {days})) DAY " \
-                   "+ INTERVAL 12 HOUR"
-    conn.execute(f"""
+        reported = (
+            f"TIMESTAMP '{month_start.isoformat()}' + INTERVAL ({first_day - 1} + (range % {days})) DAY "
+            "+ INTERVAL 12 HOUR"
+        )
+    conn.execute(
+        f"""
         INSERT INTO incidents (source, synthetic, load_id, month, reported_at, category, is_asb, district)
-        SELECT ?, ?, 1, ?, {reported or 'NULL'}, ?, ?, ? FROM range(?)""",
-                 [source, source == "extract", month_start, category, category == ASB_CATEGORY, district, n])
+        SELECT ?, ?, 1, ?, {reported or "NULL"}, ?, ?, ? FROM range(?)""",
+        [source, source == "extract", month_start, category, category == ASB_CATEGORY, district, n],
+    )
 
 
 def _months(*texts: str) -> list[date]:
@@ -62,11 +76,21 @@ def _fixed(conn, rows) -> None:
 #   2018-12        4         Redditch Burglary 9         yes
 #   2019-01        6                                     yes
 
+
 @pytest.fixture
 def gappy(geo_db):
     conn = store.connect(geo_db)
-    _fixed(conn, [("2018-03", 5), ("2018-04", 7), ("2018-06", 2, {"district": "Bromsgrove"}),
-                  ("2018-12", 4), ("2018-12", 9, {"category": "Burglary"}), ("2019-01", 6)])
+    _fixed(
+        conn,
+        [
+            ("2018-03", 5),
+            ("2018-04", 7),
+            ("2018-06", 2, {"district": "Bromsgrove"}),
+            ("2018-12", 4),
+            ("2018-12", 9, {"category": "Burglary"}),
+            ("2019-01", 6),
+        ],
+    )
     yield conn
     conn.close()
 
@@ -104,10 +128,18 @@ def test_window_limits_the_series_and_months_beyond_the_source_are_missing(gappy
 
 def test_december_and_january_land_in_their_own_months_and_years(gappy):
     calendar = seasonal.year_on_year(gappy, REDDITCH, year_type="calendar").set_index("month")
-    assert calendar.loc[date(2018, 12, 1), ["year_label", "position", "month_name", "count"]].tolist() == \
-        ["2018", 12, "December", 4]
-    assert calendar.loc[date(2019, 1, 1), ["year_label", "position", "month_name", "count"]].tolist() == \
-        ["2019", 1, "January", 6]
+    assert calendar.loc[date(2018, 12, 1), ["year_label", "position", "month_name", "count"]].tolist() == [
+        "2018",
+        12,
+        "December",
+        4,
+    ]
+    assert calendar.loc[date(2019, 1, 1), ["year_label", "position", "month_name", "count"]].tolist() == [
+        "2019",
+        1,
+        "January",
+        6,
+    ]
     financial = seasonal.year_on_year(gappy, REDDITCH).set_index("month")
     # In a financial year December is the 9th month and January the 10th, both in 2018-19.
     assert financial.loc[date(2018, 12, 1), ["year_label", "position", "count"]].tolist() == ["2018-19", 9, 4]
@@ -116,14 +148,31 @@ def test_december_and_january_land_in_their_own_months_and_years(gappy):
 
 def test_march_and_april_fall_either_side_of_the_financial_year_boundary(gappy):
     overlay = seasonal.year_on_year(gappy, REDDITCH)
-    assert overlay.columns.tolist() == ["year_label", "year", "position", "month", "month_name", "count",
-                                        "present", "partial", "in_window"]
+    assert overlay.columns.tolist() == [
+        "year_label",
+        "year",
+        "position",
+        "month",
+        "month_name",
+        "count",
+        "present",
+        "partial",
+        "in_window",
+    ]
     assert overlay.groupby("year_label").size().to_dict() == {"2017-18": 12, "2018-19": 12}
     by_month = overlay.set_index("month")
-    assert by_month.loc[date(2018, 3, 1), ["year_label", "position", "month_name", "count"]].tolist() == \
-        ["2017-18", 12, "March", 5]
-    assert by_month.loc[date(2018, 4, 1), ["year_label", "position", "month_name", "count"]].tolist() == \
-        ["2018-19", 1, "April", 7]
+    assert by_month.loc[date(2018, 3, 1), ["year_label", "position", "month_name", "count"]].tolist() == [
+        "2017-18",
+        12,
+        "March",
+        5,
+    ]
+    assert by_month.loc[date(2018, 4, 1), ["year_label", "position", "month_name", "count"]].tolist() == [
+        "2018-19",
+        1,
+        "April",
+        7,
+    ]
     # 2017-18 before March 2018 is outside the window: no count, not present.
     before = overlay[(overlay.year_label == "2017-18") & (overlay.position < 12)]
     assert before["count"].isna().all() and not before.present.any() and not before.in_window.any()
@@ -135,15 +184,25 @@ def test_march_and_april_fall_either_side_of_the_financial_year_boundary(gappy):
 def test_year_totals_say_which_years_are_whole(gappy):
     totals = seasonal.year_totals(gappy, REDDITCH)
     assert totals[["year_label", "months_complete", "full_year", "total"]].values.tolist() == [
-        ["2017-18", 1, False, 5], ["2018-19", 4, False, 17]]
+        ["2017-18", 1, False, 5],
+        ["2018-19", 4, False, 17],
+    ]
     calendar = seasonal.year_totals(gappy, REDDITCH, year_type="calendar")
     assert calendar[["year_label", "months_complete", "total"]].values.tolist() == [["2018", 4, 16], ["2019", 1, 6]]
 
 
 def test_profile_uses_present_months_only_and_says_how_many_years(gappy):
     profile = seasonal.month_of_year_profile(gappy, REDDITCH)
-    assert profile.columns.tolist() == ["month_of_year", "month_name", "mean_count", "years", "index",
-                                        "above_mean", "adjusted_index", "adjusted_factor"]
+    assert profile.columns.tolist() == [
+        "month_of_year",
+        "month_name",
+        "mean_count",
+        "years",
+        "index",
+        "above_mean",
+        "adjusted_index",
+        "adjusted_factor",
+    ]
     assert profile.month_of_year.tolist() == list(range(1, 13))
     assert profile.month_name.iloc[[0, 11]].tolist() == ["January", "December"]
     by = profile.set_index("month_name")
@@ -167,8 +226,21 @@ def test_profile_uses_present_months_only_and_says_how_many_years(gappy):
 
 def test_gappy_series_is_not_decomposed_interpolated_or_flagged(gappy):
     frame = seasonal.decomposition(gappy, REDDITCH)
-    assert frame.columns.tolist() == ["month", "count", "trend", "seasonal", "residual", "expected", "lower",
-                                      "upper", "outside_band", "present", "partial", "method", "method_code"]
+    assert frame.columns.tolist() == [
+        "month",
+        "count",
+        "trend",
+        "seasonal",
+        "residual",
+        "expected",
+        "lower",
+        "upper",
+        "outside_band",
+        "present",
+        "partial",
+        "method",
+        "method_code",
+    ]
     assert (frame.method_code == "profile").all()
     assert frame.method.iloc[0].startswith("no STL decomposition: the series has gaps")
     assert "missing months are not filled in" in frame.attrs["method"]
@@ -187,14 +259,35 @@ def test_gappy_series_is_not_decomposed_interpolated_or_flagged(gappy):
 
 def test_peak_month_of_the_gappy_fixture(gappy):
     peak = seasonal.peak_month(gappy, REDDITCH)
-    assert peak == {"month_of_year": 4, "month_name": "April", "index": 165, "plain_index": 159, "mean_count": 7.0,
-                    "years": 1, "tied_with": [], "basis": "level-adjusted month-of-year factor"}
+    assert peak == {
+        "month_of_year": 4,
+        "month_name": "April",
+        "index": 165,
+        "plain_index": 159,
+        "mean_count": 7.0,
+        "years": 1,
+        "tied_with": [],
+        "basis": "level-adjusted month-of-year factor",
+    }
 
 
 def test_seasonal_table_for_the_command_line(gappy):
     table = seasonal.seasonal_table(gappy, REDDITCH)
-    assert table.columns.tolist() == ["month", "month_label", "count", "expected", "lower", "upper", "trend",
-                                      "seasonal", "residual", "outside_band", "present", "partial", "method"]
+    assert table.columns.tolist() == [
+        "month",
+        "month_label",
+        "count",
+        "expected",
+        "lower",
+        "upper",
+        "trend",
+        "seasonal",
+        "residual",
+        "outside_band",
+        "present",
+        "partial",
+        "method",
+    ]
     assert len(table) == 11 and table.month_label.iloc[0] == "Mar 2018"
     assert table.attrs["missing_months"] == GAPPY_MISSING
     assert table.attrs["place"] == "Redditch" and table.attrs["period_a"] == "Mar 2018–Jan 2019"
@@ -223,8 +316,15 @@ def test_a_selection_with_no_incidents_at_all(gappy):
 #   2019-20 (level 10): Jul 2019 24, Oct 2019 20, Nov 2019 10, Jan 2020 10
 # factors: Jan 1, Jul 2.4, Oct 2, Nov 1 (mean 1.6)
 
-LEVEL_CHANGE = [("2018-10", 40), ("2018-11", 20), ("2019-01", 20),
-                ("2019-07", 24), ("2019-10", 20), ("2019-11", 10), ("2020-01", 10)]
+LEVEL_CHANGE = [
+    ("2018-10", 40),
+    ("2018-11", 20),
+    ("2019-01", 20),
+    ("2019-07", 24),
+    ("2019-10", 20),
+    ("2019-11", 10),
+    ("2020-01", 10),
+]
 
 
 @pytest.fixture
@@ -257,9 +357,11 @@ def test_gap_fallback_expected_values_and_poisson_band_by_hand(level_change):
     assert np.allclose(present.expected, present["count"].astype(float))
     assert np.allclose(present.trend, [32, 32, 32, 16, 16, 16, 16])
     october = frame.loc[date(2018, 10, 1)]
-    assert october.seasonal == pytest.approx(8.0)                  # 40 - 32
-    assert (october.lower, october.upper) == (pytest.approx(40 - 1.96 * math.sqrt(40)),
-                                              pytest.approx(40 + 1.96 * math.sqrt(40)))
+    assert october.seasonal == pytest.approx(8.0)  # 40 - 32
+    assert (october.lower, october.upper) == (
+        pytest.approx(40 - 1.96 * math.sqrt(40)),
+        pytest.approx(40 + 1.96 * math.sqrt(40)),
+    )
     assert not frame.outside_band.any()
     assert frame["count"].isna().sum() == 16 - 7
 
@@ -268,13 +370,14 @@ def test_summary_of_the_level_change_fixture(level_change):
     summary = seasonal.summarise(level_change, REDDITCH)
     assert (summary.peak_month, summary.peak_index) == ("July", 150)
     assert (summary.trough_month, summary.trough_index) == ("January", 63)
-    assert summary.spring_below_mean is None              # no spring month has data
-    assert summary.summer_below_mean is False             # July is the peak
+    assert summary.spring_below_mean is None  # no spring month has data
+    assert summary.summer_below_mean is False  # July is the peak
     assert summary.months_above_mean == ("July", "October")
     assert summary.years_compared == ("2018-19", "2019-20") and summary.full_years == ()
     assert summary.year_total_spread_pct is None
-    assert summary.missing_months == tuple(_months("2018-12", "2019-02", "2019-03", "2019-04", "2019-05", "2019-06",
-                                                   "2019-08", "2019-09", "2019-12"))
+    assert summary.missing_months == tuple(
+        _months("2018-12", "2019-02", "2019-03", "2019-04", "2019-05", "2019-06", "2019-08", "2019-09", "2019-12")
+    )
     assert summary.synthetic is False and summary.flagged == ()
     assert summary.years_per_month == (2, 0, 0, 0, 0, 0, 1, 0, 0, 2, 2, 0)
 
@@ -285,14 +388,15 @@ def test_gap_fallback_agrees_with_a_poisson_glm(geo_db):
 
     conn = store.connect(geo_db)
     rows = LEVEL_CHANGE[:] + [("2018-12", 31), ("2019-12", 11), ("2019-08", 19)]
-    rows[5] = ("2019-11", 13)                             # no longer exactly multiplicative
+    rows[5] = ("2019-11", 13)  # no longer exactly multiplicative
     _fixed(conn, rows)
     frame = seasonal.decomposition(conn, REDDITCH)
     conn.close()
     present = frame[frame.present].reset_index(drop=True)
     fy = [m.year if m.month >= 4 else m.year - 1 for m in present.month]
-    design = pd.get_dummies(pd.DataFrame({"fy": fy, "moy": [m.month for m in present.month]}).astype(str),
-                            drop_first=True).astype(float)
+    design = pd.get_dummies(
+        pd.DataFrame({"fy": fy, "moy": [m.month for m in present.month]}).astype(str), drop_first=True
+    ).astype(float)
     glm = sm.GLM(present["count"].astype(float), sm.add_constant(design), family=sm.families.Poisson()).fit()
     assert np.allclose(present.expected, glm.fittedvalues, rtol=1e-7)
     assert np.allclose(present.trend + present.seasonal + present.residual, present["count"].astype(float))
@@ -317,11 +421,10 @@ def _seasonal_counts(seed: int) -> list[int]:
 def regular(geo_db):
     """Redditch: a clean seasonal series. Bromsgrove: another draw with a spike of 150 in June 2017."""
     conn = store.connect(geo_db)
-    for period, redditch, bromsgrove in zip(STL_MONTHS, _seasonal_counts(1), _seasonal_counts(2)):
+    for period, redditch, bromsgrove in zip(STL_MONTHS, _seasonal_counts(1), _seasonal_counts(2), strict=False):
         month = period.strftime("%Y-%m")
         _add(conn, month, redditch, source="extract")
-        _add(conn, month, bromsgrove + (150 if month == "2017-06" else 0), source="extract",
-             district="Bromsgrove")
+        _add(conn, month, bromsgrove + (150 if month == "2017-06" else 0), source="extract", district="Bromsgrove")
     yield conn
     conn.close()
 
@@ -392,6 +495,7 @@ def test_a_short_contiguous_series_is_not_decomposed(regular):
 # Fixture D: a force extract whose first and last months are not wholly covered
 # ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def partial_edges(geo_db):
     conn = store.connect(geo_db)
@@ -412,8 +516,9 @@ def test_partial_first_and_last_months_keep_their_counts_but_are_not_compared(pa
     assert profile.years.loc[[6, 7, 8]].tolist() == [0, 1, 0]
     assert not seasonal.decomposition(partial_edges, selection).outside_band.any()
     table = seasonal.seasonal_table(partial_edges, selection)
-    assert table.attrs["partial_note"] == ("Jun 2019 is partial: the data start on 10 Jun 2019; "
-                                           "Aug 2019 is partial: the data end on 15 Aug 2019")
+    assert table.attrs["partial_note"] == (
+        "Jun 2019 is partial: the data start on 10 Jun 2019; Aug 2019 is partial: the data end on 15 Aug 2019"
+    )
     assert seasonal.summarise(partial_edges, selection).partial_months == tuple(_months("2019-06", "2019-08"))
 
 
@@ -421,19 +526,24 @@ def test_partial_first_and_last_months_keep_their_counts_but_are_not_compared(pa
 # Bad arguments
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("call", [
-    lambda conn: seasonal.year_on_year(conn, REDDITCH, year_type="fiscal"),
-    lambda conn: seasonal.year_totals(conn, REDDITCH, year_type="fiscal"),
-    lambda conn: seasonal.summarise(conn, REDDITCH, year_type="fiscal"),
-])
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda conn: seasonal.year_on_year(conn, REDDITCH, year_type="fiscal"),
+        lambda conn: seasonal.year_totals(conn, REDDITCH, year_type="fiscal"),
+        lambda conn: seasonal.summarise(conn, REDDITCH, year_type="fiscal"),
+    ],
+)
 def test_unknown_year_type_lists_the_valid_ones(gappy, call):
     with pytest.raises(AnalyticsError, match="Unknown year type 'fiscal'. Valid choices: calendar, financial."):
         call(gappy)
 
 
 def test_unknown_district_lists_the_valid_ones(gappy):
-    with pytest.raises(AnalyticsError, match="Unknown district 'Worcester'. Valid choices: Bromsgrove, Redditch, "
-                                             "Wyre Forest."):
+    with pytest.raises(
+        AnalyticsError, match="Unknown district 'Worcester'. Valid choices: Bromsgrove, Redditch, Wyre Forest."
+    ):
         seasonal.monthly_series(gappy, Selection(source="police_uk", districts=("Worcester",)))
 
 
@@ -485,8 +595,8 @@ def test_synthetic_extract_levels_are_similar_every_year(built_conn):
     values = full.total.astype(int).tolist()
     assert all(abs(a - b) <= 0.10 * b for a in values for b in values)
     # The published two years are there to the digit.
-    assert dict(zip(full.year_label, values))["2017-18"] == 10502
-    assert dict(zip(full.year_label, values))["2018-19"] == 9876
+    assert dict(zip(full.year_label, values, strict=False))["2017-18"] == 10502
+    assert dict(zip(full.year_label, values, strict=False))["2018-19"] == 9876
     assert seasonal.summarise(built_conn, NORTH_WORCS_EXTRACT).year_total_spread_pct < 10
 
 
@@ -501,8 +611,9 @@ def test_synthetic_extract_decomposition_agrees_with_classical_decomposition(bui
 
 def test_police_uk_gaps_are_missing_and_not_decomposed(built_conn):
     series = seasonal.monthly_series(built_conn, NORTH_WORCS_POLICE)
-    expected_missing = [m.date() for m in pd.date_range("2019-03-01", "2023-12-01", freq="MS")] + \
-                       [m.date() for m in pd.date_range("2024-05-01", "2024-12-01", freq="MS")]
+    expected_missing = [m.date() for m in pd.date_range("2019-03-01", "2023-12-01", freq="MS")] + [
+        m.date() for m in pd.date_range("2024-05-01", "2024-12-01", freq="MS")
+    ]
     missing = series[~series.present]
     assert missing.month.tolist() == expected_missing
     assert missing["count"].isna().all()

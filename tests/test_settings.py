@@ -1,4 +1,5 @@
 """Settings are declared once and documented in the README; analytics/ stays free of streamlit."""
+
 from __future__ import annotations
 
 import ast
@@ -33,6 +34,9 @@ def test_analytics_never_imports_streamlit():
     for path in (ROOT / "analytics").glob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            )
             assert not any(n.split(".")[0] == "streamlit" for n in names), path.name

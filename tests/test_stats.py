@@ -3,6 +3,7 @@
 The p-values are checked against two computations that do not use SciPy: the E-test's
 double sum written out from the paper, and a seeded simulation under the null hypothesis.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,10 +43,10 @@ SCIPY_TAIL_TOLERANCE = 1e-9
 # Independent computations of the E-test p-value (no SciPy)
 # ---------------------------------------------------------------------------
 
+
 def _poisson_pmf(mean: float, lowest: int, highest: int) -> np.ndarray:
     """P(X = x) for x = lowest..highest, X ~ Poisson(mean), from logs to avoid overflow."""
-    return np.array([math.exp(x * math.log(mean) - mean - math.lgamma(x + 1))
-                     for x in range(lowest, highest + 1)])
+    return np.array([math.exp(x * math.log(mean) - mean - math.lgamma(x + 1)) for x in range(lowest, highest + 1)])
 
 
 def _squared_pivot_parts(x1, x2, n1: int, n2: int):
@@ -56,7 +57,7 @@ def _squared_pivot_parts(x1, x2, n1: int, n2: int):
     these integers is exact, so outcomes that tie with the observed one are never lost
     to floating-point error.
     """
-    return (x1 * n2 - x2 * n1) ** 2, x1 * n2 ** 2 + x2 * n1 ** 2
+    return (x1 * n2 - x2 * n1) ** 2, x1 * n2**2 + x2 * n1**2
 
 
 def _at_least_as_extreme(x1, x2, k1: int, k2: int, n1: int, n2: int):
@@ -64,8 +65,11 @@ def _at_least_as_extreme(x1, x2, k1: int, k2: int, n1: int, n2: int):
     numerator, denominator = _squared_pivot_parts(x1, x2, n1, n2)
     observed_numerator, observed_denominator = _squared_pivot_parts(k1, k2, n1, n2)
     outcome_is_zero_zero = denominator == 0
-    return np.where(outcome_is_zero_zero, observed_numerator == 0,
-                    numerator * observed_denominator >= observed_numerator * denominator)
+    return np.where(
+        outcome_is_zero_zero,
+        observed_numerator == 0,
+        numerator * observed_denominator >= observed_numerator * denominator,
+    )
 
 
 def e_test_p_value_by_double_sum(k1: int, k2: int, n1: int = 1, n2: int = 1) -> float:
@@ -88,8 +92,9 @@ def e_test_p_value_by_double_sum(k1: int, k2: int, n1: int = 1, n2: int = 1) -> 
     (low1, high1), (low2, high2) = ranges
     x1 = np.arange(low1, high1 + 1, dtype=np.int64)[None, :]
     x2 = np.arange(low2, high2 + 1, dtype=np.int64)[:, None]
-    probability = (_poisson_pmf(n2 * pooled_rate, low2, high2)[:, None]
-                   * _poisson_pmf(n1 * pooled_rate, low1, high1)[None, :])
+    probability = (
+        _poisson_pmf(n2 * pooled_rate, low2, high2)[:, None] * _poisson_pmf(n1 * pooled_rate, low1, high1)[None, :]
+    )
     return float(probability[_at_least_as_extreme(x1, x2, k1, k2, n1, n2)].sum())
 
 
@@ -117,8 +122,9 @@ def test_the_double_sum_reproduces_a_hand_worked_case():
     #   N=7: |diff| = 1 ................................... 70/128
     # p = 1 - e^-1 (1 + 0 + 1/2/2! + 3/4/3! + 3/8/4! + 5/8/5! + 50/64/6! + 70/128/7!)
     #   = 1 - 0.3678794 * 1.3971003 = 0.486063; N >= 8 changes it by less than 1e-5.
-    hand_worked = 1 - math.exp(-1) * (1 + 0 + (1 / 2) / 2 + (3 / 4) / 6 + (3 / 8) / 24
-                                      + (5 / 8) / 120 + (50 / 64) / 720 + (70 / 128) / 5040)
+    hand_worked = 1 - math.exp(-1) * (
+        1 + 0 + (1 / 2) / 2 + (3 / 4) / 6 + (3 / 8) / 24 + (5 / 8) / 120 + (50 / 64) / 720 + (70 / 128) / 5040
+    )
     assert hand_worked == pytest.approx(0.486063, abs=1e-6)
     assert e_test_p_value_by_double_sum(0, 1) == pytest.approx(hand_worked, abs=1e-5)
     assert poisson_change_test(0, 1).p_value == pytest.approx(hand_worked, abs=1e-5)
@@ -127,6 +133,7 @@ def test_the_double_sum_reproduces_a_hand_worked_case():
 # ---------------------------------------------------------------------------
 # The Redditch wards, 2017-18 to 2018-19
 # ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("ward, count_a, count_b, p_value, significant", REDDITCH_WARDS)
 def test_redditch_wards(ward, count_a, count_b, p_value, significant):
@@ -141,17 +148,17 @@ def test_redditch_wards(ward, count_a, count_b, p_value, significant):
 @pytest.mark.parametrize("ward, count_a, count_b, p_value, significant", REDDITCH_WARDS)
 def test_redditch_p_values_match_the_double_sum(ward, count_a, count_b, p_value, significant):
     assert poisson_change_test(count_a, count_b).p_value == pytest.approx(
-        e_test_p_value_by_double_sum(count_a, count_b), abs=SCIPY_TAIL_TOLERANCE)
+        e_test_p_value_by_double_sum(count_a, count_b), abs=SCIPY_TAIL_TOLERANCE
+    )
 
 
-@pytest.mark.parametrize("ward, count_a, count_b", [("Headless Cross and Oakenshaw", 223, 267),
-                                                    ("Crabbs Cross", 91, 107),
-                                                    ("Batchley and Brockhill", 391, 309)])
+@pytest.mark.parametrize(
+    "ward, count_a, count_b",
+    [("Headless Cross and Oakenshaw", 223, 267), ("Crabbs Cross", 91, 107), ("Batchley and Brockhill", 391, 309)],
+)
 def test_redditch_p_values_match_a_simulation_under_h0(ward, count_a, count_b):
-    simulated, standard_error = e_test_p_value_by_simulation(count_a, count_b, draws=400_000,
-                                                             seed=20190925)
-    assert poisson_change_test(count_a, count_b).p_value == pytest.approx(
-        simulated, abs=4 * standard_error)
+    simulated, standard_error = e_test_p_value_by_simulation(count_a, count_b, draws=400_000, seed=20190925)
+    assert poisson_change_test(count_a, count_b).p_value == pytest.approx(simulated, abs=4 * standard_error)
 
 
 def test_headless_cross_is_significant_at_5_percent_but_not_at_1_percent():
@@ -172,17 +179,27 @@ def test_same_percentage_change_depends_on_the_size_of_the_ward():
 # More p-values against the double sum, including unequal exposures
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "count_a, count_b, exposure_a, exposure_b",
-    [(0, 1, 1, 1), (0, 4, 1, 1), (5, 0, 1, 1), (12, 30, 1, 1), (50, 200, 1, 2), (40, 20, 3, 1),
-     (7, 7, 1, 2), (1000, 1100, 1, 1),
-     # a district's counts: the sum over x1 is cut to 14 standard deviations, the double sum to 12
-     (10000, 10300, 1, 1), (4000, 9000, 1, 2)],
+    [
+        (0, 1, 1, 1),
+        (0, 4, 1, 1),
+        (5, 0, 1, 1),
+        (12, 30, 1, 1),
+        (50, 200, 1, 2),
+        (40, 20, 3, 1),
+        (7, 7, 1, 2),
+        (1000, 1100, 1, 1),
+        # a district's counts: the sum over x1 is cut to 14 standard deviations, the double sum to 12
+        (10000, 10300, 1, 1),
+        (4000, 9000, 1, 2),
+    ],
 )
 def test_p_values_match_the_double_sum(count_a, count_b, exposure_a, exposure_b):
     assert poisson_change_test(count_a, count_b, exposure_a, exposure_b).p_value == pytest.approx(
-        e_test_p_value_by_double_sum(count_a, count_b, exposure_a, exposure_b),
-        abs=SCIPY_TAIL_TOLERANCE)
+        e_test_p_value_by_double_sum(count_a, count_b, exposure_a, exposure_b), abs=SCIPY_TAIL_TOLERANCE
+    )
 
 
 def test_p_value_with_outcomes_that_tie_with_the_observed_one():
@@ -206,13 +223,14 @@ def test_the_test_is_symmetric_in_the_two_periods():
 # z, the square-root effect size
 # ---------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "count_a, count_b, exposure_a, exposure_b, z",
     [
-        (100, 121, 1, 1, math.sqrt(2)),           # sqrt(2) * (11 - 10)
-        (121, 100, 1, 1, -math.sqrt(2)),          # sqrt(2) * (10 - 11)
-        (0, 4, 1, 1, 2 * math.sqrt(2)),           # sqrt(2) * (2 - 0)
-        (9, 0, 1, 1, -3 * math.sqrt(2)),          # sqrt(2) * (0 - 3)
+        (100, 121, 1, 1, math.sqrt(2)),  # sqrt(2) * (11 - 10)
+        (121, 100, 1, 1, -math.sqrt(2)),  # sqrt(2) * (10 - 11)
+        (0, 4, 1, 1, 2 * math.sqrt(2)),  # sqrt(2) * (2 - 0)
+        (9, 0, 1, 1, -3 * math.sqrt(2)),  # sqrt(2) * (0 - 3)
         (25, 25, 1, 1, 0.0),
         # Rates 50 and 100 a year: (sqrt(100) - sqrt(50)) / sqrt(1/4 + 1/8)
         #   = (10 - 7.0710678) / 0.6123724 = 4.7829262
@@ -232,8 +250,7 @@ def test_z_for_abbey():
 
 
 def test_z_depends_only_on_the_ratio_of_exposures():
-    assert poisson_change_test(50, 200, 12, 24).z == pytest.approx(
-        poisson_change_test(50, 200, 1, 2).z, rel=1e-12)
+    assert poisson_change_test(50, 200, 12, 24).z == pytest.approx(poisson_change_test(50, 200, 1, 2).z, rel=1e-12)
 
 
 def test_z_is_roughly_standard_normal_under_equal_rates():
@@ -249,14 +266,22 @@ def test_z_is_roughly_standard_normal_under_equal_rates():
 # Edge cases and refusals
 # ---------------------------------------------------------------------------
 
+
 def test_both_counts_zero():
     assert poisson_change_test(0, 0) == ChangeTest(
-        count_a=0, count_b=0, z=0.0, p_value=1.0, significant=False,
-        method="E-test for two Poisson means (Krishnamoorthy & Thomson 2004), two-sided, alpha 0.05")
+        count_a=0,
+        count_b=0,
+        z=0.0,
+        p_value=1.0,
+        significant=False,
+        method="E-test for two Poisson means (Krishnamoorthy & Thomson 2004), two-sided, alpha 0.05",
+    )
 
 
-@pytest.mark.parametrize("count_a, count_b, exposure_a, exposure_b",
-                         [(1, 1, 1, 1), (5, 5, 1, 1), (300, 300, 1, 1), (7, 14, 1, 2), (3, 9, 1.5, 4.5)])
+@pytest.mark.parametrize(
+    "count_a, count_b, exposure_a, exposure_b",
+    [(1, 1, 1, 1), (5, 5, 1, 1), (300, 300, 1, 1), (7, 14, 1, 2), (3, 9, 1.5, 4.5)],
+)
 def test_equal_observed_rates_give_p_of_one(count_a, count_b, exposure_a, exposure_b):
     result = poisson_change_test(count_a, count_b, exposure_a, exposure_b)
     assert result.p_value == 1.0
@@ -300,8 +325,7 @@ def test_bad_arguments_are_refused(kwargs, message):
 
 
 def test_significance_method_explains_itself():
-    for words in ("E-test", "Krishnamoorthy & Thomson", "two-sided", "p < 0.05", "Poisson",
-                  "small ward", "noise"):
+    for words in ("E-test", "Krishnamoorthy & Thomson", "two-sided", "p < 0.05", "Poisson", "small ward", "noise"):
         assert words in SIGNIFICANCE_METHOD
     assert DEFAULT_ALPHA == 0.05
 
@@ -309,6 +333,7 @@ def test_significance_method_explains_itself():
 # ---------------------------------------------------------------------------
 # The vectorised form for ward tables
 # ---------------------------------------------------------------------------
+
 
 def test_poisson_change_tests_matches_the_single_test_row_by_row():
     wards = pd.DataFrame(REDDITCH_WARDS, columns=["ward", "fy2017_18", "fy2018_19", "p", "sig"])

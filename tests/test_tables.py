@@ -1,5 +1,6 @@
 """The analysis tables on tiny hand-made fixtures (answers worked out by hand in the comments),
 and the command line on the built store against the published tables."""
+
 from __future__ import annotations
 
 import io
@@ -34,33 +35,47 @@ def _insert(conn, rows):
     """rows: (source, month 'YYYY-MM', category, keyword, district, ward_wd22, times)."""
     for source, month, category, keyword, district, ward, times in rows:
         for _ in range(times):
-            conn.execute("""
+            conn.execute(
+                """
                 INSERT INTO incidents (source, synthetic, load_id, month, category, is_asb, keyword, district,
                                        ward_wd22, ward_wd25, ward_method_wd22, ward_method_wd25)
                 VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, 'point', 'point')""",
-                         [source, source == "extract", date.fromisoformat(month + "-01"), category,
-                          category == "Anti-social behaviour", keyword, district, ward, ward])
+                [
+                    source,
+                    source == "extract",
+                    date.fromisoformat(month + "-01"),
+                    category,
+                    category == "Anti-social behaviour",
+                    keyword,
+                    district,
+                    ward,
+                    ward,
+                ],
+            )
 
 
 @pytest.fixture
 def fixture_conn(geo_db):
     conn = store.connect(geo_db)
     asb = "Anti-social behaviour"
-    _insert(conn, [
-        # Abbey: 3 in March 2018 (the last month of 2017-18), 5 in April 2018 (the first of 2018-19)
-        ("extract", "2018-03", asb, "Youth related", "Redditch", ABBEY, 3),
-        ("extract", "2018-04", asb, "Other", "Redditch", ABBEY, 5),
-        # Crabbs Cross: one either side of the New Year, both in 2017-18; none in 2018-19
-        ("extract", "2017-12", asb, "Begging", "Redditch", CRABBS_CROSS, 1),
-        ("extract", "2018-01", asb, "Begging", "Redditch", CRABBS_CROSS, 1),
-        # West: none in 2017-18, 4 in 2018-19 (a change from zero)
-        ("extract", "2019-01", asb, "Parking", "Redditch", WEST, 4),
-        # police.uk: crime and ASB, January-February 2024 and 2025 (February 2024 missing)
-        ("police_uk", "2024-01", "Burglary", None, "Redditch", ABBEY, 2),
-        ("police_uk", "2025-02", "Burglary", None, "Redditch", ABBEY, 3),
-        ("police_uk", "2025-01", "Vehicle crime", None, "Bromsgrove", "E05009829", 1),
-        ("police_uk", "2025-01", asb, None, "Redditch", ABBEY, 10),
-    ])
+    _insert(
+        conn,
+        [
+            # Abbey: 3 in March 2018 (the last month of 2017-18), 5 in April 2018 (the first of 2018-19)
+            ("extract", "2018-03", asb, "Youth related", "Redditch", ABBEY, 3),
+            ("extract", "2018-04", asb, "Other", "Redditch", ABBEY, 5),
+            # Crabbs Cross: one either side of the New Year, both in 2017-18; none in 2018-19
+            ("extract", "2017-12", asb, "Begging", "Redditch", CRABBS_CROSS, 1),
+            ("extract", "2018-01", asb, "Begging", "Redditch", CRABBS_CROSS, 1),
+            # West: none in 2017-18, 4 in 2018-19 (a change from zero)
+            ("extract", "2019-01", asb, "Parking", "Redditch", WEST, 4),
+            # police.uk: crime and ASB, January-February 2024 and 2025 (February 2024 missing)
+            ("police_uk", "2024-01", "Burglary", None, "Redditch", ABBEY, 2),
+            ("police_uk", "2025-02", "Burglary", None, "Redditch", ABBEY, 3),
+            ("police_uk", "2025-01", "Vehicle crime", None, "Bromsgrove", "E05009829", 1),
+            ("police_uk", "2025-01", asb, None, "Redditch", ABBEY, 10),
+        ],
+    )
     yield conn
     conn.close()
 
@@ -70,10 +85,14 @@ def comparable_conn(fixture_conn):
     """The fixture with the extract holding every month of 2017-18 and 2018-19: a month with no
     row at all is missing from the source, and two years with missing months are not comparable.
     One non-ASB row a month, which no ASB table counts."""
-    _insert(fixture_conn, [("extract", f"{year}-{month:02d}", "Filler (not ASB)", None, "Wyre Forest",
-                            "E05010502", 1)
-                           for year, months in ((2017, range(4, 13)), (2018, range(1, 13)), (2019, range(1, 4)))
-                           for month in months])
+    _insert(
+        fixture_conn,
+        [
+            ("extract", f"{year}-{month:02d}", "Filler (not ASB)", None, "Wyre Forest", "E05010502", 1)
+            for year, months in ((2017, range(4, 13)), (2018, range(1, 13)), (2019, range(1, 4)))
+            for month in months
+        ],
+    )
     return fixture_conn
 
 
@@ -81,32 +100,43 @@ def test_ward_deltas_by_hand(comparable_conn):
     fixture_conn = comparable_conn
     table = ward_deltas(fixture_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018)
     rows = table.set_index("ward_name")
-    assert len(table) == 13                                  # 12 Redditch WD22 wards and the Grand Total
-    assert rows.loc["Abbey", ["count_a", "count_b", "difference", "pct_change", "percentage"]].tolist() == \
-        [3, 5, 2, 67, "67%"]                                 # 2/3 = 66.7% -> 67%
+    assert len(table) == 13  # 12 Redditch WD22 wards and the Grand Total
+    assert rows.loc["Abbey", ["count_a", "count_b", "difference", "pct_change", "percentage"]].tolist() == [
+        3,
+        5,
+        2,
+        67,
+        "67%",
+    ]  # 2/3 = 66.7% -> 67%
     assert rows.loc["Crabbs Cross", ["count_a", "count_b", "percentage"]].tolist() == [2, 0, "-100%"]
     assert rows.loc["West", ["count_a", "count_b", "difference", "percentage"]].tolist() == [0, 4, 4, "new"]
-    assert pd.isna(rows.loc["West", "pct_change"])           # no percentage from zero, never inf
+    assert pd.isna(rows.loc["West", "pct_change"])  # no percentage from zero, never inf
     assert rows.loc["Lodge Park", ["count_a", "count_b", "percentage"]].tolist() == [0, 0, "n/a"]
     assert rows.loc["Grand Total", ["count_a", "count_b", "difference", "percentage"]].tolist() == [5, 9, 4, "80%"]
     assert rows.loc["Abbey", "small_numbers"] and not rows.loc["Abbey", "significant"]
     assert table.attrs["boundaries"] == "WD22" and "SYNTHETIC" in table.attrs["source"]
     # Rate per 1,000: Abbey's mid-2018 population through the ONS best-fit lookup is 6,425.
     assert rows.loc["Abbey", "population_mid2018"] == 6425
-    assert rows.loc["Abbey", "rate_b_per_1000"] == pytest.approx(0.8)   # 5 / 6425 * 1000 = 0.778
+    assert rows.loc["Abbey", "rate_b_per_1000"] == pytest.approx(0.8)  # 5 / 6425 * 1000 = 0.778
 
 
 def test_ward_deltas_in_the_other_vintage(fixture_conn):
-    table = ward_deltas(fixture_conn, Selection("extract", districts=("Redditch",), boundaries="wd25"),
-                        FY2017, FY2018)
-    assert len(table) == 10                                  # 9 WD25 wards and the Grand Total
+    table = ward_deltas(fixture_conn, Selection("extract", districts=("Redditch",), boundaries="wd25"), FY2017, FY2018)
+    assert len(table) == 10  # 9 WD25 wards and the Grand Total
     assert table.attrs["boundaries"] == "WD25"
 
 
 def test_incident_types_by_hand(comparable_conn):
     table = incident_types(comparable_conn, Selection("extract"), FY2017, FY2018)
-    assert table.type.tolist() == ["Other", "Parking", "Youth related", "Begging", "Fights/ Arguments",
-                                   "Neighbour Dispute", "Threats/ Harassment"]
+    assert table.type.tolist() == [
+        "Other",
+        "Parking",
+        "Youth related",
+        "Begging",
+        "Fights/ Arguments",
+        "Neighbour Dispute",
+        "Threats/ Harassment",
+    ]
     rows = table.set_index("type")
     # Means round half up: (0+5)/2 = 2.5 -> 3; (3+0)/2 = 1.5 -> 2; sum of means 3+2+2+1 = 8.
     assert rows["mean"].tolist() == [3, 2, 2, 1, 0, 0, 0]
@@ -127,14 +157,16 @@ def test_crime_ytd_keeps_asb_out_and_says_what_is_missing(fixture_conn):
     rows = table.set_index("crime_type")
     assert rows.loc["Burglary", ["count_a", "count_b"]].tolist() == [2, 3]
     assert rows.loc["Vehicle crime", ["count_a", "count_b"]].tolist() == [0, 1]
-    assert rows.loc["All recorded crime", ["count_a", "count_b"]].tolist() == [2, 4]   # the 10 ASB rows excluded
+    assert rows.loc["All recorded crime", ["count_a", "count_b"]].tolist() == [2, 4]  # the 10 ASB rows excluded
     assert "Anti-social behaviour" not in rows.index
     assert table.attrs["period_a"] == "Jan–Feb 2024"
     assert table.attrs["missing_months_a"] == ["2024-02"]
     # Feb 2024 is missing from police.uk: the counts stand, but "+50%" would not be a change in crime.
     assert table[["difference", "pct_change", "percentage", "p_value", "significant"]].isna().all().all()
-    assert table.attrs["not_comparable"] == ("Not comparable: police.uk holds 1 of 2 months of "
-                                             "Jan–Feb 2024 and 2 of 2 of Jan–Feb 2025, so no change is given.")
+    assert table.attrs["not_comparable"] == (
+        "Not comparable: police.uk holds 1 of 2 months of "
+        "Jan–Feb 2024 and 2 of 2 of Jan–Feb 2025, so no change is given."
+    )
 
 
 def test_bad_choices_list_the_valid_ones(fixture_conn):
@@ -175,45 +207,100 @@ def test_default_comparison(built_conn):
 
 # ----------------------------------------------------------------------------- the command line
 
+
 def _cli(built_db, *args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "analytics", *args, "--db", str(built_db)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "analytics", *args, "--db", str(built_db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_cli_prints_the_published_incident_types(built_db):
-    result = _cli(built_db, "table", "incident-types", "--source", "extract", "--period-a", "FY2017",
-                  "--period-b", "FY2018", "--format", "csv")
+    result = _cli(
+        built_db,
+        "table",
+        "incident-types",
+        "--source",
+        "extract",
+        "--period-a",
+        "FY2017",
+        "--period-b",
+        "FY2018",
+        "--format",
+        "csv",
+    )
     assert result.returncode == 0, result.stderr
     ours = pd.read_csv(io.StringIO(result.stdout))
     published = pd.read_csv(PUBLISHED / "north_worcs_asb_incident_types_fy2017_fy2018.csv")
-    assert ours[["type", "count_a", "count_b", "mean", "mean_percentage"]].values.tolist() == \
-        published[["keyword", "fy2017_18", "fy2018_19", "mean", "mean_percentage"]].values.tolist()
+    assert (
+        ours[["type", "count_a", "count_b", "mean", "mean_percentage"]].values.tolist()
+        == published[["keyword", "fy2017_18", "fy2018_19", "mean", "mean_percentage"]].values.tolist()
+    )
     assert "SYNTHETIC" in result.stderr
 
 
 def test_cli_prints_the_published_ward_table(built_db):
-    result = _cli(built_db, "table", "ward-deltas", "--source", "extract", "--district", "Redditch",
-                  "--period-a", "FY2017", "--period-b", "FY2018", "--boundaries", "wd22", "--format", "csv")
+    result = _cli(
+        built_db,
+        "table",
+        "ward-deltas",
+        "--source",
+        "extract",
+        "--district",
+        "Redditch",
+        "--period-a",
+        "FY2017",
+        "--period-b",
+        "FY2018",
+        "--boundaries",
+        "wd22",
+        "--format",
+        "csv",
+    )
     assert result.returncode == 0, result.stderr
     ours = pd.read_csv(io.StringIO(result.stdout))
     published = pd.read_csv(PUBLISHED / "redditch_ward_asb_fy2017_fy2018.csv")
-    assert ours[["ward_name", "count_a", "count_b", "difference", "percentage"]].values.tolist() == \
-        published[["ward", "fy2017_18", "fy2018_19", "difference", "percentage"]].values.tolist()
+    assert (
+        ours[["ward_name", "count_a", "count_b", "difference", "percentage"]].values.tolist()
+        == published[["ward", "fy2017_18", "fy2018_19", "difference", "percentage"]].values.tolist()
+    )
 
 
 def test_cli_ward_deltas_on_police_uk_match_the_store(built_db, built_conn):
-    result = _cli(built_db, "table", "ward-deltas", "--source", "police_uk", "--category", "asb",
-                  "--period-a", "2024-01..2024-04", "--period-b", "2025-01..2025-04", "--boundaries", "wd25",
-                  "--format", "json")
+    result = _cli(
+        built_db,
+        "table",
+        "ward-deltas",
+        "--source",
+        "police_uk",
+        "--category",
+        "asb",
+        "--period-a",
+        "2024-01..2024-04",
+        "--period-b",
+        "2025-01..2025-04",
+        "--boundaries",
+        "wd25",
+        "--format",
+        "json",
+    )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     ours = {r["ward_code"]: (r["count_a"], r["count_b"]) for r in payload["rows"] if r["ward_code"]}
-    stored = dict(((code, (a, b)) for code, a, b in built_conn.execute("""
+    stored = dict(
+        (
+            (code, (a, b))
+            for code, a, b in built_conn.execute("""
         SELECT w.ward_code,
                count(i.month) FILTER (WHERE i.month BETWEEN '2024-01-01' AND '2024-04-01'),
                count(i.month) FILTER (WHERE i.month BETWEEN '2025-01-01' AND '2025-04-01')
         FROM wards w LEFT JOIN incidents i ON i.ward_wd25 = w.ward_code AND i.source = 'police_uk' AND i.is_asb
-        WHERE w.vintage = 'wd25' GROUP BY 1""").fetchall()))
+        WHERE w.vintage = 'wd25' GROUP BY 1""").fetchall()
+        )
+    )
     assert ours == stored and len(ours) == 51
     assert payload["meta"]["boundaries"] == "WD25"
 
@@ -234,6 +321,7 @@ def test_cli_refuses_an_option_that_makes_no_sense(built_db):
 
 def test_a_ward_selection_is_named_by_its_wards(built_conn):
     from analytics.query import place
+
     redditch = Selection("extract", districts=("Redditch",))
     assert place(built_conn, redditch) == "Redditch"
     assert place(built_conn, redditch.with_(wards=("E05007868",))) == "Abbey"
@@ -246,8 +334,12 @@ def test_a_ward_selection_is_named_by_its_wards(built_conn):
 
 def test_the_command_line_says_when_periods_are_not_comparable(built_conn):
     from analytics.tables import describe_for_humans
-    table = run_table(built_conn, "ward-deltas", {"source": "police_uk", "districts": ["Redditch"],
-                                                  "period_a": "CY2024", "period_b": "CY2025"})
+
+    table = run_table(
+        built_conn,
+        "ward-deltas",
+        {"source": "police_uk", "districts": ["Redditch"], "period_a": "CY2024", "period_b": "CY2025"},
+    )
     text = describe_for_humans(table)
     assert "WARNING: Not comparable: police.uk holds 4 of 12 months of 2024 and 12 of 12 of 2025" in text, text
     assert describe_for_humans(run_table(built_conn, "quality", {})).startswith("quality: every source in the store")

@@ -14,6 +14,7 @@ are cached with st.cache_data, keyed by their arguments and by the data version:
 the snapshot they were computed from, so a new version is seen at once, nothing is computed
 from a mix of two versions, and nothing else is recomputed.
 """
+
 from __future__ import annotations
 
 import textwrap
@@ -38,10 +39,10 @@ FIRST_OPEN_WAIT_SECONDS = 30.0
 MAX_FILES = 4
 
 _registry_lock = threading.Lock()
-_gates: dict[str, threading.Lock] = {}             # per file: held while this process copies a snapshot
-_writers: dict[str, threading.Lock] = {}           # per file: held while this process writes it
-_current: dict[str, store.Snapshot] = {}           # per file: the newest snapshot
-_by_version: "weakref.WeakValueDictionary[int, store.Snapshot]" = weakref.WeakValueDictionary()
+_gates: dict[str, threading.Lock] = {}  # per file: held while this process copies a snapshot
+_writers: dict[str, threading.Lock] = {}  # per file: held while this process writes it
+_current: dict[str, store.Snapshot] = {}  # per file: the newest snapshot
+_by_version: weakref.WeakValueDictionary[int, store.Snapshot] = weakref.WeakValueDictionary()
 
 
 def db_path() -> str:
@@ -96,13 +97,13 @@ def _refresh(path: str, writing_here: bool = False) -> store.Snapshot:
                     fresh = store.Snapshot(path, wait=0 if held is not None else FIRST_OPEN_WAIT_SECONDS)
                 except store.StoreBusy:
                     if held is not None:
-                        return held          # another process is writing the file: the last version meanwhile
+                        return held  # another process is writing the file: the last version meanwhile
                     raise
                 _keep(path, fresh)
                 return fresh
             if held is not None:
-                return held                  # an upload here is writing the file: the last version meanwhile
-        with writer:                         # no version yet: wait for this process's writer
+                return held  # an upload here is writing the file: the last version meanwhile
+        with writer:  # no version yet: wait for this process's writer
             pass
 
 
@@ -147,8 +148,9 @@ def ingest(kind: str, path: Path | str, progress=None, **options):
     from analytics.ingest import ingest_extract, ingest_police_uk
 
     if kind not in ("police-uk", "extract"):
-        raise AnalyticsError(f"Unknown kind of file {kind!r}. Valid choices: extract, police-uk.",
-                             title="Unknown kind of file")
+        raise AnalyticsError(
+            f"Unknown kind of file {kind!r}. Valid choices: extract, police-uk.", title="Unknown kind of file"
+        )
     target = db_path()
     with _writing(target):
         conn = store.connect(target)
@@ -159,7 +161,7 @@ def ingest(kind: str, path: Path | str, progress=None, **options):
                 report = ingest_extract(conn, path, progress=progress, **options)
         finally:
             conn.close()
-    st.cache_data.clear()                    # not needed for correctness (the version changes): frees memory
+    st.cache_data.clear()  # not needed for correctness (the version changes): frees memory
     return report
 
 
@@ -172,7 +174,7 @@ def rebuild(progress=None) -> None:
     target = db_path()
     with _writing(target):
         try:
-            _refresh(target, writing_here=True)      # another session rebuilt it while this one waited
+            _refresh(target, writing_here=True)  # another session rebuilt it while this one waited
             return
         except store.StoreBusy:
             raise
@@ -192,33 +194,45 @@ def options(version: int) -> dict:
     conn = _cursor(version)
     wards = conn.execute("SELECT vintage, ward_code, ward_name, district FROM wards ORDER BY ward_name").df()
     months = conn.execute("SELECT source, list(DISTINCT month ORDER BY month) FROM incidents GROUP BY 1").fetchall()
-    categories = [r[0] for r in conn.execute(
-        "SELECT category FROM incidents WHERE source = 'police_uk' GROUP BY 1 ORDER BY count(*) DESC").fetchall()]
-    return {"districts": sorted(wards.district.unique()), "wards": wards,
-            "months": {source: list(values) for source, values in months}, "categories": categories}
+    categories = [
+        r[0]
+        for r in conn.execute(
+            "SELECT category FROM incidents WHERE source = 'police_uk' GROUP BY 1 ORDER BY count(*) DESC"
+        ).fetchall()
+    ]
+    return {
+        "districts": sorted(wards.district.unique()),
+        "wards": wards,
+        "months": {source: list(values) for source, values in months},
+        "categories": categories,
+    }
 
 
 @st.cache_data(**CACHE)
 def ward_deltas(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
     from analytics.wards import ward_deltas as compute
+
     return compute(_cursor(version), selection, a, b)
 
 
 @st.cache_data(**CACHE)
 def incident_types(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
     from analytics.incident_types import incident_types as compute
+
     return compute(_cursor(version), selection, a, b)
 
 
 @st.cache_data(**CACHE)
 def districts(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
     from analytics.districts import districts_table
+
     return districts_table(_cursor(version), selection, a, b)
 
 
 @st.cache_data(**CACHE)
 def crime_ytd(selection: Selection, b: Period, a: Period | None, by: str, version: int) -> pd.DataFrame:
     from analytics.crime import crime_ytd as compute
+
     return compute(_cursor(version), selection, b, a, by)
 
 
@@ -226,9 +240,14 @@ def crime_ytd(selection: Selection, b: Period, a: Period | None, by: str, versio
 def seasonal(kind: str, selection: Selection, window: Period | None, version: int, **kwargs):
     """kind: decomposition | profile | year_on_year | summary | monthly."""
     from analytics import seasonal as module
-    functions = {"decomposition": module.decomposition, "profile": module.month_of_year_profile,
-                 "year_on_year": module.year_on_year, "summary": module.summarise,
-                 "monthly": module.monthly_series}
+
+    functions = {
+        "decomposition": module.decomposition,
+        "profile": module.month_of_year_profile,
+        "year_on_year": module.year_on_year,
+        "summary": module.summarise,
+        "monthly": module.monthly_series,
+    }
     return functions[kind](_cursor(version), selection, window, **kwargs)
 
 
@@ -242,6 +261,7 @@ def hotspots(kind: str, selection: Selection, a: Period, b: Period | None, versi
     about the hot cells of period ``a``: what the page shows.
     """
     from analytics import hotspots as module
+
     conn = _cursor(version)
     if kind == "cells":
         return module.hotspots(conn, selection, a, **kwargs)
@@ -261,20 +281,26 @@ def hotspots(kind: str, selection: Selection, a: Period, b: Period | None, versi
 @st.cache_data(**CACHE)
 def quality(version: int) -> pd.DataFrame:
     from analytics.quality import quality_table
+
     return quality_table(_cursor(version))
 
 
 @st.cache_data(**CACHE)
 def coverage(version: int) -> dict:
     from analytics import coverage as module
+
     conn = _cursor(version)
-    return {"months": module.rows_by_month(conn), "wards": module.ward_coverage(conn),
-            "files": module.files_loaded(conn)}
+    return {
+        "months": module.rows_by_month(conn),
+        "wards": module.ward_coverage(conn),
+        "files": module.files_loaded(conn),
+    }
 
 
 @st.cache_data(**CACHE)
 def ward_outlines(vintage: str, version: int):
     from analytics.maps import ward_outlines as compute
+
     return compute(_cursor(version), vintage)
 
 
@@ -289,6 +315,7 @@ def figure(builder: str, source: tuple, threshold: int | None, options: tuple, h
     its JSON.
     """
     from analytics import charts
+
     name, *args = source
     kwargs = args.pop() if args and isinstance(args[-1], dict) else {}
     frame = globals()[name](*args, **kwargs)
@@ -309,8 +336,14 @@ def figure(builder: str, source: tuple, threshold: int | None, options: tuple, h
 def ward_deck(selection: Selection, a: Period, b: Period, version: int, measure: str, threshold: int | None):
     """The ward choropleth (not mutated by the pages, so cached as the object itself)."""
     from analytics import maps
-    return maps.ward_choropleth(ward_deltas(selection, a, b, version), ward_outlines(selection.boundaries, version),
-                                measure=measure, suppress_below=threshold, basemap=settings.get("basemap"))
+
+    return maps.ward_choropleth(
+        ward_deltas(selection, a, b, version),
+        ward_outlines(selection.boundaries, version),
+        measure=measure,
+        suppress_below=threshold,
+        basemap=settings.get("basemap"),
+    )
 
 
 @st.cache_data(**CACHE)
@@ -320,6 +353,7 @@ def hotspot_cells(selection: Selection, period: Period, version: int) -> pd.Data
     lattice's counts in ``attrs``: one Gi* run serves both the map and the page's summary."""
     from analytics import hotspots as module
     from analytics import maps
+
     return module.hotspot_cells(_cursor(version), selection, period, max_cells=maps.MAX_MAP_CELLS)
 
 
@@ -327,11 +361,17 @@ def hotspot_cells(selection: Selection, period: Period, version: int) -> pd.Data
 def hotspot_deck(selection: Selection, period: Period, version: int, threshold: int | None):
     """The hot-spot map (not mutated by the page, so cached as the object itself)."""
     from analytics import maps
-    return maps.hotspot_map(hotspot_cells(selection, period, version), ward_outlines(selection.boundaries, version),
-                            suppress_below=threshold, basemap=settings.get("basemap"))
+
+    return maps.hotspot_map(
+        hotspot_cells(selection, period, version),
+        ward_outlines(selection.boundaries, version),
+        suppress_below=threshold,
+        basemap=settings.get("basemap"),
+    )
 
 
 @st.cache_data(**CACHE)
 def default_comparison(source: str, version: int):
     from analytics.tables import default_comparison as compute
+
     return compute(_cursor(version), source)

@@ -1,4 +1,5 @@
 """The sidebar filters shared by every page, read from and written back to the URL."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,8 +12,10 @@ from analytics.query import ASB_CATEGORY
 from ui import data
 from ui.state import DEFAULT_VINTAGE, PERIOD_TYPES, SOURCE_NAMES, Filters, param, parse_or_none
 
-VINTAGE_NAMES = {"wd22": "WD22: Redditch's 12 wards (2012 to May 2024)",
-                 "wd25": "WD25: Redditch's 9 wards (since May 2024)"}
+VINTAGE_NAMES = {
+    "wd22": "WD22: Redditch's 12 wards (2012 to May 2024)",
+    "wd25": "WD25: Redditch's 9 wards (since May 2024)",
+}
 KEYS = ("f_src", "f_d", "f_w", "f_cat", "f_pt", "f_a", "f_b", "f_v", "f_present")
 
 
@@ -84,35 +87,53 @@ def sidebar() -> Filters:
     if not ss.get("f_init") or any(key not in ss for key in FILTER_KEYS):
         _from_url(opts)
     with st.sidebar:
-        st.radio("Data source", list(SOURCE_NAMES), format_func=SOURCE_NAMES.get, key="f_src",
-                 on_change=_reset_for_source)
+        st.radio(
+            "Data source", list(SOURCE_NAMES), format_func=SOURCE_NAMES.get, key="f_src", on_change=_reset_for_source
+        )
         source = ss.f_src
         months = opts["months"].get(source, [])
-        categories = ["asb"] + (["crime"] + [c for c in opts["categories"] if c != ASB_CATEGORY]
-                                if source == "police_uk" else [])
+        categories = ["asb"] + (
+            ["crime"] + [c for c in opts["categories"] if c != ASB_CATEGORY] if source == "police_uk" else []
+        )
         if ss.f_cat not in categories:
             ss.f_cat = "asb"
-        st.selectbox("Category", categories, key="f_cat",
-                     format_func=lambda c: {"asb": "Anti-social behaviour",
-                                            "crime": "All recorded crime (not ASB)"}.get(c, c))
+        st.selectbox(
+            "Category",
+            categories,
+            key="f_cat",
+            format_func=lambda c: {"asb": "Anti-social behaviour", "crime": "All recorded crime (not ASB)"}.get(c, c),
+        )
         st.multiselect("District", opts["districts"], key="f_d", placeholder="All of North Worcestershire")
-        st.radio("Ward boundaries", list(VINTAGE_NAMES), format_func=VINTAGE_NAMES.get, key="f_v",
-                 help="Redditch changed its wards in May 2024. Every incident is placed in a ward of both "
-                      "vintages, so either can be used for any period.")
+        st.radio(
+            "Ward boundaries",
+            list(VINTAGE_NAMES),
+            format_func=VINTAGE_NAMES.get,
+            key="f_v",
+            help="Redditch changed its wards in May 2024. Every incident is placed in a ward of both "
+            "vintages, so either can be used for any period.",
+        )
         wards = opts["wards"]
         wards = wards[(wards.vintage == ss.f_v) & (wards.district.isin(ss.f_d or opts["districts"]))]
         ward_codes = [""] + wards.ward_code.tolist()
-        names = dict(zip(wards.ward_code, wards.ward_name + " (" + wards.district + ")"))
+        names = dict(zip(wards.ward_code, wards.ward_name + " (" + wards.district + ")", strict=False))
         if ss.get("f_w") not in ward_codes:
             ss.f_w = ""
         st.selectbox("Ward", ward_codes, key="f_w", format_func=lambda c: names.get(c, "All wards"))
-        st.radio("Compare", list(PERIOD_TYPES), format_func=PERIOD_TYPES.get, key="f_pt",
-                 on_change=_reset_periods, horizontal=False)
+        st.radio(
+            "Compare",
+            list(PERIOD_TYPES),
+            format_func=PERIOD_TYPES.get,
+            key="f_pt",
+            on_change=_reset_periods,
+            horizontal=False,
+        )
         default_a, default_b = _default_periods(source, ss.f_pt, months)
         if ss.f_pt == "months":
             ss.setdefault("f_a", default_a)
             ss.setdefault("f_b", default_b)
-            st.text_input("Period A (earlier)", key="f_a", help="Months written YYYY-MM..YYYY-MM, e.g. 2024-01..2024-04")
+            st.text_input(
+                "Period A (earlier)", key="f_a", help="Months written YYYY-MM..YYYY-MM, e.g. 2024-01..2024-04"
+            )
             st.text_input("Period B (later)", key="f_b")
         else:
             choices = _year_choices(months, ss.f_pt)
@@ -122,19 +143,33 @@ def sidebar() -> Filters:
             label = (lambda c: financial_year_label(int(c[2:]))) if ss.f_pt == "fy" else (lambda c: c[2:])
             st.selectbox("Period A (earlier)", choices, key="f_a", format_func=label)
             st.selectbox("Period B (later)", choices, key="f_b", format_func=label)
-        st.toggle("Presentation mode", key="f_present", help="Large type, no sidebar: for a projector. "
-                  "Add ?present=1 to a link to open in it; switch it off with the toggle (sidebar arrow) or "
-                  "by removing present=1.")
+        st.toggle(
+            "Presentation mode",
+            key="f_present",
+            help="Large type, no sidebar: for a projector. "
+            "Add ?present=1 to a link to open in it; switch it off with the toggle (sidebar arrow) or "
+            "by removing present=1.",
+        )
         if settings.get("public_mode"):
-            st.info(f"Public mode: counts below {settings.get('disclosure_threshold')} are shown as "
-                    f"<{settings.get('disclosure_threshold')}.")
+            st.info(
+                f"Public mode: counts below {settings.get('disclosure_threshold')} are shown as "
+                f"<{settings.get('disclosure_threshold')}."
+            )
     period_a = parse_or_none(ss.f_a) or parse_or_none(default_a)
     period_b = parse_or_none(ss.f_b) or parse_or_none(default_b)
     if parse_or_none(ss.f_a) is None or parse_or_none(ss.f_b) is None:
         st.sidebar.warning("A period is not written YYYY-MM..YYYY-MM; showing the default periods instead.")
-    filters = Filters(source=source, districts=tuple(ss.f_d), ward=ss.f_w or None, category=ss.f_cat,
-                      period_type=ss.f_pt, period_a=period_a, period_b=period_b, boundaries=ss.f_v,
-                      present=bool(ss.f_present))
+    filters = Filters(
+        source=source,
+        districts=tuple(ss.f_d),
+        ward=ss.f_w or None,
+        category=ss.f_cat,
+        period_type=ss.f_pt,
+        period_a=period_a,
+        period_b=period_b,
+        boundaries=ss.f_v,
+        present=bool(ss.f_present),
+    )
     ss.filters = filters
     st.query_params.from_dict(filters.query_params())
     return filters

@@ -5,9 +5,10 @@ URL keys: src (police_uk | extract), d (districts, comma-separated), w (a ward c
 (asb | crime | a police.uk crime type), pt (fy | cy | months), a and b (period specs such as FY2017
 or 2024-01..2024-04), v (wd22 | wd25), present (1 for presentation mode).
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -34,8 +35,7 @@ class Filters:
 
     @property
     def selection(self) -> Selection:
-        return Selection(self.source, self.category, self.districts, (self.ward,) if self.ward else (),
-                         self.boundaries)
+        return Selection(self.source, self.category, self.districts, (self.ward,) if self.ward else (), self.boundaries)
 
     @property
     def area_selection(self) -> Selection:
@@ -43,8 +43,14 @@ class Filters:
         return Selection(self.source, self.category, self.districts, (), self.boundaries)
 
     def query_params(self) -> dict[str, str]:
-        params = {"src": self.source, "cat": self.category, "pt": self.period_type,
-                  "a": self.period_a.spec, "b": self.period_b.spec, "v": self.boundaries}
+        params = {
+            "src": self.source,
+            "cat": self.category,
+            "pt": self.period_type,
+            "a": self.period_a.spec,
+            "b": self.period_b.spec,
+            "v": self.boundaries,
+        }
         if self.districts:
             params["d"] = ",".join(self.districts)
         if self.ward:
@@ -58,8 +64,11 @@ def current() -> Filters:
     """The filters app.py put in session state on this run."""
     filters = st.session_state.get("filters")
     if filters is None:
-        raise AnalyticsError("The page was opened without the app's filters.", title="Open the app",
-                             fix="Open the dashboard through app.py (scripts/serve.sh).")
+        raise AnalyticsError(
+            "The page was opened without the app's filters.",
+            title="Open the app",
+            fix="Open the dashboard through app.py (scripts/serve.sh).",
+        )
     return filters
 
 

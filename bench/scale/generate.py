@@ -33,6 +33,7 @@ points and 43 forces.
 Deterministic: the same arguments and --seed give the same bytes. Each month draws from its own
 random stream, so the new month does not depend on how many months came before.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,7 +42,6 @@ import math
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -49,74 +49,227 @@ import numpy as np
 import pyarrow as pa
 
 DISTRICTS = (("E07000234", "Bromsgrove"), ("E07000236", "Redditch"), ("E07000239", "Wyre Forest"))
-REDDITCH = 1                                   # the district whose wards change in WD25
+REDDITCH = 1  # the district whose wards change in WD25
 
 # The 43 territorial forces of England and Wales, as police.uk names them (file slug, name).
 FORCES = (
-    ("avon-and-somerset", "Avon and Somerset Constabulary"), ("bedfordshire", "Bedfordshire Police"),
-    ("cambridgeshire", "Cambridgeshire Constabulary"), ("cheshire", "Cheshire Constabulary"),
-    ("city-of-london", "City of London Police"), ("cleveland", "Cleveland Police"),
-    ("cumbria", "Cumbria Constabulary"), ("derbyshire", "Derbyshire Constabulary"),
-    ("devon-and-cornwall", "Devon & Cornwall Police"), ("dorset", "Dorset Police"),
-    ("durham", "Durham Constabulary"), ("dyfed-powys", "Dyfed-Powys Police"), ("essex", "Essex Police"),
-    ("gloucestershire", "Gloucestershire Constabulary"), ("greater-manchester", "Greater Manchester Police"),
-    ("gwent", "Gwent Police"), ("hampshire", "Hampshire Constabulary"),
-    ("hertfordshire", "Hertfordshire Constabulary"), ("humberside", "Humberside Police"),
-    ("kent", "Kent Police"), ("lancashire", "Lancashire Constabulary"),
-    ("leicestershire", "Leicestershire Police"), ("lincolnshire", "Lincolnshire Police"),
-    ("merseyside", "Merseyside Police"), ("metropolitan", "Metropolitan Police Service"),
-    ("norfolk", "Norfolk Constabulary"), ("north-wales", "North Wales Police"),
-    ("north-yorkshire", "North Yorkshire Police"), ("northamptonshire", "Northamptonshire Police"),
-    ("northumbria", "Northumbria Police"), ("nottinghamshire", "Nottinghamshire Police"),
-    ("south-wales", "South Wales Police"), ("south-yorkshire", "South Yorkshire Police"),
-    ("staffordshire", "Staffordshire Police"), ("suffolk", "Suffolk Constabulary"),
-    ("surrey", "Surrey Police"), ("sussex", "Sussex Police"), ("thames-valley", "Thames Valley Police"),
-    ("warwickshire", "Warwickshire Police"), ("west-mercia", "West Mercia Police"),
-    ("west-midlands", "West Midlands Police"), ("west-yorkshire", "West Yorkshire Police"),
+    ("avon-and-somerset", "Avon and Somerset Constabulary"),
+    ("bedfordshire", "Bedfordshire Police"),
+    ("cambridgeshire", "Cambridgeshire Constabulary"),
+    ("cheshire", "Cheshire Constabulary"),
+    ("city-of-london", "City of London Police"),
+    ("cleveland", "Cleveland Police"),
+    ("cumbria", "Cumbria Constabulary"),
+    ("derbyshire", "Derbyshire Constabulary"),
+    ("devon-and-cornwall", "Devon & Cornwall Police"),
+    ("dorset", "Dorset Police"),
+    ("durham", "Durham Constabulary"),
+    ("dyfed-powys", "Dyfed-Powys Police"),
+    ("essex", "Essex Police"),
+    ("gloucestershire", "Gloucestershire Constabulary"),
+    ("greater-manchester", "Greater Manchester Police"),
+    ("gwent", "Gwent Police"),
+    ("hampshire", "Hampshire Constabulary"),
+    ("hertfordshire", "Hertfordshire Constabulary"),
+    ("humberside", "Humberside Police"),
+    ("kent", "Kent Police"),
+    ("lancashire", "Lancashire Constabulary"),
+    ("leicestershire", "Leicestershire Police"),
+    ("lincolnshire", "Lincolnshire Police"),
+    ("merseyside", "Merseyside Police"),
+    ("metropolitan", "Metropolitan Police Service"),
+    ("norfolk", "Norfolk Constabulary"),
+    ("north-wales", "North Wales Police"),
+    ("north-yorkshire", "North Yorkshire Police"),
+    ("northamptonshire", "Northamptonshire Police"),
+    ("northumbria", "Northumbria Police"),
+    ("nottinghamshire", "Nottinghamshire Police"),
+    ("south-wales", "South Wales Police"),
+    ("south-yorkshire", "South Yorkshire Police"),
+    ("staffordshire", "Staffordshire Police"),
+    ("suffolk", "Suffolk Constabulary"),
+    ("surrey", "Surrey Police"),
+    ("sussex", "Sussex Police"),
+    ("thames-valley", "Thames Valley Police"),
+    ("warwickshire", "Warwickshire Police"),
+    ("west-mercia", "West Mercia Police"),
+    ("west-midlands", "West Midlands Police"),
+    ("west-yorkshire", "West Yorkshire Police"),
     ("wiltshire", "Wiltshire Police"),
 )
 
 ASB = "Anti-social behaviour"
 # police.uk crime types with their shares of recorded crime (West Mercia, 2018-2025, ASB excluded).
 CRIME_TYPES = (
-    ("Violence and sexual offences", 33.64), ("Shoplifting", 8.33), ("Criminal damage and arson", 7.40),
-    ("Other theft", 6.59), ("Vehicle crime", 5.84), ("Public order", 5.73), ("Burglary", 5.36),
-    ("Drugs", 2.03), ("Other crime", 1.97), ("Possession of weapons", 1.04), ("Robbery", 0.80),
-    ("Bicycle theft", 0.47), ("Theft from the person", 0.44),
+    ("Violence and sexual offences", 33.64),
+    ("Shoplifting", 8.33),
+    ("Criminal damage and arson", 7.40),
+    ("Other theft", 6.59),
+    ("Vehicle crime", 5.84),
+    ("Public order", 5.73),
+    ("Burglary", 5.36),
+    ("Drugs", 2.03),
+    ("Other crime", 1.97),
+    ("Possession of weapons", 1.04),
+    ("Robbery", 0.80),
+    ("Bicycle theft", 0.47),
+    ("Theft from the person", 0.44),
 )
 OUTCOMES = (
-    ("Unable to prosecute suspect", 16214), ("Investigation complete; no suspect identified", 10412),
-    ("Status update unavailable", 1965), ("Under investigation", 1941), ("Court result unavailable", 1343),
-    ("Awaiting court outcome", 812), ("Local resolution", 347), ("Action to be taken by another organisation", 268),
-    ("Offender given a caution", 251), ("Offender sent to prison", 171),
-    ("Further action is not in the public interest", 85), ("Offender given community sentence", 63),
-    ("Offender fined", 60), ("Offender given suspended prison sentence", 48),
-    ("Further investigation is not in the public interest", 43), ("Offender given a drugs possession warning", 42),
-    ("Defendant found not guilty", 39), ("Formal action is not in the public interest", 32),
+    ("Unable to prosecute suspect", 16214),
+    ("Investigation complete; no suspect identified", 10412),
+    ("Status update unavailable", 1965),
+    ("Under investigation", 1941),
+    ("Court result unavailable", 1343),
+    ("Awaiting court outcome", 812),
+    ("Local resolution", 347),
+    ("Action to be taken by another organisation", 268),
+    ("Offender given a caution", 251),
+    ("Offender sent to prison", 171),
+    ("Further action is not in the public interest", 85),
+    ("Offender given community sentence", 63),
+    ("Offender fined", 60),
+    ("Offender given suspended prison sentence", 48),
+    ("Further investigation is not in the public interest", 43),
+    ("Offender given a drugs possession warning", 42),
+    ("Defendant found not guilty", 39),
+    ("Formal action is not in the public interest", 32),
 )
-SPECIAL_PLACES = ("Parking Area", "Supermarket", "Shopping Area", "Petrol Station", "Sports/Recreation Area",
-                  "Hospital", "Nightclub", "Further/Higher Educational Building", "Police Station",
-                  "Theatre/Concert Hall", "Bus/Coach Station", "Conference/Exhibition Centre", "Pedestrian Subway")
-STREET_WORDS = ("Park", "Church", "Station", "Mill", "Victoria", "Albert", "Queens", "Kings", "Manor", "Grange",
-                "Meadow", "Orchard", "Willow", "Oak", "Ash", "Elm", "Beech", "Birch", "Cedar", "Holly", "Hawthorn",
-                "Chestnut", "Windsor", "York", "Lancaster", "Stratford", "Worcester", "Warwick", "Bridge", "Brook",
-                "Green", "Hill", "Highfield", "Springfield", "Fairfield", "Westfield", "Northfield", "Marsh",
-                "Moor", "Heath", "Common", "Abbey", "Priory", "Castle", "Tower", "Market", "School", "Chapel",
-                "Forge", "Foundry", "Canal", "Wharf", "Quarry", "Copse", "Spinney", "Coppice", "Cherry", "Lime",
-                "Poplar", "Rowan", "Sycamore", "Laurel", "Primrose", "Bluebell", "Foxglove", "Heather", "Clover",
-                "Shakespeare", "Milton", "Byron", "Tennyson", "Wordsworth", "Nelson", "Wellington", "Churchill",
-                "Cromwell", "Newport", "Bristol", "Hereford", "Ludlow", "Malvern")
-STREET_KINDS = ("Road", "Street", "Lane", "Avenue", "Close", "Drive", "Way", "Crescent", "Grove", "Place",
-                "Gardens", "Court", "Walk", "Rise")
-COLUMNS = ("Crime ID", "Month", "Reported by", "Falls within", "Longitude", "Latitude", "Location",
-           "LSOA code", "LSOA name", "Crime type", "Last outcome category", "Context")
+SPECIAL_PLACES = (
+    "Parking Area",
+    "Supermarket",
+    "Shopping Area",
+    "Petrol Station",
+    "Sports/Recreation Area",
+    "Hospital",
+    "Nightclub",
+    "Further/Higher Educational Building",
+    "Police Station",
+    "Theatre/Concert Hall",
+    "Bus/Coach Station",
+    "Conference/Exhibition Centre",
+    "Pedestrian Subway",
+)
+STREET_WORDS = (
+    "Park",
+    "Church",
+    "Station",
+    "Mill",
+    "Victoria",
+    "Albert",
+    "Queens",
+    "Kings",
+    "Manor",
+    "Grange",
+    "Meadow",
+    "Orchard",
+    "Willow",
+    "Oak",
+    "Ash",
+    "Elm",
+    "Beech",
+    "Birch",
+    "Cedar",
+    "Holly",
+    "Hawthorn",
+    "Chestnut",
+    "Windsor",
+    "York",
+    "Lancaster",
+    "Stratford",
+    "Worcester",
+    "Warwick",
+    "Bridge",
+    "Brook",
+    "Green",
+    "Hill",
+    "Highfield",
+    "Springfield",
+    "Fairfield",
+    "Westfield",
+    "Northfield",
+    "Marsh",
+    "Moor",
+    "Heath",
+    "Common",
+    "Abbey",
+    "Priory",
+    "Castle",
+    "Tower",
+    "Market",
+    "School",
+    "Chapel",
+    "Forge",
+    "Foundry",
+    "Canal",
+    "Wharf",
+    "Quarry",
+    "Copse",
+    "Spinney",
+    "Coppice",
+    "Cherry",
+    "Lime",
+    "Poplar",
+    "Rowan",
+    "Sycamore",
+    "Laurel",
+    "Primrose",
+    "Bluebell",
+    "Foxglove",
+    "Heather",
+    "Clover",
+    "Shakespeare",
+    "Milton",
+    "Byron",
+    "Tennyson",
+    "Wordsworth",
+    "Nelson",
+    "Wellington",
+    "Churchill",
+    "Cromwell",
+    "Newport",
+    "Bristol",
+    "Hereford",
+    "Ludlow",
+    "Malvern",
+)
+STREET_KINDS = (
+    "Road",
+    "Street",
+    "Lane",
+    "Avenue",
+    "Close",
+    "Drive",
+    "Way",
+    "Crescent",
+    "Grove",
+    "Place",
+    "Gardens",
+    "Court",
+    "Walk",
+    "Rise",
+)
+COLUMNS = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)
 
 # Density of England and Wales, roughly: rows a year per ward, snap points per ward, LSOAs per ward.
 ROWS_PER_WARD_YEAR = 850
 POINTS_PER_WARD = 120
 LSOAS_PER_WARD = 4.7
-WARD_KM = 4.47                                 # side of an average ward: about 20 km2
-ORIGIN = (-4.5, 50.9)                          # south-west corner of the synthetic region (lon, lat)
+WARD_KM = 4.47  # side of an average ward: about 20 km2
+ORIGIN = (-4.5, 50.9)  # south-west corner of the synthetic region (lon, lat)
 KM_PER_DEG_LAT = 111.2
 
 
@@ -125,8 +278,8 @@ class Plan:
     rows: int
     months: int = 120
     start: str = "2016-01"
-    forces: int = 0                            # 0: from the rows a year (43 at 6 million)
-    wards: int = 0                             # 0: from the rows a year
+    forces: int = 0  # 0: from the rows a year (43 at 6 million)
+    wards: int = 0  # 0: from the rows a year
     seed: int = 1
     asb_share: float = 0.20
     no_location_share: float = 0.001
@@ -144,6 +297,7 @@ class Plan:
 @dataclass
 class Grid:
     """The ward lattice: ncols x nrows wards, ncols a multiple of 3 (one strip per district)."""
+
     x0: float
     y0: float
     dx: float
@@ -159,13 +313,14 @@ class Grid:
 @dataclass
 class Geo:
     grid: Grid
-    lsoa_cols: int                              # per district strip
+    lsoa_cols: int  # per district strip
     lsoa_rows: int
-    wards: dict = field(default_factory=dict)   # vintage -> list of (code, name, district_index, ring)
-    lsoas: list = field(default_factory=list)   # (code, name, district_index, ring)
+    wards: dict = field(default_factory=dict)  # vintage -> list of (code, name, district_index, ring)
+    lsoas: list = field(default_factory=list)  # (code, name, district_index, ring)
 
 
 # --------------------------------------------------------------------------- geography
+
 
 def plan_grid(plan: Plan) -> Grid:
     per_side = math.sqrt(plan.wards)
@@ -177,9 +332,19 @@ def plan_grid(plan: Plan) -> Grid:
     return Grid(ORIGIN[0], ORIGIN[1], dx, dy, ncols, nrows)
 
 
-def wavy_cells(x0: float, y0: float, dx: float, dy: float, ncols: int, nrows: int, straight_cols: set[int],
-               rng: np.random.Generator, segments: int = 16, corner: float = 0.15,
-               bulge: float = 0.06) -> np.ndarray:
+def wavy_cells(
+    x0: float,
+    y0: float,
+    dx: float,
+    dy: float,
+    ncols: int,
+    nrows: int,
+    straight_cols: set[int],
+    rng: np.random.Generator,
+    segments: int = 16,
+    corner: float = 0.15,
+    bulge: float = 0.06,
+) -> np.ndarray:
     """Rings (ncols, nrows, 4*segments+1, 2) of a tiling whose shared edges are identical curves.
 
     The lattice corners are jittered (except along the outer edge and the straight columns, so
@@ -207,10 +372,10 @@ def wavy_cells(x0: float, y0: float, dx: float, dy: float, ncols: int, nrows: in
 
     amp_h = rng.uniform(-bulge, bulge, (ncols, nrows + 1)) * dy
     amp_h[:, [0, nrows]] = 0.0
-    horizontal = edges(vx[:-1, :], vy[:-1, :], vx[1:, :], vy[1:, :], amp_h, True)        # (ncols, nrows+1, S+1, 2)
+    horizontal = edges(vx[:-1, :], vy[:-1, :], vx[1:, :], vy[1:, :], amp_h, True)  # (ncols, nrows+1, S+1, 2)
     amp_v = rng.uniform(-bulge, bulge, (ncols + 1, nrows)) * dx
     amp_v[fixed, :] = 0.0
-    vertical = edges(vx[:, :-1], vy[:, :-1], vx[:, 1:], vy[:, 1:], amp_v, False)          # (ncols+1, nrows, S+1, 2)
+    vertical = edges(vx[:, :-1], vy[:, :-1], vx[:, 1:], vy[:, 1:], amp_v, False)  # (ncols+1, nrows, S+1, 2)
     bottom = horizontal[:, :-1, :-1]
     right = vertical[1:, :, :-1]
     top = horizontal[:, 1:, ::-1][:, :, :-1]
@@ -222,8 +387,15 @@ def wavy_cells(x0: float, y0: float, dx: float, dy: float, ncols: int, nrows: in
 def straight_cells(x0, y0, dx, dy, ncols, nrows, segments: int = 8) -> np.ndarray:
     """Rings of a plain rectangular grid, each edge cut into ``segments`` pieces."""
     t = np.linspace(0.0, 1.0, segments + 1)[:-1]
-    unit = np.concatenate([np.stack([t, 0 * t], 1), np.stack([1 + 0 * t, t], 1),
-                           np.stack([1 - t, 1 + 0 * t], 1), np.stack([0 * t, 1 - t], 1), [[0.0, 0.0]]])
+    unit = np.concatenate(
+        [
+            np.stack([t, 0 * t], 1),
+            np.stack([1 + 0 * t, t], 1),
+            np.stack([1 - t, 1 + 0 * t], 1),
+            np.stack([0 * t, 1 - t], 1),
+            [[0.0, 0.0]],
+        ]
+    )
     cols, rows = np.meshgrid(np.arange(ncols), np.arange(nrows), indexing="ij")
     rx = x0 + (cols[..., None] + unit[:, 0]) * dx
     ry = y0 + (rows[..., None] + unit[:, 1]) * dy
@@ -266,9 +438,14 @@ def build_geography(plan: Plan) -> Geo:
             for j in range(geo.lsoa_rows):
                 index = lsoa_index(geo, d, i, j)
                 number += 1
-                geo.lsoas.append((f"E01{100000 + index:06d}",
-                                  f"{DISTRICTS[d][1]} {(number - 1) // 5 + 1:04d}{'ABCDE'[(number - 1) % 5]}",
-                                  d, cells[i, j]))
+                geo.lsoas.append(
+                    (
+                        f"E01{100000 + index:06d}",
+                        f"{DISTRICTS[d][1]} {(number - 1) // 5 + 1:04d}{'ABCDE'[(number - 1) % 5]}",
+                        d,
+                        cells[i, j],
+                    )
+                )
     return geo
 
 
@@ -288,8 +465,11 @@ def locate(geo: Geo, lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _feature_collection(features: list) -> dict:
-    return {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
-            "features": features}
+    return {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+        "features": features,
+    }
 
 
 def _polygon(ring: np.ndarray) -> dict:
@@ -301,18 +481,30 @@ def write_geography(geo: Geo, data_dir: Path, rng: np.random.Generator) -> None:
     for vintage, folder, tag in (("wd22", "wards_2022", "WD22"), ("wd25", "wards_2025", "WD25")):
         (boundaries / folder).mkdir(parents=True, exist_ok=True)
         for d, (lad, district) in enumerate(DISTRICTS):
-            features = [{"type": "Feature", "properties": {f"{tag}CD": code, f"{tag}NM": name,
-                                                            f"LAD{tag[2:]}CD": lad, f"LAD{tag[2:]}NM": district},
-                         "geometry": _polygon(ring)}
-                        for code, name, di, ring in geo.wards[vintage] if di == d]
+            features = [
+                {
+                    "type": "Feature",
+                    "properties": {
+                        f"{tag}CD": code,
+                        f"{tag}NM": name,
+                        f"LAD{tag[2:]}CD": lad,
+                        f"LAD{tag[2:]}NM": district,
+                    },
+                    "geometry": _polygon(ring),
+                }
+                for code, name, di, ring in geo.wards[vintage]
+                if di == d
+            ]
             with open(boundaries / folder / f"wards_{tag}_{lad}.geojson", "w") as handle:
                 json.dump(_feature_collection(features), handle, separators=(",", ":"))
     for folder, prefix, tag in (("lsoa_2011", "lsoa11", "LSOA11"), ("lsoa_2021", "lsoa21", "LSOA21")):
         (boundaries / folder).mkdir(parents=True, exist_ok=True)
         for d, (lad, district) in enumerate(DISTRICTS):
-            features = [{"type": "Feature", "properties": {f"{tag}CD": code, f"{tag}NM": name},
-                         "geometry": _polygon(ring)}
-                        for code, name, di, ring in geo.lsoas if di == d]
+            features = [
+                {"type": "Feature", "properties": {f"{tag}CD": code, f"{tag}NM": name}, "geometry": _polygon(ring)}
+                for code, name, di, ring in geo.lsoas
+                if di == d
+            ]
             with open(boundaries / folder / f"{prefix}_{lad}.geojson", "w") as handle:
                 json.dump(_feature_collection(features), handle, separators=(",", ":"))
     # The ONS best-fit lookup LSOA11 -> WD19 (= WD22 here): the ward lattice cell of the LSOA's centre.
@@ -330,14 +522,22 @@ def write_geography(geo: Geo, data_dir: Path, rng: np.random.Generator) -> None:
         ward_code, ward_name = codes22[i * grid.nrows + j]
         lad, district = DISTRICTS[d]
         lines.append(f"{n + 1},{code},{name},{ward_code},{ward_name},{lad},{district}")
-        km2 = grid.per_district * grid.dx * grid.nrows * grid.dy / (geo.lsoa_cols * geo.lsoa_rows) \
-            * KM_PER_DEG_LAT ** 2 * math.cos(math.radians(cy))
+        km2 = (
+            grid.per_district
+            * grid.dx
+            * grid.nrows
+            * grid.dy
+            / (geo.lsoa_cols * geo.lsoa_rows)
+            * KM_PER_DEG_LAT**2
+            * math.cos(math.radians(cy))
+        )
         population.append(f"{code},{name},{people[n]},{km2:.4f},{people[n] / km2:.2f}")
     (lookups / "lsoa11_to_ward19_north_worcs.csv").write_text("\n".join(lines) + "\n")
     (lookups / "lsoa11_population_mid2018_north_worcs.csv").write_text("\n".join(population) + "\n")
 
 
 # --------------------------------------------------------------------------- snap points
+
 
 def make_points(plan: Plan, geo: Geo) -> dict[str, np.ndarray]:
     """Snap points: position, LSOA, location text, force, and the probability a row uses each."""
@@ -370,11 +570,20 @@ def make_points(plan: Plan, geo: Geo) -> dict[str, np.ndarray]:
     names = np.array([nm for _, nm, *_ in geo.lsoas], dtype=object)
     position = {int(c[3:]) - 100000: i for i, c in enumerate(codes)}
     lsoa_row = np.array([position[i] for i in range(len(codes))])[lsoa]
-    return {"lon": lon, "lat": lat, "lsoa_code": codes[lsoa_row], "lsoa_name": names[lsoa_row],
-            "location": location, "force": force, "probability": probability, "district": district}
+    return {
+        "lon": lon,
+        "lat": lat,
+        "lsoa_code": codes[lsoa_row],
+        "lsoa_name": names[lsoa_row],
+        "location": location,
+        "force": force,
+        "probability": probability,
+        "district": district,
+    }
 
 
 # --------------------------------------------------------------------------- monthly files
+
 
 def month_text(start: str, index: int) -> str:
     year, month = int(start[:4]), int(start[5:7])
@@ -403,22 +612,35 @@ class Writer:
         self.cdf = np.cumsum(points["probability"])
         self.cdf[-1] = 1.0
         n = len(points["lon"])
-        self.conn.register("pts_arrow", pa.table({
-            "id": np.arange(n, dtype=np.int32),
-            "lon_text": np.char.mod("%.6f", points["lon"]), "lat_text": np.char.mod("%.6f", points["lat"]),
-            "location": points["location"].astype(str), "lsoa_code": points["lsoa_code"].astype(str),
-            "lsoa_name": points["lsoa_name"].astype(str)}))
+        self.conn.register(
+            "pts_arrow",
+            pa.table(
+                {
+                    "id": np.arange(n, dtype=np.int32),
+                    "lon_text": np.char.mod("%.6f", points["lon"]),
+                    "lat_text": np.char.mod("%.6f", points["lat"]),
+                    "location": points["location"].astype(str),
+                    "lsoa_code": points["lsoa_code"].astype(str),
+                    "lsoa_name": points["lsoa_name"].astype(str),
+                }
+            ),
+        )
         self.conn.execute("CREATE TABLE pts AS SELECT * FROM pts_arrow")
         self.conn.unregister("pts_arrow")
-        self.conn.execute("CREATE TABLE cats AS SELECT i::TINYINT AS id, name FROM "
-                          "(SELECT unnest(range(?)) AS i, unnest(?) AS name)",
-                          [len(CRIME_TYPES) + 1, [ASB] + [c for c, _ in CRIME_TYPES]])
-        self.conn.execute("CREATE TABLE outs AS SELECT i::TINYINT AS id, name FROM "
-                          "(SELECT unnest(range(?)) AS i, unnest(?) AS name)",
-                          [len(OUTCOMES), [o for o, _ in OUTCOMES]])
+        self.conn.execute(
+            "CREATE TABLE cats AS SELECT i::TINYINT AS id, name FROM (SELECT unnest(range(?)) AS i, unnest(?) AS name)",
+            [len(CRIME_TYPES) + 1, [ASB] + [c for c, _ in CRIME_TYPES]],
+        )
+        self.conn.execute(
+            "CREATE TABLE outs AS SELECT i::TINYINT AS id, name FROM (SELECT unnest(range(?)) AS i, unnest(?) AS name)",
+            [len(OUTCOMES), [o for o, _ in OUTCOMES]],
+        )
         forces = FORCES[: plan.forces]
-        self.conn.execute("CREATE TABLE forces AS SELECT i::SMALLINT AS id, name FROM "
-                          "(SELECT unnest(range(?)) AS i, unnest(?) AS name)", [len(forces), [f for _, f in forces]])
+        self.conn.execute(
+            "CREATE TABLE forces AS SELECT i::SMALLINT AS id, name FROM "
+            "(SELECT unnest(range(?)) AS i, unnest(?) AS name)",
+            [len(forces), [f for _, f in forces]],
+        )
         share = np.array([s for _, s in CRIME_TYPES])
         self.category_p = np.r_[plan.asb_share, (1 - plan.asb_share) * share / share.sum()]
         outcome = np.array([s for _, s in OUTCOMES], dtype=float)
@@ -437,10 +659,21 @@ class Writer:
         outcome = rng.choice(len(self.outcome_p), n, p=self.outcome_p).astype(np.int8)
         outcome[category == 0] = -1
         month = month_text(plan.start, index)
-        self.conn.register("batch", pa.table({"row": np.arange(n, dtype=np.int64), "point": point,
-                                              "cat": category, "outcome": outcome, "force": force}))
+        self.conn.register(
+            "batch",
+            pa.table(
+                {
+                    "row": np.arange(n, dtype=np.int64),
+                    "point": point,
+                    "cat": category,
+                    "outcome": outcome,
+                    "force": force,
+                }
+            ),
+        )
         prefix = f"{plan.seed}/{stream}/{month}/"
-        self.conn.execute(f"""
+        self.conn.execute(
+            """
             CREATE OR REPLACE TABLE month_rows AS
             SELECT b.force, b.row,
                    CASE WHEN b.cat <> 0 THEN sha256(? || b.row::VARCHAR) END AS "Crime ID",
@@ -451,7 +684,9 @@ class Writer:
                    NULL::VARCHAR AS "Context"
             FROM batch b JOIN forces f ON f.id = b.force JOIN cats c ON c.id = b.cat
             LEFT JOIN pts p ON p.id = b.point LEFT JOIN outs o ON o.id = b.outcome
-            ORDER BY b.force, b.row""", [prefix, month])
+            ORDER BY b.force, b.row""",
+            [prefix, month],
+        )
         self.conn.unregister("batch")
         folder = out / month
         folder.mkdir(parents=True, exist_ok=True)
@@ -463,8 +698,13 @@ class Writer:
             self.conn.execute(f"""COPY (SELECT * EXCLUDE (force, row) FROM month_rows WHERE force = {int(force_id)})
                                   TO '{path}' (HEADER, DELIMITER ',')""")
             files += 1
-        return {"rows": n, "asb": int((category == 0).sum()), "no_location": int(no_location.sum()), "files": files,
-                "points": np.unique(point[point >= 0])}
+        return {
+            "rows": n,
+            "asb": int((category == 0).sum()),
+            "no_location": int(no_location.sum()),
+            "files": files,
+            "points": np.unique(point[point >= 0]),
+        }
 
 
 MALFORMED = {
@@ -515,8 +755,10 @@ def generate(plan: Plan, out: Path, progress=print) -> dict:
         for key in totals:
             totals[key] += result[key]
         if progress and (index % 12 == 11 or index == len(counts) - 1):
-            progress(f"  generated {month_text(plan.start, index)}: {totals['rows']:,} rows, "
-                     f"{time.perf_counter() - started:.0f} s")
+            progress(
+                f"  generated {month_text(plan.start, index)}: {totals['rows']:,} rows, "
+                f"{time.perf_counter() - started:.0f} s"
+            )
     new_month = writer.month(plan.months, int(counts[-1]), out / "new_month", stream=0)
     revised = writer.month(plan.months - 1, int(counts[-1]), out / "revised_month", stream=1)
     first_new = sorted((out / "new_month").rglob("*.csv"))[0]
@@ -527,14 +769,26 @@ def generate(plan: Plan, out: Path, progress=print) -> dict:
         "months": [month_text(plan.start, 0), month_text(plan.start, plan.months - 1)],
         "new_month": month_text(plan.start, plan.months),
         "grid": asdict(geo.grid),
-        "wards_wd22": len(geo.wards["wd22"]), "wards_wd25": len(geo.wards["wd25"]), "lsoas": len(geo.lsoas),
-        "snap_points": len(points["lon"]), "snap_points_used": int(used.sum()),
-        **totals, "csv_bytes": csv_bytes,
-        "new_month_rows": new_month["rows"], "new_month_files": new_month["files"],
-        "revised_month_rows": revised["rows"], "revised_month_files": revised["files"],
-        "malformed": {name: MALFORMED[kind] for name, kind in zip(malformed, MALFORMED)},
-        "region_km2": round(geo.grid.ncols * geo.grid.dx * geo.grid.nrows * geo.grid.dy * KM_PER_DEG_LAT ** 2
-                            * math.cos(math.radians(geo.grid.y0 + geo.grid.nrows * geo.grid.dy / 2))),
+        "wards_wd22": len(geo.wards["wd22"]),
+        "wards_wd25": len(geo.wards["wd25"]),
+        "lsoas": len(geo.lsoas),
+        "snap_points": len(points["lon"]),
+        "snap_points_used": int(used.sum()),
+        **totals,
+        "csv_bytes": csv_bytes,
+        "new_month_rows": new_month["rows"],
+        "new_month_files": new_month["files"],
+        "revised_month_rows": revised["rows"],
+        "revised_month_files": revised["files"],
+        "malformed": {name: MALFORMED[kind] for name, kind in zip(malformed, MALFORMED, strict=False)},
+        "region_km2": round(
+            geo.grid.ncols
+            * geo.grid.dx
+            * geo.grid.nrows
+            * geo.grid.dy
+            * KM_PER_DEG_LAT**2
+            * math.cos(math.radians(geo.grid.y0 + geo.grid.nrows * geo.grid.dy / 2))
+        ),
         "geography_seconds": round(geography_seconds, 2),
         "seconds": round(time.perf_counter() - started, 1),
     }
@@ -552,8 +806,12 @@ def main() -> None:
     parser.add_argument("--wards", type=int, default=0, help=f"default: rows a year / {ROWS_PER_WARD_YEAR}")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    manifest = generate(Plan(rows=args.rows, months=args.months, start=args.start, forces=args.forces,
-                             wards=args.wards, seed=args.seed), args.out)
+    manifest = generate(
+        Plan(
+            rows=args.rows, months=args.months, start=args.start, forces=args.forces, wards=args.wards, seed=args.seed
+        ),
+        args.out,
+    )
     print(json.dumps({k: v for k, v in manifest.items() if k != "malformed"}, indent=1))
 
 

@@ -30,6 +30,7 @@ Every step except the orchestration runs in its own process, so each peak-memory
 is that step's alone. Prints the table and writes it to bench/scale/results-<rows>.md (with the
 raw figures in results-<rows>.json).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,14 +58,32 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 DISTRICTS = ("Bromsgrove", "Redditch", "Wyre Forest")
-PAGES = ["overview", "incident_types", "seasonal", "wards", "hotspots", "districts", "crime", "ward_profile",
-         "data", "about"]
+PAGES = [
+    "overview",
+    "incident_types",
+    "seasonal",
+    "wards",
+    "hotspots",
+    "districts",
+    "crime",
+    "ward_profile",
+    "data",
+    "about",
+]
 CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 # --------------------------------------------------------------------------- measuring helpers
+
 
 def proc_status(pid: int | str = "self") -> dict[str, int]:
     """VmHWM / VmRSS (bytes) of a process, from /proc."""
@@ -103,8 +122,10 @@ class SqlLog:
         self.calls[label] += 1
 
     def top(self, n: int = 8) -> list[dict]:
-        return [{"sql": k, "calls": self.calls[k], "seconds": round(v, 4)}
-                for k, v in sorted(self.seconds.items(), key=lambda kv: -kv[1])[:n]]
+        return [
+            {"sql": k, "calls": self.calls[k], "seconds": round(v, 4)}
+            for k, v in sorted(self.seconds.items(), key=lambda kv: -kv[1])[:n]
+        ]
 
     def total(self) -> float:
         return sum(self.seconds.values())
@@ -163,7 +184,7 @@ class Sampler:
                 while frame is not None:
                     name = frame.f_code.co_filename
                     if name.startswith(root) and "/bench/" not in name and "/.venv/" not in name:
-                        seen.add(f"{name[len(root):]}:{frame.f_code.co_name}")
+                        seen.add(f"{name[len(root) :]}:{frame.f_code.co_name}")
                     frame = frame.f_back
                 if seen:
                     busy = True
@@ -195,7 +216,7 @@ class Sampler:
         return [{"function": k, "share": round(v / self.samples, 3)} for k, v in self.leaves.most_common(n)]
 
 
-QUIET = 0.3          # other processes' cores below which a timing counts as quiet
+QUIET = 0.3  # other processes' cores below which a timing counts as quiet
 
 
 def cpu_jiffies() -> tuple[int, int]:
@@ -207,6 +228,7 @@ def cpu_jiffies() -> tuple[int, int]:
 
 def own_cpu() -> float:
     import resource
+
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
@@ -235,17 +257,30 @@ def quiet_median(run_once, repeat: int, budget: float = 60.0) -> dict:
         if len(quiet) >= repeat or len(runs) >= 3 * repeat or sum(t for t, _ in runs) > budget:
             break
     chosen = quiet or [t for t, _ in runs]
-    return {"median": statistics.median(chosen), "runs": [[round(t, 4), round(o, 2)] for t, o in runs],
-            "quiet": bool(quiet)}
+    return {
+        "median": statistics.median(chosen),
+        "runs": [[round(t, 4), round(o, 2)] for t, o in runs],
+        "quiet": bool(quiet),
+    }
 
 
 def code_versions() -> dict[str, str]:
     """SHA-256 (first 12 hex digits) and time of the product files others are editing: what was measured."""
     import hashlib
+
     out = {}
-    for name in ("analytics/ingest.py", "analytics/store.py", "analytics/geography.py", "analytics/tables.py",
-                 "analytics/hotspots.py", "analytics/seasonal.py", "analytics/query.py", "app.py", "ui/data.py",
-                 "ui/sidebar.py"):
+    for name in (
+        "analytics/ingest.py",
+        "analytics/store.py",
+        "analytics/geography.py",
+        "analytics/tables.py",
+        "analytics/hotspots.py",
+        "analytics/seasonal.py",
+        "analytics/query.py",
+        "app.py",
+        "ui/data.py",
+        "ui/sidebar.py",
+    ):
         path = ROOT / name
         if path.exists():
             stamp = datetime.datetime.fromtimestamp(path.stat().st_mtime)
@@ -271,15 +306,16 @@ def table_specs(last_year: int) -> dict:
 
 
 def page_params(last_year: int) -> dict:
-    return {"src": "police_uk", "cat": "asb", "pt": "cy", "a": f"CY{last_year - 1}", "b": f"CY{last_year}",
-            "v": "wd25"}
+    return {"src": "police_uk", "cat": "asb", "pt": "cy", "a": f"CY{last_year - 1}", "b": f"CY{last_year}", "v": "wd25"}
 
 
 # --------------------------------------------------------------------------- children (one process each)
 
+
 def child_geo(work: Path, args) -> dict:
     from analytics import store
     from analytics.geography import Geography
+
     started = time.perf_counter()
     geography = Geography.load(work / "data", DISTRICTS)
     load_seconds = time.perf_counter() - started
@@ -290,12 +326,17 @@ def child_geo(work: Path, args) -> dict:
     store.store_geography(conn, geography)
     conn.execute("CHECKPOINT")
     conn.close()
-    return {"load_seconds": load_seconds, "store_seconds": time.perf_counter() - started,
-            "wards": {v: len(w) for v, w in geography.wards.items()}, "lsoas": len(geography.lsoas)}
+    return {
+        "load_seconds": load_seconds,
+        "store_seconds": time.perf_counter() - started,
+        "wards": {v: len(w) for v, w in geography.wards.items()},
+        "lsoas": len(geography.lsoas),
+    }
 
 
 def child_bare(work: Path, args) -> dict:
     import duckdb
+
     files = police_files(work)
     path = work / "bare.duckdb"
     path.unlink(missing_ok=True)
@@ -316,13 +357,20 @@ def child_bare(work: Path, args) -> dict:
     seconds = time.perf_counter() - started
     size = path.stat().st_size
     path.unlink()
-    return {"seconds": seconds, "rows": rows, "files": len(files), "db_bytes": size,
-            "read_bytes_seconds": read_bytes_seconds}
+    return {
+        "seconds": seconds,
+        "rows": rows,
+        "files": len(files),
+        "db_bytes": size,
+        "read_bytes_seconds": read_bytes_seconds,
+    }
 
 
 def child_ingest(work: Path, args) -> dict:
-    from analytics import ingest, store
     import inspect
+
+    from analytics import ingest, store
+
     log = SqlLog()
     phases = collections.defaultdict(float)
     calls = collections.Counter()
@@ -335,13 +383,18 @@ def child_ingest(work: Path, args) -> dict:
             finally:
                 phases[name] += time.perf_counter() - started
                 calls[name] += 1
+
         return wrapper
 
     # Phase timers around the module's own functions (the product's files are not touched): every
     # function of analytics.ingest, so the breakdown follows the code as it is when this runs.
     for name, function in list(vars(ingest).items()):
-        if (inspect.isfunction(function) and function.__module__ == ingest.__name__
-                and name != "ingest_police_uk" and "extract" not in name):
+        if (
+            inspect.isfunction(function)
+            and function.__module__ == ingest.__name__
+            and name != "ingest_police_uk"
+            and "extract" not in name
+        ):
             setattr(ingest, name, timed(name, function))
 
     path = work / "ours.duckdb"
@@ -357,16 +410,25 @@ def child_ingest(work: Path, args) -> dict:
     phases["close (checkpoint)"] = time.perf_counter() - close_started
     seconds = time.perf_counter() - started
     io_after = proc_io()
-    return {"seconds": seconds, "rows_stored": report.total("rows_stored"), "rows_outside": report.total("rows_outside"),
-            "rows_by_lsoa": report.total("rows_by_lsoa_fallback"), "files": len(report.files),
-            "phases": {f"{k} ({calls[k]} calls)" if calls[k] > 1 else k: round(v, 3)
-                       for k, v in sorted(phases.items(), key=lambda kv: -kv[1]) if v >= 0.005},
-            "sql": log.top(10), "sql_total": log.total(), "db_bytes": path.stat().st_size,
-            "write_bytes": io_after["write_bytes"] - io_before["write_bytes"]}
+    return {
+        "seconds": seconds,
+        "rows_stored": report.total("rows_stored"),
+        "rows_outside": report.total("rows_outside"),
+        "rows_by_lsoa": report.total("rows_by_lsoa_fallback"),
+        "files": len(report.files),
+        "phases": {
+            f"{k} ({calls[k]} calls)" if calls[k] > 1 else k: round(v, 3)
+            for k, v in sorted(phases.items(), key=lambda kv: -kv[1])
+            if v >= 0.005
+        },
+        "sql": log.top(10),
+        "sql_total": log.total(),
+        "db_bytes": path.stat().st_size,
+        "write_bytes": io_after["write_bytes"] - io_before["write_bytes"],
+    }
 
 
 def child_tables(work: Path, args) -> dict:
-    import numpy as np
     from analytics import store
     from analytics.geography import VINTAGES, Geography
     from analytics.tables import run_table
@@ -374,13 +436,16 @@ def child_tables(work: Path, args) -> dict:
     conn = store.connect(work / "ours.duckdb", read_only=True)
     out = {"wards": {}, "tables": {}}
     geography = Geography.from_store(conn)
-    points = conn.execute("SELECT DISTINCT longitude, latitude, district FROM incidents "
-                          "WHERE longitude IS NOT NULL").df()
+    points = conn.execute(
+        "SELECT DISTINCT longitude, latitude, district FROM incidents WHERE longitude IS NOT NULL"
+    ).df()
     lon, lat = points.longitude.to_numpy(float), points.latitude.to_numpy(float)
     district = points.district.to_numpy(object)
+
     def assign_distinct():
         for vintage in VINTAGES:
             geography.assign_points(lon, lat, district, vintage)
+
     timing = quiet_median(lambda: measured(assign_distinct)[1:], args.repeat)
     out["wards"]["distinct_points"] = len(points)
     out["wards"]["distinct_seconds"] = timing["median"]
@@ -388,19 +453,31 @@ def child_tables(work: Path, args) -> dict:
     rows = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
     if rows <= args.pandas_max:
         every = conn.execute("SELECT longitude, latitude, district FROM incidents WHERE longitude IS NOT NULL").df()
+
         def assign_every():
             for vintage in VINTAGES:
-                geography.assign_points(every.longitude.to_numpy(float), every.latitude.to_numpy(float),
-                                        every.district.to_numpy(object), vintage)
+                geography.assign_points(
+                    every.longitude.to_numpy(float),
+                    every.latitude.to_numpy(float),
+                    every.district.to_numpy(object),
+                    vintage,
+                )
+
         _, seconds, others = measured(assign_every)
         out["wards"]["every_row_points"] = len(every)
         out["wards"]["every_row_seconds"] = seconds
         out["wards"]["every_row_others"] = others
         del every
-    last_year = conn.execute("SELECT max(y) FROM (SELECT year(month) AS y FROM incidents GROUP BY 1 HAVING count(DISTINCT month) = 12)").fetchone()[0]
+    last_year = conn.execute(
+        "SELECT max(y) FROM (SELECT year(month) AS y FROM incidents GROUP BY 1 HAVING count(DISTINCT month) = 12)"
+    ).fetchone()[0]
     # Import the analyses first: "first run" is about a fresh store connection, not Python imports.
-    import analytics.crime, analytics.districts, analytics.hotspots, analytics.incident_types  # noqa: E401,F401
-    import analytics.quality, analytics.seasonal, analytics.wards  # noqa: E401,F401
+    import analytics.crime  # noqa: E401,F401
+    import analytics.districts
+    import analytics.hotspots
+    import analytics.incident_types
+    import analytics.quality  # noqa: E401,F401
+
     for name, options in table_specs(last_year).items():
         log = SqlLog()
         with Sampler() as sampler:
@@ -408,13 +485,25 @@ def child_tables(work: Path, args) -> dict:
         warm = quiet_median(lambda: measured(lambda: run_table(conn, name, options))[1:], args.repeat)
         warm_log = SqlLog()
         _, profiled, _ = measured(lambda: run_table(TimedConnection(conn, warm_log), name, options))
-        out["tables"][name] = {"options": options, "first_seconds": first, "first_others": first_others,
-                               "warm_seconds": warm["median"], "warm": warm,
-                               "result_rows": len(frame), "sql_first": log.top(6), "sql_warm": warm_log.top(6),
-                               "sql_warm_total": warm_log.total(), "profiled_seconds": profiled,
-                               "python_first": sampler.top(8), "leaves_first": sampler.top_leaves(6)}
-        print(f"    table {name}: first {first:.2f} s, warm {warm['median']:.3f} s {warm['runs']}",
-              file=sys.stderr, flush=True)
+        out["tables"][name] = {
+            "options": options,
+            "first_seconds": first,
+            "first_others": first_others,
+            "warm_seconds": warm["median"],
+            "warm": warm,
+            "result_rows": len(frame),
+            "sql_first": log.top(6),
+            "sql_warm": warm_log.top(6),
+            "sql_warm_total": warm_log.total(),
+            "profiled_seconds": profiled,
+            "python_first": sampler.top(8),
+            "leaves_first": sampler.top_leaves(6),
+        }
+        print(
+            f"    table {name}: first {first:.2f} s, warm {warm['median']:.3f} s {warm['runs']}",
+            file=sys.stderr,
+            flush=True,
+        )
     conn.close()
     return out
 
@@ -429,7 +518,9 @@ def child_pages(work: Path, args) -> dict:
     from ui import data
 
     probe = duckdb.connect(str(work / "ours.duckdb"), read_only=True)
-    last_year = probe.execute("SELECT max(y) FROM (SELECT year(month) AS y FROM incidents GROUP BY 1 HAVING count(DISTINCT month) = 12)").fetchone()[0]
+    last_year = probe.execute(
+        "SELECT max(y) FROM (SELECT year(month) AS y FROM incidents GROUP BY 1 HAVING count(DISTINCT month) = 12)"
+    ).fetchone()[0]
     probe.close()
     params = page_params(last_year)
 
@@ -476,10 +567,16 @@ def child_pages(work: Path, args) -> dict:
         finally:
             unprofile_sql()
         if timed_out:
-            out["pages"][page] = {"timed_out": timed_out, "timeout": args.page_timeout, "sql": log.top(6),
-                                  "sql_total": log.total(), "python": sampler.top(10), "leaves": sampler.top_leaves(6)}
+            out["pages"][page] = {
+                "timed_out": timed_out,
+                "timeout": args.page_timeout,
+                "sql": log.top(6),
+                "sql_total": log.total(),
+                "python": sampler.top(10),
+                "leaves": sampler.top_leaves(6),
+            }
             print(f"    page {page}: timed out after {args.page_timeout:.0f} s", file=sys.stderr, flush=True)
-            break                              # the script thread is still running: later timings would be wrong
+            break  # the script thread is still running: later timings would be wrong
         profiled = at.session_state["script_seconds"]
         errors = [str(e.value)[:300] for e in at.exception] + [str(e.value)[:300] for e in at.error]
 
@@ -492,13 +589,26 @@ def child_pages(work: Path, args) -> dict:
         budget = 0 if profiled > 30 else 60
         cached = quiet_median(lambda: run(False), args.repeat, budget)
         cold = quiet_median(lambda: run(True), args.repeat, budget) if profiled <= 30 else None
-        out["pages"][page] = {"cold": cold["median"] if cold else profiled, "cold_runs": cold and cold["runs"],
-                              "cold_from_profiled_run": cold is None, "profiled_others": profiled_others,
-                              "cached": cached["median"], "cached_runs": cached["runs"], "errors": errors,
-                              "profiled_cold": profiled, "sql": log.top(6),
-                              "sql_total": log.total(), "python": sampler.top(10), "leaves": sampler.top_leaves(6)}
-        print(f"    page {page}: cold {out['pages'][page]['cold']:.2f} s {cold and cold['runs']}, "
-              f"cached {cached['median']:.2f} s" + (f", ERRORS {errors}" if errors else ""), file=sys.stderr, flush=True)
+        out["pages"][page] = {
+            "cold": cold["median"] if cold else profiled,
+            "cold_runs": cold and cold["runs"],
+            "cold_from_profiled_run": cold is None,
+            "profiled_others": profiled_others,
+            "cached": cached["median"],
+            "cached_runs": cached["runs"],
+            "errors": errors,
+            "profiled_cold": profiled,
+            "sql": log.top(6),
+            "sql_total": log.total(),
+            "python": sampler.top(10),
+            "leaves": sampler.top_leaves(6),
+        }
+        print(
+            f"    page {page}: cold {out['pages'][page]['cold']:.2f} s {cold and cold['runs']}, "
+            f"cached {cached['median']:.2f} s" + (f", ERRORS {errors}" if errors else ""),
+            file=sys.stderr,
+            flush=True,
+        )
     return out
 
 
@@ -513,7 +623,9 @@ def child_browser(work: Path, args) -> dict:
     from playwright.sync_api import sync_playwright
 
     probe = duckdb.connect(str(work / "ours.duckdb"), read_only=True)
-    last_year = probe.execute("SELECT max(y) FROM (SELECT year(month) AS y FROM incidents GROUP BY 1 HAVING count(DISTINCT month) = 12)").fetchone()[0]
+    last_year = probe.execute(
+        "SELECT max(y) FROM (SELECT year(month) AS y FROM incidents GROUP BY 1 HAVING count(DISTINCT month) = 12)"
+    ).fetchone()[0]
     probe.close()
     query = "&".join(f"{k}={v}" for k, v in page_params(last_year).items())
     port = _free_port()
@@ -521,9 +633,26 @@ def child_browser(work: Path, args) -> dict:
     log_path = work / "server.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "app.py"),
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     out = {"pages": {}}
     try:
@@ -537,8 +666,10 @@ def child_browser(work: Path, args) -> dict:
                     raise RuntimeError("the Streamlit server did not start: " + log_path.read_text()[-2000:])
                 time.sleep(0.3)
         out["server_started"] = proc_status(process.pid)
-        drawn = ("() => { const a = document.querySelector('[data-testid=stApp]');"
-                 " return a && a.dataset.testScriptState === 'notRunning' && document.querySelector('h1'); }")
+        drawn = (
+            "() => { const a = document.querySelector('[data-testid=stApp]');"
+            " return a && a.dataset.testScriptState === 'notRunning' && document.querySelector('h1'); }"
+        )
         with sync_playwright() as playwright:
             chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
             page = chromium.new_page(viewport={"width": 1600, "height": 1400})
@@ -550,16 +681,24 @@ def child_browser(work: Path, args) -> dict:
                 try:
                     page.goto(f"{url}/{path}?{query}", timeout=600_000)
                     page.wait_for_function(drawn, timeout=args.page_timeout * 1000, polling=100)
-                except Exception as exc:          # a page that never finishes is a result, not a crash
+                except Exception as exc:  # a page that never finishes is a result, not a crash
                     error = f"{type(exc).__name__}: {str(exc)[:200]}"
                 seconds = time.perf_counter() - started
                 status = proc_status(process.pid) if process.poll() is None else {"VmHWM": None, "VmRSS": None}
                 exceptions = page.locator('[data-testid="stException"]').count() if error is None else None
-                out["pages"][name] = {"seconds": seconds, "rss": status["VmRSS"], "hwm": status["VmHWM"],
-                                      "error": error, "exceptions_shown": exceptions}
-                print(f"    browser {name}: {seconds:.1f} s, server RSS {(status['VmRSS'] or 0) / 2**20:,.0f} MB, "
-                      f"peak {(status['VmHWM'] or 0) / 2**20:,.0f} MB" + (f" {error}" if error else ""),
-                      file=sys.stderr, flush=True)
+                out["pages"][name] = {
+                    "seconds": seconds,
+                    "rss": status["VmRSS"],
+                    "hwm": status["VmHWM"],
+                    "error": error,
+                    "exceptions_shown": exceptions,
+                }
+                print(
+                    f"    browser {name}: {seconds:.1f} s, server RSS {(status['VmRSS'] or 0) / 2**20:,.0f} MB, "
+                    f"peak {(status['VmHWM'] or 0) / 2**20:,.0f} MB" + (f" {error}" if error else ""),
+                    file=sys.stderr,
+                    flush=True,
+                )
                 if process.poll() is not None:
                     out["server_died"] = log_path.read_text()[-3000:]
                     break
@@ -596,8 +735,12 @@ def child_pandas(work: Path, args) -> dict:
     for vintage, folder, tag in (("wd22", "wards_2022", "WD22"), ("wd25", "wards_2025", "WD25")):
         wards = pd.concat([gpd.read_file(p) for p in sorted((work / "data" / "boundaries" / folder).glob("*.geojson"))])
         wards = wards.rename(columns={f"{tag}CD": f"ward_{vintage}", f"LAD{tag[2:]}NM": f"district_{vintage}"})
-        joined = gpd.sjoin(geo[["geometry"]], wards[[f"ward_{vintage}", f"district_{vintage}", "geometry"]],
-                           predicate="within", how="left")
+        joined = gpd.sjoin(
+            geo[["geometry"]],
+            wards[[f"ward_{vintage}", f"district_{vintage}", "geometry"]],
+            predicate="within",
+            how="left",
+        )
         joined = joined[~joined.index.duplicated()]
         points[f"ward_{vintage}"] = joined[f"ward_{vintage}"]
         if vintage == "wd22":
@@ -645,13 +788,25 @@ def child_pandas(work: Path, args) -> dict:
         return months, no_location, differ
 
     tables = {}
-    for name, function in (("incident-types", incident_types), ("ward-deltas", ward_deltas), ("seasonal", seasonal),
-                           ("districts", districts), ("crime-ytd", crime_ytd), ("hotspots", hotspots),
-                           ("quality", quality)):
+    for name, function in (
+        ("incident-types", incident_types),
+        ("ward-deltas", ward_deltas),
+        ("seasonal", seasonal),
+        ("districts", districts),
+        ("crime-ytd", crime_ytd),
+        ("hotspots", hotspots),
+        ("quality", quality),
+    ):
         function()
         tables[name] = quiet_median(lambda: measured(function)[1:], args.repeat)["median"]
-    return {"rows": len(df), "files": len(files), "read_concat_seconds": read_seconds, "derive_wards_seconds": derive_seconds,
-            "tables": tables, "frame_bytes": int(df.memory_usage(deep=True).sum())}
+    return {
+        "rows": len(df),
+        "files": len(files),
+        "read_concat_seconds": read_seconds,
+        "derive_wards_seconds": derive_seconds,
+        "tables": tables,
+        "frame_bytes": int(df.memory_usage(deep=True).sum()),
+    }
 
 
 def child_incremental(work: Path, args) -> dict:
@@ -683,12 +838,18 @@ def child_incremental(work: Path, args) -> dict:
         check = duckdb.connect(str(path), read_only=True)
         rows_after = check.execute("SELECT count(*) FROM incidents").fetchone()[0]
         check.close()
-        out[label] = {"seconds": seconds, "load_seconds": load_seconds, "error": error,
-                      "rows_before": rows_before, "rows_after": rows_after,
-                      "rows_stored": report.total("rows_stored") if report else 0,
-                      "rows_replaced": report.total("rows_replaced") if report else 0,
-                      "store_bytes_before": size_before, "store_bytes_after": path.stat().st_size,
-                      "write_bytes": io_after["write_bytes"] - io_before["write_bytes"]}
+        out[label] = {
+            "seconds": seconds,
+            "load_seconds": load_seconds,
+            "error": error,
+            "rows_before": rows_before,
+            "rows_after": rows_after,
+            "rows_stored": report.total("rows_stored") if report else 0,
+            "rows_replaced": report.total("rows_replaced") if report else 0,
+            "store_bytes_before": size_before,
+            "store_bytes_after": path.stat().st_size,
+            "write_bytes": io_after["write_bytes"] - io_before["write_bytes"],
+        }
         if expect_error and error is None:
             out[label]["error"] = "NOT REFUSED"
 
@@ -699,8 +860,16 @@ def child_incremental(work: Path, args) -> dict:
     return out
 
 
-CHILDREN = {"geo": child_geo, "bare": child_bare, "ingest": child_ingest, "tables": child_tables,
-            "pages": child_pages, "browser": child_browser, "pandas": child_pandas, "incremental": child_incremental}
+CHILDREN = {
+    "geo": child_geo,
+    "bare": child_bare,
+    "ingest": child_ingest,
+    "tables": child_tables,
+    "pages": child_pages,
+    "browser": child_browser,
+    "pandas": child_pandas,
+    "incremental": child_incremental,
+}
 
 
 def wait_quiet(max_wait: float, threshold: float = 0.3) -> tuple[float, float]:
@@ -725,11 +894,25 @@ def run_child(name: str, work: Path, args) -> dict:
     """Run one step in a fresh process; its result, wall time, CPU time, peak memory, and how busy
     the rest of the machine was meanwhile (other people's test runs share these two cores)."""
     import resource
+
     result_path = work / f"result-{name.split(':')[0]}.json"
     result_path.unlink(missing_ok=True)
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", name.split(":")[0], "--work", str(work),
-               "--repeat", str(args.repeat), "--pandas-max", str(args.pandas_max), "--skip-pages", args.skip_pages,
-               "--page-timeout", str(args.page_timeout)]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        name.split(":")[0],
+        "--work",
+        str(work),
+        "--repeat",
+        str(args.repeat),
+        "--pandas-max",
+        str(args.pandas_max),
+        "--skip-pages",
+        args.skip_pages,
+        "--page-timeout",
+        str(args.page_timeout),
+    ]
     waited, before = wait_quiet(args.quiet_wait)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy, total = cpu_jiffies()
@@ -743,8 +926,10 @@ def run_child(name: str, work: Path, args) -> dict:
             peak = max(peak, proc_status(process.pid)["VmHWM"])
         except (OSError, KeyError):
             pass
-        spill_peak = max(spill_peak, sum(f.stat().st_size for d in work.glob("*.tmp") if d.is_dir()
-                                         for f in d.rglob("*") if f.is_file()))
+        spill_peak = max(
+            spill_peak,
+            sum(f.stat().st_size for d in work.glob("*.tmp") if d.is_dir() for f in d.rglob("*") if f.is_file()),
+        )
         if args.step_timeout and time.perf_counter() - started > args.step_timeout:
             timed_out = True
             process.terminate()
@@ -762,16 +947,28 @@ def run_child(name: str, work: Path, args) -> dict:
     cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)
     ticks = os.sysconf("SC_CLK_TCK")
     others = max(0.0, (busy2 - busy) / ticks - cpu)
-    measures = {"wall_seconds": wall, "cpu_seconds": cpu, "others_cores": others / wall if wall else 0.0,
-                "waited_for_quiet": waited, "others_cores_before": before, "polled_peak_rss_bytes": peak,
-                "temp_spill_peak_bytes": spill_peak}
+    measures = {
+        "wall_seconds": wall,
+        "cpu_seconds": cpu,
+        "others_cores": others / wall if wall else 0.0,
+        "waited_for_quiet": waited,
+        "others_cores_before": before,
+        "polled_peak_rss_bytes": peak,
+        "temp_spill_peak_bytes": spill_peak,
+    }
     if timed_out:
-        return {"failed": f"stopped after the step timeout of {args.step_timeout:.0f} s", "peak_rss_bytes": peak,
-                **measures}
+        return {
+            "failed": f"stopped after the step timeout of {args.step_timeout:.0f} s",
+            "peak_rss_bytes": peak,
+            **measures,
+        }
     if completed.returncode != 0 or not result_path.exists():
-        return {"failed": f"exit code {completed.returncode}" + (" (killed by a signal: out of memory?)"
-                                                               if completed.returncode < 0 else ""),
-                "peak_rss_bytes": peak, **measures}
+        return {
+            "failed": f"exit code {completed.returncode}"
+            + (" (killed by a signal: out of memory?)" if completed.returncode < 0 else ""),
+            "peak_rss_bytes": peak,
+            **measures,
+        }
     result = json.loads(result_path.read_text())
     result.update(measures)
     return result
@@ -782,8 +979,11 @@ def retry_if_busy(step: str, work: Path, args, rows: int) -> dict:
     meanwhile, and keep the quieter run (the other is kept in the result, for the record)."""
     result = run_child(step, work, args)
     if rows <= 10_000_000 and result.get("others_cores", 0) > QUIET and "failed" not in result:
-        print(f"  others used {result['others_cores']:.2f} cores during {step}: running it again",
-              file=sys.stderr, flush=True)
+        print(
+            f"  others used {result['others_cores']:.2f} cores during {step}: running it again",
+            file=sys.stderr,
+            flush=True,
+        )
         again = run_child(step, work, args)
         if "failed" not in again and again.get("others_cores", 0) < result["others_cores"]:
             again["busier_attempt"] = {k: result[k] for k in ("seconds", "others_cores") if k in result}
@@ -809,6 +1009,7 @@ def child_main(args) -> None:
 
 
 # --------------------------------------------------------------------------- report
+
 
 def fmt_s(seconds) -> str:
     if seconds is None:
@@ -845,28 +1046,42 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
     add(f"# Scale benchmark: {rows:,} rows")
     add("")
     commands = results.get("commands") or [command]
-    add("Command" + ("s (in order; later ones re-measured some steps and merged them)" if len(commands) > 1 else "")
-        + ": " + "; ".join(f"`{c}`" for c in commands) + "  ")
-    add(f"Machine: {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB RAM, "
+    add(
+        "Command"
+        + ("s (in order; later ones re-measured some steps and merged them)" if len(commands) > 1 else "")
+        + ": "
+        + "; ".join(f"`{c}`" for c in commands)
+        + "  "
+    )
+    add(
+        f"Machine: {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB RAM, "
         f"Python {platform.python_version()}; report written {datetime.datetime.now():%Y-%m-%d %H:%M}. "
-        f"Warm figures are medians of {args.repeat} runs.")
+        f"Warm figures are medians of {args.repeat} runs."
+    )
     if results.get("merged_steps"):
-        add(f"Steps measured again in this run and merged into the earlier figures: {', '.join(results['merged_steps'])}.")
+        add(
+            f"Steps measured again in this run and merged into the earlier figures: {', '.join(results['merged_steps'])}."
+        )
     for note in results.get("notes", []):
         add(f"Note: {note}  ")
     versions = results.get("code_before", {})
     changed = [k for k, v in results.get("code_after", {}).items() if versions.get(k) != v]
-    add("Product code measured (SHA-256 prefix, modification time): " +
-        ", ".join(f"`{k}` {v}" for k, v in versions.items()) + "." +
-        (f" **Changed during the run: {', '.join(changed)}.**" if changed else ""))
+    add(
+        "Product code measured (SHA-256 prefix, modification time): "
+        + ", ".join(f"`{k}` {v}" for k, v in versions.items())
+        + "."
+        + (f" **Changed during the run: {', '.join(changed)}.**" if changed else "")
+    )
     add("")
     m = manifest
-    add(f"Data (synthetic, police.uk-shaped, seed {m['plan']['seed']}): {m['rows']:,} rows "
+    add(
+        f"Data (synthetic, police.uk-shaped, seed {m['plan']['seed']}): {m['rows']:,} rows "
         f"({m['asb']:,} ASB with an empty Crime ID, {m['no_location']:,} with no location) in {m['files']:,} files "
         f"({m['plan']['forces']} forces x {m['plan']['months']} months, {m['months'][0]} to {m['months'][1]}), "
         f"{m['csv_bytes'] / 2**30:.2f} GB of CSV; {m['snap_points_used']:,} snap points; {m['wards_wd22']:,} WD22 "
         f"and {m['wards_wd25']:,} WD25 wards, {m['lsoas']:,} LSOAs over {m['region_km2']:,} km2. "
-        f"Generated in {m['seconds']:.0f} s.")
+        f"Generated in {m['seconds']:.0f} s."
+    )
     add("")
     add("| what | ours | baseline (same run) | ratio | target | met |")
     add("|---|---|---|---|---|---|")
@@ -875,8 +1090,12 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
     # The baseline: the bare read_csv run with the least interference from other processes (every
     # run is listed); the mean of the runs when they were equally quiet.
     runs = [(x["seconds"], x.get("others_cores", 0.0), x.get("cpu_seconds")) for x in (bare, after) if "seconds" in x]
-    runs += [(x["seconds"], x["others_cores"], None) for y in (bare, after)
-             for x in (y.get("busier_attempt"), y.get("other_attempt")) if x and x.get("seconds")]
+    runs += [
+        (x["seconds"], x["others_cores"], None)
+        for y in (bare, after)
+        for x in (y.get("busier_attempt"), y.get("other_attempt"))
+        if x and x.get("seconds")
+    ]
     if len(runs) > 1:
         quietest = min(o for _, o, _ in runs)
         chosen = [(t, c) for t, o, c in runs if o <= quietest + 0.1]
@@ -889,46 +1108,69 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
     note = f" (extrapolated x{rows / extrapolated:.0f} from {extrapolated:,} rows)" if extrapolated else ""
     if "seconds" in ours and "seconds" in bare:
         ratio = bare["seconds"] / ours["seconds"]
-        ours_runs = [f"{fmt_s(x['seconds'])} [others {x['others_cores']:.1f} cores]"
-                     for x in (ours.get("busier_attempt"), ours.get("other_attempt")) if x and x.get("seconds")]
-        add(f"| ingestion: validation, wards in both vintages, load record (others used {ours.get('others_cores', 0):.1f} "
+        ours_runs = [
+            f"{fmt_s(x['seconds'])} [others {x['others_cores']:.1f} cores]"
+            for x in (ours.get("busier_attempt"), ours.get("other_attempt"))
+            if x and x.get("seconds")
+        ]
+        add(
+            f"| ingestion: validation, wards in both vintages, load record (others used {ours.get('others_cores', 0):.1f} "
             f"cores meanwhile{'; other attempt: ' + ', '.join(ours_runs) if ours_runs else ''}) | {fmt_s(ours['seconds'])} = "
             f"{rows / ours['seconds']:,.0f} rows/s | bare DuckDB read_csv: {fmt_s(bare['seconds'])}"
             f"{' (the quietest of ' + ', '.join(f'{fmt_s(t)} [others {o:.1f} cores]' for t, o in bare['runs']) + ')' if 'runs' in bare else ''} = "
-            f"{rows / bare['seconds']:,.0f} rows/s | {ratio:.2f} of its rate | >= 0.5 | {verdict(ratio >= 0.5)} |")
+            f"{rows / bare['seconds']:,.0f} rows/s | {ratio:.2f} of its rate | >= 0.5 | {verdict(ratio >= 0.5)} |"
+        )
         if ours.get("cpu_seconds") and bare.get("cpu_seconds"):
-            add(f"| the same in CPU time (less sensitive to other processes) | {fmt_s(ours['cpu_seconds'])} CPU | bare: "
-                f"{fmt_s(bare['cpu_seconds'])} CPU | {bare['cpu_seconds'] / ours['cpu_seconds']:.2f} | | |")
+            add(
+                f"| the same in CPU time (less sensitive to other processes) | {fmt_s(ours['cpu_seconds'])} CPU | bare: "
+                f"{fmt_s(bare['cpu_seconds'])} CPU | {bare['cpu_seconds'] / ours['cpu_seconds']:.2f} | | |"
+            )
     elif "failed" in ours:
-        add(f"| ingestion | FAILED after {fmt_s(ours.get('wall_seconds'))} | bare read_csv {fmt_s(bare.get('seconds'))} | | >= 0.5 | **no** |")
+        add(
+            f"| ingestion | FAILED after {fmt_s(ours.get('wall_seconds'))} | bare read_csv {fmt_s(bare.get('seconds'))} | | >= 0.5 | **no** |"
+        )
     if "seconds" in ours and "read_concat_seconds" in pandas:
         p = pandas["read_concat_seconds"] + pandas["derive_wards_seconds"]
-        add(f"| ingestion against pandas (read_csv per file, concat, wards by sjoin of distinct points){note} | "
+        add(
+            f"| ingestion against pandas (read_csv per file, concat, wards by sjoin of distinct points){note} | "
             f"{fmt_s(ours['seconds'])} | pandas: {fmt_s(p)} (read+concat {fmt_s(pandas['read_concat_seconds'])}, "
-            f"wards {fmt_s(pandas['derive_wards_seconds'])}) | {slower(p / ours['seconds'])} | | |")
+            f"wards {fmt_s(pandas['derive_wards_seconds'])}) | {slower(p / ours['seconds'])} | | |"
+        )
     wards = r.get("tables", {}).get("wards", {})
     if wards:
         base = f"bare read_csv {fmt_s(bare.get('seconds'))}" if bare.get("seconds") else ""
         ratio = f"{wards['distinct_seconds'] / bare['seconds']:.1%} of the bare read" if bare.get("seconds") else ""
-        add(f"| ward assignment alone: assign_points on {wards['distinct_points']:,} distinct snap points, both vintages "
-            f"| {fmt_s(wards['distinct_seconds'])} | {base} | {ratio} | | |")
+        add(
+            f"| ward assignment alone: assign_points on {wards['distinct_points']:,} distinct snap points, both vintages "
+            f"| {fmt_s(wards['distinct_seconds'])} | {base} | {ratio} | | |"
+        )
         if "every_row_seconds" in wards:
-            add(f"| ward assignment, the same on every row ({wards['every_row_points']:,} points, no de-duplication) "
+            add(
+                f"| ward assignment, the same on every row ({wards['every_row_points']:,} points, no de-duplication) "
                 f"| {fmt_s(wards['distinct_seconds'])} (distinct) | {fmt_s(wards['every_row_seconds'])} (every row) | "
-                f"{wards['every_row_seconds'] / wards['distinct_seconds']:.0f}x faster by de-duplicating | | |")
+                f"{wards['every_row_seconds'] / wards['distinct_seconds']:.0f}x faster by de-duplicating | | |"
+            )
     limit = 1.0 if rows <= 10_000_000 else 5.0
     for name, t in r.get("tables", {}).get("tables", {}).items():
         p = pandas.get("tables", {}).get(name)
-        base = (f"pandas groupby on the in-memory frame: {fmt_s(p)}{note}; end to end with read: "
-                f"{fmt_s(p + pandas['read_concat_seconds'] + pandas['derive_wards_seconds'])}") if p is not None else ""
+        base = (
+            (
+                f"pandas groupby on the in-memory frame: {fmt_s(p)}{note}; end to end with read: "
+                f"{fmt_s(p + pandas['read_concat_seconds'] + pandas['derive_wards_seconds'])}"
+            )
+            if p is not None
+            else ""
+        )
         ratio = slower(p / t["warm_seconds"]) if p is not None else ""
         ok = t["warm_seconds"] < limit
         busy = "" if t["warm"]["quiet"] else " (no quiet run: machine busy)"
-        add(f"| table {name} (warm; first run in a fresh process {fmt_s(t['first_seconds'])}) | {fmt_s(t['warm_seconds'])}{busy} "
+        add(
+            f"| table {name} (warm; first run in a fresh process {fmt_s(t['first_seconds'])}) | {fmt_s(t['warm_seconds'])}{busy} "
             f"| {base} | {ratio} | < {limit:.0f} s; pandas >= 10x | {verdict(ok)}"
-            f"{'' if p is None else ('; ' + verdict(p / t['warm_seconds'] >= 10))} |")
+            f"{'' if p is None else ('; ' + verdict(p / t['warm_seconds'] >= 10))} |"
+        )
     if "failed" in r.get("tables", {}):
-        add(f"| tables | FAILED | | | | **no** |")
+        add("| tables | FAILED | | | | **no** |")
     pages = r.get("pages", {}).get("pages", {})
     about = pages.get("about", {}).get("cold") or 0.05
     for name, p in pages.items():
@@ -936,8 +1178,10 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
             add(f"| page {name} script | not run (--skip-pages) | | | | – |")
             continue
         if p.get("timed_out"):
-            add(f"| page {name} script (AppTest) | did not finish in {fmt_s(p['timeout'])} (later pages not run) | "
-                f"| | < 1 s at 10 M | **no** |")
+            add(
+                f"| page {name} script (AppTest) | did not finish in {fmt_s(p['timeout'])} (later pages not run) | "
+                f"| | < 1 s at 10 M | **no** |"
+            )
             continue
         ok = p["cold"] < 1.0 if rows <= 10_000_000 else None
         errors = f" ERRORS: {'; '.join(p['errors'])[:120]}" if p["errors"] else ""
@@ -945,46 +1189,61 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
         runs = p.get("cold_runs") or []
         if runs and not any(o < QUIET for _, o in runs):
             single += " (no quiet run: machine busy)"
-        add(f"| page {name} script (AppTest, cold caches{single}; cached {fmt_s(p['cached'])}){errors} | {fmt_s(p['cold'])} | "
+        add(
+            f"| page {name} script (AppTest, cold caches{single}; cached {fmt_s(p['cached'])}){errors} | {fmt_s(p['cold'])} | "
             f"About page (no data), cold: {fmt_s(about)} | {p['cold'] / about:.1f}x | "
-            f"{'< 1 s at 10 M' if rows <= 10_000_000 else '(1 s at 10 M)'} | {verdict(ok)} |")
+            f"{'< 1 s at 10 M' if rows <= 10_000_000 else '(1 s at 10 M)'} | {verdict(ok)} |"
+        )
     if "failed" in r.get("pages", {}):
-        add(f"| pages | FAILED | | | | **no** |")
+        add("| pages | FAILED | | | | **no** |")
     if "peak_rss_bytes" in ours and "peak_rss_bytes" in bare:
-        add(f"| peak memory of ingestion (VmHWM of its process) | {fmt_b(ours['peak_rss_bytes'])} | bare read_csv: "
-            f"{fmt_b(bare['peak_rss_bytes'])} | {ours['peak_rss_bytes'] / bare['peak_rss_bytes']:.1f}x | | |")
+        add(
+            f"| peak memory of ingestion (VmHWM of its process) | {fmt_b(ours['peak_rss_bytes'])} | bare read_csv: "
+            f"{fmt_b(bare['peak_rss_bytes'])} | {ours['peak_rss_bytes'] / bare['peak_rss_bytes']:.1f}x | | |"
+        )
     if pandas.get("peak_rss_bytes"):
         add(f"| peak memory of the pandas approach{note} | | {fmt_b(pandas['peak_rss_bytes'])} | | | |")
     browser = r.get("browser", {})
     if browser.get("server_final") or browser.get("pages"):
         final = (browser.get("server_final") or {}).get("VmHWM") or max(
-            (p["hwm"] or 0) for p in browser["pages"].values())
+            (p["hwm"] or 0) for p in browser["pages"].values()
+        )
         start = browser.get("pages", {}).get("about", {}).get("hwm") or browser["server_started"]["VmHWM"]
         ok = final < 2 * 2**30
         left_out = [p for p in PAGES if p not in browser.get("pages", {})]
-        add(f"| peak memory of the app server (VmHWM after opening every page in Chromium"
+        add(
+            f"| peak memory of the app server (VmHWM after opening every page in Chromium"
             f"{', except ' + ', '.join(left_out) if left_out else ''}) | {fmt_b(final)} | "
             f"server after start and the About page: {fmt_b(start)} | {final / start:.1f}x | < 2 GB at 60 M | "
-            f"{verdict(ok) if rows >= 60_000_000 else verdict(ok) + ' (at this size)'} |")
+            f"{verdict(ok) if rows >= 60_000_000 else verdict(ok) + ' (at this size)'} |"
+        )
     if r.get("pages", {}).get("peak_rss_bytes"):
-        add(f"| peak memory of the AppTest process (every page, cold and cached) | {fmt_b(r['pages']['peak_rss_bytes'])} "
-            f"| | | | |")
+        add(
+            f"| peak memory of the AppTest process (every page, cold and cached) | {fmt_b(r['pages']['peak_rss_bytes'])} "
+            f"| | | | |"
+        )
     inc = r.get("incremental", {})
     if "new month" in inc:
         n = inc["new month"]
-        add(f"| load one new month ({n['rows_stored']:,} rows) into the store | {fmt_s(n['seconds'])}, "
+        add(
+            f"| load one new month ({n['rows_stored']:,} rows) into the store | {fmt_s(n['seconds'])}, "
             f"{fmt_b(n['write_bytes'])} written | store before: {fmt_b(n['store_bytes_before'])}; full ingestion "
             f"{fmt_s(ours.get('seconds'))} | {n['write_bytes'] / n['store_bytes_before']:.1%} of the store written | "
-            f"no rewrite | {verdict(n['write_bytes'] < 0.5 * n['store_bytes_before'])} |")
+            f"no rewrite | {verdict(n['write_bytes'] < 0.5 * n['store_bytes_before'])} |"
+        )
         v = inc["revised month"]
-        add(f"| load a revision of the last month ({v['rows_replaced']:,} rows replaced) | {fmt_s(v['seconds'])}, "
+        add(
+            f"| load a revision of the last month ({v['rows_replaced']:,} rows replaced) | {fmt_s(v['seconds'])}, "
             f"{fmt_b(v['write_bytes'])} written | store {fmt_b(v['store_bytes_before'])} | "
-            f"{v['write_bytes'] / v['store_bytes_before']:.1%} of the store written | | |")
+            f"{v['write_bytes'] / v['store_bytes_before']:.1%} of the store written | | |"
+        )
         for label, b in inc.items():
             if label.startswith("malformed"):
                 unchanged = b["rows_before"] == b["rows_after"]
-                add(f"| refuse a file with {label[11:]} | {fmt_s(b['seconds'])} | | | refused, store unchanged | "
-                    f"{verdict(bool(b['error']) and b['error'] != 'NOT REFUSED' and unchanged)} |")
+                add(
+                    f"| refuse a file with {label[11:]} | {fmt_s(b['seconds'])} | | | refused, store unchanged | "
+                    f"{verdict(bool(b['error']) and b['error'] != 'NOT REFUSED' and unchanged)} |"
+                )
     add("")
     # Profiles
     if ours.get("phases"):
@@ -1005,18 +1264,24 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
     if r.get("tables", {}).get("tables"):
         add("## Where each table spends its time (warm run)")
         add("")
-        add("| table | SQL total of the profiled run | slowest statements (calls, seconds) | project functions, first run (inclusive share of samples) | innermost frames |")
+        add(
+            "| table | SQL total of the profiled run | slowest statements (calls, seconds) | project functions, first run (inclusive share of samples) | innermost frames |"
+        )
         add("|---|---|---|---|---|")
         for name, t in r["tables"]["tables"].items():
             sql = "<br>".join(f"`{s['sql'][:70]}` ({s['calls']}, {s['seconds']:.3f})" for s in t["sql_warm"][:3])
             py = "<br>".join(f"{f['function']} {f['share']:.0%}" for f in _deepest(t["python_first"])[:4])
             leaves = "<br>".join(f"{f['function']} {f['share']:.0%}" for f in t.get("leaves_first", [])[:3])
-            add(f"| {name} | {fmt_s(t['sql_warm_total'])} of {fmt_s(t['profiled_seconds'])} | {sql} | {py} | {leaves} |")
+            add(
+                f"| {name} | {fmt_s(t['sql_warm_total'])} of {fmt_s(t['profiled_seconds'])} | {sql} | {py} | {leaves} |"
+            )
         add("")
     if pages:
         add("## Where each page spends its time (a profiled cold run)")
         add("")
-        add("| page | script | SQL total | slowest statements (calls, seconds) | project functions (inclusive share of samples) | innermost frames |")
+        add(
+            "| page | script | SQL total | slowest statements (calls, seconds) | project functions (inclusive share of samples) | innermost frames |"
+        )
         add("|---|---|---|---|---|---|")
         for name, p in pages.items():
             if p.get("skipped"):
@@ -1042,42 +1307,58 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
         for k, v in failed.items():
             add(f"- {k}: `{str(v)[-600:]}`")
         add("")
-    missing = [name for name in ("bare", "ingest", "tables", "pages", "browser", "pandas", "incremental")
-               if name not in r]
+    missing = [
+        name for name in ("bare", "ingest", "tables", "pages", "browser", "pandas", "incremental") if name not in r
+    ]
     if missing:
         add("## Not measured at this size")
         add("")
-        add(f"Steps not run: {', '.join(missing)} (see the command: the time budget for this size, or a step "
-            "left out on purpose).")
+        add(
+            f"Steps not run: {', '.join(missing)} (see the command: the time budget for this size, or a step "
+            "left out on purpose)."
+        )
         add("")
     add("## Other figures")
     add("")
     if bare.get("read_bytes_seconds"):
-        add(f"- Reading the files' bytes (Python, 16 MB chunks, before the bare read): {fmt_s(bare['read_bytes_seconds'])}.")
+        add(
+            f"- Reading the files' bytes (Python, 16 MB chunks, before the bare read): {fmt_s(bare['read_bytes_seconds'])}."
+        )
     geo = r.get("geo", {})
     if "load_seconds" in geo:
-        add(f"- Geography.load (GeoJSON, best-fit overlays): {fmt_s(geo['load_seconds'])}; store_geography: "
-            f"{fmt_s(geo['store_seconds'])}.")
+        add(
+            f"- Geography.load (GeoJSON, best-fit overlays): {fmt_s(geo['load_seconds'])}; store_geography: "
+            f"{fmt_s(geo['store_seconds'])}."
+        )
     if ours.get("temp_spill_peak_bytes"):
-        add(f"- Ingestion spilled up to {fmt_b(ours['temp_spill_peak_bytes'])} to DuckDB's temporary folder "
-            f"(ours.duckdb.tmp) and reached {fmt_b(ours.get('polled_peak_rss_bytes'))} resident.")
+        add(
+            f"- Ingestion spilled up to {fmt_b(ours['temp_spill_peak_bytes'])} to DuckDB's temporary folder "
+            f"(ours.duckdb.tmp) and reached {fmt_b(ours.get('polled_peak_rss_bytes'))} resident."
+        )
     if bare.get("db_bytes") and ours.get("db_bytes"):
-        add(f"- Store size: {fmt_b(ours['db_bytes'])} (bare table {fmt_b(bare['db_bytes'])}, CSV "
-            f"{fmt_b(manifest['csv_bytes'])}); ingestion wrote {fmt_b(ours['write_bytes'])}.")
+        add(
+            f"- Store size: {fmt_b(ours['db_bytes'])} (bare table {fmt_b(bare['db_bytes'])}, CSV "
+            f"{fmt_b(manifest['csv_bytes'])}); ingestion wrote {fmt_b(ours['write_bytes'])}."
+        )
     for name in ("geo", "bare", "ingest", "bare_after", "tables", "pages", "browser", "pandas", "incremental"):
         if name in r and "wall_seconds" in r[name]:
-            add(f"- step {name}: {fmt_s(r[name].get('wall_seconds'))} wall, {fmt_s(r[name].get('cpu_seconds'))} CPU, "
+            add(
+                f"- step {name}: {fmt_s(r[name].get('wall_seconds'))} wall, {fmt_s(r[name].get('cpu_seconds'))} CPU, "
                 f"peak {fmt_b(r[name].get('peak_rss_bytes'))}; other processes used {r[name].get('others_cores', 0):.2f} "
                 f"of the {os.cpu_count()} cores meanwhile (waited {r[name].get('waited_for_quiet', 0):.0f} s for "
-                f"them to go under 0.3 first; {r[name].get('others_cores_before', 0):.2f} when it started).")
+                f"them to go under 0.3 first; {r[name].get('others_cores_before', 0):.2f} when it started)."
+            )
     if extrapolated:
-        add(f"- The pandas figures are measured at {extrapolated:,} rows in this run's --pandas-max step and scaled "
+        add(
+            f"- The pandas figures are measured at {extrapolated:,} rows in this run's --pandas-max step and scaled "
             f"linearly by {rows / extrapolated:.0f}; pandas would not fit in memory here (the frame alone was "
-            f"{fmt_b(pandas.get('frame_bytes_measured'))} at {extrapolated:,} rows).")
+            f"{fmt_b(pandas.get('frame_bytes_measured'))} at {extrapolated:,} rows)."
+        )
     return "\n".join(lines) + "\n"
 
 
 # --------------------------------------------------------------------------- orchestration
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -1090,10 +1371,15 @@ def main() -> None:
     parser.add_argument("--pandas-max", type=int, default=10_000_000, help="largest size pandas is run at")
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--report-only", action="store_true", help="rewrite results-<rows>.md from its .json")
-    parser.add_argument("--merge", action="store_true",
-                        help="keep the figures of steps not run now from the last results-<rows>.json")
-    parser.add_argument("--quiet-wait", type=float, default=300,
-                        help="before each step, wait up to this many seconds for other processes to go quiet")
+    parser.add_argument(
+        "--merge", action="store_true", help="keep the figures of steps not run now from the last results-<rows>.json"
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=300,
+        help="before each step, wait up to this many seconds for other processes to go quiet",
+    )
     parser.add_argument("--skip-pages", default="", help="pages not to open (comma-separated), e.g. hotspots")
     parser.add_argument("--page-timeout", type=float, default=1800, help="seconds a page may take")
     parser.add_argument("--step-timeout", type=float, default=0, help="seconds a step may take (0: no limit)")
@@ -1111,7 +1397,7 @@ def main() -> None:
     if args.no_browser and "browser" in steps:
         steps.remove("browser")
     base = args.workdir or Path(tempfile.mkdtemp(prefix="asb-scale-"))
-    pandas_small = None                    # (rows, result) of the largest size pandas ran at
+    pandas_small = None  # (rows, result) of the largest size pandas ran at
     for rows in sorted(args.rows):
         work = base / f"rows-{rows}"
         plan = generate.Plan(rows=rows, months=args.months, seed=args.seed)
@@ -1134,8 +1420,12 @@ def main() -> None:
         else:
             print(f"[{rows:,}] generating into {work}", file=sys.stderr, flush=True)
             manifest = generate.generate(plan, work, progress=lambda m: print(m, file=sys.stderr, flush=True))
-        print(f"[{rows:,}] {manifest['files']:,} files, {manifest['csv_bytes'] / 2**30:.2f} GB, generated in "
-              f"{manifest['seconds']:.0f} s", file=sys.stderr, flush=True)
+        print(
+            f"[{rows:,}] {manifest['files']:,} files, {manifest['csv_bytes'] / 2**30:.2f} GB, generated in "
+            f"{manifest['seconds']:.0f} s",
+            file=sys.stderr,
+            flush=True,
+        )
         for step in ("geo", "bare", "ingest", "bare_after", "tables", "pages", "browser", "pandas", "incremental"):
             if step == "bare_after":
                 # The baseline again after ours, so a change in the machine's load shows and averages out.
@@ -1149,8 +1439,9 @@ def main() -> None:
             if step == "pandas" and rows > args.pandas_max:
                 if not pandas_small:
                     # The largest size pandas ran at in an earlier run of this benchmark, if any.
-                    for path in sorted(HERE.glob("results-*.json"), key=lambda p: int(p.stem.split("-")[1]),
-                                       reverse=True):
+                    for path in sorted(
+                        HERE.glob("results-*.json"), key=lambda p: int(p.stem.split("-")[1]), reverse=True
+                    ):
                         earlier = json.loads(path.read_text())["results"].get("pandas", {})
                         size = int(path.stem.split("-")[1])
                         if size <= args.pandas_max and "tables" in earlier and "extrapolated_from" not in earlier:
@@ -1160,30 +1451,39 @@ def main() -> None:
                     small_rows, small = pandas_small
                     scale = rows / small_rows
                     results["pandas"] = {
-                        "extrapolated_from": small_rows, "read_concat_seconds": small["read_concat_seconds"] * scale,
+                        "extrapolated_from": small_rows,
+                        "read_concat_seconds": small["read_concat_seconds"] * scale,
                         "derive_wards_seconds": small["derive_wards_seconds"] * scale,
                         "tables": {k: v * scale for k, v in small["tables"].items()},
                         "peak_rss_bytes": small["peak_rss_bytes"] * scale,
-                        "frame_bytes_measured": small.get("frame_bytes")}
+                        "frame_bytes_measured": small.get("frame_bytes"),
+                    }
                 continue
-            if step in ("tables", "pages", "browser", "incremental") and "seconds" not in results.get("ingest", {"seconds": 1}):
+            if step in ("tables", "pages", "browser", "incremental") and "seconds" not in results.get(
+                "ingest", {"seconds": 1}
+            ):
                 print(f"[{rows:,}] skipping {step}: ingestion failed", file=sys.stderr)
                 continue
             print(f"[{rows:,}] step {step} ...", file=sys.stderr, flush=True)
-            results[step] = (retry_if_busy(step, work, args, rows) if step in ("bare", "ingest")
-                             else run_child(step, work, args))
-            print(f"[{rows:,}] step {step}: {results[step]['wall_seconds']:.1f} s wall, peak "
-                  f"{fmt_b(results[step].get('peak_rss_bytes'))}" +
-                  (f" FAILED: {results[step]['failed'][-400:]}" if "failed" in results[step] else ""),
-                  file=sys.stderr, flush=True)
+            results[step] = (
+                retry_if_busy(step, work, args, rows) if step in ("bare", "ingest") else run_child(step, work, args)
+            )
+            print(
+                f"[{rows:,}] step {step}: {results[step]['wall_seconds']:.1f} s wall, peak "
+                f"{fmt_b(results[step].get('peak_rss_bytes'))}"
+                + (f" FAILED: {results[step]['failed'][-400:]}" if "failed" in results[step] else ""),
+                file=sys.stderr,
+                flush=True,
+            )
             if step == "pandas" and "failed" not in results[step]:
                 pandas_small = (rows, results[step])
         results["code_after"] = code_versions()
         text = report(rows, manifest, results, args, command)
         print(text)
         (HERE / f"results-{rows}.md").write_text(text)
-        (HERE / f"results-{rows}.json").write_text(json.dumps({"manifest": manifest, "results": results},
-                                                              indent=1, default=str))
+        (HERE / f"results-{rows}.json").write_text(
+            json.dumps({"manifest": manifest, "results": results}, indent=1, default=str)
+        )
         if not args.keep:
             for name in ("ours.duckdb", "ours.duckdb.wal", "bare.duckdb", "geo.duckdb"):
                 (work / name).unlink(missing_ok=True)

@@ -1,6 +1,7 @@
 """End to end in a real browser: every page draws its charts and maps (not blank), presentation
 mode, and a copied link. Screenshots are kept in artifacts/screenshots/ (and, with
 ASB_UPDATE_SCREENSHOTS=1, copied to docs/screenshots/ for the README)."""
+
 from __future__ import annotations
 
 import io
@@ -50,7 +51,7 @@ def _drawn(page, selector: str) -> float:
     element = page.wait_for_selector(selector, timeout=30_000, state="visible")
     element.scroll_into_view_if_needed()
     share = 0.0
-    for _ in range(20):                       # deck.gl draws a few seconds after the script ends
+    for _ in range(20):  # deck.gl draws a few seconds after the script ends
         share = _non_white_share(element.screenshot())
         if share > 0.02:
             break

@@ -2,6 +2,7 @@
 the app's own server (no usage statistics, no base-map tiles, no fonts or scripts from a CDN). The
 server is started without any command-line flag for this, so .streamlit/config.toml is what is
 tested; the Streamlit settings that guard access are checked there too."""
+
 from __future__ import annotations
 
 import tomllib
@@ -22,14 +23,19 @@ def test_the_config_keeps_statistics_off_xsrf_on_and_uploads_small():
 def test_no_request_leaves_the_server(server, page):
     own = urlparse(server).netloc
     outside: list[str] = []
-    page.on("request", lambda request: outside.append(f"{request.method} {request.url}")
-            if urlparse(request.url).scheme in ("http", "https", "ws", "wss")
-            and urlparse(request.url).netloc != own else None)
+    page.on(
+        "request",
+        lambda request: (
+            outside.append(f"{request.method} {request.url}")
+            if urlparse(request.url).scheme in ("http", "https", "ws", "wss") and urlparse(request.url).netloc != own
+            else None
+        ),
+    )
     for path, (selectors, text, *query) in PAGES.items():
         page.goto(f"{server}/{path}?{query[0] if query else PANEL}")
         page.wait_for_selector(READY, timeout=60_000)
         page.get_by_text(text).first.wait_for(timeout=30_000)
         if DECK in selectors:
-            assert _drawn(page, DECK) > 0.02        # the map has drawn, without fetching anything
-    page.wait_for_timeout(2_000)                    # anything sent after the last page settled
+            assert _drawn(page, DECK) > 0.02  # the map has drawn, without fetching anything
+    page.wait_for_timeout(2_000)  # anything sent after the last page settled
     assert outside == [], sorted(set(outside))

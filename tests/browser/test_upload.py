@@ -6,6 +6,7 @@ file is refused by the uploader before it reaches the server (the limit is serve
 .streamlit/config.toml). Each time the database holds exactly what it should: every table is
 compared, row count and hash, before and after.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -72,7 +73,7 @@ def test_a_500_mb_upload_is_refused_by_the_uploader(upload_server, page, tmp_pat
     url, db = upload_server
     before = db_checksums(db)
     big = tmp_path / "big.csv"
-    with big.open("wb") as out:                 # sparse: 500 MB without writing them
+    with big.open("wb") as out:  # sparse: 500 MB without writing them
         out.truncate(500 * 1000**2)
     _upload(page, url, big)
     page.get_by_text("File must be 200.0MB or smaller.").wait_for(timeout=60_000)
@@ -91,4 +92,4 @@ def test_a_police_uk_month_loads_through_the_page(upload_server, page, tmp_path)
     assert "1 file(s) loaded" in message and f"{len(lines) - 11:,} rows stored" in message, message
     after = db_checksums(db)
     assert after != before
-    assert after["incidents"][0] == before["incidents"][0] - 10     # the month replaced, not added
+    assert after["incidents"][0] == before["incidents"][0] - 10  # the month replaced, not added

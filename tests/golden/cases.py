@@ -38,8 +38,19 @@ CASES: dict[str, list[str]] = {
     "police-seasonal": ["seasonal", "--source", "police_uk"],
     "police-hotspots-redditch": ["hotspots", "--source", "police_uk", "--district", "Redditch"],
     # Periods the source does not fully hold: counts stand, change withheld.
-    "police-not-comparable": ["ward-deltas", "--source", "police_uk", "--period-a", "CY2024", "--period-b",
-                              "CY2025", "--district", "Redditch", "--boundaries", "wd25"],
+    "police-not-comparable": [
+        "ward-deltas",
+        "--source",
+        "police_uk",
+        "--period-a",
+        "CY2024",
+        "--period-b",
+        "CY2025",
+        "--district",
+        "Redditch",
+        "--boundaries",
+        "wd25",
+    ],
     "quality": ["quality"],
 }
 

@@ -4,6 +4,7 @@ the line (where there is one) and the problem, and leaves every table exactly as
 Every file is built in tmp_path from a few lines of a real police.uk file (or a small force
 extract); the large one is generated there and deleted at the end of its test.
 """
+
 from __future__ import annotations
 
 import csv
@@ -14,9 +15,9 @@ import random
 import struct
 import tracemalloc
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 import pytest
@@ -31,11 +32,12 @@ OCT_2018 = POLICE_DIR / "2018-10-west-mercia-street.csv"
 
 # ----------------------------------------------------------------------------- helpers
 
+
 def _rows(n: int = 12) -> list[list[str]]:
     """The header and the first n rows of a real police.uk file, as lists of fields."""
     with open(OCT_2018, newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
-        return [row for _, row in zip(range(n + 1), reader)]
+        return [row for _, row in zip(range(n + 1), reader, strict=False)]
 
 
 def _csv(rows: list[list[str]], delimiter: str = ",", newline: str = "\n") -> bytes:
@@ -74,8 +76,6 @@ def _load_extract(db: Path, path: Path, **options):
         conn.close()
 
 
-
-
 @pytest.fixture(scope="module")
 def _loaded_template(tmp_path_factory, _geo_template) -> Path:
     """Boundaries and one month of police.uk rows: a bad load must not touch them."""
@@ -94,9 +94,11 @@ def db(_loaded_template, tmp_path) -> Path:
 
 # ----------------------------------------------------------------------------- the corpus
 
+
 @dataclass
 class Case:
     """One bad input: build(tmp_path) gives the paths to load and the name messages call the file."""
+
     id: str
     build: Callable[[Path], tuple[list[Path], str]]
     line: int | None
@@ -110,6 +112,7 @@ def _file(name: str, data: bytes | Callable[[], bytes]) -> Callable[[Path], tupl
         path = tmp / name
         path.write_bytes(data() if callable(data) else data)
         return [path], str(path)
+
     return build
 
 
@@ -117,6 +120,7 @@ def _member(archive: str, members: dict[str, bytes], shown: str | None = None, *
     def build(tmp: Path):
         path = _zip(tmp / archive, members, **kwargs)
         return [path], f"{path}!{shown}" if shown else str(path)
+
     return build
 
 
@@ -135,8 +139,8 @@ def _lying_zip(tmp: Path):
     path = _zip(tmp / "lying.zip", {"2018-10.csv": _csv(_rows()) + b" " * (4 * 1024**2)})
     data = bytearray(path.read_bytes())
     central = data.rindex(b"PK\x01\x02")
-    struct.pack_into("<I", data, central + 24, 1000)      # uncompressed size, central directory
-    struct.pack_into("<I", data, 22, 1000)                # and local header
+    struct.pack_into("<I", data, central + 24, 1000)  # uncompressed size, central directory
+    struct.pack_into("<I", data, 22, 1000)  # and local header
     path.write_bytes(bytes(data))
     return [path], f"{path}!2018-10.csv"
 
@@ -150,25 +154,28 @@ def _bomb_diluted(tmp: Path):
 
 
 def _extract_csv(n: int = 5, changes: dict | None = None) -> bytes:
-    frame = pd.DataFrame({
-        "incident_ref": [f"T-{i}" for i in range(n)],
-        "reported_at": ["2018-10-31 19:45:00"] * n,
-        "keyword": ["Youth related"] * n,
-        "nirs_class": ["Nuisance"] * n,
-        "district": ["Redditch"] * n,
-        "ward_code": ["E05007868"] * n,
-        "longitude": ["-1.940700"] * n,
-        "latitude": ["52.306000"] * n,
-        "location": ["On or near Unicorn Hill"] * n,
-    })
+    frame = pd.DataFrame(
+        {
+            "incident_ref": [f"T-{i}" for i in range(n)],
+            "reported_at": ["2018-10-31 19:45:00"] * n,
+            "keyword": ["Youth related"] * n,
+            "nirs_class": ["Nuisance"] * n,
+            "district": ["Redditch"] * n,
+            "ward_code": ["E05007868"] * n,
+            "longitude": ["-1.940700"] * n,
+            "latitude": ["52.306000"] * n,
+            "location": ["On or near Unicorn Hill"] * n,
+        }
+    )
     for (column, row), value in (changes or {}).items():
         frame.loc[row, column] = value
     return frame.to_csv(index=False).encode("utf-8")
 
 
 def _xlsx_bomb(tmp: Path):
-    path = _zip(tmp / "extract.xlsx", {"[Content_Types].xml": b"<Types/>",
-                                       "xl/worksheets/sheet1.xml": b" " * 16 * 1024**2})
+    path = _zip(
+        tmp / "extract.xlsx", {"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b" " * 16 * 1024**2}
+    )
     return [path], str(path)
 
 
@@ -179,118 +186,304 @@ REFUSED = [
     Case("empty-file", _file("empty.csv", b""), None, "the file is empty"),
     Case("blank-lines-only", _file("blank.csv", b"\r\n \n\t\n"), None, "the file is empty"),
     Case("header-alone", _file("header.csv", HEADER_ONLY), 2, "the file has a header but no rows"),
-    Case("header-and-blank-lines", _file("header-blank.csv", HEADER_ONLY + b"\n\r\n  \n"), 2,
-         "the file has a header but no rows"),
-    Case("column-renamed", _file("renamed.csv", lambda: _csv([[
-        "Crime Type" if c == "Crime type" else c for c in _rows()[0]]] + _rows()[1:])), 1,
-         "missing column(s) 'Crime type'; found 'Crime ID', 'Month'"),
-    Case("columns-missing", _file("missing.csv", lambda: _csv([
-        [v for c, v in zip(_rows()[0], row) if c not in ("Longitude", "Latitude")] for row in _rows()])), 1,
-         "missing column(s) 'Longitude', 'Latitude'"),
-    Case("column-twice", _file("twice.csv", lambda: _csv([row + [row[1]] for row in _rows()])), 1,
-         "column(s) 'Month' appear more than once"),
-    Case("first-line-not-a-header", _file("no-header.csv", b"x" * 100_000 + b"\n" + _csv(_rows())), 1,
-         "the first line is longer than 65,536 bytes, so it is not a header"),
+    Case(
+        "header-and-blank-lines",
+        _file("header-blank.csv", HEADER_ONLY + b"\n\r\n  \n"),
+        2,
+        "the file has a header but no rows",
+    ),
+    Case(
+        "column-renamed",
+        _file(
+            "renamed.csv", lambda: _csv([["Crime Type" if c == "Crime type" else c for c in _rows()[0]]] + _rows()[1:])
+        ),
+        1,
+        "missing column(s) 'Crime type'; found 'Crime ID', 'Month'",
+    ),
+    Case(
+        "columns-missing",
+        _file(
+            "missing.csv",
+            lambda: _csv(
+                [[v for c, v in zip(_rows()[0], row, strict=False) if c not in ("Longitude", "Latitude")] for row in _rows()]
+            ),
+        ),
+        1,
+        "missing column(s) 'Longitude', 'Latitude'",
+    ),
+    Case(
+        "column-twice",
+        _file("twice.csv", lambda: _csv([row + [row[1]] for row in _rows()])),
+        1,
+        "column(s) 'Month' appear more than once",
+    ),
+    Case(
+        "first-line-not-a-header",
+        _file("no-header.csv", b"x" * 100_000 + b"\n" + _csv(_rows())),
+        1,
+        "the first line is longer than 65,536 bytes, so it is not a header",
+    ),
     # The wrong delimiter.
-    Case("tab-separated", _file("tabs.csv", lambda: _csv(_rows(), delimiter="\t")), 1,
-         "the columns are separated by tabs, not commas"),
-    Case("bar-separated", _file("bars.csv", lambda: _csv(_rows(), delimiter="|")), 1,
-         "the columns are separated by bars, not commas"),
+    Case(
+        "tab-separated",
+        _file("tabs.csv", lambda: _csv(_rows(), delimiter="\t")),
+        1,
+        "the columns are separated by tabs, not commas",
+    ),
+    Case(
+        "bar-separated",
+        _file("bars.csv", lambda: _csv(_rows(), delimiter="|")),
+        1,
+        "the columns are separated by bars, not commas",
+    ),
     # Rows that do not fit the header.
-    Case("row-with-an-extra-field", _file("extra.csv", lambda: _csv(_rows()[:4] + [_rows()[4] + ["x"]])), 5,
-         "expected 12 columns but found 13"),
-    Case("quote-never-closed", _file("quote.csv", lambda: _csv(_rows()[:6]) + b'x,2018-10,"West Mercia\n'), 7,
-         'a value opens a quote (") that is never closed'),
-    Case("line-too-long", _file("long.csv", lambda: _csv(_set(_rows(), 3, "Location", "x" * 2_100_000))), 3,
-         "the line is longer than 2,000,000 bytes"),
+    Case(
+        "row-with-an-extra-field",
+        _file("extra.csv", lambda: _csv(_rows()[:4] + [_rows()[4] + ["x"]])),
+        5,
+        "expected 12 columns but found 13",
+    ),
+    Case(
+        "quote-never-closed",
+        _file("quote.csv", lambda: _csv(_rows()[:6]) + b'x,2018-10,"West Mercia\n'),
+        7,
+        'a value opens a quote (") that is never closed',
+    ),
+    Case(
+        "line-too-long",
+        _file("long.csv", lambda: _csv(_set(_rows(), 3, "Location", "x" * 2_100_000))),
+        3,
+        "the line is longer than 2,000,000 bytes",
+    ),
     # Text that is not UTF-8 (cp1252 loads: see test_ingest), binary files.
-    Case("neither-utf8-nor-cp1252", _file("latin.csv", lambda: _csv(_rows()).replace(
-        b"On or near Parking Area", b"On or near Parking \x81rea", 1)), 6,
-         "unreadable text encoding (byte 0x81 is neither UTF-8 nor Windows-1252)"),
-    Case("utf16-without-bom", _file("utf16.csv", lambda: _csv(_rows()).decode().encode("utf-16-le")), None,
-         "this looks like UTF-16 text without a byte-order mark"),
-    Case("binary-file", _file("noise.csv", lambda: b"\x00" + random.Random(1).randbytes(5000)), None,
-         "this is a binary file, not CSV text"),
-    Case("gzip-named-csv", _file("gz.csv", lambda: gzip.compress(_csv(_rows()))), None,
-         "this is a gzip-compressed file, not CSV text"),
-    Case("workbook-named-csv", _file("book.csv", lambda: _zip_bytes({"xl/workbook.xml": b"<workbook/>"})),
-         None, "this is a zip archive (or an Excel workbook), not CSV text"),
-    Case("nul-byte-near-the-start", _file("nul.csv", lambda: _csv(_rows(2000)).replace(
-        b"On or near Broadwaters Drive", b"On or near \x00", 1)), None, "this is a binary file, not CSV text"),
-    Case("nul-byte-far-down", _file("nul-far.csv", lambda: _csv(_rows(1500)) + _csv(_rows(2)[1:]).replace(
-        b"On or near Broadwaters Drive", b"On\x00", 1)), 1502, "the line holds a NUL byte"),
+    Case(
+        "neither-utf8-nor-cp1252",
+        _file("latin.csv", lambda: _csv(_rows()).replace(b"On or near Parking Area", b"On or near Parking \x81rea", 1)),
+        6,
+        "unreadable text encoding (byte 0x81 is neither UTF-8 nor Windows-1252)",
+    ),
+    Case(
+        "utf16-without-bom",
+        _file("utf16.csv", lambda: _csv(_rows()).decode().encode("utf-16-le")),
+        None,
+        "this looks like UTF-16 text without a byte-order mark",
+    ),
+    Case(
+        "binary-file",
+        _file("noise.csv", lambda: b"\x00" + random.Random(1).randbytes(5000)),
+        None,
+        "this is a binary file, not CSV text",
+    ),
+    Case(
+        "gzip-named-csv",
+        _file("gz.csv", lambda: gzip.compress(_csv(_rows()))),
+        None,
+        "this is a gzip-compressed file, not CSV text",
+    ),
+    Case(
+        "workbook-named-csv",
+        _file("book.csv", lambda: _zip_bytes({"xl/workbook.xml": b"<workbook/>"})),
+        None,
+        "this is a zip archive (or an Excel workbook), not CSV text",
+    ),
+    Case(
+        "nul-byte-near-the-start",
+        _file("nul.csv", lambda: _csv(_rows(2000)).replace(b"On or near Broadwaters Drive", b"On or near \x00", 1)),
+        None,
+        "this is a binary file, not CSV text",
+    ),
+    Case(
+        "nul-byte-far-down",
+        _file(
+            "nul-far.csv",
+            lambda: _csv(_rows(1500)) + _csv(_rows(2)[1:]).replace(b"On or near Broadwaters Drive", b"On\x00", 1),
+        ),
+        1502,
+        "the line holds a NUL byte",
+    ),
     Case("device-not-a-file", lambda tmp: ([Path(os.devnull)], os.devnull), None, "not a regular file"),
     # Archives: nested, path traversal names, zip bombs, damage.
-    Case("zip-nested-with-traversal-names", _member("nested.zip", {"../../outer.zip": _nested_zip()}), None,
-         "the archive holds another archive ('../../outer.zip'); unpack it first"),
-    Case("zip-bomb", _member("bomb.zip", {"2018-10.csv": b"0" * 32 * 1024**2}), None,
-         "it is refused as a possible zip bomb"),
-    Case("zip-bomb-diluted", _bomb_diluted, None,
-         "the member 'a.csv' would unpack to 16,777,216 bytes"),
+    Case(
+        "zip-nested-with-traversal-names",
+        _member("nested.zip", {"../../outer.zip": _nested_zip()}),
+        None,
+        "the archive holds another archive ('../../outer.zip'); unpack it first",
+    ),
+    Case(
+        "zip-bomb",
+        _member("bomb.zip", {"2018-10.csv": b"0" * 32 * 1024**2}),
+        None,
+        "it is refused as a possible zip bomb",
+    ),
+    Case("zip-bomb-diluted", _bomb_diluted, None, "the member 'a.csv' would unpack to 16,777,216 bytes"),
     Case("zip-member-lying-about-its-size", _lying_zip, None, "the archive member cannot be read (Bad CRC-32"),
-    Case("zip-damaged", _file("damaged.zip", lambda: _zip_bytes({"a.csv": _csv(_rows())})[:200]), None,
-         "not a readable zip archive"),
-    Case("zip-without-csv", _member("docs.zip", {"readme.txt": b"hello"}), None,
-         "the archive holds no .csv files"),
-    Case("zip-member-bad-month", _member("month.zip", {"../../2018-10.csv": _csv(_set(_rows(), 4, "Month", "Oct-18"))},
-                                         shown="../../2018-10.csv"), 4,
-         "the Month 'Oct-18' is not a month written YYYY-MM"),
+    Case(
+        "zip-damaged",
+        _file("damaged.zip", lambda: _zip_bytes({"a.csv": _csv(_rows())})[:200]),
+        None,
+        "not a readable zip archive",
+    ),
+    Case("zip-without-csv", _member("docs.zip", {"readme.txt": b"hello"}), None, "the archive holds no .csv files"),
+    Case(
+        "zip-member-bad-month",
+        _member(
+            "month.zip", {"../../2018-10.csv": _csv(_set(_rows(), 4, "Month", "Oct-18"))}, shown="../../2018-10.csv"
+        ),
+        4,
+        "the Month 'Oct-18' is not a month written YYYY-MM",
+    ),
     # Months in the wrong format (10/2018 is in test_ingest).
-    Case("month-13", _file("m13.csv", lambda: _csv(_set(_rows(), 9, "Month", "2018-13"))), 9,
-         "the Month '2018-13' is not a month written YYYY-MM (1 row(s) like it)"),
-    Case("month-with-day", _file("mday.csv", lambda: _csv(_set(_set(_rows(), 3, "Month", "2018-10-01"), 5, "Month",
-                                                                  "2018-10-01"))), 3,
-         "the Month '2018-10-01' is not a month written YYYY-MM (2 row(s) like it)"),
-    Case("month-empty", _file("mnone.csv", lambda: _csv(_set(_rows(), 11, "Month", ""))), 11,
-         "the Month is empty, not a month written YYYY-MM"),
+    Case(
+        "month-13",
+        _file("m13.csv", lambda: _csv(_set(_rows(), 9, "Month", "2018-13"))),
+        9,
+        "the Month '2018-13' is not a month written YYYY-MM (1 row(s) like it)",
+    ),
+    Case(
+        "month-with-day",
+        _file("mday.csv", lambda: _csv(_set(_set(_rows(), 3, "Month", "2018-10-01"), 5, "Month", "2018-10-01"))),
+        3,
+        "the Month '2018-10-01' is not a month written YYYY-MM (2 row(s) like it)",
+    ),
+    Case(
+        "month-empty",
+        _file("mnone.csv", lambda: _csv(_set(_rows(), 11, "Month", ""))),
+        11,
+        "the Month is empty, not a month written YYYY-MM",
+    ),
     # Coordinates swapped, out of range, half given.
-    Case("coordinates-swapped", _file("swapped.csv", lambda: _csv(_set(_set(_rows(), 7, "Longitude", "52.421434"),
-                                                                    7, "Latitude", "-2.140708"))), 7,
-         "the coordinates (52.421434, -2.140708) are outside Great Britain (1 row(s)). "
-         "The longitude and latitude look swapped."),
-    Case("latitude-out-of-range", _file("lat.csv", lambda: _csv(_set(_rows(), 5, "Latitude", "95.1"))), 5,
-         "the coordinates (-2.138445, 95.1) are outside Great Britain"),
-    Case("latitude-missing", _file("half.csv", lambda: _csv(_set(_rows(), 8, "Latitude", ""))), 8,
-         "a Longitude or Latitude is not a number, or one is given without the other"),
-    Case("longitude-with-comma", _file("comma.csv", lambda: _csv(_set(_rows(), 10, "Longitude", "-2,142659"))), 10,
-         "a Longitude or Latitude is not a number"),
-    Case("crime-type-empty", _file("nocat.csv", lambda: _csv(_set(_rows(), 12, "Crime type", "  "))), 12,
-         "the Crime type is empty"),
+    Case(
+        "coordinates-swapped",
+        _file(
+            "swapped.csv", lambda: _csv(_set(_set(_rows(), 7, "Longitude", "52.421434"), 7, "Latitude", "-2.140708"))
+        ),
+        7,
+        "the coordinates (52.421434, -2.140708) are outside Great Britain (1 row(s)). "
+        "The longitude and latitude look swapped.",
+    ),
+    Case(
+        "latitude-out-of-range",
+        _file("lat.csv", lambda: _csv(_set(_rows(), 5, "Latitude", "95.1"))),
+        5,
+        "the coordinates (-2.138445, 95.1) are outside Great Britain",
+    ),
+    Case(
+        "latitude-missing",
+        _file("half.csv", lambda: _csv(_set(_rows(), 8, "Latitude", ""))),
+        8,
+        "a Longitude or Latitude is not a number, or one is given without the other",
+    ),
+    Case(
+        "longitude-with-comma",
+        _file("comma.csv", lambda: _csv(_set(_rows(), 10, "Longitude", "-2,142659"))),
+        10,
+        "a Longitude or Latitude is not a number",
+    ),
+    Case(
+        "crime-type-empty",
+        _file("nocat.csv", lambda: _csv(_set(_rows(), 12, "Crime type", "  "))),
+        12,
+        "the Crime type is empty",
+    ),
     # Force extracts with unknown key-word types and other bad values.
-    Case("extract-keyword-wrong-case", _file("ex1.csv", lambda: _extract_csv(changes={("keyword", 2): "youth related"})),
-         4, "unknown key-word type; valid types: Other, Youth related", extract=True),
-    Case("extract-keyword-trailing-space", _file("ex2.csv", lambda: _extract_csv(changes={("keyword", 1): "Parking "})),
-         3, "unknown key-word type; valid types: Other, Youth related, Neighbour Dispute, Threats/ Harassment, "
-            "Fights/ Arguments, Parking, Begging: 'Parking ' (1 row(s))", extract=True),
-    Case("extract-keyword-empty", _file("ex3.csv", lambda: _extract_csv(changes={("keyword", 4): ""})),
-         6, "unknown key-word type; valid types: Other, Youth related, Neighbour Dispute, Threats/ Harassment, "
-            "Fights/ Arguments, Parking, Begging: an empty value (1 row(s))", extract=True),
-    Case("extract-keyword-sql", _file("ex4.csv", lambda: _extract_csv(changes={("keyword", 0): "'; DROP TABLE incidents; --"})),
-         2, "unknown key-word type; valid types: Other", extract=True),
-    Case("extract-nirs-class", _file("ex5.csv", lambda: _extract_csv(changes={("nirs_class", 3): "Noise"})),
-         5, "unknown NIRS class; valid classes: Nuisance, Personal, Environmental: 'Noise'", extract=True),
-    Case("extract-date", _file("ex6.csv", lambda: _extract_csv(changes={("reported_at", 2): "31/13/2018 25:00"})),
-         4, "the date and time reported is not a date", extract=True),
-    Case("extract-swapped", _file("ex7.csv", lambda: _extract_csv(changes={("longitude", 1): "52.306000",
-                                                                    ("latitude", 1): "-1.940700"})),
-         3, "the coordinates are outside Great Britain", extract=True),
-    Case("extract-header-alone", _file("ex8.csv", lambda: _extract_csv(0)), 2,
-         "the file has a header but no rows", extract=True),
+    Case(
+        "extract-keyword-wrong-case",
+        _file("ex1.csv", lambda: _extract_csv(changes={("keyword", 2): "youth related"})),
+        4,
+        "unknown key-word type; valid types: Other, Youth related",
+        extract=True,
+    ),
+    Case(
+        "extract-keyword-trailing-space",
+        _file("ex2.csv", lambda: _extract_csv(changes={("keyword", 1): "Parking "})),
+        3,
+        "unknown key-word type; valid types: Other, Youth related, Neighbour Dispute, Threats/ Harassment, "
+        "Fights/ Arguments, Parking, Begging: 'Parking ' (1 row(s))",
+        extract=True,
+    ),
+    Case(
+        "extract-keyword-empty",
+        _file("ex3.csv", lambda: _extract_csv(changes={("keyword", 4): ""})),
+        6,
+        "unknown key-word type; valid types: Other, Youth related, Neighbour Dispute, Threats/ Harassment, "
+        "Fights/ Arguments, Parking, Begging: an empty value (1 row(s))",
+        extract=True,
+    ),
+    Case(
+        "extract-keyword-sql",
+        _file("ex4.csv", lambda: _extract_csv(changes={("keyword", 0): "'; DROP TABLE incidents; --"})),
+        2,
+        "unknown key-word type; valid types: Other",
+        extract=True,
+    ),
+    Case(
+        "extract-nirs-class",
+        _file("ex5.csv", lambda: _extract_csv(changes={("nirs_class", 3): "Noise"})),
+        5,
+        "unknown NIRS class; valid classes: Nuisance, Personal, Environmental: 'Noise'",
+        extract=True,
+    ),
+    Case(
+        "extract-date",
+        _file("ex6.csv", lambda: _extract_csv(changes={("reported_at", 2): "31/13/2018 25:00"})),
+        4,
+        "the date and time reported is not a date",
+        extract=True,
+    ),
+    Case(
+        "extract-swapped",
+        _file("ex7.csv", lambda: _extract_csv(changes={("longitude", 1): "52.306000", ("latitude", 1): "-1.940700"})),
+        3,
+        "the coordinates are outside Great Britain",
+        extract=True,
+    ),
+    Case(
+        "extract-header-alone",
+        _file("ex8.csv", lambda: _extract_csv(0)),
+        2,
+        "the file has a header but no rows",
+        extract=True,
+    ),
     Case("extract-workbook-bomb", _xlsx_bomb, None, "refused as a possible zip bomb", extract=True),
-    Case("extract-workbook-damaged", _file("broken.xlsx", b"PK\x03\x04 not really"), None,
-         "not a readable Excel workbook", extract=True),
-    Case("extract-map-unknown-target", _file("ex9.csv", lambda: _extract_csv()), None,
-         "the column mapping names unknown target(s) \"'; DROP TABLE incidents; --\"", extract=True,
-         options={"column_map": {"keyword": "'; DROP TABLE incidents; --"}}),
-    Case("extract-map-two-for-one", _file("ex10.csv", lambda: _extract_csv()), None,
-         "the column mapping gives more than one column for keyword", extract=True,
-         options={"column_map": {"keyword": "keyword", "location": "keyword"}}),
-    Case("extract-map-leaves-a-gap", _file("ex11.csv", lambda: _extract_csv()), None,
-         "the column mapping uses the file's column 'keyword' for 'location', so no column gives 'keyword'",
-         extract=True, options={"column_map": {"keyword": "location"}}),
-    Case("extract-map-not-text", _file("ex12.csv", lambda: _extract_csv()), None,
-         "the column mapping must map the file's column names to ours, as text", extract=True,
-         options={"column_map": {1: "keyword"}}),
+    Case(
+        "extract-workbook-damaged",
+        _file("broken.xlsx", b"PK\x03\x04 not really"),
+        None,
+        "not a readable Excel workbook",
+        extract=True,
+    ),
+    Case(
+        "extract-map-unknown-target",
+        _file("ex9.csv", lambda: _extract_csv()),
+        None,
+        'the column mapping names unknown target(s) "\'; DROP TABLE incidents; --"',
+        extract=True,
+        options={"column_map": {"keyword": "'; DROP TABLE incidents; --"}},
+    ),
+    Case(
+        "extract-map-two-for-one",
+        _file("ex10.csv", lambda: _extract_csv()),
+        None,
+        "the column mapping gives more than one column for keyword",
+        extract=True,
+        options={"column_map": {"keyword": "keyword", "location": "keyword"}},
+    ),
+    Case(
+        "extract-map-leaves-a-gap",
+        _file("ex11.csv", lambda: _extract_csv()),
+        None,
+        "the column mapping uses the file's column 'keyword' for 'location', so no column gives 'keyword'",
+        extract=True,
+        options={"column_map": {"keyword": "location"}},
+    ),
+    Case(
+        "extract-map-not-text",
+        _file("ex12.csv", lambda: _extract_csv()),
+        None,
+        "the column mapping must map the file's column names to ours, as text",
+        extract=True,
+        options={"column_map": {1: "keyword"}},
+    ),
 ]
 
 
@@ -323,7 +516,9 @@ def test_bad_input_is_refused_naming_file_line_and_problem(db, tmp_path, case):
 def test_a_bad_file_after_good_ones_in_one_archive_keeps_nothing(db, tmp_path):
     before = db_checksums(db)
     good = _csv(_set(_rows(), 2, "Month", "2018-10"))
-    path = _zip(tmp_path / "mixed.zip", {"a/2018-10.csv": good, "b/2018-11.csv": _csv(_set(_rows(), 6, "Month", "11/2018"))})
+    path = _zip(
+        tmp_path / "mixed.zip", {"a/2018-10.csv": good, "b/2018-11.csv": _csv(_set(_rows(), 6, "Month", "11/2018"))}
+    )
     with pytest.raises(InputError) as error:
         _load(db, path)
     assert str(error.value).startswith(f"{path}!b/2018-11.csv, line 6: the Month '11/2018'")
@@ -332,9 +527,10 @@ def test_a_bad_file_after_good_ones_in_one_archive_keeps_nothing(db, tmp_path):
 
 # ----------------------------------------------------------------------------- what loads
 
+
 def test_shuffled_columns_load_into_the_right_columns(geo_db, tmp_path):
     rows = _rows(40)
-    order = [11, 6, 0, 9, 3, 4, 8, 1, 10, 5, 2, 7]        # every column somewhere else
+    order = [11, 6, 0, 9, 3, 4, 8, 1, 10, 5, 2, 7]  # every column somewhere else
     shuffled = [[row[i] for i in order] for row in rows]
     assert shuffled[0][0] == "Context" and shuffled[0][1] == "Location"
     path = tmp_path / "shuffled.csv"
@@ -347,20 +543,25 @@ def test_shuffled_columns_load_into_the_right_columns(geo_db, tmp_path):
                location, lsoa_code, lsoa_name, category, coalesce(outcome, ''), coalesce(context, '')
         FROM incidents""").fetchall()
     conn.close()
-    expected = [tuple(float(v) if c in ("Longitude", "Latitude") else v for c, v in zip(POLICE_UK_COLUMNS, row))
-                for row in rows[1:]]
+    expected = [
+        tuple(float(v) if c in ("Longitude", "Latitude") else v for c, v in zip(POLICE_UK_COLUMNS, row, strict=False))
+        for row in rows[1:]
+    ]
     assert sorted(stored) == sorted(expected)
 
 
 def test_shuffled_extract_columns_load_into_the_right_columns(geo_db, tmp_path):
-    frame = pd.read_csv(io.BytesIO(_extract_csv(4, {("keyword", 1): "Parking", ("location", 2): "On or near X"})),
-                        dtype=str)
+    frame = pd.read_csv(
+        io.BytesIO(_extract_csv(4, {("keyword", 1): "Parking", ("location", 2): "On or near X"})), dtype=str
+    )
     path = tmp_path / "extract.csv"
     frame[list(reversed(frame.columns))].to_csv(path, index=False)
     _load_extract(geo_db, path)
     conn = store.connect(geo_db, read_only=True)
-    stored = conn.execute("SELECT incident_ref, keyword, nirs_class, location, district, ward_wd22, longitude "
-                          "FROM incidents ORDER BY incident_ref").fetchall()
+    stored = conn.execute(
+        "SELECT incident_ref, keyword, nirs_class, location, district, ward_wd22, longitude "
+        "FROM incidents ORDER BY incident_ref"
+    ).fetchall()
     conn.close()
     assert stored[1] == ("T-1", "Parking", "Nuisance", "On or near Unicorn Hill", "Redditch", "E05007868", -1.9407)
     assert stored[2][3] == "On or near X"
@@ -371,21 +572,26 @@ def test_cr_line_ends_and_utf16_with_its_mark_load(geo_db, tmp_path):
     old_mac = tmp_path / "cr.csv"
     old_mac.write_bytes(_csv(rows, newline="\r"))
     utf16 = tmp_path / "utf16.csv"
-    november = [rows[0]] + [[v if c != "Month" else "2018-11" for c, v in zip(rows[0], row)] for row in rows[1:]]
+    november = [rows[0]] + [[v if c != "Month" else "2018-11" for c, v in zip(rows[0], row, strict=False)] for row in rows[1:]]
     utf16.write_bytes(_csv(_set(november, 2, "Location", "On or near Café Row")).decode("utf-8").encode("utf-16"))
     report = _load(geo_db, old_mac, utf16)
     assert [f.rows_stored for f in report.files] == [6, 6]
     conn = store.connect(geo_db, read_only=True)
-    assert conn.execute("SELECT location FROM incidents WHERE month = '2018-11-01' AND location LIKE '%Caf%'"
-                        ).fetchone()[0] == "On or near Café Row"
+    assert (
+        conn.execute("SELECT location FROM incidents WHERE month = '2018-11-01' AND location LIKE '%Caf%'").fetchone()[
+            0
+        ]
+        == "On or near Café Row"
+    )
     conn.close()
 
 
 # ----------------------------------------------------------------------------- the same content again
 
+
 @pytest.mark.parametrize("how", ["renamed-file", "member-of-an-archive", "twice-in-one-load"])
 def test_the_same_content_under_another_name_is_skipped(db, tmp_path, how):
-    data = OCT_2018.read_bytes()               # loaded into the template already
+    data = OCT_2018.read_bytes()  # loaded into the template already
     before = db_checksums(db)
     if how == "renamed-file":
         path = tmp_path / "something-else.csv"
@@ -416,6 +622,7 @@ def test_the_same_new_content_twice_in_one_load_is_loaded_once(geo_db, tmp_path)
 
 
 # ----------------------------------------------------------------------------- size
+
 
 @pytest.fixture
 def big_file(tmp_path):
@@ -455,7 +662,7 @@ def test_a_500_mb_file_loads_in_bounded_memory(geo_db, big_file):
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db, tmp_path, monkeypatch):
     path = tmp_path / "huge.csv"
-    with open(path, "wb") as out:                 # sparse: 1.5 GB long, next to nothing on disk
+    with open(path, "wb") as out:  # sparse: 1.5 GB long, next to nothing on disk
         out.write(_csv(_rows()))
         out.truncate(1_500_000_000)
     before = db_checksums(db)
@@ -468,7 +675,8 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db, tmp_path, m
     assert str(error.value) == (
         f"{path}: the file is 1,500,000,000 bytes, more than the 1,073,741,824 bytes one file may be "
         "(MAX_FILE_BYTES in analytics/ingest.py). Split it into smaller files: police.uk publishes one file "
-        "per force and month.")
+        "per force and month."
+    )
     assert db_checksums(db) == before
 
 

@@ -22,6 +22,7 @@ holds no lock). While it writes, every session runs its page again and two new v
 gets a page, with the figures from before the load or from after it, never an error. After it,
 every open session's next run, and a reload of the browser pages, show the new figures.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -51,7 +52,7 @@ from tests.conftest import POLICE_DIR, ROOT, UNFILTERED_ZIP
 
 # Twenty people at once, the machine's 2 cores free for them: the slowest has the page drawn by then.
 DRAW_BOUND_SECONDS = 30.0
-TIMEOUT_SECONDS = 600          # a session that has not drawn by then has failed, however busy the machine
+TIMEOUT_SECONDS = 600  # a session that has not drawn by then has failed, however busy the machine
 WARDS = "Ward patterns"
 EXCEPTION = '[data-testid="stException"]'
 ZIP = UNFILTERED_ZIP
@@ -60,7 +61,7 @@ REVISED_MONTH = POLICE_DIR / "2025-01-west-mercia-street.csv"
 FY = {"src": "extract", "pt": "fy", "cat": "asb"}
 MONTHS = {"src": "police_uk", "pt": "months", "cat": "asb", "a": "2024-01..2024-04", "b": "2025-01..2025-04"}
 SESSIONS = [
-    {**FY, "d": "Redditch", "a": "FY2017", "b": "FY2018", "v": "wd22"},          # the panel's table
+    {**FY, "d": "Redditch", "a": "FY2017", "b": "FY2018", "v": "wd22"},  # the panel's table
     {**FY, "d": "Bromsgrove", "a": "FY2017", "b": "FY2018", "v": "wd22"},
     {**FY, "d": "Wyre Forest", "a": "FY2017", "b": "FY2018", "v": "wd22"},
     {**FY, "a": "FY2017", "b": "FY2018", "v": "wd22"},
@@ -79,8 +80,14 @@ SESSIONS = [
     {**MONTHS, "d": "Wyre Forest", "cat": "crime", "v": "wd22"},
     {**MONTHS, "d": "Bromsgrove", "a": "2025-01..2025-03", "b": "2025-10..2025-12", "v": "wd25"},
     {**MONTHS, "a": "2018-10..2018-12", "b": "2025-10..2025-12", "v": "wd22"},
-    {**MONTHS, "d": "Redditch", "cat": "Violence and sexual offences", "a": "2025-01..2025-06",
-     "b": "2025-07..2025-12", "v": "wd25"},
+    {
+        **MONTHS,
+        "d": "Redditch",
+        "cat": "Violence and sexual offences",
+        "a": "2025-01..2025-06",
+        "b": "2025-07..2025-12",
+        "v": "wd25",
+    },
 ]
 # The sessions whose figures the revised month changes: police.uk ASB in Redditch, January 2025 in period B.
 CHANGED_BY_THE_LOAD = [10, 11, 14]
@@ -92,8 +99,9 @@ def expected_summary(db: Path, params: dict) -> str:
     selection = Selection(params["src"], params["cat"], districts, (), params["v"])
     conn = store.connect(db, read_only=True)
     try:
-        return narrative.ward_summary(ward_deltas(conn, selection, parse_period(params["a"]),
-                                                  parse_period(params["b"])))
+        return narrative.ward_summary(
+            ward_deltas(conn, selection, parse_period(params["a"]), parse_period(params["b"]))
+        )
     finally:
         conn.close()
 
@@ -148,10 +156,11 @@ class AsyncThread:
 @dataclass
 class Run:
     """One run of a session's page, as its client received it."""
-    seconds: float                  # from asking to the script's end
-    done: float                     # perf_counter() at the end
+
+    seconds: float  # from asking to the script's end
+    done: float  # perf_counter() at the end
     title: str
-    texts: list[str]                # every markdown element's text
+    texts: list[str]  # every markdown element's text
     exceptions: list[str]
 
     def shows(self, text: str) -> bool:
@@ -171,8 +180,9 @@ class Session:
 
     async def open(self) -> Run:
         started = time.perf_counter()
-        self.socket = await websockets.connect(self.url, subprotocols=["streamlit"], max_size=None,
-                                               open_timeout=TIMEOUT_SECONDS)
+        self.socket = await websockets.connect(
+            self.url, subprotocols=["streamlit"], max_size=None, open_timeout=TIMEOUT_SECONDS
+        )
         return await self._run(started, page_name="wards")
 
     async def rerun(self) -> Run:
@@ -238,8 +248,9 @@ POLL_MS = 200
 
 
 async def _shown(page) -> str:
-    return " | ".join(await page.locator('[data-testid="stMarkdown"], h1, [data-testid="stException"]')
-                      .all_inner_texts())[:800]
+    return " | ".join(
+        await page.locator('[data-testid="stMarkdown"], h1, [data-testid="stException"]').all_inner_texts()
+    )[:800]
 
 
 async def drawn(page, act, texts: list[str], navigates: bool = False) -> tuple[float, float, str]:
@@ -249,8 +260,9 @@ async def drawn(page, act, texts: list[str], navigates: bool = False) -> tuple[f
     started = time.perf_counter()
     await act(page)
     try:
-        handle = await page.wait_for_function(DRAWN_JS, arg=[WARDS, texts, min_runs], polling=POLL_MS,
-                                              timeout=TIMEOUT_SECONDS * 1000)
+        handle = await page.wait_for_function(
+            DRAWN_JS, arg=[WARDS, texts, min_runs], polling=POLL_MS, timeout=TIMEOUT_SECONDS * 1000
+        )
     except Exception as error:
         raise AssertionError(f"{page.url}: wanted one of {texts}; shows {await _shown(page)}") from error
     done = time.perf_counter()
@@ -264,7 +276,7 @@ async def together(*awaitables) -> list:
 
 
 def rerun(page):
-    return page.keyboard.press("r")          # Streamlit's shortcut: run the page's script again
+    return page.keyboard.press("r")  # Streamlit's shortcut: run the page's script again
 
 
 def reload(page):
@@ -277,7 +289,7 @@ def live(built_db, tmp_path_factory):
     folder = tmp_path_factory.mktemp("live")
     db = folder / "asb.duckdb"
     shutil.copy(built_db, db)
-    process, url = start_server(db)        # which keeps reading what it prints
+    process, url = start_server(db)  # which keeps reading what it prints
     yield db, url, folder
     process.terminate()
     process.wait(timeout=20)
@@ -306,15 +318,17 @@ def sessions(live, loop):
 def test_twenty_sessions_at_once_each_get_their_own_figures(sessions):
     clients, expected, runs, contention = sessions
     assert expected[0].startswith("ASB in Redditch fell 8% (-265) between 2017-18 and 2018-19")
-    assert len(set(expected)) == len(SESSIONS)          # twenty different answers, each where it belongs
-    for params, run, text in zip(SESSIONS, runs, expected):
+    assert len(set(expected)) == len(SESSIONS)  # twenty different answers, each where it belongs
+    for params, run, text in zip(SESSIONS, runs, expected, strict=False):
         assert not run.exceptions and run.title == WARDS, (params, run)
         assert run.shows(text), (params, text, run.texts[:3])
     times = sorted(run.seconds for run in runs)
     bound = DRAW_BOUND_SECONDS * contention
-    print(f"\n{len(times)} sessions at once: pages in {times[0]:.1f} s to {times[-1]:.1f} s (median "
-          f"{statistics.median(times):.1f} s); bound {DRAW_BOUND_SECONDS:.0f} s x CPU contention "
-          f"{contention:.1f} = {bound:.0f} s")
+    print(
+        f"\n{len(times)} sessions at once: pages in {times[0]:.1f} s to {times[-1]:.1f} s (median "
+        f"{statistics.median(times):.1f} s); bound {DRAW_BOUND_SECONDS:.0f} s x CPU contention "
+        f"{contention:.1f} = {bound:.0f} s"
+    )
     assert times[-1] < bound, times
 
 
@@ -339,8 +353,8 @@ def _load_command(db: Path, revised: Path) -> list[str]:
     return [sys.executable, "-m", "analytics", "ingest", "police-uk", str(ZIP), str(revised), "--db", str(db)]
 
 
-WATCHED_IN_A_BROWSER = [0, CHANGED_BY_THE_LOAD[0]]      # the panel's figures, and figures the load changes
-NEWCOMERS = [3, CHANGED_BY_THE_LOAD[-1]]                # sessions first opened while the load writes
+WATCHED_IN_A_BROWSER = [0, CHANGED_BY_THE_LOAD[0]]  # the panel's figures, and figures the load changes
+NEWCOMERS = [3, CHANGED_BY_THE_LOAD[-1]]  # sessions first opened while the load writes
 
 
 def test_a_load_while_people_watch_breaks_no_page_and_then_shows(live, sessions, loop):
@@ -357,29 +371,38 @@ def test_a_load_while_people_watch_breaks_no_page_and_then_shows(live, sessions,
 
     async def open_in_browsers():
         pages = [await loop.new_page() for _ in WATCHED_IN_A_BROWSER]
-        links = {id(page): f"{url}/wards?{urlencode(SESSIONS[i])}" for page, i in zip(pages, WATCHED_IN_A_BROWSER)}
-        await asyncio.gather(*(drawn(page, lambda p: p.goto(links[id(p)]), [before[i]], navigates=True)
-                               for page, i in zip(pages, WATCHED_IN_A_BROWSER)))
+        links = {id(page): f"{url}/wards?{urlencode(SESSIONS[i])}" for page, i in zip(pages, WATCHED_IN_A_BROWSER, strict=False)}
+        await asyncio.gather(
+            *(
+                drawn(page, lambda p: p.goto(links[id(p)]), [before[i]], navigates=True)
+                for page, i in zip(pages, WATCHED_IN_A_BROWSER, strict=False)
+            )
+        )
         return pages
+
     pages = loop.run(open_in_browsers())
     newcomers = [Session(url, SESSIONS[i]) for i in NEWCOMERS]
 
-    load = subprocess.Popen(_load_command(db, revised), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    first = load.stderr.readline()                      # the load has the file open and is writing
+    load = subprocess.Popen(
+        _load_command(db, revised), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    first = load.stderr.readline()  # the load has the file open and is writing
     assert first.startswith("[  0%] Reading"), first + load.stderr.read()
     # While it writes: every session runs its page again, the browser pages too, newcomers arrive.
-    during = loop.start(together(
-        together(*(client.rerun() for client in clients)),
-        together(*(client.open() for client in newcomers)),
-        together(*(drawn(page, rerun, [before[i], after[i]]) for page, i in zip(pages, WATCHED_IN_A_BROWSER)))))
+    during = loop.start(
+        together(
+            together(*(client.rerun() for client in clients)),
+            together(*(client.open() for client in newcomers)),
+            together(*(drawn(page, rerun, [before[i], after[i]]) for page, i in zip(pages, WATCHED_IN_A_BROWSER, strict=False))),
+        )
+    )
     out, err = load.communicate(timeout=300)
     load_done = time.perf_counter()
     assert load.returncode == 0, err
     assert out.startswith("22 file(s) loaded"), out
     assert [expected_summary(db, params) for params in SESSIONS] == after
     reruns, arrivals, browsed = during.result(timeout=TIMEOUT_SECONDS + 60)
-    for i, run in [*enumerate(reruns), *zip(NEWCOMERS, arrivals)]:
+    for i, run in [*enumerate(reruns), *zip(NEWCOMERS, arrivals, strict=False)]:
         assert not run.exceptions and run.title == WARDS, (SESSIONS[i], run)
         # One version or the other, never a mix (for the sessions the load changes, the two differ).
         assert run.shows(before[i]) or run.shows(after[i]), (SESSIONS[i], before[i], after[i], run.texts[:3])
@@ -388,19 +411,26 @@ def test_a_load_while_people_watch_breaks_no_page_and_then_shows(live, sessions,
     # how many were also done before it ended depends on the machine, and is printed.
     assert all(run.done - run.seconds < load_done for run in runs)
     finished = sum(run.done < load_done for run in runs) + sum(done < load_done for _, done, _ in browsed)
-    print(f"\nwhile the load wrote: {len(runs)} sessions ran in {min(r.seconds for r in runs):.1f} to "
-          f"{max(r.seconds for r in runs):.1f} s, {len(pages)} browser pages in "
-          f"{max(s for s, _, _ in browsed):.1f} s at most; {finished} finished before the load did")
+    print(
+        f"\nwhile the load wrote: {len(runs)} sessions ran in {min(r.seconds for r in runs):.1f} to "
+        f"{max(r.seconds for r in runs):.1f} s, {len(pages)} browser pages in "
+        f"{max(s for s, _, _ in browsed):.1f} s at most; {finished} finished before the load did"
+    )
 
     # After it: every open session's next run shows the new figures, and so does a browser reload.
     runs = loop.run(together(*(client.rerun() for client in [*clients, *newcomers])))
-    for i, run in zip([*range(len(clients)), *NEWCOMERS], runs):
+    for i, run in zip([*range(len(clients)), *NEWCOMERS], runs, strict=False):
         assert not run.exceptions and run.shows(after[i]), (SESSIONS[i], after[i], run.texts[:3])
     for act in (rerun, reload):
-        loop.run(together(*(drawn(page, act, [after[i]], navigates=act is reload)
-                                  for page, i in zip(pages, WATCHED_IN_A_BROWSER))))
-    print(f"after the load: {len(runs)} sessions ran again in {max(r.seconds for r in runs):.1f} s at most, "
-          f"with the new figures; the browser pages too, and after a reload")
+        loop.run(
+            together(
+                *(drawn(page, act, [after[i]], navigates=act is reload) for page, i in zip(pages, WATCHED_IN_A_BROWSER, strict=False))
+            )
+        )
+    print(
+        f"after the load: {len(runs)} sessions ran again in {max(r.seconds for r in runs):.1f} s at most, "
+        f"with the new figures; the browser pages too, and after a reload"
+    )
     loop.run(together(*(client.close() for client in newcomers)))
     for page in pages:
         loop.run(page.context.close())
@@ -424,21 +454,23 @@ def test_an_upload_through_the_dashboard_writes_as_the_single_writer(built_db, t
     waits = []
     while upload.is_alive():
         started = time.perf_counter()
-        seen = data.snapshot()                 # a session's run while the upload writes
+        seen = data.snapshot()  # a session's run while the upload writes
         waits.append(time.perf_counter() - started)
         assert seen is first or not upload.is_alive()
         time.sleep(0.01)
     upload.join()
     assert reports and reports[0].files[0].status == "loaded", reports
-    assert max(waits) < 1.0, max(waits)        # nobody waited for the upload
+    assert max(waits) < 1.0, max(waits)  # nobody waited for the upload
     now = data.snapshot()
     assert now.version != first.version and now.last_load_id == first.last_load_id + 1
     after = expected_summary(db, params)
     assert after != before
     from analytics.wards import ward_deltas as compute
+
     selection = Selection(params["src"], params["cat"], (params["d"],), (), params["v"])
-    shown = narrative.ward_summary(compute(data._cursor(data.data_version()), selection,
-                                           parse_period(params["a"]), parse_period(params["b"])))
+    shown = narrative.ward_summary(
+        compute(data._cursor(data.data_version()), selection, parse_period(params["a"]), parse_period(params["b"]))
+    )
     assert shown == after
     # A file that cannot be loaded changes nothing, and says why.
     bad = tmp_path / "bad.csv"

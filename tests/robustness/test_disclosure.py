@@ -27,6 +27,7 @@ may show (tables, map and charts alike). Differences and percentages between two
 The same scan runs against a server with public mode off and must find small counts in every kind of
 place it looks (so it is not blind).
 """
+
 from __future__ import annotations
 
 import io
@@ -51,16 +52,41 @@ READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 LABEL = f"<{THRESHOLD}"
 
 # url path -> app page file (app.py's navigation)
-PAGES = {"": "overview", "incident_types": "incident_types", "seasonal": "seasonal", "wards": "wards",
-         "hotspots": "hotspots", "districts": "districts", "crime": "crime", "ward_profile": "ward_profile",
-         "data": "data", "about": "about"}
+PAGES = {
+    "": "overview",
+    "incident_types": "incident_types",
+    "seasonal": "seasonal",
+    "wards": "wards",
+    "hotspots": "hotspots",
+    "districts": "districts",
+    "crime": "crime",
+    "ward_profile": "ward_profile",
+    "data": "data",
+    "about": "about",
+}
 SCENARIOS = {
     # Crabbs Cross (WD22): 91 then 107 incidents a year, months and types with 0 to 4.
-    "extract-crabbs-cross": {"src": "extract", "d": "Redditch", "w": "E05007873", "pt": "fy", "a": "FY2017",
-                             "b": "FY2018", "v": "wd22", "cat": "asb"},
+    "extract-crabbs-cross": {
+        "src": "extract",
+        "d": "Redditch",
+        "w": "E05007873",
+        "pt": "fy",
+        "a": "FY2017",
+        "b": "FY2018",
+        "v": "wd22",
+        "cat": "asb",
+    },
     # A WD25 Redditch ward with 3 then 4 police.uk ASB incidents; other wards with 1.
-    "police_uk-one-month": {"src": "police_uk", "d": "Redditch", "w": "E05015622", "pt": "months",
-                            "a": "2024-01", "b": "2025-01", "v": "wd25", "cat": "asb"},
+    "police_uk-one-month": {
+        "src": "police_uk",
+        "d": "Redditch",
+        "w": "E05015622",
+        "pt": "months",
+        "a": "2024-01",
+        "b": "2025-01",
+        "v": "wd25",
+        "cat": "asb",
+    },
 }
 FILTER_KEYS = {"src", "cat", "pt", "a", "b", "v", "d", "w", "present"}
 
@@ -68,10 +94,29 @@ FILTER_KEYS = {"src", "cat", "pt", "a", "b", "v", "d", "w", "present"}
 # What is a count, in a table
 # ---------------------------------------------------------------------------------------------
 COUNT_HEADERS = {"count_a", "count_b", "count", "mean", "rows", "asb_rows", "period a", "period b", "incidents"}
-DERIVED_HEADERS = {"difference", "pct_change", "percentage", "change", "rate_a_per_1000", "rate_b_per_1000",
-                   "rate a per 1,000", "rate b per 1,000", "significant", "z", "p_value", "gi_z", "gi_p", "index",
-                   "mean_count", "mean_pct", "mean percentage", "mean_percentage", "share_pct", "share %",
-                   "residual"}
+DERIVED_HEADERS = {
+    "difference",
+    "pct_change",
+    "percentage",
+    "change",
+    "rate_a_per_1000",
+    "rate_b_per_1000",
+    "rate a per 1,000",
+    "rate b per 1,000",
+    "significant",
+    "z",
+    "p_value",
+    "gi_z",
+    "gi_p",
+    "index",
+    "mean_count",
+    "mean_pct",
+    "mean percentage",
+    "mean_percentage",
+    "share_pct",
+    "share %",
+    "residual",
+}
 # Period labels used as column headers (the briefing pack): 2017-18, Jan 2024, 2024-01..2024-04, 2025.
 PERIOD_HEADER = re.compile(r"^(\d{4}-\d{2}|\d{4}|[A-Z][a-z]{2} \d{4}.*|\d{4}-\d{2}\.\.\d{4}-\d{2})$")
 
@@ -83,7 +128,7 @@ def _header_kind(header: str, every_number: bool) -> str | None:
     if h in COUNT_HEADERS or PERIOD_HEADER.match(str(header).strip()):
         return "count"
     if every_number and h not in ("load_id", "rank", "month", "vintage", "source"):
-        return "count"         # the Data page: every whole number is a count of rows (suppress_all_counts)
+        return "count"  # the Data page: every whole number is a count of rows (suppress_all_counts)
     return None
 
 
@@ -101,13 +146,17 @@ def _number(value) -> float | None:
 
 
 def _blank(value) -> bool:
-    return value is None or str(value).strip() in ("", "nan", "NaN", "None", "<NA>") or (
-        isinstance(value, float) and value != value)
+    return (
+        value is None
+        or str(value).strip() in ("", "nan", "NaN", "None", "<NA>")
+        or (isinstance(value, float) and value != value)
+    )
 
 
 @dataclass
 class Scan:
     """Findings per kind of place looked at; ``seen`` counts what was looked at."""
+
     findings: dict[str, list[str]] = field(default_factory=dict)
     seen: dict[str, int] = field(default_factory=dict)
     public: bool = False
@@ -162,10 +211,12 @@ def scan_table(scan: Scan, kind: str, where: str, frame: pd.DataFrame, every_num
             for column in derived:
                 period = _period_key(column) if RATE_HEADER.match(str(column).strip().lower()) else None
                 if period and period in {_period_key(c) for c in counts} and period not in hidden_periods:
-                    continue           # one period's rate beside the other period's hidden count
+                    continue  # one period's rate beside the other period's hidden count
                 if not _blank(row[column]):
-                    scan.found(kind, f"{where}: column {column!r}, row {i} ({name}) shows {row[column]!r} "
-                                     f"beside a suppressed count")
+                    scan.found(
+                        kind,
+                        f"{where}: column {column!r}, row {i} ({name}) shows {row[column]!r} beside a suppressed count",
+                    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,20 +225,28 @@ def scan_table(scan: Scan, kind: str, where: str, frame: pd.DataFrame, every_num
 N = r"(?<![<\d.,+\-−])(\d+(?:,\d{3})*(?:\.\d+)?)(?![\d,]*(?:\.\d|-\d|\.\.|%|\d))"
 MON = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 PERIOD = rf"(?:{MON}\.? \d{{4}}|\d{{4}}-\d{{2}}(?:\.\.\d{{4}}-\d{{2}})?|\d{{4}}-\d{{2}}, {MON}|FY\d{{4}}|CY\d{{4}})"
-TEXT_PATTERNS = [re.compile(p) for p in (
-    rf"\bfrom {N}(?: \([^)]*\))? to {N}",            # "went from 3 to 40", "from 5 (Jun 2015) to 15"
-    rf"\bfrom {N} to none", rf"from none to {N}", rf"unchanged at {N}",
-    rf"{N} then {N}",                                # "Other, 47 then 63"
-    rf"{N} incidents?\b",
-    rf"\({N} against about",                         # flagged months
-    # hover and tooltips: "Apr 2015: 10", "2017-18: 280" (not "... to 2018-19: 4 rose, 8 fell", wards)
-    rf"{PERIOD}: {N}(?! (?:rose|fell|of|wards?|months?|types?|cells?)\b)",
-    rf"{MON} \d{{4}} \({N}\)", rf"{N} \({MON} \d{{4}}\)",
-    rf"recorded {N}", rf"(?:Bromsgrove|Redditch|Wyre Forest|North Worcestershire)(?: \*)? \({N}\)",
-    rf"{N} a month", rf"\({N} to {N} a year\)",
-    rf"(?:totals?|Full-year totals): (?:[^.;]*?\d{{4}}(?:-\d{{2}})? )?{N}",
-    rf"Incidents[^:\n]*: {N}",
-)]
+TEXT_PATTERNS = [
+    re.compile(p)
+    for p in (
+        rf"\bfrom {N}(?: \([^)]*\))? to {N}",  # "went from 3 to 40", "from 5 (Jun 2015) to 15"
+        rf"\bfrom {N} to none",
+        rf"from none to {N}",
+        rf"unchanged at {N}",
+        rf"{N} then {N}",  # "Other, 47 then 63"
+        rf"{N} incidents?\b",
+        rf"\({N} against about",  # flagged months
+        # hover and tooltips: "Apr 2015: 10", "2017-18: 280" (not "... to 2018-19: 4 rose, 8 fell", wards)
+        rf"{PERIOD}: {N}(?! (?:rose|fell|of|wards?|months?|types?|cells?)\b)",
+        rf"{MON} \d{{4}} \({N}\)",
+        rf"{N} \({MON} \d{{4}}\)",
+        rf"recorded {N}",
+        rf"(?:Bromsgrove|Redditch|Wyre Forest|North Worcestershire)(?: \*)? \({N}\)",
+        rf"{N} a month",
+        rf"\({N} to {N} a year\)",
+        rf"(?:totals?|Full-year totals): (?:[^.;]*?\d{{4}}(?:-\d{{2}})? )?{N}",
+        rf"Incidents[^:\n]*: {N}",
+    )
+]
 # A hot-spot class ("Hot spot 99%") is a confidence level, shown in public mode by design (maps.py).
 SIGNED = re.compile(r"(?<![\w-])[+\-−]\d|(?<!spot )(?<!\d)\d+%|p = |z = ")
 
@@ -204,7 +263,7 @@ def scan_text(scan: Scan, kind: str, where: str, text: str, item: bool = False) 
                 number = _number(group)
                 if number is not None and 0 <= number < THRESHOLD:
                     start = max(0, match.start() - 60)
-                    scan.found(kind, f"{where}: {number:g} in ...{text[start:match.end() + 30]!r}")
+                    scan.found(kind, f"{where}: {number:g} in ...{text[start : match.end() + 30]!r}")
     if item and LABEL in text and SIGNED.search(text):
         scan.found(kind, f"{where}: a derived figure beside a suppressed count: {text!r}")
 
@@ -325,8 +384,9 @@ def scan_download(scan: Scan, where: str, name: str, data: bytes, every_number: 
         table = next(frame for sheet, frame in book.items() if sheet != "about")
         scan_table(scan, "xlsx", f"{where} {name}", table, every_number)
         if scan.public:
-            assert any(f"counts below {THRESHOLD}" in str(v) for v in book["about"].iloc[:, 0]), \
+            assert any(f"counts below {THRESHOLD}" in str(v) for v in book["about"].iloc[:, 0]), (
                 f"{where} {name}: the about sheet does not say the counts are suppressed"
+            )
     elif name.endswith(".png"):
         scan.look("png")
         image = Image.open(io.BytesIO(data))
@@ -351,7 +411,7 @@ sys.path.insert(0, {str(ROOT)!r})
 from streamlit.testing.v1 import AppTest
 out = {{}}
 for page in {list(PAGES.values())!r}:
-    at = AppTest.from_file({str(ROOT / 'app.py')!r}, default_timeout=120)
+    at = AppTest.from_file({str(ROOT / "app.py")!r}, default_timeout=120)
     for k, v in {params!r}.items():
         at.query_params[k] = v
     at.run()
@@ -365,10 +425,20 @@ for page in {list(PAGES.values())!r}:
                  for d in at.dataframe]
 print("@@" + json.dumps(out))
 """
-    env = {"ASB_DB_PATH": str(db), "ASB_PUBLIC_MODE": "true" if public else "false",
-           "ASB_DISCLOSURE_THRESHOLD": str(THRESHOLD), "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", code], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=300)
+    env = {
+        "ASB_DB_PATH": str(db),
+        "ASB_PUBLIC_MODE": "true" if public else "false",
+        "ASB_DISCLOSURE_THRESHOLD": str(THRESHOLD),
+        "PATH": "/usr/bin:/bin",
+    }
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "python"), "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.split("@@", 1)[1])
     for name, frames in out.items():
@@ -473,8 +543,9 @@ def slow_downloads(scan: Scan, page, url: str, path: str, pngs: bool) -> None:
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     targets = [page.locator('[data-testid="stSidebar"] [data-testid="stDownloadButton"] button:visible').first]
     if pngs:
-        targets.append(page.locator('[data-testid="stMain"] [data-testid="stDownloadButton"] button:visible',
-                                    has_text="PNG").first)
+        targets.append(
+            page.locator('[data-testid="stMain"] [data-testid="stDownloadButton"] button:visible', has_text="PNG").first
+        )
     for button in targets:
         label = " ".join(button.inner_text().split())
         download = _download(page, lambda: button, f"{where}: download button {label!r}", timeout=240_000)
@@ -499,7 +570,7 @@ def _download(page, find, what: str, timeout: int = 60_000):
             with page.expect_download(timeout=timeout) as info:
                 button.click(timeout=30_000)
             return info.value
-        except Exception as caught:          # playwright's TimeoutError
+        except Exception as caught:  # playwright's TimeoutError
             error = caught
     page.screenshot(path=str(ROOT / "artifacts" / "disclosure-failure.png"))
     raise AssertionError(f"{what}: no file after three clicks: {error}")
@@ -523,8 +594,9 @@ def run_scan(browser, url: str, db: Path, params: dict, public: bool, pngs: bool
 
 
 def _serving(db: Path, public: bool):
-    process, url = start_server(db, {"ASB_PUBLIC_MODE": "true" if public else "false",
-                                     "ASB_DISCLOSURE_THRESHOLD": str(THRESHOLD)})
+    process, url = start_server(
+        db, {"ASB_PUBLIC_MODE": "true" if public else "false", "ASB_DISCLOSURE_THRESHOLD": str(THRESHOLD)}
+    )
     yield url
     process.terminate()
     process.wait(timeout=20)
@@ -556,7 +628,6 @@ def test_public_mode_shows_no_small_count_anywhere(browser, public_server, built
 def test_the_scan_finds_small_counts_when_public_mode_is_off(browser, analyst_server, built_db):
     """The scanner is not blind: with public mode off it finds small counts in every kind of place
     (police.uk, one month, one small ward: small counts on every page and in the briefing pack)."""
-    scan = run_scan(browser, analyst_server, built_db, SCENARIOS["police_uk-one-month"], public=False,
-                    pngs=False)
+    scan = run_scan(browser, analyst_server, built_db, SCENARIOS["police_uk-one-month"], public=False, pngs=False)
     missing = [kind for kind in KINDS if not scan.findings.get(kind)]
     assert not missing, f"with public mode off the scan found no small count in {missing}: {sorted(scan.findings)}"

@@ -7,11 +7,12 @@ after it if it died after COMMIT; never a mix, never a file that does not open. 
 does not rebuild a missing or damaged database: it stops with one message naming the file and
 ``python -m analytics build``. The dashboard rebuilds it from data/ and says so.
 """
+
 from __future__ import annotations
 
 import os
-import re
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -52,12 +53,13 @@ def _state(conn) -> dict[str, tuple]:
     state = table_checksums(conn)
     state["loads"] = conn.execute(
         "SELECT count(*), sum(hash(load_id, file_name, sha256, source, synthetic, rows_read, rows_stored, "
-        "rows_replaced, rows_outside, rows_outside_no_location, months)) FROM loads").fetchone()
+        "rows_replaced, rows_outside, rows_outside_no_location, months)) FROM loads"
+    ).fetchone()
     return state
 
 
 def _state_of(db: Path) -> dict[str, tuple]:
-    conn = store.connect(db, read_only=True)         # opens, and reads every block back
+    conn = store.connect(db, read_only=True)  # opens, and reads every block back
     try:
         return _state(conn)
     finally:
@@ -77,14 +79,15 @@ def before_and_after(built_db, tmp_path_factory):
     folder = tmp_path_factory.mktemp("faults-reference")
     db = _copy(built_db, folder / "reference.duckdb")
     before = _state_of(db)
-    process = subprocess.Popen(_ingest_command(db), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True)
+    process = subprocess.Popen(
+        _ingest_command(db), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     timed = [(time.perf_counter(), line) for line in iter(process.stdout.readline, "")]
     assert process.wait(timeout=300) == 0, "".join(line for _, line in timed)
     begun = next(t for t, line in timed if line.startswith(BEGUN))
     reported = next(t for t, line in timed if "file(s) loaded" in line)
     after = _state_of(db)
-    assert after != before and after["incidents"][0] == before["incidents"][0]   # same rows, new loads
+    assert after != before and after["incidents"][0] == before["incidents"][0]  # same rows, new loads
     return before, after, reported - begun
 
 
@@ -93,8 +96,9 @@ def _kill(db: Path, marker: str | None, delay: float) -> tuple[int, bool]:
     starting with ``marker`` (progress, or its report). Returns its exit status, and whether it
     was killed mid-load: after it had opened the database and begun its transaction (its first
     progress line) and before it reported what it did."""
-    process = subprocess.Popen(_ingest_command(db), cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        _ingest_command(db), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, "")), daemon=True)
     reader.start()
@@ -111,8 +115,7 @@ def _kill(db: Path, marker: str | None, delay: float) -> tuple[int, bool]:
     return status, status == -9 and began and not reported
 
 
-def test_a_load_killed_at_random_points_leaves_the_data_before_or_after_it(built_db, before_and_after,
-                                                                           tmp_path):
+def test_a_load_killed_at_random_points_leaves_the_data_before_or_after_it(built_db, before_and_after, tmp_path):
     before, after, seconds = before_and_after
     rng = random.Random(SEED)
     kills = [(BEGUN, seconds * (i + rng.random()) / KILLS_BY_TIME) for i in range(KILLS_BY_TIME)]
@@ -128,8 +131,9 @@ def test_a_load_killed_at_random_points_leaves_the_data_before_or_after_it(built
         assert found != "neither", (outcomes, state)
         # The dashboard's reader (a copy of the file and its WAL) sees the same thing.
         assert _state(store.Snapshot(db).conn) == state
-    report = "\n".join(f"{when:60s} exit {status:3d}, mid-load {mid!s:5s}, {found}"
-                       for _, when, status, mid, found in outcomes)
+    report = "\n".join(
+        f"{when:60s} exit {status:3d}, mid-load {mid!s:5s}, {found}" for _, when, status, mid, found in outcomes
+    )
     print(f"\nthe load's transaction takes {seconds:.2f} s; kills:\n{report}")
     killed = [o for o in outcomes if o[2] == -9]
     assert len(killed) >= len(kills) - 2, report
@@ -145,6 +149,7 @@ def test_a_load_killed_at_random_points_leaves_the_data_before_or_after_it(built
 
 # ----------------------------------------------------------------------------- a missing or damaged database
 
+
 def _damage(db: Path, how: str, built_db: Path) -> None:
     if how == "garbage":
         db.write_bytes(random.Random(SEED).randbytes(300_000))
@@ -154,14 +159,20 @@ def _damage(db: Path, how: str, built_db: Path) -> None:
         db.write_bytes(built_db.read_bytes()[: built_db.stat().st_size // 2])
     elif how == "not-a-store":
         import duckdb
+
         conn = duckdb.connect(str(db))
         conn.execute("CREATE TABLE something_else AS SELECT 1 AS x")
         conn.close()
 
 
 DAMAGE = ["missing", "garbage", "empty", "truncated", "not-a-store"]
-EXPECTED = {"missing": "does not exist", "garbage": "cannot be opened", "empty": "cannot be opened",
-            "truncated": "damaged", "not-a-store": "not this project's store"}
+EXPECTED = {
+    "missing": "does not exist",
+    "garbage": "cannot be opened",
+    "empty": "cannot be opened",
+    "truncated": "damaged",
+    "not-a-store": "not this project's store",
+}
 
 
 @pytest.mark.parametrize("how", DAMAGE)
@@ -170,22 +181,30 @@ def test_the_command_line_names_the_file_and_the_build_command(built_db, tmp_pat
     db = tmp_path / "asb.duckdb"
     _damage(db, how, built_db)
     before = db.read_bytes() if db.exists() else None
-    args = ["status"] if command == "status" else [
-        "table", "incident-types", "--source", "extract", "--period-a", "FY2017", "--period-b", "FY2018"]
+    args = (
+        ["status"]
+        if command == "status"
+        else ["table", "incident-types", "--source", "extract", "--period-a", "FY2017", "--period-b", "FY2018"]
+    )
     assert cli(args + ["--db", str(db)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert err.startswith(f"Error: The database {db} ") and EXPECTED[how] in err, err
     assert f"python -m analytics build --db {db}" in err
-    assert (db.read_bytes() if db.exists() else None) == before     # a read never writes
+    assert (db.read_bytes() if db.exists() else None) == before  # a read never writes
 
 
 def test_the_command_line_as_a_process_gives_one_message_not_a_stack_trace(tmp_path):
     db = tmp_path / "asb.duckdb"
     db.write_bytes(random.Random(SEED).randbytes(300_000))
     for args in (["status"], ["table", "ward-deltas"]):
-        done = subprocess.run([sys.executable, "-m", "analytics", *args, "--db", str(db)], cwd=ROOT,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "analytics", *args, "--db", str(db)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 2
         assert "Traceback" not in done.stderr and done.stderr.count("\n") == 1, done.stderr
         assert str(db) in done.stderr and "python -m analytics build" in done.stderr
@@ -208,6 +227,7 @@ def app(monkeypatch):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
         at.run()
         return at
+
     return run
 
 
@@ -231,14 +251,15 @@ def test_the_dashboard_rebuilds_a_missing_or_corrupt_database(app, built_db, dat
     assert "Building the database from the embedded data" in info
     if how == "garbage":
         assert "could not be opened" in info and "asb.duckdb.unreadable" in info
-        assert (tmp_path / "asb.duckdb.unreadable").read_bytes() == garbage     # kept, not lost
+        assert (tmp_path / "asb.duckdb.unreadable").read_bytes() == garbage  # kept, not lost
     else:
         assert "does not exist" in info
     # The page drew from the new store, and it holds what a build from data/ holds.
     assert any("North Worcestershire" in m.value for m in at.markdown)
     assert _built_checksums(db) == _built_checksums(built_db)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("asb.duckdb")) == (
-        ["asb.duckdb", "asb.duckdb.unreadable"] if how == "garbage" else ["asb.duckdb"])
+        ["asb.duckdb", "asb.duckdb.unreadable"] if how == "garbage" else ["asb.duckdb"]
+    )
     # The next run opens it without building again.
     at.run()
     assert not at.exception, at.exception
@@ -247,7 +268,7 @@ def test_the_dashboard_rebuilds_a_missing_or_corrupt_database(app, built_db, dat
 
 # ----------------------------------------------------------------------------- a missing boundaries file
 
-MISSING_BOUNDARY = Path("boundaries") / "wards_2022" / "wards_WD22_E07000236.geojson"   # Redditch, WD22
+MISSING_BOUNDARY = Path("boundaries") / "wards_2022" / "wards_WD22_E07000236.geojson"  # Redditch, WD22
 
 
 @pytest.fixture
@@ -263,9 +284,9 @@ def data_without_a_boundary(tmp_path) -> Path:
 def test_a_build_without_a_boundaries_file_names_it(data_without_a_boundary, tmp_path, capsys):
     db = tmp_path / "asb.duckdb"
     assert cli(["build", "--db", str(db), "--data-dir", str(data_without_a_boundary)]) == 2
-    error = capsys.readouterr().err.splitlines()[-1]            # after the build's progress lines
+    error = capsys.readouterr().err.splitlines()[-1]  # after the build's progress lines
     assert error.startswith("Error: The boundaries file") and str(data_without_a_boundary / MISSING_BOUNDARY) in error
-    assert not any(p.name.startswith("asb.duckdb") for p in tmp_path.iterdir())   # nothing half-built left
+    assert not any(p.name.startswith("asb.duckdb") for p in tmp_path.iterdir())  # nothing half-built left
 
 
 def test_the_dashboard_names_a_missing_boundaries_file(app, data_without_a_boundary, tmp_path):

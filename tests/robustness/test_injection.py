@@ -3,12 +3,13 @@ and file names. Values reach SQL only as parameters (they are refused with a cle
 match nothing), downloads defuse spreadsheet formulas, and a file's name never decides where
 anything is written.
 """
+
 from __future__ import annotations
 
-import re
 import csv
 import io
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -37,7 +38,7 @@ HOSTILE = {
     "drop-table": "'; DROP TABLE incidents; --",
     "or-true": "Redditch' OR '1'='1",
     "double-quote": 'Redditch"; DELETE FROM loads; --',
-    "ward-with-quotes": "St. John's \"Ward\"",
+    "ward-with-quotes": 'St. John\'s "Ward"',
     "union": "x' UNION SELECT sha256 FROM loads --",
     "comment": "Redditch/*",
     "parameter-marker": "? $1 :name",
@@ -77,6 +78,7 @@ def _short(error: Exception) -> None:
 
 # ----------------------------------------------------------------------------- Selection
 
+
 @pytest.mark.parametrize("field", ["districts", "wards", "category"])
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_filter_values_are_plain_values_or_refused(conn, field, name):
@@ -84,7 +86,7 @@ def test_hostile_filter_values_are_plain_values_or_refused(conn, field, name):
     options = {"category": value} if field == "category" else {field: (value,)}
     try:
         selection = Selection("police_uk", **options)
-    except AnalyticsError as error:             # refused at once (here: too long)
+    except AnalyticsError as error:  # refused at once (here: too long)
         _short(error)
         assert name == "very-long"
         return
@@ -129,12 +131,13 @@ def test_hostile_source_boundaries_and_alias_are_refused(name):
 
 # ----------------------------------------------------------------------------- tables, columns, periods
 
+
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_table_and_column_names_are_refused(conn, name):
     value = HOSTILE[name]
     with pytest.raises(AnalyticsError, match="Unknown table") as error:
         run_table(conn, value, {})
-    if name != "very-long":                     # see the expected failure below
+    if name != "very-long":  # see the expected failure below
         _short(error.value)
     with pytest.raises(AnalyticsError, match="Unknown grouping column") as error:
         compare_counts(conn, Selection("police_uk"), FY2017, FY2018, value)
@@ -174,22 +177,40 @@ def test_a_very_long_table_name_gets_a_short_message(built_conn):
 
 # ----------------------------------------------------------------------------- an extract's column mapping
 
+
 def _extract(path: Path, columns: dict[str, str] | None = None, **values) -> Path:
-    row = {"incident_ref": "T-1", "reported_at": "2018-10-31 19:45:00", "keyword": "Parking",
-           "nirs_class": "Nuisance", "district": "Redditch", "ward_code": "E05007868",
-           "longitude": "-1.940700", "latitude": "52.306000", "location": "On or near Unicorn Hill", **values}
+    row = {
+        "incident_ref": "T-1",
+        "reported_at": "2018-10-31 19:45:00",
+        "keyword": "Parking",
+        "nirs_class": "Nuisance",
+        "district": "Redditch",
+        "ward_code": "E05007868",
+        "longitude": "-1.940700",
+        "latitude": "52.306000",
+        "location": "On or near Unicorn Hill",
+        **values,
+    }
     frame = pd.DataFrame([row, {**row, "incident_ref": "T-2"}])
     frame.rename(columns=columns or {}).to_csv(path, index=False)
     return path
 
 
 def test_hostile_column_names_in_a_mapping_are_only_compared_with_the_header(geo_db, tmp_path):
-    hostile = {"keyword": "Key\"word'); DROP TABLE incidents; --", "location": "c0 FROM loads; --",
-               "district": "district"}
+    hostile = {
+        "keyword": "Key\"word'); DROP TABLE incidents; --",
+        "location": "c0 FROM loads; --",
+        "district": "district",
+    }
     path = _extract(tmp_path / "extract.csv", {k: v for k, v in hostile.items()})
     conn = store.connect(geo_db)
-    report = ingest_extract(conn, path, column_map={v: k for k, v in hostile.items()}, districts=DISTRICTS,
-                            force="West Mercia'); DROP TABLE loads; --")
+    report = ingest_extract(
+        conn,
+        path,
+        column_map={v: k for k, v in hostile.items()},
+        districts=DISTRICTS,
+        force="West Mercia'); DROP TABLE loads; --",
+    )
     rows = conn.execute("SELECT keyword, location, district, force FROM incidents").fetchall()
     tables = {r[0] for r in conn.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     conn.close()
@@ -198,11 +219,14 @@ def test_hostile_column_names_in_a_mapping_are_only_compared_with_the_header(geo
     assert {"incidents", "loads", "wards"} <= tables
 
 
-@pytest.mark.parametrize("column_map, problem", [
-    ({"keyword": "keyword; DROP TABLE incidents"}, "names unknown target(s) 'keyword; DROP TABLE incidents'"),
-    ({"'; DROP TABLE incidents; --": "keyword"}, "missing column(s) \"'; DROP TABLE incidents; --\""),
-    ({"x" * 100_000: "keyword"}, "missing column(s) 'xxxx"),
-])
+@pytest.mark.parametrize(
+    "column_map, problem",
+    [
+        ({"keyword": "keyword; DROP TABLE incidents"}, "names unknown target(s) 'keyword; DROP TABLE incidents'"),
+        ({"'; DROP TABLE incidents; --": "keyword"}, 'missing column(s) "\'; DROP TABLE incidents; --"'),
+        ({"x" * 100_000: "keyword"}, "missing column(s) 'xxxx"),
+    ],
+)
 def test_hostile_column_mappings_are_refused(geo_db, tmp_path, column_map, problem):
     path = _extract(tmp_path / "extract.csv")
     conn = store.connect(geo_db)
@@ -218,8 +242,18 @@ def test_hostile_column_mappings_are_refused(geo_db, tmp_path, column_map, probl
 
 # ----------------------------------------------------------------------------- downloads
 
-FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"Click\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
-            "\t=1+1", "\r=1+1", " =1+1", "\uff1d1+1", "On or near \x07=BEEP", "\x0b=1+1"]
+FORMULAS = [
+    '=HYPERLINK("http://evil.example","Click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+    " =1+1",
+    "\uff1d1+1",
+    "On or near \x07=BEEP",
+    "\x0b=1+1",
+]
 
 
 @pytest.fixture(scope="module")
@@ -228,8 +262,8 @@ def hostile_locations(_geo_template, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("formulas")
     with open(OCT_2018, newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))
-    header, asb = rows[0], [r for r in rows[1:] if r[9] == "Anti-social behaviour"][:len(FORMULAS)]
-    for row, formula in zip(asb, FORMULAS):
+    header, asb = rows[0], [r for r in rows[1:] if r[9] == "Anti-social behaviour"][: len(FORMULAS)]
+    for row, formula in zip(asb, FORMULAS, strict=False):
         row[6] = formula
     path = folder / "2018-10-formulas.csv"
     with open(path, "w", newline="", encoding="utf-8") as out:
@@ -269,7 +303,7 @@ def test_formulas_in_location_text_are_stored_as_text_and_defused_in_downloads(h
 
 def test_description_lines_stay_one_line_each():
     frame = pd.DataFrame({"count": [1]})
-    frame.attrs = {"title": "Wards\n=HYPERLINK(\"http://evil.example\")", "place": "Redditch\r\n@SUM(A1)"}
+    frame.attrs = {"title": 'Wards\n=HYPERLINK("http://evil.example")', "place": "Redditch\r\n@SUM(A1)"}
     lines = to_csv_bytes(frame).decode("utf-8-sig").splitlines()
     assert lines[0].startswith("# Wards =HYPERLINK") and lines[1].startswith("# What:")
     assert lines[2:] == ["count", "1"]
@@ -277,40 +311,60 @@ def test_description_lines_stay_one_line_each():
 
 # ----------------------------------------------------------------------------- where files are written
 
+
 class _Writes:
     """Paths this process opens for writing, creates, moves or removes (Python's audit events)."""
 
     def __init__(self):
         self.active = False
         self.paths: list[tuple[str, str]] = []
-        sys.addaudithook(self._hook)            # a hook cannot be removed: it idles when inactive
+        sys.addaudithook(self._hook)  # a hook cannot be removed: it idles when inactive
 
     def _hook(self, event, args):
         if not self.active:
             return
         if event == "open" and args[0] is not None and not isinstance(args[0], int):
             mode, flags = args[1], args[2]
-            writing = (mode and any(c in mode for c in "wax+")) or \
-                (mode is None and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+            writing = (mode and any(c in mode for c in "wax+")) or (
+                mode is None and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
+            )
             if writing:
                 self.paths.append((event, os.fsdecode(args[0])))
         elif event in ("os.remove", "os.rmdir") and args[1] is not None:
-            return                               # a name inside a folder already open (rmtree of ours)
-        elif event in ("os.mkdir", "os.remove", "os.rmdir", "os.rename", "os.replace", "shutil.rmtree",
-                       "os.symlink", "os.link", "os.truncate", "os.chmod"):
+            return  # a name inside a folder already open (rmtree of ours)
+        elif event in (
+            "os.mkdir",
+            "os.remove",
+            "os.rmdir",
+            "os.rename",
+            "os.replace",
+            "shutil.rmtree",
+            "os.symlink",
+            "os.link",
+            "os.truncate",
+            "os.chmod",
+        ):
             self.paths += [(event, os.fsdecode(a)) for a in args[:2] if isinstance(a, (str, bytes, os.PathLike))]
 
 
 _WRITES = _Writes()
 
 
-@pytest.mark.parametrize("member", ["../../evil-{id}.csv", "/tmp/evil-{id}.csv", "..\\..\\evil-{id}.csv",
-                                    "2018-10/../../../evil-{id}.csv", "C:/evil-{id}.csv"])
+@pytest.mark.parametrize(
+    "member",
+    [
+        "../../evil-{id}.csv",
+        "/tmp/evil-{id}.csv",
+        "..\\..\\evil-{id}.csv",
+        "2018-10/../../../evil-{id}.csv",
+        "C:/evil-{id}.csv",
+    ],
+)
 def test_a_member_name_never_decides_where_anything_is_written(geo_db, tmp_path, monkeypatch, member):
     name = member.format(id=uuid.uuid4().hex)
     work = tmp_path / "a" / "b"
     work.mkdir(parents=True)
-    monkeypatch.chdir(work)                        # "../.." from here is tmp_path
+    monkeypatch.chdir(work)  # "../.." from here is tmp_path
     temp_root = tmp_path / "tmp"
     temp_root.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp_root))
@@ -326,8 +380,7 @@ def test_a_member_name_never_decides_where_anything_is_written(geo_db, tmp_path,
         _WRITES.active = False
         conn.close()
     assert report.files[0].name == f"{archive}!{name}" and report.files[0].rows_stored == 2610
-    outside = [(event, p) for event, p in _WRITES.paths
-               if not Path(p).resolve().is_relative_to(temp_root.resolve())]
+    outside = [(event, p) for event, p in _WRITES.paths if not Path(p).resolve().is_relative_to(temp_root.resolve())]
     assert not outside, f"written outside the ingest's temporary folder: {outside}"
     assert any(event == "open" for event, _ in _WRITES.paths), "the member was copied into the temporary folder"
     assert list(temp_root.iterdir()) == [], "the temporary folder is removed"
@@ -364,8 +417,17 @@ def test_an_uploaded_file_name_never_decides_where_anything_is_written(geo_db, t
 
 # ----------------------------------------------------------------------------- Markdown in messages
 
-@pytest.mark.parametrize("text", ["[click me](http://evil.example)", "$\\frac{1}{0}$", "**bold** _it_ `code`",
-                                  "<img src=x onerror=alert(1)>", "# heading | table |"])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[click me](http://evil.example)",
+        "$\\frac{1}{0}$",
+        "**bold** _it_ `code`",
+        "<img src=x onerror=alert(1)>",
+        "# heading | table |",
+    ],
+)
 def test_text_from_files_and_links_is_shown_as_text_not_markdown(text):
     """st.error and st.success read Markdown: every character that could start a link, a formula,
     emphasis, code, HTML, a heading or a table is escaped, and unescaping gives the text back."""
