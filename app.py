@@ -14,8 +14,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import store
-from analytics.errors import AnalyticsError, SettingError
+from analytics.core.errors import AnalyticsError, SettingError
+from analytics.data import store
 
 # Not "pages/": a folder of that name next to the entry point switches on Streamlit's legacy page
 # discovery, which runs a deep-linked page without this file (no filters) on a fresh server.

@@ -10,8 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from analytics import settings, store
-from analytics.errors import AnalyticsError
+from analytics.core import settings
+from analytics.core.errors import AnalyticsError
+from analytics.data import store
 
 
 def _progress(fraction: float, message: str) -> None:
@@ -25,7 +26,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from analytics.ingest import ingest_extract, ingest_police_uk
+    from analytics.data.ingest import ingest_extract, ingest_police_uk
 
     districts = tuple(args.district) if args.district else None
     conn = store.connect(args.db)
@@ -56,7 +57,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from analytics.coverage import coverage_summary
+    from analytics.analyses.coverage import coverage_summary
 
     conn = store.connect(args.db, read_only=True)
     try:
@@ -67,7 +68,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    from analytics import tables
+    from analytics.reports import tables
 
     conn = store.connect(args.db, read_only=True)
     try:

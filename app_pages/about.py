@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics.stats import SIGNIFICANCE_METHOD
+from analytics.core.stats import SIGNIFICANCE_METHOD
 from ui.state import current
 
 filters = current()

@@ -3,7 +3,7 @@ police.uk anti-social behaviour is not recorded crime and is kept out, as ONS do
 
 import streamlit as st
 
-from analytics import narrative
+from analytics.present import narrative
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
@@ -24,7 +24,7 @@ with guarded():
         key="crime_by",
         format_func={"crime_type": "Crime type", "district": "District", "ward": "Ward"}.get,
     )
-    from analytics.periods import same_period_last_year
+    from analytics.core.periods import same_period_last_year
 
     period_b = filters.period_b
     period_a = same_period_last_year(period_b)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from analytics import settings
-from analytics.disclosure import suppress_all_counts
-from analytics.errors import AnalyticsError
+from analytics.core import settings
+from analytics.core.disclosure import suppress_all_counts
+from analytics.core.errors import AnalyticsError
 from ui import data
 from ui.render import guarded, page_header, plain, public_threshold, show_error, show_table
 from ui.state import current

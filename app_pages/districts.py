@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import narrative
+from analytics.present import narrative
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from analytics import maps
-from analytics.maps import MAX_MAP_CELLS
+from analytics.present import maps
+from analytics.present.maps import MAX_MAP_CELLS
 from ui import data
 from ui.render import guarded, page_header, plain, public_threshold, show_table
 from ui.state import current

@@ -3,8 +3,8 @@ comparison, the seasonal shape and a plain-English summary."""
 
 import streamlit as st
 
-from analytics import narrative
-from analytics.query import NORTH_WORCESTERSHIRE
+from analytics.data.query import NORTH_WORCESTERSHIRE
+from analytics.present import narrative
 from ui import data
 from ui.render import chart, describe, guarded, page_header, public_threshold, show_chart
 from ui.state import current

@@ -3,7 +3,7 @@ the year-on-year overlay ("a peak around Halloween, lower in spring and summer")
 
 import streamlit as st
 
-from analytics import narrative
+from analytics.present import narrative
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics.wards import GRAND_TOTAL
+from analytics.analyses.wards import GRAND_TOTAL
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current

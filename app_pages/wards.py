@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from analytics import maps, narrative
-from analytics.stats import SIGNIFICANCE_METHOD
+from analytics.core.stats import SIGNIFICANCE_METHOD
+from analytics.present import maps, narrative
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current

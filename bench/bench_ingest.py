@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 import duckdb  # noqa: E402
 
-from analytics import store  # noqa: E402
-from analytics.geography import Geography  # noqa: E402
-from analytics.ingest import ingest_police_uk  # noqa: E402
+from analytics.data import store  # noqa: E402
+from analytics.data.geography import Geography  # noqa: E402
+from analytics.data.ingest import ingest_police_uk  # noqa: E402
 
 DATA = ROOT / "data"
 POLICE = DATA / "police_uk" / "west_mercia_street_filtered"

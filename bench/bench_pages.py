@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from analytics import store  # noqa: E402
+from analytics.data import store  # noqa: E402
 from ui import data  # noqa: E402
 
 PAGES = [

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analytics import store  # noqa: E402
-from analytics.tables import run_table  # noqa: E402
+from analytics.data import store  # noqa: E402
+from analytics.reports.tables import run_table  # noqa: E402
 
 EMBEDDED = {
     "incident-types": {"source": "extract", "period_a": "FY2017", "period_b": "FY2018"},

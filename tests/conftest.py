@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analytics import store
-from analytics.geography import Geography
+from analytics.data import store
+from analytics.data.geography import Geography
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -21,15 +21,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import charts
-from analytics.crime import ALL_CRIME
-from analytics.districts import districts_table
-from analytics.errors import AnalyticsError
-from analytics.incident_types import incident_types
-from analytics.periods import parse_period, pct_change
-from analytics.query import Selection
-from analytics.seasonal import decomposition, month_of_year_profile, year_on_year
-from analytics.wards import ward_deltas
+from analytics.analyses.crime import ALL_CRIME
+from analytics.analyses.districts import districts_table
+from analytics.analyses.incident_types import incident_types
+from analytics.analyses.seasonal import decomposition, month_of_year_profile, year_on_year
+from analytics.analyses.wards import ward_deltas
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import parse_period, pct_change
+from analytics.data.query import Selection
+from analytics.present import charts
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "charts"
 FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
@@ -95,7 +95,9 @@ def ward_frame(rows=None) -> pd.DataFrame:
     frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
     frame.insert(0, "ward_code", [f"E0500{i:04d}" for i in range(len(frame) - 1)] + [""])
     frame["difference"] = frame.count_b - frame.count_a
-    frame["pct_change"] = pd.array([pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b, strict=False)], dtype="Int64")
+    frame["pct_change"] = pd.array(
+        [pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b, strict=False)], dtype="Int64"
+    )
     frame.attrs.update(EXTRACT_ATTRS)
     return frame
 
@@ -395,7 +397,7 @@ def test_public_mode_shows_no_suppressed_value(name):
 
 
 def test_public_mode_draws_an_already_suppressed_frame_the_same_way():
-    from analytics.disclosure import suppress
+    from analytics.core.disclosure import suppress
 
     suppressed = suppress(ward_frame(), 5)
     fig = charts.ward_deltas_chart(suppressed)  # the threshold comes from attrs
@@ -633,7 +635,7 @@ def test_to_png_refuses_a_silly_size():
 
 
 def test_charts_and_narrative_never_import_streamlit():
-    code = "import sys, analytics.charts, analytics.narrative; assert 'streamlit' not in sys.modules"
+    code = "import sys, analytics.present.charts, analytics.present.narrative; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
 
 

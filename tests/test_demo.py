@@ -1,4 +1,4 @@
-"""Tests for the SYNTHETIC force ASB extract (analytics.demo).
+"""Tests for the SYNTHETIC force ASB extract (analytics.data.demo).
 
 Inputs are built here from the real police.uk files and WD22 ward polygons, without any
 database module: distinct ASB snap points, assigned to wards by point-in-polygon.
@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import demo
-from analytics.errors import AnalyticsError
+from analytics.core.errors import AnalyticsError
+from analytics.data import demo
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICE_UK = ROOT / "data" / "police_uk" / "west_mercia_street_filtered"

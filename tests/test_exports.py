@@ -10,13 +10,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics.briefing import briefing_pack
-from analytics.disclosure import suppress
-from analytics.export import neutralise, to_csv_bytes, to_xlsx_bytes
-from analytics.incident_types import incident_types
-from analytics.periods import parse_period
-from analytics.query import Selection
-from analytics.wards import ward_deltas
+from analytics.analyses.incident_types import incident_types
+from analytics.analyses.wards import ward_deltas
+from analytics.core.disclosure import suppress
+from analytics.core.periods import parse_period
+from analytics.data.query import Selection
+from analytics.present.export import neutralise, to_csv_bytes, to_xlsx_bytes
+from analytics.reports.briefing import briefing_pack
 
 FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
 

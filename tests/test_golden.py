@@ -28,6 +28,6 @@ def test_table_matches_golden(case, built_db):
 
 
 def test_golden_cases_cover_every_table():
-    from analytics.tables import TABLES
+    from analytics.reports.tables import TABLES
 
     assert {args[0] for args in CASES.values()} == set(TABLES)

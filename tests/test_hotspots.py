@@ -1,4 +1,4 @@
-"""Tests for analytics.hotspots: the grid, Getis-Ord Gi*, persistence and the top-N tables.
+"""Tests for analytics.analyses.hotspots: the grid, Getis-Ord Gi*, persistence and the top-N tables.
 
 Gi* is checked against a naive per-cell loop of the textbook formula (Ord & Getis 1995) and a
 3 x 3 example worked by hand; the lattice against an independent GeoPandas overlay; the
@@ -25,9 +25,8 @@ import shapely
 from pyproj import Transformer
 from statsmodels.stats.multitest import multipletests
 
-from analytics import hotspots, store
-from analytics.errors import AnalyticsError
-from analytics.hotspots import (
+from analytics.analyses import hotspots
+from analytics.analyses.hotspots import (
     CORRECTIONS,
     HOTSPOT_CLASSES,
     PERSISTENCE_CATEGORIES,
@@ -39,7 +38,9 @@ from analytics.hotspots import (
     top_locations,
     top_lsoas,
 )
-from analytics.query import Selection
+from analytics.core.errors import AnalyticsError
+from analytics.data import store
+from analytics.data.query import Selection
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "data" / "hotspots"
@@ -513,7 +514,10 @@ def test_ward_of_a_cell_is_the_ward_of_its_centre(geo_conn):
             assert cell.ward_code in holding
         else:  # an edge cell: the ward covering most of it
             square = shapely.box(cell.easting - 500, cell.northing - 500, cell.easting + 500, cell.northing + 500)
-            areas = {code: polygon.intersection(square).area for code, polygon in zip(wards.ward_code, polygons, strict=False)}
+            areas = {
+                code: polygon.intersection(square).area
+                for code, polygon in zip(wards.ward_code, polygons, strict=False)
+            }
             assert cell.ward_code == max(areas, key=areas.get)
     assert cells["district"].eq("Redditch").all()
 
@@ -753,7 +757,7 @@ def test_top_lsoas_refuses_an_extract_without_lsoa_codes(geo_conn):
         (lambda c: persistence(c, REDDITCH, "FY2017", None), "period_b is required"),
         (lambda c: top_locations(c, REDDITCH, YEAR_2025, n=0), "from 1 to 1000"),
         (lambda c: top_lsoas(c, REDDITCH, YEAR_2025, n=True), "from 1 to 1000"),
-        (lambda c: cell_counts(c, "Redditch", YEAR_2025), "must be an analytics.query.Selection"),
+        (lambda c: cell_counts(c, "Redditch", YEAR_2025), "must be an analytics.data.query.Selection"),
     ],
 )
 def test_bad_arguments_are_refused_with_the_valid_range(geo_conn, call, message):
@@ -785,7 +789,7 @@ def test_unknown_places_periods_and_categories_list_the_valid_ones(geo_conn, cal
 
 
 def test_module_does_not_import_streamlit():
-    code = "import sys, analytics.hotspots; sys.exit('streamlit' in sys.modules)"
+    code = "import sys, analytics.analyses.hotspots; sys.exit('streamlit' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 

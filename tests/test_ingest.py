@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import store
-from analytics.errors import InputError
-from analytics.ingest import ingest_extract, ingest_police_uk
+from analytics.core.errors import InputError
+from analytics.data import store
+from analytics.data.ingest import ingest_extract, ingest_police_uk
 from tests.conftest import DISTRICTS, POLICE_DIR, ROOT, UNFILTERED_ZIP, db_checksums
 
 OCT_2018 = POLICE_DIR / "2018-10-west-mercia-street.csv"
@@ -309,7 +309,7 @@ def test_agreement_with_the_ons_best_fit_lookup(built_conn):
 
     import shapely
 
-    from analytics.geography import Geography
+    from analytics.data.geography import Geography
 
     geography = Geography.from_store(built_conn)
     lsoa_shapes = geography.lsoas[geography.lsoas.lsoa_vintage == "lsoa11"].set_index("lsoa_code").geometry

@@ -40,11 +40,11 @@ import pydeck as pdk
 import pytest
 import shapely
 
-from analytics import maps
-from analytics.errors import AnalyticsError
-from analytics.periods import parse_period
-from analytics.query import Selection
-from analytics.wards import ward_deltas
+from analytics.analyses.wards import ward_deltas
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import parse_period
+from analytics.data.query import Selection
+from analytics.present import maps
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "data" / "maps"
@@ -328,7 +328,7 @@ def test_analytics_maps_does_not_import_streamlit():
         [
             sys.executable,
             "-c",
-            "import sys, analytics.maps; print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))",
+            "import sys, analytics.present.maps; print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -803,7 +803,7 @@ def test_north_worcestershire_views_and_public_mode_on_the_built_store(built_con
 
 
 def test_hotspot_and_points_maps_on_the_built_store(built_conn):
-    hotspots = pytest.importorskip("analytics.hotspots")
+    hotspots = pytest.importorskip("analytics.analyses.hotspots")
     selection = Selection(source="police_uk", districts=("Redditch",))
     cells = hotspots.hotspots(built_conn, selection, "2025-01..2025-12")
     outlines = maps.ward_outlines(built_conn, "wd22")

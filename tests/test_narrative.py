@@ -11,11 +11,15 @@ import re
 import pandas as pd
 import pytest
 
-from analytics import narrative
-from analytics.districts import districts_table
-from analytics.errors import AnalyticsError
-from analytics.incident_types import incident_types
-from analytics.narrative import (
+from analytics.analyses.districts import districts_table
+from analytics.analyses.incident_types import incident_types
+from analytics.analyses.seasonal import MONTH_NAMES, FlaggedMonth, SeasonalSummary, summarise
+from analytics.analyses.wards import ward_deltas
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import parse_period, pct_change
+from analytics.data.query import Selection
+from analytics.present import narrative
+from analytics.present.narrative import (
     change_phrase,
     crime_summary,
     district_summary,
@@ -27,10 +31,6 @@ from analytics.narrative import (
     seasonal_summary,
     ward_summary,
 )
-from analytics.periods import parse_period, pct_change
-from analytics.query import Selection
-from analytics.seasonal import MONTH_NAMES, FlaggedMonth, SeasonalSummary, summarise
-from analytics.wards import ward_deltas
 
 FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
 ATTRS = {"place": "Redditch", "category": "Anti-social behaviour", "period_a": "2017-18", "period_b": "2018-19"}
@@ -48,7 +48,9 @@ def _wards(rows, total=True, **attrs) -> pd.DataFrame:
         records.append(("Grand Total", a, b, False, a < 10 or b < 10))
     frame = pd.DataFrame(records, columns=["ward_name", "count_a", "count_b", "significant", "small_numbers"])
     frame["difference"] = frame.count_b - frame.count_a
-    frame["pct_change"] = pd.array([pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b, strict=False)], dtype="Int64")
+    frame["pct_change"] = pd.array(
+        [pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b, strict=False)], dtype="Int64"
+    )
     frame.attrs.update(ATTRS | attrs)
     return frame
 
@@ -376,7 +378,9 @@ def _crime(rows, label="crime_type", total="All recorded crime", **attrs) -> pd.
         ],
         ignore_index=True,
     )
-    frame["pct_change"] = pd.array([pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b, strict=False)], dtype="Int64")
+    frame["pct_change"] = pd.array(
+        [pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b, strict=False)], dtype="Int64"
+    )
     frame.attrs.update(
         ATTRS
         | {"category": "Recorded crime (excluding ASB)", "period_a": "2016-17 to date", "period_b": "2017-18 to date"}
@@ -463,7 +467,7 @@ def test_summaries_leave_the_frame_alone(built_conn):
 def test_docstring_examples_hold():
     import doctest
 
-    from analytics import charts
+    from analytics.present import charts
 
     for module in (narrative, charts):
         result = doctest.testmod(module)
@@ -479,7 +483,11 @@ def test_seasonal_summary_public_mode_names_only_months_it_may_show(built_conn):
     analyst, public = seasonal_summary(summary), seasonal_summary(summary, suppress_below=5)
     assert "lowest in March (43)" in analyst
     named = re.search(r"lowest in (\w+) \((\d+)\)", public)
-    shown = {m: i for m, mean, i in zip(MONTH_NAMES, summary.month_mean_counts, summary.month_indices, strict=False) if mean >= 5}
+    shown = {
+        m: i
+        for m, mean, i in zip(MONTH_NAMES, summary.month_mean_counts, summary.month_indices, strict=False)
+        if mean >= 5
+    }
     assert named and named[1] in shown and int(named[2]) == min(shown.values()), public
     assert "March" not in public
 
@@ -501,8 +509,8 @@ def test_seasonal_sentence_and_profile_chart_name_the_same_months(built_conn, se
     """The sentence and the chart beside it: same highest and lowest month (ranked on the unrounded
     factor, where two indices round alike: police.uk's November 80.8 and December 81.3), and the same
     months above average (index over 100, as drawn)."""
-    from analytics import charts
-    from analytics.seasonal import month_of_year_profile
+    from analytics.analyses.seasonal import month_of_year_profile
+    from analytics.present import charts
 
     text = seasonal_summary(summarise(built_conn, selection))
     alt = charts.alt_text(charts.profile_chart(month_of_year_profile(built_conn, selection)))

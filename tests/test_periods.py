@@ -1,4 +1,4 @@
-"""Tests for analytics.periods: hand-worked periods, labels and the panel's rounding."""
+"""Tests for analytics.core.periods: hand-worked periods, labels and the panel's rounding."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from analytics.errors import AnalyticsError
-from analytics.periods import (
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import (
     Period,
     calendar_year_period,
     financial_year,

@@ -1,4 +1,4 @@
-"""Tests for analytics.seasonal: monthly series, month-of-year profile, decomposition, overlays.
+"""Tests for analytics.analyses.seasonal: monthly series, month-of-year profile, decomposition, overlays.
 
 The tiny fixtures are rows inserted into a fresh store (``geo_db``); every expected number
 below was worked out by hand from the counts in the fixture. The STL decomposition is
@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics import seasonal, store
-from analytics.errors import AnalyticsError
-from analytics.periods import parse_period
-from analytics.query import ASB_CATEGORY, Selection
+from analytics.analyses import seasonal
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import parse_period
+from analytics.data import store
+from analytics.data.query import ASB_CATEGORY, Selection
 
 REDDITCH = Selection(source="police_uk", districts=("Redditch",))
 

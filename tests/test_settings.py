@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from analytics import settings
-from analytics.errors import AnalyticsError
+from analytics.core import settings
+from analytics.core.errors import AnalyticsError
 from tests.conftest import ROOT
 
 
@@ -31,7 +31,7 @@ def test_settings_convert_and_refuse_bad_values(monkeypatch):
 
 
 def test_analytics_never_imports_streamlit():
-    for path in (ROOT / "analytics").glob("*.py"):
+    for path in (ROOT / "analytics").rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             names = (

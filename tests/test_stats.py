@@ -1,4 +1,4 @@
-"""Tests for analytics.stats: the E-test for a change between two Poisson counts.
+"""Tests for analytics.core.stats: the E-test for a change between two Poisson counts.
 
 The p-values are checked against two computations that do not use SciPy: the E-test's
 double sum written out from the paper, and a seeded simulation under the null hypothesis.
@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.errors import AnalyticsError
-from analytics.stats import (
+from analytics.core.errors import AnalyticsError
+from analytics.core.stats import (
     DEFAULT_ALPHA,
     SIGNIFICANCE_METHOD,
     ChangeTest,

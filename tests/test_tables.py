@@ -12,16 +12,16 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import store
-from analytics.crime import crime_ytd
-from analytics.districts import districts_table
-from analytics.errors import AnalyticsError
-from analytics.incident_types import incident_types
-from analytics.periods import parse_period
-from analytics.quality import quality_table
-from analytics.query import Selection
-from analytics.tables import default_comparison, run_table
-from analytics.wards import ward_deltas
+from analytics.analyses.crime import crime_ytd
+from analytics.analyses.districts import districts_table
+from analytics.analyses.incident_types import incident_types
+from analytics.analyses.quality import quality_table
+from analytics.analyses.wards import ward_deltas
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import parse_period
+from analytics.data import store
+from analytics.data.query import Selection
+from analytics.reports.tables import default_comparison, run_table
 from tests.conftest import ROOT
 
 # The project's copy of ../shared/published (data/published/README.md says where it comes from).
@@ -320,7 +320,7 @@ def test_cli_refuses_an_option_that_makes_no_sense(built_db):
 
 
 def test_a_ward_selection_is_named_by_its_wards(built_conn):
-    from analytics.query import place
+    from analytics.data.query import place
 
     redditch = Selection("extract", districts=("Redditch",))
     assert place(built_conn, redditch) == "Redditch"
@@ -333,7 +333,7 @@ def test_a_ward_selection_is_named_by_its_wards(built_conn):
 
 
 def test_the_command_line_says_when_periods_are_not_comparable(built_conn):
-    from analytics.tables import describe_for_humans
+    from analytics.reports.tables import describe_for_humans
 
     table = run_table(
         built_conn,

@@ -1,7 +1,7 @@
 """Cached access to the store for the pages.
 
-Readers and the writer (see analytics/store.py for the whole design): this server never holds
-the database file. It reads a :class:`analytics.store.Snapshot`, a private read-only copy of
+Readers and the writer (see analytics/data/store.py for the whole design): this server never holds
+the database file. It reads a :class:`analytics.data.store.Snapshot`, a private read-only copy of
 one version of the file, kept per file and replaced when the file's identity changes (a load by
 the command line or an upload, a rebuild). While a load writes the file (another process, or
 an upload here) the snapshot in hand is kept, so pages never wait for a load and never see
@@ -27,10 +27,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from analytics import settings, store
-from analytics.errors import AnalyticsError
-from analytics.periods import Period
-from analytics.query import Selection
+from analytics.core import settings
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import Period
+from analytics.data import store
+from analytics.data.query import Selection
 
 CACHE = dict(max_entries=256, show_spinner=False)
 # How long a session waits for a writer when it has no snapshot at all yet.
@@ -145,7 +146,7 @@ def ingest(kind: str, path: Path | str, progress=None, **options):
     Sessions keep their snapshot while it runs and see the new version on their next run.
     Returns the LoadReport; raises AnalyticsError (InputError for a bad file: nothing changed).
     """
-    from analytics.ingest import ingest_extract, ingest_police_uk
+    from analytics.data.ingest import ingest_extract, ingest_police_uk
 
     if kind not in ("police-uk", "extract"):
         raise AnalyticsError(
@@ -210,28 +211,28 @@ def options(version: int) -> dict:
 
 @st.cache_data(**CACHE)
 def ward_deltas(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
-    from analytics.wards import ward_deltas as compute
+    from analytics.analyses.wards import ward_deltas as compute
 
     return compute(_cursor(version), selection, a, b)
 
 
 @st.cache_data(**CACHE)
 def incident_types(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
-    from analytics.incident_types import incident_types as compute
+    from analytics.analyses.incident_types import incident_types as compute
 
     return compute(_cursor(version), selection, a, b)
 
 
 @st.cache_data(**CACHE)
 def districts(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
-    from analytics.districts import districts_table
+    from analytics.analyses.districts import districts_table
 
     return districts_table(_cursor(version), selection, a, b)
 
 
 @st.cache_data(**CACHE)
 def crime_ytd(selection: Selection, b: Period, a: Period | None, by: str, version: int) -> pd.DataFrame:
-    from analytics.crime import crime_ytd as compute
+    from analytics.analyses.crime import crime_ytd as compute
 
     return compute(_cursor(version), selection, b, a, by)
 
@@ -239,7 +240,7 @@ def crime_ytd(selection: Selection, b: Period, a: Period | None, by: str, versio
 @st.cache_data(**CACHE)
 def seasonal(kind: str, selection: Selection, window: Period | None, version: int, **kwargs):
     """kind: decomposition | profile | year_on_year | summary | monthly."""
-    from analytics import seasonal as module
+    from analytics.analyses import seasonal as module
 
     functions = {
         "decomposition": module.decomposition,
@@ -260,7 +261,7 @@ def hotspots(kind: str, selection: Selection, a: Period, b: Period | None, versi
     incidents or significant, in one period or, with ``b``, two) and 'summary' a few numbers
     about the hot cells of period ``a``: what the page shows.
     """
-    from analytics import hotspots as module
+    from analytics.analyses import hotspots as module
 
     conn = _cursor(version)
     if kind == "cells":
@@ -280,14 +281,14 @@ def hotspots(kind: str, selection: Selection, a: Period, b: Period | None, versi
 
 @st.cache_data(**CACHE)
 def quality(version: int) -> pd.DataFrame:
-    from analytics.quality import quality_table
+    from analytics.analyses.quality import quality_table
 
     return quality_table(_cursor(version))
 
 
 @st.cache_data(**CACHE)
 def coverage(version: int) -> dict:
-    from analytics import coverage as module
+    from analytics.analyses import coverage as module
 
     conn = _cursor(version)
     return {
@@ -299,7 +300,7 @@ def coverage(version: int) -> dict:
 
 @st.cache_data(**CACHE)
 def ward_outlines(vintage: str, version: int):
-    from analytics.maps import ward_outlines as compute
+    from analytics.present.maps import ward_outlines as compute
 
     return compute(_cursor(version), vintage)
 
@@ -314,7 +315,7 @@ def figure(builder: str, source: tuple, threshold: int | None, options: tuple, h
     re-validating a cached dict about 20; handing Streamlit the same finished Figure costs only
     its JSON.
     """
-    from analytics import charts
+    from analytics.present import charts
 
     name, *args = source
     kwargs = args.pop() if args and isinstance(args[-1], dict) else {}
@@ -335,7 +336,7 @@ def figure(builder: str, source: tuple, threshold: int | None, options: tuple, h
 @st.cache_resource(max_entries=64, show_spinner=False)
 def ward_deck(selection: Selection, a: Period, b: Period, version: int, measure: str, threshold: int | None):
     """The ward choropleth (not mutated by the pages, so cached as the object itself)."""
-    from analytics import maps
+    from analytics.present import maps
 
     return maps.ward_choropleth(
         ward_deltas(selection, a, b, version),
@@ -348,11 +349,11 @@ def ward_deck(selection: Selection, a: Period, b: Period, version: int, measure:
 
 @st.cache_data(**CACHE)
 def hotspot_cells(selection: Selection, period: Period, version: int) -> pd.DataFrame:
-    """The cells the hot-spot map draws (analytics.hotspots.hotspot_cells: Gi* over the whole
+    """The cells the hot-spot map draws (analytics.analyses.hotspots.hotspot_cells: Gi* over the whole
     lattice, rows for at most MAX_MAP_CELLS cells with incidents or significant), with the
     lattice's counts in ``attrs``: one Gi* run serves both the map and the page's summary."""
-    from analytics import hotspots as module
-    from analytics import maps
+    from analytics.analyses import hotspots as module
+    from analytics.present import maps
 
     return module.hotspot_cells(_cursor(version), selection, period, max_cells=maps.MAX_MAP_CELLS)
 
@@ -360,7 +361,7 @@ def hotspot_cells(selection: Selection, period: Period, version: int) -> pd.Data
 @st.cache_resource(max_entries=64, show_spinner=False)
 def hotspot_deck(selection: Selection, period: Period, version: int, threshold: int | None):
     """The hot-spot map (not mutated by the page, so cached as the object itself)."""
-    from analytics import maps
+    from analytics.present import maps
 
     return maps.hotspot_map(
         hotspot_cells(selection, period, version),
@@ -372,6 +373,6 @@ def hotspot_deck(selection: Selection, period: Period, version: int, threshold: 
 
 @st.cache_data(**CACHE)
 def default_comparison(source: str, version: int):
-    from analytics.tables import default_comparison as compute
+    from analytics.reports.tables import default_comparison as compute
 
     return compute(_cursor(version), source)

@@ -9,11 +9,11 @@ from contextlib import contextmanager
 import pandas as pd
 import streamlit as st
 
-from analytics import settings
-from analytics.change import CHANGE_COLUMNS
-from analytics.disclosure import suppress
-from analytics.errors import AnalyticsError
-from analytics.export import to_csv_bytes, to_xlsx_bytes
+from analytics.core import settings
+from analytics.core.change import CHANGE_COLUMNS
+from analytics.core.disclosure import suppress
+from analytics.core.errors import AnalyticsError
+from analytics.present.export import to_csv_bytes, to_xlsx_bytes
 from ui.state import Filters
 
 SYNTHETIC_BANNER = (
@@ -149,7 +149,7 @@ def _cell_text(value) -> str:
 
 
 def chart(builder: str, source: tuple, *, height: int | None = None, narrow: bool = False, **options):
-    """The named chart of analytics.charts, cached, public-mode aware.
+    """The named chart of analytics.present.charts, cached, public-mode aware.
 
     ``source`` is the ui.data call giving its frame, as (function name, arguments...), e.g.
     ("ward_deltas", selection, period_a, period_b, version). ``height`` is the height of the plot
@@ -163,7 +163,7 @@ def chart(builder: str, source: tuple, *, height: int | None = None, narrow: boo
 def show_chart(fig, name: str) -> None:
     """A chart from ``chart`` (its caption is drawn under the plot, so a PNG keeps it), a PNG
     download (drawn by kaleido when clicked) and a text alternative. The figure is not changed."""
-    from analytics.charts import alt_text, to_png
+    from analytics.present.charts import alt_text, to_png
 
     st.plotly_chart(
         fig,
@@ -209,7 +209,7 @@ def guarded():
 
 def briefing_pack_button(filters: Filters) -> None:
     """One click: the HTML briefing pack for the current filters, made when clicked."""
-    from analytics.briefing import briefing_pack
+    from analytics.reports.briefing import briefing_pack
     from ui import data
 
     conn = data.connection()  # captured here: the callable runs on another thread

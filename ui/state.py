@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from analytics.errors import AnalyticsError
-from analytics.periods import Period, parse_period
-from analytics.query import Selection
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import Period, parse_period
+from analytics.data.query import Selection
 
 PERIOD_TYPES = {"fy": "Financial years (April–March)", "cy": "Calendar years", "months": "Custom months"}
 SOURCE_NAMES = {"police_uk": "police.uk (real open data)", "extract": "Force extract (SYNTHETIC demonstration)"}

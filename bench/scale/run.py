@@ -270,13 +270,13 @@ def code_versions() -> dict[str, str]:
 
     out = {}
     for name in (
-        "analytics/ingest.py",
-        "analytics/store.py",
-        "analytics/geography.py",
-        "analytics/tables.py",
-        "analytics/hotspots.py",
-        "analytics/seasonal.py",
-        "analytics/query.py",
+        "analytics/data/ingest.py",
+        "analytics/data/store.py",
+        "analytics/data/geography.py",
+        "analytics/reports/tables.py",
+        "analytics/analyses/hotspots.py",
+        "analytics/analyses/seasonal.py",
+        "analytics/data/query.py",
         "app.py",
         "ui/data.py",
         "ui/sidebar.py",
@@ -313,8 +313,8 @@ def page_params(last_year: int) -> dict:
 
 
 def child_geo(work: Path, args) -> dict:
-    from analytics import store
-    from analytics.geography import Geography
+    from analytics.data import store
+    from analytics.data.geography import Geography
 
     started = time.perf_counter()
     geography = Geography.load(work / "data", DISTRICTS)
@@ -369,7 +369,7 @@ def child_bare(work: Path, args) -> dict:
 def child_ingest(work: Path, args) -> dict:
     import inspect
 
-    from analytics import ingest, store
+    from analytics.data import ingest, store
 
     log = SqlLog()
     phases = collections.defaultdict(float)
@@ -387,7 +387,7 @@ def child_ingest(work: Path, args) -> dict:
         return wrapper
 
     # Phase timers around the module's own functions (the product's files are not touched): every
-    # function of analytics.ingest, so the breakdown follows the code as it is when this runs.
+    # function of analytics.data.ingest, so the breakdown follows the code as it is when this runs.
     for name, function in list(vars(ingest).items()):
         if (
             inspect.isfunction(function)
@@ -429,9 +429,9 @@ def child_ingest(work: Path, args) -> dict:
 
 
 def child_tables(work: Path, args) -> dict:
-    from analytics import store
-    from analytics.geography import VINTAGES, Geography
-    from analytics.tables import run_table
+    from analytics.data import store
+    from analytics.data.geography import VINTAGES, Geography
+    from analytics.reports.tables import run_table
 
     conn = store.connect(work / "ours.duckdb", read_only=True)
     out = {"wards": {}, "tables": {}}
@@ -472,11 +472,11 @@ def child_tables(work: Path, args) -> dict:
         "SELECT max(y) FROM (SELECT year(month) AS y FROM incidents GROUP BY 1 HAVING count(DISTINCT month) = 12)"
     ).fetchone()[0]
     # Import the analyses first: "first run" is about a fresh store connection, not Python imports.
-    import analytics.crime  # noqa: E401,F401
-    import analytics.districts
-    import analytics.hotspots
-    import analytics.incident_types
-    import analytics.quality  # noqa: E401,F401
+    import analytics.analyses.crime  # noqa: E401,F401
+    import analytics.analyses.districts
+    import analytics.analyses.hotspots
+    import analytics.analyses.incident_types
+    import analytics.analyses.quality  # noqa: E401,F401
 
     for name, options in table_specs(last_year).items():
         log = SqlLog()
@@ -514,7 +514,7 @@ def child_pages(work: Path, args) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from analytics import hotspots
+    from analytics.analyses import hotspots
     from ui import data
 
     probe = duckdb.connect(str(work / "ours.duckdb"), read_only=True)
@@ -812,9 +812,9 @@ def child_pandas(work: Path, args) -> dict:
 def child_incremental(work: Path, args) -> dict:
     import duckdb
 
-    from analytics import store
-    from analytics.errors import InputError
-    from analytics.ingest import ingest_police_uk
+    from analytics.core.errors import InputError
+    from analytics.data import store
+    from analytics.data.ingest import ingest_police_uk
 
     path = work / "ours.duckdb"
     out = {}
@@ -1249,7 +1249,7 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
     if ours.get("phases"):
         add("## Where ingestion spends its time")
         add("")
-        add("Phases (wrapping analytics.ingest's own functions; nested phases overlap):")
+        add("Phases (wrapping analytics.data.ingest's own functions; nested phases overlap):")
         add("")
         for k, v in ours["phases"].items():
             add(f"- {k}: {fmt_s(v)}")

@@ -22,9 +22,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import ingest, store
-from analytics.errors import InputError
-from analytics.ingest import POLICE_UK_COLUMNS, ingest_extract, ingest_police_uk
+from analytics.core.errors import InputError
+from analytics.data import ingest, store
+from analytics.data.ingest import POLICE_UK_COLUMNS, ingest_extract, ingest_police_uk
 from tests.conftest import DISTRICTS, POLICE_DIR, db_checksums
 
 OCT_2018 = POLICE_DIR / "2018-10-west-mercia-street.csv"
@@ -205,7 +205,10 @@ REFUSED = [
         _file(
             "missing.csv",
             lambda: _csv(
-                [[v for c, v in zip(_rows()[0], row, strict=False) if c not in ("Longitude", "Latitude")] for row in _rows()]
+                [
+                    [v for c, v in zip(_rows()[0], row, strict=False) if c not in ("Longitude", "Latitude")]
+                    for row in _rows()
+                ]
             ),
         ),
         1,
@@ -572,7 +575,9 @@ def test_cr_line_ends_and_utf16_with_its_mark_load(geo_db, tmp_path):
     old_mac = tmp_path / "cr.csv"
     old_mac.write_bytes(_csv(rows, newline="\r"))
     utf16 = tmp_path / "utf16.csv"
-    november = [rows[0]] + [[v if c != "Month" else "2018-11" for c, v in zip(rows[0], row, strict=False)] for row in rows[1:]]
+    november = [rows[0]] + [
+        [v if c != "Month" else "2018-11" for c, v in zip(rows[0], row, strict=False)] for row in rows[1:]
+    ]
     utf16.write_bytes(_csv(_set(november, 2, "Location", "On or near Café Row")).decode("utf-8").encode("utf-16"))
     report = _load(geo_db, old_mac, utf16)
     assert [f.rows_stored for f in report.files] == [6, 6]
@@ -674,7 +679,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db, tmp_path, m
         path.unlink()
     assert str(error.value) == (
         f"{path}: the file is 1,500,000,000 bytes, more than the 1,073,741,824 bytes one file may be "
-        "(MAX_FILE_BYTES in analytics/ingest.py). Split it into smaller files: police.uk publishes one file "
+        "(MAX_FILE_BYTES in analytics/data/ingest.py). Split it into smaller files: police.uk publishes one file "
         "per force and month."
     )
     assert db_checksums(db) == before

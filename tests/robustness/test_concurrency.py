@@ -17,7 +17,7 @@ and the measured times are printed.
 
 Then, with the twenty sessions and two real browser pages (Chromium, on the panel's figures and on
 figures the load changes) open, ``python -m analytics ingest`` loads a revised police.uk month into
-the server's database (analytics/store.py: the writer works in place; the server reads snapshots and
+the server's database (analytics/data/store.py: the writer works in place; the server reads snapshots and
 holds no lock). While it writes, every session runs its page again and two new visitors arrive: each
 gets a page, with the figures from before the load or from after it, never an error. After it,
 every open session's next run, and a reload of the browser pages, show the new figures.
@@ -42,11 +42,12 @@ from playwright.async_api import async_playwright
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from analytics import narrative, store
-from analytics.errors import AnalyticsError
-from analytics.periods import parse_period
-from analytics.query import Selection
-from analytics.wards import ward_deltas
+from analytics.analyses.wards import ward_deltas
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import parse_period
+from analytics.data import store
+from analytics.data.query import Selection
+from analytics.present import narrative
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, start_server
 from tests.conftest import POLICE_DIR, ROOT, UNFILTERED_ZIP
 
@@ -371,7 +372,10 @@ def test_a_load_while_people_watch_breaks_no_page_and_then_shows(live, sessions,
 
     async def open_in_browsers():
         pages = [await loop.new_page() for _ in WATCHED_IN_A_BROWSER]
-        links = {id(page): f"{url}/wards?{urlencode(SESSIONS[i])}" for page, i in zip(pages, WATCHED_IN_A_BROWSER, strict=False)}
+        links = {
+            id(page): f"{url}/wards?{urlencode(SESSIONS[i])}"
+            for page, i in zip(pages, WATCHED_IN_A_BROWSER, strict=False)
+        }
         await asyncio.gather(
             *(
                 drawn(page, lambda p: p.goto(links[id(p)]), [before[i]], navigates=True)
@@ -393,7 +397,12 @@ def test_a_load_while_people_watch_breaks_no_page_and_then_shows(live, sessions,
         together(
             together(*(client.rerun() for client in clients)),
             together(*(client.open() for client in newcomers)),
-            together(*(drawn(page, rerun, [before[i], after[i]]) for page, i in zip(pages, WATCHED_IN_A_BROWSER, strict=False))),
+            together(
+                *(
+                    drawn(page, rerun, [before[i], after[i]])
+                    for page, i in zip(pages, WATCHED_IN_A_BROWSER, strict=False)
+                )
+            ),
         )
     )
     out, err = load.communicate(timeout=300)
@@ -424,7 +433,10 @@ def test_a_load_while_people_watch_breaks_no_page_and_then_shows(live, sessions,
     for act in (rerun, reload):
         loop.run(
             together(
-                *(drawn(page, act, [after[i]], navigates=act is reload) for page, i in zip(pages, WATCHED_IN_A_BROWSER, strict=False))
+                *(
+                    drawn(page, act, [after[i]], navigates=act is reload)
+                    for page, i in zip(pages, WATCHED_IN_A_BROWSER, strict=False)
+                )
             )
         )
     print(
@@ -465,7 +477,7 @@ def test_an_upload_through_the_dashboard_writes_as_the_single_writer(built_db, t
     assert now.version != first.version and now.last_load_id == first.last_load_id + 1
     after = expected_summary(db, params)
     assert after != before
-    from analytics.wards import ward_deltas as compute
+    from analytics.analyses.wards import ward_deltas as compute
 
     selection = Selection(params["src"], params["cat"], (params["d"],), (), params["v"])
     shown = narrative.ward_summary(

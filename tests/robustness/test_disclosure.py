@@ -17,7 +17,7 @@ read is scanned:
   run: it is drawn from the very figure object whose data the browser holds and is scanned above);
 - the URL (only the filters).
 
-The rule (analytics/disclosure.py): a count (incidents or rows per period, month, type, ward,
+The rule (analytics/core/disclosure.py): a count (incidents or rows per period, month, type, ward,
 location or cell, and a mean of counts) below the threshold, 0 included, reads "<5"; on a table row,
 a chart item or a tooltip where a count is suppressed, nothing derived from it (difference,
 percentage, rate, significance, p-value, z, share, index, residual) is shown, since it would give the

@@ -1,7 +1,7 @@
 """Faults: a load killed with SIGKILL at random points, a missing or damaged database (the command
 line and the dashboard), and a missing boundaries file.
 
-What the store promises (analytics/store.py): a load is one transaction written in place, so a
+What the store promises (analytics/data/store.py): a load is one transaction written in place, so a
 writer killed at any moment leaves exactly the data from before the load, or exactly the data
 after it if it died after COMMIT; never a mix, never a file that does not open. The command line
 does not rebuild a missing or damaged database: it stops with one message naming the file and
@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics import store
 from analytics.__main__ import main as cli
+from analytics.data import store
 from tests.conftest import DATA, ROOT, UNFILTERED_ZIP, table_checksums
 
 ZIP = UNFILTERED_ZIP

@@ -21,14 +21,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics import store
-from analytics.errors import AnalyticsError, InputError
-from analytics.export import to_csv_bytes, to_xlsx_bytes
-from analytics.hotspots import top_locations
-from analytics.ingest import ingest_extract, ingest_police_uk
-from analytics.periods import parse_period
-from analytics.query import Selection, check_selection, compare_counts
-from analytics.tables import TABLES, run_table
+from analytics.analyses.hotspots import top_locations
+from analytics.core.errors import AnalyticsError, InputError
+from analytics.core.periods import parse_period
+from analytics.data import store
+from analytics.data.ingest import ingest_extract, ingest_police_uk
+from analytics.data.query import Selection, check_selection, compare_counts
+from analytics.present.export import to_csv_bytes, to_xlsx_bytes
+from analytics.reports.tables import TABLES, run_table
 from tests.conftest import DISTRICTS, POLICE_DIR, table_checksums
 
 OCT_2018 = POLICE_DIR / "2018-10-west-mercia-street.csv"

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 
 import duckdb
 
-from analytics.errors import AnalyticsError, invalid_choice, shown
-from analytics.geography import VINTAGES, check_vintage
-from analytics.periods import Period
+from analytics.core.errors import AnalyticsError, invalid_choice, shown
+from analytics.core.periods import Period
+from analytics.data.geography import VINTAGES, check_vintage
 
 SOURCES = ("police_uk", "extract")
 SOURCE_LABELS = {

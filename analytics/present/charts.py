@@ -14,11 +14,11 @@ returns a :class:`plotly.graph_objects.Figure` that
   :func:`trend_chart` keeps it in ``meta`` only);
 - in public mode (``suppress_below=5``) draws no count below 5 and nothing derived from one (a
   difference, a percentage, a rate, an index, a significance mark): the bar is left out and a
-  grey placeholder marker at zero says ``"<5"`` on hover, as :mod:`analytics.disclosure` does
-  for tables. A frame that went through :func:`analytics.disclosure.suppress` already (counts
+  grey placeholder marker at zero says ``"<5"`` on hover, as :mod:`analytics.core.disclosure` does
+  for tables. A frame that went through :func:`analytics.core.disclosure.suppress` already (counts
   reading ``"<5"``) is drawn the same way.
 
-Numbers are written as :mod:`analytics.narrative` writes them: ``4,158``, ``-265``, ``+20%``.
+Numbers are written as :mod:`analytics.present.narrative` writes them: ``4,158``, ``-265``, ``+20%``.
 
 :func:`to_png` renders a figure with kaleido and the system's Chromium.
 """
@@ -38,9 +38,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analytics.disclosure import suppressed_label
-from analytics.errors import AnalyticsError, invalid_choice
-from analytics.narrative import (
+from analytics.core.disclosure import suppressed_label
+from analytics.core.errors import AnalyticsError, invalid_choice
+from analytics.core.periods import month_label, round_half_up
+from analytics.present.narrative import (
     ALL_CRIME,
     CRIME_LABEL_COLUMNS,
     DISTRICT_TOTALS,
@@ -53,7 +54,6 @@ from analytics.narrative import (
     require_columns,
     subject,
 )
-from analytics.periods import month_label, round_half_up
 
 __all__ = [
     "ORANGE",
@@ -483,7 +483,8 @@ def _two_period_bars(
         shown = [None if h else v for v, h in zip(values, hidden, strict=False)]
         text = [value_text(v) if v is not None else "" for v in shown]
         hover = [
-            f"{name}<br>{label}: {value_text(v) if v is not None else 'n/a'} {unit}" for name, v in zip(names, shown, strict=False)
+            f"{name}<br>{label}: {value_text(v) if v is not None else 'n/a'} {unit}"
+            for name, v in zip(names, shown, strict=False)
         ]
         axis_values = {"x": shown, "y": categories} if horizontal else {"x": categories, "y": shown}
         fig.add_trace(
@@ -549,7 +550,7 @@ def incident_types_chart(frame: pd.DataFrame, suppress_below: int | None = None)
     """Horizontal grouped bars of period A and B per key-word type (police.uk: crime type), in the
     table's order (most common first, at the top).
 
-    ``frame``: :func:`analytics.incident_types.incident_types` (columns type, count_a, count_b).
+    ``frame``: :func:`analytics.analyses.incident_types.incident_types` (columns type, count_a, count_b).
     """
     require_columns(frame, ("type", "count_a", "count_b"), "incident_types_chart")
     threshold = _threshold(frame, suppress_below)
@@ -620,7 +621,7 @@ def ward_deltas_chart(frame: pd.DataFrame, measure: str = "difference", suppress
     Parameters
     ----------
     frame : DataFrame
-        :func:`analytics.wards.ward_deltas`; its "Grand Total" row is not drawn.
+        :func:`analytics.analyses.wards.ward_deltas`; its "Grand Total" row is not drawn.
     measure : {"difference", "pct_change", "count", "rate"}
         ``difference``: incidents in period B minus period A; ``pct_change``: whole percent (a
         ward with none in period A has no percentage: it reads "new" at zero); ``count``: the
@@ -884,7 +885,7 @@ def _ward_level_alt(names, counts_a, counts_b, wards, measure, attrs, threshold)
 def districts_chart(frame: pd.DataFrame, measure: str = "count", suppress_below: int | None = None) -> go.Figure:
     """Grouped bars per district for period A and B: counts, or incidents per 1,000 residents.
 
-    ``frame``: :func:`analytics.districts.districts_table`; the total row (North Worcestershire or
+    ``frame``: :func:`analytics.analyses.districts.districts_table`; the total row (North Worcestershire or
     Total) is left out of the bars and given in the text alternative. A "*" after a district's
     name marks a significant change.
     """
@@ -974,7 +975,7 @@ def crime_ytd_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> g
     table's order; the total row ("All recorded crime") is left out of the bars and given in the
     text alternative.
 
-    ``frame``: :func:`analytics.crime.crime_ytd`.
+    ``frame``: :func:`analytics.analyses.crime.crime_ytd`.
     """
     require_columns(frame, ("count_a", "count_b"), "crime_ytd_chart")
     label_column = next((c for c in CRIME_LABEL_COLUMNS if c in frame.columns), None)
@@ -1057,8 +1058,8 @@ def monthly_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.
     """The monthly series with its expected range shaded, months outside it marked, and missing
     months as gaps (never joined across a gap, and shaded "No data").
 
-    ``frame``: :func:`analytics.seasonal.decomposition` (month, count, expected, lower, upper,
-    outside_band, present, partial, method); :func:`analytics.seasonal.monthly_series` works too
+    ``frame``: :func:`analytics.analyses.seasonal.decomposition` (month, count, expected, lower, upper,
+    outside_band, present, partial, method); :func:`analytics.analyses.seasonal.monthly_series` works too
     (no band). Partial months (the source's first or last month not wholly covered) are hollow
     markers off the line, as the analysis leaves them out of every comparison.
     """
@@ -1126,7 +1127,8 @@ def monthly_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.
 
     # The expected range: one closed polygon per run of modelled months, so no band crosses a gap.
     band_ok = [
-        lo is not None and up is not None and not h and not q for lo, up, h, q in zip(lower, upper, hidden, partial, strict=False)
+        lo is not None and up is not None and not h and not q
+        for lo, up, h, q in zip(lower, upper, hidden, partial, strict=False)
     ]
     for n, (start, stop) in enumerate(_runs(band_ok)):
         xs = months[start:stop]
@@ -1169,7 +1171,9 @@ def monthly_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.
             connectgaps=False,
             line={"color": BLUE, "width": 3},
             marker={"size": 6, "color": BLUE},
-            hovertext=[f"{month_label(m)}: {_fmt(v)}" if v is not None else "" for m, v in zip(months, line, strict=False)],
+            hovertext=[
+                f"{month_label(m)}: {_fmt(v)}" if v is not None else "" for m, v in zip(months, line, strict=False)
+            ],
             hovertemplate="%{hovertext}<extra></extra>",
         )
     )
@@ -1246,7 +1250,7 @@ def monthly_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.
 def profile_chart(frame: pd.DataFrame, suppress_below: int | None = None, index: str = "adjusted") -> go.Figure:
     """Month-of-year index bars drawn from 100 (an average month), October and November in orange.
 
-    ``frame``: :func:`analytics.seasonal.month_of_year_profile`. ``index="adjusted"`` (default)
+    ``frame``: :func:`analytics.analyses.seasonal.month_of_year_profile`. ``index="adjusted"`` (default)
     draws ``adjusted_index``, the level-adjusted index the seasonal summary uses; ``"plain"`` the
     plain ``index``. In public mode a month whose mean count is below the threshold is not drawn.
     """
@@ -1265,7 +1269,10 @@ def profile_chart(frame: pd.DataFrame, suppress_below: int | None = None, index:
     )
     values = _numbers(frame[column])
     means = _numbers(frame.mean_count) if "mean_count" in frame.columns else [None] * len(names)
-    hidden = [threshold is not None and (m is None or m < threshold) and v is not None for m, v in zip(means, values, strict=False)]
+    hidden = [
+        threshold is not None and (m is None or m < threshold) and v is not None
+        for m, v in zip(means, values, strict=False)
+    ]
     shown = [None if h else v for v, h in zip(values, hidden, strict=False)]
     what, place = subject(attrs), _place(attrs)
     window = str(attrs.get("period_a") or "")
@@ -1359,7 +1366,7 @@ def profile_chart(frame: pd.DataFrame, suppress_below: int | None = None, index:
 def year_on_year_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.Figure:
     """One line per year over the positions 1..12 of the year (April first for financial years).
 
-    ``frame``: :func:`analytics.seasonal.year_on_year`. Months with no data are gaps, and a year
+    ``frame``: :func:`analytics.analyses.seasonal.year_on_year`. Months with no data are gaps, and a year
     with no data at all is left out; partial months are hollow markers off the line; the latest
     year is drawn thickest, in blue.
     """
@@ -1412,7 +1419,8 @@ def year_on_year_chart(frame: pd.DataFrame, suppress_below: int | None = None) -
                 line={"color": colour, "width": 4.5 if latest else 2.5},
                 marker={"size": 7, "color": colour},
                 hovertext=[
-                    f"{year}, {tick_text[p]}: {_fmt(v)}" if v is not None else "" for p, v in zip(positions, line, strict=False)
+                    f"{year}, {tick_text[p]}: {_fmt(v)}" if v is not None else ""
+                    for p, v in zip(positions, line, strict=False)
                 ],
                 hovertemplate="%{hovertext}<extra></extra>",
             )
@@ -1489,7 +1497,7 @@ def trend_chart(
 ) -> go.Figure:
     """A small monthly line for the Overview page: counts with gaps, the latest month labelled.
 
-    ``frame``: :func:`analytics.seasonal.monthly_series` or :func:`~analytics.seasonal.decomposition`.
+    ``frame``: :func:`analytics.analyses.seasonal.monthly_series` or :func:`~analytics.analyses.seasonal.decomposition`.
     The caption is in ``layout.meta`` only (a sparkline has no room for it under the plot).
     """
     require_columns(frame, ("month", "count"), "trend_chart")
@@ -1532,7 +1540,9 @@ def trend_chart(
             connectgaps=False,
             name=what,
             line={"color": BLUE, "width": 2.5},
-            hovertext=[f"{month_label(m)}: {_fmt(v)}" if v is not None else "" for m, v in zip(months, line, strict=False)],
+            hovertext=[
+                f"{month_label(m)}: {_fmt(v)}" if v is not None else "" for m, v in zip(months, line, strict=False)
+            ],
             hovertemplate="%{hovertext}<extra></extra>",
         )
     )

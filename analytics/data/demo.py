@@ -48,8 +48,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from analytics.errors import AnalyticsError, InputError
-from analytics.periods import financial_year_label, mean_half_up, round_half_up, round_ratio_half_up
+from analytics.core.errors import AnalyticsError, InputError
+from analytics.core.periods import financial_year_label, mean_half_up, round_half_up, round_ratio_half_up
 
 __all__ = [
     "KEYWORDS",
@@ -259,7 +259,7 @@ class Targets:
 
 
 def _ward_key(name: str) -> str:
-    # As analytics.geography.normalise_ward_name ("&" -> "and"), and case-blind for matching.
+    # As analytics.data.geography.normalise_ward_name ("&" -> "and"), and case-blind for matching.
     return " ".join(str(name).replace("&", " and ").split()).casefold()
 
 
@@ -552,7 +552,11 @@ def _plan_year(
     total = int(keyword_counts.sum())
     redditch = sum(redditch_counts.values())
     district_totals = dict(
-        zip(("Bromsgrove", "Wyre Forest"), _split_remainder(total - redditch, redditch, bromsgrove_share, label), strict=False)
+        zip(
+            ("Bromsgrove", "Wyre Forest"),
+            _split_remainder(total - redditch, redditch, bromsgrove_share, label),
+            strict=False,
+        )
     )
     ward_counts = np.zeros(len(wards), dtype=np.int64)
     codes = wards["ward_code"].to_numpy()

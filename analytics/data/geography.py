@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from analytics.errors import AnalyticsError, invalid_choice
+from analytics.core.errors import AnalyticsError, invalid_choice
 
 VINTAGES = ("wd22", "wd25")
 LSOA_VINTAGES = ("lsoa11", "lsoa21")

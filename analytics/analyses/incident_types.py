@@ -7,11 +7,11 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.change import add_change_columns, withhold_change
-from analytics.ingest import EXTRACT_KEYWORDS
-from analytics.periods import Period, format_pct, mean_half_up, round_ratio_half_up
-from analytics.query import Selection, check_selection, compare_counts
-from analytics.wards import describe
+from analytics.analyses.wards import describe
+from analytics.core.change import add_change_columns, withhold_change
+from analytics.core.periods import Period, format_pct, mean_half_up, round_ratio_half_up
+from analytics.data.ingest import EXTRACT_KEYWORDS
+from analytics.data.query import Selection, check_selection, compare_counts
 
 
 def incident_types(

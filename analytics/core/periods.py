@@ -24,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Union
 
-from analytics.errors import AnalyticsError, invalid_choice, shown
+from analytics.core.errors import AnalyticsError, invalid_choice, shown
 
 __all__ = [
     "Period",

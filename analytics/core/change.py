@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics import settings
-from analytics.periods import format_pct, pct_change, round_ratio_half_up
-from analytics.stats import poisson_change_tests
+from analytics.core import settings
+from analytics.core.periods import format_pct, pct_change, round_ratio_half_up
+from analytics.core.stats import poisson_change_tests
 
 
 def add_change_columns(frame: pd.DataFrame, small_count: int | None = None) -> pd.DataFrame:
@@ -26,7 +26,9 @@ def add_change_columns(frame: pd.DataFrame, small_count: int | None = None) -> p
     out["count_a"], out["count_b"] = a, b
     out["difference"] = b - a
     out["pct_change"] = pd.array([pct_change(x, y) for x, y in zip(a, b, strict=False)], dtype="Int64")
-    out["percentage"] = [format_pct(p if p is not pd.NA else None, x, y) for p, x, y in zip(out["pct_change"], a, b, strict=False)]
+    out["percentage"] = [
+        format_pct(p if p is not pd.NA else None, x, y) for p, x, y in zip(out["pct_change"], a, b, strict=False)
+    ]
     if len(out):
         tests = poisson_change_tests(a.to_numpy(), b.to_numpy())
         out["z"] = tests["z"].round(2).to_numpy()

@@ -56,9 +56,9 @@ import duckdb
 import pandas as pd
 import shapely
 
-from analytics import settings
-from analytics.errors import AnalyticsError, SettingError
-from analytics.geography import BNG, VINTAGES, Geography
+from analytics.core import settings
+from analytics.core.errors import AnalyticsError, SettingError
+from analytics.data.geography import BNG, VINTAGES, Geography
 
 Progress = Callable[[float, str], None]
 
@@ -366,7 +366,7 @@ def _open_reader(copy: Path) -> duckdb.DuckDBPyConnection:
     """The snapshot's connection, its memory capped (reader_memory_limit): by default DuckDB may keep
     blocks it has read up to 80% of the machine's memory, and ``verify`` reads every block (the
     server reached 4.6 GB at 60 million rows, bench/scale/README.md)."""
-    from analytics import settings
+    from analytics.core import settings
 
     limit = settings.get("reader_memory_limit")
     try:
@@ -498,8 +498,8 @@ def build(
     interrupted build leaves the previous database (or none) rather than half of one; a build
     that fails (a boundaries file missing, say) removes its unfinished file.
     """
-    from analytics import demo
-    from analytics.ingest import ingest_extract, ingest_police_uk
+    from analytics.data import demo
+    from analytics.data.ingest import ingest_extract, ingest_police_uk
 
     started = time.perf_counter()
     db_path = Path(db_path) if db_path else default_db_path()

@@ -24,8 +24,8 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.special import gammaln, xlogy
 
-from analytics.errors import AnalyticsError
-from analytics.periods import as_count
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import as_count
 
 __all__ = [
     "DEFAULT_ALPHA",

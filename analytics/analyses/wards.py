@@ -7,9 +7,9 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.change import add_change_columns, rate_per_1000, withhold_change
-from analytics.periods import Period
-from analytics.query import Selection, check_selection, compare_counts, missing_months, place
+from analytics.core.change import add_change_columns, rate_per_1000, withhold_change
+from analytics.core.periods import Period
+from analytics.data.query import Selection, check_selection, compare_counts, missing_months, place
 
 GRAND_TOTAL = "Grand Total"
 
@@ -98,7 +98,7 @@ def describe(
     conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period, period_b: Period | None = None
 ) -> dict:
     """What a table is about, for captions and the command line: source, place, periods, vintage."""
-    from analytics.quality import source_gaps
+    from analytics.analyses.quality import source_gaps
 
     info = {
         "source_gaps": source_gaps(conn, selection.source),

@@ -6,10 +6,10 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.change import add_change_columns, rate_per_1000, withhold_change
-from analytics.periods import Period
-from analytics.query import NORTH_WORCESTERSHIRE, Selection, check_selection, compare_counts
-from analytics.wards import describe
+from analytics.analyses.wards import describe
+from analytics.core.change import add_change_columns, rate_per_1000, withhold_change
+from analytics.core.periods import Period
+from analytics.data.query import NORTH_WORCESTERSHIRE, Selection, check_selection, compare_counts
 
 
 def district_population(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -67,11 +67,11 @@ from pyproj import Transformer
 from scipy import ndimage
 from scipy.special import ndtr
 
-from analytics.errors import AnalyticsError, invalid_choice
-from analytics.geography import BNG, WGS84
-from analytics.periods import Period, parse_period, round_ratio_half_up
-from analytics.query import Selection, check_selection
-from analytics.wards import describe
+from analytics.analyses.wards import describe
+from analytics.core.errors import AnalyticsError, invalid_choice
+from analytics.core.periods import Period, parse_period, round_ratio_half_up
+from analytics.data.geography import BNG, WGS84
+from analytics.data.query import Selection, check_selection
 
 __all__ = [
     "CELL_SIZE_RANGE_M",
@@ -201,7 +201,7 @@ def _check_correction(correction: str | None) -> str:
 
 def _check_selection(selection: object) -> Selection:
     if not isinstance(selection, Selection):
-        raise _bad(f"selection must be an analytics.query.Selection; got {type(selection).__name__}.")
+        raise _bad(f"selection must be an analytics.data.query.Selection; got {type(selection).__name__}.")
     return selection
 
 
@@ -762,7 +762,9 @@ def _grid(conn: duckdb.DuckDBPyConnection, selection: Selection, periods: list[P
             if beyond.any():
                 # Cells beyond the lattice are few (points past a generalised boundary).
                 index = {pair: n + k for k, pair in enumerate(map(tuple, extra.tolist()))}
-                found[beyond] = where[[index[(rr, cc)] for rr, cc in zip(r[beyond].tolist(), c[beyond].tolist(), strict=False)]]
+                found[beyond] = where[
+                    [index[(rr, cc)] for rr, cc in zip(r[beyond].tolist(), c[beyond].tolist(), strict=False)]
+                ]
             at[number] = found
     counts = []
     for (_, _, count, _), a in zip(counted, at, strict=False):
@@ -908,7 +910,7 @@ def cell_counts(
 
     Examples
     --------
-    >>> from analytics.query import Selection
+    >>> from analytics.data.query import Selection
     >>> cells = cell_counts(conn, Selection(source="police_uk", districts=("Redditch",)),
     ...                     "2025-01..2025-12")                          # doctest: +SKIP
     >>> cells.loc[cells["count"].idxmax(), ["cell_id", "ward_name", "count"]]   # doctest: +SKIP

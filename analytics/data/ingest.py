@@ -37,10 +37,10 @@ import duckdb
 import pandas as pd
 from pyproj import Transformer
 
-from analytics import settings
-from analytics.errors import InputError
-from analytics.errors import shown as _shown  # quoted, cut short: a hostile value cannot flood a message
-from analytics.geography import BNG, METHOD_GIVEN, METHOD_LSOA, METHOD_POINT, VINTAGES, WGS84, Geography
+from analytics.core import settings
+from analytics.core.errors import InputError
+from analytics.core.errors import shown as _shown  # quoted, cut short: a hostile value cannot flood a message
+from analytics.data.geography import BNG, METHOD_GIVEN, METHOD_LSOA, METHOD_POINT, VINTAGES, WGS84, Geography
 
 Progress = Callable[[float, str], None]
 
@@ -166,7 +166,7 @@ class _Source:
 def _too_big(name: str, size: int) -> InputError:
     return InputError(
         f"the file is {size:,} bytes, more than the {MAX_FILE_BYTES:,} bytes one file may be "
-        "(MAX_FILE_BYTES in analytics/ingest.py).",
+        "(MAX_FILE_BYTES in analytics/data/ingest.py).",
         file=name,
         fix="Split it into smaller files: police.uk publishes one file per force and month.",
     )
@@ -211,7 +211,7 @@ def _open_archive(path: Path, what: str = "zip archive") -> tuple[zipfile.ZipFil
     packed = max(1, sum(m.compress_size for m in members))
     limits = (
         f"more than {MAX_UNPACKED_BYTES:,} bytes in all, or {MAX_COMPRESSION_RATIO}:1 "
-        "(MAX_UNPACKED_BYTES and MAX_COMPRESSION_RATIO in analytics/ingest.py)"
+        "(MAX_UNPACKED_BYTES and MAX_COMPRESSION_RATIO in analytics/data/ingest.py)"
     )
     if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_COMPRESSION_RATIO:
         archive.close()

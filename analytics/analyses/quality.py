@@ -10,8 +10,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.periods import month_label, month_range_period
-from analytics.query import SOURCES
+from analytics.core.periods import month_label, month_range_period
+from analytics.data.query import SOURCES
 
 
 def quality_table(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -14,9 +14,9 @@ from datetime import date
 import duckdb
 import pandas as pd
 
-from analytics.errors import AnalyticsError, invalid_choice
-from analytics.periods import Period, calendar_year_period, financial_year_period, month_range_period, parse_period
-from analytics.query import Selection, months_present
+from analytics.core.errors import AnalyticsError, invalid_choice
+from analytics.core.periods import Period, calendar_year_period, financial_year_period, month_range_period, parse_period
+from analytics.data.query import Selection, months_present
 
 ALL_OPTIONS = ("source", "category", "period_a", "period_b", "districts", "wards", "boundaries")
 FLAGS = {
@@ -91,7 +91,7 @@ def _periods(conn, options: dict, selection: Selection) -> tuple[Period, Period]
     if text_a and text_b:
         return parse_period(text_a), parse_period(text_b)
     if text_b and not text_a:
-        from analytics.periods import same_period_last_year
+        from analytics.core.periods import same_period_last_year
 
         b = parse_period(text_b)
         return same_period_last_year(b), b
@@ -104,28 +104,28 @@ def _periods(conn, options: dict, selection: Selection) -> tuple[Period, Period]
 
 
 def _incident_types(conn, options):
-    from analytics.incident_types import incident_types
+    from analytics.analyses.incident_types import incident_types
 
     selection = _selection(options)
     return incident_types(conn, selection, *_periods(conn, options, selection))
 
 
 def _ward_deltas(conn, options):
-    from analytics.wards import ward_deltas
+    from analytics.analyses.wards import ward_deltas
 
     selection = _selection(options)
     return ward_deltas(conn, selection, *_periods(conn, options, selection))
 
 
 def _districts(conn, options):
-    from analytics.districts import districts_table
+    from analytics.analyses.districts import districts_table
 
     selection = _selection(options)
     return districts_table(conn, selection, *_periods(conn, options, selection))
 
 
 def _crime_ytd(conn, options):
-    from analytics.crime import crime_ytd
+    from analytics.analyses.crime import crime_ytd
 
     options = {
         **options,
@@ -138,7 +138,7 @@ def _crime_ytd(conn, options):
 
 
 def _seasonal(conn, options):
-    from analytics.seasonal import seasonal_table
+    from analytics.analyses.seasonal import seasonal_table
 
     selection = _selection(options)
     window = parse_period(options["period_a"]) if options.get("period_a") else None
@@ -146,7 +146,7 @@ def _seasonal(conn, options):
 
 
 def _hotspots(conn, options):
-    from analytics.hotspots import hotspot_table
+    from analytics.analyses.hotspots import hotspot_table
 
     selection = _selection(options)
     if options.get("period_a") or options.get("period_b"):
@@ -156,7 +156,7 @@ def _hotspots(conn, options):
             a, b = b, None
     else:
         a, b = _periods(conn, options, selection)
-    from analytics.wards import describe
+    from analytics.analyses.wards import describe
 
     frame = hotspot_table(conn, selection, a, b)
     frame.attrs.update({k: v for k, v in describe(conn, selection, a, b).items() if k not in frame.attrs})
@@ -164,7 +164,7 @@ def _hotspots(conn, options):
 
 
 def _quality(conn, options):
-    from analytics.quality import quality_table
+    from analytics.analyses.quality import quality_table
 
     return quality_table(conn)
 
@@ -230,7 +230,7 @@ def run_table(conn: duckdb.DuckDBPyConnection, name: str, options: dict) -> pd.D
     frame = spec.run(conn, options)
     frame.attrs["table"] = name
     if "source" in spec.options and "source_gaps" not in frame.attrs:
-        from analytics.quality import source_gaps
+        from analytics.analyses.quality import source_gaps
 
         frame.attrs["source_gaps"] = source_gaps(conn, options.get("source") or "police_uk")
     return frame

@@ -1,7 +1,7 @@
 """Maps: pydeck decks of wards, hot-spot cells and top locations, built from analysis frames.
 
-Compute apart from draw: the frames come from :mod:`analytics.wards` and
-:mod:`analytics.hotspots`; this module only turns them into ``pydeck.Deck`` objects (and the
+Compute apart from draw: the frames come from :mod:`analytics.analyses.wards` and
+:mod:`analytics.analyses.hotspots`; this module only turns them into ``pydeck.Deck`` objects (and the
 legend a page draws beside each map, since deck.gl draws none). Nothing here imports streamlit.
 
 No network by default
@@ -52,8 +52,8 @@ import shapely
 import shapely.geometry
 from pydeck.bindings.json_tools import default_serialize
 
-from analytics.errors import AnalyticsError, invalid_choice
-from analytics.geography import WGS84, check_vintage
+from analytics.core.errors import AnalyticsError, invalid_choice
+from analytics.data.geography import WGS84, check_vintage
 
 __all__ = [
     "BACKGROUND_COLOUR",
@@ -941,7 +941,7 @@ def ward_choropleth(
     suppress_below: int | None = None,
     basemap: bool = False,
 ) -> pdk.Deck:
-    """Wards filled by a measure of a :func:`analytics.wards.ward_deltas` frame.
+    """Wards filled by a measure of a :func:`analytics.analyses.wards.ward_deltas` frame.
 
     Parameters
     ----------
@@ -1086,7 +1086,7 @@ def hotspot_map(
     Parameters
     ----------
     cells_frame : pandas.DataFrame
-        :func:`analytics.hotspots.hotspots` output (or :func:`analytics.hotspots.hotspot_cells`,
+        :func:`analytics.analyses.hotspots.hotspots` output (or :func:`analytics.analyses.hotspots.hotspot_cells`,
         its rows with incidents or significant): ``cell_id``, ``polygon`` (corners as
         [lon, lat], WGS84), ``count``, ``hotspot_class`` and, if present, ``gi_z``,
         ``ward_code``, ``ward_name``, ``district``; ``attrs['period']`` labels the counts, and
@@ -1145,7 +1145,8 @@ def hotspot_map(
         significant[drawn].tolist(),
         column("ward_name"),
         column("district"),
-        column("gi_z"), strict=False,
+        column("gi_z"),
+        strict=False,
     ):
         polygon = _round_coords([list(corner) for corner in polygon])
         if count <= 0:
@@ -1226,7 +1227,7 @@ def hotspot_map(
 def points_map(
     locations: pd.DataFrame, outlines: pd.DataFrame, suppress_below: int | None = None, basemap: bool = False
 ) -> pdk.Deck:
-    """The top locations (:func:`analytics.hotspots.top_locations`) as points sized by count.
+    """The top locations (:func:`analytics.analyses.hotspots.top_locations`) as points sized by count.
 
     A point's area is proportional to its count (radius from :data:`POINT_RADIUS_PX`). In
     public mode locations with fewer than ``suppress_below`` incidents are left off the map

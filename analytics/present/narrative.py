@@ -7,13 +7,13 @@ Writing conventions (one place, so every page reads the same):
 
 - Counts have thousands separators: ``4,158``.
 - A change carries its sign, written with the plain hyphen-minus the published tables and their
-  CSV use (``-265``, ``-8%``; see :func:`analytics.periods.format_pct`), and a ``+`` for a rise
+  CSV use (``-265``, ``-8%``; see :func:`analytics.core.periods.format_pct`), and a ``+`` for a rise
   (``+44``, ``+20%``). After a verb the percentage is unsigned: "fell 8% (-265)".
 - Ranges of months use the en dash of the period labels: ``Mar 2019–Dec 2023``.
 - Numbers of wards are digits ("4 of 12 wards rose"); "one of them", "two of them" are words.
 - Public mode: with ``suppress_below`` set, a count below it reads ``"<5"`` and nothing derived
   from it on the same row (difference, percentage, rate, mean) is written, as
-  :mod:`analytics.disclosure` does for tables. Secondary suppression (a hidden count recovered by
+  :mod:`analytics.core.disclosure` does for tables. Secondary suppression (a hidden count recovered by
   subtracting the shown ones from a total) is not attempted.
 
 Examples
@@ -32,10 +32,10 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from analytics.disclosure import suppressed_label
-from analytics.errors import AnalyticsError
-from analytics.periods import month_range_period, pct_change, round_half_up
-from analytics.seasonal import month_findings
+from analytics.analyses.seasonal import month_findings
+from analytics.core.disclosure import suppressed_label
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import month_range_period, pct_change, round_half_up
 
 __all__ = [
     "MINUS",
@@ -59,9 +59,9 @@ MINUS = "-"
 #: Most names a sentence lists before "and N more".
 MAX_LISTED = 3
 
-GRAND_TOTAL = "Grand Total"  # analytics.wards.GRAND_TOTAL
+GRAND_TOTAL = "Grand Total"  # analytics.analyses.wards.GRAND_TOTAL
 DISTRICT_TOTALS = ("North Worcestershire", "Total")
-ALL_CRIME = "All recorded crime"  # analytics.crime.ALL_CRIME
+ALL_CRIME = "All recorded crime"  # analytics.analyses.crime.ALL_CRIME
 CRIME_LABEL_COLUMNS = ("crime_type", "ward_name", "district")  # a ward table also has district
 
 _NUMBER_WORDS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
@@ -275,7 +275,7 @@ _WARD_COLUMNS = ("ward_name", "count_a", "count_b", "significant", "small_number
 
 
 def ward_summary(ward_frame: pd.DataFrame, suppress_below: int | None = None) -> str:
-    """One or two sentences on a :func:`analytics.wards.ward_deltas` table.
+    """One or two sentences on a :func:`analytics.analyses.wards.ward_deltas` table.
 
     The first gives the change in the place's total (its Grand Total row), then how many wards
     rose and which of them rose significantly (up to three, largest rise in incidents first):
@@ -353,7 +353,7 @@ class WardRises:
 
 
 def ward_rises(ward_frame, suppress_below: int | None = None) -> WardRises:
-    """:class:`WardRises` of a :func:`analytics.wards.ward_deltas` frame (its Grand Total row
+    """:class:`WardRises` of a :func:`analytics.analyses.wards.ward_deltas` frame (its Grand Total row
     aside) or of a list of its rows as dicts."""
     rows = _records(ward_frame) if isinstance(ward_frame, pd.DataFrame) else list(ward_frame)
     wards = [r for r in rows if r["ward_name"] != GRAND_TOTAL]
@@ -419,7 +419,7 @@ _DISTRICT_COLUMNS = ("district", "count_a", "count_b")
 def district_summary(district_frame: pd.DataFrame, suppress_below: int | None = None) -> str:
     """Which district recorded the most, in order, which way each moved, and the total's change.
 
-    Works on :func:`analytics.districts.districts_table` (the last row, "North Worcestershire" or
+    Works on :func:`analytics.analyses.districts.districts_table` (the last row, "North Worcestershire" or
     "Total", is the total). Districts are ranked by the later period's count, as in the table.
 
     Examples
@@ -500,7 +500,7 @@ def _directions(rows: list[dict], suppress_below: int | None = None) -> str:
 
 
 def seasonal_summary(summary, suppress_below: int | None = None) -> str:
-    """A paragraph on a :class:`analytics.seasonal.SeasonalSummary`: peak and low month, spring and
+    """A paragraph on a :class:`analytics.analyses.seasonal.SeasonalSummary`: peak and low month, spring and
     summer against the average, months outside the expected range, how alike the full years were,
     and the missing and partial months.
 
@@ -529,7 +529,7 @@ def seasonal_summary(summary, suppress_below: int | None = None) -> str:
     missing = [name for name in needed if not hasattr(summary, name)]
     if missing:
         raise AnalyticsError(
-            f"seasonal_summary needs an analytics.seasonal.SeasonalSummary; "
+            f"seasonal_summary needs an analytics.analyses.seasonal.SeasonalSummary; "
             f"{type(summary).__name__} lacks {', '.join(missing)}.",
             title="Wrong input",
         )
@@ -644,7 +644,7 @@ def _flagged_sentence(summary, suppress_below: int | None) -> str:
 def crime_summary(crime_frame: pd.DataFrame, suppress_below: int | None = None) -> str:
     """The change in recorded crime, its largest rise and fall, and a warning when months are missing.
 
-    Works on :func:`analytics.crime.crime_ytd` whichever grouping it used (crime type, district or
+    Works on :func:`analytics.analyses.crime.crime_ytd` whichever grouping it used (crime type, district or
     ward); its last row is the total.
 
     Examples
@@ -719,7 +719,7 @@ _TYPE_COLUMNS = ("type", "count_a", "count_b", "mean", "mean_pct", "significant"
 
 def incident_types_summary(frame: pd.DataFrame, suppress_below: int | None = None) -> str:
     """The total's change, the most common types with their share, and the types that changed
-    significantly, on :func:`analytics.incident_types.incident_types`.
+    significantly, on :func:`analytics.analyses.incident_types.incident_types`.
 
     The share is the table's mean percentage: each type's mean of the two periods over the sum of
     the means, as the panel published it.

@@ -1,8 +1,8 @@
 """Seasonal patterns in monthly incident counts: the series, the month-of-year profile, a
 seasonal decomposition with an expected band, a year-on-year overlay and a plain summary.
 
-Every function takes a DuckDB connection, a :class:`~analytics.query.Selection` (source,
-category, place, boundary vintage) and an optional :class:`~analytics.periods.Period`
+Every function takes a DuckDB connection, a :class:`~analytics.data.query.Selection` (source,
+category, place, boundary vintage) and an optional :class:`~analytics.core.periods.Period`
 window (default: every month from the source's first month to its last). Counts are
 aggregated in DuckDB, one row per month; pandas only sees those monthly totals.
 
@@ -19,7 +19,7 @@ Units and conventions
   of the profile, the decomposition and the flags, because it is not comparable with whole
   months. police.uk gives months only, so its months are never partial.
 - Years: financial years run April to March and are labelled ``"2017-18"``
-  (:func:`analytics.periods.financial_year_label`); calendar years ``"2025"``.
+  (:func:`analytics.core.periods.financial_year_label`); calendar years ``"2025"``.
 
 Why a level-adjusted profile
 ----------------------------
@@ -43,8 +43,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.errors import AnalyticsError, invalid_choice
-from analytics.periods import (
+from analytics.core.errors import AnalyticsError, invalid_choice
+from analytics.core.periods import (
     Period,
     financial_year,
     financial_year_label,
@@ -53,7 +53,7 @@ from analytics.periods import (
     parse_period,
     round_half_up,
 )
-from analytics.query import Selection, check_selection, place
+from analytics.data.query import Selection, check_selection, place
 
 __all__ = [
     "STL_PERIOD",
@@ -159,7 +159,7 @@ def _check_selection(conn: duckdb.DuckDBPyConnection, selection: Selection) -> N
         raise AnalyticsError(
             f"Expected a Selection; got {type(selection).__name__}.",
             title="Invalid selection",
-            fix="Build one with analytics.query.Selection(source=..., category=...).",
+            fix="Build one with analytics.data.query.Selection(source=..., category=...).",
         )
     check_selection(conn, selection)
 
@@ -222,7 +222,9 @@ def _load_series(conn: duckdb.DuckDBPyConnection, selection: Selection, period: 
         {
             "month": months,
             "month_label": [month_label(m) for m in months],
-            "count": pd.array([counts.get(m, 0) if p else pd.NA for m, p in zip(months, present, strict=False)], dtype="Int64"),
+            "count": pd.array(
+                [counts.get(m, 0) if p else pd.NA for m, p in zip(months, present, strict=False)], dtype="Int64"
+            ),
             "present": np.array(present, dtype=bool),
             "partial": np.array([p and m in partial for m, p in zip(months, present, strict=False)], dtype=bool),
         }
@@ -307,7 +309,9 @@ def _fit_year_month_model(cells: pd.DataFrame) -> tuple[dict[int, float], np.nda
     block_of = [root(("y", fy)) for fy in cells.fy]
     sizes = pd.Series(block_of).value_counts(sort=False)
     # The block with the most cells; on a tie, the one holding the latest year.
-    largest = max(sizes.index, key=lambda b: (sizes[b], max(fy for fy, bl in zip(cells.fy, block_of, strict=False) if bl == b)))
+    largest = max(
+        sizes.index, key=lambda b: (sizes[b], max(fy for fy, bl in zip(cells.fy, block_of, strict=False) if bl == b))
+    )
     block = cells[[b == largest for b in block_of]]
 
     block_years = sorted(block.fy.unique())
@@ -643,7 +647,9 @@ def _first_month_of(year: int, year_type: str) -> datetime.date:
 
 def _year_frame(series: _Series, year_type: str) -> pd.DataFrame:
     frame = series.frame
-    by_month = {m: (c, p, q) for m, c, p, q in zip(frame.month, frame["count"], frame.present, frame.partial, strict=False)}
+    by_month = {
+        m: (c, p, q) for m, c, p, q in zip(frame.month, frame["count"], frame.present, frame.partial, strict=False)
+    }
     years = sorted({_year_of(m, year_type)[0] for m in frame.month})
     rows = []
     for year in years:
@@ -965,7 +971,9 @@ def summarise(
         spread = 100 * (max(full_totals.values()) - min(full_totals.values())) / min(full_totals.values())
     flagged = tuple(
         FlaggedMonth(m, month_label(m), int(c), float(e), "above" if c > e else "below")
-        for m, c, e, out in zip(decomposed.month, decomposed["count"], decomposed.expected, decomposed.outside_band, strict=False)
+        for m, c, e, out in zip(
+            decomposed.month, decomposed["count"], decomposed.expected, decomposed.outside_band, strict=False
+        )
         if out
     )
     with_band = int(decomposed.upper.notna().sum())

@@ -13,12 +13,12 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from analytics import charts, narrative
-from analytics.disclosure import suppress
-from analytics.errors import AnalyticsError
-from analytics.periods import Period
-from analytics.query import Selection, place
-from analytics.stats import SIGNIFICANCE_METHOD
+from analytics.core.disclosure import suppress
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import Period
+from analytics.core.stats import SIGNIFICANCE_METHOD
+from analytics.data.query import Selection, place
+from analytics.present import charts, narrative
 
 STYLE = """
 body {font-family: "Source Sans 3", Arial, sans-serif; max-width: 1100px; margin: 2em auto; color: #222;
@@ -67,11 +67,11 @@ def briefing_pack(
     the selection's districts. ``suppress_below`` applies public-mode disclosure control to every
     table, chart and sentence. ``with_charts=False`` leaves the charts out (fast, for tests).
     """
-    from analytics.districts import districts_table
-    from analytics.hotspots import hotspots, top_locations
-    from analytics.incident_types import incident_types
-    from analytics.seasonal import decomposition, summarise
-    from analytics.wards import ward_deltas
+    from analytics.analyses.districts import districts_table
+    from analytics.analyses.hotspots import hotspots, top_locations
+    from analytics.analyses.incident_types import incident_types
+    from analytics.analyses.seasonal import decomposition, summarise
+    from analytics.analyses.wards import ward_deltas
 
     area = selection.with_(wards=())
     threshold = suppress_below
