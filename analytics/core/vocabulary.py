@@ -1,0 +1,89 @@
+"""The field's words and colours, said once.
+
+Every module that names a source, a category, a total row, a key-word type, a NIRS class, a
+boundary vintage or a hot-spot class, or draws in a colour, takes it from here, so a label read
+on a page, in a download and in the command line's output is the same string.
+"""
+
+from __future__ import annotations
+
+# ---------------------------------------------------------------------------------------------
+# Sources and categories
+# ---------------------------------------------------------------------------------------------
+SOURCES = ("police_uk", "extract")
+SOURCE_LABELS = {
+    "police_uk": "police.uk street-level data (real, open data)",
+    "extract": "force ASB incident extract (SYNTHETIC demonstration data)",
+}
+#: police.uk's crime type for ASB, and the category every ASB row of every source carries.
+ASB_CATEGORY = "Anti-social behaviour"
+#: The two groups a selection can ask for besides one crime type. "crime" is every police.uk crime
+#: type except ASB, as ONS counts recorded crime (police.uk ASB is incidents, not crimes).
+CATEGORY_GROUPS = ("asb", "crime")
+CATEGORY_GROUP_LABELS = {"asb": ASB_CATEGORY, "crime": "Recorded crime (excluding ASB)"}
+NORTH_WORCESTERSHIRE = "North Worcestershire"
+#: The panel's spreadsheets total a ward table in a row of this name.
+GRAND_TOTAL = "Grand Total"
+
+# ---------------------------------------------------------------------------------------------
+# The force extract's vocabulary
+# ---------------------------------------------------------------------------------------------
+#: West Mercia's ASB key-word types, in the order of the panel's "ASB by incident type" slide.
+EXTRACT_KEYWORDS = (
+    "Other",
+    "Youth related",
+    "Neighbour Dispute",
+    "Threats/ Harassment",
+    "Fights/ Arguments",
+    "Parking",
+    "Begging",
+)
+#: The National Incident Recording Standard's three ASB classes.
+NIRS_CLASSES = ("Nuisance", "Personal", "Environmental")
+
+# ---------------------------------------------------------------------------------------------
+# Geography
+# ---------------------------------------------------------------------------------------------
+#: Ward boundary vintages: WD22 (Redditch's 12 wards, 2012 to May 2024), WD25 (its 9 since).
+VINTAGES = ("wd22", "wd25")
+LSOA_VINTAGES = ("lsoa11", "lsoa21")
+
+# ---------------------------------------------------------------------------------------------
+# Hot spots (Getis-Ord Gi*), hottest first, as ArcGIS's Gi_Bin +3 .. -3
+# ---------------------------------------------------------------------------------------------
+NOT_SIGNIFICANT = "Not significant"
+HOTSPOT_CLASSES = (
+    "Hot spot 99%",
+    "Hot spot 95%",
+    "Hot spot 90%",
+    NOT_SIGNIFICANT,
+    "Cold spot 90%",
+    "Cold spot 95%",
+    "Cold spot 99%",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Palette: Okabe & Ito (2008), "Color Universal Design", safe for the common colour-vision
+# deficiencies; GREY is the neutral of the same family. Charts take the hex strings, maps the
+# RGB triples (rgb()), so the two can never drift apart.
+# ---------------------------------------------------------------------------------------------
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+BLUISH_GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILLION = "#D55E00"
+REDDISH_PURPLE = "#CC79A7"
+BLACK = "#000000"
+GREY = "#999999"
+OKABE_ITO = (ORANGE, SKY_BLUE, BLUISH_GREEN, YELLOW, BLUE, VERMILLION, REDDISH_PURPLE, BLACK, GREY)
+
+
+def rgb(hex_colour: str) -> tuple[int, int, int]:
+    """``"#D55E00"`` -> ``(213, 94, 0)``: a palette colour as deck.gl takes it.
+
+    >>> rgb(VERMILLION)
+    (213, 94, 0)
+    """
+    value = hex_colour.lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
