@@ -3,7 +3,7 @@ comparison, the seasonal shape and a plain-English summary."""
 
 import streamlit as st
 
-from analytics.data.query import NORTH_WORCESTERSHIRE
+from analytics.core.vocabulary import NORTH_WORCESTERSHIRE
 from analytics.present import narrative
 from ui import data
 from ui.render import chart, describe, guarded, page_header, public_threshold, show_chart

@@ -28,7 +28,7 @@ from analytics.analyses.seasonal import decomposition, month_of_year_profile, ye
 from analytics.analyses.wards import ward_deltas
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import parse_period, pct_change
-from analytics.data.query import Selection
+from analytics.core.selection import Selection
 from analytics.present import charts
 
 GOLDEN = Path(__file__).resolve().parent / "data" / "charts"

@@ -14,7 +14,7 @@ from analytics.analyses.incident_types import incident_types
 from analytics.analyses.wards import ward_deltas
 from analytics.core.disclosure import suppress
 from analytics.core.periods import parse_period
-from analytics.data.query import Selection
+from analytics.core.selection import Selection
 from analytics.present.export import neutralise, to_csv_bytes, to_xlsx_bytes
 from analytics.reports.briefing import briefing_pack
 

@@ -39,8 +39,8 @@ from analytics.analyses.hotspots import (
     top_lsoas,
 )
 from analytics.core.errors import AnalyticsError
+from analytics.core.selection import Selection
 from analytics.data import store
-from analytics.data.query import Selection
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "data" / "hotspots"

@@ -43,7 +43,7 @@ import shapely
 from analytics.analyses.wards import ward_deltas
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import parse_period
-from analytics.data.query import Selection
+from analytics.core.selection import Selection
 from analytics.present import maps
 
 ROOT = Path(__file__).resolve().parent.parent

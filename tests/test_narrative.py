@@ -17,7 +17,7 @@ from analytics.analyses.seasonal import MONTH_NAMES, FlaggedMonth, SeasonalSumma
 from analytics.analyses.wards import ward_deltas
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import parse_period, pct_change
-from analytics.data.query import Selection
+from analytics.core.selection import Selection
 from analytics.present import narrative
 from analytics.present.narrative import (
     change_phrase,

@@ -20,8 +20,9 @@ import pytest
 from analytics.analyses import seasonal
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import parse_period
+from analytics.core.selection import Selection
+from analytics.core.vocabulary import ASB_CATEGORY
 from analytics.data import store
-from analytics.data.query import ASB_CATEGORY, Selection
 
 REDDITCH = Selection(source="police_uk", districts=("Redditch",))
 

@@ -19,8 +19,8 @@ from analytics.analyses.quality import quality_table
 from analytics.analyses.wards import ward_deltas
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import parse_period
+from analytics.core.selection import Selection
 from analytics.data import store
-from analytics.data.query import Selection
 from analytics.reports.tables import default_comparison, run_table
 from tests.conftest import ROOT
 

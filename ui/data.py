@@ -30,8 +30,8 @@ import streamlit as st
 from analytics.core import settings
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import Period
+from analytics.core.selection import Selection
 from analytics.data import store
-from analytics.data.query import Selection
 
 CACHE = dict(max_entries=256, show_spinner=False)
 # How long a session waits for a writer when it has no snapshot at all yet.

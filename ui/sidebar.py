@@ -8,7 +8,7 @@ import streamlit as st
 
 from analytics.core import settings
 from analytics.core.periods import calendar_year_period, financial_year, financial_year_label, financial_year_period
-from analytics.data.query import ASB_CATEGORY
+from analytics.core.vocabulary import ASB_CATEGORY
 from ui import data
 from ui.state import DEFAULT_VINTAGE, PERIOD_TYPES, SOURCE_NAMES, Filters, param, parse_or_none
 

@@ -14,7 +14,7 @@ import streamlit as st
 
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import Period, parse_period
-from analytics.data.query import Selection
+from analytics.core.selection import Selection
 
 PERIOD_TYPES = {"fy": "Financial years (April–March)", "cy": "Calendar years", "months": "Custom months"}
 SOURCE_NAMES = {"police_uk": "police.uk (real open data)", "extract": "Force extract (SYNTHETIC demonstration)"}

@@ -9,7 +9,9 @@ import pandas as pd
 from analytics.analyses.wards import describe
 from analytics.core.change import add_change_columns, rate_per_1000, withhold_change
 from analytics.core.periods import Period
-from analytics.data.query import NORTH_WORCESTERSHIRE, Selection, check_selection, compare_counts
+from analytics.core.selection import Selection
+from analytics.core.vocabulary import NORTH_WORCESTERSHIRE
+from analytics.data.query import check_selection, compare_counts
 
 
 def district_population(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -70,8 +70,9 @@ from scipy.special import ndtr
 from analytics.analyses.wards import describe
 from analytics.core.errors import AnalyticsError, invalid_choice
 from analytics.core.periods import Period, parse_period, round_ratio_half_up
+from analytics.core.selection import Selection
 from analytics.data.geography import BNG, WGS84
-from analytics.data.query import Selection, check_selection
+from analytics.data.query import check_selection
 
 __all__ = [
     "CELL_SIZE_RANGE_M",

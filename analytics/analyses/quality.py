@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 
 from analytics.core.periods import month_label, month_range_period
-from analytics.data.query import SOURCES
+from analytics.core.vocabulary import SOURCES
 
 
 def quality_table(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -53,7 +53,8 @@ from analytics.core.periods import (
     parse_period,
     round_half_up,
 )
-from analytics.data.query import Selection, check_selection, place
+from analytics.core.selection import Selection
+from analytics.data.query import check_selection, place
 
 __all__ = [
     "STL_PERIOD",

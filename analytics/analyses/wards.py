@@ -9,7 +9,8 @@ import pandas as pd
 
 from analytics.core.change import add_change_columns, rate_per_1000, withhold_change
 from analytics.core.periods import Period
-from analytics.data.query import Selection, check_selection, compare_counts, missing_months, place
+from analytics.core.selection import Selection
+from analytics.data.query import check_selection, compare_counts, missing_months, place
 
 GRAND_TOTAL = "Grand Total"
 

@@ -16,8 +16,9 @@ import pandas as pd
 from analytics.core.disclosure import suppress
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import Period
+from analytics.core.selection import Selection
 from analytics.core.stats import SIGNIFICANCE_METHOD
-from analytics.data.query import Selection, place
+from analytics.data.query import place
 from analytics.present import charts, narrative
 
 STYLE = """

@@ -16,7 +16,8 @@ import pandas as pd
 
 from analytics.core.errors import AnalyticsError, invalid_choice
 from analytics.core.periods import Period, calendar_year_period, financial_year_period, month_range_period, parse_period
-from analytics.data.query import Selection, months_present
+from analytics.core.selection import Selection
+from analytics.data.query import months_present
 
 ALL_OPTIONS = ("source", "category", "period_a", "period_b", "districts", "wards", "boundaries")
 FLAGS = {

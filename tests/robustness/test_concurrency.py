@@ -45,8 +45,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from analytics.analyses.wards import ward_deltas
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import parse_period
+from analytics.core.selection import Selection
 from analytics.data import store
-from analytics.data.query import Selection
 from analytics.present import narrative
 from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, start_server
 from tests.conftest import POLICE_DIR, ROOT, UNFILTERED_ZIP
