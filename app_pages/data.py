@@ -8,17 +8,17 @@ from pathlib import Path
 import streamlit as st
 
 from analytics.core import settings
-from analytics.core.disclosure import suppress_all_counts
+from analytics.core.disclosure import suppress
 from analytics.core.errors import AnalyticsError
 from ui import data
 from ui.render import guarded, page_header, plain, public_threshold, show_error, show_table
 from ui.state import current
 
 
-def public(frame, keep=("load_id",)):
-    """In public mode even data-quality counts below the threshold read "<N"."""
+def public(frame):
+    """In public mode even data-quality counts below the threshold read "<N" (the one rule)."""
     threshold = public_threshold()
-    return suppress_all_counts(frame, threshold, keep) if threshold else frame
+    return suppress(frame, threshold) if threshold else frame
 
 
 SMALL_IN_TEXT = re.compile(r"(?<![\d,.])(\d+)(?![\d,.])")
@@ -44,8 +44,10 @@ with guarded():
     coverage = data.coverage(version)
     st.subheader("Rows per source and month")
     months = coverage["months"].assign(month=lambda f: f.month.astype(str).str[:7])
-    months = months.pivot_table(index="month", columns="source", values="rows", aggfunc="sum").reset_index()
-    st.dataframe(public(months), hide_index=True, width="stretch", height=300)
+    # One row per source and month: suppressed first, then laid out a column per source.
+    months = public(months).pivot(index="month", columns="source", values="rows").reset_index()
+    months.columns.name = None
+    st.dataframe(months, hide_index=True, width="stretch", height=300)
     st.caption("A month with no row for a source is missing from that source, not zero.")
     st.subheader("Quality report")
     show_table(public_quality(data.quality(version)), "quality", caption="Checks on what the store holds.")

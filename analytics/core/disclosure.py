@@ -1,13 +1,24 @@
-"""Disclosure control for public mode.
+"""Disclosure control for public mode: one rule, declared column by column, failing closed.
 
-Following ONS disclosure-control guidance, counts below a threshold (default 5) are not shown:
-they read "<5", and nothing derived from them (difference, percentage, rate, significance, mean)
-is shown either, because a difference or a percentage would give the small count away. A seasonal
-decomposition's residual is blanked too: trend + seasonal + residual is the month's count.
+Following ONS disclosure-control guidance, a count of incidents below a threshold (default 5) is
+not shown: it reads "<5". Nothing on its row that rests on it is shown either (a difference, a
+percentage, a mean, a rate, a share, a rank, a significance test, a model's fit, expected value
+or components, an index), because any of those would give the small count away: a mean of 8 and
+a hidden count reads 5 only when the hidden count is 1 or 2.
 
-A rate per 1,000 residents rests on one period's count alone, so it is blanked only when that
-period's count is hidden: the same rule as the ward map's colours and tooltips and the charts'
-bars, so the table and the map never disagree on what a ward shows.
+Every column of every table that can reach a screen or a file is declared once, in ``COLUMNS``:
+
+- a **label** (an identifier, a name, a date, a coordinate, a population, a flag about the data
+  rather than about the count): always shown;
+- a **count** of incidents: hidden below the threshold;
+- a value **derived** from named counts on its row: hidden when any of them is hidden. A period's
+  rate rests on its own count alone, so the ward table, the map and the charts agree on it.
+
+A column that is not declared is hidden whole, and ``undeclared`` names it, so a new column can
+never pass untouched: tests/test_disclosure_rule.py walks every analysis and fails naming any.
+``hidden_cells`` is the rule; ``suppress`` (tables, downloads, the briefing pack) and
+``is_hidden`` (sentences, chart bars and map layers, which draw hidden values their own way) are
+how every door applies it.
 
 Limits. This is primary suppression, for showing figures on a screen. It is not a safe way to
 publish tables: in a tool where any ward, period and district can be picked, a hidden count can
@@ -17,78 +28,230 @@ its months), which suppressing a second cell in one table would not stop.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import Enum
+
 import pandas as pd
 
-COUNT_COLUMNS = ("count_a", "count_b", "count", "mean", "rows", "asb_rows")
-#: Derived columns that rest on one period's count only.
-PERIOD_DERIVED = {"rate_a_per_1000": "count_a", "rate_b_per_1000": "count_b"}
-DERIVED_COLUMNS = (
-    "difference",
-    "pct_change",
-    "percentage",
-    "rate_a_per_1000",
-    "rate_b_per_1000",
-    "z",
-    "p_value",
-    "significant",
-    "mean_pct",
-    "mean_percentage",
-    "share_pct",
-    "gi_z",
-    "gi_p",
-    "index",
-    "mean_count",
-    "residual",
+
+class Kind(Enum):
+    LABEL = "label"
+    COUNT = "count"
+    DERIVED = "derived"
+
+
+@dataclass(frozen=True)
+class Column:
+    """What a column is, for disclosure: its kind and, when derived, the counts it rests on."""
+
+    kind: Kind
+    rests_on: tuple[str, ...] = ()
+
+
+LABEL = Column(Kind.LABEL)
+COUNT = Column(Kind.COUNT)
+
+
+def derived(*counts: str) -> Column:
+    return Column(Kind.DERIVED, counts)
+
+
+_BOTH = ("count_a", "count_b")
+_LABELS = (
+    # identifiers, names and places
+    "ward_code",
+    "ward_name",
+    "district",
+    "type",
+    "crime_type",
+    "cell_id",
+    "location",
+    "lsoa_code",
+    "lsoa_name",
+    "source",
+    "vintage",
+    "check",
+    "detail",
+    "load_id",
+    "file_name",
+    "sha256",
+    "loaded_at",
+    "synthetic",
+    "months",
+    "polygon",
+    "col",
+    "row",
+    "easting",
+    "northing",
+    "longitude",
+    "latitude",
+    # time: which month or year a row is, and whether the source holds it
+    "month",
+    "month_label",
+    "month_of_year",
+    "month_name",
+    "year",
+    "year_label",
+    "position",
+    "present",
+    "partial",
+    "in_window",
+    "years",
+    "months_complete",
+    "full_year",
+    "method",
+    "method_code",
+    # residents, not incidents; and counts of wards, not of incidents
+    "population_mid2018",
+    "wards",
+    "wards_with_rows",
 )
+_COUNTS = (
+    "count_a",
+    "count_b",
+    "count",
+    "total",
+    "rows",
+    "asb_rows",
+    "rows_by_point",
+    "rows_by_lsoa",
+    "rows_by_extract_code",
+    "rows_without_ward",
+    "rows_read",
+    "rows_stored",
+    "rows_replaced",
+    "rows_outside",
+    "rows_outside_no_location",
+    "value",
+    # a month's mean count over the years the profile holds: a count of incidents in all but name
+    "mean_count",
+)
+_DERIVED: dict[str, Column] = {
+    # the change between two periods and its test
+    **{
+        name: derived(*_BOTH)
+        for name in (
+            "difference",
+            "pct_change",
+            "percentage",
+            "z",
+            "p_value",
+            "significant",
+            "small_numbers",
+            "mean",
+            "mean_pct",
+            "mean_percentage",
+            "persistence",
+        )
+    },
+    "rate_a_per_1000": derived("count_a"),
+    "rate_b_per_1000": derived("count_b"),
+    # one period's cells: Gi* and its class rest on the cell's own count among its neighbours'
+    **{
+        name: derived("count")
+        for name in (
+            "gi_z",
+            "gi_p",
+            "gi_p_adjusted",
+            "gi_bin",
+            "hotspot_class",
+            "share_pct",
+            "rank",
+            # the seasonal model's fit of the month and its components: count = trend + seasonal + residual
+            "trend",
+            "seasonal",
+            "residual",
+            "expected",
+            "lower",
+            "upper",
+            "outside_band",
+        )
+    },
+    **{f"{name}_{p}": derived(f"count_{p}") for name in ("gi_z", "gi_p", "class") for p in ("a", "b")},
+    # the month-of-year profile: its index is the month's mean count over the mean of all months
+    **{name: derived("mean_count") for name in ("index", "above_mean", "adjusted_index", "adjusted_factor")},
+}
+
+#: Every column that can reach a screen or a file, declared once.
+COLUMNS: dict[str, Column] = {
+    **{name: LABEL for name in _LABELS},
+    **{name: COUNT for name in _COUNTS},
+    **_DERIVED,
+}
 
 
 def suppressed_label(threshold: int) -> str:
     return f"<{threshold}"
 
 
-def suppress(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
-    """A copy of ``frame`` where every count below ``threshold`` reads "<threshold", and every value
-    derived from a suppressed count on the same row is blanked (a period's rate only with that
-    period's count). ``attrs`` are kept."""
-    out = frame.copy()
-    counts = [c for c in COUNT_COLUMNS if c in out.columns]
-    if not counts:
-        return out
-    small = pd.Series(False, index=out.index)
+def is_hidden(count: object, threshold: int | None) -> bool:
+    """Whether public mode hides this count: the rule for one value (sentences, bars, map cells)."""
+    if threshold is None or count is None or count is pd.NA:
+        return False
+    try:
+        value = float(count)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False  # "<5" already: hidden and labelled
+    return value == value and value < threshold
+
+
+def undeclared(frame: pd.DataFrame) -> list[str]:
+    """The columns of ``frame`` that ``COLUMNS`` does not declare (public mode hides them whole)."""
+    return [str(c) for c in frame.columns if c not in COLUMNS]
+
+
+def _counts_hidden(frame: pd.DataFrame, threshold: int) -> dict[str, pd.Series]:
     hidden = {}
-    label = suppressed_label(threshold)
-    for column in counts:
-        values = pd.to_numeric(out[column], errors="coerce")
-        below = values.notna() & (values < threshold)
-        hidden[column] = below
-        small |= below
-        out[column] = out[column].astype(object).where(~below, label)
-    for column in DERIVED_COLUMNS:
-        if column in out.columns:
-            own = PERIOD_DERIVED.get(column)
-            blank = hidden[own] if own in hidden else small
-            out[column] = out[column].astype(object).where(~blank, "")
-    out.attrs = dict(frame.attrs)
-    out.attrs["suppressed_below"] = threshold
-    return out
+    for column in frame.columns:
+        if COLUMNS.get(column) is COUNT:
+            values = pd.to_numeric(frame[column], errors="coerce")
+            hidden[column] = (values.notna() & (values < threshold)).fillna(False).astype(bool)
+    return hidden
 
 
-def suppress_all_counts(frame: pd.DataFrame, threshold: int, keep: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A copy where every whole-number cell below ``threshold`` reads "<threshold" (columns in
-    ``keep``, such as identifiers, are left alone). For tables of counts of other kinds, such as
-    the data-quality report, where any small number could still point at a few incidents."""
+def hidden_cells(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The rule: a boolean frame, True where public mode hides the cell.
+
+    A count below ``threshold``; a derived value whose counts on its row include a hidden one (a
+    derived column whose counts are not in the frame is hidden whole: nothing says it is safe);
+    every cell of an undeclared column.
+    """
+    counts = _counts_hidden(frame, threshold)
+    none = pd.Series(False, index=frame.index)
+    every = pd.Series(True, index=frame.index)
+    mask = {}
+    for column in frame.columns:
+        declared = COLUMNS.get(column)
+        if declared is None:
+            mask[column] = every
+        elif declared.kind is Kind.LABEL:
+            mask[column] = none
+        elif declared.kind is Kind.COUNT:
+            mask[column] = counts[column]
+        else:
+            rests = [counts[c] for c in declared.rests_on if c in counts]
+            if len(rests) < len(declared.rests_on):
+                mask[column] = every
+            else:
+                combined = none
+                for part in rests:
+                    combined = combined | part
+                mask[column] = combined
+    return pd.DataFrame(mask, index=frame.index, columns=frame.columns)
+
+
+def suppress(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """A copy of ``frame`` as public mode shows it: hidden counts read "<threshold", hidden derived
+    values and undeclared columns are blank. ``attrs`` are kept, with ``suppressed_below`` set."""
+    mask = hidden_cells(frame, threshold)
     out = frame.copy()
     label = suppressed_label(threshold)
-    for column in out.columns:
-        if column in keep:
+    for column in frame.columns:
+        hide = mask[column]
+        if not hide.any():
             continue
-        values = pd.to_numeric(out[column], errors="coerce") if out[column].dtype != bool else None
-        if values is None or values.isna().all():
-            continue
-        whole = values.notna() & (values == values.round())
-        below = whole & (values < threshold)
-        if below.any():
-            out[column] = out[column].astype(object).where(~below, label)
+        filler = label if COLUMNS.get(column) is COUNT else ""
+        out[column] = out[column].astype(object).where(~hide, filler)
     out.attrs = dict(frame.attrs)
     out.attrs["suppressed_below"] = threshold
     return out

@@ -1,0 +1,123 @@
+"""The disclosure rule (analytics/core/disclosure.py): every column declared, and nothing on a row
+from which a hidden count can be recovered. The walk through every page, chart, map, sentence and
+download in a real browser is tests/robustness/test_disclosure.py."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analytics.analyses import coverage, crime, districts, hotspots, incident_types, quality, seasonal, wards
+from analytics.core.disclosure import COLUMNS, Kind, hidden_cells, is_hidden, suppress, undeclared
+from analytics.core.periods import parse_period
+from analytics.core.selection import Selection
+
+HOLLYWOOD = "E05009838"  # Bromsgrove
+FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
+JAN_APR_2024, JAN_APR_2025 = parse_period("2024-01..2024-04"), parse_period("2025-01..2025-04")
+ONE_MONTH_A, ONE_MONTH_B = parse_period("2024-03..2024-03"), parse_period("2025-03..2025-03")
+
+
+def _every_table(conn) -> dict[str, pd.DataFrame]:
+    """Every frame the analyses hand to a page, a chart, a map or a file, for small selections."""
+    police_ward = Selection("police_uk", districts=("Bromsgrove",), wards=(HOLLYWOOD,))
+    extract_ward = Selection("extract", districts=("Redditch",), wards=("E05007869",))
+    crime_sel = Selection("police_uk", category="crime", districts=("Bromsgrove",), wards=(HOLLYWOOD,))
+    tables = {
+        "incident-types police Hollywood": incident_types.incident_types(conn, police_ward, JAN_APR_2024, JAN_APR_2025),
+        "incident-types extract ward": incident_types.incident_types(conn, extract_ward, FY2017, FY2018),
+        "ward-deltas one month": wards.ward_deltas(conn, police_ward, ONE_MONTH_A, ONE_MONTH_B),
+        "ward-deltas extract": wards.ward_deltas(conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018),
+        "districts": districts.districts_table(conn, police_ward, ONE_MONTH_A, ONE_MONTH_B),
+        "crime-ytd by type": crime.crime_ytd(conn, crime_sel, JAN_APR_2025, JAN_APR_2024),
+        "crime-ytd by ward": crime.crime_ytd(conn, crime_sel, JAN_APR_2025, JAN_APR_2024, "ward"),
+        "seasonal monthly": seasonal.monthly_series(conn, police_ward, None),
+        "seasonal profile": seasonal.month_of_year_profile(conn, extract_ward, None),
+        "seasonal decomposition": seasonal.decomposition(conn, extract_ward, None),
+        "seasonal year on year": seasonal.year_on_year(conn, extract_ward, None),
+        "seasonal year totals": seasonal.year_totals(conn, extract_ward, None),
+        "seasonal table": seasonal.seasonal_table(conn, extract_ward, None),
+        "hot-spot cells": hotspots.hotspot_cells(conn, extract_ward, FY2018),
+        "hot-spot persistence": hotspots.persistence(conn, extract_ward, FY2017, FY2018),
+        "hot-spot table": hotspots.hotspot_table(conn, extract_ward, FY2017, FY2018),
+        "top locations": hotspots.top_locations(conn, police_ward, JAN_APR_2025),
+        "top LSOAs": hotspots.top_lsoas(conn, police_ward, JAN_APR_2025),
+        "quality": quality.quality_table(conn),
+        "rows by month": coverage.rows_by_month(conn),
+        "ward coverage": coverage.ward_coverage(conn),
+        "files loaded": coverage.files_loaded(conn),
+    }
+    return tables
+
+
+@pytest.fixture(scope="module")
+def every_table(built_db):
+    from analytics.data import store
+
+    conn = store.connect(built_db, read_only=True)
+    try:
+        yield _every_table(conn)
+    finally:
+        conn.close()
+
+
+def test_every_column_of_every_table_is_declared(every_table):
+    missing = {name: undeclared(frame) for name, frame in every_table.items() if undeclared(frame)}
+    assert not missing, f"columns with no disclosure declaration (add them to COLUMNS): {missing}"
+
+
+def test_every_derived_column_names_declared_counts():
+    for name, column in COLUMNS.items():
+        if column.kind is Kind.DERIVED:
+            assert column.rests_on, name
+            assert all(COLUMNS[c].kind is Kind.COUNT for c in column.rests_on), name
+
+
+def test_hollywood_mean_no_longer_gives_the_hidden_count_away(every_table):
+    """Incident types, police.uk, Jan-Apr 2024 against Jan-Apr 2025, Hollywood: one type had
+    8 and 1, and public mode showed 8, "<5" and a mean of 5, so the hidden count was 1 or 2."""
+    table = every_table["incident-types police Hollywood"]
+    small = table[(table.count_b < 5) | (table.count_a < 5)]
+    assert not small.empty, "the case must be able to fail: Hollywood has a type below 5"
+    shown = suppress(table, 5).loc[small.index]
+    for column in ("mean", "mean_pct", "mean_percentage", "difference", "pct_change", "percentage", "z", "p_value"):
+        assert (shown[column] == "").all(), column
+
+
+@pytest.mark.parametrize("threshold", [5, 10])
+def test_no_row_keeps_a_value_that_rests_on_a_hidden_count(every_table, threshold):
+    """On every table: where a count is hidden, every derived value on its row that rests on it is
+    blank, and no number below the threshold is left in a count column."""
+    checked = 0
+    for name, frame in every_table.items():
+        shown = suppress(frame, threshold)
+        mask = hidden_cells(frame, threshold)
+        for column in frame.columns:
+            kind = COLUMNS[column]
+            if kind.kind is Kind.COUNT:
+                values = pd.to_numeric(shown[column], errors="coerce")
+                assert not (values < threshold).any(), f"{name}: {column} shows a count below {threshold}"
+            if kind.kind is Kind.DERIVED:
+                for count in kind.rests_on:
+                    rows = mask[count]
+                    checked += int(rows.sum())
+                    assert (shown.loc[rows, column] == "").all(), f"{name}: {column} shown beside a hidden {count}"
+    assert checked > 0, "the walk must meet hidden counts"
+
+
+def test_an_undeclared_column_is_hidden_whole():
+    frame = pd.DataFrame({"ward_name": ["A", "B"], "count": [3, 40], "model_fit": [2.9, 41.0]})
+    out = suppress(frame, 5)
+    assert out.model_fit.tolist() == ["", ""] and out["count"].tolist() == ["<5", 40]
+    assert undeclared(frame) == ["model_fit"]
+
+
+def test_a_derived_value_without_its_counts_is_hidden_whole():
+    frame = pd.DataFrame({"ward_name": ["A"], "difference": [12]})
+    assert suppress(frame, 5).difference.tolist() == [""]
+
+
+def test_is_hidden_is_the_same_rule_for_one_value():
+    assert is_hidden(4, 5) and not is_hidden(5, 5) and not is_hidden(0, None)
+    assert not is_hidden(None, 5) and not is_hidden(float("nan"), 5) and not is_hidden("<5", 5)
+    assert is_hidden(0, 5) and is_hidden(4.99, 5)
