@@ -3,6 +3,7 @@ comparison, the seasonal shape and a plain-English summary."""
 
 import streamlit as st
 
+from analytics.core.disclosure import is_hidden
 from analytics.core.vocabulary import NORTH_WORCESTERSHIRE
 from analytics.present import narrative
 from ui import data
@@ -13,14 +14,14 @@ from ui.state import current
 def headline(column, label: str, row, threshold, not_comparable: str = "") -> None:
     """One metric: the count in period B, its change from A, and whether the change is significant."""
     if not_comparable:
-        hidden = threshold and row.count_b < threshold
+        hidden = is_hidden(row.count_b, threshold)
         column.metric(label, f"<{threshold}" if hidden else f"{row.count_b:,}", help=not_comparable)
         column.caption(not_comparable.removeprefix("Not comparable: "))
         return
-    if threshold and (row.count_a < threshold or row.count_b < threshold):
+    if is_hidden(row.count_a, threshold) or is_hidden(row.count_b, threshold):
         column.metric(
             label,
-            f"<{threshold}" if row.count_b < threshold else f"{row.count_b:,}",
+            f"<{threshold}" if is_hidden(row.count_b, threshold) else f"{row.count_b:,}",
             help="Public mode: small counts are not shown.",
         )
         return

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.analyses.wards import GRAND_TOTAL
+from analytics.core.disclosure import is_hidden
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
@@ -35,7 +36,7 @@ with guarded():
     )
     threshold = public_threshold()
     # Public mode: a hidden count reads "<5"; the change needs both counts, the rate only period B's.
-    hidden_a, hidden_b = (bool(threshold) and row.count_a < threshold, bool(threshold) and row.count_b < threshold)
+    hidden_a, hidden_b = is_hidden(row.count_a, threshold), is_hidden(row.count_b, threshold)
     cols = st.columns(3)
     cols[0].metric(
         f"{filters.period_b.label}",

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from analytics.analyses.seasonal import month_findings
-from analytics.core.disclosure import suppressed_label
+from analytics.core.disclosure import is_hidden, suppressed_label
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import month_range_period, pct_change, round_half_up
 
@@ -87,8 +87,8 @@ def _missing(value) -> bool:
 
 
 def _hidden(count, suppress_below: int | None) -> bool:
-    """Whether a count is not to be shown in public mode."""
-    return suppress_below is not None and not _missing(count) and count < suppress_below
+    """Whether a count is not to be shown in public mode: the disclosure rule's own test."""
+    return is_hidden(count, suppress_below)
 
 
 def format_count(count, suppress_below: int | None = None) -> str:
@@ -427,8 +427,9 @@ def district_summary(district_frame: pd.DataFrame, suppress_below: int | None = 
     >>> frame = pd.DataFrame({"district": ["Wyre Forest", "Redditch", "North Worcestershire"],
     ...                       "count_a": [400, 350, 750], "count_b": [420, 300, 720]})
     >>> frame.attrs.update(period_a="2017-18", period_b="2018-19", place="North Worcestershire")
-    >>> district_summary(frame)
-    'In 2018-19 Wyre Forest recorded the most ASB (420), then Redditch (300); Redditch fell and Wyre Forest rose. Across North Worcestershire ASB fell 4% (-30) between 2017-18 and 2018-19.'
+    >>> print(district_summary(frame))  # doctest: +NORMALIZE_WHITESPACE
+    In 2018-19 Wyre Forest recorded the most ASB (420), then Redditch (300); Redditch fell and Wyre
+    Forest rose. Across North Worcestershire ASB fell 4% (-30) between 2017-18 and 2018-19.
     """
     require_columns(district_frame, _DISTRICT_COLUMNS, "district_summary")
     attrs = district_frame.attrs
@@ -654,8 +655,9 @@ def crime_summary(crime_frame: pd.DataFrame, suppress_below: int | None = None) 
     ...     "significant": [True, False, False]})
     >>> frame.attrs.update(place="Redditch", category="Recorded crime (excluding ASB)",
     ...                    period_a="2024-25", period_b="2025-26")
-    >>> crime_summary(frame)
-    'Recorded crime in Redditch rose 13% (+20) between 2024-25 and 2025-26. The largest rise was Burglary, +30 (+30%, significant); the largest fall was Drugs, -10 (-20%).'
+    >>> print(crime_summary(frame))  # doctest: +NORMALIZE_WHITESPACE
+    Recorded crime in Redditch rose 13% (+20) between 2024-25 and 2025-26. The largest rise was
+    Burglary, +30 (+30%, significant); the largest fall was Drugs, -10 (-20%).
     """
     require_columns(crime_frame, ("count_a", "count_b"), "crime_summary")
     label = next((c for c in CRIME_LABEL_COLUMNS if c in crime_frame.columns), None)
@@ -729,8 +731,10 @@ def incident_types_summary(frame: pd.DataFrame, suppress_below: int | None = Non
     >>> frame = pd.DataFrame({"type": ["Other", "Begging"], "count_a": [90, 30], "count_b": [110, 10],
     ...     "pct_change": [22, -67], "mean": [100, 20], "mean_pct": [83, 17], "significant": [False, True]})
     >>> frame.attrs.update(place="Redditch", period_a="2017-18", period_b="2018-19")
-    >>> incident_types_summary(frame)
-    'ASB in Redditch was unchanged at 120 between 2017-18 and 2018-19. Over the two periods the most common types were Other (83% of incidents) and Begging (17%). Begging changed significantly: it fell 67% (-20).'
+    >>> print(incident_types_summary(frame))  # doctest: +NORMALIZE_WHITESPACE
+    ASB in Redditch was unchanged at 120 between 2017-18 and 2018-19. Over the two periods the most
+    common types were Other (83% of incidents) and Begging (17%). Begging changed significantly: it
+    fell 67% (-20).
     """
     require_columns(frame, _TYPE_COLUMNS, "incident_types_summary")
     attrs = frame.attrs
