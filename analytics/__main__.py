@@ -26,7 +26,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from analytics.data.ingest import ingest_extract, ingest_police_uk
+    from analytics.data.extract import ingest_extract
+    from analytics.data.police_uk import ingest_police_uk
 
     districts = tuple(args.district) if args.district else None
     conn = store.connect(args.db)

@@ -25,7 +25,7 @@ import duckdb  # noqa: E402
 
 from analytics.data import store  # noqa: E402
 from analytics.data.geography import Geography  # noqa: E402
-from analytics.data.ingest import ingest_police_uk  # noqa: E402
+from analytics.data.police_uk import ingest_police_uk  # noqa: E402
 
 DATA = ROOT / "data"
 POLICE = DATA / "police_uk" / "west_mercia_street_filtered"

@@ -21,6 +21,7 @@ import pandas as pd
 import pytest
 
 from analytics.core.errors import AnalyticsError
+from analytics.core.vocabulary import EXTRACT_KEYWORDS, NIRS_CLASSES
 from analytics.data import demo
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -141,7 +142,7 @@ def test_load_targets_reads_the_published_tables(targets):
     assert targets.years == ("2017-18", "2018-19")
     assert (targets.total("2017-18"), targets.total("2018-19")) == (10_502, 9_876)
     assert (targets.redditch_total("2017-18"), targets.redditch_total("2018-19")) == (3_468, 3_203)
-    assert tuple(targets.keyword_counts["2017-18"]) == demo.KEYWORDS
+    assert tuple(targets.keyword_counts["2017-18"]) == EXTRACT_KEYWORDS
     assert targets.keyword_mean["Youth related"] == 1505
     assert targets.keyword_mean_percentage["Other"] == 53
     assert targets.redditch_ward_counts["2018-19"]["Headless Cross and Oakenshaw"] == 267
@@ -156,8 +157,8 @@ def test_columns_types_and_order(extract):
     assert tuple(extract.columns) == demo.OUTPUT_COLUMNS
     assert pd.api.types.is_datetime64_any_dtype(extract["reported_at"])
     assert (extract["reported_at"].dt.microsecond == 0).all()
-    assert set(extract["keyword"]) == set(demo.KEYWORDS)
-    assert set(extract["nirs_class"]) == set(demo.NIRS_CLASSES)
+    assert set(extract["keyword"]) == set(EXTRACT_KEYWORDS)
+    assert set(extract["nirs_class"]) == set(NIRS_CLASSES)
     assert set(extract["district"]) == set(demo.DISTRICTS)
     resorted = extract.sort_values(["reported_at", "incident_ref"], kind="stable").reset_index(drop=True)
     pd.testing.assert_frame_equal(extract.reset_index(drop=True), resorted)
@@ -248,7 +249,7 @@ def test_unpublished_years(labelled, targets, inputs):
     for year, total in demo.UNPUBLISHED_YEAR_TOTALS.items():
         rows = labelled[labelled["fy"] == year]
         assert len(rows) == total
-        keywords = rows.groupby("keyword").size().reindex(demo.KEYWORDS)
+        keywords = rows.groupby("keyword").size().reindex(EXTRACT_KEYWORDS)
         _assert_largest_remainder(keywords, mean)
         percentages = (keywords / total * 100).map(lambda p: _half_up(Fraction(p)))
         assert percentages.to_dict() == dict(targets.keyword_mean_percentage)
@@ -266,7 +267,7 @@ def test_part_year_is_the_seasonal_share_of_a_2018_19_year(labelled, targets):
     assert 0.34 < share < 0.42  # under 5/12: spring and summer are quiet months
     rows = labelled[labelled["fy"] == "2019-20"]
     assert len(rows) == _half_up(Fraction(9876) * Fraction(share))
-    keywords = rows.groupby("keyword").size().reindex(demo.KEYWORDS, fill_value=0)
+    keywords = rows.groupby("keyword").size().reindex(EXTRACT_KEYWORDS, fill_value=0)
     _assert_largest_remainder(keywords, pd.Series(dict(targets.keyword_counts["2018-19"])))
     redditch = rows[rows["district"] == "Redditch"]
     _assert_largest_remainder(
@@ -333,7 +334,7 @@ def test_nirs_class_depends_on_keyword(extract):
     assert (shares.loc["Other"] > 0.15).all()
     for keyword, probabilities in demo.NIRS_DISTRIBUTION.items():
         assert math.isclose(sum(probabilities), 1.0)
-    assert set(demo.NIRS_DISTRIBUTION) == set(demo.KEYWORDS)
+    assert set(demo.NIRS_DISTRIBUTION) == set(EXTRACT_KEYWORDS)
 
 
 def test_every_location_is_an_input_point_of_the_same_ward(extract, inputs):

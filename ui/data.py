@@ -146,7 +146,8 @@ def ingest(kind: str, path: Path | str, progress=None, **options):
     Sessions keep their snapshot while it runs and see the new version on their next run.
     Returns the LoadReport; raises AnalyticsError (InputError for a bad file: nothing changed).
     """
-    from analytics.data.ingest import ingest_extract, ingest_police_uk
+    from analytics.data.extract import ingest_extract
+    from analytics.data.police_uk import ingest_police_uk
 
     if kind not in ("police-uk", "extract"):
         raise AnalyticsError(

@@ -11,7 +11,7 @@ from analytics.analyses.wards import describe
 from analytics.core.change import add_change_columns, withhold_change
 from analytics.core.periods import Period, format_pct, mean_half_up, round_ratio_half_up
 from analytics.core.selection import Selection
-from analytics.data.ingest import EXTRACT_KEYWORDS
+from analytics.core.vocabulary import EXTRACT_KEYWORDS
 from analytics.data.query import check_selection, compare_counts
 
 

@@ -50,10 +50,9 @@ import pandas as pd
 
 from analytics.core.errors import AnalyticsError, InputError
 from analytics.core.periods import financial_year_label, mean_half_up, round_half_up, round_ratio_half_up
+from analytics.core.vocabulary import EXTRACT_KEYWORDS, NIRS_CLASSES
 
 __all__ = [
-    "KEYWORDS",
-    "NIRS_CLASSES",
     "DISTRICTS",
     "EXTRACT_START",
     "EXTRACT_END",
@@ -78,18 +77,6 @@ __all__ = [
 # Vocabulary and extent
 # ---------------------------------------------------------------------------
 
-#: The panel's "key word description of incident", in the published table's order.
-KEYWORDS = (
-    "Other",
-    "Youth related",
-    "Neighbour Dispute",
-    "Threats/ Harassment",
-    "Fights/ Arguments",
-    "Parking",
-    "Begging",
-)
-#: Police National Incident Recording Standard classes of ASB.
-NIRS_CLASSES = ("Nuisance", "Personal", "Environmental")
 DISTRICTS = ("Bromsgrove", "Redditch", "Wyre Forest")
 
 #: Inclusive, as the panel's chart "1 April 2015 to 28 August 2019".
@@ -308,7 +295,7 @@ def _read_keyword_table(path: Path):
     for i, row in enumerate(frame.to_dict("records")):
         line = i + 2  # the header is line 1
         keyword = row["keyword"].strip()
-        if keyword not in KEYWORDS or keyword in mean:
+        if keyword not in EXTRACT_KEYWORDS or keyword in mean:
             raise InputError(f"Unexpected or repeated keyword {keyword!r}.", file=str(path), line=line)
         for column, label in years.items():
             counts[label][keyword] = _whole(path, line, column, row[column])
@@ -319,17 +306,19 @@ def _read_keyword_table(path: Path):
             raise InputError(
                 f"Mean {mean[keyword]} of {keyword!r} is not the mean of its years.", file=str(path), line=line
             )
-    if set(mean) != set(KEYWORDS):
-        raise InputError(f"Keywords missing: {', '.join(k for k in KEYWORDS if k not in mean)}.", file=str(path))
+    if set(mean) != set(EXTRACT_KEYWORDS):
+        raise InputError(
+            f"Keywords missing: {', '.join(k for k in EXTRACT_KEYWORDS if k not in mean)}.", file=str(path)
+        )
     sum_of_means = sum(mean.values())
-    for keyword in KEYWORDS:
+    for keyword in EXTRACT_KEYWORDS:
         if mean_pct[keyword] != round_ratio_half_up(mean[keyword], sum_of_means):
             raise InputError(f"Mean percentage of {keyword!r} does not match its mean.", file=str(path))
-    ordered = {label: MappingProxyType({k: c[k] for k in KEYWORDS}) for label, c in counts.items()}
+    ordered = {label: MappingProxyType({k: c[k] for k in EXTRACT_KEYWORDS}) for label, c in counts.items()}
     return (
         MappingProxyType(ordered),
-        MappingProxyType({k: mean[k] for k in KEYWORDS}),
-        MappingProxyType({k: mean_pct[k] for k in KEYWORDS}),
+        MappingProxyType({k: mean[k] for k in EXTRACT_KEYWORDS}),
+        MappingProxyType({k: mean_pct[k] for k in EXTRACT_KEYWORDS}),
     )
 
 
@@ -513,7 +502,7 @@ class _YearPlan:
     label: str
     start: date
     end: date  # inclusive
-    keyword_counts: np.ndarray  # aligned with KEYWORDS
+    keyword_counts: np.ndarray  # aligned with EXTRACT_KEYWORDS
     ward_counts: np.ndarray  # aligned with the prepared wards frame
 
     @property
@@ -605,7 +594,7 @@ def _year_plans(targets: Targets, wards: pd.DataFrame, locations: pd.DataFrame) 
 
     published = {}
     for label in PUBLISHED_YEARS:
-        keyword_counts = np.array([targets.keyword_counts[label][k] for k in KEYWORDS])
+        keyword_counts = np.array([targets.keyword_counts[label][k] for k in EXTRACT_KEYWORDS])
         redditch = {code_of[w]: c for w, c in targets.redditch_ward_counts[label].items()}
         published[label] = _plan_year(label, *fy_bounds(label), keyword_counts, redditch, **shared)
 
@@ -628,7 +617,7 @@ def _year_plans(targets: Targets, wards: pd.DataFrame, locations: pd.DataFrame) 
             label,
             *fy_bounds(label),
             total,
-            [targets.keyword_mean[k] for k in KEYWORDS],
+            [targets.keyword_mean[k] for k in EXTRACT_KEYWORDS],
             redditch_share,
             mean_ward_share,
             **shared,
@@ -743,7 +732,7 @@ def generate_extract(
     # Exact multisets per year: keywords and wards shuffled independently, months in order.
     keyword_parts, ward_parts, month_parts = [], [], []
     for plan in plans:
-        keyword_parts.append(rng.permutation(np.repeat(np.arange(len(KEYWORDS)), plan.keyword_counts)))
+        keyword_parts.append(rng.permutation(np.repeat(np.arange(len(EXTRACT_KEYWORDS)), plan.keyword_counts)))
         ward_parts.append(rng.permutation(np.repeat(np.arange(len(wards)), plan.ward_counts)))
         months = _month_counts(plan, intensity)
         month_parts.append(np.repeat(extract_months.get_indexer(months.index), months.to_numpy()))
@@ -762,7 +751,7 @@ def generate_extract(
     moments = _fix_spring_forward(days.astype("datetime64[s]") + seconds.astype("timedelta64[s]"))
 
     # NIRS class from the keyword's distribution.
-    cumulative_nirs = np.cumsum([NIRS_DISTRIBUTION[k] for k in KEYWORDS], axis=1)
+    cumulative_nirs = np.cumsum([NIRS_DISTRIBUTION[k] for k in EXTRACT_KEYWORDS], axis=1)
     nirs_idx = (rng.random(n)[:, None] >= cumulative_nirs[keyword_idx]).sum(axis=1)
     nirs_idx = np.minimum(nirs_idx, len(NIRS_CLASSES) - 1)  # float sums just under 1
 
@@ -780,7 +769,7 @@ def generate_extract(
         {
             "incident_ref": _incident_refs(moments),
             "reported_at": pd.DatetimeIndex(moments).as_unit("s"),
-            "keyword": np.asarray(KEYWORDS, dtype=object)[keyword_idx[order]],
+            "keyword": np.asarray(EXTRACT_KEYWORDS, dtype=object)[keyword_idx[order]],
             "nirs_class": np.asarray(NIRS_CLASSES, dtype=object)[nirs_idx[order]],
             "district": wards["district"].to_numpy(dtype=object)[ward_idx[order]],
             "ward_code": wards["ward_code"].to_numpy(dtype=object)[ward_idx[order]],

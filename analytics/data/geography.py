@@ -21,9 +21,8 @@ import pandas as pd
 import shapely
 
 from analytics.core.errors import AnalyticsError, invalid_choice
+from analytics.core.vocabulary import LSOA_VINTAGES, VINTAGES
 
-VINTAGES = ("wd22", "wd25")
-LSOA_VINTAGES = ("lsoa11", "lsoa21")
 # ONS local authority district codes of the three North Worcestershire districts.
 DISTRICT_CODES = {"E07000234": "Bromsgrove", "E07000236": "Redditch", "E07000239": "Wyre Forest"}
 # British National Grid: metric, so areas and equal-area grid cells are honest.
@@ -192,6 +191,11 @@ class Geography:
                 if ward_district[codes[i]] != district[i]:
                     codes[i] = None
         return codes
+
+
+def load_geography(conn) -> Geography:
+    """The geography held in the store (written there by the build)."""
+    return Geography.from_store(conn)
 
 
 def _with_geometry(frame: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -58,9 +58,12 @@ import shapely
 
 from analytics.core import settings
 from analytics.core.errors import AnalyticsError, SettingError
-from analytics.data.geography import BNG, VINTAGES, Geography
-
-Progress = Callable[[float, str], None]
+from analytics.core.vocabulary import VINTAGES
+from analytics.data import demo
+from analytics.data.extract import ingest_extract
+from analytics.data.geography import BNG, Geography
+from analytics.data.loads import LoadReport, Progress
+from analytics.data.police_uk import ingest_police_uk
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS incidents (
@@ -498,9 +501,6 @@ def build(
     interrupted build leaves the previous database (or none) rather than half of one; a build
     that fails (a boundaries file missing, say) removes its unfinished file.
     """
-    from analytics.data import demo
-    from analytics.data.ingest import ingest_extract, ingest_police_uk
-
     started = time.perf_counter()
     db_path = Path(db_path) if db_path else default_db_path()
     data_dir = Path(data_dir) if data_dir else default_data_dir()

@@ -23,8 +23,9 @@ import pandas as pd
 import pytest
 
 from analytics.core.errors import InputError
-from analytics.data import ingest, store
-from analytics.data.ingest import POLICE_UK_COLUMNS, ingest_extract, ingest_police_uk
+from analytics.data import files, police_uk, store
+from analytics.data.extract import ingest_extract
+from analytics.data.police_uk import POLICE_UK_COLUMNS, ingest_police_uk
 from tests.conftest import DISTRICTS, POLICE_DIR, db_checksums
 
 OCT_2018 = POLICE_DIR / "2018-10-west-mercia-street.csv"
@@ -671,7 +672,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db, tmp_path, m
         out.write(_csv(_rows()))
         out.truncate(1_500_000_000)
     before = db_checksums(db)
-    monkeypatch.setattr(ingest, "_scan", lambda *a, **k: pytest.fail("the file was read"))
+    monkeypatch.setattr(police_uk, "scan_file", lambda *a, **k: pytest.fail("the file was read"))
     try:
         with pytest.raises(InputError) as error:
             _load(db, path)
@@ -679,14 +680,14 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(db, tmp_path, m
         path.unlink()
     assert str(error.value) == (
         f"{path}: the file is 1,500,000,000 bytes, more than the 1,073,741,824 bytes one file may be "
-        "(MAX_FILE_BYTES in analytics/data/ingest.py). Split it into smaller files: police.uk publishes one file "
+        "(MAX_FILE_BYTES in analytics/data/files.py). Split it into smaller files: police.uk publishes one file "
         "per force and month."
     )
     assert db_checksums(db) == before
 
 
 def test_an_archive_member_over_the_size_limit_is_refused_before_it_is_read(db, tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 1000)
     path = _zip(tmp_path / "big.zip", {"2018-10.csv": _csv(_rows(40))})
     with pytest.raises(InputError) as error:
         _load(db, path)
@@ -695,7 +696,7 @@ def test_an_archive_member_over_the_size_limit_is_refused_before_it_is_read(db, 
 
 
 def test_an_archive_over_the_unpacked_limit_is_refused(db, tmp_path, monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_UNPACKED_BYTES", 10_000)
+    monkeypatch.setattr(files, "MAX_UNPACKED_BYTES", 10_000)
     path = _zip(tmp_path / "many.zip", {f"{m}.csv": _csv(_rows(40)) for m in ("a", "b", "c")})
     with pytest.raises(InputError, match="more than 10,000 bytes in all.*possible zip bomb"):
         _load(db, path)

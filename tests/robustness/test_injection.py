@@ -26,7 +26,8 @@ from analytics.core.errors import AnalyticsError, InputError
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
 from analytics.data import store
-from analytics.data.ingest import ingest_extract, ingest_police_uk
+from analytics.data.extract import ingest_extract
+from analytics.data.police_uk import ingest_police_uk
 from analytics.data.query import check_selection, compare_counts
 from analytics.present.export import to_csv_bytes, to_xlsx_bytes
 from analytics.reports.tables import TABLES, run_table

@@ -1,0 +1,548 @@
+"""police.uk street-level files: their layout, their checks, and loading them into the store.
+
+- police.uk publishes one file per force and month and revises past months, so a file replaces
+  the stored rows of the force-months it holds, whatever it is called.
+- Every row is kept as it is (ASB rows have no Crime ID: two identical rows are two incidents),
+  and placed in its wards by its snap point, or else its LSOA (analytics/data/loads.py).
+- The files are read safely by analytics/data/files.py; a file refused gets an InputError naming
+  the file, the line and the problem.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from analytics.core import settings
+from analytics.core.errors import InputError
+from analytics.core.errors import shown as _shown  # quoted, cut short: a hostile value cannot flood a message
+from analytics.core.vocabulary import ASB_CATEGORY
+from analytics.data.files import (
+    LINE_END,
+    MAX_HEADER_BYTES,
+    READ_CSV,
+    Scan,
+    Source,
+    csv_problem,
+    find_line,
+    iter_sources,
+    read_header,
+    scan_file,
+    stage_csv,
+    text_file,
+)
+from analytics.data.geography import METHOD_POINT, Geography, load_geography
+from analytics.data.loads import (
+    GB_LATITUDE,
+    GB_LONGITUDE,
+    SAME_CONTENT,
+    FileReport,
+    LoadReport,
+    Progress,
+    assign_points,
+    drop_stage,
+    joins_as_written,
+    next_load_id,
+    transaction,
+    ward_columns,
+)
+
+# Files on disk are scanned (hashed, checked) by this many threads at once.
+SCAN_THREADS = 2
+
+POLICE_UK_COLUMNS = (
+    "Crime ID",
+    "Month",
+    "Reported by",
+    "Falls within",
+    "Longitude",
+    "Latitude",
+    "Location",
+    "LSOA code",
+    "LSOA name",
+    "Crime type",
+    "Last outcome category",
+    "Context",
+)
+
+
+_POLICE_NAMES = {
+    "Crime ID": "crime_id",
+    "Month": "month_text",
+    "Reported by": "reported_by",
+    "Falls within": "falls_within",
+    "Longitude": "lon_text",
+    "Latitude": "lat_text",
+    "Location": "location",
+    "LSOA code": "lsoa_code",
+    "LSOA name": "lsoa_name",
+    "Crime type": "category",
+    "Last outcome category": "outcome",
+    "Context": "context",
+}
+
+
+def ingest_police_uk(
+    conn: duckdb.DuckDBPyConnection,
+    paths: list[Path | str],
+    *,
+    geography: Geography | None = None,
+    districts: tuple[str, ...] | None = None,
+    progress: Progress | None = None,
+) -> LoadReport:
+    """Load police.uk street-level CSV files, folders of them, or police.uk archive zips.
+
+    Everything is loaded in one transaction: if any file is refused, nothing is kept. Each file
+    is hashed and its text checked in Python (scan_file); then DuckDB reads all of them together,
+    twice, never keeping a copy of their rows: once to check them, count what each file holds (a
+    small summary by file, month, force and LSOA) and find the distinct snap points that need a
+    ward; once straight into ``incidents``. Parsing the files' text twice costs far less than
+    storing it in a staging table and copying it (the bare read_csv of the scale benchmark spends
+    most of its time storing, not parsing). The first read runs before the transaction and
+    creates only temporary tables, so a file DuckDB refuses can be read again alone to name it;
+    the deletion of replaced rows, the insert and the load records are one transaction.
+    """
+    districts = districts or settings.districts()
+    geography = geography or load_geography(conn)
+    sources = list(iter_sources(paths, (".csv",)))
+    report = LoadReport()
+    with tempfile.TemporaryDirectory(prefix="asb-ingest-") as tmp:
+        pool = ThreadPoolExecutor(max_workers=SCAN_THREADS)
+        try:
+            staged = _read_files(conn, sources, pool, Path(tmp), report, progress)
+            if staged:
+                if progress:
+                    progress(0.7, "Checking and placing rows in wards")
+                _summarise_police(conn, staged)
+                _check_police(conn, staged)
+                with joins_as_written(conn), transaction(conn):
+                    report.files.extend(_apply_police(conn, staged, geography, districts))
+            if progress:
+                progress(1.0, "Loaded")
+        finally:
+            pool.shutdown(cancel_futures=True)
+            drop_stage(conn)
+    order = {source.name: i for i, source in enumerate(sources)}
+    report.files.sort(key=lambda f: order[f.name])
+    return report
+
+
+def _read_files(
+    conn, sources: list[Source], pool: ThreadPoolExecutor, tmp: Path, report: LoadReport, progress: Progress | None
+) -> list[_Staged]:
+    """Scan every file, in order: those loaded before go into ``report`` as skipped, the others are staged."""
+    seen = set(r[0] for r in conn.execute("SELECT sha256 FROM loads").fetchall())
+    # Files on disk are hashed two at a time (hashing and reading let other threads run);
+    # their results, and any refusal, are still taken in the files' order.
+    ahead = {index: pool.submit(scan_file, source) for index, source in enumerate(sources) if source.path is not None}
+    staged: list[_Staged] = []
+    for index, source in enumerate(sources):
+        if progress:
+            progress(0.6 * index / max(1, len(sources)), f"Reading {source.name}")
+        # Our own names in our own folder: an upload's name never decides where anything goes.
+        spill = None if source.path is not None else tmp / f"member{index}.raw"
+        scan = ahead.pop(index).result() if index in ahead else scan_file(source, spill)
+        if scan.sha in seen:
+            report.files.append(FileReport(source.name, scan.sha, "skipped", message=SAME_CONTENT))
+            if spill is not None:
+                spill.unlink()
+            continue
+        seen.add(scan.sha)
+        staged.append(_prepare_police_file(source, scan, tmp / f"file{index}.csv", len(staged)))
+    return staged
+
+
+@dataclass
+class _Staged:
+    """One police.uk file to load: its rows carry file_index = index."""
+
+    index: int
+    source: Source
+    sha: str
+    path: Path  # UTF-8 text DuckDB reads: the file itself, or our copy
+    header: list[str]
+    layout: tuple  # files of one layout are read by one read_csv
+
+
+def _prepare_police_file(source: Source, scan: Scan, copy: Path, index: int) -> _Staged:
+    path, first_line, has_rows = text_file(source, scan, copy)
+    header = read_header(source, first_line, POLICE_UK_COLUMNS, has_rows)
+    # Files are read together only when DuckDB would read each of them alone the same way: the
+    # same columns in the same places, the same line end, with or without a byte-order mark.
+    with open(path, "rb") as handle:
+        head = handle.read(MAX_HEADER_BYTES + 2)
+    end = LINE_END.search(head)
+    newline = b"" if end is None else head[end.start() : end.start() + 2]
+    newline = newline if newline == b"\r\n" else newline[:1]
+    return _Staged(index, source, scan.sha, path, header, (tuple(header), newline, head.startswith(codecs.BOM_UTF8)))
+
+
+def _police_select(header: list[str]) -> str:
+    """The staged columns of a police.uk file; longitude and latitude are also read as numbers."""
+    lon, lat = header.index("Longitude"), header.index("Latitude")
+    # In our order, not the file's: the layouts' reads are stacked (and by name, to be sure).
+    columns = ", ".join(f"c{header.index(name)} AS {ours}" for name, ours in _POLICE_NAMES.items())
+    return (
+        f"{columns}, TRY_CAST(nullif(trim(c{lon}), '') AS DOUBLE) AS lon, "
+        f"TRY_CAST(nullif(trim(c{lat}), '') AS DOUBLE) AS lat"
+    )
+
+
+def _police_rows(staged: list[_Staged]) -> tuple[str, list]:
+    """SQL (and its parameters) for the rows of all the files, each with its file_index.
+
+    One read_csv per layout, over all its files at once: DuckDB reads them in parallel, where
+    one statement per file paid a statement's fixed cost hundreds of times. A row's file_index
+    comes from DuckDB's own file_index, the position of its file in the list read_csv is given
+    (_summarise_police checks that every row found its file).
+    """
+    layouts: dict[tuple, list[_Staged]] = {}
+    for item in staged:
+        layouts.setdefault(item.layout, []).append(item)
+    parts, params = [], []
+    for items in layouts.values():
+        header = items[0].header
+        parts.append(
+            f"SELECT (?::INTEGER[])[file_index::BIGINT + 1] AS file_index, {_police_select(header)} FROM {READ_CSV}"
+        )
+        params += [
+            [item.index for item in items],
+            [str(item.path) for item in items],
+            {f"c{i}": "VARCHAR" for i in range(len(header))},
+        ]
+    return "(" + " UNION ALL BY NAME ".join(parts) + ")", params
+
+
+def _stage_one(conn, item: _Staged) -> None:
+    """The rows of one file, alone, in the temporary table ``stage``: to name a file DuckDB refuses,
+    and to find the line of a problem. Raises the InputError for a file DuckDB cannot read."""
+    conn.execute("DROP TABLE IF EXISTS stage")
+    stage_csv(
+        conn,
+        item.source,
+        item.path,
+        item.header,
+        f"CREATE TEMP TABLE stage AS SELECT {item.index} AS file_index, {_police_select(item.header)} "
+        "FROM {read_csv}",
+    )
+
+
+def _csv_error(staged: list[_Staged], exc: duckdb.Error) -> InputError:
+    """An InputError for a DuckDB error reading several files: the file it names, else the first."""
+    line, problem = csv_problem(str(exc))
+    named = re.search(r"^\s*file = (.*)$", str(exc), re.MULTILINE)
+    by_path = {str(item.path): item.source.name for item in staged}
+    name = by_path.get(named.group(1).strip()) if named else None
+    return InputError(problem, file=name or staged[0].source.name, line=line)
+
+
+def _summarise_police(conn, staged: list[_Staged]) -> None:
+    """Read every file once: ``stage_groups``, rows counted by file, month, force and LSOA with the
+    counts the checks need, and ``stage_points``, the distinct snap points by LSOA. Outside the
+    load's transaction (temporary tables only), so a file DuckDB refuses is read again alone, as
+    the files were before, for the message naming it and its line."""
+    rows, params = _police_rows(staged)
+    try:
+        # Two groupings in one read: the summary, and the distinct snap points (by LSOA, which
+        # gives their district) that need a ward. What the checks count is worked out once per
+        # row, as bits of ``flags`` (almost always 0, or 1 for no location), a key of the summary:
+        # a count per check per grouping cost as much again as the rest of the read.
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE stage_summary AS
+            SELECT grouping(lon) = 0 AS is_point, file_index, month_text, reported_by, lsoa_code, flags, lon, lat,
+                   count(*) AS n
+            FROM (SELECT *,
+                    (lon IS NULL)::INTEGER
+                    + 2 * coalesce(nullif(trim(category), '') IS NULL, false)::INTEGER
+                    + 4 * coalesce((lon IS NULL OR lat IS NULL)
+                        AND ((lon IS NULL) <> (lat IS NULL) OR nullif(trim(lon_text), '') IS NOT NULL
+                             OR nullif(trim(lat_text), '') IS NOT NULL), false)::INTEGER
+                    + 8 * coalesce(lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?, false)::INTEGER AS flags
+                  FROM {rows})
+            GROUP BY GROUPING SETS ((file_index, month_text, reported_by, lsoa_code, flags), (lsoa_code, lon, lat))""",
+            [*GB_LONGITUDE, *GB_LATITUDE, *params],
+        )
+    except duckdb.Error as exc:
+        for item in staged:
+            _stage_one(conn, item)  # raises the InputError for the file refused
+        raise _csv_error(staged, exc) from None
+    conn.execute("""CREATE OR REPLACE TEMP TABLE stage_groups AS
+                    SELECT file_index, month_text, reported_by, lsoa_code, n,
+                           CASE WHEN flags & 1 <> 0 THEN n ELSE 0 END AS no_location,
+                           CASE WHEN flags & 2 <> 0 THEN n ELSE 0 END AS no_category,
+                           CASE WHEN flags & 4 <> 0 THEN n ELSE 0 END AS bad_number,
+                           CASE WHEN flags & 8 <> 0 THEN n ELSE 0 END AS outside_gb
+                    FROM stage_summary WHERE NOT is_point""")
+    conn.execute("""CREATE OR REPLACE TEMP TABLE stage_points AS
+                    SELECT lsoa_code, lon, lat FROM stage_summary WHERE is_point AND lon IS NOT NULL""")
+    conn.execute("DROP TABLE stage_summary")
+    lost = conn.execute("SELECT coalesce(sum(n), 0) FROM stage_groups WHERE file_index IS NULL").fetchone()[0]
+    if lost:
+        # Never expected (DuckDB's file_index is the position in the list given): refuse rather
+        # than drop rows.
+        raise RuntimeError(f"{lost:,} rows read could not be matched to their file; nothing was loaded.")
+
+
+def _check_police(conn, staged: list[_Staged]) -> None:
+    bad = conn.execute(_POLICE_CHECKS).fetchall()
+    for file_index, bad_month, bad_number, outside_gb, no_category, no_force in bad:
+        if bad_month or bad_number or outside_gb or no_category or no_force:
+            item = staged[file_index]
+            _stage_one(conn, item)  # only for a refused file: to find the line
+            _explain_police_error(conn, item, bad_month, bad_number, outside_gb, no_category, no_force)
+
+
+# The checks run on the summary: a file holds a handful of months, forces and crime types.
+_POLICE_CHECKS = """
+SELECT file_index,
+  coalesce(sum(n) FILTER (WHERE NOT regexp_full_match(coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])')), 0)
+    AS bad_month,
+  sum(bad_number), sum(outside_gb), sum(no_category),
+  coalesce(sum(n) FILTER (WHERE nullif(trim(reported_by), '') IS NULL), 0) AS no_force
+FROM stage_groups GROUP BY file_index ORDER BY file_index
+"""
+
+
+def _explain_police_error(conn, staged: _Staged, bad_month, bad_number, outside_gb, no_category, no_force):
+    """Raise the InputError for the first problem of a file, with its line number.
+
+    Finding the line costs a pass over the file in Python, paid only when a file is refused.
+    """
+    col = {name: staged.header.index(name) for name in POLICE_UK_COLUMNS}
+    if bad_month:
+        _refuse_month(conn, staged, col, bad_month)
+    if bad_number:
+        _refuse_number(staged, col, bad_number)
+    if outside_gb:
+        _refuse_outside_gb(conn, staged, col, outside_gb)
+    column = "Crime type" if no_category else "Reported by"
+    line = find_line(staged.path, lambda r: not r[col[column]].strip())
+    raise InputError(f"the {column} is empty.", file=staged.source.name, line=line)
+
+
+def _number(text: str) -> float | None:
+    """A coordinate as Python reads it: None when empty, NaN when not a number."""
+    try:
+        return float(text) if text.strip() else None
+    except ValueError:
+        return float("nan")
+
+
+def _refuse_month(conn, staged: _Staged, col: dict[str, int], bad_month: int) -> None:
+    line = find_line(staged.path, lambda r: not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", r[col["Month"]]))
+    value = conn.execute(
+        f"SELECT month_text FROM stage WHERE file_index = {staged.index} AND NOT regexp_full_match("
+        "coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])') LIMIT 1"
+    ).fetchone()[0]
+    what = f"the Month {_shown(value)} is not" if value else "the Month is empty, not"
+    raise InputError(
+        f"{what} a month written YYYY-MM ({bad_month:,} row(s) like it).", file=staged.source.name, line=line
+    )
+
+
+def _refuse_number(staged: _Staged, col: dict[str, int], bad_number: int) -> None:
+    def bad(r):
+        lon, lat = _number(r[col["Longitude"]]), _number(r[col["Latitude"]])
+        return (lon is None) != (lat is None) or (lon is not None and lon != lon) or (lat is not None and lat != lat)
+
+    raise InputError(
+        f"a Longitude or Latitude is not a number, or one is given without the other ({bad_number:,} row(s)).",
+        file=staged.source.name,
+        line=find_line(staged.path, bad),
+    )
+
+
+def _refuse_outside_gb(conn, staged: _Staged, col: dict[str, int], outside_gb: int) -> None:
+    def outside(r):
+        lon, lat = _number(r[col["Longitude"]]), _number(r[col["Latitude"]])
+        return (
+            lon is not None
+            and lat is not None
+            and not (GB_LONGITUDE[0] <= lon <= GB_LONGITUDE[1] and GB_LATITUDE[0] <= lat <= GB_LATITUDE[1])
+        )
+
+    line = find_line(staged.path, outside)
+    lon, lat = conn.execute(
+        f"SELECT lon, lat FROM stage WHERE file_index = {staged.index} AND (lon NOT BETWEEN ? AND ? "
+        "OR lat NOT BETWEEN ? AND ?) LIMIT 1",
+        [*GB_LONGITUDE, *GB_LATITUDE],
+    ).fetchone()
+    hint = (
+        " The longitude and latitude look swapped."
+        if GB_LATITUDE[0] <= lon <= GB_LATITUDE[1] and GB_LONGITUDE[0] <= lat <= GB_LONGITUDE[1]
+        else ""
+    )
+    raise InputError(
+        f"the coordinates ({lon}, {lat}) are outside Great Britain ({outside_gb:,} row(s)).{hint}",
+        file=staged.source.name,
+        line=line,
+    )
+
+
+def _apply_police(conn, staged: list[_Staged], geography: Geography, districts: tuple[str, ...]) -> list[FileReport]:
+    """The load's transaction: replace the force-months the files hold, store their rows, record the load."""
+    _stage_months_and_lsoas(conn, districts)
+    per_file, superseded, replaced = _count_by_file(conn)
+    conn.execute("""
+        DELETE FROM incidents WHERE source = 'police_uk' AND (force, month) IN
+          (SELECT reported_by, month FROM stage_months)""").fetchall()
+    base = _insert_rows(conn, staged, geography)
+    stored = {
+        row[0]: row[1:]
+        for row in conn.execute(f"""
+        SELECT load_id - {base}, count(*), count(*) FILTER (WHERE ward_method_wd22 <> '{METHOD_POINT}'
+                                                          OR ward_method_wd25 <> '{METHOD_POINT}')
+        FROM incidents WHERE load_id >= {base} AND source = 'police_uk' GROUP BY 1""").fetchall()
+    }
+    return _record_loads(conn, staged, base, per_file, stored, replaced, superseded)
+
+
+def _stage_months_and_lsoas(conn, districts: tuple[str, ...]) -> None:
+    """``stage_months``, the file that is each force-month's latest; ``stage_lsoas``, the LSOAs kept."""
+    # police.uk publishes one file per force and month: when two files of one load hold the same
+    # force-month, the later one is the revision and replaces the earlier, as across loads.
+    # (The Month is checked as YYYY-MM, so its text and the month are one to one.)
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE stage_months AS
+        SELECT reported_by, month_text, strptime(month_text || '-01', '%Y-%m-%d')::DATE AS month,
+               max(file_index) AS file_index
+        FROM stage_groups GROUP BY 1, 2""")
+    # A row is kept when its LSOA is in one of the districts.
+    conn.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE stage_lsoas AS
+        SELECT lsoa_code, district, ward_wd22 AS lsoa_wd22, ward_wd25 AS lsoa_wd25
+        FROM lsoa_lookup WHERE list_contains(?, district)""",
+        [list(districts)],
+    )
+
+
+def _count_by_file(conn) -> tuple[dict, dict, dict]:
+    """By file: rows read, outside the districts and months; rows a later file of the load revises;
+    stored rows of earlier loads it replaces."""
+    per_file = {
+        row[0]: row[1:]
+        for row in conn.execute("""
+        SELECT g.file_index, sum(g.n) AS rows_read,
+               sum(g.n) - coalesce(sum(g.n) FILTER (WHERE k.lsoa_code IS NOT NULL), 0) AS outside,
+               sum(g.no_location) - coalesce(sum(g.no_location) FILTER (WHERE k.lsoa_code IS NOT NULL), 0)
+                 AS outside_no_location,
+               min(g.month_text) || '..' || max(g.month_text) AS months
+        FROM stage_groups g LEFT JOIN stage_lsoas k ON k.lsoa_code = g.lsoa_code
+        GROUP BY g.file_index""").fetchall()
+    }
+    superseded = dict(
+        conn.execute("""
+        SELECT m.file_index, sum(g.n) FROM stage_groups g
+        JOIN stage_lsoas k ON k.lsoa_code = g.lsoa_code
+        JOIN stage_months m ON m.reported_by = g.reported_by AND m.month_text = g.month_text
+        WHERE g.file_index < m.file_index GROUP BY 1""").fetchall()
+    )
+    replaced = dict(
+        conn.execute("""
+        SELECT m.file_index, count(*) FROM incidents i
+        JOIN stage_months m ON m.reported_by = i.force AND m.month = i.month
+        WHERE i.source = 'police_uk' GROUP BY 1""").fetchall()
+    )
+    return per_file, superseded, replaced
+
+
+def _insert_rows(conn, staged: list[_Staged], geography: Geography) -> int:
+    """Read the files again, straight into ``incidents``, each row with its wards; the load id of the first file."""
+    rows, params = _police_rows(staged)
+    # The rows stored: in the districts, and of the file that is the force-month's latest.
+    kept = f"""FROM {rows} s JOIN stage_lsoas k ON k.lsoa_code = s.lsoa_code
+               JOIN stage_months m ON m.reported_by = s.reported_by AND m.month_text = s.month_text
+                                  AND m.file_index = s.file_index"""
+    # Every point of the rows in the districts (a few of rows superseded too: the join below
+    # only looks points up).
+    points = assign_points(
+        conn,
+        "(SELECT p.lon, p.lat, k.district FROM stage_points p JOIN stage_lsoas k ON k.lsoa_code = p.lsoa_code) AS kept",
+        geography,
+    )
+    base = next_load_id(conn)
+    conn.register("point_frame", points)
+    try:
+        # Copied once into a DuckDB table (one row per point), so the insert joins a table, with
+        # its statistics, rather than scanning a pandas frame.
+        conn.execute("CREATE OR REPLACE TEMP TABLE point_wards AS SELECT * FROM point_frame")
+    finally:
+        conn.unregister("point_frame")
+    # (Planned as written, joins_as_written: the small tables are the joins' build side.)
+    try:
+        conn.execute(
+            f"""
+            INSERT INTO incidents BY NAME
+            SELECT 'police_uk' AS source, false AS synthetic, {base} + s.file_index AS load_id,
+                   s.reported_by AS force, m.month, nullif(s.crime_id, '') AS crime_id, s.reported_by,
+                   s.falls_within, s.category, s.category = '{ASB_CATEGORY}' AS is_asb, s.lon AS longitude,
+                   s.lat AS latitude, p.easting, p.northing, s.location, s.lsoa_code, s.lsoa_name,
+                   nullif(s.outcome, '') AS outcome, nullif(s.context, '') AS context, k.district,
+                   {ward_columns()}
+            {kept}
+            LEFT JOIN point_wards p ON p.lon = s.lon AND p.lat = s.lat AND p.district = k.district""",
+            params,
+        )
+    except duckdb.Error as exc:
+        if not isinstance(exc, (duckdb.InvalidInputException, duckdb.ConversionException)):
+            raise
+        raise _csv_error(staged, exc) from None  # read once already: only if a file changed meanwhile
+    return base
+
+
+def _record_loads(
+    conn, staged: list[_Staged], base: int, per_file: dict, stored: dict, replaced: dict, superseded: dict
+) -> list[FileReport]:
+    """One row in ``loads`` per file, and the report of each."""
+    reports, records, now = [], [], datetime.now()
+    for item in staged:
+        rows_read, outside, outside_no_location, months = per_file[item.index]
+        rows_stored, fallback = stored.get(item.index, (0, 0))
+        rows_replaced = replaced.get(item.index, 0) + superseded.get(item.index, 0)
+        records.append(
+            (
+                base + item.index,
+                item.source.name,
+                item.sha,
+                rows_read,
+                rows_stored,
+                rows_replaced,
+                outside,
+                outside_no_location,
+                months,
+            )
+        )
+        reports.append(
+            FileReport(
+                item.source.name,
+                item.sha,
+                "loaded",
+                rows_read=int(rows_read),
+                rows_stored=int(rows_stored),
+                rows_replaced=int(rows_replaced),
+                rows_outside=int(outside),
+                rows_outside_no_location=int(outside_no_location),
+                rows_by_lsoa_fallback=int(fallback),
+                months=months,
+            )
+        )
+    # One statement for all the files' records, not one per file.
+    columns = [list(column) for column in zip(*records, strict=False)]
+    conn.execute(
+        """
+        INSERT INTO loads
+        SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), 'police_uk', false,
+               unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]),
+               unnest(?::BIGINT[]), unnest(?::VARCHAR[]), ?::TIMESTAMP""",
+        [*columns, now],
+    )
+    return reports

@@ -1,0 +1,153 @@
+"""Loading police.uk street-level files (analytics/data/police_uk.py), each rule tested on a real
+DuckDB file."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from analytics.core.errors import InputError
+from analytics.data import store
+from tests.conftest import POLICE_DIR, UNFILTERED_ZIP, db_checksums
+from tests.loading import JAN_2024, OCT_2018, counts, lines_of, load_police, write_lines
+
+# ----------------------------------------------------------------------------- the embedded data
+
+
+def test_build_holds_every_police_uk_row(built_conn):
+    rows, asb = built_conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE is_asb) FROM incidents WHERE source = 'police_uk'"
+    ).fetchone()
+    assert (rows, asb) == (43_002, 8_759)
+    months = built_conn.execute("SELECT count(DISTINCT month) FROM incidents WHERE source = 'police_uk'").fetchone()[0]
+    assert months == 21
+    # Every stored row has a ward in both vintages (by point, or through its LSOA).
+    assert (
+        built_conn.execute("SELECT count(*) FROM incidents WHERE ward_wd22 IS NULL OR ward_wd25 IS NULL").fetchone()[0]
+        == 0
+    )
+
+
+def test_build_records_every_file(built_conn):
+    loads = built_conn.execute("SELECT file_name, sha256, rows_stored, source FROM loads ORDER BY load_id").df()
+    police = loads[loads.source == "police_uk"]
+    assert len(police) == 21 and police.rows_stored.sum() == 43_002
+    assert police.sha256.str.fullmatch("[0-9a-f]{64}").all()
+    assert (loads.source == "extract").sum() == 1
+
+
+def test_rows_are_never_deduplicated(geo_db, tmp_path):
+    lines = lines_of(OCT_2018)
+    asb_row = next(line for line in lines[1:] if b"Anti-social behaviour" in line)
+    path = write_lines(tmp_path / "2018-10-twice.csv", [lines[0], asb_row, asb_row, asb_row])
+    report = load_police(geo_db, path)
+    assert report.total("rows_stored") == 3
+    assert counts(geo_db) == (3, 3)
+
+
+def test_two_files_of_one_force_month_in_one_load_keep_the_later(geo_db, tmp_path):
+    lines = lines_of(OCT_2018)
+    first = write_lines(tmp_path / "first.csv", lines[:11])
+    revised = write_lines(tmp_path / "revised.csv", [lines[0], *lines[11:14]])
+    report = load_police(geo_db, first, revised)
+    assert [f.rows_stored for f in report.files] == [0, 3]
+    assert report.files[1].rows_replaced == 10
+    assert counts(geo_db)[0] == 3
+
+
+def test_a_revised_file_replaces_its_force_month_whatever_its_name(geo_db, tmp_path):
+    load_police(geo_db, OCT_2018, JAN_2024)
+    original = counts(geo_db)
+    lines = lines_of(OCT_2018)
+    revised = write_lines(tmp_path / "revision.csv", lines[:101])  # the same force-month, 100 rows
+    report = load_police(geo_db, revised)
+    assert report.files[0].rows_replaced == len(lines) - 1
+    conn = store.connect(geo_db, read_only=True)
+    by_month = dict(conn.execute("SELECT strftime(month, '%Y-%m'), count(*) FROM incidents GROUP BY 1").fetchall())
+    conn.close()
+    assert by_month == {"2018-10": 100, "2024-01": original[0] - (len(lines) - 1)}
+
+
+def test_unfiltered_archive_over_embedded_data(geo_db):
+    load_police(geo_db, POLICE_DIR)
+    report = load_police(geo_db, UNFILTERED_ZIP)
+    assert counts(geo_db) == (43_002, 8_759)
+    assert report.total("rows_outside") == 142_510
+    assert report.total("rows_outside_no_location") == 2_764
+    assert report.total("rows_replaced") == 43_002
+    assert "142,510 outside the districts" in report.summary()
+
+
+# ----------------------------------------------------------------------------- checks and layouts
+
+
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda lines: [lines[0], lines[1].replace(b"-2.138445", b"-200.1")], "outside Great Britain"),
+        (lambda lines: [lines[0], lines[1].replace(b"-2.138445,52.417131", b"52.417131,-2.138445")], "look swapped"),
+        (lambda lines: [lines[0], lines[1].replace(b"-2.138445", b"west")], "not a number"),
+    ],
+)
+def test_rows_failing_a_check_get_a_clear_message(geo_db, tmp_path, make, expected):
+    before = db_checksums(geo_db)
+    path = write_lines(tmp_path / "input.csv", make(lines_of(OCT_2018)))
+    with pytest.raises(InputError) as error:
+        load_police(geo_db, path)
+    assert expected in str(error.value)
+    assert str(path) in str(error.value)
+    assert db_checksums(geo_db) == before
+
+
+def test_files_of_different_layouts_in_one_load_keep_every_value_in_its_column(geo_db, tmp_path):
+    """The files of a load are read together, one read_csv per layout: whatever each file's column
+    order, extra columns, line ends or byte-order mark, every value lands in its own column and
+    every row is stored once, under its own file."""
+    rows = list(csv.reader(io.StringIO(OCT_2018.read_text(encoding="utf-8"))))
+    header, body = rows[0], rows[1:31]
+    reordered = list(reversed(header))
+    expected = []
+
+    def write(name, columns, chunk, month, end="\n", bom=False):
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator=end)
+        writer.writerow(columns)
+        for row in chunk:
+            record = dict(zip(header, row, strict=False), Month=month, Extra="x")
+            writer.writerow([record[c] for c in columns])
+            expected.append(
+                (
+                    name,
+                    f"{month}-01",
+                    record["Crime ID"] or None,
+                    record["Location"],
+                    record["LSOA code"],
+                    record["Crime type"],
+                    record["Last outcome category"] or None,
+                    float(record["Longitude"]),
+                    float(record["Latitude"]),
+                )
+            )
+        path = tmp_path / name
+        path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode("utf-8"))
+        return path
+
+    files = [
+        write("a.csv", header, body[:10], "2018-01"),
+        write("b.csv", reordered, body[10:20], "2018-02"),
+        write("c.csv", header + ["Extra"], body[20:30], "2018-03", end="\r\n"),
+        write("d.csv", header, body[:10], "2018-04", end="\r", bom=True),
+        write("e.csv", reordered, body[10:20], "2018-05"),  # the layout of b.csv
+        write("f.csv", header, body[20:30], "2018-06"),
+    ]  # the layout of a.csv
+    report = load_police(geo_db, *files)
+    assert [f.rows_stored for f in report.files] == [10] * 6
+    conn = store.connect(geo_db, read_only=True)
+    stored = conn.execute("""
+        SELECT split_part(replace(l.file_name, '\\', '/'), '/', -1), strftime(i.month, '%Y-%m-%d'), i.crime_id,
+               i.location, i.lsoa_code, i.category, i.outcome, i.longitude, i.latitude
+        FROM incidents i JOIN loads l USING (load_id)""").fetchall()
+    conn.close()
+    assert sorted(stored, key=repr) == sorted(expected, key=repr)
