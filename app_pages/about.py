@@ -43,9 +43,9 @@ Redditch changed its wards in May 2024 (12 wards to 9). Every incident is placed
 district (the ONS boundaries are generalised) it goes through its LSOA. Rates per 1,000 use ONS mid-2018
 population estimates for 2011 LSOAs, summed to wards whole, by the ward each LSOA best fits. Incidents are placed
 by point, so where a ward boundary cuts an LSOA (58 of the 178 2011 LSOAs have under 95% of their area in the ward
-they best fit: 36 in Bromsgrove, 22 in Wyre Forest, none in Redditch) a ward's incidents and its residents do not cover exactly the
-same ground, and its rate is approximate. For the same reason, point-in-polygon agrees with the ONS best-fit
-lookup for 96% of Redditch's 2018-19 police.uk rows but 83% of all three districts'.
+they best fit: 36 in Bromsgrove, 22 in Wyre Forest, none in Redditch) a ward's incidents and its residents do
+not cover exactly the same ground, and its rate is approximate. For the same reason, point-in-polygon agrees with
+the ONS best-fit lookup for 96% of Redditch's 2018-19 police.uk rows but 83% of all three districts'.
 
 ### Significance and small numbers
 """

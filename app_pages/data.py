@@ -84,7 +84,10 @@ else:
                 path = Path(folder) / f"upload{suffix}"
                 path.write_bytes(upload.getvalue())
                 try:
-                    progress = lambda f, m: bar.progress(min(1.0, f), m.replace(str(path), upload.name))
+
+                    def progress(fraction: float, message: str) -> None:
+                        bar.progress(min(1.0, fraction), message.replace(str(path), upload.name))
+
                     report = data.ingest(kind, path, progress=progress)
                     st.success(plain(report.summary().replace(str(path), upload.name)))
                 except AnalyticsError as error:

@@ -26,6 +26,22 @@ DISTRICTS = ("Bromsgrove", "Redditch", "Wyre Forest")
 TABLES = ("incidents", "wards", "lsoas", "population", "loads")
 
 
+#: Marker of every test under a folder of tests/ (pytest.ini registers them).
+FOLDER_MARKERS = {"browser": "browser", "robustness": "robustness"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark tests by folder: tests/browser -> ``browser``, tests/robustness -> ``robustness``."""
+    tests = ROOT / "tests"
+    for item in items:
+        path = Path(item.path).resolve()
+        if not path.is_relative_to(tests):
+            continue
+        parts = path.relative_to(tests).parts
+        if len(parts) > 1 and parts[0] in FOLDER_MARKERS:
+            item.add_marker(FOLDER_MARKERS[parts[0]])
+
+
 @pytest.fixture(scope="session")
 def geography() -> Geography:
     return Geography.load(DATA, DISTRICTS)

@@ -518,5 +518,8 @@ def test_seasonal_sentence_and_profile_chart_name_the_same_months(built_conn, se
     assert re.search(r"lowest in (\w+)", text)[1] == re.search(r"lowest: (\w+)", alt)[1], (text, alt)
     above_text = re.search(r"(?:; |\. )([A-Z][\w, ]+?) (?:was|were) above", text)
     above_alt = re.search(r"Above average: ([^.]+)\.", alt)
-    names = lambda s: set(re.findall(r"[A-Z][a-z]+", s)) if s else set()
+
+    def names(found: str | None) -> set[str]:
+        return set(re.findall(r"[A-Z][a-z]+", found)) if found else set()
+
     assert names(above_text and above_text[1]) == names(above_alt and above_alt[1]), (text, alt)

@@ -7,6 +7,8 @@ and a small-numbers flag, because a percentage on a handful of incidents mislead
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from analytics.core import settings
@@ -41,7 +43,7 @@ def add_change_columns(frame: pd.DataFrame, small_count: int | None = None) -> p
 
 
 #: What a comparison of two periods adds to their counts (and its column type when withheld).
-CHANGE_COLUMNS = {
+CHANGE_COLUMNS: dict[str, str | type[object]] = {
     "difference": "Int64",
     "pct_change": "Int64",
     "percentage": object,
@@ -51,7 +53,7 @@ CHANGE_COLUMNS = {
 }
 
 
-def withhold_change(table: pd.DataFrame, info: dict) -> pd.DataFrame:
+def withhold_change(table: pd.DataFrame, info: Mapping[str, object]) -> pd.DataFrame:
     """``table`` with ``info`` in its attrs; when ``info['not_comparable']`` says why the periods are
     not like for like (months missing from the source), its change columns are emptied."""
     out = table.copy() if info.get("not_comparable") else table

@@ -6,6 +6,8 @@ so the command line and the dashboard can show it without a stack trace.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class AnalyticsError(Exception):
     """A problem the user can act on.
@@ -53,7 +55,7 @@ def shown(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
 
 
-def invalid_choice(what: str, value: object, valid: list | tuple | set) -> AnalyticsError:
+def invalid_choice(what: str, value: object, valid: Iterable[object]) -> AnalyticsError:
     """The error for a bad argument, listing the valid choices."""
     listed = ", ".join(str(v) for v in sorted(valid, key=str))
     return AnalyticsError(f"Unknown {what} {shown(value)}. Valid choices: {listed}.", title=f"Unknown {what}")

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Union
+from typing import SupportsInt, cast
 
 from analytics.core.errors import AnalyticsError, invalid_choice, shown
 
@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 #: Numbers the rounding helpers accept; each is converted exactly to a Fraction.
-Number = Union[int, float, Decimal, Fraction]
+Number = int | float | Decimal | Fraction
 
 # The financial year starts in April.
 FINANCIAL_YEAR_START_MONTH = 4
@@ -430,15 +430,14 @@ def round_half_up(x: Number) -> int:
 def _whole_number(name: str, value: object) -> int:
     """``value`` as an int; whole-valued floats (pandas turns counts into floats) are allowed."""
     # True/False are ints to Python, but as a count they are a mistake.
-    if isinstance(value, bool):
-        whole = False
-    elif isinstance(value, numbers.Integral):
-        whole = True
-    else:
-        whole = isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer()
-    if not whole:
-        raise AnalyticsError(f"{name} must be a whole number; got {value!r}.", title="Not a whole number")
-    return int(value)
+    if not isinstance(value, bool):
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        if isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
+            # numbers.Real does not declare __int__, but the Reals that come here (float, numpy's floats,
+            # Fraction) have it, and int() keeps a whole Fraction beyond float's precision exact.
+            return int(cast(SupportsInt, value))
+    raise AnalyticsError(f"{name} must be a whole number; got {value!r}.", title="Not a whole number")
 
 
 def round_ratio_half_up(numerator: int, denominator: int, scale: int = 100) -> int:

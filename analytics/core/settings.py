@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 from analytics.core.errors import AnalyticsError, SettingError
 
@@ -80,7 +81,20 @@ def env_name(name: str) -> str:
     return "ASB_" + name.upper()
 
 
-def get(name: str):
+#: The settings' names by kind, so a type checker knows what ``get`` returns (tests/test_settings.py
+#: checks them against SETTINGS).
+BoolSettingName = Literal["public_mode", "uploads_enabled", "basemap"]
+IntSettingName = Literal["disclosure_threshold", "small_count_threshold"]
+StrSettingName = Literal["db_path", "data_dir", "districts", "upload_password", "reader_memory_limit"]
+
+
+@overload
+def get(name: BoolSettingName) -> bool: ...
+@overload
+def get(name: IntSettingName) -> int: ...
+@overload
+def get(name: StrSettingName) -> str: ...
+def get(name: str) -> bool | int | str:
     """The value of a setting, from its environment variable or its default, converted to its kind."""
     if name not in _BY_NAME:
         raise AnalyticsError(

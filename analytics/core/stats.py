@@ -92,8 +92,8 @@ def _as_exposure(name: str, value: object) -> float:
 
 
 def _check_alpha(alpha: object) -> float:
-    # "not (0 < alpha < 1)" also rejects NaN.
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha < 1:
+    # "not alpha < 1" also rejects NaN (numbers.Real declares only < and <=, hence this form).
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or alpha <= 0 or not alpha < 1:
         raise AnalyticsError(
             f"alpha must be between 0 and 1 (e.g. 0.05); got {alpha!r}.", title="Invalid significance level"
         )
@@ -110,7 +110,8 @@ def _sqrt_z(count_a: int, count_b: int, exposure_a: float, exposure_b: float) ->
 
 
 def _poisson_pmf(x: np.ndarray, mean: float) -> np.ndarray:
-    return np.exp(xlogy(x, mean) - mean - gammaln(x + 1))
+    pmf: np.ndarray = np.exp(xlogy(x, mean) - mean - gammaln(x + 1))
+    return pmf
 
 
 def _poisson_window(mean: float) -> tuple[np.ndarray, int]:

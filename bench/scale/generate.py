@@ -499,7 +499,7 @@ def write_geography(geo: Geo, data_dir: Path, rng: np.random.Generator) -> None:
                 json.dump(_feature_collection(features), handle, separators=(",", ":"))
     for folder, prefix, tag in (("lsoa_2011", "lsoa11", "LSOA11"), ("lsoa_2021", "lsoa21", "LSOA21")):
         (boundaries / folder).mkdir(parents=True, exist_ok=True)
-        for d, (lad, district) in enumerate(DISTRICTS):
+        for d, (lad, _district) in enumerate(DISTRICTS):
             features = [
                 {"type": "Feature", "properties": {f"{tag}CD": code, f"{tag}NM": name}, "geometry": _polygon(ring)}
                 for code, name, di, ring in geo.lsoas

@@ -481,11 +481,17 @@ def child_tables(work: Path, args) -> dict:
 
     for name, options in table_specs(last_year).items():
         log = SqlLog()
+
+        # The table's query as a call of no arguments (the loop's values bound now), on conn or, given a
+        # log, on a connection that times its SQL into it.
+        def table(sql_log=None, name=name, options=options):
+            return lambda: run_table(conn if sql_log is None else TimedConnection(conn, sql_log), name, options)
+
         with Sampler() as sampler:
-            frame, first, first_others = measured(lambda: run_table(TimedConnection(conn, log), name, options))
-        warm = quiet_median(lambda: measured(lambda: run_table(conn, name, options))[1:], args.repeat)
+            frame, first, first_others = measured(table(log))
+        warm = quiet_median(lambda: measured(table())[1:], args.repeat)
         warm_log = SqlLog()
-        _, profiled, _ = measured(lambda: run_table(TimedConnection(conn, warm_log), name, options))
+        _, profiled, _ = measured(table(warm_log))
         out["tables"][name] = {
             "options": options,
             "first_seconds": first,
@@ -662,9 +668,9 @@ def child_browser(work: Path, args) -> dict:
             try:
                 urllib.request.urlopen(url + "/_stcore/health", timeout=1)
                 break
-            except OSError:
+            except OSError as error:
                 if time.time() > deadline or process.poll() is not None:
-                    raise RuntimeError("the Streamlit server did not start: " + log_path.read_text()[-2000:])
+                    raise RuntimeError("the Streamlit server did not start: " + log_path.read_text()[-2000:]) from error
                 time.sleep(0.3)
         out["server_started"] = proc_status(process.pid)
         drawn = (
@@ -799,7 +805,7 @@ def child_pandas(work: Path, args) -> dict:
         ("quality", quality),
     ):
         function()
-        tables[name] = quiet_median(lambda: measured(function)[1:], args.repeat)["median"]
+        tables[name] = quiet_median(lambda function=function: measured(function)[1:], args.repeat)["median"]
     return {
         "rows": len(df),
         "files": len(files),
@@ -1055,13 +1061,15 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
         + "  "
     )
     add(
-        f"Machine: {os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB RAM, "
+        f"Machine: {os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB RAM, "
         f"Python {platform.python_version()}; report written {datetime.datetime.now():%Y-%m-%d %H:%M}. "
         f"Warm figures are medians of {args.repeat} runs."
     )
     if results.get("merged_steps"):
         add(
-            f"Steps measured again in this run and merged into the earlier figures: {', '.join(results['merged_steps'])}."
+            "Steps measured again in this run and merged into the earlier figures: "
+            f"{', '.join(results['merged_steps'])}."
         )
     for note in results.get("notes", []):
         add(f"Note: {note}  ")
@@ -1114,21 +1122,30 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
             for x in (ours.get("busier_attempt"), ours.get("other_attempt"))
             if x and x.get("seconds")
         ]
+        bare_runs = (
+            " (the quietest of " + ", ".join(f"{fmt_s(t)} [others {o:.1f} cores]" for t, o in bare["runs"]) + ")"
+            if "runs" in bare
+            else ""
+        )
         add(
-            f"| ingestion: validation, wards in both vintages, load record (others used {ours.get('others_cores', 0):.1f} "
-            f"cores meanwhile{'; other attempt: ' + ', '.join(ours_runs) if ours_runs else ''}) | {fmt_s(ours['seconds'])} = "
+            "| ingestion: validation, wards in both vintages, load record "
+            f"(others used {ours.get('others_cores', 0):.1f} "
+            f"cores meanwhile{'; other attempt: ' + ', '.join(ours_runs) if ours_runs else ''}) | "
+            f"{fmt_s(ours['seconds'])} = "
             f"{rows / ours['seconds']:,.0f} rows/s | bare DuckDB read_csv: {fmt_s(bare['seconds'])}"
-            f"{' (the quietest of ' + ', '.join(f'{fmt_s(t)} [others {o:.1f} cores]' for t, o in bare['runs']) + ')' if 'runs' in bare else ''} = "
+            f"{bare_runs} = "
             f"{rows / bare['seconds']:,.0f} rows/s | {ratio:.2f} of its rate | >= 0.5 | {verdict(ratio >= 0.5)} |"
         )
         if ours.get("cpu_seconds") and bare.get("cpu_seconds"):
             add(
-                f"| the same in CPU time (less sensitive to other processes) | {fmt_s(ours['cpu_seconds'])} CPU | bare: "
+                "| the same in CPU time (less sensitive to other processes) | "
+                f"{fmt_s(ours['cpu_seconds'])} CPU | bare: "
                 f"{fmt_s(bare['cpu_seconds'])} CPU | {bare['cpu_seconds'] / ours['cpu_seconds']:.2f} | | |"
             )
     elif "failed" in ours:
         add(
-            f"| ingestion | FAILED after {fmt_s(ours.get('wall_seconds'))} | bare read_csv {fmt_s(bare.get('seconds'))} | | >= 0.5 | **no** |"
+            f"| ingestion | FAILED after {fmt_s(ours.get('wall_seconds'))} | "
+            f"bare read_csv {fmt_s(bare.get('seconds'))} | | >= 0.5 | **no** |"
         )
     if "seconds" in ours and "read_concat_seconds" in pandas:
         p = pandas["read_concat_seconds"] + pandas["derive_wards_seconds"]
@@ -1142,7 +1159,8 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
         base = f"bare read_csv {fmt_s(bare.get('seconds'))}" if bare.get("seconds") else ""
         ratio = f"{wards['distinct_seconds'] / bare['seconds']:.1%} of the bare read" if bare.get("seconds") else ""
         add(
-            f"| ward assignment alone: assign_points on {wards['distinct_points']:,} distinct snap points, both vintages "
+            f"| ward assignment alone: assign_points on {wards['distinct_points']:,} distinct snap points, "
+            "both vintages "
             f"| {fmt_s(wards['distinct_seconds'])} | {base} | {ratio} | | |"
         )
         if "every_row_seconds" in wards:
@@ -1166,7 +1184,8 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
         ok = t["warm_seconds"] < limit
         busy = "" if t["warm"]["quiet"] else " (no quiet run: machine busy)"
         add(
-            f"| table {name} (warm; first run in a fresh process {fmt_s(t['first_seconds'])}) | {fmt_s(t['warm_seconds'])}{busy} "
+            f"| table {name} (warm; first run in a fresh process {fmt_s(t['first_seconds'])}) | "
+            f"{fmt_s(t['warm_seconds'])}{busy} "
             f"| {base} | {ratio} | < {limit:.0f} s; pandas >= 10x | {verdict(ok)}"
             f"{'' if p is None else ('; ' + verdict(p / t['warm_seconds'] >= 10))} |"
         )
@@ -1191,7 +1210,8 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
         if runs and not any(o < QUIET for _, o in runs):
             single += " (no quiet run: machine busy)"
         add(
-            f"| page {name} script (AppTest, cold caches{single}; cached {fmt_s(p['cached'])}){errors} | {fmt_s(p['cold'])} | "
+            f"| page {name} script (AppTest, cold caches{single}; cached {fmt_s(p['cached'])}){errors} | "
+            f"{fmt_s(p['cold'])} | "
             f"About page (no data), cold: {fmt_s(about)} | {p['cold'] / about:.1f}x | "
             f"{'< 1 s at 10 M' if rows <= 10_000_000 else '(1 s at 10 M)'} | {verdict(ok)} |"
         )
@@ -1220,7 +1240,8 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
         )
     if r.get("pages", {}).get("peak_rss_bytes"):
         add(
-            f"| peak memory of the AppTest process (every page, cold and cached) | {fmt_b(r['pages']['peak_rss_bytes'])} "
+            "| peak memory of the AppTest process (every page, cold and cached) | "
+            f"{fmt_b(r['pages']['peak_rss_bytes'])} "
             f"| | | | |"
         )
     inc = r.get("incremental", {})
@@ -1266,7 +1287,8 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
         add("## Where each table spends its time (warm run)")
         add("")
         add(
-            "| table | SQL total of the profiled run | slowest statements (calls, seconds) | project functions, first run (inclusive share of samples) | innermost frames |"
+            "| table | SQL total of the profiled run | slowest statements (calls, seconds) "
+            "| project functions, first run (inclusive share of samples) | innermost frames |"
         )
         add("|---|---|---|---|---|")
         for name, t in r["tables"]["tables"].items():
@@ -1281,7 +1303,8 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
         add("## Where each page spends its time (a profiled cold run)")
         add("")
         add(
-            "| page | script | SQL total | slowest statements (calls, seconds) | project functions (inclusive share of samples) | innermost frames |"
+            "| page | script | SQL total | slowest statements (calls, seconds) "
+            "| project functions (inclusive share of samples) | innermost frames |"
         )
         add("|---|---|---|---|---|---|")
         for name, p in pages.items():
@@ -1323,7 +1346,8 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
     add("")
     if bare.get("read_bytes_seconds"):
         add(
-            f"- Reading the files' bytes (Python, 16 MB chunks, before the bare read): {fmt_s(bare['read_bytes_seconds'])}."
+            "- Reading the files' bytes (Python, 16 MB chunks, before the bare read): "
+            f"{fmt_s(bare['read_bytes_seconds'])}."
         )
     geo = r.get("geo", {})
     if "load_seconds" in geo:
@@ -1345,7 +1369,8 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
         if name in r and "wall_seconds" in r[name]:
             add(
                 f"- step {name}: {fmt_s(r[name].get('wall_seconds'))} wall, {fmt_s(r[name].get('cpu_seconds'))} CPU, "
-                f"peak {fmt_b(r[name].get('peak_rss_bytes'))}; other processes used {r[name].get('others_cores', 0):.2f} "
+                f"peak {fmt_b(r[name].get('peak_rss_bytes'))}; "
+                f"other processes used {r[name].get('others_cores', 0):.2f} "
                 f"of the {os.cpu_count()} cores meanwhile (waited {r[name].get('waited_for_quiet', 0):.0f} s for "
                 f"them to go under 0.3 first; {r[name].get('others_cores_before', 0):.2f} when it started)."
             )

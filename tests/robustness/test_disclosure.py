@@ -22,7 +22,8 @@ location or cell, and a mean of counts) below the threshold, 0 included, reads "
 a chart item or a tooltip where a count is suppressed, nothing derived from it (difference,
 percentage, rate, significance, p-value, z, share, index, residual) is shown, since it would give the
 count away. A rate rests on its own period's count only: beside the other period's hidden count it
-may show (tables, map and charts alike). Differences and percentages between two counts that are both shown are not counts.
+may show (tables, map and charts alike). Differences and percentages between two counts that are both
+shown are not counts.
 
 The same scan runs against a server with public mode off and must find small counts in every kind of
 place it looks (so it is not blind).
@@ -515,7 +516,7 @@ def scan_page(scan: Scan, page, url: str, path: str, params: dict, pngs: bool, b
         label = " ".join(button.inner_text().split())
         if ("Briefing" in label) != briefing or ("PNG" in label and not pngs):
             continue
-        download = _download(page, lambda: buttons.nth(i), f"{where}: download button {i} {label!r}")
+        download = _download(page, lambda i=i: buttons.nth(i), f"{where}: download button {i} {label!r}")
         data = Path(download.path()).read_bytes()
         scan_download(scan, where, download.suggested_filename, data, every_number=PAGES[path] == "data")
         scan.look("download")
@@ -548,7 +549,7 @@ def slow_downloads(scan: Scan, page, url: str, path: str, pngs: bool) -> None:
         )
     for button in targets:
         label = " ".join(button.inner_text().split())
-        download = _download(page, lambda: button, f"{where}: download button {label!r}", timeout=240_000)
+        download = _download(page, lambda button=button: button, f"{where}: download button {label!r}", timeout=240_000)
         data = Path(download.path()).read_bytes()
         scan_download(scan, where, download.suggested_filename, data, every_number=False)
         scan.look("download")
@@ -581,7 +582,7 @@ def run_scan(browser, url: str, db: Path, params: dict, public: bool, pngs: bool
     query = "&".join(f"{k}={v}" for k, v in params.items())
     context = browser.new_context(viewport={"width": 1600, "height": 2400}, accept_downloads=True)
     try:
-        for n, path in enumerate(PAGES):
+        for path in PAGES:
             page = context.new_page()
             scan_page(scan, page, f"{url}/{path}?{query}", path, params, pngs=False, briefing=False)
             page.close()
