@@ -77,7 +77,7 @@ class Selection:
     wards: tuple[str, ...] = ()
     boundaries: str = "wd22"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         # Frozen: the normalised values are set the way dataclasses set them.
         if _check_text("source", self.source) not in SOURCES:
             raise invalid_choice("source", self.source, SOURCES)
@@ -113,16 +113,16 @@ class Selection:
             return f"{len(self.wards)} ward(s)"
         return ", ".join(self.districts) if self.districts else NORTH_WORCESTERSHIRE
 
-    def with_(self, **changes) -> Selection:
-        return replace(self, **changes)
+    def with_(self, **changes: object) -> Selection:
+        return replace(self, **changes)  # type: ignore[arg-type]  # dataclasses.replace checks the names
 
-    def where(self, period: Period | None = None, alias: str = "") -> tuple[str, list]:
+    def where(self, period: Period | None = None, alias: str = "") -> tuple[str, list[object]]:
         """SQL condition and its parameters for this selection (and a period, if given)."""
         if alias and not (isinstance(alias, str) and _ALIAS.fullmatch(alias)):
             raise AnalyticsError(f"The table alias {shown(alias)} is not a plain SQL name.", title="Invalid alias")
         p = f"{alias}." if alias else ""
         clauses = [f"{p}source = ?"]
-        params: list = [self.source]
+        params: list[object] = [self.source]
         if self.category == "asb":
             clauses.append(f"{p}is_asb")
         elif self.category == "crime":
