@@ -49,10 +49,10 @@ def coverage_summary(conn: duckdb.DuckDBPyConnection) -> str:
     months = rows_by_month(conn)
     lines = []
     for source, frame in months.groupby("source", sort=True):
-        label = source + (" (SYNTHETIC demonstration)" if frame.synthetic.any() else "")
+        label = str(source) + (" (SYNTHETIC demonstration)" if frame.synthetic.any() else "")
         lines.append(
             f"{label}: {int(frame.rows.sum()):,} rows ({int(frame.asb_rows.sum()):,} ASB) in "
-            f"{len(frame)} months, {frame.month.min():%Y-%m}..{frame.month.max():%Y-%m}"
+            f"{len(frame)} months, {format(frame.month.min(), '%Y-%m')}..{format(frame.month.max(), '%Y-%m')}"
         )
     lines.append(ward_coverage(conn).to_string(index=False))
     loads = files_loaded(conn)

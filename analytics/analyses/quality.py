@@ -7,11 +7,14 @@ the two boundary vintages.
 
 from __future__ import annotations
 
+from datetime import date
+
 import duckdb
 import pandas as pd
 
 from analytics.core.periods import month_label, month_range_period
 from analytics.core.vocabulary import SOURCES
+from analytics.data.query import one_row
 
 
 def quality_table(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -31,15 +34,17 @@ def quality_table(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         missing = [m for m in span.months if m not in set(months)]
         rows.append(("months present", source, len(months), f"{month_label(months[0])} to {month_label(months[-1])}"))
         rows.append(("months missing", source, len(missing), _runs(missing) or "none"))
-        stored, no_location, by_lsoa, by_code, unassigned = conn.execute(
-            """
+        stored, no_location, by_lsoa, by_code, unassigned = one_row(
+            conn.execute(
+                """
             SELECT count(*), count(*) FILTER (WHERE longitude IS NULL),
                    count(*) FILTER (WHERE ward_method_wd22 = 'lsoa' OR ward_method_wd25 = 'lsoa'),
                    count(*) FILTER (WHERE ward_method_wd22 = 'extract_code' OR ward_method_wd25 = 'extract_code'),
                    count(*) FILTER (WHERE ward_wd22 IS NULL OR ward_wd25 IS NULL)
             FROM incidents WHERE source = ?""",
-            [source],
-        ).fetchone()
+                [source],
+            )
+        )
         rows.append(("rows stored", source, stored, ""))
         rows.append(("rows stored without a location", source, no_location, "assigned through their LSOA"))
         rows.append(
@@ -53,12 +58,14 @@ def quality_table(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         if source == "extract":
             rows.append(("rows given the extract's own ward code", source, by_code, "no usable point"))
         rows.append(("rows without a ward in one vintage", source, unassigned, ""))
-        outside, outside_no_location = conn.execute(
-            """
+        outside, outside_no_location = one_row(
+            conn.execute(
+                """
             SELECT coalesce(sum(rows_outside), 0), coalesce(sum(rows_outside_no_location), 0)
             FROM loads WHERE source = ?""",
-            [source],
-        ).fetchone()
+                [source],
+            )
+        )
         rows.append(
             (
                 "rows outside the districts (counted, not stored)",
@@ -98,18 +105,14 @@ def source_gaps(conn: duckdb.DuckDBPyConnection, source: str) -> str:
     return f"{coverage}; missing: {_runs(missing)}" if missing else f"{coverage}; none missing"
 
 
-def _runs(months: list) -> str:
+def _runs(months: list[date]) -> str:
     """Missing months as runs: 'Mar 2019 to Dec 2023 (58 months); ...'."""
-    runs, start, previous = [], None, None
+    runs: list[tuple[date, date]] = []  # the first and last month of each run
     for month in months:
-        if previous is not None and (month.year * 12 + month.month) - (previous.year * 12 + previous.month) == 1:
-            previous = month
-            continue
-        if start is not None:
-            runs.append((start, previous))
-        start = previous = month
-    if start is not None:
-        runs.append((start, previous))
+        if runs and (month.year * 12 + month.month) - (runs[-1][1].year * 12 + runs[-1][1].month) == 1:
+            runs[-1] = (runs[-1][0], month)
+        else:
+            runs.append((month, month))
     parts = []
     for first, last in runs:
         n = (last.year * 12 + last.month) - (first.year * 12 + first.month) + 1

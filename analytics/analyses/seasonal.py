@@ -54,7 +54,7 @@ from analytics.core.periods import (
     round_half_up,
 )
 from analytics.core.selection import Selection
-from analytics.data.query import check_selection, place
+from analytics.data.query import check_selection, one_row, place
 
 __all__ = [
     "STL_PERIOD",
@@ -196,7 +196,7 @@ class _Series:
 def _load_series(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period | str | None) -> _Series:
     _check_selection(conn, selection)
     period = _check_period(period)
-    first, last, first_report, last_report = conn.execute(_SOURCE_EXTENT_SQL, [selection.source]).fetchone()
+    first, last, first_report, last_report = one_row(conn.execute(_SOURCE_EXTENT_SQL, [selection.source]))
     if first is None:
         raise AnalyticsError(
             f"The store holds no rows from the {selection.source_label}.",
@@ -917,7 +917,7 @@ def month_findings(factors, indices, months=None) -> dict:
     the index the profile chart draws (100 is average), so a month at 100 is called neither.
     Public mode passes only the months it may show."""
     months = [i for i in range(12) if math.isfinite(factors[i])] if months is None else list(months)
-    found = {
+    found: dict[str, object] = {
         "months_above_mean": tuple(MONTH_NAMES[i] for i in months if indices[i] is not None and indices[i] > 100),
         "months_below_mean": tuple(MONTH_NAMES[i] for i in months if indices[i] is not None and indices[i] < 100),
         "peak_month": None,

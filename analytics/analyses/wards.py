@@ -4,6 +4,8 @@ Total) with what an analyst needs beside it: rate per 1,000 residents, significa
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import pandas as pd
 
@@ -25,7 +27,8 @@ POPULATION_NOTE = {
 
 def ward_list(conn: duckdb.DuckDBPyConnection, selection: Selection) -> pd.DataFrame:
     """The wards a selection covers, in the selection's boundary vintage, with their population."""
-    clauses, params = ["vintage = ?"], [selection.boundaries]
+    clauses: list[str] = ["vintage = ?"]
+    params: list[object] = [selection.boundaries]
     if selection.districts:
         clauses.append("list_contains(?, district)")
         params.append(list(selection.districts))
@@ -101,7 +104,7 @@ def describe(
     """What a table is about, for captions and the command line: source, place, periods, vintage."""
     from analytics.analyses.quality import source_gaps
 
-    info = {
+    info: dict[str, Any] = {
         "source_gaps": source_gaps(conn, selection.source),
         "source": selection.source_label,
         "category": selection.category_label,

@@ -44,6 +44,7 @@ from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypedDict, Unpack, cast
 
 import numpy as np
 import pandas as pd
@@ -290,7 +291,7 @@ def _whole(path: Path, line: int, column: str, text: str, suffix: str = "") -> i
 
 def _read_keyword_table(path: Path):
     frame, years = _read_table(path, "keyword")
-    counts = {label: {} for label in years.values()}
+    counts: dict[str, dict[str, int]] = {label: {} for label in years.values()}
     mean, mean_pct = {}, {}
     for i, row in enumerate(frame.to_dict("records")):
         line = i + 2  # the header is line 1
@@ -324,7 +325,7 @@ def _read_keyword_table(path: Path):
 
 def _read_ward_table(path: Path):
     frame, years = _read_table(path, "ward")
-    counts = {label: {} for label in years.values()}
+    counts: dict[str, dict[str, int]] = {label: {} for label in years.values()}
     grand_total = None
     seen = set()
     for i, row in enumerate(frame.to_dict("records")):
@@ -557,6 +558,14 @@ def _plan_year(
     return _YearPlan(label, start, end, np.asarray(keyword_counts, dtype=np.int64), ward_counts)
 
 
+class _SharedPlanArgs(TypedDict):
+    """The arguments every year's :func:`_plan_year` shares."""
+
+    wards: pd.DataFrame
+    ward_weight: pd.Series
+    bromsgrove_share: Fraction
+
+
 def _derived_year(
     label: str,
     start: date,
@@ -565,7 +574,7 @@ def _derived_year(
     keyword_weights,
     redditch_share: Fraction,
     redditch_ward_weights: dict[str, float],
-    **shared,
+    **shared: Unpack[_SharedPlanArgs],
 ) -> _YearPlan:
     """A year without published figures: ``total`` split by the given mixes."""
     keyword_counts = _largest_remainder(keyword_weights, total)
@@ -578,7 +587,7 @@ def _derived_year(
 def _year_plans(targets: Targets, wards: pd.DataFrame, locations: pd.DataFrame) -> list[_YearPlan]:
     ward_weight = locations.groupby("ward_code")["asb_count"].sum()
     district_weight = locations.groupby("district")["asb_count"].sum()
-    shared = dict(
+    shared = _SharedPlanArgs(
         wards=wards,
         ward_weight=ward_weight,
         bromsgrove_share=Fraction(
@@ -686,7 +695,7 @@ def _draw_within_blocks(
 
 def _month_counts(plan: _YearPlan, intensity: pd.Series) -> pd.Series:
     in_year = intensity[pd.Timestamp(plan.start) : pd.Timestamp(plan.end)]
-    by_month = in_year.groupby(in_year.index.to_period("M")).sum()
+    by_month = in_year.groupby(cast(pd.DatetimeIndex, in_year.index).to_period("M")).sum()
     return pd.Series(_largest_remainder(by_month.to_numpy(), plan.total), index=by_month.index)
 
 
@@ -726,7 +735,7 @@ def generate_extract(
     rng = np.random.default_rng(seed)
 
     intensity = daily_intensity(EXTRACT_START, EXTRACT_END)
-    month_of_day = intensity.index.to_period("M")
+    month_of_day = cast(pd.DatetimeIndex, intensity.index).to_period("M")
     extract_months = month_of_day.unique()
 
     # Exact multisets per year: keywords and wards shuffled independently, months in order.

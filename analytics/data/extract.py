@@ -46,6 +46,7 @@ from analytics.data.loads import (
     transaction,
     ward_columns,
 )
+from analytics.data.query import one_row
 
 EXTRACT_COLUMNS = (
     "incident_ref",
@@ -101,10 +102,10 @@ def ingest_extract(
     if progress:
         progress(0.1, f"Reading {source.name}")
     report = LoadReport()
-    with tempfile.TemporaryDirectory(prefix="asb-extract-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="asb-extract-") as tmp_name:
+        tmp = Path(tmp_name)
         scan = scan_file(source, text=not excel)
-        if conn.execute("SELECT count(*) FROM loads WHERE sha256 = ?", [scan.sha]).fetchone()[0]:
+        if one_row(conn.execute("SELECT count(*) FROM loads WHERE sha256 = ?", [scan.sha]))[0]:
             report.files.append(FileReport(source.name, scan.sha, "skipped", message=SAME_CONTENT))
             return report
         path, header = _extract_text(source, scan, excel, mapping, tmp)
@@ -211,10 +212,13 @@ def _extract_mapping(source: Source, column_map: dict[str, str] | None) -> dict[
 
 def _xlsx_to_csv(source: Source, out: Path) -> None:
     """The workbook's first sheet as CSV text, after the zip-bomb checks every archive gets."""
-    archive, _ = open_archive(source.path, "Excel workbook")
+    workbook = source.path
+    if workbook is None:  # ingest_extract reads a file on disk (file_source), never an archive member
+        raise ValueError(f"_xlsx_to_csv needs {source.name} on disk.")
+    archive, _ = open_archive(workbook, "Excel workbook")
     archive.close()
     try:
-        frame = pd.read_excel(source.path, dtype=str, keep_default_na=False)
+        frame = pd.read_excel(workbook, dtype=str, keep_default_na=False)
     except Exception as exc:  # openpyxl raises many types for a broken workbook
         raise InputError(f"not a readable Excel workbook ({str(exc)[:200]}).", file=source.name) from None
     frame.to_csv(out, index=False)
@@ -263,9 +267,13 @@ def _check_extract(
     """Refuse the extract at its first row that fails a check, in the order of _EXTRACT_CHECKS."""
     col = {target: header.index(name) for name, target in mapping.items()}
     ward_codes = list(geography.wards["wd22"].ward_code)
-    params = {"keyword": [list(EXTRACT_KEYWORDS)], "nirs_class": [list(NIRS_CLASSES)], "ward_code": [ward_codes]}
+    params: dict[str, list[object]] = {
+        "keyword": [list(EXTRACT_KEYWORDS)],
+        "nirs_class": [list(NIRS_CLASSES)],
+        "ward_code": [ward_codes],
+    }
     for condition, column, problem in _EXTRACT_CHECKS:
-        args = params.get(column, [])
+        args: list[object] = params.get(column, [])
         if "BETWEEN" in condition:
             args = [*GB_LONGITUDE, *GB_LATITUDE]
         bad = conn.execute(f"SELECT count(*) FROM stage WHERE {condition}", args).fetchone()[0]

@@ -21,10 +21,11 @@ import hashlib
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import duckdb
 
@@ -52,7 +53,7 @@ BINARY_PROBE_BYTES = 64 * 1024
 @dataclass
 class Source:
     name: str  # what messages call it: a path, or 'archive.zip!2018-10/x.csv'
-    open: Callable[[], BinaryIO]  # a new binary stream of the file's bytes
+    open: Callable[[], IO[bytes]]  # a new binary stream of the file's bytes
     path: Path | None = None  # set when the bytes are a plain file on disk
     size: int | None = None  # bytes, when known before reading
 
@@ -69,7 +70,7 @@ def _too_big(name: str, size: int) -> InputError:
 # --------------------------------------------------------------------------- finding files
 
 
-def iter_sources(paths: list[Path | str], suffixes: tuple[str, ...]) -> Iterator[Source]:
+def iter_sources(paths: Sequence[Path | str], suffixes: tuple[str, ...]) -> Iterator[Source]:
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -141,7 +142,7 @@ def _iter_zip(path: Path, suffixes: tuple[str, ...]) -> Iterator[Source]:
         if member.file_size > MAX_FILE_BYTES:
             raise _too_big(name, member.file_size)
         # The member's name is only ever shown, never used as a path to write to.
-        yield Source(name, lambda m=member: archive.open(m), None, member.file_size)
+        yield Source(name, partial(archive.open, member), None, member.file_size)
 
 
 # --------------------------------------------------------------------------- reading one file
@@ -268,8 +269,11 @@ def text_file(source: Source, scan: Scan, copy: Path) -> tuple[Path, str, bool]:
     byte-order mark is converted; other text that is not UTF-8 is read as cp1252, which is what
     Excel on Windows writes. ``copy`` is where a converted copy goes (written in chunks).
     """
+    raw = scan.raw
+    if raw is None:  # scan_file keeps every file given here on disk (a zip member through its spill)
+        raise ValueError(f"text_file needs the bytes of {source.name} on disk.")
     if scan.utf16:
-        _convert(source, scan.raw, "utf-16", copy)
+        _convert(source, raw, "utf-16", copy)
         converted = scan_file(Source(source.name, lambda: open(copy, "rb"), copy))
         return text_file(source, converted, copy.with_suffix(".utf8.csv"))
     if scan.blank:
@@ -291,7 +295,7 @@ def text_file(source: Source, scan: Scan, copy: Path) -> tuple[Path, str, bool]:
         raise InputError(
             "the line holds a NUL byte (binary data): the file is damaged or not CSV text.",
             file=source.name,
-            line=_line_at(scan.raw, scan.nul_offset),
+            line=_line_at(raw, scan.nul_offset),
         )
     if (scan.header_end if scan.header_end is not None else scan.size) > MAX_HEADER_BYTES:
         raise InputError(
@@ -302,11 +306,11 @@ def text_file(source: Source, scan: Scan, copy: Path) -> tuple[Path, str, bool]:
         )
     head = scan.head[len(codecs.BOM_UTF8) :] if scan.head.startswith(codecs.BOM_UTF8) else scan.head
     first = head[: scan.header_end - (len(scan.head) - len(head))] if scan.header_end is not None else head
-    path = scan.raw
+    path = raw
     if scan.utf8:
         header = first.decode("utf-8")
     else:
-        _convert(source, scan.raw, "cp1252", copy)
+        _convert(source, raw, "cp1252", copy)
         header, path = first.decode("cp1252", errors="replace"), copy
     return path, header, scan.has_rows
 

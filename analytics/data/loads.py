@@ -26,6 +26,7 @@ from pyproj import Transformer
 
 from analytics.core.vocabulary import VINTAGES
 from analytics.data.geography import BNG, METHOD_GIVEN, METHOD_LSOA, METHOD_POINT, WGS84, Geography
+from analytics.data.query import one_row
 
 Progress = Callable[[float, str], None]
 
@@ -129,7 +130,7 @@ class joins_as_written:
         self.conn = conn
 
     def __enter__(self):
-        self.before = self.conn.execute("SELECT current_setting('disabled_optimizers')").fetchone()[0]
+        self.before = one_row(self.conn.execute("SELECT current_setting('disabled_optimizers')"))[0]
         self.conn.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
         return self.conn
 

@@ -6,6 +6,8 @@ Values are always parameters; a grouping column comes only from ``GROUP_COLUMNS`
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import pandas as pd
 
@@ -13,6 +15,14 @@ from analytics.core.errors import invalid_choice
 from analytics.core.periods import Period
 from analytics.core.selection import Selection
 from analytics.core.vocabulary import CATEGORY_GROUPS
+
+
+def one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
+    """The row of a query that always returns exactly one, such as an aggregate without GROUP BY."""
+    row = result.fetchone()
+    if row is None:
+        raise RuntimeError("The query returned no row, though it always returns one.")
+    return row
 
 
 def check_selection(conn: duckdb.DuckDBPyConnection, selection: Selection) -> None:

@@ -64,6 +64,7 @@ from analytics.data.extract import ingest_extract
 from analytics.data.geography import BNG, Geography
 from analytics.data.loads import LoadReport, Progress
 from analytics.data.police_uk import ingest_police_uk
+from analytics.data.query import one_row
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS incidents (
@@ -176,7 +177,7 @@ def _is_lock_conflict(exc: Exception) -> bool:
     return "Could not set lock" in text or "Conflicting lock" in text
 
 
-def _busy(path: Path, exc: Exception) -> StoreBusy:
+def _busy(path: Path, exc: Exception | str) -> StoreBusy:
     return StoreBusy(
         f"The database {path} is in use by another process that is writing to it ({exc}).",
         title="Database busy",
@@ -257,7 +258,7 @@ def verify(conn: duckdb.DuckDBPyConnection, path: Path | str, built: bool = Fals
             )
         for table in TABLES:
             conn.execute(f"SELECT count(*), sum(hash(t)) FROM {table} t").fetchall()
-        if built and not conn.execute("SELECT count(*) FROM wards").fetchone()[0]:
+        if built and not one_row(conn.execute("SELECT count(*) FROM wards"))[0]:
             raise AnalyticsError(
                 f"The database {path} holds no ward boundaries: it was never built.",
                 title="Database not built",
@@ -359,7 +360,7 @@ class Snapshot:
             for leftover in (copy, Path(f"{copy}.wal")):
                 leftover.unlink(missing_ok=True)
         verify(self.conn, self.path, built=True)
-        self.last_load_id = self.conn.execute("SELECT coalesce(max(load_id), 0) FROM loads").fetchone()[0]
+        self.last_load_id = one_row(self.conn.execute("SELECT coalesce(max(load_id), 0) FROM loads"))[0]
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         return self.conn.cursor()

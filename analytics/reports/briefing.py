@@ -20,6 +20,9 @@ from analytics.core.selection import Selection
 from analytics.core.stats import SIGNIFICANCE_METHOD
 from analytics.data.query import place
 from analytics.present import charts, narrative
+from analytics.present.alt_text import alt_text
+from analytics.present.layout import caption
+from analytics.present.png import to_png
 
 STYLE = """
 body {font-family: "Source Sans 3", Arial, sans-serif; max-width: 1100px; margin: 2em auto; color: #222;
@@ -43,10 +46,10 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], threshold: int | None) 
 
 def _chart(fig) -> str:
     try:
-        png = charts.to_png(fig, width=1100, height=int(fig.layout.height or 600))
+        png = to_png(fig, width=1100, height=int(fig.layout.height or 600))
     except AnalyticsError as error:
         return f'<p class="note">Chart not available: {html.escape(error.message)}</p>'
-    alt = html.escape(charts.alt_text(fig))
+    alt = html.escape(alt_text(fig))
     return f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
 
@@ -69,8 +72,9 @@ def briefing_pack(
     table, chart and sentence. ``with_charts=False`` leaves the charts out (fast, for tests).
     """
     from analytics.analyses.districts import districts_table
-    from analytics.analyses.hotspots import hotspots, top_locations
+    from analytics.analyses.hotspots import hotspots
     from analytics.analyses.incident_types import incident_types
+    from analytics.analyses.places import top_locations
     from analytics.analyses.seasonal import decomposition, summarise
     from analytics.analyses.wards import ward_deltas
 
@@ -128,7 +132,7 @@ def briefing_pack(
             threshold,
         ),
         chart(charts.incident_types_chart(types, suppress_below=threshold)),
-        _p(charts.caption(types, threshold), "note"),
+        _p(caption(types, threshold), "note"),
         "<h2>Seasonal patterns</h2>",
         _p(narrative.seasonal_summary(season_summary, suppress_below=threshold)),
         chart(charts.monthly_chart(season, suppress_below=threshold)),

@@ -64,7 +64,7 @@ def default_comparison(conn: duckdb.DuckDBPyConnection, source: str) -> tuple[Pe
             return a, b
     for year in years:
         shared = sorted(m for m in present if m.year == year and m.replace(year=year - 1) in present)
-        run = []
+        run: list[date] = []
         for month in shared:  # the first contiguous run of shared months
             if run and (month.month - run[-1].month) != 1:
                 break
@@ -151,10 +151,9 @@ def _hotspots(conn, options):
 
     selection = _selection(options)
     if options.get("period_a") or options.get("period_b"):
-        a = parse_period(options["period_a"]) if options.get("period_a") else None
-        b = parse_period(options["period_b"]) if options.get("period_b") else None
-        if a is None:
-            a, b = b, None
+        # The periods given, in order: one given alone is period a.
+        given = [parse_period(options[key]) for key in ("period_a", "period_b") if options.get(key)]
+        a, b = given[0], (given[1] if len(given) > 1 else None)
     else:
         a, b = _periods(conn, options, selection)
     from analytics.analyses.wards import describe
