@@ -467,9 +467,9 @@ def test_summaries_leave_the_frame_alone(built_conn):
 def test_docstring_examples_hold():
     import doctest
 
-    from analytics.present import charts
+    from analytics.present import layout
 
-    for module in (narrative, charts):
+    for module in (narrative, layout):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
 
@@ -510,10 +510,11 @@ def test_seasonal_sentence_and_profile_chart_name_the_same_months(built_conn, se
     factor, where two indices round alike: police.uk's November 80.8 and December 81.3), and the same
     months above average (index over 100, as drawn)."""
     from analytics.analyses.seasonal import month_of_year_profile
-    from analytics.present import charts
+    from analytics.present.alt_text import alt_text
+    from analytics.present.charts import profile_chart
 
     text = seasonal_summary(summarise(built_conn, selection))
-    alt = charts.alt_text(charts.profile_chart(month_of_year_profile(built_conn, selection)))
+    alt = alt_text(profile_chart(month_of_year_profile(built_conn, selection)))
     assert re.search(r"peaked in (\w+)", text)[1] == re.search(r"Highest: (\w+)", alt)[1], (text, alt)
     assert re.search(r"lowest in (\w+)", text)[1] == re.search(r"lowest: (\w+)", alt)[1], (text, alt)
     above_text = re.search(r"(?:; |\. )([A-Z][\w, ]+?) (?:was|were) above", text)

@@ -163,7 +163,8 @@ def chart(builder: str, source: tuple, *, height: int | None = None, narrow: boo
 def show_chart(fig, name: str) -> None:
     """A chart from ``chart`` (its caption is drawn under the plot, so a PNG keeps it), a PNG
     download (drawn by kaleido when clicked) and a text alternative. The figure is not changed."""
-    from analytics.present.charts import alt_text, to_png
+    from analytics.present.alt_text import alt_text
+    from analytics.present.png import to_png
 
     st.plotly_chart(
         fig,

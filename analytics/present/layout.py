@@ -1,0 +1,286 @@
+"""The house layout of every chart: type for a projector, the caption under the plot, the axes,
+the empty-figure message and the public-mode placeholders.
+
+A chart builder (:mod:`analytics.present.charts`) starts from :func:`new_figure`, which sets the
+title, the axis titles, the size and ``layout.meta = {"chart", "caption", "alt_text",
+"suppress_below"}``, and writes the caption (:func:`caption`) and any notes under the plot, so a
+downloaded image keeps its source.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.core.disclosure import suppressed_label
+from analytics.core.vocabulary import BLACK
+from analytics.present.narrative import month_runs
+from analytics.present.style import SUPPRESSED_COLOUR
+
+# ---------------------------------------------------------------------------
+# Type and layout for a projector
+# ---------------------------------------------------------------------------
+MIN_FONT_SIZE = 14
+BASE_FONT_SIZE = 16
+TITLE_FONT_SIZE = 22
+NOTE_FONT_SIZE = 14
+FONT_FAMILY = "Arial, Helvetica, 'Liberation Sans', 'DejaVu Sans', sans-serif"
+GRID_COLOUR = "#D9D9D9"
+CAPTION_WRAP = 110  # characters a line in the caption under the plot
+_CAPTION_GAP_PX = 64  # from the bottom of the plot area to the caption (below the axis title)
+_LINE_PX = 20
+
+SIGNIFICANT_MARK = "*"
+SMALL_NUMBERS_MARK = "\u2020"  # dagger
+SIGNIFICANCE_NOTE = f"{SIGNIFICANT_MARK} and black outline: significant change (E-test, p < 0.05)"
+SMALL_NUMBERS_NOTE = f"{SMALL_NUMBERS_MARK} and hatching: small numbers, too few incidents to call"
+
+
+# ---------------------------------------------------------------------------
+# Caption
+# ---------------------------------------------------------------------------
+
+
+def caption(frame: pd.DataFrame, suppress_below: int | None = None) -> str:
+    """What a chart shows and where it comes from, from the frame's ``attrs``.
+
+    "Source: …; period(s): …; wards: WD22; <category> in <place>; missing months: …; partial
+    month: …", with "SYNTHETIC data" added when the source is the synthetic extract and its label
+    does not already say so, and the public-mode rule when ``suppress_below`` is set.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"count_a": [1]})
+    >>> frame.attrs.update(source="police.uk street-level data (real, open data)", period_a="2017-18",
+    ...                    period_b="2018-19", boundaries="WD22", category="Anti-social behaviour",
+    ...                    place="Redditch", missing_months_b=["2018-05", "2018-06"])
+    >>> for part in caption(frame).split("; "):
+    ...     print(part)
+    Source: police.uk street-level data (real, open data)
+    periods: 2017-18 and 2018-19
+    wards: WD22
+    Anti-social behaviour in Redditch
+    missing months: May–Jun 2018
+    """
+    attrs = getattr(frame, "attrs", {}) or {}
+    source = str(attrs.get("source") or "not stated")
+    parts = [f"Source: {source}"]
+    if attrs.get("period_b"):
+        parts.append(f"periods: {attrs.get('period_a')} and {attrs['period_b']}")
+    elif attrs.get("period_a"):
+        parts.append(f"period: {attrs['period_a']}")
+    if attrs.get("boundaries"):
+        parts.append(f"wards: {str(attrs['boundaries']).upper()}")
+    what = " in ".join(str(attrs[k]) for k in ("category", "place") if attrs.get(k))
+    if what:
+        parts.append(what)
+    missing = [m for key in ("missing_months", "missing_months_a", "missing_months_b") for m in (attrs.get(key) or [])]
+    if missing:
+        parts.append(f"missing months: {month_runs(missing)}")
+    partial = attrs.get("partial_months") or []
+    if partial:
+        parts.append(f"partial month{'s' if len(partial) > 1 else ''}: {month_runs(partial)}")
+    threshold = suppress_below if suppress_below is not None else attrs.get("suppressed_below")
+    if threshold:
+        parts.append(f"public mode: counts below {threshold} not shown ({suppressed_label(threshold)})")
+    synthetic = attrs.get("synthetic") is True or "synthetic" in source.lower()
+    if synthetic and "SYNTHETIC" not in source:
+        parts.append("SYNTHETIC data")
+    return "; ".join(parts)
+
+
+def wrap_caption(text: str, width: int = CAPTION_WRAP) -> list[str]:
+    """Caption text as lines, broken after "; " where it can be."""
+    lines: list[str] = []
+    for part in text.split("; "):
+        if lines and len(lines[-1]) + 2 + len(part) <= width:
+            lines[-1] += "; " + part
+        else:
+            if lines:
+                lines[-1] += ";"
+            lines.extend(textwrap.wrap(part, width, break_on_hyphens=False) or [""])
+    return lines
+
+
+# ---------------------------------------------------------------------------
+# The figure
+# ---------------------------------------------------------------------------
+
+
+def _title_spec(title: str, subtitle: str) -> dict:
+    """The title at the top left, one line (plotly misplaces a title broken over lines)."""
+    spec = {
+        "text": title,
+        "xref": "container",
+        "x": 0.01,
+        "xanchor": "left",
+        "yref": "container",
+        "y": 1,
+        "yanchor": "top",
+        "pad": {"t": 14},
+        "font": {"size": TITLE_FONT_SIZE},
+    }
+    if subtitle:
+        spec["subtitle"] = {"text": subtitle, "font": {"size": BASE_FONT_SIZE, "color": BLACK}}
+    return spec
+
+
+def _legend_spec() -> dict:
+    """A horizontal legend above the plot, on the left."""
+    return {
+        "orientation": "h",
+        "yanchor": "bottom",
+        "y": 1.0,
+        "xanchor": "left",
+        "x": 0,
+        "font": {"size": BASE_FONT_SIZE},
+        "title": {"text": ""},
+    }
+
+
+def _add_caption(fig: go.Figure, lines: list[str]) -> None:
+    """The notes and the caption under the plot, below the x axis title."""
+    fig.add_annotation(
+        text="<br>".join(lines),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        xanchor="left",
+        yanchor="top",
+        yshift=-_CAPTION_GAP_PX,
+        align="left",
+        showarrow=False,
+        font={"size": NOTE_FONT_SIZE, "color": BLACK},
+    )
+
+
+def new_figure(
+    *,
+    chart: str,
+    title: str,
+    x_title: str,
+    y_title: str,
+    frame: pd.DataFrame,
+    alt: str,
+    threshold: int | None,
+    subtitle: str = "",
+    notes: Sequence[str] = (),
+    height: int = 600,
+    show_caption: bool = True,
+) -> go.Figure:
+    """An empty figure with the house layout, the caption under the plot and ``meta`` filled in."""
+    text = caption(frame, threshold)
+    wrapped = [line for note in notes for line in textwrap.wrap(note, CAPTION_WRAP, break_on_hyphens=False)]
+    lines = wrapped + wrap_caption(text)
+    bottom = (_CAPTION_GAP_PX + _LINE_PX * len(lines) + 16) if show_caption else 60
+    fig = go.Figure()
+    fig.update_layout(
+        template="simple_white",
+        title=_title_spec(title, subtitle),
+        font={"family": FONT_FAMILY, "size": BASE_FONT_SIZE, "color": BLACK},
+        hoverlabel={"font": {"size": BASE_FONT_SIZE}},
+        legend=_legend_spec(),
+        margin={"l": 20, "r": 30, "t": 130 if subtitle else 100, "b": bottom},
+        height=height + bottom,
+        meta={"chart": chart, "caption": text, "alt_text": alt, "suppress_below": threshold},
+        xaxis={"title": {"text": x_title}, "showgrid": False, "automargin": True},
+        yaxis={"title": {"text": y_title}, "showgrid": False, "automargin": True},
+    )
+    if show_caption:
+        _add_caption(fig, lines)
+    return fig
+
+
+def empty_figure(fig: go.Figure, message: str) -> go.Figure:
+    """The figure with no axes and ``message`` in the middle."""
+    fig.add_annotation(
+        text=message, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False, font={"size": BASE_FONT_SIZE + 2}
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Axes
+# ---------------------------------------------------------------------------
+
+
+def value_axis(fig: go.Figure, axis: str, title: str | None = None, zero_line: bool = False) -> None:
+    """Light major gridlines on the value axis only; a black zero line for diverging bars."""
+    settings = {
+        "showgrid": True,
+        "gridcolor": GRID_COLOUR,
+        "gridwidth": 1,
+        "minor": {"showgrid": False},
+        "zeroline": zero_line,
+        "tickformat": ",~r",
+    }
+    if zero_line:
+        settings.update(zerolinecolor=BLACK, zerolinewidth=2)
+    if title is not None:
+        settings["title"] = {"text": title}
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**settings)
+
+
+def pad_range(fig: go.Figure, axis: str, values: Iterable[float | None], room: float = 0.22) -> None:
+    """Room beyond the longest bars for their outside labels (plotly does not reserve it)."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    if not finite:
+        return
+    low, high = min(0.0, min(finite)), max(0.0, max(finite))
+    span = (high - low) or 1.0
+    lower = low - room * span if low < 0 else 0.0
+    upper = high + room * span if high > 0 else (0.1 * span if low < 0 else 1.0)
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(range=[lower, upper])
+
+
+def category_axis(fig: go.Figure, axis: str, categories: list[str]) -> None:
+    """Categories in the table's order (top to bottom on a vertical category axis)."""
+    settings = {"type": "category", "categoryorder": "array", "categoryarray": categories, "showgrid": False}
+    if axis == "y":
+        settings["autorange"] = "reversed"
+        fig.update_yaxes(**settings)
+    else:
+        fig.update_xaxes(**settings)
+
+
+# ---------------------------------------------------------------------------
+# Public mode
+# ---------------------------------------------------------------------------
+
+
+def placeholders(
+    fig: go.Figure,
+    positions: list,
+    hover: list[str],
+    threshold: int | None,
+    horizontal: bool,
+    at=0,
+    show_text: bool = True,
+) -> None:
+    """Grey markers at zero where public mode hides a value; hover says "<5"."""
+    if not positions:
+        return
+    label = suppressed_label(threshold) if threshold else "n/a"
+    x, y = ([at] * len(positions), positions) if horizontal else (positions, [at] * len(positions))
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers+text" if show_text else "markers",
+            name=f"Not shown ({label})",
+            text=[label] * len(positions) if show_text else None,
+            textposition="middle right" if horizontal else "top center",
+            textfont={"size": BASE_FONT_SIZE, "color": BLACK},
+            marker={"symbol": "square", "size": 12, "color": SUPPRESSED_COLOUR},
+            hovertext=hover,
+            hovertemplate="%{hovertext}<extra></extra>",
+            cliponaxis=False,
+        )
+    )

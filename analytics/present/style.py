@@ -1,0 +1,45 @@
+"""What each colour means in a chart or a map: the roles, drawn from the one palette.
+
+The palette itself (Okabe & Ito's colours and their grey) is :mod:`analytics.core.vocabulary`'s;
+this module only says which of them marks a period, a rise, a fall, a flagged month or a hot spot,
+so a chart and a map say "more" and "hot" in the same colour.
+"""
+
+from __future__ import annotations
+
+from analytics.core.vocabulary import (
+    BLACK,
+    BLUE,
+    BLUISH_GREEN,
+    GREY,
+    ORANGE,
+    REDDISH_PURPLE,
+    SKY_BLUE,
+    VERMILLION,
+    rgb,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Charts (hex strings, as plotly takes them)
+# ---------------------------------------------------------------------------------------------
+PERIOD_A_COLOUR = SKY_BLUE  # the earlier period, lighter
+PERIOD_B_COLOUR = BLUE  # the later period
+RISE_COLOUR = VERMILLION  # more incidents
+FALL_COLOUR = BLUE  # fewer incidents: vermillion against blue, the safest pair
+NO_CHANGE_COLOUR = GREY
+HIGHLIGHT_COLOUR = ORANGE  # October and November in the month-of-year profile
+FLAG_COLOUR = VERMILLION  # months outside the expected range
+SUPPRESSED_COLOUR = GREY  # public-mode placeholders
+#: The latest year first; no yellow, which is too pale for a line on white.
+YEAR_COLOURS = (BLUE, ORANGE, BLUISH_GREEN, VERMILLION, REDDISH_PURPLE, SKY_BLUE, BLACK)
+BAND_FILL = "rgba(86, 180, 233, 0.30)"  # SKY_BLUE, translucent
+NO_DATA_FILL = "rgba(153, 153, 153, 0.35)"  # GREY, translucent: months the source does not have
+
+# ---------------------------------------------------------------------------------------------
+# Maps (RGB triples, as deck.gl takes them; alpha is added per layer)
+# ---------------------------------------------------------------------------------------------
+#: Hot spots are outlined in vermillion and cold spots in blue, as rises and falls are in charts.
+HOT_SPOT_RGB = rgb(RISE_COLOUR)
+COLD_SPOT_RGB = rgb(FALL_COLOUR)
+#: Top-location points: vermillion, outlined in white.
+POINT_RGB = rgb(VERMILLION)

@@ -1,0 +1,49 @@
+"""PNG export: one real PNG through kaleido and Chromium, and the errors that say what to install."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from analytics.core.errors import AnalyticsError
+from analytics.present import png as png_module
+from analytics.present.charts import trend_chart, ward_deltas_chart
+from analytics.present.png import PNG_SIGNATURE, to_png
+from analytics.present.style import RISE_COLOUR
+from tests.chart_frames import monthly_frame, ward_frame
+
+
+def test_to_png_draws_a_real_image():
+    png = to_png(ward_deltas_chart(ward_frame()), width=640, height=480)
+    assert png.startswith(PNG_SIGNATURE)
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert image.size == (640, 480)
+    colours = image.getcolors(maxcolors=1_000_000)
+    assert len(colours) > 20  # not a blank page
+    rgb = {tuple(int(RISE_COLOUR[i : i + 2], 16) for i in (1, 3, 5))}
+    assert rgb & {c for _, c in colours}, "the rise colour is drawn"
+
+
+def test_to_png_explains_when_chromium_cannot_start(monkeypatch):
+    def no_browser(*args, **kwargs):
+        raise RuntimeError("Kaleido requires Google Chrome to be installed.")
+
+    monkeypatch.setattr(png_module.pio, "to_image", no_browser)
+    with pytest.raises(AnalyticsError) as caught:
+        to_png(trend_chart(monthly_frame()))
+    assert caught.value.title == "Cannot make a PNG"
+    assert "Chromium" in caught.value.message and "apt-get install chromium" in caught.value.fix
+
+
+def test_to_png_explains_when_kaleido_is_missing(monkeypatch):
+    real = png_module.importlib.util.find_spec
+    monkeypatch.setattr(png_module.importlib.util, "find_spec", lambda name: None if name == "kaleido" else real(name))
+    with pytest.raises(AnalyticsError, match="kaleido package, which is not installed"):
+        to_png(trend_chart(monthly_frame()))
+
+
+def test_to_png_refuses_a_silly_size():
+    with pytest.raises(AnalyticsError, match="width must be a whole number of pixels"):
+        to_png(trend_chart(monthly_frame()), width=0)
