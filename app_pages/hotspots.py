@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from analytics.present import maps
-from analytics.present.maps import MAX_MAP_CELLS
+from analytics.present import map_legend
+from analytics.present.hotspot_map import MAX_MAP_CELLS
 from ui import data
 from ui.render import guarded, page_header, plain, public_threshold, show_table
 from ui.state import current
@@ -35,7 +35,7 @@ with guarded():
         # deck.gl draws no legend: cell fills (incidents) and outlines (Gi* class), from the same frame.
         cells = data.hotspot_cells(selection, period, version)
         for measure in ("cell_count", "hotspot_class"):
-            entries = maps.legend(cells, measure, suppress_below=public_threshold())
+            entries = map_legend.legend(cells, measure, suppress_below=public_threshold())
             st.markdown(f"**{plain(entries.title)}**")  # "Gi*": not Markdown
             for item in entries:
                 style = (

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from analytics.core.stats import SIGNIFICANCE_METHOD
-from analytics.present import maps, narrative
+from analytics.present import map_legend, narrative
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
@@ -50,7 +50,7 @@ with guarded():
     map_column.pydeck_chart(deck, height=620 if filters.present else 480, key="ward-map")
     with legend_column:
         st.markdown(f"**{MEASURES[measure]}**")
-        for item in maps.legend(table, measure, suppress_below=public_threshold()):
+        for item in map_legend.legend(table, measure, suppress_below=public_threshold()):
             st.markdown(
                 f"<span style='display:inline-block;width:1em;height:1em;background:rgb{tuple(item['colour'][:3])};"
                 f"border:1px solid #555'></span> {item['label']}",

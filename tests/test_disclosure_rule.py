@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.analyses import coverage, crime, districts, hotspots, incident_types, quality, seasonal, wards
+from analytics.analyses import coverage, crime, districts, hotspots, incident_types, places, quality, seasonal, wards
 from analytics.core.disclosure import COLUMNS, Kind, hidden_cells, is_hidden, suppress, undeclared
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
@@ -40,8 +40,8 @@ def _every_table(conn) -> dict[str, pd.DataFrame]:
         "hot-spot cells": hotspots.hotspot_cells(conn, extract_ward, FY2018),
         "hot-spot persistence": hotspots.persistence(conn, extract_ward, FY2017, FY2018),
         "hot-spot table": hotspots.hotspot_table(conn, extract_ward, FY2017, FY2018),
-        "top locations": hotspots.top_locations(conn, police_ward, JAN_APR_2025),
-        "top LSOAs": hotspots.top_lsoas(conn, police_ward, JAN_APR_2025),
+        "top locations": places.top_locations(conn, police_ward, JAN_APR_2025),
+        "top LSOAs": places.top_lsoas(conn, police_ward, JAN_APR_2025),
         "quality": quality.quality_table(conn),
         "rows by month": coverage.rows_by_month(conn),
         "ward coverage": coverage.ward_coverage(conn),

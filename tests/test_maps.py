@@ -804,6 +804,7 @@ def test_north_worcestershire_views_and_public_mode_on_the_built_store(built_con
 
 def test_hotspot_and_points_maps_on_the_built_store(built_conn):
     hotspots = pytest.importorskip("analytics.analyses.hotspots")
+    places = pytest.importorskip("analytics.analyses.places")
     selection = Selection(source="police_uk", districts=("Redditch",))
     cells = hotspots.hotspots(built_conn, selection, "2025-01..2025-12")
     outlines = maps.ward_outlines(built_conn, "wd22")
@@ -830,7 +831,7 @@ def test_hotspot_and_points_maps_on_the_built_store(built_conn):
         maps.hotspot_map(hotspots.hotspot_cells(built_conn, everywhere, "2025-01..2025-12"), outlines).to_json()
         == maps.hotspot_map(hotspots.hotspots(built_conn, everywhere, "2025-01..2025-12"), outlines).to_json()
     )
-    top = hotspots.top_locations(built_conn, selection, "2025-01..2025-12", n=50)
+    top = places.top_locations(built_conn, selection, "2025-01..2025-12", n=50)
     points = spec(maps.points_map(top, outlines, suppress_below=threshold))
     assert len(layer(points, "locations")["data"]) == int((top["count"] >= threshold).sum())
     for deck_json in (public, points):

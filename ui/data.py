@@ -263,6 +263,7 @@ def hotspots(kind: str, selection: Selection, a: Period, b: Period | None, versi
     about the hot cells of period ``a``: what the page shows.
     """
     from analytics.analyses import hotspots as module
+    from analytics.analyses import places
 
     conn = _cursor(version)
     if kind == "cells":
@@ -276,8 +277,8 @@ def hotspots(kind: str, selection: Selection, a: Period, b: Period | None, versi
         attrs = hotspot_cells(selection, a, version).attrs
         return {key: attrs[key] for key in ("hot_cells", "hot_cells_99", "cells_with_incidents", "cells_shown")}
     if kind == "top_locations":
-        return module.top_locations(conn, selection, a, **kwargs)
-    return module.top_lsoas(conn, selection, a, **kwargs)
+        return places.top_locations(conn, selection, a, **kwargs)
+    return places.top_lsoas(conn, selection, a, **kwargs)
 
 
 @st.cache_data(**CACHE)

@@ -521,7 +521,7 @@ def child_pages(work: Path, args) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from analytics.analyses import hotspots
+    from analytics.analyses import lattice
     from ui import data
 
     probe = duckdb.connect(str(work / "ours.duckdb"), read_only=True)
@@ -535,7 +535,7 @@ def child_pages(work: Path, args) -> dict:
         st.cache_data.clear()
         for cached in (data.figure, data.ward_deck, data.hotspot_deck):
             cached.clear()
-        hotspots._lattice.cache_clear()
+        lattice.ward_lattice.cache_clear()
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=3600)
     for key, value in params.items():

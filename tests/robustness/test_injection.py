@@ -21,7 +21,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from analytics.analyses.hotspots import top_locations
+from analytics.analyses.places import top_locations
 from analytics.core.errors import AnalyticsError, InputError
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
