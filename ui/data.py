@@ -302,7 +302,7 @@ def coverage(version: int) -> dict:
 
 @st.cache_data(**CACHE)
 def ward_outlines(vintage: str, version: int):
-    from analytics.present.maps import ward_outlines as compute
+    from analytics.data.outlines import ward_outlines as compute
 
     return compute(_cursor(version), vintage)
 
@@ -338,9 +338,9 @@ def figure(builder: str, source: tuple, threshold: int | None, options: tuple, h
 @st.cache_resource(max_entries=64, show_spinner=False)
 def ward_deck(selection: Selection, a: Period, b: Period, version: int, measure: str, threshold: int | None):
     """The ward choropleth (not mutated by the pages, so cached as the object itself)."""
-    from analytics.present import maps
+    from analytics.present import ward_map
 
-    return maps.ward_choropleth(
+    return ward_map.ward_choropleth(
         ward_deltas(selection, a, b, version),
         ward_outlines(selection.boundaries, version),
         measure=measure,
@@ -355,17 +355,17 @@ def hotspot_cells(selection: Selection, period: Period, version: int) -> pd.Data
     lattice, rows for at most MAX_MAP_CELLS cells with incidents or significant), with the
     lattice's counts in ``attrs``: one Gi* run serves both the map and the page's summary."""
     from analytics.analyses import hotspots as module
-    from analytics.present import maps
+    from analytics.present import hotspot_map
 
-    return module.hotspot_cells(_cursor(version), selection, period, max_cells=maps.MAX_MAP_CELLS)
+    return module.hotspot_cells(_cursor(version), selection, period, max_cells=hotspot_map.MAX_MAP_CELLS)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def hotspot_deck(selection: Selection, period: Period, version: int, threshold: int | None):
     """The hot-spot map (not mutated by the page, so cached as the object itself)."""
-    from analytics.present import maps
+    from analytics.present import hotspot_map
 
-    return maps.hotspot_map(
+    return hotspot_map.hotspot_map(
         hotspot_cells(selection, period, version),
         ward_outlines(selection.boundaries, version),
         suppress_below=threshold,
