@@ -332,7 +332,7 @@ def test_nirs_class_depends_on_keyword(extract):
     for keyword in ("Youth related", "Fights/ Arguments", "Begging", "Parking"):
         assert shares.loc[keyword].idxmax() == "Nuisance"
     assert (shares.loc["Other"] > 0.15).all()
-    for keyword, probabilities in demo.NIRS_DISTRIBUTION.items():
+    for probabilities in demo.NIRS_DISTRIBUTION.values():
         assert math.isclose(sum(probabilities), 1.0)
     assert set(demo.NIRS_DISTRIBUTION) == set(EXTRACT_KEYWORDS)
 
