@@ -16,7 +16,7 @@ from analytics.analyses.incident_types import incident_types
 from analytics.analyses.seasonal import MONTH_NAMES, FlaggedMonth, SeasonalSummary, summarise
 from analytics.analyses.wards import ward_deltas
 from analytics.core.errors import AnalyticsError
-from analytics.core.periods import parse_period, pct_change
+from analytics.core.periods import month_runs, parse_period, pct_change
 from analytics.core.selection import Selection
 from analytics.present import narrative
 from analytics.present.narrative import (
@@ -27,7 +27,6 @@ from analytics.present.narrative import (
     format_signed,
     format_signed_pct,
     incident_types_summary,
-    month_runs,
     seasonal_summary,
     ward_summary,
 )

@@ -497,3 +497,31 @@ def format_pct(value: int | None, count_a: int | None = None, count_b: int | Non
     if count_a == 0 and count_b is not None and count_b > 0:
         return "new"
     return "n/a"
+
+
+def _as_month(value: object) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return datetime.date(value.year, value.month, 1)
+    text = str(value)
+    try:
+        year, month = int(text[:4]), int(text[5:7])
+        return datetime.date(year, month, 1)
+    except ValueError:
+        raise AnalyticsError(
+            f"Cannot read {value!r} as a month; expected 'YYYY-MM' or a date.", title="Not a month"
+        ) from None
+
+
+def month_runs(months: Iterable[object]) -> str:
+    """Months (dates or ``"YYYY-MM"``) as runs of consecutive months, e.g.
+    ``"Mar 2019–Dec 2023; May–Dec 2024"``; ``""`` for none."""
+    ordered = sorted({_as_month(m) for m in months})
+    runs: list[tuple[datetime.date, datetime.date]] = []
+    for month in ordered:
+        if runs:
+            first, last = runs[-1]
+            if (month.year * 12 + month.month) - (last.year * 12 + last.month) == 1:
+                runs[-1] = (first, month)
+                continue
+        runs.append((month, month))
+    return "; ".join(month_range_period(first, last).label for first, last in runs)

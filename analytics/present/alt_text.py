@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.core.periods import month_label, round_half_up
+from analytics.core.periods import month_label, month_runs, round_half_up
 from analytics.present.chart_values import (
     WardRows,
     as_numbers,
@@ -23,7 +23,7 @@ from analytics.present.chart_values import (
     period_labels,
     place_of,
 )
-from analytics.present.narrative import change_phrase, format_signed, format_signed_pct, month_runs, subject
+from analytics.present.narrative import change_phrase, format_signed, format_signed_pct, subject
 
 
 def alt_text(fig: go.Figure) -> str:

@@ -34,7 +34,7 @@ import plotly.graph_objects as go
 
 from analytics.core.disclosure import suppressed_label
 from analytics.core.errors import AnalyticsError, invalid_choice
-from analytics.core.periods import month_label
+from analytics.core.periods import month_label, month_runs
 from analytics.core.vocabulary import BLACK
 from analytics.present.alt_text import (
     crime_alt,
@@ -91,7 +91,6 @@ from analytics.present.narrative import (
     ALL_CRIME,
     CRIME_LABEL_COLUMNS,
     DISTRICT_TOTALS,
-    month_runs,
     require_columns,
     subject,
 )

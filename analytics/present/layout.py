@@ -17,8 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.core.disclosure import suppressed_label
+from analytics.core.periods import month_runs
 from analytics.core.vocabulary import BLACK
-from analytics.present.narrative import month_runs
 from analytics.present.style import SUPPRESSED_COLOUR
 
 # ---------------------------------------------------------------------------

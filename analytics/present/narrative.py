@@ -26,7 +26,6 @@ significantly: Headless Cross and Oakenshaw, +20%."
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import math
 from collections.abc import Iterable, Sequence
 
@@ -35,7 +34,7 @@ import pandas as pd
 from analytics.analyses.seasonal import month_findings
 from analytics.core.disclosure import is_hidden, suppressed_label
 from analytics.core.errors import AnalyticsError
-from analytics.core.periods import month_range_period, pct_change, round_half_up
+from analytics.core.periods import month_runs, pct_change, round_half_up
 
 __all__ = [
     "MINUS",
@@ -43,7 +42,6 @@ __all__ = [
     "format_count",
     "format_signed",
     "format_signed_pct",
-    "month_runs",
     "subject",
     "change_phrase",
     "ward_summary",
@@ -146,34 +144,6 @@ def _listed(items: Sequence[str], sep: str = ", ") -> str:
 
 def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _as_month(value) -> datetime.date:
-    if isinstance(value, datetime.date):
-        return datetime.date(value.year, value.month, 1)
-    text = str(value)
-    try:
-        year, month = int(text[:4]), int(text[5:7])
-        return datetime.date(year, month, 1)
-    except ValueError:
-        raise AnalyticsError(
-            f"Cannot read {value!r} as a month; expected 'YYYY-MM' or a date.", title="Not a month"
-        ) from None
-
-
-def month_runs(months: Iterable) -> str:
-    """Months (dates or ``"YYYY-MM"``) as runs of consecutive months, e.g.
-    ``"Mar 2019–Dec 2023; May–Dec 2024"``; ``""`` for none."""
-    ordered = sorted({_as_month(m) for m in months})
-    runs: list[tuple[datetime.date, datetime.date]] = []
-    for month in ordered:
-        if runs:
-            first, last = runs[-1]
-            if (month.year * 12 + month.month) - (last.year * 12 + last.month) == 1:
-                runs[-1] = (first, month)
-                continue
-        runs.append((month, month))
-    return "; ".join(month_range_period(first, last).label for first, last in runs)
 
 
 def subject(attrs: dict) -> str:
