@@ -12,6 +12,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from analytics.analyses.comparison import default_comparison
 from analytics.analyses.crime import crime_ytd
 from analytics.analyses.districts import districts_table
 from analytics.analyses.incident_types import incident_types
@@ -21,7 +22,7 @@ from analytics.core.errors import AnalyticsError
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
 from analytics.data import store
-from analytics.reports.tables import default_comparison, run_table
+from analytics.reports.tables import run_table
 from tests.conftest import ROOT
 
 # The project's copy of ../shared/published (data/published/README.md says where it comes from).

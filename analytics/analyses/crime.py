@@ -7,7 +7,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.analyses.wards import describe, ward_list
+from analytics.analyses.comparison import comparison_meta
+from analytics.analyses.wards import ward_list
 from analytics.core.change import add_change_columns, withhold_change
 from analytics.core.errors import AnalyticsError, invalid_choice
 from analytics.core.periods import Period, same_period_last_year
@@ -30,7 +31,7 @@ def crime_ytd(
     ``by`` is 'crime_type' (one row per police.uk crime type, then the total), 'district' or
     'ward' (one row per place, then the total). Columns: the grouping column, count_a, count_b,
     difference, pct_change, percentage, z, p_value, significant, small_numbers.
-    ``attrs`` names the months missing from the source in either period: a comparison with
+    Its TableMeta names the months missing from the source in either period: a comparison with
     missing months is not like for like, and the dashboard says so.
     """
     if by not in CRIME_GROUPINGS:
@@ -71,4 +72,4 @@ def crime_ytd(
         "count_b": table.count_b.sum(),
     }
     table = add_change_columns(pd.concat([table, pd.DataFrame([total])], ignore_index=True))
-    return withhold_change(table, describe(conn, selection, period_a, period_b))
+    return withhold_change(table, comparison_meta(conn, selection, period_a, period_b))

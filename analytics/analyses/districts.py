@@ -6,12 +6,15 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.analyses.wards import describe
+from analytics.analyses.comparison import comparison_meta
 from analytics.core.change import add_change_columns, rate_per_1000, withhold_change
 from analytics.core.periods import Period
 from analytics.core.selection import Selection
 from analytics.core.vocabulary import NORTH_WORCESTERSHIRE
 from analytics.data.query import check_selection, compare_counts
+
+#: Where the districts' populations come from, for captions and downloads.
+POPULATION_NOTE = "Population: ONS mid-2018 estimates, sum of each district's 2011 LSOAs."
 
 
 def district_population(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -68,6 +71,6 @@ def districts_table(
             "small_numbers",
         ]
     ]
-    table = withhold_change(table, describe(conn, selection, period_a, period_b))
-    table.attrs["population_note"] = "Population: ONS mid-2018 estimates, sum of each district's 2011 LSOAs."
+    meta = comparison_meta(conn, selection, period_a, period_b)
+    table = withhold_change(table, meta.with_(population_note=POPULATION_NOTE))
     return table

@@ -30,11 +30,12 @@ import pandas as pd
 
 from analytics.analyses.arguments import as_period, as_selection, whole_in_range
 from analytics.analyses.cell_counts import CountGrid, count_grid
+from analytics.analyses.comparison import comparison_meta
 from analytics.analyses.gi_star import check_correction, check_distance, class_names, gi_star_arrays
 from analytics.analyses.lattice import DEFAULT_CELL_SIZE_M, check_cell_size
-from analytics.analyses.wards import describe
 from analytics.core.periods import Period
 from analytics.core.selection import Selection
+from analytics.core.table_meta import with_meta
 
 __all__ = [
     "HOTSPOT_METHOD",
@@ -420,7 +421,8 @@ def hotspot_table(
     table = table.assign(longitude=table["longitude"].round(5), latitude=table["latitude"].round(5))
     table = table.reset_index(drop=True)
     table.attrs = {k: v for k, v in spots.attrs.items() if k not in _SHOWN_ONLY_ATTRS}
-    # What every table says of itself: source, place, periods (and months missing), vintage.
+    # What every table says of itself: source, place, periods (and months missing), vintage, method.
     first = as_period(period_a, "period_a")
-    table.attrs.update(describe(conn, selection, first, None if period_b is None else as_period(period_b, "period_b")))
-    return table
+    second = None if period_b is None else as_period(period_b, "period_b")
+    meta = comparison_meta(conn, as_selection(selection), first, second)
+    return with_meta(table, meta.with_(method=str(spots.attrs.get("method", ""))))

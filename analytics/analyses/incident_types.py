@@ -7,7 +7,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.analyses.wards import describe
+from analytics.analyses.comparison import comparison_meta
 from analytics.core.change import add_change_columns, withhold_change
 from analytics.core.periods import Period, format_pct, mean_half_up, round_ratio_half_up
 from analytics.core.selection import Selection
@@ -59,6 +59,7 @@ def incident_types(
             "small_numbers",
         ]
     ]
-    table = withhold_change(table, describe(conn, selection, period_a, period_b))
-    table.attrs["grouped_by"] = "key-word type" if by == "keyword" else "police.uk crime type"
+    grouped_by = "key-word type" if by == "keyword" else "police.uk crime type"
+    meta = comparison_meta(conn, selection, period_a, period_b)
+    table = withhold_change(table, meta.with_(grouped_by=grouped_by))
     return table

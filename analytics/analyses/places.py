@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 
 from analytics.analyses.arguments import as_period, as_selection, whole_in_range
-from analytics.analyses.wards import describe
+from analytics.analyses.comparison import comparison_meta
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import Period, round_ratio_half_up
 from analytics.core.selection import Selection
+from analytics.core.table_meta import with_meta
 from analytics.data.query import check_selection
 
 __all__ = ["MAX_TOP_N", "top_locations", "top_lsoas"]
@@ -113,13 +114,8 @@ def top_locations(
     total, without = _totals(conn, selection, period, "location")
     result = _ranked(frame, total)
     # What it counts where, for its caption and downloads (source, place, period, vintage).
-    result.attrs = {
-        **describe(conn, selection, period),
-        "period": period.label,
-        "total": total,
-        "without_location": without,
-    }
-    return result
+    result.attrs.update(period=period.label, total=total, without_location=without)
+    return with_meta(result, comparison_meta(conn, selection, period))
 
 
 _TOP_LSOAS_SQL = """
@@ -182,10 +178,5 @@ def top_lsoas(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
             fix="Rank them by location (top locations) instead, or choose the police.uk source.",
         )
     result = _ranked(frame, total)
-    result.attrs = {
-        **describe(conn, selection, period),
-        "period": period.label,
-        "total": total,
-        "without_lsoa": without,
-    }
-    return result
+    result.attrs.update(period=period.label, total=total, without_lsoa=without)
+    return with_meta(result, comparison_meta(conn, selection, period))

@@ -4,17 +4,15 @@ Total) with what an analyst needs beside it: rate per 1,000 residents, significa
 
 from __future__ import annotations
 
-from typing import Any
-
 import duckdb
 import pandas as pd
 
+from analytics.analyses.comparison import comparison_meta
 from analytics.core.change import add_change_columns, rate_per_1000, withhold_change
 from analytics.core.periods import Period
 from analytics.core.selection import Selection
-from analytics.data.query import check_selection, compare_counts, missing_months, place
-
-GRAND_TOTAL = "Grand Total"
+from analytics.core.vocabulary import GRAND_TOTAL
+from analytics.data.query import check_selection, compare_counts, place
 
 POPULATION_NOTE = {
     "wd22": "Population: ONS mid-2018 estimates for 2011 LSOAs, summed to WD22 wards through the ONS "
@@ -93,48 +91,5 @@ def ward_deltas(
         "significant",
         "small_numbers",
     ]
-    table = withhold_change(table[columns], describe(conn, selection, period_a, period_b))
-    table.attrs["population_note"] = POPULATION_NOTE[selection.boundaries]
-    return table
-
-
-def describe(
-    conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period, period_b: Period | None = None
-) -> dict:
-    """What a table is about, for captions and the command line: source, place, periods, vintage."""
-    from analytics.analyses.quality import source_gaps
-
-    info: dict[str, Any] = {
-        "source_gaps": source_gaps(conn, selection.source),
-        "source": selection.source_label,
-        "category": selection.category_label,
-        "place": place(conn, selection),
-        "boundaries": selection.boundaries.upper(),
-        "period_a": period_a.label,
-        "missing_months_a": [m.strftime("%Y-%m") for m in missing_months(conn, selection.source, period_a)],
-    }
-    if period_b is not None:
-        info["period_b"] = period_b.label
-        info["missing_months_b"] = [m.strftime("%Y-%m") for m in missing_months(conn, selection.source, period_b)]
-        info["not_comparable"] = not_comparable(info, selection, period_a, period_b)
-        # A period the source holds no month of has no count at all (not zero): pages leave it out.
-        info["months_held_a"] = period_a.n_months - len(info["missing_months_a"])
-        info["months_held_b"] = period_b.n_months - len(info["missing_months_b"])
-    return info
-
-
-def not_comparable(info: dict, selection: Selection, period_a: Period, period_b: Period) -> str:
-    """Why two periods are not like for like, or "": the source lacks months of one of them.
-
-    A count over the months held is true, but its change against a complete period is not a
-    change in incidents (police.uk holds 4 months of 2024: "rose 277%" would be the gap), so the
-    tables withhold difference, percentage and significance, and the pages say this instead."""
-    missing_a, missing_b = len(info["missing_months_a"]), len(info["missing_months_b"])
-    if not (missing_a or missing_b):
-        return ""
-    source = {"police_uk": "police.uk", "extract": "the force extract"}.get(selection.source, selection.source)
-    return (
-        f"Not comparable: {source} holds {period_a.n_months - missing_a} of {period_a.n_months} "
-        f"months of {period_a.label} and {period_b.n_months - missing_b} of {period_b.n_months} of "
-        f"{period_b.label}, so no change is given."
-    )
+    meta = comparison_meta(conn, selection, period_a, period_b)
+    return withhold_change(table[columns], meta.with_(population_note=POPULATION_NOTE[selection.boundaries]))

@@ -7,13 +7,12 @@ and a small-numbers flag, because a percentage on a handful of incidents mislead
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pandas as pd
 
 from analytics.core import settings
 from analytics.core.periods import format_pct, pct_change, round_ratio_half_up
 from analytics.core.stats import poisson_change_tests
+from analytics.core.table_meta import TableMeta, with_meta
 
 
 def add_change_columns(frame: pd.DataFrame, small_count: int | None = None) -> pd.DataFrame:
@@ -53,17 +52,15 @@ CHANGE_COLUMNS: dict[str, str | type[object]] = {
 }
 
 
-def withhold_change(table: pd.DataFrame, info: Mapping[str, object]) -> pd.DataFrame:
-    """``table`` with ``info`` in its attrs; when ``info['not_comparable']`` says why the periods are
-    not like for like (months missing from the source), its change columns are emptied."""
-    out = table.copy() if info.get("not_comparable") else table
-    if info.get("not_comparable"):
+def withhold_change(table: pd.DataFrame, meta: TableMeta) -> pd.DataFrame:
+    """``table`` carrying ``meta``; when ``meta.not_comparable`` says why the periods are not like for
+    like (months missing from the source), its change columns are emptied."""
+    out = table.copy() if meta.not_comparable else table
+    if meta.not_comparable:
         for column, dtype in CHANGE_COLUMNS.items():
             if column in out.columns:
                 out[column] = pd.Series(pd.NA, index=out.index, dtype=dtype)
-    out.attrs.update(table.attrs)
-    out.attrs.update(info)
-    return out
+    return with_meta(out, meta)
 
 
 def rate_per_1000(count: pd.Series, population: pd.Series) -> pd.Series:
