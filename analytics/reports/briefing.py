@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import base64
 import html
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
 import pandas as pd
 
-from analytics.core.disclosure import suppress
+from analytics.analyses.districts import districts_table
+from analytics.analyses.hotspots import hotspots
+from analytics.analyses.incident_types import incident_types
+from analytics.analyses.places import top_locations
+from analytics.analyses.seasonal import decomposition, summarise
+from analytics.analyses.wards import ward_deltas
+from analytics.core.disclosure import hidden_cells, suppress
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import Period
 from analytics.core.selection import Selection
 from analytics.core.stats import SIGNIFICANCE_METHOD
+from analytics.core.table_meta import caption, meta_of
 from analytics.data.query import place
 from analytics.present import charts, narrative
 from analytics.present.alt_text import alt_text
-from analytics.present.layout import caption
 from analytics.present.png import to_png
 
 STYLE = """
@@ -57,6 +65,21 @@ def _p(text: str, cls: str | None = None) -> str:
     return f"<p{f' class={chr(34)}{cls}{chr(34)}' if cls else ''}>{html.escape(text)}</p>"
 
 
+@dataclass(frozen=True)
+class _Pack:
+    """What every section of one briefing pack shares."""
+
+    area: Selection
+    period_a: Period
+    period_b: Period
+    threshold: int | None
+    chart: Callable[[object], str]
+
+    def columns(self, first: dict[str, str], rest: dict[str, str]) -> dict[str, str]:
+        """A table's columns as the panel heads them: the periods by their labels."""
+        return {**first, "count_a": self.period_a.label, "count_b": self.period_b.label, **rest}
+
+
 def briefing_pack(
     conn: duckdb.DuckDBPyConnection,
     selection: Selection,
@@ -71,35 +94,33 @@ def briefing_pack(
     the selection's districts. ``suppress_below`` applies public-mode disclosure control to every
     table, chart and sentence. ``with_charts=False`` leaves the charts out (fast, for tests).
     """
-    from analytics.analyses.districts import districts_table
-    from analytics.analyses.hotspots import hotspots
-    from analytics.analyses.incident_types import incident_types
-    from analytics.analyses.places import top_locations
-    from analytics.analyses.seasonal import decomposition, summarise
-    from analytics.analyses.wards import ward_deltas
-
     area = selection.with_(wards=())
-    threshold = suppress_below
-    chart = _chart if with_charts else (lambda fig: "")
+    pack = _Pack(area, period_a, period_b, suppress_below, _chart if with_charts else (lambda fig: ""))
     wards = ward_deltas(conn, area, period_a, period_b)
-    types = incident_types(conn, area, period_a, period_b)
-    districts = districts_table(conn, area.with_(districts=()), period_a, period_b)
-    season = decomposition(conn, area)
-    season_summary = summarise(conn, area)
-    cells = hotspots(conn, area, period_b)
-    places = top_locations(conn, area, period_b)
-    if threshold:
-        places = places[places["count"] >= threshold]
-    hot = cells[cells.hotspot_class.str.startswith("Hot")]
     title = f"Anti-Social Behaviour Overview: {place(conn, area)}"
+    parts = [
+        *_front(pack, title),
+        *_incident_types(pack, incident_types(conn, area, period_a, period_b)),
+        *_seasonal(pack, decomposition(conn, area), summarise(conn, area)),
+        *_wards(pack, wards),
+        *_where(pack, hotspots(conn, area, period_b), top_locations(conn, area, period_b)),
+        *_districts(pack, districts_table(conn, area.with_(districts=()), period_a, period_b)),
+        *_notes(meta_of(wards).source_gaps),
+        "</body></html>",
+    ]
+    return "\n".join(parts)
+
+
+def _front(pack: _Pack, title: str) -> list[str]:
+    area, threshold = pack.area, pack.threshold
     parts = [
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
         f"<style>{STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         _p(
-            f"{area.category_label}, {period_b.label} against {period_a.label}. Source: {area.source_label}. "
-            f"Ward boundaries: {area.boundaries.upper()}. Made {datetime.now():%d %B %Y %H:%M} by the North "
-            "Worcestershire ASB Explorer.",
+            f"{area.category_label}, {pack.period_b.label} against {pack.period_a.label}. Source: "
+            f"{area.source_label}. Ward boundaries: {area.boundaries.upper()}. Made {datetime.now():%d %B %Y %H:%M} "
+            "by the North Worcestershire ASB Explorer.",
             "note",
         ),
     ]
@@ -117,73 +138,82 @@ def briefing_pack(
                 "note",
             )
         )
-    parts += [
+    return parts
+
+
+def _incident_types(pack: _Pack, types: pd.DataFrame) -> list[str]:
+    columns = pack.columns(
+        {"type": "Key word description of incident"}, {"mean": "Mean", "mean_percentage": "Mean percentage"}
+    )
+    return [
         "<h2 class='first'>Incident types</h2>",
-        _p(narrative.incident_types_summary(types, suppress_below=threshold)),
-        _table(
-            types,
-            {
-                "type": "Key word description of incident",
-                "count_a": period_a.label,
-                "count_b": period_b.label,
-                "mean": "Mean",
-                "mean_percentage": "Mean percentage",
-            },
-            threshold,
-        ),
-        chart(charts.incident_types_chart(types, suppress_below=threshold)),
-        _p(caption(types, threshold), "note"),
+        _p(narrative.incident_types_summary(types, suppress_below=pack.threshold)),
+        _table(types, columns, pack.threshold),
+        pack.chart(charts.incident_types_chart(types, suppress_below=pack.threshold)),
+        _p(caption(meta_of(types), pack.threshold), "note"),
+    ]
+
+
+def _seasonal(pack: _Pack, season: pd.DataFrame, summary: object) -> list[str]:
+    return [
         "<h2>Seasonal patterns</h2>",
-        _p(narrative.seasonal_summary(season_summary, suppress_below=threshold)),
-        chart(charts.monthly_chart(season, suppress_below=threshold)),
+        _p(narrative.seasonal_summary(summary, suppress_below=pack.threshold)),
+        pack.chart(charts.monthly_chart(season, suppress_below=pack.threshold)),
+    ]
+
+
+def _wards(pack: _Pack, wards: pd.DataFrame) -> list[str]:
+    rate = f"Rate per 1,000 ({pack.period_b.label})"
+    columns = pack.columns(
+        {"ward_name": "Ward"}, {"difference": "Difference", "percentage": "Percentage", "rate_b_per_1000": rate}
+    )
+    return [
         "<h2>Ward patterns</h2>",
-        _p(narrative.ward_summary(wards, suppress_below=threshold)),
-        _table(
-            wards,
-            {
-                "ward_name": "Ward",
-                "count_a": period_a.label,
-                "count_b": period_b.label,
-                "difference": "Difference",
-                "percentage": "Percentage",
-                "rate_b_per_1000": f"Rate per 1,000 ({period_b.label})",
-            },
-            threshold,
-        ),
-        chart(charts.ward_deltas_chart(wards, suppress_below=threshold)),
-        _p(wards.attrs.get("population_note", ""), "note"),
+        _p(narrative.ward_summary(wards, suppress_below=pack.threshold)),
+        _table(wards, columns, pack.threshold),
+        pack.chart(charts.ward_deltas_chart(wards, suppress_below=pack.threshold)),
+        _p(meta_of(wards).population_note, "note"),
+    ]
+
+
+def _where(pack: _Pack, cells: pd.DataFrame, places: pd.DataFrame) -> list[str]:
+    if pack.threshold:
+        # A place whose count public mode hides is left out of the list, not shown as "<5".
+        places = places[~hidden_cells(places, pack.threshold)["count"]]
+    hot = cells[cells.hotspot_class.str.startswith("Hot")]
+    columns = {
+        "rank": "Rank",
+        "location": "Location (police.uk snap point)",
+        "ward_name": "Ward",
+        "count": "Incidents",
+        "share_pct": "Share %",
+    }
+    return [
         "<h2>Where?</h2>",
         _p(
-            f"{period_b.label}: {len(hot)} hot cells of 250 m (Getis-Ord Gi*, 90% or more), "
+            f"{pack.period_b.label}: {len(hot)} hot cells of 250 m (Getis-Ord Gi*, 90% or more), "
             f"{int((cells.hotspot_class == 'Hot spot 99%').sum())} of them at 99%. The busiest places:"
         ),
-        _table(
-            places,
-            {
-                "rank": "Rank",
-                "location": "Location (police.uk snap point)",
-                "ward_name": "Ward",
-                "count": "Incidents",
-                "share_pct": "Share %",
-            },
-            threshold,
-        ),
+        _table(places, columns, pack.threshold),
         _p("Locations are police.uk anonymised snap points: 'on or near' a street, not an address.", "note"),
+    ]
+
+
+def _districts(pack: _Pack, districts: pd.DataFrame) -> list[str]:
+    rate = f"Rate per 1,000 ({pack.period_b.label})"
+    columns = pack.columns(
+        {"district": "District"}, {"difference": "Difference", "percentage": "Percentage", "rate_b_per_1000": rate}
+    )
+    return [
         "<h2>District data</h2>",
-        _p(narrative.district_summary(districts, suppress_below=threshold)),
-        _table(
-            districts,
-            {
-                "district": "District",
-                "count_a": period_a.label,
-                "count_b": period_b.label,
-                "difference": "Difference",
-                "percentage": "Percentage",
-                "rate_b_per_1000": f"Rate per 1,000 ({period_b.label})",
-            },
-            threshold,
-        ),
-        chart(charts.districts_chart(districts, suppress_below=threshold)),
+        _p(narrative.district_summary(districts, suppress_below=pack.threshold)),
+        _table(districts, columns, pack.threshold),
+        pack.chart(charts.districts_chart(districts, suppress_below=pack.threshold)),
+    ]
+
+
+def _notes(source_gaps: str) -> list[str]:
+    return [
         "<h2>Notes</h2>",
         _p(SIGNIFICANCE_METHOD, "note"),
         _p(
@@ -192,13 +222,11 @@ def briefing_pack(
             "wards in May 2024: WD22 holds the 12 wards used 2012 to May 2024, WD25 the 9 since.",
             "note",
         ),
-        _p(f"Source coverage: {wards.attrs.get('source_gaps', '')}.", "note"),
+        _p(f"Source coverage: {source_gaps}.", "note"),
         _p(
             "Contains public sector information licensed under the Open Government Licence v3.0 (data.police.uk). "
             "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. Contains OS "
             "data © Crown copyright and database right (2022/2025).",
             "note",
         ),
-        "</body></html>",
     ]
-    return "\n".join(parts)
