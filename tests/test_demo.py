@@ -1,4 +1,4 @@
-"""Tests for the SYNTHETIC force ASB extract (analytics.data.demo).
+"""Tests for the SYNTHETIC force ASB extract (analytics.data.demo), generated from real inputs.
 
 Inputs are built here from the real police.uk files and WD22 ward polygons, without any
 database module: distinct ASB snap points, assigned to wards by point-in-polygon.
@@ -10,7 +10,6 @@ import ast
 import hashlib
 import math
 import re
-import shutil
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -22,7 +21,7 @@ import pytest
 
 from analytics.core.errors import AnalyticsError
 from analytics.core.vocabulary import EXTRACT_KEYWORDS, NIRS_CLASSES
-from analytics.data import demo
+from analytics.data import demo, demo_plan, demo_profile, demo_published
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICE_UK = ROOT / "data" / "police_uk" / "west_mercia_street_filtered"
@@ -105,8 +104,8 @@ def inputs(ward_polygons) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def targets() -> demo.Targets:
-    return demo.load_targets(PUBLISHED)
+def targets() -> demo_published.Targets:
+    return demo_published.load_targets(PUBLISHED)
 
 
 @pytest.fixture(scope="module")
@@ -138,14 +137,8 @@ def observed(inputs):
 # ---------------------------------------------------------------------------
 
 
-def test_load_targets_reads_the_published_tables(targets):
-    assert targets.years == ("2017-18", "2018-19")
+def test_targets_fixture_is_the_published_tables(targets):
     assert (targets.total("2017-18"), targets.total("2018-19")) == (10_502, 9_876)
-    assert (targets.redditch_total("2017-18"), targets.redditch_total("2018-19")) == (3_468, 3_203)
-    assert tuple(targets.keyword_counts["2017-18"]) == EXTRACT_KEYWORDS
-    assert targets.keyword_mean["Youth related"] == 1505
-    assert targets.keyword_mean_percentage["Other"] == 53
-    assert targets.redditch_ward_counts["2018-19"]["Headless Cross and Oakenshaw"] == 267
 
 
 # ---------------------------------------------------------------------------
@@ -159,7 +152,7 @@ def test_columns_types_and_order(extract):
     assert (extract["reported_at"].dt.microsecond == 0).all()
     assert set(extract["keyword"]) == set(EXTRACT_KEYWORDS)
     assert set(extract["nirs_class"]) == set(NIRS_CLASSES)
-    assert set(extract["district"]) == set(demo.DISTRICTS)
+    assert set(extract["district"]) == set(demo_plan.DISTRICTS)
     resorted = extract.sort_values(["reported_at", "incident_ref"], kind="stable").reset_index(drop=True)
     pd.testing.assert_frame_equal(extract.reset_index(drop=True), resorted)
     assert 44_000 < len(extract) < 47_000
@@ -173,9 +166,9 @@ def test_incident_refs_are_synthetic_and_unique(extract):
 
 
 def test_dates_within_the_panel_chart(extract):
-    assert extract["reported_at"].min() >= pd.Timestamp(demo.EXTRACT_START)
-    assert extract["reported_at"].max() < pd.Timestamp(demo.EXTRACT_END) + pd.Timedelta(days=1)
-    assert demo.EXTRACT_START.isoformat() == "2015-04-01" and demo.EXTRACT_END.isoformat() == "2019-08-28"
+    assert extract["reported_at"].min() >= pd.Timestamp(demo_plan.EXTRACT_START)
+    assert extract["reported_at"].max() < pd.Timestamp(demo_plan.EXTRACT_END) + pd.Timedelta(days=1)
+    assert demo_plan.EXTRACT_START.isoformat() == "2015-04-01" and demo_plan.EXTRACT_END.isoformat() == "2019-08-28"
     assert set(_fy(extract["reported_at"])) == set(ALL_YEARS)
 
 
@@ -210,7 +203,7 @@ def test_district_totals_follow_police_uk_shares_and_the_panel(labelled, targets
     for year in ALL_YEARS:
         row = totals.loc[year]
         assert row["Wyre Forest"] > row["Redditch"] > row["Bromsgrove"], year
-    for district in demo.DISTRICTS:
+    for district in demo_plan.DISTRICTS:
         assert totals.loc["2018-19", district] < totals.loc["2017-18", district], district
     assert totals.loc["2017-18"].to_dict() == {"Bromsgrove": 2652, "Redditch": 3468, "Wyre Forest": 4382}
     assert totals.loc["2018-19"].to_dict() == {"Bromsgrove": 2516, "Redditch": 3203, "Wyre Forest": 4157}
@@ -239,14 +232,14 @@ def test_keywords_and_wards_are_paired_not_stratified(labelled):
 
 def test_unpublished_years(labelled, targets, inputs):
     _, wards = inputs
-    assert dict(demo.UNPUBLISHED_YEAR_TOTALS) == {"2015-16": 10_300, "2016-17": 10_650}
+    assert dict(demo_plan.UNPUBLISHED_YEAR_TOTALS) == {"2015-16": 10_300, "2016-17": 10_650}
     mean = pd.Series(dict(targets.keyword_mean))
     redditch_share = (Fraction(3468, 10502) + Fraction(3203, 9876)) / 2
     published_wards = pd.DataFrame(
         {year: pd.Series(dict(targets.redditch_ward_counts[year])) for year in ("2017-18", "2018-19")}
     )
     mean_ward_share = (published_wards / published_wards.sum()).mean(axis=1)
-    for year, total in demo.UNPUBLISHED_YEAR_TOTALS.items():
+    for year, total in demo_plan.UNPUBLISHED_YEAR_TOTALS.items():
         rows = labelled[labelled["fy"] == year]
         assert len(rows) == total
         keywords = rows.groupby("keyword").size().reindex(EXTRACT_KEYWORDS)
@@ -262,7 +255,7 @@ def test_unpublished_years(labelled, targets, inputs):
 
 
 def test_part_year_is_the_seasonal_share_of_a_2018_19_year(labelled, targets):
-    intensity = demo.daily_intensity(pd.Timestamp("2019-04-01").date(), pd.Timestamp("2020-03-31").date())
+    intensity = demo_profile.daily_intensity(pd.Timestamp("2019-04-01").date(), pd.Timestamp("2020-03-31").date())
     share = intensity[:"2019-08-28"].sum() / intensity.sum()
     assert 0.34 < share < 0.42  # under 5/12: spring and summer are quiet months
     rows = labelled[labelled["fy"] == "2019-20"]
@@ -332,9 +325,6 @@ def test_nirs_class_depends_on_keyword(extract):
     for keyword in ("Youth related", "Fights/ Arguments", "Begging", "Parking"):
         assert shares.loc[keyword].idxmax() == "Nuisance"
     assert (shares.loc["Other"] > 0.15).all()
-    for probabilities in demo.NIRS_DISTRIBUTION.values():
-        assert math.isclose(sum(probabilities), 1.0)
-    assert set(demo.NIRS_DISTRIBUTION) == set(EXTRACT_KEYWORDS)
 
 
 def test_every_location_is_an_input_point_of_the_same_ward(extract, inputs):
@@ -520,28 +510,6 @@ def test_bad_targets_are_rejected(inputs):
         demo.generate_extract(locations, wards, {"2017-18": 10502})
 
 
-def test_load_targets_rejects_missing_and_inconsistent_tables(tmp_path):
-    with pytest.raises(AnalyticsError):
-        demo.load_targets(tmp_path / "nowhere")
-    with pytest.raises(AnalyticsError, match="missing"):
-        demo.load_targets(tmp_path)
-    copy = tmp_path / "published"
-    shutil.copytree(PUBLISHED, copy)
-    table = copy / demo.KEYWORD_TABLE_FILE
-    table.write_text(
-        table.read_text(encoding="utf-8").replace("Begging,114,36,75", "Begging,114,36,76"), encoding="utf-8"
-    )
-    with pytest.raises(AnalyticsError, match="line 8"):
-        demo.load_targets(copy)
-    shutil.copy(PUBLISHED / demo.KEYWORD_TABLE_FILE, table)
-    wards = copy / demo.WARD_TABLE_FILE
-    wards.write_text(
-        wards.read_text(encoding="utf-8").replace("Grand Total,3468", "Grand Total,3469"), encoding="utf-8"
-    )
-    with pytest.raises(AnalyticsError, match="Grand Total"):
-        demo.load_targets(copy)
-
-
 def test_write_extract_refuses_an_unlabelled_file(extract, tmp_path):
     with pytest.raises(AnalyticsError, match="SYNTHETIC"):
         demo.write_extract(extract, tmp_path / "force_asb_extract.csv")
@@ -549,8 +517,9 @@ def test_write_extract_refuses_an_unlabelled_file(extract, tmp_path):
         demo.write_extract(extract.drop(columns="location"), tmp_path / demo.SYNTHETIC_FILE_NAME)
 
 
-def test_analytics_demo_does_not_import_streamlit():
-    tree = ast.parse(Path(demo.__file__).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", [demo, demo_plan, demo_profile, demo_published])
+def test_the_demo_modules_do_not_import_streamlit(module):
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     imported = {
         alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
     }
@@ -558,7 +527,7 @@ def test_analytics_demo_does_not_import_streamlit():
         node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
     }
     assert "streamlit" not in imported
-    assert re.search(r"SYNTHETIC", demo.__doc__)
+    assert re.search(r"SYNTHETIC", module.__doc__)
 
 
 def test_district_ordering_is_kept_when_shares_would_break_it(inputs, targets):

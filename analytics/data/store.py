@@ -59,7 +59,7 @@ import shapely
 from analytics.core import settings
 from analytics.core.errors import AnalyticsError, SettingError
 from analytics.core.vocabulary import VINTAGES
-from analytics.data import demo
+from analytics.data import demo, demo_published
 from analytics.data.extract import ingest_extract
 from analytics.data.geography import BNG, Geography
 from analytics.data.loads import LoadReport, Progress
@@ -529,7 +529,7 @@ def build(
             step(0.75, "Generating the synthetic force extract")
             extract_path = data_dir / "synthetic" / demo.SYNTHETIC_FILE_NAME
             frame = demo.generate_extract(
-                asb_locations(conn), wd22_wards(conn), demo.load_targets(data_dir / "published")
+                asb_locations(conn), wd22_wards(conn), demo_published.load_targets(data_dir / "published")
             )
             extract_path.parent.mkdir(parents=True, exist_ok=True)
             demo.write_extract(frame, extract_path)
