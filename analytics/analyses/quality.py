@@ -16,79 +16,93 @@ from analytics.core.periods import month_label, month_range_period
 from analytics.core.vocabulary import SOURCES
 from analytics.data.query import one_row
 
+Check = tuple[str, str, int, str]
+
 
 def quality_table(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """One row per check and source: columns check, source, value, detail."""
-    rows = []
-    for source in SOURCES:
-        months = [
-            r[0]
-            for r in conn.execute(
-                "SELECT DISTINCT month FROM incidents WHERE source = ? ORDER BY 1", [source]
-            ).fetchall()
-        ]
-        if not months:
-            rows.append(("rows stored", source, 0, "nothing loaded from this source"))
-            continue
-        span = month_range_period(months[0], months[-1])
-        missing = [m for m in span.months if m not in set(months)]
-        rows.append(("months present", source, len(months), f"{month_label(months[0])} to {month_label(months[-1])}"))
-        rows.append(("months missing", source, len(missing), _runs(missing) or "none"))
-        stored, no_location, by_lsoa, by_code, unassigned = one_row(
-            conn.execute(
-                """
+    rows = [row for source in SOURCES for row in _source_checks(conn, source)]
+    return pd.DataFrame(rows, columns=["check", "source", "value", "detail"])
+
+
+def _source_checks(conn: duckdb.DuckDBPyConnection, source: str) -> list[Check]:
+    """The checks of one source: its months, its rows and where they were placed."""
+    months = [
+        r[0]
+        for r in conn.execute("SELECT DISTINCT month FROM incidents WHERE source = ? ORDER BY 1", [source]).fetchall()
+    ]
+    if not months:
+        return [("rows stored", source, 0, "nothing loaded from this source")]
+    span = month_range_period(months[0], months[-1])
+    missing = [m for m in span.months if m not in set(months)]
+    return [
+        ("months present", source, len(months), f"{month_label(months[0])} to {month_label(months[-1])}"),
+        ("months missing", source, len(missing), _runs(missing) or "none"),
+        *_placement_checks(conn, source),
+        *_outside_checks(conn, source),
+        *_vintage_checks(conn, source),
+    ]
+
+
+def _placement_checks(conn: duckdb.DuckDBPyConnection, source: str) -> list[Check]:
+    """Rows stored, and how many were given a ward other than by their own point."""
+    stored, no_location, by_lsoa, by_code, unassigned = one_row(
+        conn.execute(
+            """
             SELECT count(*), count(*) FILTER (WHERE longitude IS NULL),
                    count(*) FILTER (WHERE ward_method_wd22 = 'lsoa' OR ward_method_wd25 = 'lsoa'),
                    count(*) FILTER (WHERE ward_method_wd22 = 'extract_code' OR ward_method_wd25 = 'extract_code'),
                    count(*) FILTER (WHERE ward_wd22 IS NULL OR ward_wd25 IS NULL)
             FROM incidents WHERE source = ?""",
-                [source],
-            )
+            [source],
         )
-        rows.append(("rows stored", source, stored, ""))
-        rows.append(("rows stored without a location", source, no_location, "assigned through their LSOA"))
-        rows.append(
-            (
-                "rows given a ward through their LSOA",
-                source,
-                by_lsoa,
-                "no usable point, or the point fell outside every ward of its district (generalised boundaries)",
-            )
-        )
-        if source == "extract":
-            rows.append(("rows given the extract's own ward code", source, by_code, "no usable point"))
-        rows.append(("rows without a ward in one vintage", source, unassigned, ""))
-        outside, outside_no_location = one_row(
-            conn.execute(
-                """
+    )
+    checks: list[Check] = [
+        ("rows stored", source, stored, ""),
+        ("rows stored without a location", source, no_location, "assigned through their LSOA"),
+        (
+            "rows given a ward through their LSOA",
+            source,
+            by_lsoa,
+            "no usable point, or the point fell outside every ward of its district (generalised boundaries)",
+        ),
+    ]
+    if source == "extract":
+        checks.append(("rows given the extract's own ward code", source, by_code, "no usable point"))
+    checks.append(("rows without a ward in one vintage", source, unassigned, ""))
+    return checks
+
+
+def _outside_checks(conn: duckdb.DuckDBPyConnection, source: str) -> list[Check]:
+    """Rows the loads counted outside the districts (not stored, never dropped silently)."""
+    outside, outside_no_location = one_row(
+        conn.execute(
+            """
             SELECT coalesce(sum(rows_outside), 0), coalesce(sum(rows_outside_no_location), 0)
             FROM loads WHERE source = ?""",
-                [source],
-            )
+            [source],
         )
-        rows.append(
-            (
-                "rows outside the districts (counted, not stored)",
-                source,
-                int(outside),
-                f"{int(outside_no_location):,} of them with no location",
-            )
+    )
+    detail = f"{int(outside_no_location):,} of them with no location"
+    return [("rows outside the districts (counted, not stored)", source, int(outside), detail)]
+
+
+def _vintage_checks(conn: duckdb.DuckDBPyConnection, source: str) -> list[Check]:
+    """Per district, the rows whose ward code differs between the two boundary vintages."""
+    return [
+        (
+            f"rows whose ward code differs between WD22 and WD25: {district}",
+            source,
+            differ,
+            f"of {total:,}" + ("; Redditch re-warded in May 2024" if district == "Redditch" else ""),
         )
         for district, differ, total in conn.execute(
             """
-                SELECT district, count(*) FILTER (WHERE ward_wd22 IS DISTINCT FROM ward_wd25), count(*)
-                FROM incidents WHERE source = ? GROUP BY 1 ORDER BY 1""",
+            SELECT district, count(*) FILTER (WHERE ward_wd22 IS DISTINCT FROM ward_wd25), count(*)
+            FROM incidents WHERE source = ? GROUP BY 1 ORDER BY 1""",
             [source],
-        ).fetchall():
-            rows.append(
-                (
-                    f"rows whose ward code differs between WD22 and WD25: {district}",
-                    source,
-                    differ,
-                    f"of {total:,}" + ("; Redditch re-warded in May 2024" if district == "Redditch" else ""),
-                )
-            )
-    return pd.DataFrame(rows, columns=["check", "source", "value", "detail"])
+        ).fetchall()
+    ]
 
 
 def source_gaps(conn: duckdb.DuckDBPyConnection, source: str) -> str:

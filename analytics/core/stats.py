@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -253,29 +254,8 @@ def poisson_change_tests(
         input row, indexed like ``counts_a`` when it is a Series (so it joins back to
         the ward table) and 0..n-1 otherwise.
     """
-    if (
-        isinstance(counts_a, pd.Series)
-        and isinstance(counts_b, pd.Series)
-        and not counts_a.index.equals(counts_b.index)
-    ):
-        # Pairing by position would silently compare different wards.
-        raise AnalyticsError(
-            "counts_a and counts_b have different indexes; align them first (e.g. counts_b.reindex(counts_a.index)).",
-            title="Rows do not match",
-        )
     index = counts_a.index if isinstance(counts_a, pd.Series) else None
-    try:
-        rows = np.broadcast_arrays(
-            *(np.asarray(values, dtype=object) for values in (counts_a, counts_b, exposure_a, exposure_b))
-        )
-    except ValueError:
-        raise AnalyticsError(
-            "counts_a, counts_b and the exposures must have the same length.", title="Rows do not match"
-        ) from None
-    if rows[0].ndim != 1:
-        raise AnalyticsError(
-            "counts_a and counts_b must be one-dimensional (one count per row).", title="Rows do not match"
-        )
+    rows = _rows(counts_a, counts_b, exposure_a, exposure_b)
     labels = index if index is not None else range(len(rows[0]))
     tests = []
     for label, count_a, count_b, e_a, e_b in zip(labels, *rows, strict=False):
@@ -294,3 +274,32 @@ def poisson_change_tests(
     )
     # Explicit dtypes so an empty table still has float and bool columns.
     return frame.astype({"z": float, "p_value": float, "significant": bool})
+
+
+def _rows(
+    counts_a: ArrayLike, counts_b: ArrayLike, exposure_a: ArrayLike, exposure_b: ArrayLike
+) -> list[np.ndarray[Any, np.dtype[Any]]]:
+    """The four inputs of :func:`poisson_change_tests` as equal-length rows, or a message."""
+    if (
+        isinstance(counts_a, pd.Series)
+        and isinstance(counts_b, pd.Series)
+        and not counts_a.index.equals(counts_b.index)
+    ):
+        # Pairing by position would silently compare different wards.
+        raise AnalyticsError(
+            "counts_a and counts_b have different indexes; align them first (e.g. counts_b.reindex(counts_a.index)).",
+            title="Rows do not match",
+        )
+    try:
+        rows = np.broadcast_arrays(
+            *(np.asarray(values, dtype=object) for values in (counts_a, counts_b, exposure_a, exposure_b))
+        )
+    except ValueError:
+        raise AnalyticsError(
+            "counts_a, counts_b and the exposures must have the same length.", title="Rows do not match"
+        ) from None
+    if rows[0].ndim != 1:
+        raise AnalyticsError(
+            "counts_a and counts_b must be one-dimensional (one count per row).", title="Rows do not match"
+        )
+    return list(rows)
