@@ -3,12 +3,11 @@
 import streamlit as st
 
 from analytics.core.stats import SIGNIFICANCE_METHOD
+from ui.render import PRESENTATION_CSS
 from ui.state import current
 
 filters = current()
 if filters.present:
-    from ui.render import PRESENTATION_CSS
-
     st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
 st.title("About")
 st.markdown(

@@ -3,7 +3,10 @@ police.uk anti-social behaviour is not recorded crime and is kept out, as ONS do
 
 import streamlit as st
 
+from analytics.core.periods import same_period_last_year
+from analytics.core.table_meta import meta_of
 from analytics.present import narrative
+from analytics.present.charts import crime_ytd_chart
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
@@ -24,16 +27,17 @@ with guarded():
         key="crime_by",
         format_func={"crime_type": "Crime type", "district": "District", "ward": "Ward"}.get,
     )
-    from analytics.core.periods import same_period_last_year
-
     period_b = filters.period_b
     period_a = same_period_last_year(period_b)
-    source = ("crime_ytd", selection, period_b, period_a, by or "crime_type", data.data_version())
-    table = data.crime_ytd(*source[1:])
+    arguments = (selection, period_b, period_a, by or "crime_type", data.data_version())
+    table = data.crime_ytd(*arguments)
+    coverage_a = meta_of(table).period_a
     st.markdown(narrative.crime_summary(table, public_threshold()))
     # A year police.uk holds no month of has no figures: no chart of it against another (bars of 0).
-    if (by or "crime_type") == "crime_type" and table.attrs.get("months_held_a") != 0:
-        show_chart(chart("crime_ytd_chart", source, height=650 if filters.present else None), "crime-ytd")
+    if (by or "crime_type") == "crime_type" and (coverage_a is None or coverage_a.held != 0):
+        show_chart(
+            chart(crime_ytd_chart, data.crime_ytd, *arguments, height=650 if filters.present else None), "crime-ytd"
+        )
     if not filters.present:
         label = {"crime_type": "crime_type", "district": "district", "ward": "ward_name"}[by or "crime_type"]
         show_table(

@@ -8,10 +8,10 @@ from pathlib import Path
 import streamlit as st
 
 from analytics.core import settings
-from analytics.core.disclosure import suppress
+from analytics.core.disclosure import is_hidden, suppress, suppressed_label
 from analytics.core.errors import AnalyticsError
 from ui import data
-from ui.render import guarded, page_header, plain, public_threshold, show_error, show_table
+from ui.render import guarded, on_screen, page_header, plain, public_threshold, show_error, show_table
 from ui.state import current
 
 
@@ -32,7 +32,9 @@ def public_quality(frame):
         return frame
     out = public(frame)
     out["detail"] = out["detail"].map(
-        lambda text: SMALL_IN_TEXT.sub(lambda m: f"<{threshold}" if int(m[1]) < threshold else m[1], str(text))
+        lambda text: SMALL_IN_TEXT.sub(
+            lambda m: suppressed_label(threshold) if is_hidden(int(m[1]), threshold) else m[1], str(text)
+        )
     )
     return out
 
@@ -47,14 +49,14 @@ with guarded():
     # One row per source and month: suppressed first, then laid out a column per source.
     months = public(months).pivot(index="month", columns="source", values="rows").reset_index()
     months.columns.name = None
-    st.dataframe(months, hide_index=True, width="stretch", height=300)
+    st.dataframe(on_screen(months), hide_index=True, width="stretch", height=300)
     st.caption("A month with no row for a source is missing from that source, not zero.")
     st.subheader("Quality report")
     show_table(public_quality(data.quality(version)), "quality", caption="Checks on what the store holds.")
     st.subheader("Ward coverage per boundary vintage")
-    st.dataframe(public(coverage["wards"]), hide_index=True, width="stretch")
+    st.dataframe(on_screen(public(coverage["wards"])), hide_index=True, width="stretch")
     st.subheader("Files loaded")
-    st.dataframe(public(coverage["files"].drop(columns=["sha256"])), hide_index=True, width="stretch")
+    st.dataframe(on_screen(public(coverage["files"].drop(columns=["sha256"]))), hide_index=True, width="stretch")
 
 st.subheader("Upload police.uk files or a force extract")
 if not (settings.get("uploads_enabled") and settings.get("upload_password")):

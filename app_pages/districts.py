@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analytics.present import narrative
+from analytics.present.charts import districts_chart
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
@@ -23,8 +24,8 @@ filters = current()
 page_header("Districts", filters)
 with guarded():
     selection = filters.selection.with_(districts=(), wards=())
-    source = ("districts", selection, filters.period_a, filters.period_b, data.data_version())
-    table = data.districts(*source[1:])
+    version = data.data_version()
+    table = data.districts(selection, filters.period_a, filters.period_b, version)
     st.markdown(narrative.district_summary(table, public_threshold()))
     measure = st.segmented_control(
         "Show",
@@ -34,7 +35,16 @@ with guarded():
         format_func={"count": "Counts", "rate": "Rate per 1,000 residents"}.get,
     )
     show_chart(
-        chart("districts_chart", source, measure=measure or "count", height=650 if filters.present else None),
+        chart(
+            districts_chart,
+            data.districts,
+            selection,
+            filters.period_a,
+            filters.period_b,
+            version,
+            measure=measure or "count",
+            height=650 if filters.present else None,
+        ),
         "districts",
     )
     if not filters.present:

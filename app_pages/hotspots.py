@@ -26,7 +26,7 @@ with guarded():
     selection = filters.selection
     period = filters.period_b
     # A few numbers, not the lattice: nationally it is hundreds of thousands of cells.
-    summary = data.hotspots("summary", selection, period, None, version)
+    summary = data.hotspot_summary(selection, period, version)
     st.caption(f"Period: {period.label}. Source: {selection.source_label}. Wards: {filters.boundaries.upper()}.")
     deck = data.hotspot_deck(selection, period, version, public_threshold())
     map_column, legend_column = st.columns([4, 1])
@@ -68,7 +68,7 @@ with guarded():
         with left:
             st.subheader("Top locations")
             show_table(
-                data.hotspots("top_locations", selection, period, None, version),
+                data.top_locations(selection, period, version),
                 "top-locations",
                 caption=about,
                 columns={
@@ -83,7 +83,7 @@ with guarded():
             st.subheader("Top LSOAs")
             if selection.source == "police_uk":
                 show_table(
-                    data.hotspots("top_lsoas", selection, period, None, version),
+                    data.top_lsoas(selection, period, version),
                     "top-lsoas",
                     caption=about,
                     columns={
@@ -111,7 +111,7 @@ with guarded():
                 # The cells with incidents or significant in either period (the command-line table),
                 # not every empty cell of the lattice. No Gi* z-score in public mode: with the
                 # neighbours' counts it could give a hidden count away (as on the map).
-                moved = data.hotspots("table", selection, filters.period_a, period, version)
+                moved = data.hotspot_persistence(selection, filters.period_a, period, version)
                 if public_threshold():
                     moved = moved.drop(columns=["gi_z_a", "gi_z_b"])
                 if len(moved) > MAX_TABLE_ROWS:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analytics.present import narrative
+from analytics.present.charts import incident_types_chart
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
@@ -26,9 +27,18 @@ page_header(
     "table is by police.uk crime type.",
 )
 with guarded():
-    source = ("incident_types", filters.selection, filters.period_a, filters.period_b, data.data_version())
-    table = data.incident_types(*source[1:])
+    periods = (filters.period_a, filters.period_b, data.data_version())
+    table = data.incident_types(filters.selection, *periods)
     st.markdown(narrative.incident_types_summary(table, public_threshold()))
-    show_chart(chart("incident_types_chart", source, height=650 if filters.present else None), "incident-types")
+    show_chart(
+        chart(
+            incident_types_chart,
+            data.incident_types,
+            filters.selection,
+            *periods,
+            height=650 if filters.present else None,
+        ),
+        "incident-types",
+    )
     if not filters.present:
         show_table(table, "incident-types", columns=COLUMNS)

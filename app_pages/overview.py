@@ -3,9 +3,11 @@ comparison, the seasonal shape and a plain-English summary."""
 
 import streamlit as st
 
-from analytics.core.disclosure import is_hidden
+from analytics.core.disclosure import is_hidden, suppressed_label
+from analytics.core.table_meta import meta_of
 from analytics.core.vocabulary import NORTH_WORCESTERSHIRE
 from analytics.present import narrative
+from analytics.present.charts import districts_chart, monthly_chart
 from ui import data
 from ui.render import chart, describe, guarded, page_header, public_threshold, show_chart
 from ui.state import current
@@ -15,13 +17,13 @@ def headline(column, label: str, row, threshold, not_comparable: str = "") -> No
     """One metric: the count in period B, its change from A, and whether the change is significant."""
     if not_comparable:
         hidden = is_hidden(row.count_b, threshold)
-        column.metric(label, f"<{threshold}" if hidden else f"{row.count_b:,}", help=not_comparable)
+        column.metric(label, suppressed_label(threshold) if hidden else f"{row.count_b:,}", help=not_comparable)
         column.caption(not_comparable.removeprefix("Not comparable: "))
         return
     if is_hidden(row.count_a, threshold) or is_hidden(row.count_b, threshold):
         column.metric(
             label,
-            f"<{threshold}" if is_hidden(row.count_b, threshold) else f"{row.count_b:,}",
+            suppressed_label(threshold) if is_hidden(row.count_b, threshold) else f"{row.count_b:,}",
             help="Public mode: small counts are not shown.",
         )
         return
@@ -46,17 +48,18 @@ threshold = public_threshold()
 with guarded():
     version = data.data_version()
     wards = data.ward_deltas(filters.area_selection, filters.period_a, filters.period_b, version)
+    ward_meta = meta_of(wards)
     st.markdown(f"#### {narrative.ward_summary(wards, threshold)}")
     place = ", ".join(filters.districts) or NORTH_WORCESTERSHIRE
     st.caption(f"{place}: {filters.period_b.label} against {filters.period_a.label}. {describe(wards)}")
     columns = st.columns(3)
-    what = narrative.subject(wards.attrs)  # "ASB", "recorded crime", "burglary"
+    what = narrative.subject(ward_meta)  # "ASB", "recorded crime", "burglary"
     headline(
         columns[0],
         f"{what[:1].upper() + what[1:]}, {filters.period_b.label}",
         wards.iloc[-1],
         threshold,
-        wards.attrs.get("not_comparable", ""),
+        ward_meta.not_comparable,
     )
     crime_source = filters.selection.with_(source="police_uk", category="crime", wards=())
     crime = data.crime_ytd(crime_source, filters.period_b, filters.period_a, "crime_type", version)
@@ -66,10 +69,10 @@ with guarded():
         f"Recorded crime, {filters.period_b.label} (police.uk)",
         crime.iloc[-1],
         threshold,
-        crime.attrs.get("not_comparable", ""),
+        meta_of(crime).not_comparable,
     )
-    if wards.attrs.get("not_comparable"):
-        columns[2].metric(f"Wards where {what} rose", "not comparable", help=wards.attrs["not_comparable"])
+    if ward_meta.not_comparable:
+        columns[2].metric(f"Wards where {what} rose", "not comparable", help=ward_meta.not_comparable)
     else:
         rises = narrative.ward_rises(wards, threshold)  # the sentence's own rule
         columns[2].metric(
@@ -82,24 +85,24 @@ with guarded():
             if rises.left_out
             else None,
         )
-    district_source = (
-        "districts",
-        filters.selection.with_(districts=(), wards=()),
-        filters.period_a,
-        filters.period_b,
-        version,
-    )
-    districts = data.districts(*district_source[1:])
+    all_districts = filters.selection.with_(districts=(), wards=())
     left, right = st.columns(2)
     with left:
-        show_chart(chart("districts_chart", district_source, height=340, narrow=True), "overview-districts")
-    with right:
         show_chart(
             chart(
-                "monthly_chart",
-                ("seasonal", "decomposition", filters.area_selection, None, version),
+                districts_chart,
+                data.districts,
+                all_districts,
+                filters.period_a,
+                filters.period_b,
+                version,
                 height=340,
                 narrow=True,
             ),
+            "overview-districts",
+        )
+    with right:
+        show_chart(
+            chart(monthly_chart, data.decomposition, filters.area_selection, None, version, height=340, narrow=True),
             "overview-seasonal",
         )

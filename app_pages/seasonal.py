@@ -4,6 +4,7 @@ the year-on-year overlay ("a peak around Halloween, lower in spring and summer")
 import streamlit as st
 
 from analytics.present import narrative
+from analytics.present.charts import monthly_chart, profile_chart, year_on_year_chart
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
@@ -15,32 +16,21 @@ page_header(
 with guarded():
     version = data.data_version()
     selection = filters.selection
-    summary = data.seasonal("summary", selection, None, version)
+    summary = data.seasonal_summary(selection, None, version)
     st.markdown(narrative.seasonal_summary(summary, public_threshold()))
-    decomposition = data.seasonal("decomposition", selection, None, version)
     show_chart(
-        chart(
-            "monthly_chart",
-            ("seasonal", "decomposition", selection, None, version),
-            height=600 if filters.present else None,
-        ),
+        chart(monthly_chart, data.decomposition, selection, None, version, height=600 if filters.present else None),
         "monthly",
     )
     if not filters.present:
         left, right = st.columns(2)
         with left:
-            show_chart(
-                chart("profile_chart", ("seasonal", "profile", selection, None, version), narrow=True), "profile"
-            )
+            show_chart(chart(profile_chart, data.seasonal_profile, selection, None, version, narrow=True), "profile")
         with right:
             year_type = "financial" if filters.period_type == "fy" or filters.source == "extract" else "calendar"
             show_chart(
-                chart(
-                    "year_on_year_chart",
-                    ("seasonal", "year_on_year", selection, None, version, {"year_type": year_type}),
-                    narrow=True,
-                ),
+                chart(year_on_year_chart, data.year_on_year, selection, None, version, year_type, narrow=True),
                 "year-on-year",
             )
         with st.expander("Monthly figures, expected band and flagged months"):
-            show_table(decomposition, "seasonal")
+            show_table(data.decomposition(selection, None, version), "seasonal")

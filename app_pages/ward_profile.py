@@ -4,7 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from analytics.analyses.wards import GRAND_TOTAL
-from analytics.core.disclosure import is_hidden
+from analytics.core.disclosure import is_hidden, suppressed_label
+from analytics.core.table_meta import meta_of
+from analytics.present.charts import monthly_chart
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
@@ -40,12 +42,12 @@ with guarded():
     cols = st.columns(3)
     cols[0].metric(
         f"{filters.period_b.label}",
-        f"<{threshold}" if hidden_b else f"{row.count_b:,}",
+        suppressed_label(threshold) if hidden_b else f"{row.count_b:,}",
         None
         if hidden_a or hidden_b or pd.isna(row.difference)
         else f"{row.difference:+,} ({row.percentage}) from {filters.period_a.label}",
         delta_color="inverse",
-        help=district_table.attrs.get("not_comparable") or None,
+        help=meta_of(district_table).not_comparable or None,
     )
     no_rate = hidden_b or pd.isna(row.rate_b_per_1000)
     cols[1].metric("Rate per 1,000 residents", "—" if no_rate else f"{row.rate_b_per_1000}")
@@ -55,9 +57,7 @@ with guarded():
     cols[2].metric(
         f"Rank in {district}", "—" if hidden_b else f"{rank} of {len(district_table) - 1}", delta_color="off"
     )
-    show_chart(
-        chart("monthly_chart", ("seasonal", "decomposition", selection, None, version), height=380), "ward-trend"
-    )
+    show_chart(chart(monthly_chart, data.decomposition, selection, None, version, height=380), "ward-trend")
     if not filters.present:
         left, right = st.columns(2)
         with left:
@@ -70,7 +70,7 @@ with guarded():
         with right:
             st.markdown(f"**Top locations, {filters.period_b.label}**")
             show_table(
-                data.hotspots("top_locations", selection, filters.period_b, None, version),
+                data.top_locations(selection, filters.period_b, version),
                 "ward-locations",
                 columns={"rank": "Rank", "location": "Location", "count": "Incidents", "share_pct": "Share %"},
             )

@@ -3,7 +3,9 @@
 import streamlit as st
 
 from analytics.core.stats import SIGNIFICANCE_METHOD
+from analytics.core.table_meta import meta_of
 from analytics.present import map_legend, narrative
+from analytics.present.charts import ward_deltas_chart
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
@@ -31,11 +33,11 @@ filters = current()
 page_header("Ward patterns", filters)
 with guarded():
     version = data.data_version()
-    source = ("ward_deltas", filters.area_selection, filters.period_a, filters.period_b, version)
-    table = data.ward_deltas(*source[1:])
+    table = data.ward_deltas(filters.area_selection, filters.period_a, filters.period_b, version)
+    meta = meta_of(table)
     st.markdown(narrative.ward_summary(table, public_threshold()))
     # No change to colour by when the periods are not like for like (the table says why).
-    offered = [m for m in MEASURES if not table.attrs.get("not_comparable") or m in ("count_b", "rate_b_per_1000")]
+    offered = [m for m in MEASURES if not meta.not_comparable or m in ("count_b", "rate_b_per_1000")]
     measure = (
         st.segmented_control(
             "Colour the wards by", offered, format_func=MEASURES.get, default="count_b", key="ward_measure"
@@ -58,7 +60,12 @@ with guarded():
             )
     if not filters.present:
         show_table(table, "ward-patterns", columns=COLUMNS, height=min(36 * (len(table) + 1) + 4, 1200))
-        show_chart(chart("ward_deltas_chart", source), "ward-deltas")
+        show_chart(
+            chart(
+                ward_deltas_chart, data.ward_deltas, filters.area_selection, filters.period_a, filters.period_b, version
+            ),
+            "ward-deltas",
+        )
         with st.expander("How significance is decided"):
             st.write(SIGNIFICANCE_METHOD)
-            st.write(table.attrs.get("population_note", ""))
+            st.write(meta.population_note)

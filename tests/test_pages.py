@@ -143,11 +143,11 @@ def test_hotspot_persistence_is_drawn_only_when_opened(app):
     assert moved.columns[-1] == "persistence" and len(moved) > 100
     assert set(moved["persistence"]) <= {"Hot in both", "New hot spot", "No longer hot", "Not hot"}
     assert "Hot in both" in set(moved["persistence"])
-    # Its caption names what is counted where, the periods, the vintage (written as everywhere) and the source.
+    # Its caption is written as a chart's: the source, the periods, the vintage, what is counted where.
     assert any(
         c.value.startswith(
-            "Anti-social behaviour in North Worcestershire; Jan–Apr 2025 against Jan–Apr 2024; "
-            "wards: WD25; source: police.uk street-level data"
+            "Source: police.uk street-level data (real, open data); periods: Jan–Apr 2024 and Jan–Apr 2025; "
+            "wards: WD25; Anti-social behaviour in North Worcestershire"
         )
         for c in at.caption
     ), [c.value for c in at.caption]
@@ -258,7 +258,10 @@ def test_ward_profile_tables_say_what_they_count(app):
     assert "." not in captions
     # The ward by its name, not "1 ward(s)".
     assert any(
-        c.startswith("Anti-social behaviour in Abbey;") and "2018-19" in c and "SYNTHETIC" in c.upper()
+        c.startswith("Source: ")
+        and "Anti-social behaviour in Abbey" in c
+        and "2018-19" in c
+        and "SYNTHETIC" in c.upper()
         for c in captions
     ), captions
     assert "ward(s)" not in _text(at)

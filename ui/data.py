@@ -20,18 +20,40 @@ from __future__ import annotations
 import textwrap
 import threading
 import weakref
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from analytics.analyses.comparison import default_comparison as default_periods
+from analytics.analyses.coverage import files_loaded, rows_by_month, ward_coverage
+from analytics.analyses.crime import crime_ytd as crime_ytd_table
+from analytics.analyses.decomposition import decomposition as decomposition_table
+from analytics.analyses.districts import districts_table
+from analytics.analyses.hotspots import hotspot_cells as hotspot_cells_of
+from analytics.analyses.hotspots import hotspot_table
+from analytics.analyses.incident_types import incident_types as incident_types_table
+from analytics.analyses.places import top_locations as top_locations_table
+from analytics.analyses.places import top_lsoas as top_lsoas_table
+from analytics.analyses.quality import quality_table
+from analytics.analyses.seasonal import SeasonalSummary, summarise
+from analytics.analyses.seasonal_profile import month_of_year_profile
+from analytics.analyses.wards import ward_deltas as ward_deltas_table
+from analytics.analyses.year_on_year import year_on_year as year_on_year_table
 from analytics.core import settings
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import Period
 from analytics.core.selection import Selection
 from analytics.data import store
+from analytics.data.extract import ingest_extract
+from analytics.data.outlines import ward_outlines as ward_outlines_frame
+from analytics.data.police_uk import ingest_police_uk
+from analytics.present.hotspot_map import MAX_MAP_CELLS, hotspot_map
+from analytics.present.ward_map import ward_choropleth
 
 CACHE = dict(max_entries=256, show_spinner=False)
 # How long a session waits for a writer when it has no snapshot at all yet.
@@ -146,9 +168,6 @@ def ingest(kind: str, path: Path | str, progress=None, **options):
     Sessions keep their snapshot while it runs and see the new version on their next run.
     Returns the LoadReport; raises AnalyticsError (InputError for a bad file: nothing changed).
     """
-    from analytics.data.extract import ingest_extract
-    from analytics.data.police_uk import ingest_police_uk
-
     if kind not in ("police-uk", "extract"):
         raise AnalyticsError(
             f"Unknown kind of file {kind!r}. Valid choices: extract, police-uk.", title="Unknown kind of file"
@@ -212,117 +231,125 @@ def options(version: int) -> dict:
 
 @st.cache_data(**CACHE)
 def ward_deltas(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
-    from analytics.analyses.wards import ward_deltas as compute
-
-    return compute(_cursor(version), selection, a, b)
+    return ward_deltas_table(_cursor(version), selection, a, b)
 
 
 @st.cache_data(**CACHE)
 def incident_types(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
-    from analytics.analyses.incident_types import incident_types as compute
-
-    return compute(_cursor(version), selection, a, b)
+    return incident_types_table(_cursor(version), selection, a, b)
 
 
 @st.cache_data(**CACHE)
 def districts(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
-    from analytics.analyses.districts import districts_table
-
     return districts_table(_cursor(version), selection, a, b)
 
 
 @st.cache_data(**CACHE)
 def crime_ytd(selection: Selection, b: Period, a: Period | None, by: str, version: int) -> pd.DataFrame:
-    from analytics.analyses.crime import crime_ytd as compute
-
-    return compute(_cursor(version), selection, b, a, by)
+    return crime_ytd_table(_cursor(version), selection, b, a, by)
 
 
 @st.cache_data(**CACHE)
-def seasonal(kind: str, selection: Selection, window: Period | None, version: int, **kwargs):
-    """kind: decomposition | profile | year_on_year | summary | monthly."""
-    from analytics.analyses import seasonal as module
-
-    functions = {
-        "decomposition": module.decomposition,
-        "profile": module.month_of_year_profile,
-        "year_on_year": module.year_on_year,
-        "summary": module.summarise,
-        "monthly": module.monthly_series,
-    }
-    return functions[kind](_cursor(version), selection, window, **kwargs)
+def decomposition(selection: Selection, window: Period | None, version: int) -> pd.DataFrame:
+    """The monthly series with its expected band and flagged months (the monthly chart's frame)."""
+    return decomposition_table(_cursor(version), selection, window)
 
 
 @st.cache_data(**CACHE)
-def hotspots(kind: str, selection: Selection, a: Period, b: Period | None, version: int, **kwargs):
-    """kind: cells | persistence | table | summary | top_locations | top_lsoas.
+def seasonal_profile(selection: Selection, window: Period | None, version: int) -> pd.DataFrame:
+    """The month-of-year profile."""
+    return month_of_year_profile(_cursor(version), selection, window)
 
-    'cells' and 'persistence' are the whole lattice (hundreds of thousands of rows nationally,
-    each pickled into and out of this cache); 'table' is the command-line table (the cells with
-    incidents or significant, in one period or, with ``b``, two) and 'summary' a few numbers
-    about the hot cells of period ``a``: what the page shows.
+
+@st.cache_data(**CACHE)
+def year_on_year(selection: Selection, window: Period | None, version: int, year_type: str) -> pd.DataFrame:
+    """One line per financial or calendar year (``year_type``: "financial" | "calendar")."""
+    return year_on_year_table(_cursor(version), selection, window, year_type=year_type)
+
+
+@st.cache_data(**CACHE)
+def seasonal_summary(selection: Selection, window: Period | None, version: int) -> SeasonalSummary:
+    """The peak, the trough and their strength, for the page's sentence."""
+    return summarise(_cursor(version), selection, window)
+
+
+@st.cache_data(**CACHE)
+def hotspot_summary(selection: Selection, period: Period, version: int) -> dict[str, int]:
+    """A few numbers about the hot cells of ``period``: what the page says of the lattice.
+
+    Counted over the whole lattice by the same Gi* run that gives the map its cells. They are the
+    lattice's own counts, which :func:`analytics.analyses.hotspots.hotspot_cells` documents in its
+    frame's ``attrs``, not metadata of a table (a TableMeta has no field for them).
     """
-    from analytics.analyses import hotspots as module
-    from analytics.analyses import places
+    lattice = hotspot_cells(selection, period, version).attrs
+    return {key: lattice[key] for key in ("hot_cells", "hot_cells_99", "cells_with_incidents", "cells_shown")}
 
-    conn = _cursor(version)
-    if kind == "cells":
-        return module.hotspots(conn, selection, a, **kwargs)
-    if kind == "persistence":
-        return module.persistence(conn, selection, a, b, **kwargs)
-    if kind == "table":
-        return module.hotspot_table(conn, selection, a, b, **kwargs)
-    if kind == "summary":
-        # Counted over the whole lattice, by the same Gi* run that gives the map its cells.
-        attrs = hotspot_cells(selection, a, version).attrs
-        return {key: attrs[key] for key in ("hot_cells", "hot_cells_99", "cells_with_incidents", "cells_shown")}
-    if kind == "top_locations":
-        return places.top_locations(conn, selection, a, **kwargs)
-    return places.top_lsoas(conn, selection, a, **kwargs)
+
+@st.cache_data(**CACHE)
+def hotspot_persistence(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
+    """The command-line hot-spot table of two periods: the cells with incidents or significant in
+    either (not the whole lattice: hundreds of thousands of rows nationally, each pickled into and
+    out of this cache)."""
+    return hotspot_table(_cursor(version), selection, a, b)
+
+
+@st.cache_data(**CACHE)
+def top_locations(selection: Selection, period: Period, version: int) -> pd.DataFrame:
+    return top_locations_table(_cursor(version), selection, period)
+
+
+@st.cache_data(**CACHE)
+def top_lsoas(selection: Selection, period: Period, version: int) -> pd.DataFrame:
+    return top_lsoas_table(_cursor(version), selection, period)
 
 
 @st.cache_data(**CACHE)
 def quality(version: int) -> pd.DataFrame:
-    from analytics.analyses.quality import quality_table
-
     return quality_table(_cursor(version))
 
 
 @st.cache_data(**CACHE)
 def coverage(version: int) -> dict:
-    from analytics.analyses import coverage as module
-
     conn = _cursor(version)
     return {
-        "months": module.rows_by_month(conn),
-        "wards": module.ward_coverage(conn),
-        "files": module.files_loaded(conn),
+        "months": rows_by_month(conn),
+        "wards": ward_coverage(conn),
+        "files": files_loaded(conn),
     }
 
 
 @st.cache_data(**CACHE)
 def ward_outlines(vintage: str, version: int):
-    from analytics.data.outlines import ward_outlines as compute
+    return ward_outlines_frame(_cursor(version), vintage)
 
-    return compute(_cursor(version), vintage)
+
+def qualified_name(function: Callable) -> str:
+    """What ``figure`` keys a builder or a data function by: "ui.data.ward_deltas"."""
+    return f"{function.__module__}.{function.__qualname__}"
 
 
 @st.cache_resource(max_entries=256, show_spinner=False)
-def figure(builder: str, source: tuple, threshold: int | None, options: tuple, height: int | None, narrow: bool):
+def figure(
+    builder: str,
+    source: str,
+    args: tuple,
+    threshold: int | None,
+    options: tuple,
+    height: int | None,
+    narrow: bool,
+    _build: Callable[..., go.Figure],
+    _frame_of: Callable[..., pd.DataFrame],
+) -> go.Figure:
     """A plotly chart, built once and never mutated afterwards.
 
-    ``source`` names the cached data call that gives the chart its frame: (function name in this
-    module, its arguments...). Keying on those small arguments rather than on the frame spares
-    hashing the frame on every run. Building a figure trace by trace costs about 90 ms and
-    re-validating a cached dict about 20; handing Streamlit the same finished Figure costs only
-    its JSON.
+    ``_build`` (a builder of analytics.present.charts) draws the frame that ``_frame_of(*args)``
+    (a cached data function of this module) gives. Streamlit hashes no argument whose name starts
+    with "_": the cache is keyed by ``builder`` and ``source``, their :func:`qualified_name`, and
+    by those small arguments rather than by the frame, which spares hashing the frame on every
+    run. Building a figure trace by trace costs about 90 ms and re-validating a cached dict about
+    20; handing Streamlit the same finished Figure costs only its JSON.
     """
-    from analytics.present import charts
-
-    name, *args = source
-    kwargs = args.pop() if args and isinstance(args[-1], dict) else {}
-    frame = globals()[name](*args, **kwargs)
-    fig = getattr(charts, builder)(frame, suppress_below=threshold, **dict(options))
+    fig = _build(_frame_of(*args), suppress_below=threshold, **dict(options))
     captions = [a for a in fig.layout.annotations or () if a.yref == "paper" and a.y == 0 and a.yanchor == "top"]
     margin = fig.layout.margin
     if narrow and captions:
@@ -338,9 +365,7 @@ def figure(builder: str, source: tuple, threshold: int | None, options: tuple, h
 @st.cache_resource(max_entries=64, show_spinner=False)
 def ward_deck(selection: Selection, a: Period, b: Period, version: int, measure: str, threshold: int | None):
     """The ward choropleth (not mutated by the pages, so cached as the object itself)."""
-    from analytics.present import ward_map
-
-    return ward_map.ward_choropleth(
+    return ward_choropleth(
         ward_deltas(selection, a, b, version),
         ward_outlines(selection.boundaries, version),
         measure=measure,
@@ -354,18 +379,13 @@ def hotspot_cells(selection: Selection, period: Period, version: int) -> pd.Data
     """The cells the hot-spot map draws (analytics.analyses.hotspots.hotspot_cells: Gi* over the whole
     lattice, rows for at most MAX_MAP_CELLS cells with incidents or significant), with the
     lattice's counts in ``attrs``: one Gi* run serves both the map and the page's summary."""
-    from analytics.analyses import hotspots as module
-    from analytics.present import hotspot_map
-
-    return module.hotspot_cells(_cursor(version), selection, period, max_cells=hotspot_map.MAX_MAP_CELLS)
+    return hotspot_cells_of(_cursor(version), selection, period, max_cells=MAX_MAP_CELLS)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def hotspot_deck(selection: Selection, period: Period, version: int, threshold: int | None):
     """The hot-spot map (not mutated by the page, so cached as the object itself)."""
-    from analytics.present import hotspot_map
-
-    return hotspot_map.hotspot_map(
+    return hotspot_map(
         hotspot_cells(selection, period, version),
         ward_outlines(selection.boundaries, version),
         suppress_below=threshold,
@@ -374,7 +394,5 @@ def hotspot_deck(selection: Selection, period: Period, version: int, threshold: 
 
 
 @st.cache_data(**CACHE)
-def default_comparison(source: str, version: int):
-    from analytics.reports.tables import default_comparison as compute
-
-    return compute(_cursor(version), source)
+def default_comparison(source: str, version: int) -> tuple[Period, Period]:
+    return default_periods(_cursor(version), source)

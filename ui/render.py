@@ -4,16 +4,24 @@ charts with caption and text alternative, maps, and errors as messages rather th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from contextlib import contextmanager
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.core import settings
 from analytics.core.change import CHANGE_COLUMNS
 from analytics.core.disclosure import suppress
 from analytics.core.errors import AnalyticsError
+from analytics.core.table_meta import caption as table_caption
+from analytics.core.table_meta import meta_of, with_meta
+from analytics.present.alt_text import alt_text
 from analytics.present.export import to_csv_bytes, to_xlsx_bytes
+from analytics.present.png import to_png
+from analytics.reports.briefing import briefing_pack
+from ui import data
 from ui.state import Filters
 
 SYNTHETIC_BANNER = (
@@ -55,27 +63,14 @@ def page_header(title: str, filters: Filters, subtitle: str | None = None) -> No
 
 
 def describe(frame: pd.DataFrame) -> str:
-    """Source, place, periods and boundary vintage of a table, for its caption."""
-    a = frame.attrs
-    parts = []
-    if a.get("category") or a.get("place"):
-        parts.append(f"{a.get('category', '')} in {a.get('place', '')}")
-    if a.get("period_a"):
-        # Later period first, as the page headers say it ("2018-19 against 2017-18").
-        parts.append(f"{a['period_b']} against {a['period_a']}" if a.get("period_b") else a["period_a"])
-    if a.get("boundaries"):
-        parts.append(f"wards: {str(a['boundaries']).upper()}")
-    if a.get("source"):
-        parts.append(f"source: {a['source']}")
-    missing = sorted(set(a.get("missing_months_a", []) + a.get("missing_months_b", [])))
-    if missing:
-        parts.append(f"months missing from the source in these periods: {', '.join(missing)}")
-    return "; ".join(parts) + "."
+    """Source, periods, boundary vintage, what and where, missing months: the table's caption,
+    written as a chart's is (analytics.core.table_meta.caption)."""
+    return table_caption(meta_of(frame), public_threshold()) + "."
 
 
 def _file_stem(frame: pd.DataFrame, name: str) -> str:
-    a = frame.attrs
-    text = "-".join(str(x) for x in (name, a.get("place", ""), a.get("period_a", ""), a.get("period_b", "")) if x)
+    meta = meta_of(frame)
+    text = "-".join(x for x in (name, meta.place, *meta.period_labels) if x)
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:120]
 
 
@@ -89,27 +84,25 @@ def show_table(
 ) -> None:
     """A table with its caption and CSV/XLSX downloads. In public mode small counts read "<N"."""
     threshold = public_threshold()
+    meta = meta_of(frame)
     shown = suppress(frame, threshold) if threshold else frame
-    if frame.attrs.get("not_comparable"):
+    if meta.not_comparable:
         # Periods the source does not fully hold: no change columns (they are empty), the reason instead.
         shown = shown.drop(columns=[c for c in CHANGE_COLUMNS if c in shown.columns])
         empty = [
             c
-            for p in ("a", "b")
-            if frame.attrs.get(f"months_held_{p}") == 0
+            for p, period in (("a", meta.period_a), ("b", meta.period_b))
+            if period is not None and period.held == 0
             for c in (f"count_{p}", f"rate_{p}_per_1000")
             if c in shown.columns
         ]
         shown = shown.drop(columns=empty)  # no month held: no count, rather than a column of zeros
     if columns:
         shown = shown[[c for c in columns if c in shown.columns]].rename(columns=columns)
-        shown.attrs = dict(frame.attrs, **({"suppressed_below": threshold} if threshold else {}))
+        with_meta(shown, meta.with_(suppressed_below=threshold) if threshold else meta)
     kwargs = {"height": height} if height else {}
-    st.dataframe(_one_type_a_column(shown), hide_index=True, width="stretch", **kwargs)
-    st.caption(
-        (caption or describe(frame))
-        + (f" {frame.attrs['not_comparable']}" if frame.attrs.get("not_comparable") else "")
-    )
+    st.dataframe(_one_type_a_column(on_screen(shown)), hide_index=True, width="stretch", **kwargs)
+    st.caption((caption or describe(frame)) + (f" {meta.not_comparable}" if meta.not_comparable else ""))
     left, right, _ = st.columns([1, 1, 4])
     stem = _file_stem(frame, name)
     # The files are made when clicked, not on every run: the page stays quick.
@@ -124,6 +117,15 @@ def show_table(
         key=f"xlsx-{name}",
         icon=":material/download:",
     )
+
+
+def on_screen(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as st.dataframe is handed it: without its metadata. Streamlit writes ``attrs`` into
+    the Arrow table as JSON, which a TableMeta is not (it would warn on every run); the caption
+    says what the metadata does. A shallow copy: the cached frame is not changed."""
+    out = frame.copy(deep=False)
+    out.attrs = {}
+    return out
 
 
 def _one_type_a_column(frame: pd.DataFrame) -> pd.DataFrame:
@@ -148,24 +150,37 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def chart(builder: str, source: tuple, *, height: int | None = None, narrow: bool = False, **options):
-    """The named chart of analytics.present.charts, cached, public-mode aware.
+def chart(
+    build: Callable[..., go.Figure],
+    frame_of: Callable[..., pd.DataFrame],
+    *args,
+    height: int | None = None,
+    narrow: bool = False,
+    **options,
+) -> go.Figure:
+    """The chart ``build`` (a builder of analytics.present.charts) draws of ``frame_of(*args)`` (a
+    ui.data function), cached, public-mode aware, e.g.
+    ``chart(charts.ward_deltas_chart, data.ward_deltas, selection, period_a, period_b, version)``.
 
-    ``source`` is the ui.data call giving its frame, as (function name, arguments...), e.g.
-    ("ward_deltas", selection, period_a, period_b, version). ``height`` is the height of the plot
-    area (the caption's room is added); ``narrow`` re-wraps the caption for a half-width column.
+    ``options`` go to the builder (``measure="rate"``). ``height`` is the height of the plot area
+    (the caption's room is added); ``narrow`` re-wraps the caption for a half-width column.
     """
-    from ui import data
-
-    return data.figure(builder, source, public_threshold(), tuple(sorted(options.items())), height, narrow)
+    return data.figure(
+        data.qualified_name(build),
+        data.qualified_name(frame_of),
+        args,
+        public_threshold(),
+        tuple(sorted(options.items())),
+        height,
+        narrow,
+        build,
+        frame_of,
+    )
 
 
 def show_chart(fig, name: str) -> None:
     """A chart from ``chart`` (its caption is drawn under the plot, so a PNG keeps it), a PNG
     download (drawn by kaleido when clicked) and a text alternative. The figure is not changed."""
-    from analytics.present.alt_text import alt_text
-    from analytics.present.png import to_png
-
     st.plotly_chart(
         fig,
         width="stretch",
@@ -210,9 +225,6 @@ def guarded():
 
 def briefing_pack_button(filters: Filters) -> None:
     """One click: the HTML briefing pack for the current filters, made when clicked."""
-    from analytics.reports.briefing import briefing_pack
-    from ui import data
-
     conn = data.connection()  # captured here: the callable runs on another thread
     threshold = public_threshold()
 
