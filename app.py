@@ -16,6 +16,9 @@ import streamlit as st
 
 from analytics.core.errors import AnalyticsError, SettingError
 from analytics.data import store
+from ui import data
+from ui.render import PRESENTATION_CSS, briefing_pack_button, show_error
+from ui.sidebar import sidebar
 
 # Not "pages/": a folder of that name next to the entry point switches on Streamlit's legacy page
 # discovery, which runs a deep-linked page without this file (no filters) on a fresh server.
@@ -36,9 +39,6 @@ def ensure_store() -> None:
     bar; a build that cannot be done (a boundaries file missing, say) or a file held by a
     writer for too long is a message, never a stack trace.
     """
-    from ui import data
-    from ui.render import show_error
-
     try:
         data.snapshot()
         return
@@ -96,8 +96,6 @@ def settle_imports() -> None:
 def main() -> None:
     started = time.perf_counter()
     ensure_store()
-    from ui.sidebar import sidebar
-
     pages = [
         st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page(PAGES / "incident_types.py", title="Incident types", icon=":material/category:"),
@@ -114,13 +112,9 @@ def main() -> None:
     if st.session_state.get("f_present", st.query_params.get("present") == "1"):
         # Presentation mode hides the sidebar: say so before the sidebar is drawn, so that it is
         # never seen for a moment (the page's header says it again).
-        from ui.render import PRESENTATION_CSS
-
         st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
     filters = sidebar()
     with st.sidebar:
-        from ui.render import briefing_pack_button
-
         briefing_pack_button(filters)
     page.run()
     # How long this run's script took, server-side: read by bench/bench_pages.py.

@@ -65,6 +65,8 @@ def server_side(repeat: int) -> None:
 
 
 def browser(repeat: int) -> None:
+    # Deferred: a heavy import on a cold path (Playwright and the browser tests' helpers serve only
+    # this half of the benchmark, which --no-browser skips).
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM, LAUNCH_ARGS, start_server
