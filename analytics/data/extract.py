@@ -13,6 +13,7 @@ from __future__ import annotations
 import tempfile
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 import pandas as pd
@@ -135,7 +136,9 @@ def _extract_text(
     return path, read_header(source, first_line, required, has_rows)
 
 
-def _stage_extract(conn, source: Source, path: Path, header: list[str], mapping: dict[str, str]) -> None:
+def _stage_extract(
+    conn: duckdb.DuckDBPyConnection, source: Source, path: Path, header: list[str], mapping: dict[str, str]
+) -> None:
     """The extract's rows in the temporary table ``stage``, coordinates and time read as numbers and a timestamp."""
     stage_csv(
         conn,
@@ -262,7 +265,12 @@ _EXTRACT_CHECKS = (
 
 
 def _check_extract(
-    conn, source: Source, path: Path, header: list[str], mapping: dict[str, str], geography: Geography
+    conn: duckdb.DuckDBPyConnection,
+    source: Source,
+    path: Path,
+    header: list[str],
+    mapping: dict[str, str],
+    geography: Geography,
 ) -> None:
     """Refuse the extract at its first row that fails a check, in the order of _EXTRACT_CHECKS."""
     col = {target: header.index(name) for name, target in mapping.items()}
@@ -276,21 +284,27 @@ def _check_extract(
         args: list[object] = params.get(column, [])
         if "BETWEEN" in condition:
             args = [*GB_LONGITUDE, *GB_LATITUDE]
-        bad = conn.execute(f"SELECT count(*) FROM stage WHERE {condition}", args).fetchone()[0]
+        bad = one_row(conn.execute(f"SELECT count(*) FROM stage WHERE {condition}", args))[0]
         if bad:
             _refuse_extract(conn, source, path, col, (condition, column, problem), args, bad)
 
 
 def _refuse_extract(
-    conn, source: Source, path: Path, col: dict[str, int], check: tuple[str, str, str], args: list, bad: int
-) -> None:
+    conn: duckdb.DuckDBPyConnection,
+    source: Source,
+    path: Path,
+    col: dict[str, int],
+    check: tuple[str, str, str],
+    args: list[object],
+    bad: int,
+) -> NoReturn:
     """Raise the InputError for a check ``bad`` rows fail, with the line of the first of them."""
     condition, column, problem = check
     # Find the line: the first staged row failing the same condition, located in the file by
     # its incident reference (or, failing that, by the offending value).
-    value = conn.execute(
-        f"SELECT {_EXTRACT_NAMES[column]}, incident_ref FROM stage WHERE {condition} LIMIT 1", args
-    ).fetchone()
+    value = one_row(
+        conn.execute(f"SELECT {_EXTRACT_NAMES[column]}, incident_ref FROM stage WHERE {condition} LIMIT 1", args)
+    )
     ref_col = col.get("incident_ref")
     line = None
     if value[1] and ref_col is not None and column in col:
@@ -302,24 +316,34 @@ def _refuse_extract(
 
 
 def _apply_extract(
-    conn, source: Source, sha: str, synthetic: bool, force: str, geography: Geography, districts: tuple[str, ...]
+    conn: duckdb.DuckDBPyConnection,
+    source: Source,
+    sha: str,
+    synthetic: bool,
+    force: str,
+    geography: Geography,
+    districts: tuple[str, ...],
 ) -> FileReport:
     """The load's transaction: replace the extract rows of the months it covers, store its rows, record the load."""
     rows_read, rows_kept, outside_no_location, months = _keep_in_districts(conn, geography, districts)
     points = assign_points(conn, "stage_kept", geography)
     conn.register("point_wards", points)
     try:
-        rows_replaced = conn.execute("""
+        rows_replaced = one_row(
+            conn.execute("""
             DELETE FROM incidents WHERE source = 'extract'
               AND month BETWEEN (SELECT min(month) FROM stage_kept) AND (SELECT max(month) FROM stage_kept)
-            """).fetchone()[0]
+            """)
+        )[0]
         load_id = next_load_id(conn)
         _insert_extract(conn, load_id, synthetic, force)
-        fallback = conn.execute(
-            f"""SELECT count(*) FROM incidents WHERE load_id = ?
+        fallback = one_row(
+            conn.execute(
+                f"""SELECT count(*) FROM incidents WHERE load_id = ?
                   AND (ward_method_wd22 <> '{METHOD_POINT}' OR ward_method_wd25 <> '{METHOD_POINT}')""",
-            [load_id],
-        ).fetchone()[0]
+                [load_id],
+            )
+        )[0]
         conn.execute(
             "INSERT INTO loads VALUES (?, ?, ?, 'extract', ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -352,7 +376,9 @@ def _apply_extract(
     )
 
 
-def _keep_in_districts(conn, geography: Geography, districts: tuple[str, ...]) -> tuple[int, int, int, str]:
+def _keep_in_districts(
+    conn: duckdb.DuckDBPyConnection, geography: Geography, districts: tuple[str, ...]
+) -> tuple[int, int, int, str]:
     """``stage_kept``, the rows of the districts with their month; rows read, kept, outside with no location, months."""
     known = {name.lower(): name for name in geography.wards["wd22"].district.unique()}
     conn.execute(
@@ -363,14 +389,17 @@ def _keep_in_districts(conn, geography: Geography, districts: tuple[str, ...]) -
         """,
         [list(d for d in districts if d.lower() in known)],
     )
-    return conn.execute("""
+    rows_read, rows_kept, outside_no_location, months = one_row(
+        conn.execute("""
         SELECT (SELECT count(*) FROM stage), (SELECT count(*) FROM stage_kept),
                (SELECT count(*) FROM stage WHERE lon IS NULL) - (SELECT count(*) FROM stage_kept WHERE lon IS NULL),
                (SELECT strftime(min(reported_at), '%Y-%m') || '..' || strftime(max(reported_at), '%Y-%m') FROM stage)
-        """).fetchone()
+        """)
+    )
+    return rows_read, rows_kept, outside_no_location, months
 
 
-def _insert_extract(conn, load_id: int, synthetic: bool, force: str) -> None:
+def _insert_extract(conn: duckdb.DuckDBPyConnection, load_id: int, synthetic: bool, force: str) -> None:
     """The kept rows into ``incidents``, each with its wards."""
     # Without a point, WD25 can only come from the extract's WD22 code where the ward did not
     # change between the vintages (Bromsgrove and Wyre Forest kept their codes).

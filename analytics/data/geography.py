@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -144,7 +145,7 @@ class Geography:
         return cls(wards=wards, lsoas=lsoas, population=population.reset_index(drop=True))
 
     @classmethod
-    def from_store(cls, conn) -> Geography:
+    def from_store(cls, conn: duckdb.DuckDBPyConnection) -> Geography:
         """The geography the build wrote into the store: no GeoJSON reading, no overlays."""
         wards = {}
         for vintage in VINTAGES:
@@ -193,7 +194,7 @@ class Geography:
         return codes
 
 
-def load_geography(conn) -> Geography:
+def load_geography(conn: duckdb.DuckDBPyConnection) -> Geography:
     """The geography held in the store (written there by the build)."""
     return Geography.from_store(conn)
 

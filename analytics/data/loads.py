@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Literal
 
 import duckdb
 import pandas as pd
@@ -94,7 +96,7 @@ def ward_columns(given: dict[str, str] | None = None) -> str:
     return ", ".join(parts)
 
 
-def assign_points(conn, table: str, geography: Geography) -> pd.DataFrame:
+def assign_points(conn: duckdb.DuckDBPyConnection, table: str, geography: Geography) -> pd.DataFrame:
     """Ward of every distinct snap point, by point-in-polygon, and its British National Grid position.
 
     police.uk snaps locations to a limited set of anonymous points, so there are far fewer
@@ -113,8 +115,8 @@ def assign_points(conn, table: str, geography: Geography) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the load
 
 
-def next_load_id(conn) -> int:
-    return conn.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0]
+def next_load_id(conn: duckdb.DuckDBPyConnection) -> int:
+    return int(conn.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0])
 
 
 class joins_as_written:
@@ -129,12 +131,14 @@ class joins_as_written:
     def __init__(self, conn: duckdb.DuckDBPyConnection):
         self.conn = conn
 
-    def __enter__(self):
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
         self.before = one_row(self.conn.execute("SELECT current_setting('disabled_optimizers')"))[0]
         self.conn.execute("SET disabled_optimizers = 'join_order,build_side_probe_side'")
         return self.conn
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Literal[False]:
         self.conn.execute("SET disabled_optimizers = ?", [self.before])
         return False
 
@@ -145,11 +149,13 @@ class transaction:
     def __init__(self, conn: duckdb.DuckDBPyConnection):
         self.conn = conn
 
-    def __enter__(self):
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
         self.conn.execute("BEGIN TRANSACTION")
         return self.conn
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> Literal[False]:
         if exc_type is None:
             self.conn.execute("COMMIT")
         else:
@@ -172,7 +178,7 @@ _STAGE_TABLES = (
 )
 
 
-def drop_stage(conn) -> None:
+def drop_stage(conn: duckdb.DuckDBPyConnection) -> None:
     """Drop the temporary tables of a load (they live as long as the connection otherwise)."""
     for table in _STAGE_TABLES:
         conn.execute(f"DROP TABLE IF EXISTS {table}")

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any, NoReturn
 
 import duckdb
 
@@ -53,6 +54,7 @@ from analytics.data.loads import (
     transaction,
     ward_columns,
 )
+from analytics.data.query import one_row
 
 # Files on disk are scanned (hashed, checked) by this many threads at once.
 SCAN_THREADS = 2
@@ -135,7 +137,12 @@ def ingest_police_uk(
 
 
 def _read_files(
-    conn, sources: list[Source], pool: ThreadPoolExecutor, tmp: Path, report: LoadReport, progress: Progress | None
+    conn: duckdb.DuckDBPyConnection,
+    sources: list[Source],
+    pool: ThreadPoolExecutor,
+    tmp: Path,
+    report: LoadReport,
+    progress: Progress | None,
 ) -> list[_Staged]:
     """Scan every file, in order: those loaded before go into ``report`` as skipped, the others are staged."""
     seen = set(r[0] for r in conn.execute("SELECT sha256 FROM loads").fetchall())
@@ -159,6 +166,12 @@ def _read_files(
     return staged
 
 
+#: How DuckDB must read a file: its header, its line end, whether it starts with a byte-order mark.
+_Layout = tuple[tuple[str, ...], bytes, bool]
+#: Of one file: rows read, rows outside the districts, of those without a location, its months.
+_FileCounts = tuple[int, int, int, str]
+
+
 @dataclass
 class _Staged:
     """One police.uk file to load: its rows carry file_index = index."""
@@ -168,7 +181,7 @@ class _Staged:
     sha: str
     path: Path  # UTF-8 text DuckDB reads: the file itself, or our copy
     header: list[str]
-    layout: tuple  # files of one layout are read by one read_csv
+    layout: _Layout  # files of one layout are read by one read_csv
 
 
 def _prepare_police_file(source: Source, scan: Scan, copy: Path, index: int) -> _Staged:
@@ -195,7 +208,7 @@ def _police_select(header: list[str]) -> str:
     )
 
 
-def _police_rows(staged: list[_Staged]) -> tuple[str, list]:
+def _police_rows(staged: list[_Staged]) -> tuple[str, list[Any]]:
     """SQL (and its parameters) for the rows of all the files, each with its file_index.
 
     One read_csv per layout, over all its files at once: DuckDB reads them in parallel, where
@@ -203,10 +216,11 @@ def _police_rows(staged: list[_Staged]) -> tuple[str, list]:
     comes from DuckDB's own file_index, the position of its file in the list read_csv is given
     (_summarise_police checks that every row found its file).
     """
-    layouts: dict[tuple, list[_Staged]] = {}
+    layouts: dict[_Layout, list[_Staged]] = {}
     for item in staged:
         layouts.setdefault(item.layout, []).append(item)
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []  # per layout: file indices, paths, column types
     for items in layouts.values():
         header = items[0].header
         parts.append(
@@ -220,7 +234,7 @@ def _police_rows(staged: list[_Staged]) -> tuple[str, list]:
     return "(" + " UNION ALL BY NAME ".join(parts) + ")", params
 
 
-def _stage_one(conn, item: _Staged) -> None:
+def _stage_one(conn: duckdb.DuckDBPyConnection, item: _Staged) -> None:
     """The rows of one file, alone, in the temporary table ``stage``: to name a file DuckDB refuses,
     and to find the line of a problem. Raises the InputError for a file DuckDB cannot read."""
     conn.execute("DROP TABLE IF EXISTS stage")
@@ -243,7 +257,7 @@ def _csv_error(staged: list[_Staged], exc: duckdb.Error) -> InputError:
     return InputError(problem, file=name or staged[0].source.name, line=line)
 
 
-def _summarise_police(conn, staged: list[_Staged]) -> None:
+def _summarise_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) -> None:
     """Read every file once: ``stage_groups``, rows counted by file, month, force and LSOA with the
     counts the checks need, and ``stage_points``, the distinct snap points by LSOA. Outside the
     load's transaction (temporary tables only), so a file DuckDB refuses is read again alone, as
@@ -284,14 +298,14 @@ def _summarise_police(conn, staged: list[_Staged]) -> None:
     conn.execute("""CREATE OR REPLACE TEMP TABLE stage_points AS
                     SELECT lsoa_code, lon, lat FROM stage_summary WHERE is_point AND lon IS NOT NULL""")
     conn.execute("DROP TABLE stage_summary")
-    lost = conn.execute("SELECT coalesce(sum(n), 0) FROM stage_groups WHERE file_index IS NULL").fetchone()[0]
+    lost = one_row(conn.execute("SELECT coalesce(sum(n), 0) FROM stage_groups WHERE file_index IS NULL"))[0]
     if lost:
         # Never expected (DuckDB's file_index is the position in the list given): refuse rather
         # than drop rows.
         raise RuntimeError(f"{lost:,} rows read could not be matched to their file; nothing was loaded.")
 
 
-def _check_police(conn, staged: list[_Staged]) -> None:
+def _check_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) -> None:
     bad = conn.execute(_POLICE_CHECKS).fetchall()
     for file_index, bad_month, bad_number, outside_gb, no_category, no_force in bad:
         if bad_month or bad_number or outside_gb or no_category or no_force:
@@ -311,7 +325,15 @@ FROM stage_groups GROUP BY file_index ORDER BY file_index
 """
 
 
-def _explain_police_error(conn, staged: _Staged, bad_month, bad_number, outside_gb, no_category, no_force):
+def _explain_police_error(
+    conn: duckdb.DuckDBPyConnection,
+    staged: _Staged,
+    bad_month: int,
+    bad_number: int,
+    outside_gb: int,
+    no_category: int,
+    no_force: int,
+) -> NoReturn:
     """Raise the InputError for the first problem of a file, with its line number.
 
     Finding the line costs a pass over the file in Python, paid only when a file is refused.
@@ -336,12 +358,14 @@ def _number(text: str) -> float | None:
         return float("nan")
 
 
-def _refuse_month(conn, staged: _Staged, col: dict[str, int], bad_month: int) -> None:
+def _refuse_month(conn: duckdb.DuckDBPyConnection, staged: _Staged, col: dict[str, int], bad_month: int) -> None:
     line = find_line(staged.path, lambda r: not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", r[col["Month"]]))
-    value = conn.execute(
-        f"SELECT month_text FROM stage WHERE file_index = {staged.index} AND NOT regexp_full_match("
-        "coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])') LIMIT 1"
-    ).fetchone()[0]
+    value = one_row(
+        conn.execute(
+            f"SELECT month_text FROM stage WHERE file_index = {staged.index} AND NOT regexp_full_match("
+            "coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])') LIMIT 1"
+        )
+    )[0]
     what = f"the Month {_shown(value)} is not" if value else "the Month is empty, not"
     raise InputError(
         f"{what} a month written YYYY-MM ({bad_month:,} row(s) like it).", file=staged.source.name, line=line
@@ -349,7 +373,7 @@ def _refuse_month(conn, staged: _Staged, col: dict[str, int], bad_month: int) ->
 
 
 def _refuse_number(staged: _Staged, col: dict[str, int], bad_number: int) -> None:
-    def bad(r):
+    def bad(r: list[str]) -> bool:
         lon, lat = _number(r[col["Longitude"]]), _number(r[col["Latitude"]])
         return (lon is None) != (lat is None) or (lon is not None and lon != lon) or (lat is not None and lat != lat)
 
@@ -360,8 +384,8 @@ def _refuse_number(staged: _Staged, col: dict[str, int], bad_number: int) -> Non
     )
 
 
-def _refuse_outside_gb(conn, staged: _Staged, col: dict[str, int], outside_gb: int) -> None:
-    def outside(r):
+def _refuse_outside_gb(conn: duckdb.DuckDBPyConnection, staged: _Staged, col: dict[str, int], outside_gb: int) -> None:
+    def outside(r: list[str]) -> bool:
         lon, lat = _number(r[col["Longitude"]]), _number(r[col["Latitude"]])
         return (
             lon is not None
@@ -370,11 +394,13 @@ def _refuse_outside_gb(conn, staged: _Staged, col: dict[str, int], outside_gb: i
         )
 
     line = find_line(staged.path, outside)
-    lon, lat = conn.execute(
-        f"SELECT lon, lat FROM stage WHERE file_index = {staged.index} AND (lon NOT BETWEEN ? AND ? "
-        "OR lat NOT BETWEEN ? AND ?) LIMIT 1",
-        [*GB_LONGITUDE, *GB_LATITUDE],
-    ).fetchone()
+    lon, lat = one_row(
+        conn.execute(
+            f"SELECT lon, lat FROM stage WHERE file_index = {staged.index} AND (lon NOT BETWEEN ? AND ? "
+            "OR lat NOT BETWEEN ? AND ?) LIMIT 1",
+            [*GB_LONGITUDE, *GB_LATITUDE],
+        )
+    )
     hint = (
         " The longitude and latitude look swapped."
         if GB_LATITUDE[0] <= lon <= GB_LATITUDE[1] and GB_LONGITUDE[0] <= lat <= GB_LONGITUDE[1]
@@ -387,7 +413,9 @@ def _refuse_outside_gb(conn, staged: _Staged, col: dict[str, int], outside_gb: i
     )
 
 
-def _apply_police(conn, staged: list[_Staged], geography: Geography, districts: tuple[str, ...]) -> list[FileReport]:
+def _apply_police(
+    conn: duckdb.DuckDBPyConnection, staged: list[_Staged], geography: Geography, districts: tuple[str, ...]
+) -> list[FileReport]:
     """The load's transaction: replace the force-months the files hold, store their rows, record the load."""
     _stage_months_and_lsoas(conn, districts)
     per_file, superseded, replaced = _count_by_file(conn)
@@ -405,7 +433,7 @@ def _apply_police(conn, staged: list[_Staged], geography: Geography, districts: 
     return _record_loads(conn, staged, base, per_file, stored, replaced, superseded)
 
 
-def _stage_months_and_lsoas(conn, districts: tuple[str, ...]) -> None:
+def _stage_months_and_lsoas(conn: duckdb.DuckDBPyConnection, districts: tuple[str, ...]) -> None:
     """``stage_months``, the file that is each force-month's latest; ``stage_lsoas``, the LSOAs kept."""
     # police.uk publishes one file per force and month: when two files of one load hold the same
     # force-month, the later one is the revision and replaces the earlier, as across loads.
@@ -425,7 +453,9 @@ def _stage_months_and_lsoas(conn, districts: tuple[str, ...]) -> None:
     )
 
 
-def _count_by_file(conn) -> tuple[dict, dict, dict]:
+def _count_by_file(
+    conn: duckdb.DuckDBPyConnection,
+) -> tuple[dict[int, _FileCounts], dict[int, int], dict[int, int]]:
     """By file: rows read, outside the districts and months; rows a later file of the load revises;
     stored rows of earlier loads it replaces."""
     per_file = {
@@ -455,7 +485,7 @@ def _count_by_file(conn) -> tuple[dict, dict, dict]:
     return per_file, superseded, replaced
 
 
-def _insert_rows(conn, staged: list[_Staged], geography: Geography) -> int:
+def _insert_rows(conn: duckdb.DuckDBPyConnection, staged: list[_Staged], geography: Geography) -> int:
     """Read the files again, straight into ``incidents``, each row with its wards; the load id of the first file."""
     rows, params = _police_rows(staged)
     # The rows stored: in the districts, and of the file that is the force-month's latest.
@@ -500,7 +530,13 @@ def _insert_rows(conn, staged: list[_Staged], geography: Geography) -> int:
 
 
 def _record_loads(
-    conn, staged: list[_Staged], base: int, per_file: dict, stored: dict, replaced: dict, superseded: dict
+    conn: duckdb.DuckDBPyConnection,
+    staged: list[_Staged],
+    base: int,
+    per_file: dict[int, _FileCounts],
+    stored: dict[int, tuple[int, int]],
+    replaced: dict[int, int],
+    superseded: dict[int, int],
 ) -> list[FileReport]:
     """One row in ``loads`` per file, and the report of each."""
     reports, records, now = [], [], datetime.now()

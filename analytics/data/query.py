@@ -6,6 +6,7 @@ Values are always parameters; a grouping column comes only from ``GROUP_COLUMNS`
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import duckdb
@@ -51,7 +52,7 @@ def check_selection(conn: duckdb.DuckDBPyConnection, selection: Selection) -> No
             raise invalid_choice("category", selection.category, list(CATEGORY_GROUPS) + known)
 
 
-def months_present(conn: duckdb.DuckDBPyConnection, source: str) -> list:
+def months_present(conn: duckdb.DuckDBPyConnection, source: str) -> list[datetime.date]:
     """The months a source has any row for: a month with no rows is missing, not zero."""
     return [
         r[0]
@@ -59,7 +60,7 @@ def months_present(conn: duckdb.DuckDBPyConnection, source: str) -> list:
     ]
 
 
-def missing_months(conn: duckdb.DuckDBPyConnection, source: str, period: Period) -> list:
+def missing_months(conn: duckdb.DuckDBPyConnection, source: str, period: Period) -> list[datetime.date]:
     present = set(months_present(conn, source))
     return [m for m in period.months if m not in present]
 
@@ -105,7 +106,7 @@ def place(conn: duckdb.DuckDBPyConnection, selection: Selection) -> str:
     ("Abbey"), two or three names, "5 wards", the districts, or North Worcestershire."""
     if not selection.wards:
         return selection.place_label
-    names = [
+    names: list[str] = [
         name
         for (name,) in conn.execute(
             "SELECT DISTINCT ward_name FROM wards WHERE vintage = ? AND list_contains(?, ward_code) ORDER BY ward_name",

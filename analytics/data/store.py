@@ -51,6 +51,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import pandas as pd
@@ -154,6 +155,9 @@ CREATE TABLE IF NOT EXISTS loads (
 TABLES = ("incidents", "wards", "lsoas", "population", "loads")
 # How long a writer (or a command-line reader) waits for another process to let go of the file.
 LOCK_WAIT_SECONDS = 60.0
+#: What :func:`identity` tells one version of the file by: its device, inode, size, modification
+#: and change times, and the WAL's inode, size and modification time (None without a WAL).
+Identity = tuple[int, int, int, int, int, tuple[int, int, int] | None]
 
 
 class StoreBusy(AnalyticsError):
@@ -272,7 +276,7 @@ def verify(conn: duckdb.DuckDBPyConnection, path: Path | str, built: bool = Fals
         ) from exc
 
 
-def identity(db_path: Path | str) -> tuple | None:
+def identity(db_path: Path | str) -> Identity | None:
     """What tells one version of the file from another: None when it is missing.
 
     A build renames a new file into place (a new inode); a load in place changes the WAL and,
@@ -370,8 +374,6 @@ def _open_reader(copy: Path) -> duckdb.DuckDBPyConnection:
     """The snapshot's connection, its memory capped (reader_memory_limit): by default DuckDB may keep
     blocks it has read up to 80% of the machine's memory, and ``verify`` reads every block (the
     server reached 4.6 GB at 60 million rows, bench/scale/README.md)."""
-    from analytics.core import settings
-
     limit = settings.get("reader_memory_limit")
     try:
         # Tried on an empty database first: a bad setting must not look like a damaged store
@@ -405,15 +407,15 @@ def _copy_under_shared_lock(path: Path, copy: Path, wait: float) -> None:
 
 
 class _nothing:
-    def __enter__(self):
+    def __enter__(self) -> None:
         return None
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> Literal[False]:
         return False
 
 
-def store_geography(conn: duckdb.DuckDBPyConnection, geography: Geography) -> None:
-    """Write wards, LSOAs and population into the store (replacing what was there)."""
+def _ward_rows(geography: Geography) -> pd.DataFrame:
+    """One row per ward of every vintage: names, area, a point inside it, mid-2018 population, geometry."""
     population = geography.population
     lsoa11_pop = dict(zip(population.lsoa_code, population.population_mid2018, strict=False))
     lsoas = geography.lsoas
@@ -441,8 +443,13 @@ def store_geography(conn: duckdb.DuckDBPyConnection, geography: Geography) -> No
                     "geometry_geojson": shapely.to_geojson(shapely.set_precision(row.geometry, 1e-6)),
                 }
             )
-    wards_frame = pd.DataFrame(ward_rows)
-    lsoa_frame = pd.DataFrame(
+    return pd.DataFrame(ward_rows)
+
+
+def _lsoa_rows(geography: Geography) -> pd.DataFrame:
+    """One row per LSOA of both vintages, with its best-fit wards and geometry."""
+    lsoas = geography.lsoas
+    return pd.DataFrame(
         {
             "lsoa_vintage": lsoas.lsoa_vintage,
             "lsoa_code": lsoas.lsoa_code,
@@ -455,6 +462,13 @@ def store_geography(conn: duckdb.DuckDBPyConnection, geography: Geography) -> No
             "geometry_wkb": [shapely.to_wkb(g) for g in lsoas.geometry],
         }
     )
+
+
+def store_geography(conn: duckdb.DuckDBPyConnection, geography: Geography) -> None:
+    """Write wards, LSOAs and population into the store (replacing what was there)."""
+    population = geography.population
+    wards_frame = _ward_rows(geography)
+    lsoa_frame = _lsoa_rows(geography)
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute("DELETE FROM wards")
