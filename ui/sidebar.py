@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from analytics.core import settings
+from analytics.core.disclosure import suppressed_label
 from analytics.core.periods import calendar_year_period, financial_year, financial_year_label, financial_year_period
 from analytics.core.vocabulary import ASB_CATEGORY
 from ui import data
@@ -78,6 +79,88 @@ def _from_url(opts: dict) -> None:
     ss.f_init = True
 
 
+def _source_and_category(opts: dict) -> str:
+    """The data source and the category counted; returns the source."""
+    ss = st.session_state
+    st.radio("Data source", list(SOURCE_NAMES), format_func=SOURCE_NAMES.get, key="f_src", on_change=_reset_for_source)
+    source = ss.f_src
+    categories = ["asb"] + (
+        ["crime"] + [c for c in opts["categories"] if c != ASB_CATEGORY] if source == "police_uk" else []
+    )
+    if ss.f_cat not in categories:
+        ss.f_cat = "asb"
+    st.selectbox(
+        "Category",
+        categories,
+        key="f_cat",
+        format_func=lambda c: {"asb": "Anti-social behaviour", "crime": "All recorded crime (not ASB)"}.get(c, c),
+    )
+    return source
+
+
+def _place(opts: dict) -> None:
+    """Districts, the ward boundary vintage and a ward of them."""
+    ss = st.session_state
+    st.multiselect("District", opts["districts"], key="f_d", placeholder="All of North Worcestershire")
+    st.radio(
+        "Ward boundaries",
+        list(VINTAGE_NAMES),
+        format_func=VINTAGE_NAMES.get,
+        key="f_v",
+        help="Redditch changed its wards in May 2024. Every incident is placed in a ward of both "
+        "vintages, so either can be used for any period.",
+    )
+    wards = opts["wards"]
+    wards = wards[(wards.vintage == ss.f_v) & (wards.district.isin(ss.f_d or opts["districts"]))]
+    ward_codes = [""] + wards.ward_code.tolist()
+    names = dict(zip(wards.ward_code, wards.ward_name + " (" + wards.district + ")", strict=False))
+    if ss.get("f_w") not in ward_codes:
+        ss.f_w = ""
+    st.selectbox("Ward", ward_codes, key="f_w", format_func=lambda c: names.get(c, "All wards"))
+
+
+def _periods(source: str, months: list[date]) -> tuple[str, str]:
+    """The kind of period and periods A and B; returns the default pair (for a period mistyped)."""
+    ss = st.session_state
+    st.radio(
+        "Compare",
+        list(PERIOD_TYPES),
+        format_func=PERIOD_TYPES.get,
+        key="f_pt",
+        on_change=_reset_periods,
+        horizontal=False,
+    )
+    default_a, default_b = _default_periods(source, ss.f_pt, months)
+    if ss.f_pt == "months":
+        ss.setdefault("f_a", default_a)
+        ss.setdefault("f_b", default_b)
+        st.text_input("Period A (earlier)", key="f_a", help="Months written YYYY-MM..YYYY-MM, e.g. 2024-01..2024-04")
+        st.text_input("Period B (later)", key="f_b")
+    else:
+        choices = _year_choices(months, ss.f_pt)
+        for key, default in (("f_a", default_a), ("f_b", default_b)):
+            if ss.get(key) not in choices:
+                ss[key] = default
+        label = (lambda c: financial_year_label(int(c[2:]))) if ss.f_pt == "fy" else (lambda c: c[2:])
+        st.selectbox("Period A (earlier)", choices, key="f_a", format_func=label)
+        st.selectbox("Period B (later)", choices, key="f_b", format_func=label)
+    return default_a, default_b
+
+
+def _presentation_and_public_mode() -> None:
+    """The presentation-mode toggle, and in public mode a note of the rule."""
+    st.toggle(
+        "Presentation mode",
+        key="f_present",
+        help="Large type, no sidebar: for a projector. "
+        "Add ?present=1 to a link to open in it; switch it off with the toggle (sidebar arrow) or "
+        "by removing present=1.",
+    )
+    if settings.get("public_mode"):
+        threshold = settings.get("disclosure_threshold")
+        st.info(f"Public mode: counts below {threshold} are shown as {suppressed_label(threshold)}.")
+
+
 def sidebar() -> Filters:
     """Draw the filters; return them (and store them in the URL and session state)."""
     opts = data.options(data.data_version())
@@ -87,74 +170,10 @@ def sidebar() -> Filters:
     if not ss.get("f_init") or any(key not in ss for key in FILTER_KEYS):
         _from_url(opts)
     with st.sidebar:
-        st.radio(
-            "Data source", list(SOURCE_NAMES), format_func=SOURCE_NAMES.get, key="f_src", on_change=_reset_for_source
-        )
-        source = ss.f_src
-        months = opts["months"].get(source, [])
-        categories = ["asb"] + (
-            ["crime"] + [c for c in opts["categories"] if c != ASB_CATEGORY] if source == "police_uk" else []
-        )
-        if ss.f_cat not in categories:
-            ss.f_cat = "asb"
-        st.selectbox(
-            "Category",
-            categories,
-            key="f_cat",
-            format_func=lambda c: {"asb": "Anti-social behaviour", "crime": "All recorded crime (not ASB)"}.get(c, c),
-        )
-        st.multiselect("District", opts["districts"], key="f_d", placeholder="All of North Worcestershire")
-        st.radio(
-            "Ward boundaries",
-            list(VINTAGE_NAMES),
-            format_func=VINTAGE_NAMES.get,
-            key="f_v",
-            help="Redditch changed its wards in May 2024. Every incident is placed in a ward of both "
-            "vintages, so either can be used for any period.",
-        )
-        wards = opts["wards"]
-        wards = wards[(wards.vintage == ss.f_v) & (wards.district.isin(ss.f_d or opts["districts"]))]
-        ward_codes = [""] + wards.ward_code.tolist()
-        names = dict(zip(wards.ward_code, wards.ward_name + " (" + wards.district + ")", strict=False))
-        if ss.get("f_w") not in ward_codes:
-            ss.f_w = ""
-        st.selectbox("Ward", ward_codes, key="f_w", format_func=lambda c: names.get(c, "All wards"))
-        st.radio(
-            "Compare",
-            list(PERIOD_TYPES),
-            format_func=PERIOD_TYPES.get,
-            key="f_pt",
-            on_change=_reset_periods,
-            horizontal=False,
-        )
-        default_a, default_b = _default_periods(source, ss.f_pt, months)
-        if ss.f_pt == "months":
-            ss.setdefault("f_a", default_a)
-            ss.setdefault("f_b", default_b)
-            st.text_input(
-                "Period A (earlier)", key="f_a", help="Months written YYYY-MM..YYYY-MM, e.g. 2024-01..2024-04"
-            )
-            st.text_input("Period B (later)", key="f_b")
-        else:
-            choices = _year_choices(months, ss.f_pt)
-            for key, default in (("f_a", default_a), ("f_b", default_b)):
-                if ss.get(key) not in choices:
-                    ss[key] = default
-            label = (lambda c: financial_year_label(int(c[2:]))) if ss.f_pt == "fy" else (lambda c: c[2:])
-            st.selectbox("Period A (earlier)", choices, key="f_a", format_func=label)
-            st.selectbox("Period B (later)", choices, key="f_b", format_func=label)
-        st.toggle(
-            "Presentation mode",
-            key="f_present",
-            help="Large type, no sidebar: for a projector. "
-            "Add ?present=1 to a link to open in it; switch it off with the toggle (sidebar arrow) or "
-            "by removing present=1.",
-        )
-        if settings.get("public_mode"):
-            st.info(
-                f"Public mode: counts below {settings.get('disclosure_threshold')} are shown as "
-                f"<{settings.get('disclosure_threshold')}."
-            )
+        source = _source_and_category(opts)
+        _place(opts)
+        default_a, default_b = _periods(source, opts["months"].get(source, []))
+        _presentation_and_public_mode()
     period_a = parse_or_none(ss.f_a) or parse_or_none(default_a)
     period_b = parse_or_none(ss.f_b) or parse_or_none(default_b)
     if parse_or_none(ss.f_a) is None or parse_or_none(ss.f_b) is None:
