@@ -7,7 +7,20 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.analyses import coverage, crime, districts, hotspots, incident_types, places, quality, seasonal, wards
+from analytics.analyses import (
+    coverage,
+    crime,
+    decomposition,
+    districts,
+    hotspots,
+    incident_types,
+    places,
+    quality,
+    seasonal_profile,
+    seasonal_series,
+    wards,
+    year_on_year,
+)
 from analytics.core.disclosure import COLUMNS, Kind, hidden_cells, is_hidden, suppress, undeclared
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
@@ -31,12 +44,12 @@ def _every_table(conn) -> dict[str, pd.DataFrame]:
         "districts": districts.districts_table(conn, police_ward, ONE_MONTH_A, ONE_MONTH_B),
         "crime-ytd by type": crime.crime_ytd(conn, crime_sel, JAN_APR_2025, JAN_APR_2024),
         "crime-ytd by ward": crime.crime_ytd(conn, crime_sel, JAN_APR_2025, JAN_APR_2024, "ward"),
-        "seasonal monthly": seasonal.monthly_series(conn, police_ward, None),
-        "seasonal profile": seasonal.month_of_year_profile(conn, extract_ward, None),
-        "seasonal decomposition": seasonal.decomposition(conn, extract_ward, None),
-        "seasonal year on year": seasonal.year_on_year(conn, extract_ward, None),
-        "seasonal year totals": seasonal.year_totals(conn, extract_ward, None),
-        "seasonal table": seasonal.seasonal_table(conn, extract_ward, None),
+        "seasonal monthly": seasonal_series.monthly_series(conn, police_ward, None),
+        "seasonal profile": seasonal_profile.month_of_year_profile(conn, extract_ward, None),
+        "seasonal decomposition": decomposition.decomposition(conn, extract_ward, None),
+        "seasonal year on year": year_on_year.year_on_year(conn, extract_ward, None),
+        "seasonal year totals": year_on_year.year_totals(conn, extract_ward, None),
+        "seasonal table": decomposition.seasonal_table(conn, extract_ward, None),
         "hot-spot cells": hotspots.hotspot_cells(conn, extract_ward, FY2018),
         "hot-spot persistence": hotspots.persistence(conn, extract_ward, FY2017, FY2018),
         "hot-spot table": hotspots.hotspot_table(conn, extract_ward, FY2017, FY2018),

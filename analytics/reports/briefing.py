@@ -15,11 +15,12 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
+from analytics.analyses.decomposition import decomposition
 from analytics.analyses.districts import districts_table
 from analytics.analyses.hotspots import hotspots
 from analytics.analyses.incident_types import incident_types
 from analytics.analyses.places import top_locations
-from analytics.analyses.seasonal import decomposition, summarise
+from analytics.analyses.seasonal import summarise
 from analytics.analyses.wards import ward_deltas
 from analytics.core.disclosure import hidden_cells, suppress
 from analytics.core.errors import AnalyticsError

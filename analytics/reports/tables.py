@@ -16,11 +16,11 @@ import pandas as pd
 
 from analytics.analyses.comparison import default_comparison
 from analytics.analyses.crime import crime_ytd
+from analytics.analyses.decomposition import seasonal_table
 from analytics.analyses.districts import districts_table
 from analytics.analyses.hotspots import hotspot_table
 from analytics.analyses.incident_types import incident_types
 from analytics.analyses.quality import quality_table, source_gaps
-from analytics.analyses.seasonal import seasonal_table
 from analytics.analyses.wards import ward_deltas
 from analytics.core.errors import AnalyticsError, invalid_choice
 from analytics.core.periods import Period, parse_period, same_period_last_year
