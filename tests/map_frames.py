@@ -37,6 +37,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
+from analytics.core.table_meta import PeriodCoverage, TableMeta, with_meta
 from analytics.present.hotspot_map import hotspot_map, points_map
 from analytics.present.map_legend import MEASURES
 from analytics.present.maps import TILE_SIZE_PX, VIEW_HEIGHT_PX, VIEW_WIDTH_PX
@@ -92,8 +93,10 @@ def ward_frame() -> pd.DataFrame:
             "small_numbers": [False, True, True, False],
         }
     )
-    frame.attrs.update({"period_a": "2017-18", "period_b": "2018-19", "boundaries": "WD22"})
-    return frame
+    return with_meta(
+        frame,
+        TableMeta(period_a=PeriodCoverage("2017-18", 12), period_b=PeriodCoverage("2018-19", 12), boundaries="WD22"),
+    )
 
 
 def _cell(col: int, row: int) -> list[list[float]]:
@@ -133,8 +136,7 @@ def cells() -> pd.DataFrame:
             "hotspot_class": classes,
         }
     )
-    frame.attrs["period"] = "Jan\u2013Dec 2025"
-    return frame
+    return with_meta(frame, TableMeta(period_a=PeriodCoverage("Jan\u2013Dec 2025", 12)))
 
 
 def locations() -> pd.DataFrame:
@@ -151,8 +153,7 @@ def locations() -> pd.DataFrame:
             "share_pct": [40.0, 12.0, 3.0],
         }
     )
-    frame.attrs["period"] = "Jan\u2013Dec 2025"
-    return frame
+    return with_meta(frame, TableMeta(period_a=PeriodCoverage("Jan\u2013Dec 2025", 12)))
 
 
 # ---------------------------------------------------------------------------

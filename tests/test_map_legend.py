@@ -8,6 +8,7 @@ import math
 import pytest
 
 from analytics.core.errors import AnalyticsError
+from analytics.core.table_meta import meta_of
 from analytics.present.map_legend import (
     DIVERGING_COLOURS,
     HOTSPOT_CLASS_STYLES,
@@ -65,7 +66,7 @@ def test_legend_bins_cover_the_data_range(ward_frame, measure):
 def test_legend_labels_and_entries_worked_out_by_hand(ward_frame):
     count_b = legend(ward_frame, "count_b").to_frame()
     assert count_b["label"].tolist() == ["0\u201319", "20\u201339", "40\u201359", "60\u201379", "80\u201399"]
-    assert count_b.attrs["title"] == "Incidents, 2018-19"
+    assert meta_of(count_b).title == "Incidents, 2018-19"
     assert count_b["hex"].iloc[0] == "#fde725" and count_b["hex"].iloc[-1] == "#440154"
     public = legend(ward_frame, "count_b", suppress_below=THRESHOLD).to_frame()
     # 4 is hidden; 12 and 90 are shown: the first bin starts at the threshold.
@@ -127,7 +128,7 @@ def test_cell_legend_covers_the_drawn_cells(cells):
     check_bins_cover(table, [c for c in cells["count"] if c > 0])
     # Empty cells are not drawn, so the first bin starts at 1.
     assert table["label"].tolist() == ["1\u20139", "10\u201319", "20\u201329", "30\u201339", "40\u201349"]
-    assert table.attrs["title"] == "Incidents per cell, Jan\u2013Dec 2025"
+    assert meta_of(table).title == "Incidents per cell, Jan\u2013Dec 2025"
 
 
 def test_colour_scales_are_the_declared_palettes():

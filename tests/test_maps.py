@@ -19,6 +19,7 @@ import pydeck as pdk
 import pytest
 import shapely
 
+from analytics.core.table_meta import PeriodCoverage, TableMeta, with_meta
 from analytics.present.hotspot_map import hotspot_map, points_map
 from analytics.present.maps import (
     BASEMAP_STYLE,
@@ -238,7 +239,7 @@ def test_choropleth_of_a_county_or_more_is_simplified_like_the_outlines():
             "count_b": range(len(many)),
         }
     )
-    frame.attrs.update(period_a="2024", period_b="2025")
+    with_meta(frame, TableMeta(period_a=PeriodCoverage("2024"), period_b=PeriodCoverage("2025")))
     wards = ward_choropleth(frame, many).layers[1]
     assert wards.id == "wards"
     assert _outline_vertices(wards) == _outline_vertices(ward_outline_layer(many))

@@ -10,6 +10,7 @@ import pandas as pd
 import pydeck as pdk
 import shapely
 
+from analytics.core.disclosure import hidden_cells, is_hidden
 from analytics.core.vocabulary import NOT_SIGNIFICANT
 from analytics.present.map_legend import HOTSPOT_CLASS_STYLES, ColourScale, cell_scale
 from analytics.present.maps import (
@@ -95,7 +96,7 @@ def _cells_to_draw(cells_frame: pd.DataFrame, marked: set[str]):
 def _cell_fill(count: int, scale: ColourScale, threshold: int | None, alpha: int) -> list[int]:
     if count <= 0:
         return EMPTY_CELL_COLOUR
-    if threshold is not None and count < threshold:
+    if is_hidden(count, threshold):
         return with_alpha(SUPPRESSED_COLOUR, alpha)
     return with_alpha(scale.colour_of(count), alpha)
 
@@ -195,7 +196,8 @@ def hotspot_map(
         :func:`analytics.analyses.hotspots.hotspots` output (or :func:`analytics.analyses.hotspots.hotspot_cells`,
         its rows with incidents or significant): ``cell_id``, ``polygon`` (corners as
         [lon, lat], WGS84), ``count``, ``hotspot_class`` and, if present, ``gi_z``,
-        ``ward_code``, ``ward_name``, ``district``; ``attrs['period']`` labels the counts, and
+        ``ward_code``, ``ward_name``, ``district``; its metadata's ``period_a``
+        (:func:`analytics.core.table_meta.meta_of`) labels the counts, and
         ``attrs['ward_codes']``, when present, names the wards to outline. Not modified.
     outlines : pandas.DataFrame
         :func:`analytics.data.outlines.ward_outlines` of the cells' boundary vintage; the wards the cells fall in are
@@ -227,6 +229,8 @@ def hotspot_map(
     scale = cell_scale(cells_frame, threshold)
     alpha = CELL_ALPHA_BASEMAP if basemap else CELL_ALPHA
     cells, outlined, corners = _cell_records(cells_frame, marked, scale, threshold, alpha)
+    # The lattice's wards: a fact of the hot-spot analysis, not of the table (TableMeta has no such
+    # field), so it is read from the analysis's own attribute.
     shapes = wards_for(outline_table(outlines), cells_frame, cells_frame.attrs.get("ward_codes"))
     bounds = bounds_of(shapes["geometry"])
     if cells:
@@ -255,7 +259,7 @@ def _point_records(shown: pd.DataFrame, period: str) -> tuple[list[dict], list]:
             district = row.get("district")
             lines.append(str(row["ward_name"]) + ("" if is_na(district) else f" ({district})"))
         share = row.get("share_pct")
-        share_text = "" if is_na(share) else f" ({float(share):.1f}% of all)"
+        share_text = "" if share is None or is_na(share) else f" ({float(share):.1f}% of all)"
         lines.append(f"Incidents, {period}: {count:,}{share_text}")
         position = [round(float(row["longitude"]), COORD_DECIMALS), round(float(row["latitude"]), COORD_DECIMALS)]
         radius = smallest_px + (largest_px - smallest_px) * math.sqrt(max(count, 0) / largest)
@@ -297,7 +301,7 @@ def points_map(
     check_columns(locations, ["location", "count", "longitude", "latitude"], "top locations")
     shown = locations[locations["longitude"].notna() & locations["latitude"].notna()]
     if threshold is not None:
-        shown = shown[shown["count"] >= threshold]
+        shown = shown[~hidden_cells(shown[["count"]], threshold)["count"]]
     points, point_shapes = _point_records(shown, period_title(locations, "{period}"))
     shapes = wards_for(outline_table(outlines), locations)
     bounds = bounds_of([*shapes["geometry"], *point_shapes])

@@ -19,7 +19,9 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from analytics.core.disclosure import is_hidden
 from analytics.core.errors import AnalyticsError, invalid_choice
+from analytics.core.table_meta import TableMeta, meta_of, with_meta
 from analytics.core.vocabulary import GRAND_TOTAL, HOTSPOT_CLASSES, NOT_SIGNIFICANT
 from analytics.present.maps import (
     NO_DATA_COLOUR,
@@ -100,7 +102,7 @@ MAX_CLASSES = len(SEQUENTIAL_COLOURS)
 class Measure:
     """What a map can be coloured by.
 
-    ``title`` may name ``{period_a}``, ``{period_b}`` or ``{period}`` (from the frame's attrs);
+    ``title`` may name ``{period_a}``, ``{period_b}`` or ``{period}`` (from the frame's TableMeta);
     ``needs`` says which counts must be published (public mode) for the value to be shown.
     """
 
@@ -227,10 +229,11 @@ def sequential_bins(
         lower, upper = step * i, step * (i + 1)
         low_label = lower
         if is_count:
-            floor = max(threshold or 0, smallest_drawn)
-            if upper - precision < floor:
+            top = upper - precision  # the largest count the bin holds
+            if is_hidden(float(top), threshold) or top < smallest_drawn:
                 continue  # every count in this bin is suppressed or not drawn
-            low_label = max(lower, Decimal(floor))
+            # The label starts at the smallest count drawn: the threshold is the smallest shown.
+            low_label = max(lower, Decimal(max(threshold or 0, smallest_drawn)))
         high_label = upper - precision
         label = (
             format_number(float(low_label), decimals)
@@ -256,7 +259,7 @@ _WARD_COLUMNS = ["ward_code", "ward_name", "district", "count_a", "count_b"]
 def _ward_value(row: pd.Series, measure: Measure, threshold: int | None):
     """(state, value) of one ward: state is 'value', 'suppressed' or 'no_data'."""
     if threshold is not None:
-        hidden = {"a": int(row["count_a"]) < threshold, "b": int(row["count_b"]) < threshold}
+        hidden = {"a": is_hidden(int(row["count_a"]), threshold), "b": is_hidden(int(row["count_b"]), threshold)}
         if any(hidden[period] for period in measure.needs):
             return "suppressed", None
     if measure.column == "significance":
@@ -300,7 +303,7 @@ def ward_scale(ward_frame: pd.DataFrame, measure_name: str, threshold: int | Non
     states = [_ward_value(row, measure, threshold) for _, row in rows.iterrows()]
     suppressed = _suppressed_label(measure, threshold)
     no_data_label = measure.no_data_label
-    if len(measure.needs) > 1 and ward_frame.attrs.get("not_comparable"):
+    if len(measure.needs) > 1 and meta_of(ward_frame).not_comparable:
         no_data_label = "Not comparable: months missing from the source"
     no_data = period_title(ward_frame, no_data_label) if any(state == "no_data" for state, _ in states) else None
     title = period_title(ward_frame, measure.title)
@@ -322,8 +325,8 @@ def ward_scale(ward_frame: pd.DataFrame, measure_name: str, threshold: int | Non
 
 def cell_scale(cells: pd.DataFrame, threshold: int | None) -> ColourScale:
     measure = CELL_MEASURES["cell_count"]
-    values = cells["count"].to_numpy().astype(np.int64)
-    counts = values[(values > 0) & (values >= (threshold or 0))].tolist()
+    values = cells["count"].to_numpy().astype(np.int64).tolist()
+    counts: list[float] = [value for value in values if value > 0 and not is_hidden(value, threshold)]
     bins = sequential_bins(counts, 0, True, threshold, smallest_drawn=1)
     suppressed = f"Fewer than {threshold}: not shown" if threshold is not None else None
     return ColourScale(period_title(cells, measure.title), bins=bins, suppressed_label=suppressed)
@@ -347,10 +350,8 @@ class Legend(list):
         self.title = title
 
     def to_frame(self) -> pd.DataFrame:
-        """The entries as a table, one row each; ``attrs['title']`` holds the title."""
-        table = pd.DataFrame(list(self), columns=_LEGEND_KEYS)
-        table.attrs["title"] = self.title
-        return table
+        """The entries as a table, one row each; its metadata's ``title`` holds the title."""
+        return with_meta(pd.DataFrame(list(self), columns=_LEGEND_KEYS), TableMeta(title=self.title))
 
 
 _LEGEND_KEYS = ["label", "colour", "hex", "lower", "upper", "kind", "line_width"]

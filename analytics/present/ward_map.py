@@ -5,7 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pydeck as pdk
 
+from analytics.core.disclosure import is_hidden
 from analytics.core.errors import AnalyticsError
+from analytics.core.table_meta import meta_of
 from analytics.present.map_legend import ColourScale, ward_rows, ward_scale
 from analytics.present.maps import (
     HIGHLIGHT_COLOUR,
@@ -37,14 +39,13 @@ def _ward_tooltip(row: dict, frame: pd.DataFrame, threshold: int | None) -> str:
     """Ward, district, both counts, change, rate in period B and significance, one per line."""
     period_a, period_b = period_title(frame, "{period_a}"), period_title(frame, "{period_b}")
     count_a, count_b = int(row["count_a"]), int(row["count_b"])
-    hidden_a = threshold is not None and count_a < threshold
-    hidden_b = threshold is not None and count_b < threshold
+    hidden_a, hidden_b = is_hidden(count_a, threshold), is_hidden(count_b, threshold)
     lines = [
         f"{row['ward_name']} ({row['district']})",
         f"{period_a}: {count_text(count_a, threshold)}",
         f"{period_b}: {count_text(count_b, threshold)}",
     ]
-    incomparable = bool(frame.attrs.get("not_comparable"))
+    incomparable = bool(meta_of(frame).not_comparable)
     if hidden_a or hidden_b:
         # The change would give the hidden count away: public mode shows none of it.
         lines.append("Change: not shown (small numbers)")
@@ -55,7 +56,7 @@ def _ward_tooltip(row: dict, frame: pd.DataFrame, threshold: int | None) -> str:
         percentage = row.get("percentage")
         if is_na(percentage):
             pct = row.get("pct_change")
-            percentage = "n/a" if is_na(pct) else f"{int(pct)}%"
+            percentage = "n/a" if pct is None or is_na(pct) else f"{int(pct)}%"
         lines.append(f"Change: {difference:+,} ({percentage})" if difference else f"Change: 0 ({percentage})")
     if hidden_b:
         lines.append(f"Rate per 1,000 residents, {period_b}: not shown")
@@ -153,8 +154,8 @@ def ward_choropleth(
     Parameters
     ----------
     ward_frame : pandas.DataFrame
-        ``ward_deltas`` output (its Grand Total row is ignored); ``attrs['period_a']`` and
-        ``attrs['period_b']`` label the periods. Not modified.
+        ``ward_deltas`` output (its Grand Total row is ignored); its metadata's ``period_a`` and
+        ``period_b`` (:func:`analytics.core.table_meta.meta_of`) label the periods. Not modified.
     outlines : pandas.DataFrame
         :func:`analytics.data.outlines.ward_outlines` of the frame's boundary vintage (extra wards are not drawn).
     measure : str, default 'count_b'
