@@ -10,27 +10,24 @@ import pandas as pd
 
 from analytics.analyses.crime import ALL_CRIME
 from analytics.core.periods import pct_change
+from analytics.core.table_meta import PeriodCoverage, TableMeta, with_meta
 
-EXTRACT_ATTRS = {
-    "source": "force ASB incident extract (SYNTHETIC demonstration data)",
-    "category": "Anti-social behaviour",
-    "place": "Redditch",
-    "boundaries": "WD22",
-    "period_a": "2017-18",
-    "period_b": "2018-19",
-    "missing_months_a": [],
-    "missing_months_b": [],
-}
-POLICE_ATTRS = {
-    "source": "police.uk street-level data (real, open data)",
-    "category": "Anti-social behaviour",
-    "place": "North Worcestershire",
-    "boundaries": "WD25",
-    "period_a": "Jan 2019–Aug 2019",
-    "missing_months": ["2019-04"],
-    "partial_months": [],
-    "synthetic": False,
-}
+EXTRACT_META = TableMeta(
+    source="force ASB incident extract (SYNTHETIC demonstration data)",
+    measure="Anti-social behaviour",
+    place="Redditch",
+    boundaries="WD22",
+    period_a=PeriodCoverage("2017-18", 12),
+    period_b=PeriodCoverage("2018-19", 12),
+)
+POLICE_META = TableMeta(
+    source="police.uk street-level data (real, open data)",
+    measure="Anti-social behaviour",
+    place="North Worcestershire",
+    boundaries="WD25",
+    period_a=PeriodCoverage("Jan 2019–Aug 2019", 8),
+    missing_months=("2019-04",),
+)
 
 
 # ---------------------------------------------------------------------------
@@ -76,8 +73,7 @@ def ward_frame(rows=None) -> pd.DataFrame:
     frame["pct_change"] = pd.array(
         [pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b, strict=False)], dtype="Int64"
     )
-    frame.attrs.update(EXTRACT_ATTRS)
-    return frame
+    return with_meta(frame, EXTRACT_META)
 
 
 # Numbers public mode must not show for ward_frame with suppress_below=5: the small counts, each
@@ -106,8 +102,7 @@ def monthly_frame() -> pd.DataFrame:
             "method_code": ["profile"] * 8,
         }
     )
-    frame.attrs.update(POLICE_ATTRS)
-    return frame
+    return with_meta(frame, POLICE_META)
 
 
 MONTHLY_HIDDEN = {3, 4, 6.5, 1.5, 11.5, 4.25, 0.75, 7.75}
@@ -140,8 +135,7 @@ def profile_frame() -> pd.DataFrame:
             "adjusted_index": pd.array(index, dtype="Int64"),
         }
     )
-    frame.attrs.update(POLICE_ATTRS | {"balanced": True})
-    return frame
+    return with_meta(frame, POLICE_META.with_(balanced=True))
 
 
 def year_on_year_frame() -> pd.DataFrame:
@@ -168,9 +162,7 @@ def year_on_year_frame() -> pd.DataFrame:
             rows.append((f"{year}-{(year + 1) % 100:02d}", year, position, name, count, count is not None, False))
     frame = pd.DataFrame(rows, columns=["year_label", "year", "position", "month_name", "count", "present", "partial"])
     frame["count"] = frame["count"].astype("Int64")
-    frame.attrs.update(EXTRACT_ATTRS | {"period_a": "Apr 2017–Dec 2018"})
-    del frame.attrs["period_b"]
-    return frame
+    return with_meta(frame, EXTRACT_META.with_(period_a=PeriodCoverage("Apr 2017–Dec 2018", 21), period_b=None))
 
 
 def types_frame() -> pd.DataFrame:
@@ -182,8 +174,7 @@ def types_frame() -> pd.DataFrame:
             "significant": [False, True, True],
         }
     )
-    frame.attrs.update(EXTRACT_ATTRS | {"grouped_by": "key-word type"})
-    return frame
+    return with_meta(frame, EXTRACT_META.with_(grouped_by="key-word type"))
 
 
 def districts_frame() -> pd.DataFrame:
@@ -197,8 +188,7 @@ def districts_frame() -> pd.DataFrame:
             "rate_b_per_1000": [10.9, 1.19, 4.04],
         }
     )
-    frame.attrs.update(EXTRACT_ATTRS | {"place": "North Worcestershire"})
-    return frame
+    return with_meta(frame, EXTRACT_META.with_(place="North Worcestershire"))
 
 
 def crime_frame() -> pd.DataFrame:
@@ -210,15 +200,12 @@ def crime_frame() -> pd.DataFrame:
             "significant": [True, True, True],
         }
     )
-    frame.attrs.update(
-        POLICE_ATTRS
-        | {
-            "category": "Recorded crime (excluding ASB)",
-            "period_a": "2023-24",
-            "missing_months": [],
-            "missing_months_a": [],
-            "period_b": "2024-25",
-            "missing_months_b": ["2024-05", "2024-06"],
-        }
+    return with_meta(
+        frame,
+        POLICE_META.with_(
+            measure="Recorded crime (excluding ASB)",
+            period_a=PeriodCoverage("2023-24", 12),
+            period_b=PeriodCoverage("2024-25", 12, ("2024-05", "2024-06")),
+            missing_months=(),
+        ),
     )
-    return frame

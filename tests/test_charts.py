@@ -19,14 +19,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analytics.analyses.decomposition import decomposition
 from analytics.analyses.districts import districts_table
 from analytics.analyses.incident_types import incident_types
-from analytics.analyses.seasonal import decomposition, month_of_year_profile, year_on_year
+from analytics.analyses.seasonal_profile import month_of_year_profile
 from analytics.analyses.wards import ward_deltas
+from analytics.analyses.year_on_year import year_on_year
 from analytics.core.disclosure import suppress
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
+from analytics.core.table_meta import meta_of, with_meta
 from analytics.core.vocabulary import BLUE, OKABE_ITO
 from analytics.present import charts
 from analytics.present.alt_text import alt_text
@@ -165,7 +168,7 @@ def test_every_figure_has_titles_caption_alt_text_and_house_style(name, suppress
     assert alt_text(fig) == meta["alt_text"] and len(meta["alt_text"]) > 40
     if name != "trend":  # the sparkline keeps its caption in meta only
         assert any(meta["caption"].split("; ")[0] in a["text"] for a in layout["annotations"])
-    if frame.attrs["source"].startswith("force"):
+    if meta_of(frame).source.startswith("force"):
         assert "SYNTHETIC" in meta["caption"]
     # Okabe–Ito colours only.
     allowed = set(OKABE_ITO) | {BAND_FILL, NO_DATA_FILL}
@@ -198,8 +201,11 @@ def test_public_mode_shows_no_suppressed_value(name):
 
 
 def test_public_mode_draws_an_already_suppressed_frame_the_same_way():
-    suppressed = suppress(ward_frame(), 5)
-    fig = charts.ward_deltas_chart(suppressed)  # the threshold comes from attrs
+    frame = ward_frame()
+    # The threshold comes from the table's metadata (TableMeta.suppressed_below), as a suppressed
+    # table carries it.
+    suppressed = with_meta(suppress(frame, 5), meta_of(frame).with_(suppressed_below=5))
+    fig = charts.ward_deltas_chart(suppressed)
     assert not {v for v in WARD_HIDDEN if v in numbers_in(shown(fig))}
     assert "<5" in json.dumps(spec(fig)["data"])
 

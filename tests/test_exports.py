@@ -15,7 +15,8 @@ from analytics.analyses.wards import ward_deltas
 from analytics.core.disclosure import suppress
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
-from analytics.present.export import neutralise, to_csv_bytes, to_xlsx_bytes
+from analytics.core.table_meta import PeriodCoverage, TableMeta, meta_of, with_meta
+from analytics.present.export import describe_lines, neutralise, to_csv_bytes, to_xlsx_bytes
 from analytics.reports.briefing import briefing_pack
 
 FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
@@ -44,7 +45,7 @@ def test_csv_and_xlsx_say_what_they_are(built_conn):
     table = ward_deltas(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018)
     text = to_csv_bytes(table).decode("utf-8-sig")
     assert "# Source: force ASB incident extract (SYNTHETIC demonstration data)" in text
-    assert "# Period A: 2017-18; period B: 2018-19" in text and "# Ward boundaries: WD22" in text
+    assert "# periods: 2017-18 and 2018-19\r\n" in text and "# wards: WD22\r\n" in text
     body = pd.read_csv(io.StringIO(text), comment="#")
     assert body.iloc[-1][["ward_name", "difference", "percentage"]].tolist() == ["Grand Total", -265, "-8%"]
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx_bytes(table)))
@@ -60,10 +61,43 @@ def test_a_download_says_which_months_are_missing_and_why_no_change(built_conn):
         parse_period("CY2025"),
     )
     text = to_csv_bytes(table).decode("utf-8-sig")
-    assert "# Months missing from the source in these periods: 2024-05, 2024-06," in text
+    assert re.search(r"^# missing months: May–\w{3} 2024\r$", text, re.M)
     assert "# Not comparable: police.uk holds 4 of 12 months of 2024 and 12 of 12 of 2025" in text
     body = pd.read_csv(io.StringIO(text), comment="#")
     assert body["difference"].isna().all() and body["count_b"].iloc[-1] > 0
+
+
+def test_the_header_is_the_tables_caption_in_full_one_line_each_and_neutralised():
+    meta = TableMeta(
+        title="=Wards\nby change",
+        source="police.uk street-level data (real, open data)",
+        measure="Anti-social behaviour",
+        place="Redditch",
+        boundaries="WD25",
+        period_a=PeriodCoverage("2024", 12, ("2024-05", "2024-06")),
+        period_b=PeriodCoverage("2025", 12),
+        not_comparable="Not comparable: police.uk holds 10 of 12 months of 2024, so no change is given.",
+        population_note="Population: ONS mid-2018 estimates.",
+        source_gaps="none since Jan 2019",
+        suppressed_below=5,
+    )
+    frame = with_meta(pd.DataFrame({"ward_name": ["Abbey"], "count_a": [3], "count_b": [40]}), meta)
+    assert describe_lines(frame) == [
+        "'=Wards by change",
+        "Source: police.uk street-level data (real, open data)",
+        "periods: 2024 and 2025",
+        "wards: WD25",
+        "Anti-social behaviour in Redditch",
+        "missing months: May–Jun 2024",
+        "Not comparable: police.uk holds 10 of 12 months of 2024, so no change is given.",
+        "Population: ONS mid-2018 estimates.",
+        "source coverage: none since Jan 2019",
+        "public mode: counts below 5 not shown (<5)",
+    ]
+    head = to_csv_bytes(frame).decode("utf-8-sig").split("\r\n")[: len(describe_lines(frame))]
+    assert head == [f"# {line}" for line in describe_lines(frame)]
+    # A frame that says nothing of itself gets no header.
+    assert describe_lines(pd.DataFrame({"count": [1]})) == []
 
 
 def test_location_text_that_looks_like_a_formula_is_defused():
@@ -122,7 +156,7 @@ def test_suppress_blanks_what_rests_on_a_hidden_count_and_no_more():
     # A rate rests on its own period's count alone (as on the ward map).
     assert out.rate_a_per_1000.tolist() == ["", 6.0, 2.0]
     assert out.rate_b_per_1000.tolist() == [6.0, "", 2.5]
-    assert out.attrs["suppressed_below"] == 5
+    assert meta_of(out).suppressed_below == 5
 
 
 def _cells(html_text: str) -> list[str]:

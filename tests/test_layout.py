@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analytics.core.table_meta import meta_of, with_meta
 from analytics.present.layout import caption
 from tests.chart_frames import monthly_frame, ward_frame
 
@@ -17,5 +18,7 @@ def test_caption_names_source_periods_boundaries_place_and_missing_months():
         "period: Jan 2019–Aug 2019; wards: WD25; Anti-social behaviour in "
         "North Worcestershire; missing months: Apr 2019"
     )
-    frame.attrs.update(source="force ASB incident extract", synthetic=True, partial_months=["2019-08"])
+    with_meta(
+        frame, meta_of(frame).with_(source="force ASB incident extract", synthetic=True, partial_months=("2019-08",))
+    )
     assert caption(frame).endswith("partial month: Aug 2019; SYNTHETIC data")

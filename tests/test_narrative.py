@@ -4,38 +4,31 @@ tables)."""
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
-import re
+import doctest
 
 import pandas as pd
 import pytest
 
 from analytics.analyses.districts import districts_table
 from analytics.analyses.incident_types import incident_types
-from analytics.analyses.seasonal import MONTH_NAMES, FlaggedMonth, SeasonalSummary, summarise
 from analytics.analyses.wards import ward_deltas
 from analytics.core.errors import AnalyticsError
-from analytics.core.periods import month_runs, parse_period, pct_change
+from analytics.core.periods import parse_period, pct_change
 from analytics.core.selection import Selection
-from analytics.present import narrative
-from analytics.present.narrative import (
-    change_phrase,
-    crime_summary,
-    district_summary,
-    format_count,
-    format_signed,
-    format_signed_pct,
-    incident_types_summary,
-    seasonal_summary,
-    ward_summary,
-)
+from analytics.core.table_meta import PeriodCoverage, TableMeta, with_meta
+from analytics.present import layout, narrative
+from analytics.present.narrative import crime_summary, district_summary, incident_types_summary, ward_summary
 
 FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
-ATTRS = {"place": "Redditch", "category": "Anti-social behaviour", "period_a": "2017-18", "period_b": "2018-19"}
+META = TableMeta(
+    place="Redditch",
+    measure="Anti-social behaviour",
+    period_a=PeriodCoverage("2017-18", 12),
+    period_b=PeriodCoverage("2018-19", 12),
+)
 
 
-def _wards(rows, total=True, **attrs) -> pd.DataFrame:
+def _wards(rows, total=True) -> pd.DataFrame:
     """rows: (ward_name, count_a, count_b, significant[, small_numbers]); pct_change as wards.py rounds it."""
     records = []
     for row in rows:
@@ -50,48 +43,7 @@ def _wards(rows, total=True, **attrs) -> pd.DataFrame:
     frame["pct_change"] = pd.array(
         [pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b, strict=False)], dtype="Int64"
     )
-    frame.attrs.update(ATTRS | attrs)
-    return frame
-
-
-# ---------------------------------------------------------------------------
-# Numbers and words
-# ---------------------------------------------------------------------------
-
-
-def test_number_formats():
-    assert format_count(4158) == "4,158"
-    assert format_count(3, suppress_below=5) == "<5" and format_count(5, suppress_below=5) == "5"
-    assert format_signed(-1234) == "-1,234" and format_signed(44) == "+44" and format_signed(0) == "0"
-    assert format_signed_pct(-8) == "-8%" and format_signed_pct(20) == "+20%"
-    # The minus is the hyphen-minus of the published tables, never U+2212.
-    assert narrative.MINUS == "-"
-
-
-def test_month_runs():
-    months = ["2019-03", "2019-04", "2019-05", "2024-05", "2024-06", "2019-08"]
-    assert month_runs(months) == "Mar–May 2019; Aug 2019; May–Jun 2024"
-    assert month_runs([datetime.date(2023, 12, 1), datetime.date(2024, 1, 1)]) == "Dec 2023–Jan 2024"
-    assert month_runs([]) == ""
-
-
-@pytest.mark.parametrize(
-    "a, b, expected",
-    [
-        (3468, 3203, "fell 8% (-265)"),  # -7.64% rounds half up to -8
-        (91, 107, "rose 18% (+16)"),  # 17.58% -> 18
-        (3203, 3203, "was unchanged at 3,203"),
-        (0, 12, "rose from none to 12"),
-        (12, 0, "fell from 12 to none"),
-        (1000, 997, "fell under 1% (-3)"),  # -0.3% rounds to 0: say so rather than "fell 0%"
-    ],
-)
-def test_change_phrase(a, b, expected):
-    assert change_phrase(a, b) == expected
-
-
-def test_change_phrase_public_mode_gives_no_difference():
-    assert change_phrase(3, 40, suppress_below=5) == "went from <5 to 40"
+    return with_meta(frame, META)
 
 
 # ---------------------------------------------------------------------------
@@ -207,7 +159,12 @@ def test_district_summary_public_mode_gives_no_direction_to_a_hidden_district():
             "count_b": [55, 20, 3, 78],
         }
     )
-    frame.attrs.update(period_a="Jan 2024", period_b="Jan 2025", place="North Worcestershire")
+    with_meta(
+        frame,
+        TableMeta(
+            period_a=PeriodCoverage("Jan 2024"), period_b=PeriodCoverage("Jan 2025"), place="North Worcestershire"
+        ),
+    )
     text = district_summary(frame, suppress_below=5)
     # Two "<5" called "unchanged" would say they are equal.
     assert "unchanged" not in text
@@ -237,8 +194,7 @@ def _districts(rows, total="North Worcestershire") -> pd.DataFrame:
             ],
             ignore_index=True,
         )
-    frame.attrs.update(ATTRS | {"place": "North Worcestershire"})
-    return frame
+    return with_meta(frame, META.with_(place="North Worcestershire"))
 
 
 def test_district_summary_on_the_built_store(built_conn):
@@ -268,105 +224,11 @@ def test_district_summary_by_hand():
 
 
 # ---------------------------------------------------------------------------
-# Seasonal patterns
-# ---------------------------------------------------------------------------
-
-
-def _summary(**changes) -> SeasonalSummary:
-    values = dict(
-        source="test",
-        category="Anti-social behaviour",
-        place="Redditch",
-        window="Apr 2015–Mar 2017",
-        synthetic=False,
-        peak_month="October",
-        peak_index=130,
-        trough_month="February",
-        trough_index=85,
-        spring_below_mean=True,
-        summer_below_mean=True,
-        months_above_mean=("October", "November"),
-        months_below_mean=(),
-        profile_balanced=True,
-        profile_basis="",
-        years_per_month=(2,) * 12,
-        flagged=(),
-        method="",
-        missing_months=(),
-        partial_months=(),
-        partial_note="",
-        years_compared=("2015-16", "2016-17"),
-        full_years=("2015-16", "2016-17"),
-        full_year_totals={"2015-16": 1000, "2016-17": 1100},
-        year_total_spread_pct=10.0,
-        months_with_band=24,
-        flags_expected_by_chance=1.2,
-    )
-    values.update(changes)
-    # Fields the summary gains later read as None here, so these hand-made cases keep working.
-    names = [f.name for f in dataclasses.fields(SeasonalSummary)]
-    return SeasonalSummary(**{name: values.get(name) for name in names})
-
-
-def test_seasonal_summary_by_hand():
-    assert seasonal_summary(_summary()) == (
-        "ASB in Redditch (Apr 2015–Mar 2017) peaked in October (index 130; 100 is an average month) and was lowest "
-        "in February (85). Spring and summer months were below average; October and November were above it. "
-        "No month was outside its expected range. The two full years (2015-16 and 2016-17) were within 10% of "
-        "each other (1,000 to 1,100 a year)."
-    )
-
-
-def test_seasonal_summary_flags_missing_and_partial_months():
-    flagged = (
-        FlaggedMonth(datetime.date(2016, 10, 1), "Oct 2016", 1500, 1234.4, "above"),
-        FlaggedMonth(datetime.date(2017, 2, 1), "Feb 2017", 3, 40.0, "below"),
-    )
-    summary = _summary(
-        flagged=flagged,
-        spring_below_mean=False,
-        summer_below_mean=None,
-        missing_months=(datetime.date(2016, 5, 1), datetime.date(2016, 6, 1)),
-        partial_note="Mar 2017 is partial: the data end on 28 Mar 2017",
-        full_year_totals={},
-        year_total_spread_pct=None,
-    )
-    assert seasonal_summary(summary, suppress_below=5) == (
-        "ASB in Redditch (Apr 2015–Mar 2017) peaked in October (index 130; 100 is an average month) and was lowest "
-        "in February (85). Spring months were not all below average; October and November were above average. "
-        "Two months were outside the expected range: Oct 2016 (1,500 against about 1,234 expected) and "
-        "Feb 2017 (below). By chance alone about one of the 24 months would fall outside it. 2 months are "
-        "missing from the source and shown as gaps, not zeros: May–Jun 2016. "
-        "Mar 2017 is partial: the data end on 28 Mar 2017, so it is left out of the comparison."
-    )
-
-
-def test_seasonal_summary_without_a_pattern():
-    text = seasonal_summary(_summary(peak_month=None, peak_index=None, full_year_totals={}, year_total_spread_pct=None))
-    assert text == (
-        "There are too few complete months of ASB in Redditch (Apr 2015–Mar 2017) to describe a seasonal pattern."
-    )
-
-
-def test_seasonal_summary_on_the_built_store(built_conn):
-    text = seasonal_summary(summarise(built_conn, Selection("extract")))
-    # The panel: "peak at around Halloween but lower in the spring and summer months", "levels ... similar".
-    assert text.startswith("ASB in North Worcestershire (Apr 2015–Aug 2019) peaked in October")
-    assert "Spring and summer months were below average" in text
-    assert "Aug 2019 is partial: the data end on 28 Aug 2019, so it is left out of the comparison." in text
-
-
-def test_seasonal_summary_refuses_other_input():
-    with pytest.raises(AnalyticsError, match="SeasonalSummary"):
-        seasonal_summary(pd.DataFrame())
-
-
-# ---------------------------------------------------------------------------
 # Recorded crime
 # ---------------------------------------------------------------------------
 
 
-def _crime(rows, label="crime_type", total="All recorded crime", **attrs) -> pd.DataFrame:
+def _crime(rows, label="crime_type", total="All recorded crime", missing_a=()) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=[label, "count_a", "count_b", "significant"])
     frame = pd.concat(
         [
@@ -380,12 +242,14 @@ def _crime(rows, label="crime_type", total="All recorded crime", **attrs) -> pd.
     frame["pct_change"] = pd.array(
         [pct_change(a, b) for a, b in zip(frame.count_a, frame.count_b, strict=False)], dtype="Int64"
     )
-    frame.attrs.update(
-        ATTRS
-        | {"category": "Recorded crime (excluding ASB)", "period_a": "2016-17 to date", "period_b": "2017-18 to date"}
-        | attrs
+    return with_meta(
+        frame,
+        META.with_(
+            measure="Recorded crime (excluding ASB)",
+            period_a=PeriodCoverage("2016-17 to date", 12, tuple(missing_a)),
+            period_b=PeriodCoverage("2017-18 to date", 12),
+        ),
     )
-    return frame
 
 
 def test_crime_summary_by_hand():
@@ -407,7 +271,7 @@ def test_crime_summary_by_ward_warns_of_missing_months():
     frame = _crime(
         [("Abbey", 0, 12, True), ("West", 50, 50, False)],
         label="ward_name",
-        missing_months_a=["2024-05", "2024-06", "2024-07"],
+        missing_a=["2024-05", "2024-06", "2024-07"],
     )
     frame["district"] = "Redditch"  # a ward table has both columns: the ward names are the labels
     assert crime_summary(frame) == (
@@ -443,7 +307,7 @@ def test_incident_types_summary_by_hand():
             "significant": [False, True, True, False],
         }
     )
-    frame.attrs.update(ATTRS)
+    with_meta(frame, META)
     assert incident_types_summary(frame) == (
         "ASB in Redditch fell 8% (-57) between 2017-18 and 2018-19. Over the two periods the most common types "
         "were Other (73% of incidents), Youth related (25%) and Begging (2%). Two types changed significantly: "
@@ -464,31 +328,9 @@ def test_summaries_leave_the_frame_alone(built_conn):
 
 
 def test_docstring_examples_hold():
-    import doctest
-
-    from analytics.present import layout
-
     for module in (narrative, layout):
         result = doctest.testmod(module)
         assert result.failed == 0 and result.attempted > 0, module.__name__
-
-
-def test_seasonal_summary_public_mode_names_only_months_it_may_show(built_conn):
-    """Lodge Park (police.uk, WD22): March averages 2.5 incidents, so the profile chart hides it in
-    public mode; the sentence must not call it the lowest month either."""
-    summary = summarise(built_conn, Selection("police_uk", districts=("Redditch",), wards=("E05007876",)))
-    means = dict(zip(MONTH_NAMES, summary.month_mean_counts, strict=False))
-    assert summary.trough_month == "March" and means["March"] < 5  # the check can fail
-    analyst, public = seasonal_summary(summary), seasonal_summary(summary, suppress_below=5)
-    assert "lowest in March (43)" in analyst
-    named = re.search(r"lowest in (\w+) \((\d+)\)", public)
-    shown = {
-        m: i
-        for m, mean, i in zip(MONTH_NAMES, summary.month_mean_counts, summary.month_indices, strict=False)
-        if mean >= 5
-    }
-    assert named and named[1] in shown and int(named[2]) == min(shown.values()), public
-    assert "March" not in public
 
 
 def test_ward_summary_never_calls_a_ward_with_too_few_incidents_significant():
@@ -497,29 +339,3 @@ def test_ward_summary_never_calls_a_ward_with_too_few_incidents_significant():
     assert text.endswith(
         "; all 2 wards rose, one of them significantly: Abbey, +33%. West had too few incidents to call."
     ), text
-
-
-@pytest.mark.parametrize(
-    "selection",
-    [Selection("extract", districts=("Redditch",)), Selection("police_uk")],
-    ids=["extract-redditch", "police_uk-north-worcestershire"],
-)
-def test_seasonal_sentence_and_profile_chart_name_the_same_months(built_conn, selection):
-    """The sentence and the chart beside it: same highest and lowest month (ranked on the unrounded
-    factor, where two indices round alike: police.uk's November 80.8 and December 81.3), and the same
-    months above average (index over 100, as drawn)."""
-    from analytics.analyses.seasonal import month_of_year_profile
-    from analytics.present.alt_text import alt_text
-    from analytics.present.charts import profile_chart
-
-    text = seasonal_summary(summarise(built_conn, selection))
-    alt = alt_text(profile_chart(month_of_year_profile(built_conn, selection)))
-    assert re.search(r"peaked in (\w+)", text)[1] == re.search(r"Highest: (\w+)", alt)[1], (text, alt)
-    assert re.search(r"lowest in (\w+)", text)[1] == re.search(r"lowest: (\w+)", alt)[1], (text, alt)
-    above_text = re.search(r"(?:; |\. )([A-Z][\w, ]+?) (?:was|were) above", text)
-    above_alt = re.search(r"Above average: ([^.]+)\.", alt)
-
-    def names(found: str | None) -> set[str]:
-        return set(re.findall(r"[A-Z][a-z]+", found)) if found else set()
-
-    assert names(above_text and above_text[1]) == names(above_alt and above_alt[1]), (text, alt)

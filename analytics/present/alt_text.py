@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.core.periods import month_label, month_runs, round_half_up
+from analytics.core.table_meta import TableMeta
 from analytics.present.chart_values import (
     WardRows,
     as_numbers,
@@ -23,7 +24,7 @@ from analytics.present.chart_values import (
     period_labels,
     place_of,
 )
-from analytics.present.narrative import change_phrase, format_signed, format_signed_pct, subject
+from analytics.present.words import change_phrase, format_signed, format_signed_pct, subject
 
 
 def alt_text(fig: go.Figure) -> str:
@@ -50,25 +51,25 @@ def change_text(difference: float, pct: float | None, measure: str) -> str:
 # ---------------------------------------------------------------------------
 
 
-def incident_types_alt(types: list[str], counts_a: list, counts_b: list, attrs: dict, threshold: int | None) -> str:
-    a_label, b_label = period_labels(attrs)
-    grouped_by = str(attrs.get("grouped_by") or "key-word type")
+def incident_types_alt(types: list[str], counts_a: list, counts_b: list, meta: TableMeta, threshold: int | None) -> str:
+    a_label, b_label = period_labels(meta)
+    grouped_by = meta.grouped_by or "key-word type"
     top = [
         f"{name}, {fmt_count(ca, threshold)} then {fmt_count(cb, threshold)}"
         for name, ca, cb in list(zip(types, counts_a, counts_b, strict=False))[:3]
     ]
     if not types:
-        return f"No {subject(attrs)} by {grouped_by} in {place_of(attrs)} for {a_label} and {b_label}."
+        return f"No {subject(meta)} by {grouped_by} in {place_of(meta)} for {a_label} and {b_label}."
     return (
-        f"Horizontal bar chart of {subject(attrs)} in {place_of(attrs)} by {grouped_by}, {a_label} and "
+        f"Horizontal bar chart of {subject(meta)} in {place_of(meta)} by {grouped_by}, {a_label} and "
         f"{b_label}: {len(types)} type{'s' if len(types) != 1 else ''}. Most common: {'; '.join(top)}."
     )
 
 
-def ward_change_alt(names, counts_a, counts_b, pcts, significant, hidden, attrs, threshold) -> str:
+def ward_change_alt(names, counts_a, counts_b, pcts, significant, hidden, meta, threshold) -> str:
     """How many wards rose and fell, the largest rise and fall, and how many changes are significant."""
-    a_label, b_label = period_labels(attrs)
-    what, place = subject(attrs), place_of(attrs)
+    a_label, b_label = period_labels(meta)
+    what, place = subject(meta), place_of(meta)
     shown = [i for i in range(len(names)) if not hidden[i] and counts_a[i] is not None and counts_b[i] is not None]
     if not names:
         return f"No wards in {place} for {a_label} and {b_label}."
@@ -101,10 +102,10 @@ def ward_change_alt(names, counts_a, counts_b, pcts, significant, hidden, attrs,
     return text
 
 
-def ward_level_alt(names, counts_a, counts_b, wards, measure, attrs, threshold) -> str:
+def ward_level_alt(names, counts_a, counts_b, wards, measure, meta, threshold) -> str:
     """The highest and lowest ward in period B, by count or by rate."""
-    a_label, b_label = period_labels(attrs)
-    what, place = subject(attrs), place_of(attrs)
+    a_label, b_label = period_labels(meta)
+    what, place = subject(meta), place_of(meta)
     if not names:
         return f"No wards in {place} for {a_label} and {b_label}."
     if measure == "count":
@@ -131,13 +132,13 @@ def ward_level_alt(names, counts_a, counts_b, wards, measure, attrs, threshold) 
     return text
 
 
-def ward_alt(wards: WardRows, measure: str, attrs: dict, threshold: int | None) -> str:
+def ward_alt(wards: WardRows, measure: str, meta: TableMeta, threshold: int | None) -> str:
     if measure not in ("difference", "pct_change"):
-        return ward_level_alt(wards.names, wards.counts_a, wards.counts_b, wards.frame, measure, attrs, threshold)
-    if attrs.get("not_comparable"):
-        return f"No chart of change: {attrs['not_comparable']}"
+        return ward_level_alt(wards.names, wards.counts_a, wards.counts_b, wards.frame, measure, meta, threshold)
+    if meta.not_comparable:
+        return f"No chart of change: {meta.not_comparable}"
     return ward_change_alt(
-        wards.names, wards.counts_a, wards.counts_b, wards.pcts, wards.significant, wards.hidden, attrs, threshold
+        wards.names, wards.counts_a, wards.counts_b, wards.pcts, wards.significant, wards.hidden, meta, threshold
     )
 
 
@@ -148,12 +149,12 @@ def districts_alt(
     text: Callable,
     measure: str,
     total: pd.Series | None,
-    attrs: dict,
+    meta: TableMeta,
     threshold: int | None,
 ) -> str:
     """Each district's period B value, and the total's change (or why the periods do not compare)."""
-    a_label, b_label = period_labels(attrs)
-    what = subject(attrs)
+    a_label, b_label = period_labels(meta)
+    what = subject(meta)
     # Period B's value: shown when period B's count is (a rate rests on its own period's count).
     parts = [
         f"{n} {fmt_count(cb, threshold)}" + ("" if measure == "count" else " incidents, rate not shown")
@@ -167,8 +168,8 @@ def districts_alt(
         if names
         else f"No districts in this selection for {a_label} and {b_label}."
     )
-    if attrs.get("not_comparable"):
-        alt += f" {attrs['not_comparable']}"
+    if meta.not_comparable:
+        alt += f" {meta.not_comparable}"
     elif total is not None:
         tot_a, tot_b = as_numbers([total.count_a, total.count_b])
         if tot_a is not None and tot_b is not None and (tot_a or tot_b):
@@ -185,15 +186,15 @@ def crime_alt(
     counts_b: list,
     grouping: str,
     total: pd.Series | None,
-    attrs: dict,
+    meta: TableMeta,
     threshold: int | None,
 ) -> str:
     """The total's change and the three largest rows."""
-    a_label, b_label = period_labels(attrs)
-    what, place = subject(attrs), place_of(attrs)
+    a_label, b_label = period_labels(meta)
+    what, place = subject(meta), place_of(meta)
     alt = f"Bar chart of {what} in {place} by {grouping}, {a_label} and {b_label}."
-    if attrs.get("not_comparable"):
-        alt += f" {attrs['not_comparable']}"
+    if meta.not_comparable:
+        alt += f" {meta.not_comparable}"
     elif total is not None:
         tot_a, tot_b = as_numbers([total.count_a, total.count_b])
         if tot_a is not None and tot_b is not None:
@@ -221,12 +222,12 @@ def monthly_alt(
     partial: list[bool],
     hidden: list[bool],
     window: str,
-    attrs: dict,
+    meta: TableMeta,
     threshold: int | None,
 ) -> str:
     """The range drawn, the months outside the expected range, and the missing and partial months."""
     shown = [i for i, v in enumerate(line) if v is not None]
-    alt = f"Line chart of {subject(attrs)} per month in {place_of(attrs)}, {window}."
+    alt = f"Line chart of {subject(meta)} per month in {place_of(meta)}, {window}."
     if shown:
         high = max(shown, key=lambda i: (line[i], -i))
         low = min(shown, key=lambda i: (line[i], i))
@@ -250,11 +251,11 @@ def monthly_alt(
     return alt
 
 
-def profile_alt(names: list[str], shown: list, factors: list, window: str, attrs: dict) -> str:
+def profile_alt(names: list[str], shown: list, factors: list, window: str, meta: TableMeta) -> str:
     """The two highest months, the lowest, and the months above average."""
     drawn = [i for i, v in enumerate(shown) if v is not None]
     alt = (
-        f"Bar chart of the month-of-year index of {subject(attrs)} in {place_of(attrs)}"
+        f"Bar chart of the month-of-year index of {subject(meta)} in {place_of(meta)}"
         f"{', ' + window if window else ''} (100 is an average month)."
     )
     if not drawn:
@@ -277,7 +278,7 @@ def _and_list(items: Sequence[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1] if len(items) > 1 else items[0]
 
 
-def year_on_year_alt(lines: dict[str, tuple[list[int], list]], month_names: dict[int, str], attrs: dict) -> str:
+def year_on_year_alt(lines: dict[str, tuple[list[int], list]], month_names: dict[int, str], meta: TableMeta) -> str:
     """The years drawn, each year's peak month, and the totals of the years with all 12 months.
 
     ``lines``: each year's (positions, counts as drawn on its line, None where not drawn);
@@ -295,7 +296,7 @@ def year_on_year_alt(lines: dict[str, tuple[list[int], list]], month_names: dict
             if len(drawn) == 12:
                 totals.append(f"{year} {fmt_count(sum(line[i] for i in drawn))}")
     kind = "financial year" if financial else "year"
-    alt = f"Line chart of {subject(attrs)} per month in {place_of(attrs)}, one line per {kind}"
+    alt = f"Line chart of {subject(meta)} per month in {place_of(meta)}, one line per {kind}"
     alt += f" ({labels[0]} to {labels[-1]})." if len(labels) > 1 else (f" ({labels[0]})." if labels else ".")
     if peaks:
         ordered = sorted(peaks.items(), key=lambda item: -len(item[1]))
@@ -305,10 +306,10 @@ def year_on_year_alt(lines: dict[str, tuple[list[int], list]], month_names: dict
     return alt
 
 
-def trend_alt(months: list[datetime.date], line: list, attrs: dict) -> str:
+def trend_alt(months: list[datetime.date], line: list, meta: TableMeta) -> str:
     """The months drawn and the latest complete month's count."""
     drawn = [i for i, v in enumerate(line) if v is not None]
-    alt = f"Small line chart of {subject(attrs)} per month in {place_of(attrs)}"
+    alt = f"Small line chart of {subject(meta)} per month in {place_of(meta)}"
     if not drawn:
         return alt + ": no months to draw."
     last = drawn[-1]

@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 import plotly.graph_objects as go
 
-from analytics.core.disclosure import suppressed_label
 from analytics.core.periods import round_half_up
+from analytics.core.table_meta import TableMeta
 from analytics.core.vocabulary import BLACK, BLUE
 from analytics.present.alt_text import change_text
-from analytics.present.chart_values import WardRows, fmt_count, is_hidden, period_labels
+from analytics.present.chart_values import WardRows, fmt_count, hidden_text, is_hidden, period_labels
 from analytics.present.layout import NOTE_FONT_SIZE, pad_range, placeholders
 from analytics.present.style import (
     FALL_COLOUR,
@@ -59,7 +59,7 @@ def _period_bar(categories, names, values, hidden, group, label, colour, horizon
 
 def _hidden_bar(categories, names, rows, group, label, threshold, horizontal, unit, showlegend) -> go.Bar:
     """Zero-length grey bars in a period's slot where public mode hides its value."""
-    mark = suppressed_label(threshold)
+    mark = hidden_text(threshold)
     # On a rate chart "<5" beside the bars would read as a rate under 5: say it is the count.
     note = mark if unit == "incidents" else f"{mark} incidents"
     where = [categories[i] for i in rows]
@@ -92,7 +92,7 @@ def two_period_bars(
     values_b: list,
     counts_a: list,
     counts_b: list,
-    attrs: dict,
+    meta: TableMeta,
     threshold: int | None,
     horizontal: bool,
     value_text: Callable,
@@ -103,7 +103,7 @@ def two_period_bars(
     A hidden value gets a zero-length grey bar in its period's slot (same ``offsetgroup``), labelled
     and hovered "<5", so the reader sees which period is not shown.
     """
-    a_label, b_label = period_labels(attrs)
+    a_label, b_label = period_labels(meta)
     placeholder_legend = True
     for group, label, colour, values, counts in (
         ("a", a_label, PERIOD_A_COLOUR, values_a, counts_a),
@@ -135,9 +135,9 @@ def two_period_bars(
 # ---------------------------------------------------------------------------
 
 
-def _ward_hover(wards: WardRows, i: int, attrs: dict) -> str:
+def _ward_hover(wards: WardRows, i: int, meta: TableMeta) -> str:
     """A ward's counts, change, significance and small-numbers note, one per line."""
-    a_label, b_label = period_labels(attrs)
+    a_label, b_label = period_labels(meta)
     a, b = wards.counts_a[i], wards.counts_b[i]
     lines = [
         wards.names[i],
@@ -152,7 +152,7 @@ def _ward_hover(wards: WardRows, i: int, attrs: dict) -> str:
     return "<br>".join(lines)
 
 
-def _sort_changes(wards: WardRows, measure: str, attrs: dict, threshold: int | None):
+def _sort_changes(wards: WardRows, measure: str, meta: TableMeta, threshold: int | None):
     """The wards as drawn: bars by group (rise, fall, no change), "new" markers (a percentage
     from none) and public-mode placeholders, as (groups, markers, hidden)."""
     groups: dict[str, list] = {"Rise": [], "Fall": [], "No change": []}
@@ -161,12 +161,12 @@ def _sort_changes(wards: WardRows, measure: str, attrs: dict, threshold: int | N
     for i, (label, name) in enumerate(zip(wards.labels, wards.names, strict=False)):
         a, b = wards.counts_a[i], wards.counts_b[i]
         if wards.hidden[i]:
-            hidden.append((label, f"{name}: {suppressed_label(threshold)} incidents in a period; change not shown"))
+            hidden.append((label, f"{name}: {hidden_text(threshold)} incidents in a period; change not shown"))
             continue
         if a is None or b is None:
             continue
         difference, pct = b - a, wards.pcts[i]
-        hover = _ward_hover(wards, i, attrs)
+        hover = _ward_hover(wards, i, meta)
         value = difference if measure == "difference" else pct
         if value is None:  # no percentage from none
             markers.append((label, "new" if difference > 0 else "n/a", hover))
@@ -215,10 +215,10 @@ def _new_markers(markers: list[tuple[str, str, str]]) -> go.Scatter:
     )
 
 
-def ward_change_bars(fig: go.Figure, wards: WardRows, measure: str, attrs: dict, threshold: int | None) -> None:
+def ward_change_bars(fig: go.Figure, wards: WardRows, measure: str, meta: TableMeta, threshold: int | None) -> None:
     """Diverging bars of each ward's change (``difference`` or ``pct_change``): rises vermillion,
     falls blue, with "new" markers and public-mode placeholders; room for the labels."""
-    groups, markers, hidden = _sort_changes(wards, measure, attrs, threshold)
+    groups, markers, hidden = _sort_changes(wards, measure, meta, threshold)
     colours = {"Rise": RISE_COLOUR, "Fall": FALL_COLOUR, "No change": NO_CHANGE_COLOUR}
     for group, rows in groups.items():
         if rows:

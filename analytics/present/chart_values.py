@@ -1,7 +1,9 @@
 """Reading an analysis frame for a chart: its numbers, flags, labels and public-mode threshold.
 
 The chart modules (:mod:`analytics.present.charts`, its traces and its text alternatives) read a
-frame's columns and ``attrs`` through these, so a number hidden in one is hidden in all.
+frame's columns and its :class:`~analytics.core.table_meta.TableMeta` through these, so a number
+hidden in one is hidden in all. Whether a value is hidden is the disclosure rule's own test
+(:func:`analytics.core.disclosure.is_hidden`).
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analytics.core import disclosure
 from analytics.core.disclosure import suppressed_label
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import round_half_up
+from analytics.core.table_meta import TableMeta, meta_of
 from analytics.core.vocabulary import GRAND_TOTAL
 from analytics.present.layout import SIGNIFICANT_MARK, SMALL_NUMBERS_MARK
-from analytics.present.narrative import format_count, subject
+from analytics.present.words import format_count, subject
 
 MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -25,7 +29,7 @@ MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "
 def threshold_for(frame: pd.DataFrame, suppress_below: int | None) -> int | None:
     """The public-mode threshold: ``suppress_below``, else the one a suppressed frame carries."""
     if suppress_below is None:
-        suppress_below = frame.attrs.get("suppressed_below")
+        suppress_below = meta_of(frame).suppressed_below
     if suppress_below is None:
         return None
     if isinstance(suppress_below, bool) or not isinstance(suppress_below, int) or suppress_below < 1:
@@ -44,10 +48,16 @@ def as_numbers(values: Iterable) -> list[float | None]:
 
 
 def is_hidden(value: float | None, threshold: int | None) -> bool:
-    """A count public mode does not show: below the threshold, or already suppressed (None)."""
+    """A count public mode does not show: hidden by the disclosure rule, or already suppressed (None)."""
     if threshold is None:
         return False
-    return value is None or value < threshold
+    return value is None or disclosure.is_hidden(value, threshold)
+
+
+def hidden_text(threshold: int | None) -> str:
+    """What stands in for a hidden value: "<5". Only public mode hides a value, so with no
+    threshold there is nothing to stand in for ("")."""
+    return "" if threshold is None else suppressed_label(threshold)
 
 
 def flags_of(frame: pd.DataFrame, column: str) -> list[bool]:
@@ -58,24 +68,25 @@ def flags_of(frame: pd.DataFrame, column: str) -> list[bool]:
     return [v is True or (not isinstance(v, str) and not pd.isna(v) and bool(v)) for v in frame[column].tolist()]
 
 
-def period_labels(attrs: dict) -> tuple[str, str]:
-    return str(attrs.get("period_a") or "Period A"), str(attrs.get("period_b") or "Period B")
+def period_labels(meta: TableMeta) -> tuple[str, str]:
+    a, b = meta.period_labels
+    return a or "Period A", b or "Period B"
 
 
-def title_subject(attrs: dict) -> str:
+def title_subject(meta: TableMeta) -> str:
     """ "ASB", "Recorded crime", "Burglary": the subject at the start of a title."""
-    word = subject(attrs)
+    word = subject(meta)
     return word[:1].upper() + word[1:]
 
 
-def place_of(attrs: dict) -> str:
-    return str(attrs.get("place") or "the selection")
+def place_of(meta: TableMeta) -> str:
+    return meta.place or "the selection"
 
 
 def fmt_count(value: float | None, threshold: int | None = None) -> str:
     """A count for a label: "1,234", or "<5" when hidden."""
     if is_hidden(value, threshold):
-        return suppressed_label(threshold)
+        return hidden_text(threshold)
     return "n/a" if value is None else format_count(round_half_up(value))
 
 

@@ -1,6 +1,7 @@
 """Plotly figures from the analysis tables: computing stays in the analyses, drawing is here.
 
-Every builder takes a frame as an analysis returns it (``attrs`` included), never changes it, and
+Every builder takes a frame as an analysis returns it (its :class:`~analytics.core.table_meta.TableMeta`
+included, read by :func:`~analytics.core.table_meta.meta_of`), never changes it, and
 returns a :class:`plotly.graph_objects.Figure` that
 
 - has a title and axis titles, and draws with the Okabe–Ito colour-blind-safe palette
@@ -32,9 +33,9 @@ from collections.abc import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.core.disclosure import suppressed_label
 from analytics.core.errors import AnalyticsError, invalid_choice
 from analytics.core.periods import month_label, month_runs
+from analytics.core.table_meta import TableMeta, meta_of
 from analytics.core.vocabulary import BLACK
 from analytics.present.alt_text import (
     crime_alt,
@@ -53,6 +54,7 @@ from analytics.present.chart_values import (
     flags_of,
     fmt_count,
     fmt_rate,
+    hidden_text,
     is_hidden,
     month_names,
     month_numbers,
@@ -87,13 +89,8 @@ from analytics.present.line_traces import (
     year_colour,
     year_traces,
 )
-from analytics.present.narrative import (
-    ALL_CRIME,
-    CRIME_LABEL_COLUMNS,
-    DISTRICT_TOTALS,
-    require_columns,
-    subject,
-)
+from analytics.present.narrative import ALL_CRIME, CRIME_LABEL_COLUMNS, DISTRICT_TOTALS
+from analytics.present.words import require_columns, subject
 
 __all__ = [
     "WARD_MEASURES",
@@ -129,17 +126,17 @@ def incident_types_chart(frame: pd.DataFrame, suppress_below: int | None = None)
     """
     require_columns(frame, ("type", "count_a", "count_b"), "incident_types_chart")
     threshold = threshold_for(frame, suppress_below)
-    attrs = frame.attrs
-    a_label, b_label = period_labels(attrs)
-    grouped_by = str(attrs.get("grouped_by") or "key-word type")
+    meta = meta_of(frame)
+    a_label, b_label = period_labels(meta)
+    grouped_by = meta.grouped_by or "key-word type"
     types = [str(t) for t in frame["type"]]
     counts_a, counts_b = as_numbers(frame.count_a), as_numbers(frame.count_b)
     fig = new_figure(
         chart="incident_types",
         frame=frame,
-        alt=incident_types_alt(types, counts_a, counts_b, attrs, threshold),
+        alt=incident_types_alt(types, counts_a, counts_b, meta, threshold),
         threshold=threshold,
-        title=f"{title_subject(attrs)} by {grouped_by} in {place_of(attrs)}",
+        title=f"{title_subject(meta)} by {grouped_by} in {place_of(meta)}",
         subtitle=f"{a_label} and {b_label}",
         x_title="Incidents",
         y_title=grouped_by[:1].upper() + grouped_by[1:],
@@ -148,7 +145,7 @@ def incident_types_chart(frame: pd.DataFrame, suppress_below: int | None = None)
     if not types:
         return empty_figure(fig, "No incidents in this selection.")
     two_period_bars(
-        fig, types, types, counts_a, counts_b, counts_a, counts_b, attrs, threshold, True, fmt_count, "incidents"
+        fig, types, types, counts_a, counts_b, counts_a, counts_b, meta, threshold, True, fmt_count, "incidents"
     )
     category_axis(fig, "y", types)
     value_axis(fig, "x")
@@ -160,34 +157,34 @@ def incident_types_chart(frame: pd.DataFrame, suppress_below: int | None = None)
 # ---------------------------------------------------------------------------
 
 
-def _ward_notes(wards: WardRows, measure: str, attrs: dict) -> list[str]:
+def _ward_notes(wards: WardRows, measure: str, meta: TableMeta) -> list[str]:
     notes = []
     if any(wards.significant):
         notes.append(SIGNIFICANCE_NOTE)
     if any(wards.small):
         notes.append(SMALL_NUMBERS_NOTE)
-    if measure == "rate" and attrs.get("population_note"):
-        notes.append(str(attrs["population_note"]))
+    if measure == "rate" and meta.population_note:
+        notes.append(meta.population_note)
     return notes
 
 
-def _ward_titles(measure: str, attrs: dict) -> tuple[str, str]:
+def _ward_titles(measure: str, meta: TableMeta) -> tuple[str, str]:
     """The chart's title and its value axis's title."""
-    a_label, b_label = period_labels(attrs)
-    what, place = subject(attrs), place_of(attrs)
+    a_label, b_label = period_labels(meta)
+    what, place = subject(meta), place_of(meta)
     if measure == "difference":
         return f"Change in {what} by ward in {place}", f"Change in incidents ({b_label} minus {a_label})"
     if measure == "pct_change":
         return f"Percentage change in {what} by ward in {place}", f"Change from {a_label} to {b_label} (%)"
     if measure == "count":
-        return f"{title_subject(attrs)} by ward in {place}", "Incidents"
+        return f"{title_subject(meta)} by ward in {place}", "Incidents"
     return (
-        f"{title_subject(attrs)} by ward in {place} per 1,000 residents",
+        f"{title_subject(meta)} by ward in {place} per 1,000 residents",
         "Incidents per 1,000 residents (mid-2018 population)",
     )
 
 
-def _ward_level_bars(fig: go.Figure, wards: WardRows, measure: str, attrs: dict, threshold: int | None) -> None:
+def _ward_level_bars(fig: go.Figure, wards: WardRows, measure: str, meta: TableMeta, threshold: int | None) -> None:
     """The two periods' counts (``count``) or rates (``rate``) side by side, per ward."""
     if measure == "count":
         values_a, values_b, unit = wards.counts_a, wards.counts_b, "incidents"
@@ -196,7 +193,7 @@ def _ward_level_bars(fig: go.Figure, wards: WardRows, measure: str, attrs: dict,
         values_a, values_b = as_numbers(wards.frame.rate_a_per_1000), as_numbers(wards.frame.rate_b_per_1000)
         text, unit = fmt_rate, "per 1,000 residents"
     counts = (wards.counts_a, wards.counts_b)
-    two_period_bars(fig, wards.labels, wards.names, values_a, values_b, *counts, attrs, threshold, True, text, unit)
+    two_period_bars(fig, wards.labels, wards.names, values_a, values_b, *counts, meta, threshold, True, text, unit)
     category_axis(fig, "y", wards.labels)
     value_axis(fig, "x")
 
@@ -212,7 +209,7 @@ def ward_deltas_chart(frame: pd.DataFrame, measure: str = "difference", suppress
         ``difference``: incidents in period B minus period A; ``pct_change``: whole percent (a
         ward with none in period A has no percentage: it reads "new" at zero); ``count``: the
         two periods' counts side by side; ``rate``: incidents per 1,000 residents (mid-2018
-        population; see ``attrs['population_note']``).
+        population; see the table's ``population_note``).
     suppress_below : int, optional
         Public mode: wards with a count below it show a "<5" placeholder and no change.
 
@@ -225,17 +222,17 @@ def ward_deltas_chart(frame: pd.DataFrame, measure: str = "difference", suppress
     needed = ["ward_name", "count_a", "count_b"] + (["rate_a_per_1000", "rate_b_per_1000"] if measure == "rate" else [])
     require_columns(frame, needed, "ward_deltas_chart")
     threshold = threshold_for(frame, suppress_below)
-    attrs = frame.attrs
-    a_label, b_label = period_labels(attrs)
+    meta = meta_of(frame)
+    a_label, b_label = period_labels(meta)
     wards = ward_rows(frame, threshold)
     change = measure in _CHANGE_MEASURES
-    title, value_title = _ward_titles(measure, attrs)
+    title, value_title = _ward_titles(measure, meta)
     fig = new_figure(
         chart=f"ward_deltas_{measure}",
         frame=frame,
-        alt=ward_alt(wards, measure, attrs, threshold),
+        alt=ward_alt(wards, measure, meta, threshold),
         threshold=threshold,
-        notes=_ward_notes(wards, measure, attrs),
+        notes=_ward_notes(wards, measure, meta),
         title=title,
         x_title=value_title,
         y_title="Ward",
@@ -244,12 +241,12 @@ def ward_deltas_chart(frame: pd.DataFrame, measure: str = "difference", suppress
     )
     if not wards.names:
         return empty_figure(fig, "No wards in this selection.")
-    if change and attrs.get("not_comparable"):
-        return empty_figure(fig, "<br>".join(textwrap.wrap(str(attrs["not_comparable"]), 70)))
+    if change and meta.not_comparable:
+        return empty_figure(fig, "<br>".join(textwrap.wrap(meta.not_comparable, 70)))
     if not change:
-        _ward_level_bars(fig, wards, measure, attrs, threshold)
+        _ward_level_bars(fig, wards, measure, meta, threshold)
         return fig
-    ward_change_bars(fig, wards, measure, attrs, threshold)
+    ward_change_bars(fig, wards, measure, meta, threshold)
     category_axis(fig, "y", wards.labels)
     value_axis(fig, "x", zero_line=True)
     if measure == "pct_change":
@@ -281,8 +278,8 @@ def districts_chart(frame: pd.DataFrame, measure: str = "count", suppress_below:
     needed = ["district", "count_a", "count_b"] + (["rate_a_per_1000", "rate_b_per_1000"] if measure == "rate" else [])
     require_columns(frame, needed, "districts_chart")
     threshold = threshold_for(frame, suppress_below)
-    attrs = frame.attrs
-    a_label, b_label = period_labels(attrs)
+    meta = meta_of(frame)
+    a_label, b_label = period_labels(meta)
     rows, total = _split_total(frame, "district", DISTRICT_TOTALS)
     names = [str(d) for d in rows.district]
     counts_a, counts_b = as_numbers(rows.count_a), as_numbers(rows.count_b)
@@ -296,15 +293,15 @@ def districts_chart(frame: pd.DataFrame, measure: str = "count", suppress_below:
         values_a, values_b = as_numbers(rows.rate_a_per_1000), as_numbers(rows.rate_b_per_1000)
         text, unit = fmt_rate, "per 1,000 residents"
     notes = [SIGNIFICANCE_NOTE.replace(" and black outline", "")] if any(significant) else []
-    if measure == "rate" and attrs.get("population_note"):
-        notes.append(str(attrs["population_note"]))
+    if measure == "rate" and meta.population_note:
+        notes.append(meta.population_note)
     fig = new_figure(
         chart=f"districts_{measure}",
         frame=frame,
-        alt=districts_alt(names, values_b, counts_b, text, measure, total, attrs, threshold),
+        alt=districts_alt(names, values_b, counts_b, text, measure, total, meta, threshold),
         threshold=threshold,
         notes=notes,
-        title=f"{title_subject(attrs)} by district" + ("" if measure == "count" else " per 1,000 residents"),
+        title=f"{title_subject(meta)} by district" + ("" if measure == "count" else " per 1,000 residents"),
         subtitle=f"{a_label} and {b_label}",
         x_title="District",
         y_title="Incidents" if measure == "count" else "Incidents per 1,000 residents (mid-2018 population)",
@@ -312,7 +309,7 @@ def districts_chart(frame: pd.DataFrame, measure: str = "count", suppress_below:
     )
     if not names:
         return empty_figure(fig, "No districts in this selection.")
-    two_period_bars(fig, labels, names, values_a, values_b, counts_a, counts_b, attrs, threshold, False, text, unit)
+    two_period_bars(fig, labels, names, values_a, values_b, counts_a, counts_b, meta, threshold, False, text, unit)
     category_axis(fig, "x", labels)
     value_axis(fig, "y")
     return fig
@@ -332,29 +329,27 @@ def crime_ytd_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> g
             f"crime_ytd_chart needs one of the columns {', '.join(CRIME_LABEL_COLUMNS)}.", title="Wrong table"
         )
     threshold = threshold_for(frame, suppress_below)
-    attrs = frame.attrs
-    a_label, b_label = period_labels(attrs)
-    rows, total = (
-        _split_total(frame, label_column, (ALL_CRIME, attrs.get("category"))) if len(frame) > 1 else (frame, None)
-    )
+    meta = meta_of(frame)
+    a_label, b_label = period_labels(meta)
+    rows, total = _split_total(frame, label_column, (ALL_CRIME, meta.measure)) if len(frame) > 1 else (frame, None)
     names = [str(n) for n in rows[label_column]]
     counts_a, counts_b = as_numbers(rows.count_a), as_numbers(rows.count_b)
     grouping = {"crime_type": "crime type", "ward_name": "ward", "district": "district"}[label_column]
     fig = new_figure(
         chart="crime_ytd",
         frame=frame,
-        alt=crime_alt(names, counts_a, counts_b, grouping, total, attrs, threshold),
+        alt=crime_alt(names, counts_a, counts_b, grouping, total, meta, threshold),
         threshold=threshold,
-        title=f"{title_subject(attrs)} by {grouping} in {place_of(attrs)}",
+        title=f"{title_subject(meta)} by {grouping} in {place_of(meta)}",
         subtitle=f"{a_label} and {b_label}",
-        x_title="Offences" if "crime" in subject(attrs) else "Incidents",
+        x_title="Offences" if "crime" in subject(meta) else "Incidents",
         y_title=grouping[:1].upper() + grouping[1:],
         height=max(420, 44 * len(names) + 120),
     )
     if not names:
         return empty_figure(fig, "No recorded crime in this selection.")
     two_period_bars(
-        fig, names, names, counts_a, counts_b, counts_a, counts_b, attrs, threshold, True, fmt_count, "offences"
+        fig, names, names, counts_a, counts_b, counts_a, counts_b, meta, threshold, True, fmt_count, "offences"
     )
     category_axis(fig, "y", names)
     value_axis(fig, "x")
@@ -388,22 +383,22 @@ def monthly_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.
     """
     require_columns(frame, ("month", "count"), "monthly_chart")
     threshold = threshold_for(frame, suppress_below)
-    attrs = frame.attrs
+    meta = meta_of(frame)
     months, counts, present, partial, hidden = monthly_arrays(frame, threshold)
     has_band = all(c in frame.columns for c in ("expected", "lower", "upper"))
     expected, lower, upper = (as_numbers(frame[c]) if has_band else [None] * len(months) for c in _BAND_COLUMNS)
     outside = flags_of(frame, "outside_band")
-    window = str(attrs.get("period_a") or (month_runs([months[0], months[-1]]) if months else ""))
+    window = meta.period_labels[0] or (month_runs([months[0], months[-1]]) if months else "")
     line = [c if p and not q and not h else None for c, p, q, h in zip(counts, present, partial, hidden, strict=False)]
     flagged = [i for i in range(len(months)) if outside[i] and line[i] is not None]
     missing = [not p for p in present]
     fig = new_figure(
         chart="monthly",
         frame=frame,
-        alt=monthly_alt(months, line, flagged, has_band, missing, partial, hidden, window, attrs, threshold),
+        alt=monthly_alt(months, line, flagged, has_band, missing, partial, hidden, window, meta, threshold),
         threshold=threshold,
         notes=_monthly_notes(frame, has_band, missing, partial),
-        title=f"{title_subject(attrs)} per month in {place_of(attrs)}",
+        title=f"{title_subject(meta)} per month in {place_of(meta)}",
         subtitle=window,
         x_title="Month",
         y_title="Incidents per month",
@@ -424,7 +419,7 @@ def monthly_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.
     placeholders(
         fig,
         [months[i] for i in range(len(months)) if hidden[i]],
-        [f"{month_label(m)}: {suppressed_label(threshold)}" for m, h in zip(months, hidden, strict=False) if h],
+        [f"{month_label(m)}: {hidden_text(threshold)}" for m, h in zip(months, hidden, strict=False) if h],
         threshold,
         horizontal=False,
         show_text=False,
@@ -434,8 +429,8 @@ def monthly_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.
     return fig
 
 
-def _profile_notes(column: str, attrs: dict) -> list[str]:
-    if column == "adjusted_index" and attrs.get("balanced") is False:
+def _profile_notes(column: str, meta: TableMeta) -> list[str]:
+    if column == "adjusted_index" and meta.balanced is False:
         return [
             "Index adjusted for each financial year's level, because the years contribute different "
             "months (Poisson log-linear model; no month filled in)"
@@ -455,26 +450,23 @@ def profile_chart(frame: pd.DataFrame, suppress_below: int | None = None, index:
     column = "adjusted_index" if index == "adjusted" and "adjusted_index" in frame.columns else "index"
     require_columns(frame, ("month_name", column), "profile_chart")
     threshold = threshold_for(frame, suppress_below)
-    attrs = frame.attrs
+    meta = meta_of(frame)
     names = [str(n) for n in frame.month_name]
     abbreviations = [n[:3] for n in names]
     values = as_numbers(frame[column])
     means = as_numbers(frame.mean_count) if "mean_count" in frame.columns else [None] * len(names)
-    hidden = [
-        threshold is not None and (m is None or m < threshold) and v is not None
-        for m, v in zip(means, values, strict=False)
-    ]
+    hidden = [is_hidden(m, threshold) and v is not None for m, v in zip(means, values, strict=False)]
     shown = [None if h else v for v, h in zip(values, hidden, strict=False)]
-    window = str(attrs.get("period_a") or "")
+    window = meta.period_labels[0]
     adjusted = column == "adjusted_index" and "adjusted_factor" in frame.columns
     factors = as_numbers(frame.adjusted_factor) if adjusted else shown
     fig = new_figure(
         chart="profile",
         frame=frame,
-        alt=profile_alt(names, shown, factors, window, attrs),
+        alt=profile_alt(names, shown, factors, window, meta),
         threshold=threshold,
-        notes=_profile_notes(column, attrs),
-        title=f"{title_subject(attrs)} by month of the year in {place_of(attrs)}",
+        notes=_profile_notes(column, meta),
+        title=f"{title_subject(meta)} by month of the year in {place_of(meta)}",
         subtitle=f"{window}{'; ' if window else ''}index, 100 = an average month",
         x_title="Month",
         y_title="Index (100 = average month)",
@@ -487,7 +479,7 @@ def profile_chart(frame: pd.DataFrame, suppress_below: int | None = None, index:
     placeholders(
         fig,
         [abbreviations[i] for i in range(len(names)) if hidden[i]],
-        [f"{names[i]}: {suppressed_label(threshold)} a month" for i in range(len(names)) if hidden[i]],
+        [f"{names[i]}: {hidden_text(threshold)} a month" for i in range(len(names)) if hidden[i]],
         threshold,
         horizontal=False,
         at=100,
@@ -508,7 +500,7 @@ def year_on_year_chart(frame: pd.DataFrame, suppress_below: int | None = None) -
     """
     require_columns(frame, ("year_label", "position", "count"), "year_on_year_chart")
     threshold = threshold_for(frame, suppress_below)
-    attrs = frame.attrs
+    meta = meta_of(frame)
     names = month_names(frame)
     tick_text = {p: names.get(p, str(p))[:3] for p in range(1, 13)}
     financial = names.get(1) == "April"
@@ -519,9 +511,9 @@ def year_on_year_chart(frame: pd.DataFrame, suppress_below: int | None = None) -
     fig = new_figure(
         chart="year_on_year",
         frame=frame,
-        alt=year_on_year_alt(lines, {p: names.get(p, str(p)) for p in range(1, 13)}, attrs),
+        alt=year_on_year_alt(lines, {p: names.get(p, str(p)) for p in range(1, 13)}, meta),
         threshold=threshold,
-        title=f"{title_subject(attrs)} per month in {place_of(attrs)}, year on year",
+        title=f"{title_subject(meta)} per month in {place_of(meta)}, year on year",
         subtitle=f"{labels[0]} to {labels[-1]}" if len(labels) > 1 else (labels[0] if labels else ""),
         x_title=f"Month of the {'financial' if financial else 'calendar'} year",
         y_title="Incidents per month",
@@ -537,9 +529,7 @@ def year_on_year_chart(frame: pd.DataFrame, suppress_below: int | None = None) -
             fig.add_trace(trace)
         hidden_x += [p for p, h in zip(positions, hidden, strict=False) if h]
         hidden_hover += [
-            f"{year}, {tick_text[p]}: {suppressed_label(threshold)}"
-            for p, h in zip(positions, hidden, strict=False)
-            if h
+            f"{year}, {tick_text[p]}: {hidden_text(threshold)}" for p, h in zip(positions, hidden, strict=False) if h
         ]
     placeholders(fig, hidden_x, hidden_hover, threshold, horizontal=False, show_text=False)
     fig.update_xaxes(
@@ -560,17 +550,17 @@ def trend_chart(
     """
     require_columns(frame, ("month", "count"), "trend_chart")
     threshold = threshold_for(frame, suppress_below)
-    attrs = frame.attrs
+    meta = meta_of(frame)
     months, counts, present, partial, hidden = monthly_arrays(frame, threshold)
     line = [c if p and not q and not h else None for c, p, q, h in zip(counts, present, partial, hidden, strict=False)]
     drawn = [i for i, v in enumerate(line) if v is not None]
     fig = new_figure(
         chart="trend",
         frame=frame,
-        alt=trend_alt(months, line, attrs),
+        alt=trend_alt(months, line, meta),
         threshold=threshold,
         show_caption=False,
-        title=title or f"{title_subject(attrs)} per month, {place_of(attrs)}",
+        title=title or f"{title_subject(meta)} per month, {place_of(meta)}",
         x_title="Month",
         y_title="Incidents",
         height=height,
@@ -580,11 +570,11 @@ def trend_chart(
     )
     if not drawn:
         return empty_figure(fig, "No data")
-    trend_line(fig, months, line, subject(attrs))
+    trend_line(fig, months, line, subject(meta))
     placeholders(
         fig,
         [m for m, h in zip(months, hidden, strict=False) if h],
-        [f"{month_label(m)}: {suppressed_label(threshold)}" for m, h in zip(months, hidden, strict=False) if h],
+        [f"{month_label(m)}: {hidden_text(threshold)}" for m, h in zip(months, hidden, strict=False) if h],
         threshold,
         horizontal=False,
         show_text=False,

@@ -16,6 +16,8 @@ import re
 
 import pandas as pd
 
+from analytics.core.table_meta import TableMeta, caption_parts, meta_of
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?%?")
 # What XLSX (XML 1.0) cannot hold: control characters other than tab, line feed and carriage return.
@@ -55,30 +57,14 @@ def _one_line(text: str) -> str:
 
 
 def describe_lines(frame: pd.DataFrame) -> list[str]:
-    """What the table is: source, place, periods, boundary vintage, coverage, notes."""
-    a = frame.attrs
-    lines = []
-    if a.get("title"):
-        lines.append(str(a["title"]))
-    if a.get("source"):
-        lines.append(f"Source: {a['source']}")
-    if a.get("category") or a.get("place"):
-        lines.append(f"What: {a.get('category', '')} in {a.get('place', '')}".strip())
-    if a.get("period_a"):
-        lines.append(f"Period A: {a['period_a']}" + (f"; period B: {a['period_b']}" if a.get("period_b") else ""))
-    if a.get("boundaries"):
-        lines.append(f"Ward boundaries: {a['boundaries']}")
-    if a.get("source_gaps"):
-        lines.append(f"Source coverage: {a['source_gaps']}")
-    missing = sorted(set(a.get("missing_months_a", []) + a.get("missing_months_b", [])))
-    if missing:
-        lines.append(f"Months missing from the source in these periods: {', '.join(missing)}")
-    if a.get("not_comparable"):
-        lines.append(str(a["not_comparable"]))
-    if a.get("population_note"):
-        lines.append(str(a["population_note"]))
-    if a.get("suppressed_below"):
-        lines.append(f"Public mode: counts below {a['suppressed_below']} are shown as <{a['suppressed_below']}.")
+    """What the table is, one line each: its title, then :func:`analytics.core.table_meta.caption_parts`
+    in full (source, periods, vintage, what and where, missing and partial months, why the periods
+    are not compared, population note, the source's coverage, public mode, SYNTHETIC). A frame that
+    says nothing of itself gets no lines."""
+    meta = meta_of(frame)
+    lines = [meta.title] if meta.title else []
+    if meta.with_(title="") != TableMeta():
+        lines += caption_parts(meta, full=True)
     # One line each: a line break inside a value would start a CSV line of its own.
     return [neutralise(_one_line(line)) for line in lines]
 

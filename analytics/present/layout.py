@@ -17,7 +17,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.core.disclosure import suppressed_label
-from analytics.core.periods import month_runs
+from analytics.core.table_meta import caption as table_caption
+from analytics.core.table_meta import meta_of
 from analytics.core.vocabulary import BLACK
 from analytics.present.style import SUPPRESSED_COLOUR
 
@@ -46,18 +47,20 @@ SMALL_NUMBERS_NOTE = f"{SMALL_NUMBERS_MARK} and hatching: small numbers, too few
 
 
 def caption(frame: pd.DataFrame, suppress_below: int | None = None) -> str:
-    """What a chart shows and where it comes from, from the frame's ``attrs``.
+    """What a chart shows and where it comes from: :func:`analytics.core.table_meta.caption` of the
+    frame's :class:`~analytics.core.table_meta.TableMeta`, the one writer of captions.
 
-    "Source: …; period(s): …; wards: WD22; <category> in <place>; missing months: …; partial
+    "Source: …; period(s): …; wards: WD22; <measure> in <place>; missing months: …; partial
     month: …", with "SYNTHETIC data" added when the source is the synthetic extract and its label
     does not already say so, and the public-mode rule when ``suppress_below`` is set.
 
     Examples
     --------
-    >>> frame = pd.DataFrame({"count_a": [1]})
-    >>> frame.attrs.update(source="police.uk street-level data (real, open data)", period_a="2017-18",
-    ...                    period_b="2018-19", boundaries="WD22", category="Anti-social behaviour",
-    ...                    place="Redditch", missing_months_b=["2018-05", "2018-06"])
+    >>> from analytics.core.table_meta import PeriodCoverage, TableMeta, with_meta
+    >>> frame = with_meta(pd.DataFrame({"count_a": [1]}), TableMeta(
+    ...     source="police.uk street-level data (real, open data)", boundaries="WD22",
+    ...     period_a=PeriodCoverage("2017-18"), period_b=PeriodCoverage("2018-19", 12, ("2018-05", "2018-06")),
+    ...     measure="Anti-social behaviour", place="Redditch"))
     >>> for part in caption(frame).split("; "):
     ...     print(part)
     Source: police.uk street-level data (real, open data)
@@ -66,31 +69,7 @@ def caption(frame: pd.DataFrame, suppress_below: int | None = None) -> str:
     Anti-social behaviour in Redditch
     missing months: May–Jun 2018
     """
-    attrs = getattr(frame, "attrs", {}) or {}
-    source = str(attrs.get("source") or "not stated")
-    parts = [f"Source: {source}"]
-    if attrs.get("period_b"):
-        parts.append(f"periods: {attrs.get('period_a')} and {attrs['period_b']}")
-    elif attrs.get("period_a"):
-        parts.append(f"period: {attrs['period_a']}")
-    if attrs.get("boundaries"):
-        parts.append(f"wards: {str(attrs['boundaries']).upper()}")
-    what = " in ".join(str(attrs[k]) for k in ("category", "place") if attrs.get(k))
-    if what:
-        parts.append(what)
-    missing = [m for key in ("missing_months", "missing_months_a", "missing_months_b") for m in (attrs.get(key) or [])]
-    if missing:
-        parts.append(f"missing months: {month_runs(missing)}")
-    partial = attrs.get("partial_months") or []
-    if partial:
-        parts.append(f"partial month{'s' if len(partial) > 1 else ''}: {month_runs(partial)}")
-    threshold = suppress_below if suppress_below is not None else attrs.get("suppressed_below")
-    if threshold:
-        parts.append(f"public mode: counts below {threshold} not shown ({suppressed_label(threshold)})")
-    synthetic = attrs.get("synthetic") is True or "synthetic" in source.lower()
-    if synthetic and "SYNTHETIC" not in source:
-        parts.append("SYNTHETIC data")
-    return "; ".join(parts)
+    return table_caption(meta_of(frame), suppress_below)
 
 
 def wrap_caption(text: str, width: int = CAPTION_WRAP) -> list[str]:

@@ -1,0 +1,154 @@
+"""How numbers and lists read in a sentence: the writing conventions every page shares.
+
+- Counts have thousands separators: ``4,158``.
+- A change carries its sign, written with the plain hyphen-minus the published tables and their
+  CSV use (``-265``, ``-8%``; see :func:`analytics.core.periods.format_pct`), and a ``+`` for a rise
+  (``+44``, ``+20%``). After a verb the percentage is unsigned: "fell 8% (-265)".
+- Ranges of months use the en dash of the period labels: ``Mar 2019–Dec 2023``.
+- Numbers of wards are digits ("4 of 12 wards rose"); "one of them", "two of them" are words.
+- Public mode: with ``suppress_below`` set, a count public mode hides
+  (:func:`analytics.core.disclosure.is_hidden`) reads ``"<5"``.
+
+The sentences themselves are in :mod:`analytics.present.narrative` and
+:mod:`analytics.present.seasonal_narrative`; the charts write their labels with these too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from analytics.core.disclosure import is_hidden, suppressed_label
+from analytics.core.errors import AnalyticsError
+from analytics.core.periods import pct_change
+from analytics.core.table_meta import TableMeta
+
+#: The minus sign in every sentence: the hyphen-minus of the published tables ("-8%").
+MINUS = "-"
+#: Most names a sentence lists before "and N more".
+MAX_LISTED = 3
+
+_NUMBER_WORDS = ("none", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+# How a table's measure reads inside a sentence.
+_MEASURE_WORDS = {
+    "Anti-social behaviour": "ASB",
+    "Recorded crime (excluding ASB)": "recorded crime",
+}
+
+
+def is_missing(value) -> bool:
+    """None, NA or NaN: a value a table does not have."""
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_count(count, suppress_below: int | None = None) -> str:
+    """A count with thousands separators: ``4158 -> "4,158"``; ``"<5"`` when public mode hides it."""
+    if is_missing(count):
+        return "n/a"
+    if suppress_below is not None and is_hidden(count, suppress_below):
+        return suppressed_label(suppress_below)
+    return f"{int(count):,}"
+
+
+def format_signed(value) -> str:
+    """A change in incidents with its sign: ``44 -> "+44"``, ``-265 -> "-265"``, ``0 -> "0"``, ``-1234 -> "-1,234"``."""
+    value = int(value)
+    if value > 0:
+        return f"+{value:,}"
+    if value < 0:
+        return f"{MINUS}{-value:,}"
+    return "0"
+
+
+def format_signed_pct(value) -> str:
+    """A whole percentage with its sign: ``20 -> "+20%"``, ``-8 -> "-8%"``, ``0 -> "0%"``."""
+    return f"{format_signed(value)}%"
+
+
+def number_word(n: int) -> str:
+    """ "none", "one" ... "ten", then digits: ``number_word(3) -> "three"``, ``number_word(12) -> "12"``."""
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else f"{n:,}"
+
+
+def join_and(items: Sequence[str], sep: str = ", ") -> str:
+    """``["a"] -> "a"``, ``["a", "b"] -> "a and b"``, ``["a", "b", "c"] -> "a, b and c"``."""
+    items = list(items)
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return sep.join(items[:-1]) + " and " + items[-1]
+
+
+def listed(items: Sequence[str], sep: str = ", ") -> str:
+    """Up to MAX_LISTED items joined, then "and N more".
+
+    ``sep="; "`` is for items that hold a comma themselves ("Abbey, +20%"): they are all joined
+    with semicolons, since "A, +1% and B, +2%" would read as one item.
+    """
+    items = list(items)
+    shown, more = items[:MAX_LISTED], len(items) - MAX_LISTED
+    if sep == "; ":
+        return sep.join(shown) + (f"; and {more} more" if more > 0 else "")
+    if more <= 0:
+        return join_and(shown, sep)
+    return sep.join(shown) + f" and {more} more"
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def measure_words(measure: str) -> str:
+    """A measure as a sentence names it: "ASB", "recorded crime" or a crime type in lower case."""
+    measure = measure or "Anti-social behaviour"
+    return _MEASURE_WORDS.get(measure, measure.lower())
+
+
+def subject(meta: TableMeta) -> str:
+    """What a table counts, as a sentence names it (:func:`measure_words` of ``meta.measure``)."""
+    return measure_words(meta.measure)
+
+
+def change_phrase(count_a, count_b, suppress_below: int | None = None) -> str:
+    """The change from ``count_a`` to ``count_b`` after a subject: "fell 8% (-265)", "rose 20% (+44)",
+    "was unchanged at 3,203", "rose from none to 12", "fell from 12 to none", "fell under 1% (-3)".
+
+    In public mode a change involving a suppressed count is written "went from <5 to 40", with no
+    difference or percentage.
+    """
+    count_a, count_b = int(count_a), int(count_b)
+    if is_hidden(count_a, suppress_below) or is_hidden(count_b, suppress_below):
+        return f"went from {format_count(count_a, suppress_below)} to {format_count(count_b, suppress_below)}"
+    difference = count_b - count_a
+    if difference == 0:
+        return f"was unchanged at {format_count(count_b)}"
+    if count_a == 0:
+        return f"rose from none to {format_count(count_b)}"
+    if count_b == 0:
+        return f"fell from {format_count(count_a)} to none"
+    verb = "rose" if difference > 0 else "fell"
+    pct = abs(pct_change(count_a, count_b) or 0)  # neither count is 0 here: never None
+    amount = "under 1%" if pct == 0 else f"{pct}%"
+    return f"{verb} {amount} ({format_signed(difference)})"
+
+
+def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    """Refuse a frame that is not a table or lacks columns, naming them (shared with charts)."""
+    if not isinstance(frame, pd.DataFrame):
+        raise AnalyticsError(
+            f"{what} needs a table (pandas DataFrame); got {type(frame).__name__}.", title="Not a table"
+        )
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise AnalyticsError(
+            f"{what} needs the columns {', '.join(missing)}, which this table lacks "
+            f"(it has {', '.join(map(str, frame.columns))}).",
+            title="Wrong table",
+        )
