@@ -8,8 +8,9 @@ from pathlib import Path
 import streamlit as st
 
 from analytics.core import settings
-from analytics.core.disclosure import is_hidden, suppress, suppressed_label
+from analytics.core.disclosure import is_hidden, suppress
 from analytics.core.errors import AnalyticsError
+from analytics.core.vocabulary import suppressed_label
 from ui import data
 from ui.render import guarded, on_screen, page_header, plain, public_threshold, show_error, show_table
 from ui.state import current

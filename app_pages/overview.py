@@ -3,9 +3,9 @@ comparison, the seasonal shape and a plain-English summary."""
 
 import streamlit as st
 
-from analytics.core.disclosure import is_hidden, suppressed_label
+from analytics.core.disclosure import is_hidden
 from analytics.core.table_meta import meta_of
-from analytics.core.vocabulary import NORTH_WORCESTERSHIRE
+from analytics.core.vocabulary import NORTH_WORCESTERSHIRE, suppressed_label
 from analytics.present import narrative
 from analytics.present.charts import districts_chart, monthly_chart
 from ui import data

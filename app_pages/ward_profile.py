@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from analytics.analyses.wards import GRAND_TOTAL
-from analytics.core.disclosure import is_hidden, suppressed_label
+from analytics.core.disclosure import is_hidden
 from analytics.core.table_meta import meta_of
+from analytics.core.vocabulary import suppressed_label
 from analytics.present.charts import monthly_chart
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table

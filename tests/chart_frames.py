@@ -8,9 +8,9 @@ import datetime
 
 import pandas as pd
 
-from analytics.analyses.crime import ALL_CRIME
 from analytics.core.periods import pct_change
 from analytics.core.table_meta import PeriodCoverage, TableMeta, with_meta
+from analytics.core.vocabulary import ALL_CRIME
 
 EXTRACT_META = TableMeta(
     source="force ASB incident extract (SYNTHETIC demonstration data)",

@@ -7,9 +7,8 @@ from datetime import date
 import streamlit as st
 
 from analytics.core import settings
-from analytics.core.disclosure import suppressed_label
 from analytics.core.periods import calendar_year_period, financial_year, financial_year_label, financial_year_period
-from analytics.core.vocabulary import ASB_CATEGORY
+from analytics.core.vocabulary import ASB_CATEGORY, suppressed_label
 from ui import data
 from ui.state import DEFAULT_VINTAGE, PERIOD_TYPES, SOURCE_NAMES, Filters, param, parse_or_none
 

@@ -13,9 +13,9 @@ from analytics.core.change import add_change_columns, withhold_change
 from analytics.core.errors import AnalyticsError, invalid_choice
 from analytics.core.periods import Period, same_period_last_year
 from analytics.core.selection import Selection
+from analytics.core.vocabulary import ALL_CRIME
 from analytics.data.query import check_selection, compare_counts
 
-ALL_CRIME = "All recorded crime"
 CRIME_GROUPINGS = ("crime_type", "district", "ward")
 
 

@@ -14,6 +14,10 @@ Every column of every table that can reach a screen or a file is declared once, 
 - a value **derived** from named counts on its row: hidden when any of them is hidden. A period's
   rate rests on its own count alone, so the ward table, the map and the charts agree on it.
 
+A row's place in a table ordered by its counts is derived from them too: swapping two hidden counts
+must not swap two rows. ``public_order`` moves the rows that hide a count after the rows that show
+theirs, in the order of their labels (totals stay last), unless the table is ordered by label already.
+
 A column that is not declared is hidden whole, and ``undeclared`` names it, so a new column can
 never pass untouched: tests/test_disclosure_rule.py walks every analysis and fails naming any.
 ``hidden_cells`` is the rule; ``suppress`` (tables, downloads, the briefing pack) and
@@ -32,6 +36,9 @@ from dataclasses import dataclass
 from enum import Enum
 
 import pandas as pd
+
+from analytics.core.table_meta import meta_of, with_meta
+from analytics.core.vocabulary import ALL_CRIME, GRAND_TOTAL, NORTH_WORCESTERSHIRE, suppressed_label
 
 
 class Kind(Enum):
@@ -172,16 +179,15 @@ _DERIVED: dict[str, Column] = {
     **{name: derived("mean_count") for name in ("index", "above_mean", "adjusted_index", "adjusted_factor")},
 }
 
+#: Labels of total rows, which stay at the foot of a table.
+TOTAL_LABELS = (GRAND_TOTAL, NORTH_WORCESTERSHIRE, ALL_CRIME)
+
 #: Every column that can reach a screen or a file, declared once.
 COLUMNS: dict[str, Column] = {
     **{name: LABEL for name in _LABELS},
     **{name: COUNT for name in _COUNTS},
     **_DERIVED,
 }
-
-
-def suppressed_label(threshold: int) -> str:
-    return f"<{threshold}"
 
 
 def is_hidden(count: object, threshold: int | None) -> bool:
@@ -240,9 +246,46 @@ def hidden_cells(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
     return pd.DataFrame(mask, index=frame.index, columns=frame.columns)
 
 
+def _label_column(frame: pd.DataFrame) -> str | None:
+    """The column that names a row: the first label column holding text, or None."""
+    for column in frame.columns:
+        if COLUMNS.get(column) is LABEL and not pd.api.types.is_numeric_dtype(frame[column]):
+            return str(column)
+    return None
+
+
+def public_order(frame: pd.DataFrame, threshold: int | None) -> pd.DataFrame:
+    """``frame``'s rows in an order that does not rest on a hidden count.
+
+    Rows that show all their counts keep their order; rows that hide one follow them, ordered by
+    their label; total rows ("Grand Total", "North Worcestershire") stay last. A frame with no hidden
+    count, or already in the order of its labels (the ward table), is returned as it is.
+    """
+    if threshold is None or frame.empty:
+        return frame
+    label = _label_column(frame)
+    hiding = pd.Series(False, index=frame.index)
+    for hide in _counts_hidden(frame, threshold).values():
+        hiding |= hide
+    if label is None or not hiding.any():
+        return frame
+    labels = frame[label].astype(str)
+    total = labels.isin(TOTAL_LABELS)
+    body = labels[~total]
+    if body.is_monotonic_increasing:
+        return frame
+    shown = frame[~hiding & ~total]
+    hidden = frame[hiding & ~total].sort_values(label, key=lambda s: s.astype(str), kind="stable")
+    out = pd.concat([shown, hidden, frame[total]])
+    out.attrs = dict(frame.attrs)
+    return out
+
+
 def suppress(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """A copy of ``frame`` as public mode shows it: hidden counts read "<threshold", hidden derived
-    values and undeclared columns are blank. ``attrs`` are kept, with ``suppressed_below`` set."""
+    values and undeclared columns are blank, rows in :func:`public_order`. ``attrs`` are kept, with
+    ``suppressed_below`` set."""
+    frame = public_order(frame, threshold)
     mask = hidden_cells(frame, threshold)
     out = frame.copy()
     label = suppressed_label(threshold)
@@ -253,5 +296,4 @@ def suppress(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
         filler = label if COLUMNS.get(column) is COUNT else ""
         out[column] = out[column].astype(object).where(~hide, filler)
     out.attrs = dict(frame.attrs)
-    out.attrs["suppressed_below"] = threshold
-    return out
+    return with_meta(out, meta_of(frame).with_(suppressed_below=threshold))

@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.core.disclosure import suppressed_label
 from analytics.core.periods import month_runs
+from analytics.core.vocabulary import suppressed_label
 
 META = "meta"
 

@@ -24,6 +24,8 @@ CATEGORY_GROUP_LABELS = {"asb": ASB_CATEGORY, "crime": "Recorded crime (excludin
 NORTH_WORCESTERSHIRE = "North Worcestershire"
 #: The panel's spreadsheets total a ward table in a row of this name.
 GRAND_TOTAL = "Grand Total"
+#: The total row of a table of recorded crime by type.
+ALL_CRIME = "All recorded crime"
 
 # ---------------------------------------------------------------------------------------------
 # The force extract's vocabulary
@@ -40,6 +42,15 @@ EXTRACT_KEYWORDS = (
 )
 #: The National Incident Recording Standard's three ASB classes.
 NIRS_CLASSES = ("Nuisance", "Personal", "Environmental")
+
+
+# ---------------------------------------------------------------------------------------------
+# Public mode: how a hidden count reads (analytics/core/disclosure.py decides which are hidden)
+# ---------------------------------------------------------------------------------------------
+def suppressed_label(threshold: int) -> str:
+    """``5 -> "<5"``: what public mode shows in place of a count below the threshold."""
+    return f"<{threshold}"
+
 
 # ---------------------------------------------------------------------------------------------
 # Geography

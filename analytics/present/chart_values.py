@@ -15,11 +15,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analytics.core import disclosure
-from analytics.core.disclosure import suppressed_label
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import round_half_up
 from analytics.core.table_meta import TableMeta, meta_of
-from analytics.core.vocabulary import GRAND_TOTAL
+from analytics.core.vocabulary import GRAND_TOTAL, suppressed_label
 from analytics.present.layout import SIGNIFICANT_MARK, SMALL_NUMBERS_MARK
 from analytics.present.words import format_count, subject
 

@@ -33,10 +33,11 @@ from collections.abc import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.core.disclosure import public_order
 from analytics.core.errors import AnalyticsError, invalid_choice
 from analytics.core.periods import month_label, month_runs
 from analytics.core.table_meta import TableMeta, meta_of
-from analytics.core.vocabulary import BLACK
+from analytics.core.vocabulary import ALL_CRIME, BLACK
 from analytics.present.alt_text import (
     crime_alt,
     districts_alt,
@@ -89,7 +90,7 @@ from analytics.present.line_traces import (
     year_colour,
     year_traces,
 )
-from analytics.present.narrative import ALL_CRIME, CRIME_LABEL_COLUMNS, DISTRICT_TOTALS
+from analytics.present.narrative import CRIME_LABEL_COLUMNS, DISTRICT_TOTALS
 from analytics.present.words import require_columns, subject
 
 __all__ = [
@@ -126,6 +127,8 @@ def incident_types_chart(frame: pd.DataFrame, suppress_below: int | None = None)
     """
     require_columns(frame, ("type", "count_a", "count_b"), "incident_types_chart")
     threshold = threshold_for(frame, suppress_below)
+    # Most common first, but a type with a hidden count is not ranked (its place would tell it).
+    frame = public_order(frame, threshold)
     meta = meta_of(frame)
     a_label, b_label = period_labels(meta)
     grouped_by = meta.grouped_by or "key-word type"
@@ -323,6 +326,8 @@ def crime_ytd_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> g
     ``frame``: :func:`analytics.analyses.crime.crime_ytd`.
     """
     require_columns(frame, ("count_a", "count_b"), "crime_ytd_chart")
+    # Most first, but a type with a hidden count is not ranked (its place would tell it).
+    frame = public_order(frame, threshold_for(frame, suppress_below))
     label_column = next((c for c in CRIME_LABEL_COLUMNS if c in frame.columns), None)
     if label_column is None:
         raise AnalyticsError(

@@ -16,10 +16,9 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.core.disclosure import suppressed_label
 from analytics.core.table_meta import caption as table_caption
 from analytics.core.table_meta import meta_of
-from analytics.core.vocabulary import BLACK
+from analytics.core.vocabulary import BLACK, suppressed_label
 from analytics.present.style import SUPPRESSED_COLOUR
 
 # ---------------------------------------------------------------------------

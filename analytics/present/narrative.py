@@ -29,7 +29,7 @@ from analytics.core.disclosure import is_hidden
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import month_runs, pct_change
 from analytics.core.table_meta import PeriodCoverage, TableMeta, meta_of
-from analytics.core.vocabulary import GRAND_TOTAL
+from analytics.core.vocabulary import ALL_CRIME, GRAND_TOTAL, NORTH_WORCESTERSHIRE
 from analytics.present.seasonal_narrative import seasonal_summary
 from analytics.present.words import (
     MAX_LISTED,
@@ -64,8 +64,7 @@ __all__ = [
     "incident_types_summary",
 ]
 
-DISTRICT_TOTALS = ("North Worcestershire", "Total")
-ALL_CRIME = "All recorded crime"  # analytics.analyses.crime.ALL_CRIME
+DISTRICT_TOTALS = (NORTH_WORCESTERSHIRE, "Total")
 CRIME_LABEL_COLUMNS = ("crime_type", "ward_name", "district")  # a ward table also has district
 
 
@@ -482,18 +481,7 @@ def incident_types_summary(frame: pd.DataFrame, suppress_below: int | None = Non
     ]
 
     kind = "types" if (meta.grouped_by or "key-word type") == "key-word type" else "crime types"
-    used = [r for r in rows if int(r["count_a"]) or int(r["count_b"])]
-    used.sort(key=lambda r: (-int(r["mean"]), str(r["type"])))
-    shares = []
-    for row in used[:MAX_LISTED]:
-        if _row_hidden(row, suppress_below) or is_missing(row["mean_pct"]):
-            shares.append(str(row["type"]))
-        else:
-            shares.append(f"{row['type']} ({int(row['mean_pct'])}%{'' if shares else ' of incidents'})")
-    if len(used) == 1:
-        sentences.append(f"Over the two periods the only {kind[:-1]} recorded was {used[0]['type']}.")
-    else:
-        sentences.append(f"Over the two periods the most common {kind} were {join_and(shares)}.")
+    sentences += _most_common(rows, kind, suppress_below)
 
     significant = [r for r in rows if bool(r["significant"]) and not _row_hidden(r, suppress_below)]
     if not significant:
@@ -505,3 +493,23 @@ def incident_types_summary(frame: pd.DataFrame, suppress_below: int | None = Non
         items = [f"{r['type']} {change_phrase(r['count_a'], r['count_b'])}" for r in significant]
         sentences.append(f"{capitalise(number_word(len(items)))} {kind} changed significantly: {listed(items)}.")
     return " ".join(sentences)
+
+
+def _most_common(rows: list[dict], kind: str, suppress_below: int | None) -> list[str]:
+    """The most common types over the two periods, with their share. In public mode a type with a
+    hidden count is not ranked (its place in the list, or its being in it at all, would tell how
+    many incidents it had), and no type is called the only one while others are hidden."""
+    hidden = [r for r in rows if _row_hidden(r, suppress_below)]
+    used = [r for r in rows if (int(r["count_a"]) or int(r["count_b"])) and r not in hidden]
+    used.sort(key=lambda r: (-int(r["mean"]), str(r["type"])))
+    shares = []
+    for row in used[:MAX_LISTED]:
+        if is_missing(row["mean_pct"]):
+            shares.append(str(row["type"]))
+        else:
+            shares.append(f"{row['type']} ({int(row['mean_pct'])}%{'' if shares else ' of incidents'})")
+    if not used:
+        return []
+    if len(used) == 1 and not hidden:
+        return [f"Over the two periods the only {kind[:-1]} recorded was {used[0]['type']}."]
+    return [f"Over the two periods the most common {kind} were {join_and(shares)}."]

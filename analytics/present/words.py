@@ -19,10 +19,11 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from analytics.core.disclosure import is_hidden, suppressed_label
+from analytics.core.disclosure import is_hidden
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import pct_change
 from analytics.core.table_meta import TableMeta
+from analytics.core.vocabulary import suppressed_label
 
 #: The minus sign in every sentence: the hyphen-minus of the published tables ("-8%").
 MINUS = "-"
