@@ -24,6 +24,7 @@ from analytics.analyses.gi_star import CORRECTIONS
 from analytics.analyses.hotspots import HOTSPOT_METHOD, PERSISTENCE_CATEGORIES, hotspot_table, persistence
 from analytics.core.errors import AnalyticsError
 from analytics.core.selection import Selection
+from analytics.core.table_meta import meta_of
 from analytics.data import store
 from tests.test_cell_counts import (
     ABBEY,
@@ -184,8 +185,9 @@ def test_hotspot_cells_are_the_shown_rows_of_hotspots(moving_conn):
         int((spots["gi_bin"] == 3).sum()),
         int((spots["count"] > 0).sum()),
     )
-    for key in ("period", "cell_size_m", "incidents_outside_boundaries", "distance_cells", "method"):
+    for key in ("cell_size_m", "incidents_outside_boundaries", "distance_cells", "method"):
         assert shown.attrs[key] == spots.attrs[key]
+    assert meta_of(shown) == meta_of(spots) and meta_of(shown).period_a is not None
     # At most max_cells rows: the busiest cell (the first in lattice order of the two tens),
     # then hot spots by confidence (all 18 are at 99%), then by count (the other ten), then in
     # lattice order, south row first (the Matchborough block's lower-left cell).

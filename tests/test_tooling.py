@@ -10,8 +10,6 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import ROOT
 
 #: A module longer than this must say why in its docstring.
@@ -80,7 +78,6 @@ def _long_modules() -> list[str]:
     return offenders
 
 
-@pytest.mark.xfail(strict=False, reason="issue 11 split in progress")
 def test_no_analytics_module_is_longer_than_600_lines_without_a_reason():
     offenders = _long_modules()
     if offenders:

@@ -153,7 +153,6 @@ def _spots(
     )
     result.attrs = {
         **grid.attrs,
-        "period": period.label,
         "incidents_outside_boundaries": grid.attrs["incidents_outside_boundaries"][0],
         "incidents_without_coordinates": grid.attrs["incidents_without_coordinates"][0],
         "distance_cells": distance,
@@ -169,7 +168,8 @@ def _spots(
             hot_cells=int((gi_bin > 0).sum()),
             hot_cells_99=int((gi_bin == 3).sum()),
         )
-    return result
+    # What the frame is (TableMeta); the lattice's counts above are results, kept in attrs beside it.
+    return with_meta(result, comparison_meta(conn, selection, period).with_(method=_method(correction)))
 
 
 def _persistence_columns(count_a: np.ndarray, count_b: np.ndarray, gi_a: dict, gi_b: dict, rows) -> dict:
@@ -227,7 +227,7 @@ def _moved(
     }
     if shown_only:
         result.attrs.update(_lattice_summary(grid), cells_shown=len(result))
-    return result
+    return with_meta(result, comparison_meta(conn, selection, first, second).with_(method=_method(correction)))
 
 
 # ---------------------------------------------------------------------------

@@ -114,7 +114,7 @@ def top_locations(
     total, without = _totals(conn, selection, period, "location")
     result = _ranked(frame, total)
     # What it counts where, for its caption and downloads (source, place, period, vintage).
-    result.attrs.update(period=period.label, total=total, without_location=without)
+    result.attrs.update(total=total, without_location=without)
     return with_meta(result, comparison_meta(conn, selection, period))
 
 
@@ -178,5 +178,5 @@ def top_lsoas(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Per
             fix="Rank them by location (top locations) instead, or choose the police.uk source.",
         )
     result = _ranked(frame, total)
-    result.attrs.update(period=period.label, total=total, without_lsoa=without)
+    result.attrs.update(total=total, without_lsoa=without)
     return with_meta(result, comparison_meta(conn, selection, period))

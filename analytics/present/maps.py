@@ -46,9 +46,10 @@ import shapely
 import shapely.geometry
 from pydeck.bindings.json_tools import default_serialize
 
-from analytics.core.disclosure import is_hidden, suppressed_label
+from analytics.core.disclosure import is_hidden
 from analytics.core.errors import AnalyticsError
 from analytics.core.table_meta import meta_of
+from analytics.core.vocabulary import suppressed_label
 from analytics.data.geography import WGS84
 
 RGB = tuple[int, int, int]
@@ -130,11 +131,6 @@ def period_title(frame: pd.DataFrame | None, text: str) -> str:
     """``text`` with ``{period_a}``, ``{period_b}`` and ``{period}`` (a table of one period: its
     ``period_a``) filled in from the frame's :class:`~analytics.core.table_meta.TableMeta`."""
     a, b = meta_of(frame).period_labels if frame is not None else ("", "")
-    if not a and frame is not None:
-        # TRANSITIONAL (issue 11): the hot-spot analyses still name their one period in
-        # attrs["period"], a key the TableMeta bridge from the old keys does not carry. Remove
-        # once hotspots() and top_locations() write period_a with with_meta.
-        a = str(frame.attrs.get("period") or "")
     return text.format(period_a=a or "period A", period_b=b or "period B", period=a or "the period")
 
 
