@@ -86,9 +86,9 @@ def test_cluster_cell_has_the_highest_z(town_conn):
 
 def test_method_text_names_the_correction(town_conn):
     plain = hotspots.hotspots(town_conn, REDDITCH, YEAR_2025)
-    assert plain.attrs["method"] == HOTSPOT_METHOD and plain.attrs["correction"] == "none"
+    assert meta_of(plain).method == HOTSPOT_METHOD and plain.attrs["correction"] == "none"
     corrected = hotspots.hotspots(town_conn, REDDITCH, YEAR_2025, correction="fdr_bh")
-    assert corrected.attrs["method"].startswith(HOTSPOT_METHOD) and "Benjamini-Hochberg" in corrected.attrs["method"]
+    assert meta_of(corrected).method.startswith(HOTSPOT_METHOD) and "Benjamini-Hochberg" in meta_of(corrected).method
 
 
 # ---------------------------------------------------------------------------
@@ -133,7 +133,7 @@ def test_persistence_sorts_cells_into_the_four_categories(moving_conn):
     hot_both = moved[moved["persistence"] == "Hot in both"]
     np.testing.assert_allclose(hot_both["gi_z_a"], z, rtol=1e-12)
     assert (hot_both[["class_a", "class_b"]] == "Hot spot 99%").all().all()
-    assert moved.attrs["period_a"] == "Jan 2024" and moved.attrs["period_b"] == "Feb 2024"
+    assert meta_of(moved).period_labels == ("Jan 2024", "Feb 2024")
 
 
 def test_hotspot_table_one_period_lists_busy_or_significant_cells(moving_conn):
@@ -185,7 +185,7 @@ def test_hotspot_cells_are_the_shown_rows_of_hotspots(moving_conn):
         int((spots["gi_bin"] == 3).sum()),
         int((spots["count"] > 0).sum()),
     )
-    for key in ("cell_size_m", "incidents_outside_boundaries", "distance_cells", "method"):
+    for key in ("cell_size_m", "incidents_outside_boundaries", "distance_cells"):
         assert shown.attrs[key] == spots.attrs[key]
     assert meta_of(shown) == meta_of(spots) and meta_of(shown).period_a is not None
     # At most max_cells rows: the busiest cell (the first in lattice order of the two tens),

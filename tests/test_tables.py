@@ -21,6 +21,7 @@ from analytics.analyses.wards import ward_deltas
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
+from analytics.core.table_meta import meta_of
 from analytics.data import store
 from analytics.reports.tables import run_table
 from tests.conftest import ROOT
@@ -115,7 +116,7 @@ def test_ward_deltas_by_hand(comparable_conn):
     assert rows.loc["Lodge Park", ["count_a", "count_b", "percentage"]].tolist() == [0, 0, "n/a"]
     assert rows.loc["Grand Total", ["count_a", "count_b", "difference", "percentage"]].tolist() == [5, 9, 4, "80%"]
     assert rows.loc["Abbey", "small_numbers"] and not rows.loc["Abbey", "significant"]
-    assert table.attrs["boundaries"] == "WD22" and "SYNTHETIC" in table.attrs["source"]
+    assert meta_of(table).boundaries == "WD22" and "SYNTHETIC" in meta_of(table).source
     # Rate per 1,000: Abbey's mid-2018 population through the ONS best-fit lookup is 6,425.
     assert rows.loc["Abbey", "population_mid2018"] == 6425
     assert rows.loc["Abbey", "rate_b_per_1000"] == pytest.approx(0.8)  # 5 / 6425 * 1000 = 0.778
@@ -124,7 +125,7 @@ def test_ward_deltas_by_hand(comparable_conn):
 def test_ward_deltas_in_the_other_vintage(fixture_conn):
     table = ward_deltas(fixture_conn, Selection("extract", districts=("Redditch",), boundaries="wd25"), FY2017, FY2018)
     assert len(table) == 10  # 9 WD25 wards and the Grand Total
-    assert table.attrs["boundaries"] == "WD25"
+    assert meta_of(table).boundaries == "WD25"
 
 
 def test_incident_types_by_hand(comparable_conn):
@@ -160,11 +161,11 @@ def test_crime_ytd_keeps_asb_out_and_says_what_is_missing(fixture_conn):
     assert rows.loc["Vehicle crime", ["count_a", "count_b"]].tolist() == [0, 1]
     assert rows.loc["All recorded crime", ["count_a", "count_b"]].tolist() == [2, 4]  # the 10 ASB rows excluded
     assert "Anti-social behaviour" not in rows.index
-    assert table.attrs["period_a"] == "Jan–Feb 2024"
-    assert table.attrs["missing_months_a"] == ["2024-02"]
+    assert meta_of(table).period_labels[0] == "Jan–Feb 2024"
+    assert meta_of(table).period_a.missing == ("2024-02",)
     # Feb 2024 is missing from police.uk: the counts stand, but "+50%" would not be a change in crime.
     assert table[["difference", "pct_change", "percentage", "p_value", "significant"]].isna().all().all()
-    assert table.attrs["not_comparable"] == (
+    assert meta_of(table).not_comparable == (
         "Not comparable: police.uk holds 1 of 2 months of "
         "Jan–Feb 2024 and 2 of 2 of Jan–Feb 2025, so no change is given."
     )
@@ -330,7 +331,7 @@ def test_a_ward_selection_is_named_by_its_wards(built_conn):
     four = ("E05007868", "E05007869", "E05007870", "E05007871")
     assert place(built_conn, redditch.with_(wards=four)) == "4 wards"
     table = ward_deltas(built_conn, redditch.with_(wards=("E05007868",)), FY2017, FY2018)
-    assert table.attrs["place"] == "Abbey"
+    assert meta_of(table).place == "Abbey"
 
 
 def test_the_command_line_says_when_periods_are_not_comparable(built_conn):

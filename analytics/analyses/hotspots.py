@@ -35,7 +35,7 @@ from analytics.analyses.gi_star import check_correction, check_distance, class_n
 from analytics.analyses.lattice import DEFAULT_CELL_SIZE_M, check_cell_size
 from analytics.core.periods import Period
 from analytics.core.selection import Selection
-from analytics.core.table_meta import with_meta
+from analytics.core.table_meta import meta_of, with_meta
 
 __all__ = [
     "HOTSPOT_METHOD",
@@ -157,7 +157,6 @@ def _spots(
         "incidents_without_coordinates": grid.attrs["incidents_without_coordinates"][0],
         "distance_cells": distance,
         "correction": correction,
-        "method": _method(correction),
     }
     if shown_only:
         gi_bin = gi["gi_bin"]
@@ -223,7 +222,6 @@ def _moved(
         "period_b": second.label,
         "distance_cells": distance,
         "correction": correction,
-        "method": _method(correction),
     }
     if shown_only:
         result.attrs.update(_lattice_summary(grid), cells_shown=len(result))
@@ -425,4 +423,4 @@ def hotspot_table(
     first = as_period(period_a, "period_a")
     second = None if period_b is None else as_period(period_b, "period_b")
     meta = comparison_meta(conn, as_selection(selection), first, second)
-    return with_meta(table, meta.with_(method=str(spots.attrs.get("method", ""))))
+    return with_meta(table, meta.with_(method=meta_of(spots).method))

@@ -103,99 +103,14 @@ class TableMeta:
 
 def meta_of(frame: pd.DataFrame) -> TableMeta:
     """The table's metadata (an empty one for a frame that carries none)."""
-    attrs = getattr(frame, "attrs", {})
-    meta = attrs.get(META)
-    if isinstance(meta, TableMeta):
-        return meta
-    return _from_legacy(attrs) if attrs else TableMeta()
+    meta = getattr(frame, "attrs", {}).get(META)
+    return meta if isinstance(meta, TableMeta) else TableMeta()
 
 
 def with_meta(frame: pd.DataFrame, meta: TableMeta) -> pd.DataFrame:
     """``frame`` carrying ``meta`` (the frame itself, changed in place, returned for chaining)."""
     frame.attrs[META] = meta
-    frame.attrs.update(_legacy(meta))
     return frame
-
-
-# ---------------------------------------------------------------------------------------------
-# TRANSITIONAL (issue 11, while readers move from attrs' string keys to TableMeta): the old keys
-# are written beside the record and read when a frame has no record. Removed once no reader is left.
-# ---------------------------------------------------------------------------------------------
-def _legacy(meta: TableMeta) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key in (
-        "source",
-        "place",
-        "boundaries",
-        "not_comparable",
-        "source_gaps",
-        "table",
-        "grouped_by",
-        "population_note",
-        "method",
-        "profile_note",
-        "partial_note",
-        "title",
-    ):
-        if getattr(meta, key):
-            out[key] = getattr(meta, key)
-    if meta.measure:
-        out["category"] = meta.measure
-    for name, period in (("a", meta.period_a), ("b", meta.period_b)):
-        if period is not None:
-            out[f"period_{name}"] = period.label
-            out[f"missing_months_{name}"] = list(period.missing)
-            out[f"months_held_{name}"] = period.held
-    if meta.missing_months or meta.partial_months:
-        out["missing_months"] = list(meta.missing_months)
-        out["partial_months"] = list(meta.partial_months)
-    if meta.synthetic:
-        out["synthetic"] = True
-    if meta.balanced is not None:
-        out["balanced"] = meta.balanced
-    if meta.suppressed_below is not None:
-        out["suppressed_below"] = meta.suppressed_below
-    return out
-
-
-def _from_legacy(attrs: dict[str, Any]) -> TableMeta:
-    def period(name: str) -> PeriodCoverage | None:
-        label = attrs.get(f"period_{name}")
-        if not label:
-            return None
-        missing = tuple(str(m) for m in attrs.get(f"missing_months_{name}") or ())
-        held = attrs.get(f"months_held_{name}")
-        return PeriodCoverage(str(label), (held + len(missing)) if held is not None else len(missing), missing)
-
-    text = {
-        k: str(attrs[k])
-        for k in (
-            "source",
-            "place",
-            "boundaries",
-            "not_comparable",
-            "source_gaps",
-            "table",
-            "grouped_by",
-            "population_note",
-            "method",
-            "profile_note",
-            "partial_note",
-            "title",
-        )
-        if attrs.get(k)
-    }
-    return TableMeta(
-        measure=str(attrs.get("category") or ""),
-        period_a=period("a"),
-        period_b=period("b"),
-        missing_months=tuple(str(m) for m in attrs.get("missing_months") or ()),
-        partial_months=tuple(str(m) for m in attrs.get("partial_months") or ()),
-        synthetic=attrs.get("synthetic") is True,
-        balanced=attrs.get("balanced"),
-        suppressed_below=attrs.get("suppressed_below"),
-        **text,
-    )
 
 
 def caption_parts(meta: TableMeta, suppress_below: int | None = None, *, full: bool = False) -> list[str]:
