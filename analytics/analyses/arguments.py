@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Iterable
 
 from analytics.core.errors import AnalyticsError, invalid_choice
 from analytics.core.periods import Period, parse_period
@@ -27,7 +28,7 @@ def bad_argument(message: str, title: str = "Invalid argument") -> InvalidArgume
     return InvalidArgumentError(message, title=title)
 
 
-def bad_choice(what: str, value: object, valid) -> InvalidArgumentError:
+def bad_choice(what: str, value: object, valid: Iterable[object]) -> InvalidArgumentError:
     error = invalid_choice(what, value, valid)
     return InvalidArgumentError(error.message, title=error.title)
 

@@ -11,7 +11,9 @@ incident is lost. :mod:`analytics.analyses.hotspots` computes Gi* on these count
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -95,10 +97,10 @@ class CountGrid:
     col: np.ndarray
     row: np.ndarray
     position: np.ndarray
-    counts: list
-    attrs: dict
+    counts: list[np.ndarray]
+    attrs: dict[Hashable, Any]
 
-    def columns(self, take: np.ndarray | None = None, polygons: bool = True) -> dict:
+    def columns(self, take: np.ndarray | None = None, polygons: bool = True) -> dict[str, Any]:
         """The cell columns of :func:`cell_counts` (all but the counts) for the cells ``take``
         (positions in the grid; every cell when None), in that order."""
         return cell_columns(self.lattice, self.col, self.row, self.position, take, polygons)
@@ -123,7 +125,7 @@ def count_grid(conn: duckdb.DuckDBPyConnection, selection: Selection, periods: l
         values[a] = count
         counts.append(values)
     outside = position < 0
-    attrs = {
+    attrs: dict[Hashable, Any] = {
         "cell_size_m": size,
         "boundaries": selection.boundaries,
         "cells_outside_boundaries": int(outside.sum()),

@@ -195,7 +195,7 @@ def _neighbourhood_sums(
     def box_sum(a: np.ndarray) -> np.ndarray:
         a = a.reshape(width, height)
         a = ndimage.correlate1d(a, window, axis=0, mode="constant", cval=0.0)
-        return ndimage.correlate1d(a, window, axis=1, mode="constant", cval=0.0).ravel()
+        return np.asarray(ndimage.correlate1d(a, window, axis=1, mode="constant", cval=0.0)).ravel()
 
     neighbours = np.rint(box_sum(occupied.astype(float))[flat]).astype(np.int64)
     return neighbours, box_sum(grid)[flat]
@@ -247,12 +247,13 @@ def _bins(z: np.ndarray, p_adjusted: np.ndarray) -> np.ndarray:
     magnitude = np.zeros(len(z), dtype=np.int64)
     for level, alpha in _LEVELS:
         magnitude[p_adjusted < alpha] = level  # NaN compares False: not significant
-    return magnitude * np.sign(np.nan_to_num(z)).astype(np.int64)
+    return np.asarray(magnitude * np.sign(np.nan_to_num(z)).astype(np.int64))
 
 
 def class_names(gi_bin: np.ndarray) -> np.ndarray:
     """The Gi_Bin values +3 .. -3 in words, from :data:`~analytics.core.vocabulary.HOTSPOT_CLASSES`."""
-    return np.asarray(HOTSPOT_CLASSES, dtype=object)[3 - gi_bin]
+    names: np.ndarray = np.asarray(HOTSPOT_CLASSES, dtype=object)[3 - gi_bin]
+    return names
 
 
 def gi_star_arrays(

@@ -24,6 +24,9 @@ Two things to keep in mind when reading a map:
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -84,7 +87,7 @@ def _method(correction: str) -> str:
 _GI_COLUMNS = ["gi_z", "gi_p", "gi_p_adjusted", "gi_bin", "hotspot_class"]
 
 
-def _gi_on(grid: CountGrid, number: int, distance: int, correction: str) -> dict:
+def _gi_on(grid: CountGrid, number: int, distance: int, correction: str) -> dict[str, np.ndarray]:
     """Gi* of the counts of period ``number`` over every cell of the grid (the whole lattice:
     the statistic compares each neighbourhood with all of it), as arrays."""
     return gi_star_arrays(grid.counts[number].astype(float), grid.col, grid.row, distance, correction)
@@ -100,7 +103,7 @@ def _most_remarkable(take: np.ndarray, count: np.ndarray, gi_bin: np.ndarray, li
     return np.sort(np.concatenate([[busiest], rest[order[: limit - 1]]]))
 
 
-def _lattice_summary(grid: CountGrid) -> dict:
+def _lattice_summary(grid: CountGrid) -> dict[Hashable, Any]:
     """What a frame of only the shown cells can no longer tell: how many cells the lattice
     has, and the wards its cells name (the wards a map of it outlines)."""
     named = np.unique(grid.lattice.ward[grid.position[grid.position >= 0]])
@@ -110,7 +113,7 @@ def _lattice_summary(grid: CountGrid) -> dict:
     }
 
 
-def _shown_cells(count: np.ndarray, gi: dict, max_cells: int | None) -> tuple[np.ndarray, int]:
+def _shown_cells(count: np.ndarray, gi: dict[str, np.ndarray], max_cells: int | None) -> tuple[np.ndarray, int]:
     """The cells holding incidents or significant (at most ``max_cells`` of them), and how many
     there are before ``max_cells``."""
     take = np.flatnonzero((count > 0) | (gi["gi_bin"] != 0))
@@ -151,27 +154,35 @@ def _spots(
             "hotspot_class": class_names(gi["gi_bin"][rows]),
         }
     )
-    result.attrs = {
+    attrs: dict[Hashable, Any] = {
         **grid.attrs,
         "incidents_outside_boundaries": grid.attrs["incidents_outside_boundaries"][0],
         "incidents_without_coordinates": grid.attrs["incidents_without_coordinates"][0],
         "distance_cells": distance,
         "correction": correction,
     }
+    result.attrs = attrs
     if shown_only:
         gi_bin = gi["gi_bin"]
-        result.attrs.update(
-            _lattice_summary(grid),
-            cells_shown=shown,
-            cells_with_incidents=int((count > 0).sum()),
-            hot_cells=int((gi_bin > 0).sum()),
-            hot_cells_99=int((gi_bin == 3).sum()),
-        )
+        summary: dict[Hashable, Any] = {
+            **_lattice_summary(grid),
+            "cells_shown": shown,
+            "cells_with_incidents": int((count > 0).sum()),
+            "hot_cells": int((gi_bin > 0).sum()),
+            "hot_cells_99": int((gi_bin == 3).sum()),
+        }
+        result.attrs.update(summary)
     # What the frame is (TableMeta); the lattice's counts above are results, kept in attrs beside it.
     return with_meta(result, comparison_meta(conn, selection, period).with_(method=_method(correction)))
 
 
-def _persistence_columns(count_a: np.ndarray, count_b: np.ndarray, gi_a: dict, gi_b: dict, rows) -> dict:
+def _persistence_columns(
+    count_a: np.ndarray,
+    count_b: np.ndarray,
+    gi_a: dict[str, np.ndarray],
+    gi_b: dict[str, np.ndarray],
+    rows: np.ndarray | slice,
+) -> dict[str, np.ndarray]:
     """The two periods' columns of :func:`persistence` for the cells ``rows``."""
     hot_a = gi_a["gi_bin"][rows] >= _HOT_BIN
     hot_b = gi_b["gi_bin"][rows] >= _HOT_BIN
@@ -216,15 +227,17 @@ def _moved(
         take = np.flatnonzero((count_a > 0) | (count_b > 0) | significant)
     rows = slice(None) if take is None else take
     result = pd.DataFrame({**grid.columns(take, polygons), **_persistence_columns(count_a, count_b, gi_a, gi_b, rows)})
-    result.attrs = {
+    attrs: dict[Hashable, Any] = {
         **grid.attrs,
         "period_a": first.label,
         "period_b": second.label,
         "distance_cells": distance,
         "correction": correction,
     }
+    result.attrs = attrs
     if shown_only:
-        result.attrs.update(_lattice_summary(grid), cells_shown=len(result))
+        summary = {**_lattice_summary(grid), "cells_shown": len(result)}
+        result.attrs.update(summary)
     return with_meta(result, comparison_meta(conn, selection, first, second).with_(method=_method(correction)))
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import shapely
@@ -57,7 +58,9 @@ def check_cell_size(cell_size_m: object) -> int:
 # ---------------------------------------------------------------------------
 
 
-def cell_geometry(col: np.ndarray, row: np.ndarray, size: int, corners: bool = True):
+def cell_geometry(
+    col: np.ndarray, row: np.ndarray, size: int, corners: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Centre lon/lat and the four corners in lon/lat of each cell (``corners=False``: None).
 
     Neighbouring cells share corners, so each grid vertex is transformed once: one pyproj call
@@ -89,9 +92,10 @@ def _cell_ids(col: np.ndarray, row: np.ndarray) -> np.ndarray:
     return np.asarray([f"E{c}_N{r}" for c, r in zip(col.tolist(), row.tolist(), strict=False)], dtype=object)
 
 
-def _read_only(*arrays: np.ndarray) -> None:
+def _read_only(*arrays: np.ndarray | None) -> None:
     for array in arrays:
-        array.flags.writeable = False
+        if array is not None:
+            array.flags.writeable = False
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ class Lattice:
     ward_codes: np.ndarray
     ward_names: np.ndarray
     districts: np.ndarray
-    memo: dict  # columns of Python objects, made the first time a whole frame needs them
+    memo: dict[str, Any]  # columns of Python objects, made the first time a whole frame needs them
 
     def positions(self, col: np.ndarray, row: np.ndarray) -> np.ndarray:
         """Position of each (col, row) in the lattice, -1 for a cell outside it."""
@@ -127,7 +131,9 @@ class Lattice:
         found = inside & (self.key[position] == key) if len(self.key) else np.zeros(len(col), bool)
         return np.where(found, position, -1)
 
-    def geometry(self, source: np.ndarray, corners: bool = True, whole: bool = False):
+    def geometry(
+        self, source: np.ndarray, corners: bool = True, whole: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Centre lon/lat and (if asked) corners of the cells at positions ``source``; ``whole``
         says ``source`` is every cell, whose coordinates are then kept for the next call."""
         kept = self.memo.get("geometry")
@@ -154,11 +160,11 @@ def _cells_of(bounds: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
     return grid_col.ravel(), grid_row.ravel()
 
 
-def _wards_in_bng(wkbs: tuple) -> np.ndarray:
+def _wards_in_bng(wkbs: tuple[bytes, ...]) -> np.ndarray:
     """The ward polygons (WKB in WGS84) in British National Grid, prepared for point tests."""
     wards = shapely.transform(shapely.from_wkb(list(wkbs)), lambda x, y: _TO_BNG.transform(x, y), interleaved=False)
     shapely.prepare(wards)
-    return wards
+    return np.asarray(wards)
 
 
 def _centre_cells(wards: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -244,7 +250,13 @@ def _edge_wards(
 
 
 @functools.lru_cache(maxsize=32)
-def ward_lattice(size: int, ward_codes: tuple, ward_names: tuple, districts: tuple, wkbs: tuple) -> Lattice:
+def ward_lattice(
+    size: int,
+    ward_codes: tuple[str, ...],
+    ward_names: tuple[str, ...],
+    districts: tuple[str, ...],
+    wkbs: tuple[bytes, ...],
+) -> Lattice:
     """Every cell whose square intersects one of the wards, each with the ward of its centre.
 
     The ward of a cell is the ward containing its centre (on a shared edge, the first ward
@@ -301,7 +313,9 @@ def ward_lattice(size: int, ward_codes: tuple, ward_names: tuple, districts: tup
 # ---------------------------------------------------------------------------
 
 
-def with_cells_beyond(lattice: Lattice, occupied: list[tuple[np.ndarray, np.ndarray]]):
+def with_cells_beyond(
+    lattice: Lattice, occupied: list[tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
     """The lattice's cells plus every occupied cell beyond it (a point past a generalised
     boundary), so that no located incident is dropped.
 
@@ -340,7 +354,7 @@ def with_cells_beyond(lattice: Lattice, occupied: list[tuple[np.ndarray, np.ndar
 
 def _centres_and_corners(
     lattice: Lattice, col: np.ndarray, row: np.ndarray, position: np.ndarray, polygons: bool, whole: bool
-):
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Centre lon/lat and (with ``polygons``) corners of the cells: the lattice's own from it
     (``whole``: these are all of its cells, whose coordinates it then keeps), any beyond it
     (``position`` -1) transformed here."""
@@ -379,7 +393,7 @@ def cell_columns(
     position: np.ndarray,
     take: np.ndarray | None = None,
     polygons: bool = True,
-) -> dict:
+) -> dict[str, Any]:
     """The descriptive columns of cells (``cell_id``, ``col``, ``row``, ``easting``,
     ``northing``, ``longitude``, ``latitude``, ``polygon``, ``ward_code``, ``ward_name``,
     ``district``) for the cells ``take``, in that order.
