@@ -259,7 +259,7 @@ REFUSED = [
         3,
         "the line is longer than 2,000,000 bytes",
     ),
-    # Text that is not UTF-8 (cp1252 loads: see test_ingest), binary files.
+    # Text that is not UTF-8 (cp1252 loads: see test_files), binary files.
     Case(
         "neither-utf8-nor-cp1252",
         _file("latin.csv", lambda: _csv(_rows()).replace(b"On or near Parking Area", b"On or near Parking \x81rea", 1)),
@@ -336,7 +336,7 @@ REFUSED = [
         4,
         "the Month 'Oct-18' is not a month written YYYY-MM",
     ),
-    # Months in the wrong format (10/2018 is in test_ingest).
+    # Months in the wrong format (10/2018 is in test_files).
     Case(
         "month-13",
         _file("m13.csv", lambda: _csv(_set(_rows(), 9, "Month", "2018-13"))),
