@@ -336,7 +336,7 @@ REFUSED = [
         4,
         "the Month 'Oct-18' is not a month written YYYY-MM",
     ),
-    # Months in the wrong format (10/2018 is in test_files).
+    # Months in the wrong format (10/2018 is in test_loads).
     Case(
         "month-13",
         _file("m13.csv", lambda: _csv(_set(_rows(), 9, "Month", "2018-13"))),
