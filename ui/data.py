@@ -48,10 +48,12 @@ from analytics.core import settings
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import Period
 from analytics.core.selection import Selection
+from analytics.core.vocabulary import SOURCES
 from analytics.data import store
 from analytics.data.extract import ingest_extract
 from analytics.data.outlines import ward_outlines as ward_outlines_frame
 from analytics.data.police_uk import ingest_police_uk
+from analytics.data.query import months_present
 from analytics.present.hotspot_map import MAX_MAP_CELLS, hotspot_map
 from analytics.present.ward_map import ward_choropleth
 
@@ -214,7 +216,7 @@ def options(version: int) -> dict:
     """What the filters can offer: districts, wards per vintage, crime types, months per source."""
     conn = _cursor(version)
     wards = conn.execute("SELECT vintage, ward_code, ward_name, district FROM wards ORDER BY ward_name").df()
-    months = conn.execute("SELECT source, list(DISTINCT month ORDER BY month) FROM incidents GROUP BY 1").fetchall()
+    months = {source: months_present(conn, source) for source in SOURCES}
     categories = [
         r[0]
         for r in conn.execute(
@@ -224,7 +226,7 @@ def options(version: int) -> dict:
     return {
         "districts": sorted(wards.district.unique()),
         "wards": wards,
-        "months": {source: list(values) for source, values in months},
+        "months": {source: held for source, held in months.items() if held},
         "categories": categories,
     }
 

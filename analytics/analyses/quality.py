@@ -14,7 +14,7 @@ import pandas as pd
 
 from analytics.core.periods import month_label, month_range_period
 from analytics.core.vocabulary import SOURCES
-from analytics.data.query import one_row
+from analytics.data.query import months_present, one_row
 
 Check = tuple[str, str, int, str]
 
@@ -27,10 +27,7 @@ def quality_table(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def _source_checks(conn: duckdb.DuckDBPyConnection, source: str) -> list[Check]:
     """The checks of one source: its months, its rows and where they were placed."""
-    months = [
-        r[0]
-        for r in conn.execute("SELECT DISTINCT month FROM incidents WHERE source = ? ORDER BY 1", [source]).fetchall()
-    ]
+    months = months_present(conn, source)
     if not months:
         return [("rows stored", source, 0, "nothing loaded from this source")]
     span = month_range_period(months[0], months[-1])
@@ -107,10 +104,7 @@ def _vintage_checks(conn: duckdb.DuckDBPyConnection, source: str) -> list[Check]
 
 def source_gaps(conn: duckdb.DuckDBPyConnection, source: str) -> str:
     """The months missing inside a source's span, as runs: what every caption must admit."""
-    months = [
-        r[0]
-        for r in conn.execute("SELECT DISTINCT month FROM incidents WHERE source = ? ORDER BY 1", [source]).fetchall()
-    ]
+    months = months_present(conn, source)
     if not months:
         return "no data loaded"
     span = month_range_period(months[0], months[-1])

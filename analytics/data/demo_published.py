@@ -19,7 +19,7 @@ import pandas as pd
 
 from analytics.core.errors import AnalyticsError, InputError
 from analytics.core.periods import financial_year_label, mean_half_up, round_ratio_half_up
-from analytics.core.vocabulary import EXTRACT_KEYWORDS
+from analytics.core.vocabulary import EXTRACT_KEYWORDS, GRAND_TOTAL
 
 __all__ = [
     "KEYWORD_TABLE_FILE",
@@ -33,7 +33,6 @@ __all__ = [
 KEYWORD_TABLE_FILE = "north_worcs_asb_incident_types_fy2017_fy2018.csv"
 WARD_TABLE_FILE = "redditch_ward_asb_fy2017_fy2018.csv"
 PUBLISHED_YEARS = ("2017-18", "2018-19")
-_GRAND_TOTAL = "Grand Total"
 _YEAR_COLUMN = re.compile(r"^fy(\d{4})_(\d{2})$")
 
 #: Counts by year, then by keyword or ward.
@@ -154,7 +153,7 @@ def _read_ward_table(path: Path) -> _YearCounts:
         line = i + 2
         ward = " ".join(row["ward"].split())
         values = {label: _whole(path, line, column, row[column]) for column, label in years.items()}
-        if ward == _GRAND_TOTAL:
+        if ward == GRAND_TOTAL:
             grand_total = (line, values)
             continue
         if ward_key(ward) in seen:

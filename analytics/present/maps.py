@@ -49,7 +49,7 @@ from pydeck.bindings.json_tools import default_serialize
 from analytics.core.disclosure import is_hidden
 from analytics.core.errors import AnalyticsError
 from analytics.core.table_meta import meta_of
-from analytics.core.vocabulary import suppressed_label
+from analytics.core.vocabulary import GREY, rgb, suppressed_label
 from analytics.data.geography import WGS84
 
 RGB = tuple[int, int, int]
@@ -70,8 +70,9 @@ BASEMAP_STYLE = pdk.map_styles.CARTO_LIGHT
 # Colours (RGB; alpha is added per layer)
 # ---------------------------------------------------------------------------
 
-#: A count below the public-mode threshold: mid grey, unlike any colour of the scales.
-SUPPRESSED_COLOUR: RGB = (160, 160, 160)
+#: A count below the public-mode threshold: the palette's grey (as in the charts), unlike any
+#: colour of the scales.
+SUPPRESSED_COLOUR: RGB = rgb(GREY)
 #: No figure to show (no population, no earlier count to compare with, not tested).
 NO_DATA_COLOUR: RGB = (255, 255, 255)
 #: The plain background drawn under everything when there is no base map.

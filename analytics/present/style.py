@@ -32,8 +32,8 @@ FLAG_COLOUR = VERMILLION  # months outside the expected range
 SUPPRESSED_COLOUR = GREY  # public-mode placeholders
 #: The latest year first; no yellow, which is too pale for a line on white.
 YEAR_COLOURS = (BLUE, ORANGE, BLUISH_GREEN, VERMILLION, REDDISH_PURPLE, SKY_BLUE, BLACK)
-BAND_FILL = "rgba(86, 180, 233, 0.30)"  # SKY_BLUE, translucent
-NO_DATA_FILL = "rgba(153, 153, 153, 0.35)"  # GREY, translucent: months the source does not have
+BAND_FILL = "rgba({}, {}, {}, 0.30)".format(*rgb(SKY_BLUE))  # SKY_BLUE, translucent
+NO_DATA_FILL = "rgba({}, {}, {}, 0.35)".format(*rgb(GREY))  # GREY, translucent: months the source lacks
 
 # ---------------------------------------------------------------------------------------------
 # Maps (RGB triples, as deck.gl takes them; alpha is added per layer)
