@@ -10,9 +10,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from analytics.analyses.coverage import coverage_summary
 from analytics.core import settings
 from analytics.core.errors import AnalyticsError
 from analytics.data import store
+from analytics.data.extract import ingest_extract
+from analytics.data.police_uk import ingest_police_uk
+from analytics.reports import tables
 
 
 def _progress(fraction: float, message: str) -> None:
@@ -26,9 +30,6 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from analytics.data.extract import ingest_extract
-    from analytics.data.police_uk import ingest_police_uk
-
     districts = tuple(args.district) if args.district else None
     conn = store.connect(args.db)
     try:
@@ -58,7 +59,6 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from analytics.analyses.coverage import coverage_summary
 
     conn = store.connect(args.db, read_only=True)
     try:
@@ -69,7 +69,6 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_table(args: argparse.Namespace) -> int:
-    from analytics.reports import tables
 
     conn = store.connect(args.db, read_only=True)
     try:
