@@ -3,6 +3,8 @@
 - ``built_db``: the full store (police.uk + synthetic extract), built once per session; tests
   that read it must not write to it.
 - ``geo_db``: a fresh store holding only the boundaries, for ingestion tests (a copy per test).
+- ``fixture_conn``, ``comparable_conn``: tiny hand-made stores for the analyses' tests
+  (tests/analysis_fixtures.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pytest
 
 from analytics.data import store
 from analytics.data.geography import Geography
+from tests.analysis_fixtures import comparable_conn, fixture_conn  # noqa: F401 (fixtures, offered to every test)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

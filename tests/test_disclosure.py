@@ -24,6 +24,7 @@ from analytics.analyses import (
 from analytics.core.disclosure import COLUMNS, Kind, hidden_cells, is_hidden, suppress, undeclared
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
+from analytics.core.table_meta import meta_of
 
 HOLLYWOOD = "E05009838"  # Bromsgrove
 FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
@@ -134,3 +135,27 @@ def test_is_hidden_is_the_same_rule_for_one_value():
     assert is_hidden(4, 5) and not is_hidden(5, 5) and not is_hidden(0, None)
     assert not is_hidden(None, 5) and not is_hidden(float("nan"), 5) and not is_hidden("<5", 5)
     assert is_hidden(0, 5) and is_hidden(4.99, 5)
+
+
+def test_suppress_blanks_what_rests_on_a_hidden_count_and_no_more():
+    frame = pd.DataFrame(
+        {
+            "ward_name": ["A", "B", "C"],
+            "count_a": [3, 40, 12],
+            "count_b": [40, 2, 15],
+            "difference": [37, -38, 3],
+            "percentage": ["1233%", "-95%", "25%"],
+            "rate_a_per_1000": [0.5, 6.0, 2.0],
+            "rate_b_per_1000": [6.0, 0.3, 2.5],
+            "significant": [True, True, False],
+        }
+    )
+    out = suppress(frame, 5)
+    assert out.count_a.tolist() == ["<5", 40, 12] and out.count_b.tolist() == [40, "<5", 15]
+    # The change joins both periods: blank where either is hidden.
+    assert out.difference.tolist() == ["", "", 3] and out.percentage.tolist() == ["", "", "25%"]
+    assert out.significant.tolist() == ["", "", False]
+    # A rate rests on its own period's count alone (as on the ward map).
+    assert out.rate_a_per_1000.tolist() == ["", 6.0, 2.0]
+    assert out.rate_b_per_1000.tolist() == [6.0, "", 2.5]
+    assert meta_of(out).suppressed_below == 5

@@ -1,5 +1,5 @@
-"""Downloads: CSV and XLSX are self-describing and safe in a spreadsheet; the briefing pack follows
-the panel's overview; in public mode no count below the threshold is in any download."""
+"""analytics/present/export.py: CSV and XLSX downloads are self-describing and safe in a spreadsheet,
+and in public mode no count below the threshold is in any download."""
 
 from __future__ import annotations
 
@@ -15,11 +15,9 @@ from analytics.analyses.wards import ward_deltas
 from analytics.core.disclosure import suppress
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
-from analytics.core.table_meta import PeriodCoverage, TableMeta, meta_of, with_meta
+from analytics.core.table_meta import PeriodCoverage, TableMeta, with_meta
 from analytics.present.export import describe_lines, neutralise, to_csv_bytes, to_xlsx_bytes
-from analytics.reports.briefing import briefing_pack
-
-FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
+from tests.analysis_fixtures import FY2017, FY2018
 
 
 @pytest.mark.parametrize(
@@ -133,81 +131,3 @@ def test_public_mode_downloads_hold_no_small_count(built_conn):
         wanted = [i for i, name in enumerate(rows[0]) if name in ("count_a", "count_b", "mean")]
         numbers = [row[i] for row in rows[1:] for i in wanted if isinstance(row[i], (int, float))]
         assert not [n for n in numbers if 0 <= n < 5]
-
-
-def test_suppress_blanks_what_rests_on_a_hidden_count_and_no_more():
-    frame = pd.DataFrame(
-        {
-            "ward_name": ["A", "B", "C"],
-            "count_a": [3, 40, 12],
-            "count_b": [40, 2, 15],
-            "difference": [37, -38, 3],
-            "percentage": ["1233%", "-95%", "25%"],
-            "rate_a_per_1000": [0.5, 6.0, 2.0],
-            "rate_b_per_1000": [6.0, 0.3, 2.5],
-            "significant": [True, True, False],
-        }
-    )
-    out = suppress(frame, 5)
-    assert out.count_a.tolist() == ["<5", 40, 12] and out.count_b.tolist() == [40, "<5", 15]
-    # The change joins both periods: blank where either is hidden.
-    assert out.difference.tolist() == ["", "", 3] and out.percentage.tolist() == ["", "", "25%"]
-    assert out.significant.tolist() == ["", "", False]
-    # A rate rests on its own period's count alone (as on the ward map).
-    assert out.rate_a_per_1000.tolist() == ["", 6.0, 2.0]
-    assert out.rate_b_per_1000.tolist() == [6.0, "", 2.5]
-    assert meta_of(out).suppressed_below == 5
-
-
-def _cells(html_text: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", html_text, re.S)]
-
-
-def _count_cells(html_text: str) -> list[str]:
-    """Cells of the count columns (headed by a period, 'Incidents' or 'Mean') of every table."""
-    found = []
-    for table in re.findall(r"<table.*?</table>", html_text, re.S):
-        headers = [re.sub(r"<[^>]+>", "", h).strip() for h in re.findall(r"<th[^>]*>(.*?)</th>", table, re.S)]
-        wanted = [
-            i
-            for i, h in enumerate(headers)
-            if h in ("Incidents", "Mean") or re.fullmatch(r"\d{4}-\d{2}|[A-Z][a-z]{2} \d{4}", h)
-        ]
-        for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
-            cells = _cells(row)
-            found += [cells[i] for i in wanted if i < len(cells)]
-    return found
-
-
-def test_briefing_pack_follows_the_panel_overview(built_conn):
-    pack = briefing_pack(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018, with_charts=False)
-    sections = re.findall(r"<h2[^>]*>(.*?)</h2>", pack)
-    assert sections == ["Incident types", "Seasonal patterns", "Ward patterns", "Where?", "District data", "Notes"]
-    assert "SYNTHETIC demonstration data" in pack and "Ward boundaries: WD22" in pack
-    cells = _cells(pack)
-    assert ["Grand Total", "3468", "3203", "-265", "-8%"] == cells[cells.index("Grand Total") :][:5]
-    assert "Open Government Licence" in pack
-
-
-def test_briefing_pack_in_public_mode_hides_small_counts(built_conn):
-    selection = Selection("extract", districts=("Redditch",), wards=())
-    pack = briefing_pack(
-        built_conn,
-        selection.with_(districts=("Redditch",)),
-        parse_period("2018-04"),
-        parse_period("2019-04"),
-        suppress_below=5,
-        with_charts=False,
-    )
-    open_pack = briefing_pack(
-        built_conn, selection, parse_period("2018-04"), parse_period("2019-04"), with_charts=False
-    )
-    assert any(SMALL_CELL.match(c) for c in _count_cells(open_pack)), "one month of one ward has small counts"
-    assert not any(SMALL_CELL.match(c) for c in _count_cells(pack))
-    assert "&lt;5" in pack
-
-
-def test_briefing_pack_with_charts_embeds_pngs(built_conn):
-    pack = briefing_pack(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018)
-    assert pack.count("data:image/png;base64,") == 4
-    assert "https://" not in pack and "http://" not in pack
