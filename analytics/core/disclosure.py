@@ -19,7 +19,7 @@ must not swap two rows. ``public_order`` moves the rows that hide a count after 
 theirs, in the order of their labels (totals stay last), unless the table is ordered by label already.
 
 A column that is not declared is hidden whole, and ``undeclared`` names it, so a new column can
-never pass untouched: tests/test_disclosure_rule.py walks every analysis and fails naming any.
+never pass untouched: tests/test_disclosure.py walks every analysis and fails naming any.
 ``hidden_cells`` is the rule; ``suppress`` (tables, downloads, the briefing pack) and
 ``is_hidden`` (sentences, chart bars and map layers, which draw hidden values their own way) are
 how every door applies it.
