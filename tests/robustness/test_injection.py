@@ -25,6 +25,7 @@ from analytics.analyses.places import top_locations
 from analytics.core.errors import AnalyticsError, InputError
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
+from analytics.core.table_meta import TableMeta, with_meta
 from analytics.data import store
 from analytics.data.extract import ingest_extract
 from analytics.data.police_uk import ingest_police_uk
@@ -304,11 +305,12 @@ def test_formulas_in_location_text_are_stored_as_text_and_defused_in_downloads(h
 
 
 def test_description_lines_stay_one_line_each():
-    frame = pd.DataFrame({"count": [1]})
-    frame.attrs = {"title": 'Wards\n=HYPERLINK("http://evil.example")', "place": "Redditch\r\n@SUM(A1)"}
+    meta = TableMeta(title='Wards\n=HYPERLINK("http://evil.example")', place="Redditch\r\n@SUM(A1)")
+    frame = with_meta(pd.DataFrame({"count": [1]}), meta)
     lines = to_csv_bytes(frame).decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("# Wards =HYPERLINK") and lines[1].startswith("# What:")
-    assert lines[2:] == ["count", "1"]
+    assert lines[0].startswith("# Wards =HYPERLINK") and lines[1] == "# Source: not stated"
+    assert lines[2] == "# Redditch @SUM(A1)"
+    assert lines[3:] == ["count", "1"]
 
 
 # ----------------------------------------------------------------------------- where files are written
