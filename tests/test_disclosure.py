@@ -21,7 +21,7 @@ from analytics.analyses import (
     wards,
     year_on_year,
 )
-from analytics.core.disclosure import COLUMNS, Kind, hidden_cells, is_hidden, suppress, undeclared
+from analytics.core.disclosure import COLUMNS, Kind, hidden_cells, is_hidden, public_order, suppress, undeclared
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
 from analytics.core.table_meta import meta_of
@@ -121,7 +121,7 @@ def test_no_row_keeps_a_value_that_rests_on_a_hidden_count(every_table, threshol
 
 def test_an_undeclared_column_is_hidden_whole():
     frame = pd.DataFrame({"ward_name": ["A", "B"], "count": [3, 40], "model_fit": [2.9, 41.0]})
-    out = suppress(frame, 5)
+    out = suppress(frame, 5).set_index("ward_name").loc[["A", "B"]]
     assert out.model_fit.tolist() == ["", ""] and out["count"].tolist() == ["<5", 40]
     assert undeclared(frame) == ["model_fit"]
 
@@ -150,7 +150,8 @@ def test_suppress_blanks_what_rests_on_a_hidden_count_and_no_more():
             "significant": [True, True, False],
         }
     )
-    out = suppress(frame, 5)
+    # Rows that hide a count follow the others (public_order); read them back by ward.
+    out = suppress(frame, 5).set_index("ward_name").loc[["A", "B", "C"]]
     assert out.count_a.tolist() == ["<5", 40, 12] and out.count_b.tolist() == [40, "<5", 15]
     # The change joins both periods: blank where either is hidden.
     assert out.difference.tolist() == ["", "", 3] and out.percentage.tolist() == ["", "", "25%"]
@@ -159,3 +160,15 @@ def test_suppress_blanks_what_rests_on_a_hidden_count_and_no_more():
     assert out.rate_a_per_1000.tolist() == ["", 6.0, 2.0]
     assert out.rate_b_per_1000.tolist() == [6.0, "", 2.5]
     assert meta_of(out).suppressed_below == 5
+
+
+def test_rows_that_hide_a_count_follow_the_others_in_label_order_whatever_the_order():
+    """Ranked by count or listed by name, a table in public mode puts the rows that hide a count
+    after the others, by label, totals last: so swapping two hidden counts never swaps two rows."""
+    for order in (["Zeta", "Alpha", "Mid"], ["Alpha", "Mid", "Zeta"]):
+        counts = {"Zeta": 3, "Alpha": 1, "Mid": 50}
+        frame = pd.DataFrame({"ward_name": order + ["Grand Total"], "count": [counts[w] for w in order] + [54]})
+        assert public_order(frame, 5)["ward_name"].tolist() == ["Mid", "Alpha", "Zeta", "Grand Total"]
+        assert suppress(frame, 5)["ward_name"].tolist() == ["Mid", "Alpha", "Zeta", "Grand Total"]
+    unchanged = pd.DataFrame({"ward_name": ["B", "A"], "count": [9, 8]})
+    assert public_order(unchanged, 5) is unchanged and public_order(unchanged, None) is unchanged

@@ -11,6 +11,12 @@ counts apart from it: a leak, whatever column or text carries it. The Hollywood 
 other. Single-month periods and a single incident are among the cases.
 
 With public mode off the same outputs must differ (the test is not blind).
+
+Both sources are walked: the synthetic extract's ASB (key-word types) and police.uk's recorded
+crime (crime types, the Crime page's year-to-date table, chart and sentence). The swapped incidents
+carry no coordinates, so the hot-spot lattice is the same in both stores: a cell's Gi* rests on its
+neighbours' counts by design, which a swap between neighbouring cells would show; the row rule for
+cells (a cell with a hidden count shows no z, class or share) is tests/test_disclosure.py's.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from datetime import date
 
 import pytest
 
+from analytics.analyses.crime import crime_ytd
 from analytics.analyses.districts import districts_table
 from analytics.analyses.incident_types import incident_types
 from analytics.analyses.wards import ward_deltas
@@ -48,11 +55,21 @@ BASE += [
     ("2017-07", "Fights/ Arguments", BATCHLEY, 8),
     ("2017-07", "Fights/ Arguments", CRABBS_CROSS, 8),
 ]
-#: (month, key word, ward): 1 incident at the first place and 3 at the second in store "a",
-#: the other way round in store "b".
+# police.uk recorded crime, Jan-Apr 2024 and Jan-Apr 2025 (the crime type in the key-word place).
+_CRIME_MONTHS = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 5)]
+CRIME_BASE = [(month, "Burglary", ABBEY, 6) for month in _CRIME_MONTHS]
+CRIME_BASE += [(month, "Vehicle crime", WINYATES, 5) for month in _CRIME_MONTHS]
+CRIME_BASE += [("2024-02", "Drugs", ABBEY, 8), ("2024-02", "Robbery", ABBEY, 8)]
+CRIME_BASE += [("2024-03", "Criminal damage and arson", w, 8) for w in (BATCHLEY, CRABBS_CROSS)]
+#: (month, key word or crime type, ward): 1 incident at the first place and 3 at the second in
+#: store "a", the other way round in store "b".
 SWAPS = [
     (("2018-06", "Begging", ABBEY), ("2018-06", "Parking", ABBEY)),  # two types of one ward
     (("2018-07", "Fights/ Arguments", BATCHLEY), ("2018-07", "Fights/ Arguments", CRABBS_CROSS)),  # two wards
+]
+CRIME_SWAPS = [
+    (("2025-02", "Drugs", ABBEY), ("2025-02", "Robbery", ABBEY)),
+    (("2025-03", "Criminal damage and arson", BATCHLEY), ("2025-03", "Criminal damage and arson", CRABBS_CROSS)),
 ]
 
 REDDITCH = Selection("extract", districts=("Redditch",))
@@ -62,12 +79,22 @@ CASES = {
     "Redditch, June 2018 against June 2017 (one month; a single incident)": (REDDITCH, "2017-06", "2018-06"),
     "Redditch, July 2018 against July 2017": (REDDITCH, "2017-07", "2018-07"),
     "North Worcestershire, 2018-19 against 2017-18": (Selection("extract"), "FY2017", "FY2018"),
+    "police.uk crime, Redditch, Jan-Apr 2025 against Jan-Apr 2024": (
+        Selection("police_uk", category="crime", districts=("Redditch",)),
+        "2024-01..2024-04",
+        "2025-01..2025-04",
+    ),
+    "police.uk crime, Abbey, Feb 2025 against Feb 2024 (one month)": (
+        Selection("police_uk", category="crime", districts=("Redditch",), wards=(ABBEY,)),
+        "2024-02",
+        "2025-02",
+    ),
 }
 
 
-def _rows(variant: str) -> list[tuple[str, str, str, int]]:
-    rows = list(BASE)
-    for first, second in SWAPS:
+def _rows(base: list, swaps: list, variant: str) -> list[tuple[str, str, str, int]]:
+    rows = list(base)
+    for first, second in swaps:
         one, three = (first, second) if variant == "a" else (second, first)
         rows += [(*one, 1), (*three, 3)]
     return rows
@@ -76,13 +103,21 @@ def _rows(variant: str) -> list[tuple[str, str, str, int]]:
 def _build(path, variant: str) -> None:
     conn = store.connect(path)
     try:
-        for month, keyword, ward, times in _rows(variant):
+        for month, keyword, ward, times in _rows(BASE, SWAPS, variant):
             conn.executemany(
                 """
                 INSERT INTO incidents (source, synthetic, load_id, month, category, is_asb, keyword, district,
                                        ward_wd22, ward_wd25, ward_method_wd22, ward_method_wd25)
                 VALUES ('extract', true, 1, ?, ?, true, ?, 'Redditch', ?, NULL, 'point', 'point')""",
                 [[date.fromisoformat(month + "-01"), ASB, keyword, ward]] * times,
+            )
+        for month, crime_type, ward, times in _rows(CRIME_BASE, CRIME_SWAPS, variant):
+            conn.executemany(
+                """
+                INSERT INTO incidents (source, synthetic, load_id, month, category, is_asb, district,
+                                       ward_wd22, ward_wd25, ward_method_wd22, ward_method_wd25)
+                VALUES ('police_uk', false, 2, ?, ?, false, 'Redditch', ?, NULL, 'point', 'point')""",
+                [[date.fromisoformat(month + "-01"), crime_type, ward]] * times,
             )
         conn.execute("CHECKPOINT")
     finally:
@@ -128,6 +163,13 @@ def _outputs(conn, selection: Selection, a: str, b: str, threshold: int | None) 
     for measure in MEASURES:
         deck = ward_choropleth(wards, outlines, measure, suppress_below=threshold)
         out[f"ward map ({measure}): layers and tooltips"] = deck.to_json()
+    if selection.category == "crime":
+        for by in ("crime_type", "ward"):
+            crime = crime_ytd(conn, selection, period_b, period_a, by)
+            shown = suppress(crime, threshold) if threshold else crime
+            out[f"crime by {by}: download"] = to_csv_bytes(shown).decode("utf-8")
+            out[f"crime by {by}: chart"] = charts.crime_ytd_chart(crime, suppress_below=threshold).to_json()
+            out[f"crime by {by}: sentence"] = narrative.crime_summary(crime, threshold)
     pack = briefing_pack(conn, selection, period_a, period_b, suppress_below=threshold, with_charts=False)
     out["briefing pack"] = _MADE.sub("Made (time)", pack)
     return out
@@ -153,3 +195,4 @@ def test_the_swap_is_seen_with_public_mode_off(stores):
     kinds = {where.split(": ")[-1] for where in seen}
     assert {"download", "chart", "sentence", "layers and tooltips"} <= kinds, sorted(seen)
     assert "briefing pack" in seen and "incident types: download" in seen and "ward deltas: download" in seen
+    assert {"crime by crime_type: download", "crime by crime_type: chart", "crime by ward: download"} <= seen

@@ -16,7 +16,7 @@ Every column of every table that can reach a screen or a file is declared once, 
 
 A row's place in a table ordered by its counts is derived from them too: swapping two hidden counts
 must not swap two rows. ``public_order`` moves the rows that hide a count after the rows that show
-theirs, in the order of their labels (totals stay last), unless the table is ordered by label already.
+theirs, in the order of their labels (totals stay last).
 
 A column that is not declared is hidden whole, and ``undeclared`` names it, so a new column can
 never pass untouched: tests/test_disclosure.py walks every analysis and fails naming any.
@@ -258,8 +258,10 @@ def public_order(frame: pd.DataFrame, threshold: int | None) -> pd.DataFrame:
     """``frame``'s rows in an order that does not rest on a hidden count.
 
     Rows that show all their counts keep their order; rows that hide one follow them, ordered by
-    their label; total rows ("Grand Total", "North Worcestershire") stay last. A frame with no hidden
-    count, or already in the order of its labels (the ward table), is returned as it is.
+    their label; total rows ("Grand Total", "North Worcestershire", "All recorded crime") stay last.
+    Always, whatever the table's own order: a rule that left a table alone when it happened to be in
+    label order would itself tell hidden counts apart. A frame with no hidden count is returned as
+    it is.
     """
     if threshold is None or frame.empty:
         return frame
@@ -269,11 +271,7 @@ def public_order(frame: pd.DataFrame, threshold: int | None) -> pd.DataFrame:
         hiding |= hide
     if label is None or not hiding.any():
         return frame
-    labels = frame[label].astype(str)
-    total = labels.isin(TOTAL_LABELS)
-    body = labels[~total]
-    if body.is_monotonic_increasing:
-        return frame
+    total = frame[label].astype(str).isin(TOTAL_LABELS)
     shown = frame[~hiding & ~total]
     hidden = frame[hiding & ~total].sort_values(label, key=lambda s: s.astype(str), kind="stable")
     out = pd.concat([shown, hidden, frame[total]])
