@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from analytics.core.errors import invalid_choice
+from analytics.core.errors import AnalyticsError, invalid_choice, shown
 from analytics.core.periods import Period
 from analytics.core.selection import Selection
 from analytics.core.vocabulary import CATEGORY_GROUPS
@@ -27,20 +27,15 @@ def one_row(result: duckdb.DuckDBPyConnection) -> tuple[Any, ...]:
 
 
 def check_selection(conn: duckdb.DuckDBPyConnection, selection: Selection) -> None:
-    """Refuse districts, wards and categories the store does not know, listing the valid ones."""
+    """Refuse districts, wards and categories the store does not know, and wards outside the chosen
+    districts, listing the valid ones."""
     if selection.districts:
         known = [r[0] for r in conn.execute("SELECT DISTINCT district FROM wards").fetchall()]
         for district in selection.districts:
             if district not in known:
                 raise invalid_choice("district", district, known)
     if selection.wards:
-        known = [
-            r[0]
-            for r in conn.execute("SELECT ward_code FROM wards WHERE vintage = ?", [selection.boundaries]).fetchall()
-        ]
-        for ward in selection.wards:
-            if ward not in known:
-                raise invalid_choice(f"{selection.boundaries.upper()} ward code", ward, known)
+        _check_wards(conn, selection)
     if selection.category not in CATEGORY_GROUPS:
         known = [
             r[0]
@@ -50,6 +45,29 @@ def check_selection(conn: duckdb.DuckDBPyConnection, selection: Selection) -> No
         ]
         if selection.category not in known:
             raise invalid_choice("category", selection.category, list(CATEGORY_GROUPS) + known)
+
+
+def _check_wards(conn: duckdb.DuckDBPyConnection, selection: Selection) -> None:
+    """Refuse a ward code the vintage does not have, or one outside the chosen districts (which
+    would count 0 against 0 as if the ward had no incidents), listing the wards that fit."""
+    rows = conn.execute(
+        "SELECT ward_code, ward_name, district FROM wards WHERE vintage = ? ORDER BY district, ward_name",
+        [selection.boundaries],
+    ).fetchall()
+    district_of = {code: district for code, _, district in rows}
+    vintage = selection.boundaries.upper()
+    for ward in selection.wards:
+        if ward not in district_of:
+            raise invalid_choice(f"{vintage} ward code", ward, district_of)
+        if selection.districts and district_of[ward] not in selection.districts:
+            chosen = ", ".join(selection.districts)
+            fitting = "; ".join(f"{code} {name}" for code, name, district in rows if district in selection.districts)
+            raise AnalyticsError(
+                f"Ward {shown(ward)} is in {district_of[ward]}, not in {chosen}."
+                f" {vintage} wards of {chosen}: {fitting}.",
+                title="Ward not in the district",
+                fix="Choose a ward of the chosen districts, or add its district.",
+            )
 
 
 def months_present(conn: duckdb.DuckDBPyConnection, source: str) -> list[datetime.date]:
