@@ -3,6 +3,9 @@
 Difference = B - A; percentage = difference / A rounded half up to a whole percent ("n/a" or
 "new" when A is 0, never inf); whether the change is significant (stats.SIGNIFICANCE_METHOD);
 and a small-numbers flag, because a percentage on a handful of incidents misleads.
+
+Two periods of different lengths (a month against a year) are not compared on their counts:
+:func:`per_month_change` compares incidents per month instead, and says so in the table's notes.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import pandas as pd
 from analytics.core import settings
 from analytics.core.periods import format_pct, pct_change, round_ratio_half_up
 from analytics.core.stats import poisson_change_tests
-from analytics.core.table_meta import TableMeta, with_meta
+from analytics.core.table_meta import TableMeta, meta_of, with_meta
 
 
 def add_change_columns(frame: pd.DataFrame, small_count: int | None = None) -> pd.DataFrame:
@@ -61,6 +64,75 @@ def withhold_change(table: pd.DataFrame, meta: TableMeta) -> pd.DataFrame:
             if column in out.columns:
                 out[column] = pd.Series(pd.NA, index=out.index, dtype=dtype)
     return with_meta(out, meta)
+
+
+#: Columns of the incident-types table that average the two periods' counts: meaningless when the
+#: periods differ in length, so a per-month comparison leaves them empty.
+MEAN_COLUMNS: dict[str, str | type[object]] = {"mean": "Int64", "mean_pct": "Int64", "mean_percentage": object}
+
+
+def per_month_note(months_a: int, months_b: int) -> str:
+    """What a per-month comparison says of itself (TableMeta.method)."""
+    return (
+        f"compared per month: A has {months_a} month{'s' if months_a != 1 else ''}, B has {months_b};"
+        " difference and percentage are of incidents per month, significance is the E-test with"
+        " the months as exposures"
+    )
+
+
+def _per_month(count: int, months: int) -> float:
+    return round_ratio_half_up(count, months, scale=10) / 10
+
+
+def _per_month_changes(
+    a: pd.Series, b: pd.Series, months_a: int, months_b: int
+) -> tuple[list[float], list[int | None]]:
+    """Differences (per month, one decimal) and whole percentages of the per-month rates, both
+    computed exactly from the counts and rounded half up; a percentage is None when A is 0."""
+    differences: list[float] = []
+    percents: list[int | None] = []
+    for x, y in zip(a, b, strict=False):
+        change = int(y) * months_a - int(x) * months_b  # (y/mb - x/ma) * ma * mb
+        differences.append(round_ratio_half_up(change, months_a * months_b, scale=10) / 10)
+        percents.append(round_ratio_half_up(change, int(x) * months_b) if x else None)
+    return differences, percents
+
+
+def per_month_change(frame: pd.DataFrame, small_count: int | None = None) -> pd.DataFrame:
+    """A new frame comparing two periods of different lengths on incidents per month.
+
+    The months come from the frame's TableMeta (period_a.months, period_b.months). Counts stay
+    counts; ``per_month_a`` and ``per_month_b`` (one decimal, rounded half up) follow count_b;
+    difference (per month, one decimal), pct_change and percentage are of the per-month rates,
+    computed exactly from the counts and rounded half up; z, p_value and significant are the
+    E-test with the months as exposures; small_numbers stays on the counts. The means of the two
+    counts (MEAN_COLUMNS) are emptied. The notes (TableMeta.method) say "compared per month: A has
+    N months, B has M"; change columns withheld for missing months stay withheld.
+    """
+    meta = meta_of(frame)
+    if meta.period_a is None or meta.period_b is None:
+        raise ValueError("per_month_change needs a table of two periods (its TableMeta names them).")
+    months_a, months_b = meta.period_a.months, meta.period_b.months
+    out = add_change_columns(frame, small_count)
+    a, b = out["count_a"], out["count_b"]
+    at = list(out.columns).index("count_b") + 1
+    for offset, (column, counts, months) in enumerate((("per_month_a", a, months_a), ("per_month_b", b, months_b))):
+        rates = pd.Series([_per_month(x, months) for x in counts], index=out.index, dtype="Float64")
+        out.insert(at + offset, column, rates)
+    differences, percents = _per_month_changes(a, b, months_a, months_b)
+    out["difference"] = pd.array(differences, dtype="Float64")
+    out["pct_change"] = pd.array(percents, dtype="Int64")
+    out["percentage"] = [format_pct(p, x, y) for p, x, y in zip(percents, a, b, strict=False)]
+    if len(out):
+        tests = poisson_change_tests(a.to_numpy(), b.to_numpy(), exposure_a=months_a, exposure_b=months_b)
+        out["z"] = tests["z"].round(2).to_numpy()
+        out["p_value"] = tests["p_value"].round(4).to_numpy()
+        out["significant"] = tests["significant"].to_numpy()
+    for column, dtype in MEAN_COLUMNS.items():
+        if column in out.columns:
+            out[column] = pd.Series(pd.NA, index=out.index, dtype=dtype)
+    note = per_month_note(months_a, months_b)
+    return withhold_change(out, meta.with_(method="; ".join(t for t in (meta.method, note) if t)))
 
 
 def rate_per_1000(count: pd.Series, population: pd.Series) -> pd.Series:

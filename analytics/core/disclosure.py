@@ -153,6 +153,9 @@ _DERIVED: dict[str, Column] = {
     },
     "rate_a_per_1000": derived("count_a"),
     "rate_b_per_1000": derived("count_b"),
+    # incidents per month of periods of different lengths (command line, --allow-unequal)
+    "per_month_a": derived("count_a"),
+    "per_month_b": derived("count_b"),
     # one period's cells: Gi* and its class rest on the cell's own count among its neighbours'
     **{
         name: derived("count")
