@@ -10,9 +10,12 @@ import pytest
 import shapely
 
 from analytics.core.errors import InputError
+from analytics.data import store
 from analytics.data.geography import Geography
-from tests.conftest import ROOT, db_checksums
-from tests.loading import JAN_2024, OCT_2018, lines_of, load_police, write_lines
+from analytics.data.loads import LoadRefused
+from analytics.data.police_uk import ingest_police_uk
+from tests.conftest import DISTRICTS, ROOT, db_checksums
+from tests.loading import JAN_2024, OCT_2018, counts, lines_of, load_police, write_lines
 
 # ----------------------------------------------------------------------------- bookkeeping
 
@@ -106,3 +109,57 @@ def test_agreement_with_the_ons_best_fit_lookup(built_conn):
         assert f"{round(100 * share)}% of {'Redditch' if district == 'Redditch' else 'all three'}" in about.replace(
             "\n", " "
         ), (district, share)
+
+
+# ----------------------------------------------------------------------------- what a load replaces, previewed
+
+
+def _load(db, *paths, **options):
+    """A police.uk load with the load's options (dry_run, replace)."""
+    conn = store.connect(db)
+    try:
+        return ingest_police_uk(conn, list(paths), districts=DISTRICTS, **options)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("replace", [False, True])
+def test_a_dry_run_reports_exactly_what_the_load_then_does_and_changes_nothing(geo_db, tmp_path, replace):
+    load_police(geo_db, OCT_2018, JAN_2024)
+    lines = lines_of(OCT_2018)
+    revised = write_lines(tmp_path / "revised.csv", [lines[0], *lines[1:400], *lines[1:50]])
+    before = db_checksums(geo_db)
+    preview = _load(geo_db, revised, JAN_2024, dry_run=True, replace=replace)
+    assert db_checksums(geo_db) == before
+    assert preview.summary().startswith("Dry run, nothing changed: 1 file(s) would be loaded, 1 skipped")
+    # 689 rows of Bromsgrove become 448: too many removed.
+    assert [(c.district, c.added, c.replaced, c.removed, c.too_many_removed) for c in preview.changes()] == [
+        ("Bromsgrove", 0, 448, 241, True)
+    ]
+    if not replace:
+        assert "Refused: the load would remove more rows than it brings" in preview.summary()
+        with pytest.raises(LoadRefused):
+            _load(geo_db, revised, JAN_2024)
+        assert db_checksums(geo_db) == before
+        return
+    real = _load(geo_db, revised, JAN_2024, replace=True)
+    assert real.files == preview.files and real.changes() == preview.changes()
+    assert db_checksums(geo_db) != before
+
+
+def test_a_file_whose_rows_were_replaced_loads_again(geo_db, tmp_path):
+    """Only a file whose rows are all still in the store is skipped as loaded before."""
+    load_police(geo_db, OCT_2018)
+    lines = lines_of(OCT_2018)
+    load_police(geo_db, write_lines(tmp_path / "revised.csv", lines[:-3]))  # replaces every row of the first
+    again = load_police(geo_db, OCT_2018)
+    assert [f.status for f in again.files] == ["loaded"]
+    assert counts(geo_db)[0] == len(lines) - 1
+    assert [f.status for f in load_police(geo_db, OCT_2018).files] == ["skipped"]
+
+
+def test_the_summary_gives_each_month_and_district(geo_db):
+    report = load_police(geo_db, OCT_2018)
+    summary = report.summary()
+    assert summary.startswith("1 file(s) loaded, 0 skipped: 2,610 rows stored, 0 replaced")
+    assert "2018-10: Bromsgrove +689/~0/-0/=0; Redditch +835/~0/-0/=0; Wyre Forest +1,086/~0/-0/=0" in summary

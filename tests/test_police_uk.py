@@ -5,13 +5,27 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 
 import pytest
 
 from analytics.core.errors import InputError
 from analytics.data import store
-from tests.conftest import POLICE_DIR, UNFILTERED_ZIP, db_checksums
-from tests.loading import JAN_2024, OCT_2018, counts, lines_of, load_police, write_lines
+from analytics.data.loads import LoadRefused
+from analytics.data.police_uk import ingest_police_uk
+from tests.conftest import DISTRICTS, POLICE_DIR, UNFILTERED_ZIP, db_checksums
+from tests.loading import JAN_2024, OCT_2018, counts, lines_of, write_lines
+
+
+def load_police(db, *paths, **options):
+    """tests.loading.load_police, with the load's options (dry_run, replace)."""
+    conn = store.connect(db)
+    try:
+        return ingest_police_uk(conn, list(paths), districts=DISTRICTS, **options)
+    finally:
+        conn.close()
+
 
 # ----------------------------------------------------------------------------- the embedded data
 
@@ -57,17 +71,112 @@ def test_two_files_of_one_force_month_in_one_load_keep_the_later(geo_db, tmp_pat
     assert counts(geo_db)[0] == 3
 
 
+def _by_month_and_district(db) -> dict[tuple[str, str], int]:
+    conn = store.connect(db, read_only=True)
+    try:
+        rows = conn.execute("SELECT strftime(month, '%Y-%m'), district, count(*) FROM incidents GROUP BY ALL")
+        return {(month, district): n for month, district, n in rows.fetchall()}
+    finally:
+        conn.close()
+
+
+def _district_of(line: bytes) -> str:
+    return next(csv.reader([line.decode("utf-8")]))[8].rsplit(" ", 1)[0]  # the LSOA name's district
+
+
 def test_a_revised_file_replaces_its_force_month_whatever_its_name(geo_db, tmp_path):
     load_police(geo_db, OCT_2018, JAN_2024)
-    original = counts(geo_db)
+    before = _by_month_and_district(geo_db)
     lines = lines_of(OCT_2018)
-    revised = write_lines(tmp_path / "revision.csv", lines[:101])  # the same force-month, 100 rows
+    revised = write_lines(tmp_path / "revision.csv", lines[:-5])  # republished without its last 5 rows
     report = load_police(geo_db, revised)
-    assert report.files[0].rows_replaced == len(lines) - 1
-    conn = store.connect(geo_db, read_only=True)
-    by_month = dict(conn.execute("SELECT strftime(month, '%Y-%m'), count(*) FROM incidents GROUP BY 1").fetchall())
-    conn.close()
-    assert by_month == {"2018-10": 100, "2024-01": original[0] - (len(lines) - 1)}
+    assert report.files[0].rows_replaced == len(lines) - 1 and report.files[0].rows_stored == len(lines) - 6
+    after = _by_month_and_district(geo_db)
+    last = _district_of(lines[-1])
+    assert after == {**before, ("2018-10", last): before[("2018-10", last)] - 5}
+    cells = {(c.month, c.district): c for c in report.changes()}
+    assert cells[("2018-10", last)].removed == 5 and not report.refused()
+
+
+def test_a_file_of_one_district_replaces_that_district_only(geo_db, tmp_path):
+    load_police(geo_db, OCT_2018, JAN_2024)
+    before = _by_month_and_district(geo_db)
+    lines = lines_of(OCT_2018)
+    bromsgrove = [line for line in lines[1:] if _district_of(line) == "Bromsgrove"]
+    path = write_lines(tmp_path / "bromsgrove.csv", [lines[0], *bromsgrove[:-3], *bromsgrove[:2]])
+    report = load_police(geo_db, path)
+    assert report.files[0].rows_replaced == len(bromsgrove)
+    assert [c.text() for c in report.changes()] == [
+        f"2018-10 Bromsgrove: 0 added, {len(bromsgrove) - 1:,} replaced, 1 removed, 0 kept"
+    ]
+    assert _by_month_and_district(geo_db) == {**before, ("2018-10", "Bromsgrove"): len(bromsgrove) - 1}
+
+
+def test_a_file_of_one_district_among_three_is_refused_unless_replace(geo_db, tmp_path):
+    """A republished month holding far fewer rows of a district than the store is refused with the
+    figures; ``replace`` loads it (and it replaces that district only)."""
+    load_police(geo_db, OCT_2018)
+    before = db_checksums(geo_db)
+    lines = lines_of(OCT_2018)
+    path = write_lines(tmp_path / "2018-10-west-mercia-street.csv", lines[:101])  # 100 rows of Bromsgrove
+    with pytest.raises(LoadRefused) as refused:
+        load_police(geo_db, path)
+    held = _by_month_and_district(geo_db)[("2018-10", "Bromsgrove")]
+    assert f"2018-10 Bromsgrove: 0 added, 100 replaced, {held - 100:,} removed" in str(refused.value)
+    assert "more than 10% and more than 20 rows fewer" in str(refused.value)
+    assert db_checksums(geo_db) == before
+    report = load_police(geo_db, path, replace=True)
+    assert report.files[0].rows_replaced == held
+    after = _by_month_and_district(geo_db)
+    assert after[("2018-10", "Bromsgrove")] == 100
+    assert {k: v for k, v in after.items() if k[1] != "Bromsgrove"} == {
+        k: v for k, v in _counts_of(OCT_2018).items() if k[1] != "Bromsgrove"
+    }
+
+
+def _counts_of(path) -> dict[tuple[str, str], int]:
+    counts_: dict[tuple[str, str], int] = {}
+    for line in lines_of(path)[1:]:
+        key = ("2018-10", _district_of(line))
+        counts_[key] = counts_.get(key, 0) + 1
+    return counts_
+
+
+def test_two_files_of_one_month_split_by_district_both_stay(geo_db, tmp_path):
+    lines = lines_of(OCT_2018)
+    by_district = {d: [line for line in lines[1:] if _district_of(line) == d] for d in ("Bromsgrove", "Redditch")}
+    files = [write_lines(tmp_path / f"{d}.csv", [lines[0], *rows]) for d, rows in by_district.items()]
+    load_police(geo_db, *files)  # in one load
+    assert _by_month_and_district(geo_db) == {("2018-10", d): len(rows) for d, rows in by_district.items()}
+    load_police(geo_db, files[0])  # and across loads: skipped (its rows are still there)
+    assert _by_month_and_district(geo_db) == {("2018-10", d): len(rows) for d, rows in by_district.items()}
+
+
+def _month_of_the_unfiltered_archive(month: str) -> list[bytes]:
+    with zipfile.ZipFile(UNFILTERED_ZIP) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(f"{month}-west-mercia-street.csv"))
+        return archive.read(name).splitlines(keepends=True)
+
+
+def test_a_file_with_every_row_outside_the_districts_replaces_nothing(geo_db, tmp_path):
+    load_police(geo_db, OCT_2018)
+    before = db_checksums(geo_db)
+    lines = _month_of_the_unfiltered_archive("2018-10")
+    outside = [line for line in lines[1:] if _district_of(line) not in ("Bromsgrove", "Redditch", "Wyre Forest")]
+    path = write_lines(tmp_path / "2018-10-west-mercia-street.csv", [lines[0], *outside])
+    report = load_police(geo_db, path)
+    assert (report.total("rows_stored"), report.total("rows_replaced")) == (0, 0)
+    assert report.total("rows_outside") == len(outside) and report.changes() == []
+    assert db_checksums(geo_db)["incidents"] == before["incidents"]
+
+
+def test_lsoa_codes_with_a_trailing_space_replace_nothing(geo_db, tmp_path):
+    load_police(geo_db, OCT_2018)
+    before = db_checksums(geo_db)
+    spaced = [re.sub(rb",(E0[0-9]{7}),", rb",\1 ,", line) for line in lines_of(OCT_2018)]
+    report = load_police(geo_db, write_lines(tmp_path / "spaced.csv", spaced))
+    assert report.total("rows_outside") == len(spaced) - 1 and report.total("rows_replaced") == 0
+    assert db_checksums(geo_db)["incidents"] == before["incidents"]
 
 
 def test_unfiltered_archive_over_embedded_data(geo_db):

@@ -1,7 +1,10 @@
 """The force ASB incident extract (CSV or XLSX): its columns, their mapping, its checks, and
 loading it into the store.
 
-- A load replaces the stored extract rows of the months it covers.
+- A load replaces exactly what it brings: the stored rows of the force with the incident references
+  its rows (in the districts) carry, its natural key. A re-extract updates those incidents and keeps
+  the others; extracts split by district or by half-month do not touch each other; one row with
+  a mistyped year replaces nothing beyond its own reference.
 - Its key-word types and NIRS classes are the field's (analytics/core/vocabulary.py); a row with
   no coordinates needs a known WD22 ward code, and keeps it (analytics/data/loads.py).
 - The file is read safely by analytics/data/files.py (a workbook gets the zip-bomb checks of an
@@ -43,7 +46,10 @@ from analytics.data.loads import (
     LoadReport,
     Progress,
     assign_points,
+    current_shas,
+    keep_replaced,
     next_load_id,
+    settle,
     transaction,
     ward_columns,
 )
@@ -79,12 +85,16 @@ def ingest_extract(
     geography: Geography | None = None,
     districts: tuple[str, ...] | None = None,
     progress: Progress | None = None,
+    dry_run: bool = False,
+    replace: bool = False,
 ) -> LoadReport:
     """Load a force ASB incident extract (CSV or XLSX).
 
     ``column_map`` maps the file's column names to ours (EXTRACT_COLUMNS) for other layouts.
     ``synthetic`` marks the demonstration extract; by default a file whose name says SYNTHETIC is.
-    A load replaces the stored extract rows of the months it covers.
+    A load replaces the stored extract rows of the force with the incident references it brings.
+    ``dry_run``: load in the transaction and roll it back (the report is what the load would do);
+    ``replace``: load even if a (month, district) would lose many rows (loads.CellChange).
     """
     districts = districts or settings.districts()
     geography = geography or load_geography(conn)
@@ -102,20 +112,22 @@ def ingest_extract(
     excel = path.suffix.lower() in (".xlsx", ".xlsm")
     if progress:
         progress(0.1, f"Reading {source.name}")
-    report = LoadReport()
+    report = LoadReport(dry_run=dry_run)
     with tempfile.TemporaryDirectory(prefix="asb-extract-") as tmp_name:
         tmp = Path(tmp_name)
         scan = scan_file(source, text=not excel)
-        if one_row(conn.execute("SELECT count(*) FROM loads WHERE sha256 = ?", [scan.sha]))[0]:
+        if scan.sha in current_shas(conn):
             report.files.append(FileReport(source.name, scan.sha, "skipped", message=SAME_CONTENT))
             return report
         path, header = _extract_text(source, scan, excel, mapping, tmp)
-        with transaction(conn):
+        with transaction(conn, commit=not dry_run):
             _stage_extract(conn, source, path, header, mapping)
             if progress:
                 progress(0.5, "Checking")
             _check_extract(conn, source, path, header, mapping, geography)
-            report.files.append(_apply_extract(conn, source, scan.sha, synthetic, force, geography, districts))
+            report.files.append(
+                _apply_extract(conn, source, scan.sha, (synthetic, force), geography, districts, (replace, dry_run))
+            )
     if progress:
         progress(1.0, "Loaded")
     return report
@@ -319,23 +331,26 @@ def _apply_extract(
     conn: duckdb.DuckDBPyConnection,
     source: Source,
     sha: str,
-    synthetic: bool,
-    force: str,
+    synthetic_force: tuple[bool, str],
     geography: Geography,
     districts: tuple[str, ...],
+    replace_dry_run: tuple[bool, bool],
 ) -> FileReport:
-    """The load's transaction: replace the extract rows of the months it covers, store its rows, record the load."""
+    """The load's transaction: replace the force's extract rows with the references it brings (kept in
+    replaced_rows), store its rows, record the load and its changes (refused if it removes too many)."""
+    synthetic, force = synthetic_force
     rows_read, rows_kept, outside_no_location, months = _keep_in_districts(conn, geography, districts)
     points = assign_points(conn, "stage_kept", geography)
     conn.register("point_wards", points)
     try:
-        rows_replaced = one_row(
-            conn.execute("""
-            DELETE FROM incidents WHERE source = 'extract'
-              AND month BETWEEN (SELECT min(month) FROM stage_kept) AND (SELECT max(month) FROM stage_kept)
-            """)
-        )[0]
         load_id = next_load_id(conn)
+        rows_replaced = keep_replaced(
+            conn,
+            str(load_id),
+            """FROM incidents i WHERE i.source = 'extract' AND i.force = ?
+                 AND i.incident_ref IN (SELECT incident_ref FROM stage_kept)""",
+            [force],
+        )
         _insert_extract(conn, load_id, synthetic, force)
         fallback = one_row(
             conn.execute(
@@ -344,24 +359,14 @@ def _apply_extract(
                 [load_id],
             )
         )[0]
+        counts = (rows_read, rows_kept, rows_replaced, rows_read - rows_kept, outside_no_location)
         conn.execute(
             "INSERT INTO loads VALUES (?, ?, ?, 'extract', ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                load_id,
-                source.name,
-                sha,
-                synthetic,
-                rows_read,
-                rows_kept,
-                rows_replaced,
-                rows_read - rows_kept,
-                outside_no_location,
-                months,
-                datetime.now(),
-            ],
+            [load_id, source.name, sha, synthetic, *counts, months, datetime.now()],
         )
     finally:
         conn.unregister("point_wards")
+    changes = settle(conn, load_id, load_id, "extract", *replace_dry_run)
     return FileReport(
         source.name,
         sha,
@@ -373,6 +378,8 @@ def _apply_extract(
         rows_outside_no_location=outside_no_location,
         rows_by_lsoa_fallback=fallback,
         months=months,
+        load_id=load_id,
+        changes=changes.get(load_id, []),
     )
 
 

@@ -5,7 +5,16 @@ The rules every load keeps (each has a test in tests/test_police_uk.py, tests/te
 tests/robustness/):
 - Rows are never de-duplicated: police.uk ASB rows have no Crime ID, and two identical rows are
   two incidents at one snap point in one month.
-- A file whose bytes were loaded before (same SHA-256) is skipped with a message.
+- A load replaces exactly what it brings: police.uk, the (force, month, district) triples its stored
+  rows cover; an extract, its incident references. Never a whole month or a span of dates.
+- A file whose bytes were loaded before (same SHA-256) is skipped with a message, but only while
+  the rows that load stored are all still in the store (not replaced since, nor undone).
+- The rows a load replaces are kept in ``replaced_rows`` with its load id, and its report per
+  month and district (added, replaced, removed, kept) in ``load_changes``, so every load can be
+  undone (analytics/data/history.py).
+- A load that leaves a (month, district) with far fewer rows than it held (see ``CellChange``)
+  is refused with the figures, unless ``replace`` is given; ``dry_run`` makes the load in its
+  transaction and rolls it back: its report is exactly what the real load does.
 - A load is one transaction: a file that fails validation, or breaks mid-way, leaves the
   database exactly as it was.
 - Rows outside the configured districts are not stored, but counted in ``loads`` and reported.
@@ -26,6 +35,7 @@ import duckdb
 import pandas as pd
 from pyproj import Transformer
 
+from analytics.core.errors import AnalyticsError
 from analytics.core.vocabulary import VINTAGES
 from analytics.data.geography import BNG, METHOD_GIVEN, METHOD_LSOA, METHOD_POINT, WGS84, Geography
 from analytics.data.query import one_row
@@ -37,6 +47,43 @@ GB_LONGITUDE = (-8.8, 2.0)
 GB_LATITUDE = (49.8, 61.0)
 
 _TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
+
+
+#: A load is refused (unless told to replace) when it leaves a (month, district) with more than
+#: this share of the rows it takes out missing, and more than REMOVE_ROWS rows fewer.
+REMOVE_SHARE = 0.10
+REMOVE_ROWS = 20
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """What one load did to one month of one district, in rows of its source.
+
+    ``added``: rows it stored beyond those it took out; ``replaced``: rows it took out and put
+    another in place of; ``removed``: rows it took out with none in their place; ``kept``: the
+    month's rows of the district that it left as they were.
+    """
+
+    month: str  # YYYY-MM
+    district: str
+    added: int
+    replaced: int
+    removed: int
+    kept: int
+
+    @property
+    def too_many_removed(self) -> bool:
+        return self.removed > REMOVE_ROWS and self.removed > REMOVE_SHARE * (self.replaced + self.removed)
+
+    def text(self) -> str:
+        return (
+            f"{self.month} {self.district}: {self.added:,} added, {self.replaced:,} replaced, "
+            f"{self.removed:,} removed, {self.kept:,} kept"
+        )
+
+
+class LoadRefused(AnalyticsError):
+    """A load that would remove far more rows of a (month, district) than it brings."""
 
 
 @dataclass
@@ -54,26 +101,68 @@ class FileReport:
     rows_by_lsoa_fallback: int = 0
     months: str = ""
     message: str = ""
+    load_id: int | None = None
+    changes: list[CellChange] = field(default_factory=list)
 
 
 @dataclass
 class LoadReport:
     files: list[FileReport] = field(default_factory=list)
+    dry_run: bool = False
 
     def total(self, attribute: str) -> int:
         return sum(getattr(f, attribute) for f in self.files)
+
+    def changes(self) -> list[CellChange]:
+        """The files' changes, added up by month and district."""
+        cells: dict[tuple[str, str], list[int]] = {}
+        for f in self.files:
+            for c in f.changes:
+                sums = cells.setdefault((c.month, c.district), [0, 0, 0, 0])
+                # kept: the rows of earlier loads the whole load left, the same for each of its files.
+                sums[:] = [sums[0] + c.added, sums[1] + c.replaced, sums[2] + c.removed, max(sums[3], c.kept)]
+        return [CellChange(m, d, *v) for (m, d), v in sorted(cells.items())]
+
+    def refused(self) -> list[CellChange]:
+        """The (month, district) cells for which the load is refused unless told to replace."""
+        return [c for f in self.files for c in f.changes if c.too_many_removed]
 
     def summary(self) -> str:
         loaded = [f for f in self.files if f.status == "loaded"]
         skipped = [f for f in self.files if f.status == "skipped"]
         lines = [
-            f"{len(loaded)} file(s) loaded, {len(skipped)} skipped: "
+            ("Dry run, nothing changed: " if self.dry_run else "")
+            + f"{len(loaded)} file(s) {'would be loaded' if self.dry_run else 'loaded'}, {len(skipped)} skipped: "
             f"{self.total('rows_stored'):,} rows stored, {self.total('rows_replaced'):,} replaced, "
             f"{self.total('rows_outside'):,} outside the districts (not stored; "
             f"{self.total('rows_outside_no_location'):,} of them with no location)."
         ]
         lines += [f"  skipped {f.name}: {f.message}" for f in skipped]
+        lines += _change_lines(self.changes())
+        if self.dry_run and self.refused():
+            lines.append(refusal(self.refused()))
         return "\n".join(lines)
+
+
+def _change_lines(changes: list[CellChange]) -> list[str]:
+    """One line per month: what the load did to each district (added/replaced/removed/kept)."""
+    if not changes:
+        return []
+    by_month: dict[str, list[str]] = {}
+    for c in changes:
+        by_month.setdefault(c.month, []).append(f"{c.district} +{c.added:,}/~{c.replaced:,}/-{c.removed:,}/={c.kept:,}")
+    lines = ["  per month and district, rows +added/~replaced/-removed/=kept:"]
+    return lines + [f"  {month}: {'; '.join(cells)}" for month, cells in by_month.items()]
+
+
+def refusal(cells: list[CellChange]) -> str:
+    """Why a load is refused, with the figures."""
+    shown = "; ".join(c.text() for c in cells[:6]) + (f"; and {len(cells) - 6} more" if len(cells) > 6 else "")
+    return (
+        f"Refused: the load would remove more rows than it brings ({shown}). A load is refused when "
+        f"it leaves a month of a district with more than {REMOVE_SHARE:.0%} and more than {REMOVE_ROWS} "
+        "rows fewer than it takes out."
+    )
 
 
 SAME_CONTENT = "the same content was loaded before; nothing changed."
@@ -116,7 +205,73 @@ def assign_points(conn: duckdb.DuckDBPyConnection, table: str, geography: Geogra
 
 
 def next_load_id(conn: duckdb.DuckDBPyConnection) -> int:
-    return int(conn.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchall()[0][0])
+    """One more than any load's id, undone loads' too (their ids stay theirs in the history)."""
+    return int(
+        conn.execute(
+            "SELECT greatest((SELECT coalesce(max(load_id), 0) FROM loads), "
+            "(SELECT coalesce(max(load_id), 0) FROM undone_loads)) + 1"
+        ).fetchall()[0][0]
+    )
+
+
+def current_shas(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """The SHA-256 of every file whose rows are all still in the store: loading it again would change
+    nothing. A load whose rows were since replaced, or that was undone (it is no longer in
+    ``loads``), is not among them, so its file loads again."""
+    rows = conn.execute("""
+        SELECT l.sha256 FROM loads l
+        LEFT JOIN (SELECT load_id, count(*) AS n FROM incidents GROUP BY load_id) i USING (load_id)
+        WHERE coalesce(i.n, 0) = l.rows_stored""").fetchall()
+    return {row[0] for row in rows}
+
+
+def keep_replaced(conn: duckdb.DuckDBPyConnection, replaced_by: str, rows: str, params: list[object]) -> int:
+    """Move the stored rows ``rows`` (a FROM clause over ``incidents i``) to ``replaced_rows``, each with
+    the id of the load replacing it (``replaced_by``, an SQL expression); the number moved."""
+    conn.execute(f"INSERT INTO replaced_rows BY NAME SELECT {replaced_by} AS replaced_by, i.* {rows}", params)
+    return int(one_row(conn.execute(f"DELETE FROM incidents WHERE rowid IN (SELECT i.rowid {rows})", params))[0])
+
+
+def settle(
+    conn: duckdb.DuckDBPyConnection, first: int, last: int, source: str, replace: bool, dry_run: bool
+) -> dict[int, list[CellChange]]:
+    """The changes of the loads ``first``..``last`` (one transaction, rows inserted and replaced rows
+    kept), by load, month and district; recorded in ``load_changes``. Raises LoadRefused when a
+    cell loses too many rows (``CellChange.too_many_removed``), unless ``replace`` or ``dry_run``."""
+    rows = conn.execute(
+        """
+        WITH gone AS (SELECT replaced_by AS load_id, month, district, count(*) AS n FROM replaced_rows
+                      WHERE replaced_by BETWEEN $first AND $last GROUP BY ALL),
+             came AS (SELECT load_id, month, district, count(*) AS n FROM incidents
+                      WHERE load_id BETWEEN $first AND $last GROUP BY ALL),
+             cells AS (SELECT load_id, month, district, coalesce(g.n, 0) AS gone, coalesce(c.n, 0) AS came
+                       FROM gone g FULL JOIN came c USING (load_id, month, district)),
+             held AS (SELECT month, district, count(*) AS n FROM incidents
+                      WHERE source = $source AND load_id < $first
+                        AND (month, district) IN (SELECT month, district FROM cells) GROUP BY ALL)
+        SELECT c.load_id, strftime(c.month, '%Y-%m'), c.district, c.came - least(c.came, c.gone),
+               least(c.came, c.gone), c.gone - least(c.came, c.gone), coalesce(h.n, 0)
+        FROM cells c LEFT JOIN held h USING (month, district) ORDER BY 1, 2, 3""",
+        {"first": first, "last": last, "source": source},
+    ).fetchall()
+    if rows:
+        conn.execute(
+            "INSERT INTO load_changes SELECT unnest(?::INTEGER[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), "
+            "unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::BIGINT[]), unnest(?::BIGINT[])",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+    changes: dict[int, list[CellChange]] = {}
+    for load_id, *cell in rows:
+        changes.setdefault(int(load_id), []).append(CellChange(*cell))
+    refused = [c for cells in changes.values() for c in cells if c.too_many_removed]
+    if refused and not (replace or dry_run):
+        raise LoadRefused(
+            refusal(refused),
+            title="Load refused: it would remove rows",
+            fix="Preview it with --dry-run; if the file is right, load it with --replace "
+            '(on the Data page, tick "Replace anyway"). Any load can be undone: python -m analytics undo LOAD_ID.',
+        )
+    return changes
 
 
 class joins_as_written:
@@ -144,10 +299,13 @@ class joins_as_written:
 
 
 class transaction:
-    """BEGIN ... COMMIT, or ROLLBACK on any error, so a failed load changes nothing."""
+    """BEGIN ... COMMIT, or ROLLBACK on any error, so a failed load changes nothing.
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection):
+    ``commit=False`` (a dry run): ROLLBACK either way."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, commit: bool = True):
         self.conn = conn
+        self.commit = commit
 
     def __enter__(self) -> duckdb.DuckDBPyConnection:
         self.conn.execute("BEGIN TRANSACTION")
@@ -156,7 +314,7 @@ class transaction:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> Literal[False]:
-        if exc_type is None:
+        if exc_type is None and self.commit:
             self.conn.execute("COMMIT")
         else:
             self.conn.execute("ROLLBACK")

@@ -1,7 +1,9 @@
 """police.uk street-level files: their layout, their checks, and loading them into the store.
 
 - police.uk publishes one file per force and month and revises past months, so a file replaces
-  the stored rows of the force-months it holds, whatever it is called.
+  the stored rows of the (force, month, district) triples its stored rows cover, whatever it is
+  called: a file of one district replaces that district only, rows outside the districts cover
+  nothing, and a file with none inside them replaces nothing.
 - Every row is kept as it is (ASB rows have no Crime ID: two identical rows are two incidents),
   and placed in its wards by its snap point, or else its LSOA (analytics/data/loads.py).
 - The files are read safely by analytics/data/files.py; a file refused gets an InputError naming
@@ -23,7 +25,6 @@ import duckdb
 
 from analytics.core import settings
 from analytics.core.errors import InputError
-from analytics.core.errors import shown as _shown  # quoted, cut short: a hostile value cannot flood a message
 from analytics.core.vocabulary import ASB_CATEGORY
 from analytics.data.files import (
     LINE_END,
@@ -48,12 +49,16 @@ from analytics.data.loads import (
     LoadReport,
     Progress,
     assign_points,
+    current_shas,
     drop_stage,
     joins_as_written,
+    keep_replaced,
     next_load_id,
+    settle,
     transaction,
     ward_columns,
 )
+from analytics.data.police_uk_refusals import refuse_month, refuse_number, refuse_outside_gb
 from analytics.data.query import one_row
 
 # Files on disk are scanned (hashed, checked) by this many threads at once.
@@ -98,8 +103,13 @@ def ingest_police_uk(
     geography: Geography | None = None,
     districts: tuple[str, ...] | None = None,
     progress: Progress | None = None,
+    dry_run: bool = False,
+    replace: bool = False,
 ) -> LoadReport:
     """Load police.uk street-level CSV files, folders of them, or police.uk archive zips.
+
+    ``dry_run``: load in the transaction and roll it back (the report is what the load would do);
+    ``replace``: load even if a (month, district) would lose many rows (loads.CellChange).
 
     Everything is loaded in one transaction: if any file is refused, nothing is kept. Each file
     is hashed and its text checked in Python (scan_file); then DuckDB reads all of them together,
@@ -114,7 +124,7 @@ def ingest_police_uk(
     districts = districts or settings.districts()
     geography = geography or load_geography(conn)
     sources = list(iter_sources(paths, (".csv",)))
-    report = LoadReport()
+    report = LoadReport(dry_run=dry_run)
     with tempfile.TemporaryDirectory(prefix="asb-ingest-") as tmp:
         pool = ThreadPoolExecutor(max_workers=SCAN_THREADS)
         try:
@@ -124,8 +134,8 @@ def ingest_police_uk(
                     progress(0.7, "Checking and placing rows in wards")
                 _summarise_police(conn, staged)
                 _check_police(conn, staged)
-                with joins_as_written(conn), transaction(conn):
-                    report.files.extend(_apply_police(conn, staged, geography, districts))
+                with joins_as_written(conn), transaction(conn, commit=not dry_run):
+                    report.files.extend(_apply_police(conn, staged, geography, districts, (replace, dry_run)))
             if progress:
                 progress(1.0, "Loaded")
         finally:
@@ -145,7 +155,7 @@ def _read_files(
     progress: Progress | None,
 ) -> list[_Staged]:
     """Scan every file, in order: those loaded before go into ``report`` as skipped, the others are staged."""
-    seen = set(r[0] for r in conn.execute("SELECT sha256 FROM loads").fetchall())
+    seen = current_shas(conn)
     # Files on disk are hashed two at a time (hashing and reading let other threads run);
     # their results, and any refusal, are still taken in the files' order.
     ahead = {index: pool.submit(scan_file, source) for index, source in enumerate(sources) if source.path is not None}
@@ -340,89 +350,37 @@ def _explain_police_error(
     """
     col = {name: staged.header.index(name) for name in POLICE_UK_COLUMNS}
     if bad_month:
-        _refuse_month(conn, staged, col, bad_month)
+        refuse_month(conn, staged, col, bad_month)
     if bad_number:
-        _refuse_number(staged, col, bad_number)
+        refuse_number(staged, col, bad_number)
     if outside_gb:
-        _refuse_outside_gb(conn, staged, col, outside_gb)
+        refuse_outside_gb(conn, staged, col, outside_gb)
     column = "Crime type" if no_category else "Reported by"
     line = find_line(staged.path, lambda r: not r[col[column]].strip())
     raise InputError(f"the {column} is empty.", file=staged.source.name, line=line)
 
 
-def _number(text: str) -> float | None:
-    """A coordinate as Python reads it: None when empty, NaN when not a number."""
-    try:
-        return float(text) if text.strip() else None
-    except ValueError:
-        return float("nan")
-
-
-def _refuse_month(conn: duckdb.DuckDBPyConnection, staged: _Staged, col: dict[str, int], bad_month: int) -> None:
-    line = find_line(staged.path, lambda r: not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", r[col["Month"]]))
-    value = one_row(
-        conn.execute(
-            f"SELECT month_text FROM stage WHERE file_index = {staged.index} AND NOT regexp_full_match("
-            "coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])') LIMIT 1"
-        )
-    )[0]
-    what = f"the Month {_shown(value)} is not" if value else "the Month is empty, not"
-    raise InputError(
-        f"{what} a month written YYYY-MM ({bad_month:,} row(s) like it).", file=staged.source.name, line=line
-    )
-
-
-def _refuse_number(staged: _Staged, col: dict[str, int], bad_number: int) -> None:
-    def bad(r: list[str]) -> bool:
-        lon, lat = _number(r[col["Longitude"]]), _number(r[col["Latitude"]])
-        return (lon is None) != (lat is None) or (lon is not None and lon != lon) or (lat is not None and lat != lat)
-
-    raise InputError(
-        f"a Longitude or Latitude is not a number, or one is given without the other ({bad_number:,} row(s)).",
-        file=staged.source.name,
-        line=find_line(staged.path, bad),
-    )
-
-
-def _refuse_outside_gb(conn: duckdb.DuckDBPyConnection, staged: _Staged, col: dict[str, int], outside_gb: int) -> None:
-    def outside(r: list[str]) -> bool:
-        lon, lat = _number(r[col["Longitude"]]), _number(r[col["Latitude"]])
-        return (
-            lon is not None
-            and lat is not None
-            and not (GB_LONGITUDE[0] <= lon <= GB_LONGITUDE[1] and GB_LATITUDE[0] <= lat <= GB_LATITUDE[1])
-        )
-
-    line = find_line(staged.path, outside)
-    lon, lat = one_row(
-        conn.execute(
-            f"SELECT lon, lat FROM stage WHERE file_index = {staged.index} AND (lon NOT BETWEEN ? AND ? "
-            "OR lat NOT BETWEEN ? AND ?) LIMIT 1",
-            [*GB_LONGITUDE, *GB_LATITUDE],
-        )
-    )
-    hint = (
-        " The longitude and latitude look swapped."
-        if GB_LATITUDE[0] <= lon <= GB_LATITUDE[1] and GB_LONGITUDE[0] <= lat <= GB_LONGITUDE[1]
-        else ""
-    )
-    raise InputError(
-        f"the coordinates ({lon}, {lat}) are outside Great Britain ({outside_gb:,} row(s)).{hint}",
-        file=staged.source.name,
-        line=line,
-    )
-
-
 def _apply_police(
-    conn: duckdb.DuckDBPyConnection, staged: list[_Staged], geography: Geography, districts: tuple[str, ...]
+    conn: duckdb.DuckDBPyConnection,
+    staged: list[_Staged],
+    geography: Geography,
+    districts: tuple[str, ...],
+    replace_dry_run: tuple[bool, bool],
 ) -> list[FileReport]:
-    """The load's transaction: replace the force-months the files hold, store their rows, record the load."""
+    """The load's transaction: replace the (force, month, district) triples the files' rows cover
+    (the rows replaced kept in replaced_rows), store their rows, record the load."""
     _stage_months_and_lsoas(conn, districts)
     per_file, superseded, replaced = _count_by_file(conn)
-    conn.execute("""
-        DELETE FROM incidents WHERE source = 'police_uk' AND (force, month) IN
-          (SELECT reported_by, month FROM stage_months)""").fetchall()
-    base = _insert_rows(conn, staged, geography)
+    base = next_load_id(conn)
+    keep_replaced(
+        conn,
+        f"{base} + m.file_index",
+        """FROM incidents i JOIN stage_months m
+             ON m.reported_by = i.force AND m.month = i.month AND m.district = i.district
+           WHERE i.source = 'police_uk'""",
+        [],
+    )
+    _insert_rows(conn, staged, geography, base)
     stored = {
         row[0]: row[1:]
         for row in conn.execute(f"""
@@ -430,19 +388,17 @@ def _apply_police(
                                                           OR ward_method_wd25 <> '{METHOD_POINT}')
         FROM incidents WHERE load_id >= {base} AND source = 'police_uk' GROUP BY 1""").fetchall()
     }
-    return _record_loads(conn, staged, base, per_file, stored, replaced, superseded)
+    reports = _record_loads(conn, staged, base, per_file, stored, replaced, superseded)
+    changes = settle(conn, base, base + len(staged) - 1, "police_uk", *replace_dry_run)
+    for item, file_report in zip(staged, reports, strict=True):
+        file_report.load_id = base + item.index
+        file_report.changes = changes.get(base + item.index, [])
+    return reports
 
 
 def _stage_months_and_lsoas(conn: duckdb.DuckDBPyConnection, districts: tuple[str, ...]) -> None:
-    """``stage_months``, the file that is each force-month's latest; ``stage_lsoas``, the LSOAs kept."""
-    # police.uk publishes one file per force and month: when two files of one load hold the same
-    # force-month, the later one is the revision and replaces the earlier, as across loads.
-    # (The Month is checked as YYYY-MM, so its text and the month are one to one.)
-    conn.execute("""
-        CREATE OR REPLACE TEMP TABLE stage_months AS
-        SELECT reported_by, month_text, strptime(month_text || '-01', '%Y-%m-%d')::DATE AS month,
-               max(file_index) AS file_index
-        FROM stage_groups GROUP BY 1, 2""")
+    """``stage_lsoas``, the LSOAs kept; ``stage_months``, the (force, month, district) triples the
+    files' kept rows cover, each with the file that is its latest."""
     # A row is kept when its LSOA is in one of the districts.
     conn.execute(
         """
@@ -451,6 +407,14 @@ def _stage_months_and_lsoas(conn: duckdb.DuckDBPyConnection, districts: tuple[st
         FROM lsoa_lookup WHERE list_contains(?, district)""",
         [list(districts)],
     )
+    # When two files of one load hold rows of the same triple, the later one is the revision and
+    # replaces the earlier there, as across loads. (The Month is checked as YYYY-MM, so its text
+    # and the month are one to one.)
+    conn.execute("""
+        CREATE OR REPLACE TEMP TABLE stage_months AS
+        SELECT g.reported_by, g.month_text, strptime(g.month_text || '-01', '%Y-%m-%d')::DATE AS month,
+               k.district, max(g.file_index) AS file_index
+        FROM stage_groups g JOIN stage_lsoas k ON k.lsoa_code = g.lsoa_code GROUP BY 1, 2, 3, 4""")
 
 
 def _count_by_file(
@@ -474,24 +438,25 @@ def _count_by_file(
         SELECT m.file_index, sum(g.n) FROM stage_groups g
         JOIN stage_lsoas k ON k.lsoa_code = g.lsoa_code
         JOIN stage_months m ON m.reported_by = g.reported_by AND m.month_text = g.month_text
+                            AND m.district = k.district
         WHERE g.file_index < m.file_index GROUP BY 1""").fetchall()
     )
     replaced = dict(
         conn.execute("""
         SELECT m.file_index, count(*) FROM incidents i
-        JOIN stage_months m ON m.reported_by = i.force AND m.month = i.month
+        JOIN stage_months m ON m.reported_by = i.force AND m.month = i.month AND m.district = i.district
         WHERE i.source = 'police_uk' GROUP BY 1""").fetchall()
     )
     return per_file, superseded, replaced
 
 
-def _insert_rows(conn: duckdb.DuckDBPyConnection, staged: list[_Staged], geography: Geography) -> int:
-    """Read the files again, straight into ``incidents``, each row with its wards; the load id of the first file."""
+def _insert_rows(conn: duckdb.DuckDBPyConnection, staged: list[_Staged], geography: Geography, base: int) -> None:
+    """Read the files again, straight into ``incidents``, each row with its wards (``base``: the first load id)."""
     rows, params = _police_rows(staged)
-    # The rows stored: in the districts, and of the file that is the force-month's latest.
+    # The rows stored: in the districts, and of the file that is their triple's latest.
     kept = f"""FROM {rows} s JOIN stage_lsoas k ON k.lsoa_code = s.lsoa_code
                JOIN stage_months m ON m.reported_by = s.reported_by AND m.month_text = s.month_text
-                                  AND m.file_index = s.file_index"""
+                                  AND m.district = k.district AND m.file_index = s.file_index"""
     # Every point of the rows in the districts (a few of rows superseded too: the join below
     # only looks points up).
     points = assign_points(
@@ -499,7 +464,6 @@ def _insert_rows(conn: duckdb.DuckDBPyConnection, staged: list[_Staged], geograp
         "(SELECT p.lon, p.lat, k.district FROM stage_points p JOIN stage_lsoas k ON k.lsoa_code = p.lsoa_code) AS kept",
         geography,
     )
-    base = next_load_id(conn)
     conn.register("point_frame", points)
     try:
         # Copied once into a DuckDB table (one row per point), so the insert joins a table, with
@@ -526,7 +490,6 @@ def _insert_rows(conn: duckdb.DuckDBPyConnection, staged: list[_Staged], geograp
         if not isinstance(exc, (duckdb.InvalidInputException, duckdb.ConversionException)):
             raise
         raise _csv_error(staged, exc) from None  # read once already: only if a file changed meanwhile
-    return base
 
 
 def _record_loads(

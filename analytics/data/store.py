@@ -63,6 +63,7 @@ from analytics.core.vocabulary import VINTAGES
 from analytics.data import demo, demo_published
 from analytics.data.extract import ingest_extract
 from analytics.data.geography import BNG, Geography
+from analytics.data.history import HISTORY_SCHEMA
 from analytics.data.loads import LoadReport, Progress
 from analytics.data.police_uk import ingest_police_uk
 from analytics.data.query import one_row
@@ -143,7 +144,7 @@ CREATE TABLE IF NOT EXISTS loads (
     synthetic         BOOLEAN NOT NULL,
     rows_read         BIGINT NOT NULL,
     rows_stored       BIGINT NOT NULL,
-    rows_replaced     BIGINT NOT NULL,    -- rows of the same force-months that this load replaced
+    rows_replaced     BIGINT NOT NULL,    -- stored rows this load replaced (kept in replaced_rows)
     rows_outside      BIGINT NOT NULL,    -- rows outside the configured districts: counted, not stored
     rows_outside_no_location BIGINT NOT NULL,
     months            VARCHAR,            -- first..last month in the file
@@ -230,7 +231,7 @@ def connect(
     try:
         conn.execute("SET enable_progress_bar = false")
         if not read_only:
-            conn.execute(SCHEMA)
+            conn.execute(SCHEMA + HISTORY_SCHEMA)  # HISTORY_SCHEMA also migrates a store made before it
         else:
             verify(conn, path)
     except BaseException:
