@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from analytics.analyses.coverage import coverage_summary
@@ -34,7 +35,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     conn = store.connect(args.db)
     try:
         if args.kind == "police-uk":
-            report = ingest_police_uk(conn, args.paths, districts=districts, progress=_progress)
+            report = ingest_police_uk(
+                conn, args.paths, districts=districts, progress=_progress, dry_run=args.dry_run, replace=args.replace
+            )
         else:
             if len(args.paths) != 1:
                 raise AnalyticsError("ingest extract takes one file.", title="One file at a time")
@@ -51,6 +54,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 synthetic=True if args.synthetic else None,
                 districts=districts,
                 progress=_progress,
+                dry_run=args.dry_run,
+                replace=args.replace,
             )
     finally:
         conn.close()
@@ -116,21 +121,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--district", action="append", help="district to keep (repeatable)")
     build.set_defaults(func=cmd_build)
 
-    ingest = sub.add_parser("ingest", help="load police.uk files or a force extract")
-    ingest.add_argument("kind", choices=["police-uk", "extract"])
-    ingest.add_argument(
-        "paths", nargs="+", help="CSV files, folders of them, police.uk archive zips; or one extract CSV/XLSX"
-    )
-    db_option(ingest)
-    ingest.add_argument("--district", action="append", help="district to keep (repeatable)")
-    ingest.add_argument(
-        "--map",
-        action="append",
-        metavar="FILE_COLUMN=OUR_COLUMN",
-        help="extract column mapping for other layouts (repeatable)",
-    )
-    ingest.add_argument("--synthetic", action="store_true", help="mark the extract as synthetic")
-    ingest.set_defaults(func=cmd_ingest)
+    _load_commands(sub, db_option)
 
     status = sub.add_parser("status", help="what the store holds: rows per source and month, files loaded")
     db_option(status)
@@ -149,6 +140,33 @@ def parser() -> argparse.ArgumentParser:
     db_option(table)
     table.set_defaults(func=cmd_table)
     return root
+
+
+def _load_commands(sub: argparse._SubParsersAction, db_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    """The subcommand that changes what the store holds: ingest."""
+    ingest = sub.add_parser("ingest", help="load police.uk files or a force extract")
+    ingest.add_argument("kind", choices=["police-uk", "extract"])
+    ingest.add_argument(
+        "paths", nargs="+", help="CSV files, folders of them, police.uk archive zips; or one extract CSV/XLSX"
+    )
+    db_option(ingest)
+    ingest.add_argument("--district", action="append", help="district to keep (repeatable)")
+    ingest.add_argument(
+        "--map",
+        action="append",
+        metavar="FILE_COLUMN=OUR_COLUMN",
+        help="extract column mapping for other layouts (repeatable)",
+    )
+    ingest.add_argument("--synthetic", action="store_true", help="mark the extract as synthetic")
+    ingest.add_argument(
+        "--dry-run", action="store_true", help="print what the load would add, replace and remove; change nothing"
+    )
+    ingest.add_argument(
+        "--replace",
+        action="store_true",
+        help="load even if a month of a district would lose more than 10%% and more than 20 of its rows",
+    )
+    ingest.set_defaults(func=cmd_ingest)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,6 +40,30 @@ def public_quality(frame):
     return out
 
 
+def load_upload(kind: str, upload, dry_run: bool, replace: bool) -> None:
+    """Load (or, ``dry_run``, preview) the uploaded file and say what it did or would do."""
+    bar = st.progress(0.0, "Starting")
+    # The upload's own name is shown, never used as a path: the file goes to a folder we choose.
+    suffix = Path(upload.name).suffix.lower()
+    suffix = suffix if suffix in (".csv", ".zip", ".xlsx") else ".csv"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(upload.getvalue())
+        try:
+
+            def progress(fraction: float, message: str) -> None:
+                bar.progress(min(1.0, fraction), message.replace(str(path), upload.name))
+
+            report = data.ingest(kind, path, progress=progress, dry_run=dry_run, replace=replace)
+            head, *lines = report.summary().replace(str(path), upload.name).split("\n")
+            (st.info if dry_run else st.success)(plain(head))
+            if lines:
+                st.text("\n".join(lines))
+        except AnalyticsError as error:
+            error.message = error.message.replace(str(path), upload.name)
+            show_error(error)
+
+
 filters = current()
 page_header("Data", filters)
 with guarded():
@@ -75,26 +99,15 @@ else:
             format_func={"police-uk": "police.uk CSV or archive zip", "extract": "Force extract"}.get,
         )
         upload = st.file_uploader("File", type=["csv", "zip", "xlsx"], key="upload_file")
-        if upload is not None and st.button("Load", type="primary"):
-            bar = st.progress(0.0, "Starting")
-            # The upload's own name is shown, never used as a path: the file goes to a folder we choose.
-            suffix = (
-                Path(upload.name).suffix.lower()
-                if Path(upload.name).suffix.lower() in (".csv", ".zip", ".xlsx")
-                else ".csv"
+        if upload is not None:
+            replace = st.checkbox(
+                "Replace anyway",
+                help="Load even if a month of a district would lose more than 10% and more than 20 of its rows. "
+                "Any load can be undone (python -m analytics undo LOAD_ID).",
             )
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / f"upload{suffix}"
-                path.write_bytes(upload.getvalue())
-                try:
-
-                    def progress(fraction: float, message: str) -> None:
-                        bar.progress(min(1.0, fraction), message.replace(str(path), upload.name))
-
-                    report = data.ingest(kind, path, progress=progress)
-                    st.success(plain(report.summary().replace(str(path), upload.name)))
-                except AnalyticsError as error:
-                    error.message = error.message.replace(str(path), upload.name)
-                    show_error(error)
+            st.caption("Preview shows what the load would add, replace and remove, and changes nothing.")
+            preview = st.button("Preview")
+            if st.button("Load", type="primary") or preview:
+                load_upload(kind, upload, dry_run=preview, replace=replace)
     elif password:
         st.error("That password is not right.")

@@ -163,10 +163,12 @@ def data_version() -> int:
     return snapshot().version
 
 
-def ingest(kind: str, path: Path | str, progress=None, **options):
+def ingest(kind: str, path: Path | str, progress=None, dry_run: bool = False, replace: bool = False, **options):
     """Load a file into the store, as ``python -m analytics ingest`` does: the single writer.
 
     kind: "police-uk" or "extract"; options go to the ingest function (column_map, synthetic...).
+    ``dry_run``: the report of what the load would do, nothing changed (the Data page's preview);
+    ``replace``: load even if a month of a district would lose many rows (else LoadRefused).
     Sessions keep their snapshot while it runs and see the new version on their next run.
     Returns the LoadReport; raises AnalyticsError (InputError for a bad file: nothing changed).
     """
@@ -179,12 +181,13 @@ def ingest(kind: str, path: Path | str, progress=None, **options):
         conn = store.connect(target)
         try:
             if kind == "police-uk":
-                report = ingest_police_uk(conn, [path], progress=progress, **options)
+                report = ingest_police_uk(conn, [path], progress=progress, dry_run=dry_run, replace=replace, **options)
             else:
-                report = ingest_extract(conn, path, progress=progress, **options)
+                report = ingest_extract(conn, path, progress=progress, dry_run=dry_run, replace=replace, **options)
         finally:
             conn.close()
-    st.cache_data.clear()  # not needed for correctness (the version changes): frees memory
+    if not dry_run:
+        st.cache_data.clear()  # not needed for correctness (the version changes): frees memory
     return report
 
 
