@@ -1,4 +1,4 @@
-"""The command line: ``python -m analytics build | ingest | table | status``.
+"""The command line: ``python -m analytics build | ingest | history | undo | table | status``.
 
 Errors are printed as one message (what happened and what to do) with exit status 2, never
 a stack trace.
@@ -16,6 +16,7 @@ from analytics.core import settings
 from analytics.core.errors import AnalyticsError
 from analytics.data import store
 from analytics.data.extract import ingest_extract
+from analytics.data.history import history_text, undo
 from analytics.data.police_uk import ingest_police_uk
 from analytics.reports import tables
 
@@ -60,6 +61,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     print(report.summary())
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    conn = store.connect(args.db, read_only=True)
+    try:
+        print(history_text(conn, args.load_id))
+    finally:
+        conn.close()
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    conn = store.connect(args.db)
+    try:
+        print(f"[  0%] Undoing load {args.load_id}", file=sys.stderr)
+        print(undo(conn, args.load_id))
+    finally:
+        conn.close()
     return 0
 
 
@@ -143,7 +163,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _load_commands(sub: argparse._SubParsersAction, db_option: Callable[[argparse.ArgumentParser], None]) -> None:
-    """The subcommand that changes what the store holds: ingest."""
+    """The subcommands of loads: ingest, history (what each load did), undo."""
     ingest = sub.add_parser("ingest", help="load police.uk files or a force extract")
     ingest.add_argument("kind", choices=["police-uk", "extract"])
     ingest.add_argument(
@@ -167,6 +187,14 @@ def _load_commands(sub: argparse._SubParsersAction, db_option: Callable[[argpars
         help="load even if a month of a district would lose more than 10%% and more than 20 of its rows",
     )
     ingest.set_defaults(func=cmd_ingest)
+    history = sub.add_parser("history", help="the loads, oldest first, with what each did per month and district")
+    history.add_argument("load_id", type=int, nargs="?", default=None, help="only this load")
+    db_option(history)
+    history.set_defaults(func=cmd_history)
+    undo_ = sub.add_parser("undo", help="put the store back as it was before a load (see history)")
+    undo_.add_argument("load_id", type=int)
+    db_option(undo_)
+    undo_.set_defaults(func=cmd_undo)
 
 
 def main(argv: list[str] | None = None) -> int:

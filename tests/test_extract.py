@@ -126,3 +126,17 @@ def test_two_extracts_split_by_district_or_half_month_both_stay(geo_db):
     late["reported_at"] = ["2018-10-28 10:00:00"]  # the second half of the month
     _load(geo_db, late, "redditch-late-october.csv")
     assert sorted(_stored(geo_db)) == ["B-1", "B-2", "R-1", "R-2", "R-3"]
+
+
+def test_an_extract_dry_run_reports_exactly_what_the_load_then_does(geo_db):
+    _load(geo_db, _rows([f"R-{i}" for i in range(40)], ["2018-10"] * 40), "first.csv")
+    before = db_checksums(geo_db)
+    again = _rows([f"R-{i}" for i in range(10)], ["2018-11"] * 10)
+    preview = _load(geo_db, again, "again.csv", dry_run=True)
+    assert db_checksums(geo_db) == before
+    assert [c.text() for c in preview.changes()] == [
+        "2018-10 Redditch: 0 added, 0 replaced, 10 removed, 30 kept",
+        "2018-11 Redditch: 10 added, 0 replaced, 0 removed, 0 kept",
+    ]
+    real = _load(geo_db, again, "again.csv")
+    assert real.files == preview.files and not real.dry_run

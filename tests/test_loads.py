@@ -163,3 +163,12 @@ def test_the_summary_gives_each_month_and_district(geo_db):
     summary = report.summary()
     assert summary.startswith("1 file(s) loaded, 0 skipped: 2,610 rows stored, 0 replaced")
     assert "2018-10: Bromsgrove +689/~0/-0/=0; Redditch +835/~0/-0/=0; Wyre Forest +1,086/~0/-0/=0" in summary
+
+
+def test_a_file_superseded_within_its_load_loads_again_alone(geo_db, tmp_path):
+    lines = lines_of(OCT_2018)
+    first = write_lines(tmp_path / "first.csv", lines[:11])
+    revised = write_lines(tmp_path / "revised.csv", [lines[0], *lines[11:14]])
+    assert [f.rows_stored for f in load_police(geo_db, first, revised).files] == [0, 3]
+    again = load_police(geo_db, first)  # its rows never stayed in the store: not "loaded before"
+    assert [(f.status, f.rows_stored, f.rows_replaced) for f in again.files] == [("loaded", 10, 3)]

@@ -215,13 +215,13 @@ def next_load_id(conn: duckdb.DuckDBPyConnection) -> int:
 
 
 def current_shas(conn: duckdb.DuckDBPyConnection) -> set[str]:
-    """The SHA-256 of every file whose rows are all still in the store: loading it again would change
-    nothing. A load whose rows were since replaced, or that was undone (it is no longer in
-    ``loads``), is not among them, so its file loads again."""
+    """The SHA-256 of every file whose rows are all in the store: loading it again would change nothing.
+    A load whose rows were since replaced, or superseded by a later file of the same load, or that
+    was undone (it is no longer in ``loads``), is not among them, so its file loads again."""
     rows = conn.execute("""
         SELECT l.sha256 FROM loads l
         LEFT JOIN (SELECT load_id, count(*) AS n FROM incidents GROUP BY load_id) i USING (load_id)
-        WHERE coalesce(i.n, 0) = l.rows_stored""").fetchall()
+        WHERE coalesce(i.n, 0) = l.rows_stored AND l.rows_stored + l.rows_outside = l.rows_read""").fetchall()
     return {row[0] for row in rows}
 
 
