@@ -13,7 +13,8 @@ from pathlib import Path
 
 from analytics.analyses.coverage import coverage_summary
 from analytics.core import settings
-from analytics.core.errors import AnalyticsError
+from analytics.core.disclosure import suppress
+from analytics.core.errors import AnalyticsError, shown
 from analytics.data import store
 from analytics.data.extract import ingest_extract
 from analytics.data.history import history_text, undo
@@ -108,10 +109,14 @@ def cmd_table(args: argparse.Namespace) -> int:
                 "districts": args.district,
                 "wards": args.ward,
                 "boundaries": args.boundaries,
+                "allow_unequal": args.allow_unequal or None,
             },
         )
     finally:
         conn.close()
+    # Public mode (the setting, or --public): the one rule, as the app applies it, before any output.
+    if args.public or settings.get("public_mode"):
+        frame = suppress(frame, settings.get("disclosure_threshold"))
     print(tables.describe_for_humans(frame), file=sys.stderr)
     if args.format == "json":
         print(tables.to_json(frame))
@@ -157,9 +162,39 @@ def parser() -> argparse.ArgumentParser:
     table.add_argument("--ward", action="append", help="ward code (repeatable)")
     table.add_argument("--boundaries", default=None, help="wd22 | wd25")
     table.add_argument("--format", choices=["csv", "json"], default="csv")
+    table.add_argument(
+        "--public",
+        action="store_true",
+        help="public mode: counts below the disclosure threshold read '<N' and what rests on them is blank"
+        " (also when the setting ASB_PUBLIC_MODE is true; threshold ASB_DISCLOSURE_THRESHOLD)",
+    )
+    table.add_argument(
+        "--allow-unequal",
+        action="store_true",
+        help="incident-types, ward-deltas, districts, crime-ytd: compare periods of different lengths per month"
+        " (refused without it); hotspots compares hot-spot classes, not counts, and takes any two periods",
+    )
     db_option(table)
     table.set_defaults(func=cmd_table)
     return root
+
+
+def check_paths(args: argparse.Namespace) -> None:
+    """Refuse a path no file can have (a NUL byte), or a --db DuckDB cannot open (bytes that are not
+    UTF-8 text), before anything is opened."""
+    paths = [getattr(args, name, None) for name in ("db", "data_dir")] + list(getattr(args, "paths", None) or [])
+    for path in (str(p) for p in paths if p is not None):
+        if "\x00" in path:
+            raise AnalyticsError(f"The path {shown(path)} holds a NUL byte, which no file name can.")
+    if getattr(args, "db", None) is not None:
+        try:
+            str(args.db).encode("utf-8")
+        except UnicodeEncodeError:
+            raise AnalyticsError(
+                f"The database path {shown(str(args.db))} holds bytes that are not UTF-8 text,"
+                " which DuckDB cannot open.",
+                fix="Use a path of plain characters.",
+            ) from None
 
 
 def _load_commands(sub: argparse._SubParsersAction, db_option: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -200,9 +235,15 @@ def _load_commands(sub: argparse._SubParsersAction, db_option: Callable[[argpars
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
+        check_paths(args)
         return args.func(args)
     except AnalyticsError as exc:
         print(f"Error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # A path too long, or one the system refuses: one line naming it (cut short), no stack trace.
+        what = f"cannot use the path {shown(exc.filename)}: " if exc.filename is not None else ""
+        print(f"Error: {what}{exc.strerror or exc}.", file=sys.stderr)
         return 2
 
 

@@ -12,9 +12,11 @@ import sys
 import pandas as pd
 import pytest
 
+from analytics.__main__ import main
 from analytics.analyses.wards import ward_deltas
 from analytics.core.errors import AnalyticsError
 from analytics.core.selection import Selection
+from analytics.core.table_meta import TableMeta, meta_of, with_meta
 from analytics.reports.tables import run_table
 from tests.analysis_fixtures import FY2017, FY2018
 from tests.conftest import ROOT
@@ -163,3 +165,115 @@ def test_the_command_line_says_when_periods_are_not_comparable(built_conn):
     text = describe_for_humans(table)
     assert "WARNING: Not comparable: police.uk holds 4 of 12 months of 2024 and 12 of 12 of 2025" in text, text
     assert describe_for_humans(run_table(built_conn, "quality", {})).startswith("quality: every source in the store")
+
+
+# ----------------------------------------------------------------------------- one set of rules (issue 12)
+
+
+def _main(capsys, built_db, *args) -> tuple[int, str, str]:
+    """The command line in-process: its exit status, standard output and standard error."""
+    status = main([*args, "--db", str(built_db)])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+REDDITCH_2025 = ("table", "ward-deltas", "--source", "police_uk", "--district", "Redditch")
+
+
+@pytest.mark.parametrize("how", ["flag", "setting"])
+def test_the_command_line_follows_public_mode(capsys, monkeypatch, built_db, how):
+    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
+    monkeypatch.delenv("ASB_DISCLOSURE_THRESHOLD", raising=False)
+    status, out, err = _main(capsys, built_db, *REDDITCH_2025, "--period-a", "2025-01", "--period-b", "2025-02")
+    shown = pd.read_csv(io.StringIO(out))
+    assert status == 0 and shown.count_a.between(1, 4).any()  # analyst mode: small counts printed
+    if how == "flag":
+        args = (*REDDITCH_2025, "--period-a", "2025-01", "--period-b", "2025-02", "--public")
+    else:
+        monkeypatch.setenv("ASB_PUBLIC_MODE", "true")
+        args = (*REDDITCH_2025, "--period-a", "2025-01", "--period-b", "2025-02")
+    status, out, err = _main(capsys, built_db, *args)
+    public = pd.read_csv(io.StringIO(out), dtype=str, keep_default_na=False)
+    assert status == 0
+    small = public.count_a == "<5"
+    assert small.any() and not pd.to_numeric(public.count_a, errors="coerce").between(1, 4).any()
+    assert (public.loc[small, ["difference", "percentage", "significant"]] == "").all().all()
+    assert "public mode: counts below 5 not shown (<5)" in err
+    monkeypatch.setenv("ASB_DISCLOSURE_THRESHOLD", "10")
+    status, out, err = _main(capsys, built_db, *args, "--format", "json")
+    rows = json.loads(out)["rows"]
+    assert any(r["count_a"] == "<10" for r in rows) and "counts below 10" in err
+
+
+def test_the_csv_and_json_neutralise_formulas_as_the_downloads_do():
+    from analytics.present.export import safe_frame
+    from analytics.reports.tables import to_csv, to_json
+
+    frame = pd.DataFrame(
+        {
+            "location": ['=HYPERLINK("http://x")', " +1+1", "@SUM(A1)", "On or near High Street", "-8%"],
+            "count": range(5),
+        }
+    )
+    frame = with_meta(frame, TableMeta(place="=cmd|' /C calc'!A0", table="hotspots"))
+    printed = pd.read_csv(io.StringIO(to_csv(frame)), keep_default_na=False)
+    assert printed.location.tolist() == safe_frame(frame).location.tolist()
+    assert printed.location.tolist()[:3] == ['\'=HYPERLINK("http://x")', "' +1+1", "'@SUM(A1)"]
+    assert printed.location.tolist()[3:] == ["On or near High Street", "-8%"]
+    payload = json.loads(to_json(frame))
+    assert [r["location"] for r in payload["rows"]] == printed.location.tolist()
+    assert payload["meta"]["place"] == "'=cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize(
+    "table, extra",
+    [
+        ("incident-types", ("--source", "police_uk")),
+        ("ward-deltas", ("--source", "police_uk", "--district", "Redditch")),
+        ("districts", ("--source", "police_uk")),
+        ("crime-ytd", ()),
+    ],
+)
+def test_periods_of_different_lengths_are_refused_or_compared_per_month(capsys, monkeypatch, built_db, table, extra):
+    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
+    periods = ("--period-a", "CY2025", "--period-b", "2025-01")
+    status, out, err = _main(capsys, built_db, "table", table, *extra, *periods)
+    assert status == 2 and out == ""
+    assert "Period A (2025) has 12 months and period B (Jan 2025) has 1 month" in err
+    assert "--allow-unequal" in err and "Traceback" not in err
+    status, out, err = _main(capsys, built_db, "table", table, *extra, *periods, "--allow-unequal")
+    assert status == 0, err
+    printed = pd.read_csv(io.StringIO(out))
+    assert {"per_month_a", "per_month_b"} <= set(printed.columns)
+    assert "compared per month: A has 12 months, B has 1" in err
+    for row in printed.itertuples():
+        assert row.count_b == round(row.per_month_b)  # one month: its count is its rate
+        a, b = row.count_a / 12, float(row.count_b)
+        assert abs(row.difference - (b - a)) <= 0.05 + 1e-9
+        if row.count_a:
+            assert abs(row.pct_change - 100 * (b - a) / a) <= 0.5 + 1e-9
+
+
+def test_equal_periods_are_not_touched_and_hotspots_takes_no_allow_unequal(built_conn):
+    table = run_table(built_conn, "districts", {"source": "police_uk", "allow_unequal": True})
+    assert "per_month_a" not in table.columns and not meta_of(table).method
+    with pytest.raises(AnalyticsError, match="hotspots table does not take --allow-unequal"):
+        run_table(built_conn, "hotspots", {"allow_unequal": True})
+
+
+def test_a_ward_outside_the_district_is_refused_by_the_command_line(capsys, built_db):
+    status, out, err = _main(
+        capsys,
+        built_db,
+        "table",
+        "ward-deltas",
+        "--source",
+        "police_uk",
+        "--district",
+        "Bromsgrove",
+        "--ward",
+        "E05007868",
+    )
+    assert status == 2 and out == ""
+    assert err.startswith("Error: Ward 'E05007868' is in Redditch, not in Bromsgrove.")
+    assert "E05009823 Alvechurch South" in err and "Traceback" not in err

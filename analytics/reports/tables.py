@@ -2,6 +2,11 @@
 
 Each table declares the options that make sense for it; any other option given is refused
 with a message that lists the valid ones. Defaults for periods come from what the store holds.
+
+The command line is held to the app's rules: tables that compare counts refuse two periods of
+different lengths unless asked to compare them per month (``--allow-unequal``); the CSV and JSON
+neutralise spreadsheet formulas as the app's downloads do (present.export); public mode is applied
+by the caller with core.disclosure.suppress.
 """
 
 from __future__ import annotations
@@ -22,12 +27,16 @@ from analytics.analyses.hotspots import hotspot_table
 from analytics.analyses.incident_types import incident_types
 from analytics.analyses.quality import quality_table, source_gaps
 from analytics.analyses.wards import ward_deltas
+from analytics.core.change import per_month_change
 from analytics.core.errors import AnalyticsError, invalid_choice
 from analytics.core.periods import Period, parse_period, same_period_last_year
 from analytics.core.selection import Selection
-from analytics.core.table_meta import caption_parts, meta_of, with_meta
+from analytics.core.table_meta import TableMeta, caption_parts, meta_of, with_meta
+from analytics.present.export import neutralise, safe_frame
 
 ALL_OPTIONS = ("source", "category", "period_a", "period_b", "districts", "wards", "boundaries")
+#: The options of a table that compares two periods' counts (periods of different lengths per month).
+COMPARE_OPTIONS = (*ALL_OPTIONS, "allow_unequal")
 FLAGS = {
     "source": "--source",
     "category": "--category",
@@ -36,6 +45,7 @@ FLAGS = {
     "districts": "--district",
     "wards": "--ward",
     "boundaries": "--boundaries",
+    "allow_unequal": "--allow-unequal",
 }
 
 
@@ -45,6 +55,11 @@ class TableSpec:
     options: tuple[str, ...]
     run: Callable[[duckdb.DuckDBPyConnection, dict], pd.DataFrame]
     help: str
+
+    @property
+    def compares_counts(self) -> bool:
+        """Whether the table compares two periods' counts (and so needs periods of equal length)."""
+        return "allow_unequal" in self.options
 
 
 def _selection(options: dict) -> Selection:
@@ -124,13 +139,13 @@ TABLES: dict[str, TableSpec] = {
     for spec in (
         TableSpec(
             "incident-types",
-            ALL_OPTIONS,
+            COMPARE_OPTIONS,
             _incident_types,
             "counts by key-word type (extract) or crime type (police.uk) for two periods, mean, mean %",
         ),
         TableSpec(
             "ward-deltas",
-            ALL_OPTIONS,
+            COMPARE_OPTIONS,
             _ward_deltas,
             "per ward: two periods, difference, %, Grand Total, rate per 1,000, significance",
         ),
@@ -142,13 +157,13 @@ TABLES: dict[str, TableSpec] = {
         ),
         TableSpec(
             "districts",
-            ("source", "category", "period_a", "period_b", "districts"),
+            ("source", "category", "period_a", "period_b", "districts", "allow_unequal"),
             _districts,
             "per district and North Worcestershire: counts, change, rate per 1,000",
         ),
         TableSpec(
             "crime-ytd",
-            ("source", "category", "period_a", "period_b", "districts"),
+            ("source", "category", "period_a", "period_b", "districts", "allow_unequal"),
             _crime_ytd,
             "recorded crime (not ASB) against the same months a year earlier, by crime type",
         ),
@@ -156,7 +171,8 @@ TABLES: dict[str, TableSpec] = {
             "hotspots",
             ALL_OPTIONS,
             _hotspots,
-            "equal-area cells with Getis-Ord Gi* hot spots (persistence when two periods are given)",
+            "equal-area cells with Getis-Ord Gi* hot spots (persistence when two periods are given;"
+            " it compares each period's own hot spots, not counts, so periods of different lengths are allowed)",
         ),
         TableSpec("quality", (), _quality, "months present and missing, location and ward-assignment checks"),
     )
@@ -178,10 +194,31 @@ def run_table(conn: duckdb.DuckDBPyConnection, name: str, options: dict) -> pd.D
             title="Option not valid here",
         )
     frame = spec.run(conn, options)
+    if spec.compares_counts and _unequal(meta_of(frame), allow=bool(options.get("allow_unequal"))):
+        frame = per_month_change(frame)
     meta = meta_of(frame).with_(table=name)
     if "source" in spec.options and not meta.source_gaps:
         meta = meta.with_(source_gaps=source_gaps(conn, options.get("source") or "police_uk"))
     return with_meta(frame, meta)
+
+
+def _months(n: int) -> str:
+    return f"{n} month{'s' if n != 1 else ''}"
+
+
+def _unequal(meta: TableMeta, allow: bool) -> bool:
+    """Whether the table's two periods differ in length; refused unless ``allow``."""
+    a, b = meta.period_a, meta.period_b
+    if a is None or b is None or a.months == b.months:
+        return False
+    if not allow:
+        raise AnalyticsError(
+            f"Period A ({a.label}) has {_months(a.months)} and period B ({b.label}) has {_months(b.months)}:"
+            " counts of periods of different lengths are not comparable.",
+            title="Periods of different lengths",
+            fix="Choose periods of the same length, or give --allow-unequal to compare incidents per month.",
+        )
+    return True
 
 
 def _plain(value):
@@ -195,13 +232,24 @@ def _plain(value):
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    return frame.to_csv(index=False, lineterminator="\n")
+    """The table as CSV, its cells neutralised as the app's downloads are (present.export.safe_frame)."""
+    return safe_frame(frame).to_csv(index=False, lineterminator="\n")
+
+
+def _neutral(value):
+    """``value`` (a TableMeta as a dict, or part of one) with every text neutralised."""
+    if isinstance(value, dict):
+        return {key: _neutral(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_neutral(item) for item in value]
+    return neutralise(value)
 
 
 def to_json(frame: pd.DataFrame) -> str:
-    """The table as JSON: ``meta`` (its TableMeta, field by field) and ``rows``."""
-    records = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
-    return json.dumps({"meta": asdict(meta_of(frame)), "rows": records}, indent=1, default=str)
+    """The table as JSON: ``meta`` (its TableMeta, field by field) and ``rows``, text neutralised as
+    the app's downloads neutralise it."""
+    records = [{k: _plain(v) for k, v in row.items()} for row in safe_frame(frame).to_dict(orient="records")]
+    return json.dumps({"meta": _neutral(asdict(meta_of(frame))), "rows": records}, indent=1, default=str)
 
 
 def describe_for_humans(frame: pd.DataFrame) -> str:
