@@ -1,16 +1,14 @@
 """Data: sources, coverage, the quality report, files loaded, and (when switched on) uploads."""
 
 import hmac
-import re
 import tempfile
 from pathlib import Path
 
 import streamlit as st
 
 from analytics.core import settings
-from analytics.core.disclosure import is_hidden, suppress
+from analytics.core.disclosure import suppress
 from analytics.core.errors import AnalyticsError
-from analytics.core.vocabulary import suppressed_label
 from ui import data
 from ui.render import guarded, on_screen, page_header, plain, public_threshold, show_error, show_table
 from ui.state import current
@@ -20,24 +18,6 @@ def public(frame):
     """In public mode even data-quality counts below the threshold read "<N" (the one rule)."""
     threshold = public_threshold()
     return suppress(frame, threshold) if threshold else frame
-
-
-SMALL_IN_TEXT = re.compile(r"(?<![\d,.])(\d+)(?![\d,.])")
-
-
-def public_quality(frame):
-    """The quality report in public mode: its counts below the threshold read "<N", and so do
-    those its details give in words ("3 of them with no location")."""
-    threshold = public_threshold()
-    if not threshold:
-        return frame
-    out = public(frame)
-    out["detail"] = out["detail"].map(
-        lambda text: SMALL_IN_TEXT.sub(
-            lambda m: suppressed_label(threshold) if is_hidden(int(m[1]), threshold) else m[1], str(text)
-        )
-    )
-    return out
 
 
 def load_upload(kind: str, upload, dry_run: bool, replace: bool) -> None:
@@ -77,7 +57,7 @@ with guarded():
     st.dataframe(on_screen(months), hide_index=True, width="stretch", height=300)
     st.caption("A month with no row for a source is missing from that source, not zero.")
     st.subheader("Quality report")
-    show_table(public_quality(data.quality(version)), "quality", caption="Checks on what the store holds.")
+    show_table(data.quality(version), "quality", caption="Checks on what the store holds.")
     st.subheader("Ward coverage per boundary vintage")
     st.dataframe(on_screen(public(coverage["wards"])), hide_index=True, width="stretch")
     st.subheader("Files loaded")

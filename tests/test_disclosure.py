@@ -21,7 +21,16 @@ from analytics.analyses import (
     wards,
     year_on_year,
 )
-from analytics.core.disclosure import COLUMNS, Kind, hidden_cells, is_hidden, public_order, suppress, undeclared
+from analytics.core.disclosure import (
+    COLUMNS,
+    Kind,
+    hidden_cells,
+    hide_small_numbers,
+    is_hidden,
+    public_order,
+    suppress,
+    undeclared,
+)
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
 from analytics.core.table_meta import meta_of
@@ -172,3 +181,19 @@ def test_rows_that_hide_a_count_follow_the_others_in_label_order_whatever_the_or
         assert suppress(frame, 5)["ward_name"].tolist() == ["Mid", "Alpha", "Zeta", "Grand Total"]
     unchanged = pd.DataFrame({"ward_name": ["B", "A"], "count": [9, 8]})
     assert public_order(unchanged, 5) is unchanged and public_order(unchanged, None) is unchanged
+
+
+def test_counts_given_in_words_are_hidden_too():
+    """The quality report says some counts in its detail text ("3 of them with no location"): public
+    mode reads them as it reads a count, and leaves larger numbers, codes and decimals alone."""
+    frame = pd.DataFrame(
+        {
+            "check": ["outside", "vintages"],
+            "value": [40, 13866],
+            "detail": ["3 of them with no location", "of 13,866; ward E05007868 had 2.5 a month; 12 moved"],
+        }
+    )
+    out = suppress(frame, 5).set_index("check")
+    assert out.loc["outside", "detail"] == "<5 of them with no location"
+    assert out.loc["vintages", "detail"] == "of 13,866; ward E05007868 had 2.5 a month; 12 moved"
+    assert COLUMNS["detail"].kind is Kind.TEXT and hide_small_numbers(None, 5) is None

@@ -72,3 +72,10 @@ def test_the_full_form_adds_what_a_download_or_the_command_line_must_carry():
     assert reason not in short and reason in full
     assert "Population: ONS mid-2018." in full and "source coverage: 21 of 87 months" in full
     assert full[: len(short)] == short
+
+
+def test_the_full_form_says_how_the_table_was_made():
+    meta = _meta(method="compared per month: A has 12 months, B has 1", partial_note="Dec 2025: 20 days held")
+    full = caption_parts(meta, full=True)
+    assert "method: compared per month: A has 12 months, B has 1" in full and "Dec 2025: 20 days held" in full
+    assert not any(part.startswith("method") for part in caption_parts(meta))

@@ -32,6 +32,7 @@ its months), which suppressing a second cell in one table would not stop.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -45,6 +46,9 @@ class Kind(Enum):
     LABEL = "label"
     COUNT = "count"
     DERIVED = "derived"
+    #: Free text that may state counts in words ("3 of them with no location"): shown, with every
+    #: whole number below the threshold in it read as "<threshold".
+    TEXT = "text"
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class Column:
 
 LABEL = Column(Kind.LABEL)
 COUNT = Column(Kind.COUNT)
+TEXT = Column(Kind.TEXT)
 
 
 def derived(*counts: str) -> Column:
@@ -78,7 +83,6 @@ _LABELS = (
     "source",
     "vintage",
     "check",
-    "detail",
     "load_id",
     "file_name",
     "sha256",
@@ -188,6 +192,8 @@ TOTAL_LABELS = (GRAND_TOTAL, NORTH_WORCESTERSHIRE, ALL_CRIME)
 #: Every column that can reach a screen or a file, declared once.
 COLUMNS: dict[str, Column] = {
     **{name: LABEL for name in _LABELS},
+    # the quality report's explanation of a check, which gives some counts in words
+    "detail": TEXT,
     **{name: COUNT for name in _COUNTS},
     **_DERIVED,
 }
@@ -233,7 +239,7 @@ def hidden_cells(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
         declared = COLUMNS.get(column)
         if declared is None:
             mask[column] = every
-        elif declared.kind is Kind.LABEL:
+        elif declared.kind in (Kind.LABEL, Kind.TEXT):
             mask[column] = none
         elif declared.kind is Kind.COUNT:
             mask[column] = counts[column]
@@ -296,5 +302,24 @@ def suppress(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
             continue
         filler = label if COLUMNS.get(column) is COUNT else ""
         out[column] = out[column].astype(object).where(~hide, filler)
+    for column in frame.columns:
+        if COLUMNS.get(column) is TEXT:
+            out[column] = out[column].map(lambda text: hide_small_numbers(text, threshold))
     out.attrs = dict(frame.attrs)
     return with_meta(out, meta_of(frame).with_(suppressed_below=threshold))
+
+
+#: A whole number standing alone in text (not part of 1,234, 2.5 or a code like E05007868).
+_NUMBER_IN_TEXT = re.compile(r"(?<![\w,.])(\d+)(?![\w,.])")
+
+
+def hide_small_numbers(text: object, threshold: int) -> object:
+    """``text`` with every whole number below ``threshold`` in it read as "<threshold": the rule
+    for counts given in words. Anything that is not text is returned as it is.
+
+    >>> hide_small_numbers("3 of them with no location; 12 moved", 5)
+    '<5 of them with no location; 12 moved'
+    """
+    if not isinstance(text, str):
+        return text
+    return _NUMBER_IN_TEXT.sub(lambda m: suppressed_label(threshold) if int(m[1]) < threshold else m[1], text)

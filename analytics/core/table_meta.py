@@ -118,8 +118,9 @@ def caption_parts(meta: TableMeta, suppress_below: int | None = None, *, full: b
 
     The short form (captions under charts and tables): source, periods, vintage, what and where,
     missing and partial months, public mode, SYNTHETIC. ``full`` (download headers, the briefing
-    pack, the command line) adds the source's coverage, why periods are not compared, and the
-    population and method notes.
+    pack, the command line) adds why periods are not compared, the population and partial-month
+    notes, the source's coverage and the method (how the table was made: the seasonal model, Gi*,
+    a per-month comparison of periods of different lengths).
 
     >>> meta = TableMeta(measure="Anti-social behaviour", place="Redditch", boundaries="WD22",
     ...                  source="police.uk street-level data (real, open data)",
@@ -150,9 +151,11 @@ def caption_parts(meta: TableMeta, suppress_below: int | None = None, *, full: b
     if meta.partial_months:
         parts.append(f"partial month{'s' if len(meta.partial_months) > 1 else ''}: {month_runs(meta.partial_months)}")
     if full:
-        parts += [text for text in (meta.not_comparable, meta.population_note) if text]
+        parts += [text for text in (meta.not_comparable, meta.population_note, meta.partial_note) if text]
         if meta.source_gaps:
             parts.append(f"source coverage: {meta.source_gaps}")
+        if meta.method:
+            parts.append(f"method: {meta.method}")
     threshold = suppress_below if suppress_below is not None else meta.suppressed_below
     if threshold:
         parts.append(f"public mode: counts below {threshold} not shown ({suppressed_label(threshold)})")

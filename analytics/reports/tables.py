@@ -264,5 +264,4 @@ def describe_for_humans(frame: pd.DataFrame) -> str:
     for part in caption_parts(meta, full=True):
         warn = part.startswith(("missing months", "Not comparable"))
         lines.append(f"{'WARNING: ' if warn else '  '}{part}")
-    lines += [f"  {note}" for note in (meta.partial_note, meta.method) if note]
     return "\n".join(lines)
