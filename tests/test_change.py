@@ -61,9 +61,13 @@ def test_the_notes_say_it_and_withheld_changes_stay_withheld():
     assert meta_of(out).method.startswith("compared per month: A has 12 months, B has 1")
     hotspot_like = _table([120], [14], method="Gi* with FDR")
     assert meta_of(per_month_change(hotspot_like)).method.startswith("Gi* with FDR; compared per month")
-    missing = per_month_change(_table([120], [14], not_comparable="Not comparable: months missing"))
+    lacking = PeriodCoverage("2024", 12, ("2024-05", "2024-06"))
+    missing = per_month_change(_table([120], [14], a=lacking, not_comparable="Not comparable: months missing"))
     assert missing[["difference", "pct_change", "percentage", "z", "p_value", "significant"]].isna().all().all()
     assert missing.loc[0, "per_month_a"] == 10.0  # a rate of one period is still true
+    # Different lengths alone: comparison_meta calls the counts not comparable; per month they are.
+    unequal = per_month_change(_table([120], [14], not_comparable="Not comparable: 2024 has 12 months"))
+    assert unequal.loc[0, "percentage"] == "40%" and not meta_of(unequal).not_comparable
 
 
 def test_the_mean_of_two_unequal_periods_is_not_given():

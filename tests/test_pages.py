@@ -295,6 +295,19 @@ def test_years_with_missing_months_get_counts_but_no_change(app, page):
                 )
 
 
+# A month against a year (typed in the sidebar's months): counts, but no change, as on the command line.
+UNEQUAL = {"src": "police_uk", "cat": "asb", "pt": "months", "a": "2025-03..2025-03", "b": "2025-01..2025-12"}
+
+
+@pytest.mark.parametrize("page", ["overview", "wards", "incident_types"])
+def test_periods_of_different_lengths_get_counts_but_no_change(app, page):
+    at = app(None if page == "overview" else page, UNEQUAL)
+    assert not at.exception, at.exception
+    text = _text(at)
+    assert "Not comparable: Mar 2025 has 1 month and Jan–Dec 2025 has 12" in text, text
+    assert not re.search(r"\b(rose|fell) \d+%|significantly", text), text
+
+
 def test_a_period_with_no_month_held_has_no_count_not_zero(app):
     """The extract's 2017-18 against 2018-19 on the Crime page: police.uk holds no month of 2017-18
     (and 5 of 2018-19), so there is no 2017-18 column of zeros, no chart of it, and no change."""

@@ -50,17 +50,25 @@ def comparison_meta(
 
 
 def not_comparable(source: str, a: PeriodCoverage, b: PeriodCoverage) -> str:
-    """Why two periods are not like for like, or "": the source lacks months of one of them.
+    """Why two periods are not like for like, or "": the source lacks months of one of them, or
+    they are of different lengths.
 
     A count over the months held is true, but its change against a complete period is not a
-    change in incidents (police.uk holds 4 months of 2024: "rose 277%" would be the gap), so the
-    tables withhold difference, percentage and significance, and the pages say this instead."""
-    if not (a.missing or b.missing):
-        return ""
-    return (
-        f"Not comparable: {_SOURCE_IN_WORDS.get(source, source)} holds {a.held} of {a.months} "
-        f"months of {a.label} and {b.held} of {b.months} of {b.label}, so no change is given."
-    )
+    change in incidents (police.uk holds 4 months of 2024: "rose 277%" would be the gap); nor is
+    the change from one month to a year (+1,333%). So the tables withhold difference, percentage
+    and significance, and the pages say this instead. (The command line can compare periods of
+    different lengths per month, when asked: core.change.per_month_change.)"""
+    if a.missing or b.missing:
+        return (
+            f"Not comparable: {_SOURCE_IN_WORDS.get(source, source)} holds {a.held} of {a.months} "
+            f"months of {a.label} and {b.held} of {b.months} of {b.label}, so no change is given."
+        )
+    if a.months != b.months:
+        return (
+            f"Not comparable: {a.label} has {a.months} month{'s' if a.months != 1 else ''} and {b.label} "
+            f"has {b.months}, so no change is given; compare periods of the same length."
+        )
+    return ""
 
 
 def default_comparison(conn: duckdb.DuckDBPyConnection, source: str) -> tuple[Period, Period]:

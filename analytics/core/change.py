@@ -132,6 +132,10 @@ def per_month_change(frame: pd.DataFrame, small_count: int | None = None) -> pd.
         if column in out.columns:
             out[column] = pd.Series(pd.NA, index=out.index, dtype=dtype)
     note = per_month_note(months_a, months_b)
+    # Periods of different lengths are not comparable count for count; per month they are, unless
+    # the source also lacks months of one of them (then the change stays withheld).
+    lacking = bool(meta.period_a.missing or meta.period_b.missing)
+    meta = meta.with_(not_comparable=meta.not_comparable if lacking else "")
     return withhold_change(out, meta.with_(method="; ".join(t for t in (meta.method, note) if t)))
 
 
