@@ -3,6 +3,7 @@ CSV errors and archives, each tested through a real load into a DuckDB file."""
 
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 
@@ -88,3 +89,36 @@ def test_archive_with_a_nested_archive_is_refused(geo_db, tmp_path):
         z.writestr("../../evil/inner.zip", inner.getvalue())
     with pytest.raises(InputError, match="another archive"):
         load_police(geo_db, path)
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_a_column_count_error_after_a_quoted_line_break_names_the_files_own_line(geo_db, tmp_path, end):
+    """DuckDB counts rows: after values holding line breaks its line was short by one per break.
+    The line given is the file's own (the row with the extra field is on line 9 of the file)."""
+    rows = list(csv.reader(io.StringIO(OCT_2018.read_text(encoding="utf-8"))))[:10]
+    rows[2][rows[0].index("Location")] = "On or near\nTwo Lines"
+    rows[4][rows[0].index("Context")] = "one\ntwo"
+    rows[6] = rows[6] + ["extra"]
+    out = io.StringIO()
+    csv.writer(out, lineterminator=end).writerows(rows)
+    path = tmp_path / "broken-lines.csv"
+    path.write_bytes(out.getvalue().encode("utf-8"))
+    assert path.read_bytes().split(b"\n")[8].endswith(b",extra" + end.encode()[:-1])
+    with pytest.raises(InputError) as error:
+        load_police(geo_db, path)
+    assert (error.value.file, error.value.line) == (str(path), 9)
+    assert "expected 12 columns but found 13" in str(error.value)
+
+
+def test_a_row_refused_after_a_quoted_line_break_names_the_line_it_starts_on(geo_db, tmp_path):
+    rows = list(csv.reader(io.StringIO(OCT_2018.read_text(encoding="utf-8"))))[:10]
+    rows[2][rows[0].index("Location")] = "On or near\nTwo Lines"
+    rows[5][rows[0].index("Month")] = "2018-13"
+    rows[5][rows[0].index("Location")] = "On\nthree\nlines"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path = tmp_path / "month-after-break.csv"
+    path.write_bytes(out.getvalue().encode("utf-8"))
+    with pytest.raises(InputError) as error:
+        load_police(geo_db, path)
+    assert error.value.line == 7 and "the Month '2018-13'" in str(error.value)

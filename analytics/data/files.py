@@ -404,6 +404,10 @@ def stage_csv(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, heade
         conn.execute(sql.replace("{read_csv}", READ_CSV), [str(path), columns])
     except duckdb.Error as exc:
         line, problem = csv_problem(str(exc))
+        if "Expected Number of Columns" in str(exc):
+            # DuckDB counts rows, not lines: after a value holding a line break its line is short
+            # by one per break. The row's own line, counted in the file.
+            line = find_line(path, lambda r: len(r) != len(header)) or line
         raise InputError(problem, file=source.name, line=line) from None
 
 
@@ -444,15 +448,23 @@ def select_columns(header: list[str], wanted: dict[str, str]) -> str:
 
 def find_line(path: Path, predicate: Callable[[list[str]], bool]) -> int | None:
     """Line number (1-based, header is line 1) of the first data row for which predicate holds."""
+    return find_row(path, predicate)[0]
+
+
+def find_row(path: Path, predicate: Callable[[list[str]], bool]) -> tuple[int | None, list[str] | None]:
+    """The first data row for which predicate holds, and the line of the file it starts on (1-based,
+    the header is line 1): a row whose quoted value holds a line break spans several lines."""
     with open(path, newline="", encoding="utf-8", errors="replace") as handle:
         reader = csv.reader(handle)
         next(reader, None)
+        start = reader.line_num + 1
         for row in reader:
+            line, start = start, reader.line_num + 1
             if not row:
                 continue  # a blank line: DuckDB skips it too
             try:
                 if predicate(row):
-                    return reader.line_num
+                    return line, row
             except IndexError:
                 continue
-    return None
+    return None, None
