@@ -11,9 +11,11 @@ import zipfile
 import pytest
 
 from analytics.core.errors import InputError
+from analytics.core.vocabulary import POLICE_UK_CRIME_TYPES, POLICE_UK_FORCES
 from analytics.data import store
 from analytics.data.loads import LoadRefused
 from analytics.data.police_uk import ingest_police_uk
+from analytics.data.police_uk_keys import canonical, current_month, nearest
 from tests.conftest import DISTRICTS, POLICE_DIR, UNFILTERED_ZIP, db_checksums
 from tests.loading import JAN_2024, OCT_2018, counts, lines_of, write_lines
 
@@ -170,13 +172,132 @@ def test_a_file_with_every_row_outside_the_districts_replaces_nothing(geo_db, tm
     assert db_checksums(geo_db)["incidents"] == before["incidents"]
 
 
-def test_lsoa_codes_with_a_trailing_space_replace_nothing(geo_db, tmp_path):
+def _rewritten(path, tmp_path, name, change) -> tuple:
+    """A copy of a police.uk file with ``change(row: dict)`` applied to every row (csv-quoted)."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(rows[0])
+    for row in rows[1:]:
+        record = dict(zip(rows[0], row, strict=True))
+        change(record)
+        writer.writerow([record[c] for c in rows[0]])
+    copy = tmp_path / name
+    copy.write_text(out.getvalue(), encoding="utf-8")
+    return copy, len(rows) - 1
+
+
+def _messy(record: dict) -> None:
+    """Keys as a spreadsheet may leave them: padded, in upper or lower case, spaces doubled."""
+    record["Month"] = f" {record['Month']}\t"
+    record["Reported by"] = record["Reported by"].upper() + " "
+    record["Falls within"] = "  " + record["Falls within"].lower()
+    record["LSOA code"] = record["LSOA code"] + " " if record["LSOA code"] else ""
+    record["LSOA name"] = record["LSOA name"] + "  "
+    record["Crime type"] = " " + record["Crime type"].replace(" ", "  ").upper() + " "
+    record["Last outcome category"] = record["Last outcome category"] + " " if record["Last outcome category"] else ""
+
+
+def _stored(db) -> list[tuple]:
+    """Every stored row but its load id, in order."""
+    conn = store.connect(db, read_only=True)
+    try:
+        columns = [c for (c,) in conn.execute("SELECT column_name FROM (DESCRIBE incidents)").fetchall()]
+        kept = ", ".join(c for c in columns if c != "load_id")
+        return conn.execute(f"SELECT {kept} FROM incidents ORDER BY ALL").fetchall()
+    finally:
+        conn.close()
+
+
+def _asb(db, month: str) -> int:
+    conn = store.connect(db, read_only=True)
+    try:
+        return conn.execute("SELECT count(*) FROM incidents WHERE is_asb AND month = ?", [f"{month}-01"]).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_padded_and_upper_case_keys_load_as_the_clean_file_does(geo_db, tmp_path):
+    """Trailing spaces, an upper-case force and a crime type in odd case and spacing load into the
+    same force-month, with the same values, as the clean file: nothing is doubled."""
     load_police(geo_db, OCT_2018)
-    before = db_checksums(geo_db)
+    clean, asb = _stored(geo_db), _asb(geo_db, "2018-10")
+    messy, rows = _rewritten(OCT_2018, tmp_path, "2018-10-messy.csv", _messy)
+    report = load_police(geo_db, messy)
+    assert report.files[0].status == "loaded"
+    assert (report.total("rows_stored"), report.total("rows_replaced"), report.total("rows_outside")) == (
+        rows,
+        rows,
+        0,
+    )
+    assert _asb(geo_db, "2018-10") == asb > 0
+    assert _stored(geo_db) == clean
+    assert all(c.added == c.removed == 0 for c in report.changes())
+
+
+def test_padded_lsoa_codes_are_in_their_districts(geo_db, tmp_path):
     spaced = [re.sub(rb",(E0[0-9]{7}),", rb",\1 ,", line) for line in lines_of(OCT_2018)]
     report = load_police(geo_db, write_lines(tmp_path / "spaced.csv", spaced))
-    assert report.total("rows_outside") == len(spaced) - 1 and report.total("rows_replaced") == 0
-    assert db_checksums(geo_db)["incidents"] == before["incidents"]
+    assert report.total("rows_outside") == 0 and report.total("rows_stored") == len(spaced) - 1
+
+
+def test_lsoa_codes_no_lookup_holds_are_outside_the_districts(geo_db, tmp_path):
+    """A code of the right form the lookups lack (Wales, or an English LSOA elsewhere) is a row
+    outside the districts, counted, not stored; an empty code (no location) too, as before."""
+    codes = iter(["W01000001", "E01099999", ""] * 2000)
+    path, rows = _rewritten(OCT_2018, tmp_path, "elsewhere.csv", lambda r: r.update({"LSOA code": next(codes)}))
+    report = load_police(geo_db, path)
+    assert (report.total("rows_outside"), report.total("rows_stored")) == (rows, 0)
+
+
+def _refused(geo_db, tmp_path, line: int, column: str, value: str) -> str:
+    """The message refusing OCT_2018 with ``column`` set to ``value`` on ``line`` (the header is line 1)."""
+    before = db_checksums(geo_db)
+    at = iter(range(2, 10**6))
+    path, _ = _rewritten(OCT_2018, tmp_path, "bad.csv", lambda r: r.update({column: value}) if next(at) == line else 0)
+    with pytest.raises(InputError) as error:
+        load_police(geo_db, path)
+    assert (error.value.file, error.value.line) == (str(path), line)
+    assert db_checksums(geo_db) == before
+    return str(error.value)
+
+
+def test_an_unknown_force_is_refused_with_the_nearest_names(geo_db, tmp_path):
+    message = _refused(geo_db, tmp_path, 7, "Reported by", "West Mercy Police")
+    assert "the Reported by 'West Mercy Police' is not a force police.uk publishes" in message
+    assert "the nearest names: West Mercia Police" in message and "(1 row(s) like it)" in message
+
+
+def test_an_unknown_falls_within_is_refused(geo_db, tmp_path):
+    message = _refused(geo_db, tmp_path, 4, "Falls within", "Mercia")
+    assert "the Falls within 'Mercia' is not a force police.uk publishes; the nearest names: " in message
+
+
+def test_an_unknown_crime_type_is_refused_with_the_list(geo_db, tmp_path):
+    message = _refused(geo_db, tmp_path, 9, "Crime type", "Anti social behavior")
+    assert "the Crime type 'Anti social behavior' is not one of police.uk's crime types: Anti-social behaviour, " in (
+        message
+    )
+    assert "Violence and sexual offences (1 row(s) like it)" in message
+
+
+def test_a_malformed_lsoa_code_is_refused(geo_db, tmp_path):
+    message = _refused(geo_db, tmp_path, 5, "LSOA code", "E0103213")
+    assert "the LSOA code 'E0103213' is not an LSOA code, E01 or W01 and six digits" in message
+
+
+def test_a_month_after_the_current_month_is_refused(geo_db, tmp_path):
+    year, month = map(int, current_month().split("-"))
+    future = f"{year + month // 12}-{month % 12 + 1:02d}"
+    message = _refused(geo_db, tmp_path, 6, "Month", future)
+    assert f"the Month '{future}' is after the current month, {current_month()}" in message
+
+
+def test_the_lists_spelling_is_stored():
+    assert canonical(" west  MERCIA police\t", POLICE_UK_FORCES) == "West Mercia Police"
+    assert canonical("ANTI-SOCIAL BEHAVIOUR ", POLICE_UK_CRIME_TYPES) == "Anti-social behaviour"
+    assert canonical("Anti social behaviour", POLICE_UK_CRIME_TYPES) is None
+    assert nearest("Metropolitan Police", POLICE_UK_FORCES)[0] == "Metropolitan Police Service"
 
 
 def test_unfiltered_archive_over_embedded_data(geo_db):

@@ -7,10 +7,13 @@ import re
 import pytest
 
 from analytics.core.vocabulary import (
+    ASB_CATEGORY,
     EXTRACT_KEYWORDS,
     HOTSPOT_CLASSES,
     NOT_SIGNIFICANT,
     OKABE_ITO,
+    POLICE_UK_CRIME_TYPES,
+    POLICE_UK_FORCES,
     VERMILLION,
     VINTAGES,
     rgb,
@@ -59,3 +62,16 @@ def test_the_extract_has_the_panels_seven_keyword_types():
 
 def test_the_two_ward_boundary_vintages():
     assert VINTAGES == ("wd22", "wd25")
+
+
+def test_police_uk_names_its_14_crime_types_asb_first():
+    assert len(POLICE_UK_CRIME_TYPES) == len(set(POLICE_UK_CRIME_TYPES)) == 14
+    assert POLICE_UK_CRIME_TYPES[0] == ASB_CATEGORY == "Anti-social behaviour"
+    assert list(POLICE_UK_CRIME_TYPES[1:]) == sorted(POLICE_UK_CRIME_TYPES[1:])
+
+
+def test_police_uk_forces_are_the_43_territorial_forces_btp_and_psni():
+    assert len(POLICE_UK_FORCES) == len({name.lower() for name in POLICE_UK_FORCES}) == 45
+    assert {"West Mercia Police", "Metropolitan Police Service", "City of London Police"} <= set(POLICE_UK_FORCES)
+    assert {"British Transport Police", "Police Service of Northern Ireland"} <= set(POLICE_UK_FORCES)
+    assert all(name == name.strip() and "  " not in name for name in POLICE_UK_FORCES)

@@ -17,6 +17,78 @@ SOURCE_LABELS = {
 }
 #: police.uk's crime type for ASB, and the category every ASB row of every source carries.
 ASB_CATEGORY = "Anti-social behaviour"
+#: police.uk's 14 crime types, as its street-level files spell them (data.police.uk/about/).
+POLICE_UK_CRIME_TYPES = (
+    ASB_CATEGORY,
+    "Bicycle theft",
+    "Burglary",
+    "Criminal damage and arson",
+    "Drugs",
+    "Other crime",
+    "Other theft",
+    "Possession of weapons",
+    "Public order",
+    "Robbery",
+    "Shoplifting",
+    "Theft from the person",
+    "Vehicle crime",
+    "Violence and sexual offences",
+)
+#: The forces whose rows police.uk publishes, as its street-level files write them in "Reported by"
+#: and "Falls within": the 43 territorial forces of England and Wales, British Transport Police
+#: and the Police Service of Northern Ireland. Where each spelling comes from: "West Mercia Police"
+#: from the files in data/police_uk and tests/data/police_uk; the others from the "Reported by"
+#: values of police.uk street-level files as public code that reads them lists them (these are the
+#: names of police.uk's /api/forces, except where the files differ from it: "Devon & Cornwall
+#: Police", "Derbyshire Constabulary", "Gloucestershire Constabulary" and "Hertfordshire
+#: Constabulary" are the files' spellings).
+POLICE_UK_FORCES = (
+    "Avon and Somerset Constabulary",
+    "Bedfordshire Police",
+    "British Transport Police",
+    "Cambridgeshire Constabulary",
+    "Cheshire Constabulary",
+    "City of London Police",
+    "Cleveland Police",
+    "Cumbria Constabulary",
+    "Derbyshire Constabulary",
+    "Devon & Cornwall Police",
+    "Dorset Police",
+    "Durham Constabulary",
+    "Dyfed-Powys Police",
+    "Essex Police",
+    "Gloucestershire Constabulary",
+    "Greater Manchester Police",
+    "Gwent Police",
+    "Hampshire Constabulary",
+    "Hertfordshire Constabulary",
+    "Humberside Police",
+    "Kent Police",
+    "Lancashire Constabulary",
+    "Leicestershire Police",
+    "Lincolnshire Police",
+    "Merseyside Police",
+    "Metropolitan Police Service",
+    "Norfolk Constabulary",
+    "North Wales Police",
+    "North Yorkshire Police",
+    "Northamptonshire Police",
+    "Northumbria Police",
+    "Nottinghamshire Police",
+    "Police Service of Northern Ireland",
+    "South Wales Police",
+    "South Yorkshire Police",
+    "Staffordshire Police",
+    "Suffolk Constabulary",
+    "Surrey Police",
+    "Sussex Police",
+    "Thames Valley Police",
+    "Warwickshire Police",
+    "West Mercia Police",
+    "West Midlands Police",
+    "West Yorkshire Police",
+    "Wiltshire Police",
+)
 #: The two groups a selection can ask for besides one crime type. "crime" is every police.uk crime
 #: type except ASB, as ONS counts recorded crime (police.uk ASB is incidents, not crimes).
 CATEGORY_GROUPS = ("asb", "crime")

@@ -6,6 +6,8 @@
   nothing, and a file with none inside them replaces nothing.
 - Every row is kept as it is (ASB rows have no Crime ID: two identical rows are two incidents),
   and placed in its wards by its snap point, or else its LSOA (analytics/data/loads.py).
+- Its keys are trimmed, forces and crime types stored in police.uk's spelling, and unknown names,
+  malformed LSOA codes and months after the current month refused (analytics/data/police_uk_keys.py).
 - The files are read safely by analytics/data/files.py; a file refused gets an InputError naming
   the file, the line and the problem.
 """
@@ -33,7 +35,6 @@ from analytics.data.files import (
     Scan,
     Source,
     csv_problem,
-    find_line,
     iter_sources,
     read_header,
     scan_file,
@@ -58,7 +59,8 @@ from analytics.data.loads import (
     transaction,
     ward_columns,
 )
-from analytics.data.police_uk_refusals import refuse_month, refuse_number, refuse_outside_gb
+from analytics.data.police_uk_keys import current_month, key_sql, listed_sql, lsoa_malformed_sql
+from analytics.data.police_uk_refusals import refuse_key, refuse_month, refuse_number, refuse_outside_gb
 from analytics.data.query import one_row
 
 # Files on disk are scanned (hashed, checked) by this many threads at once.
@@ -211,7 +213,8 @@ def _police_select(header: list[str]) -> str:
     """The staged columns of a police.uk file; longitude and latitude are also read as numbers."""
     lon, lat = header.index("Longitude"), header.index("Latitude")
     # In our order, not the file's: the layouts' reads are stacked (and by name, to be sure).
-    columns = ", ".join(f"c{header.index(name)} AS {ours}" for name, ours in _POLICE_NAMES.items())
+    # Keys trimmed, forces and crime types in police.uk's spelling (analytics/data/police_uk_keys.py).
+    columns = ", ".join(f"{key_sql(f'c{header.index(name)}', name)} AS {ours}" for name, ours in _POLICE_NAMES.items())
     return (
         f"{columns}, TRY_CAST(nullif(trim(c{lon}), '') AS DOUBLE) AS lon, "
         f"TRY_CAST(nullif(trim(c{lat}), '') AS DOUBLE) AS lat"
@@ -289,7 +292,10 @@ def _summarise_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) ->
                     + 4 * coalesce((lon IS NULL OR lat IS NULL)
                         AND ((lon IS NULL) <> (lat IS NULL) OR nullif(trim(lon_text), '') IS NOT NULL
                              OR nullif(trim(lat_text), '') IS NOT NULL), false)::INTEGER
-                    + 8 * coalesce(lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?, false)::INTEGER AS flags
+                    + 8 * coalesce(lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?, false)::INTEGER
+                    + 16 * coalesce(category <> '' AND NOT {listed_sql("category", "Crime type")}, false)::INTEGER
+                    + 32 * coalesce(falls_within <> '' AND NOT {listed_sql("falls_within", "Falls within")}, false)
+                      ::INTEGER AS flags
                   FROM {rows})
             GROUP BY GROUPING SETS ((file_index, month_text, reported_by, lsoa_code, flags), (lsoa_code, lon, lat))""",
             [*GB_LONGITUDE, *GB_LATITUDE, *params],
@@ -303,7 +309,9 @@ def _summarise_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) ->
                            CASE WHEN flags & 1 <> 0 THEN n ELSE 0 END AS no_location,
                            CASE WHEN flags & 2 <> 0 THEN n ELSE 0 END AS no_category,
                            CASE WHEN flags & 4 <> 0 THEN n ELSE 0 END AS bad_number,
-                           CASE WHEN flags & 8 <> 0 THEN n ELSE 0 END AS outside_gb
+                           CASE WHEN flags & 8 <> 0 THEN n ELSE 0 END AS outside_gb,
+                           CASE WHEN flags & 16 <> 0 THEN n ELSE 0 END AS unknown_category,
+                           CASE WHEN flags & 32 <> 0 THEN n ELSE 0 END AS unknown_falls_within
                     FROM stage_summary WHERE NOT is_point""")
     conn.execute("""CREATE OR REPLACE TEMP TABLE stage_points AS
                     SELECT lsoa_code, lon, lat FROM stage_summary WHERE is_point AND lon IS NOT NULL""")
@@ -316,48 +324,52 @@ def _summarise_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) ->
 
 
 def _check_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) -> None:
-    bad = conn.execute(_POLICE_CHECKS).fetchall()
-    for file_index, bad_month, bad_number, outside_gb, no_category, no_force in bad:
-        if bad_month or bad_number or outside_gb or no_category or no_force:
-            item = staged[file_index]
+    checks = _POLICE_CHECKS.format(
+        forces=listed_sql("reported_by", "Reported by"), malformed_lsoa=lsoa_malformed_sql("lsoa_code")
+    )
+    cursor = conn.execute(checks, [current_month()])
+    names = [column[0] for column in cursor.description or []]
+    for row in cursor.fetchall():
+        counts = dict(zip(names[1:], row[1:], strict=True))
+        if any(counts.values()):
+            item = staged[row[0]]
             _stage_one(conn, item)  # only for a refused file: to find the line
-            _explain_police_error(conn, item, bad_month, bad_number, outside_gb, no_category, no_force)
+            _explain_police_error(conn, item, counts)
 
 
-# The checks run on the summary: a file holds a handful of months, forces and crime types.
+# The checks run on the summary: a file holds a handful of months, forces and LSOAs. In the order
+# a file's problems are reported (the first only).
 _POLICE_CHECKS = """
 SELECT file_index,
-  coalesce(sum(n) FILTER (WHERE NOT regexp_full_match(coalesce(month_text, ''), '[0-9]{4}-(0[1-9]|1[0-2])')), 0)
+  coalesce(sum(n) FILTER (WHERE NOT regexp_full_match(coalesce(month_text, ''), '[0-9]{{4}}-(0[1-9]|1[0-2])')), 0)
     AS bad_month,
-  sum(bad_number), sum(outside_gb), sum(no_category),
-  coalesce(sum(n) FILTER (WHERE nullif(trim(reported_by), '') IS NULL), 0) AS no_force
+  coalesce(sum(n) FILTER (WHERE month_text > ?), 0) AS future_month,
+  sum(bad_number) AS bad_number, sum(outside_gb) AS outside_gb,
+  sum(no_category) AS no_category,
+  coalesce(sum(n) FILTER (WHERE nullif(reported_by, '') IS NULL), 0) AS no_force,
+  coalesce(sum(n) FILTER (WHERE reported_by <> '' AND NOT {forces}), 0) AS unknown_force,
+  sum(unknown_falls_within) AS unknown_falls_within,
+  sum(unknown_category) AS unknown_category,
+  coalesce(sum(n) FILTER (WHERE {malformed_lsoa}), 0) AS malformed_lsoa
 FROM stage_groups GROUP BY file_index ORDER BY file_index
 """
 
 
-def _explain_police_error(
-    conn: duckdb.DuckDBPyConnection,
-    staged: _Staged,
-    bad_month: int,
-    bad_number: int,
-    outside_gb: int,
-    no_category: int,
-    no_force: int,
-) -> NoReturn:
-    """Raise the InputError for the first problem of a file, with its line number.
+def _explain_police_error(conn: duckdb.DuckDBPyConnection, staged: _Staged, counts: dict[str, int]) -> NoReturn:
+    """Raise the InputError for the first problem of a file (``counts``: rows failing each check,
+    in the order they are reported), with its line number.
 
     Finding the line costs a pass over the file in Python, paid only when a file is refused.
     """
     col = {name: staged.header.index(name) for name in POLICE_UK_COLUMNS}
-    if bad_month:
-        refuse_month(conn, staged, col, bad_month)
-    if bad_number:
-        refuse_number(staged, col, bad_number)
-    if outside_gb:
-        refuse_outside_gb(conn, staged, col, outside_gb)
-    column = "Crime type" if no_category else "Reported by"
-    line = find_line(staged.path, lambda r: not r[col[column]].strip())
-    raise InputError(f"the {column} is empty.", file=staged.source.name, line=line)
+    check = next(name for name, n in counts.items() if n)
+    if check == "bad_month":
+        refuse_month(conn, staged, col, counts[check])
+    if check == "bad_number":
+        refuse_number(staged, col, counts[check])
+    if check == "outside_gb":
+        refuse_outside_gb(conn, staged, col, counts[check])
+    refuse_key(conn, staged, col, check, counts[check])
 
 
 def _apply_police(

@@ -389,6 +389,62 @@ REFUSED = [
         12,
         "the Crime type is empty",
     ),
+    # Keys police.uk's lists lack (keys are trimmed and matched ignoring case first: see test_police_uk).
+    Case(
+        "force-unknown",
+        _file("force.csv", lambda: _csv(_set(_rows(), 3, "Reported by", "West Mercia Constabulary"))),
+        3,
+        "the Reported by 'West Mercia Constabulary' is not a force police.uk publishes; "
+        "the nearest names: West Mercia Police",
+    ),
+    Case(
+        "force-empty-after-trimming",
+        _file("force-blank.csv", lambda: _csv(_set(_rows(), 8, "Reported by", " \t "))),
+        8,
+        "the Reported by is empty",
+    ),
+    Case(
+        "falls-within-unknown",
+        _file("falls.csv", lambda: _csv(_set(_rows(), 10, "Falls within", "Worcestershire"))),
+        10,
+        "the Falls within 'Worcestershire' is not a force police.uk publishes",
+    ),
+    Case(
+        "crime-type-unknown",
+        _file("type.csv", lambda: _csv(_set(_rows(), 6, "Crime type", "Antisocial behaviour"))),
+        6,
+        "the Crime type 'Antisocial behaviour' is not one of police.uk's crime types: Anti-social behaviour, "
+        "Bicycle theft, Burglary",
+    ),
+    Case(
+        "lsoa-code-malformed",
+        _file("lsoa.csv", lambda: _csv(_set(_rows(), 4, "LSOA code", "E01-032139"))),
+        4,
+        "the LSOA code 'E01-032139' is not an LSOA code, E01 or W01 and six digits (1 row(s) like it)",
+    ),
+    Case(
+        "lsoa-code-sql",
+        _file("lsoa-sql.csv", lambda: _csv(_set(_rows(), 12, "LSOA code", "'; DROP TABLE incidents; --"))),
+        12,
+        'the LSOA code "\'; DROP TABLE incidents; --" is not an LSOA code',
+    ),
+    Case(
+        "month-in-the-future",
+        _file("future.csv", lambda: _csv(_set(_set(_rows(), 5, "Month", "2999-01"), 7, "Month", " 2999-01 "))),
+        5,
+        "the Month '2999-01' is after the current month",
+    ),
+    Case(
+        "extra-field-after-quoted-line-breaks",
+        _file(
+            "breaks.csv",
+            lambda: _csv(
+                _set(_set(_rows(), 2, "Location", "On or near\nA"), 3, "Context", "x\r\ny")[:5] + [_rows()[5] + ["x"]]
+            ),
+        ),
+        8,
+        "expected 12 columns but found 13",
+    ),
     # Force extracts with unknown key-word types and other bad values.
     Case(
         "extract-keyword-wrong-case",
