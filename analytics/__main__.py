@@ -58,6 +58,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 progress=_progress,
                 dry_run=args.dry_run,
                 replace=args.replace,
+                sheet=args.sheet,
+                date_format=args.date_format,
             )
     finally:
         conn.close()
@@ -213,6 +215,12 @@ def _load_commands(sub: argparse._SubParsersAction, db_option: Callable[[argpars
         help="extract column mapping for other layouts (repeatable)",
     )
     ingest.add_argument("--synthetic", action="store_true", help="mark the extract as synthetic")
+    ingest.add_argument("--sheet", metavar="NAME", help="the extract workbook's sheet to load")
+    ingest.add_argument(
+        "--date-format",
+        metavar="FORMAT",
+        help="how the extract writes its times, e.g. '%%d/%%m/%%Y %%H:%%M' (for dates that read two ways)",
+    )
     ingest.add_argument(
         "--dry-run", action="store_true", help="print what the load would add, replace and remove; change nothing"
     )

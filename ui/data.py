@@ -163,10 +163,20 @@ def data_version() -> int:
     return snapshot().version
 
 
-def ingest(kind: str, path: Path | str, progress=None, dry_run: bool = False, replace: bool = False, **options):
+def ingest(
+    kind: str,
+    path: Path | str,
+    progress=None,
+    dry_run: bool = False,
+    replace: bool = False,
+    sheet: str | None = None,
+    date_format: str | None = None,
+    **options,
+):
     """Load a file into the store, as ``python -m analytics ingest`` does: the single writer.
 
-    kind: "police-uk" or "extract"; options go to the ingest function (column_map, synthetic...).
+    kind: "police-uk" or "extract"; options go to the ingest function (column_map, synthetic...);
+    ``sheet`` and ``date_format`` go to an extract's (analytics/data/extract.py).
     ``dry_run``: the report of what the load would do, nothing changed (the Data page's preview);
     ``replace``: load even if a month of a district would lose many rows (else LoadRefused).
     Sessions keep their snapshot while it runs and see the new version on their next run.
@@ -183,7 +193,16 @@ def ingest(kind: str, path: Path | str, progress=None, dry_run: bool = False, re
             if kind == "police-uk":
                 report = ingest_police_uk(conn, [path], progress=progress, dry_run=dry_run, replace=replace, **options)
             else:
-                report = ingest_extract(conn, path, progress=progress, dry_run=dry_run, replace=replace, **options)
+                report = ingest_extract(
+                    conn,
+                    path,
+                    progress=progress,
+                    dry_run=dry_run,
+                    replace=replace,
+                    sheet=sheet,
+                    date_format=date_format,
+                    **options,
+                )
         finally:
             conn.close()
     if not dry_run:

@@ -9,6 +9,9 @@ loading it into the store.
   no coordinates needs a known WD22 ward code, and keeps it (analytics/data/loads.py).
 - The file is read safely by analytics/data/files.py (a workbook gets the zip-bomb checks of an
   archive); a file refused gets an InputError naming the file, the line and the problem.
+- Read for certain or refused: a workbook's sheet, merged cells and formulas (workbooks.py); the
+  districts, dates that read two ways, months still to come and repeated references (extract_rules.py,
+  and _EXTRACT_CHECKS here).
 """
 
 from __future__ import annotations
@@ -19,12 +22,17 @@ from pathlib import Path
 from typing import NoReturn
 
 import duckdb
-import pandas as pd
 
 from analytics.core import settings
 from analytics.core.errors import InputError
 from analytics.core.errors import shown as _shown  # quoted, cut short: a hostile value cannot flood a message
 from analytics.core.vocabulary import ASB_CATEGORY, EXTRACT_KEYWORDS, NIRS_CLASSES
+from analytics.data.extract_rules import (
+    check_date_format,
+    drop_exact_repeats,
+    force_districts,
+    refuse_ambiguous_dates,
+)
 from analytics.data.files import (
     Scan,
     Source,
@@ -54,6 +62,7 @@ from analytics.data.loads import (
     ward_columns,
 )
 from analytics.data.query import one_row
+from analytics.data.workbooks import workbook_to_csv
 
 EXTRACT_COLUMNS = (
     "incident_ref",
@@ -87,6 +96,8 @@ def ingest_extract(
     progress: Progress | None = None,
     dry_run: bool = False,
     replace: bool = False,
+    sheet: str | None = None,
+    date_format: str | None = None,
 ) -> LoadReport:
     """Load a force ASB incident extract (CSV or XLSX).
 
@@ -95,18 +106,13 @@ def ingest_extract(
     A load replaces the stored extract rows of the force with the incident references it brings.
     ``dry_run``: load in the transaction and roll it back (the report is what the load would do);
     ``replace``: load even if a (month, district) would lose many rows (loads.CellChange).
+    ``sheet``: the workbook's sheet to read (else the one visible sheet with the header; workbooks.py);
+    ``date_format``: the strptime format of the times, for dates that read two ways (extract_rules.py).
     """
     districts = districts or settings.districts()
     geography = geography or load_geography(conn)
     path = Path(path)
-    if path.is_dir():
-        raise InputError("this is a folder: give the extract file itself (CSV or XLSX).", file=str(path))
-    if not path.is_file():
-        raise InputError("no such file." if not path.exists() else "not a regular file.", file=str(path))
-    source = file_source(path)
-    mapping = _extract_mapping(source, column_map)
-    if not isinstance(force, str) or not force.strip():
-        raise InputError(f"the force must be a name, not {_shown(force)}.", file=source.name)
+    source, mapping = _extract_source(path, column_map, force)
     if synthetic is None:
         synthetic = "SYNTHETIC" in path.name.upper()
     excel = path.suffix.lower() in (".xlsx", ".xlsm")
@@ -119,39 +125,67 @@ def ingest_extract(
         if scan.sha in current_shas(conn):
             report.files.append(FileReport(source.name, scan.sha, "skipped", message=SAME_CONTENT))
             return report
-        path, header = _extract_text(source, scan, excel, mapping, tmp)
+        check_date_format(conn, source, date_format)
+        path, header, note = _extract_text(source, scan, excel, mapping, (tmp, sheet))
         with transaction(conn, commit=not dry_run):
-            _stage_extract(conn, source, path, header, mapping)
+            _stage_extract(conn, source, path, header, mapping, date_format)
             if progress:
                 progress(0.5, "Checking")
-            _check_extract(conn, source, path, header, mapping, geography)
-            report.files.append(
-                _apply_extract(conn, source, scan.sha, (synthetic, force), geography, districts, (replace, dry_run))
+            checks = (geography, force_districts(force, districts), date_format)
+            repeats = _check_extract(conn, source, path, header, mapping, checks)
+            loaded = _apply_extract(
+                conn, source, scan.sha, (synthetic, force), geography, districts, (replace, dry_run)
             )
+            loaded.message = " ".join(n for n in (note, repeats) if n)
+            report.files.append(loaded)
     if progress:
         progress(1.0, "Loaded")
     return report
 
 
+def _extract_source(path: Path, column_map: dict[str, str] | None, force: str) -> tuple[Source, dict[str, str]]:
+    """The extract file to read and its column mapping, or the InputError saying why not."""
+    if path.is_dir():
+        raise InputError("this is a folder: give the extract file itself (CSV or XLSX).", file=str(path))
+    if not path.is_file():
+        raise InputError("no such file." if not path.exists() else "not a regular file.", file=str(path))
+    source = file_source(path)
+    mapping = _extract_mapping(source, column_map)
+    if not isinstance(force, str) or not force.strip():
+        raise InputError(f"the force must be a name, not {_shown(force)}.", file=source.name)
+    return source, mapping
+
+
 def _extract_text(
-    source: Source, scan: Scan, excel: bool, mapping: dict[str, str], tmp: Path
-) -> tuple[Path, list[str]]:
-    """The extract as UTF-8 CSV text DuckDB reads (a workbook's first sheet, converted), and its checked header."""
+    source: Source, scan: Scan, excel: bool, mapping: dict[str, str], tmp_sheet: tuple[Path, str | None]
+) -> tuple[Path, list[str], str]:
+    """The extract as UTF-8 CSV text DuckDB reads (a workbook's sheet, converted), its checked header, and
+    the note for the load report on the conversion ('' if none)."""
+    tmp, sheet = tmp_sheet
+    required = tuple(sorted(mapping, key=lambda k: EXTRACT_COLUMNS.index(mapping[k])))
+    note = ""
     if excel:
         converted = tmp / "workbook.csv"
-        _xlsx_to_csv(source, converted)
+        note = _xlsx_to_csv(source, converted, required, sheet)
         text_scan = scan_file(Source(source.name, lambda: open(converted, "rb"), converted))
     else:
+        if sheet is not None:
+            raise InputError(f"a sheet ({_shown(sheet)}) is named, but this is a CSV file.", file=source.name)
         text_scan = scan
     path, first_line, has_rows = text_file(source, text_scan, tmp / "extract.csv")
-    required = tuple(sorted(mapping, key=lambda k: EXTRACT_COLUMNS.index(mapping[k])))
-    return path, read_header(source, first_line, required, has_rows)
+    return path, read_header(source, first_line, required, has_rows), note
 
 
 def _stage_extract(
-    conn: duckdb.DuckDBPyConnection, source: Source, path: Path, header: list[str], mapping: dict[str, str]
+    conn: duckdb.DuckDBPyConnection,
+    source: Source,
+    path: Path,
+    header: list[str],
+    mapping: dict[str, str],
+    date_format: str | None,
 ) -> None:
-    """The extract's rows in the temporary table ``stage``, coordinates and time read as numbers and a timestamp."""
+    """The extract's rows in the temporary table ``stage``, coordinates and time read as numbers and a timestamp
+    (the time in ``date_format`` alone when it is given)."""
     stage_csv(
         conn,
         source,
@@ -166,6 +200,8 @@ def _stage_extract(
         FROM (SELECT {select_columns(header, {k: _EXTRACT_NAMES[v] for k, v in mapping.items()})}
               FROM {{read_csv}})""",
     )
+    if date_format is not None:  # checked by extract_rules.check_date_format; passed as a value, never as SQL
+        conn.execute("UPDATE stage SET reported_at = try_strptime(trim(reported_text), ?)", [date_format])
 
 
 _EXTRACT_NAMES = {
@@ -225,54 +261,69 @@ def _extract_mapping(source: Source, column_map: dict[str, str] | None) -> dict[
     return mapping
 
 
-def _xlsx_to_csv(source: Source, out: Path) -> None:
-    """The workbook's first sheet as CSV text, after the zip-bomb checks every archive gets."""
+def _xlsx_to_csv(source: Source, out: Path, required: tuple[str, ...], sheet: str | None) -> str:
+    """The workbook's sheet as CSV text (workbooks.py), after the zip-bomb checks every archive gets; the note."""
     workbook = source.path
     if workbook is None:  # ingest_extract reads a file on disk (file_source), never an archive member
         raise ValueError(f"_xlsx_to_csv needs {source.name} on disk.")
     archive, _ = open_archive(workbook, "Excel workbook")
     archive.close()
-    try:
-        frame = pd.read_excel(workbook, dtype=str, keep_default_na=False)
-    except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise InputError(f"not a readable Excel workbook ({str(exc)[:200]}).", file=source.name) from None
-    frame.to_csv(out, index=False)
+    return workbook_to_csv(workbook, source.name, required, out, sheet)
 
 
-# Each check of a staged extract: the condition a bad row meets, the column shown, the problem.
+# Each check of a staged extract: the condition a bad row meets, the column shown, the problem
+# ({districts} stands for the force's districts), and the name of its arguments in _check_extract.
 _EXTRACT_CHECKS = (
     (
         "reported_at IS NULL",
         "reported_at",
         "the date and time reported is not a date (expected e.g. 2018-10-31 19:45:00)",
+        "",
+    ),
+    (
+        "reported_at >= ?",
+        "reported_at",
+        "the date reported is in a month still to come",
+        "next_month",
     ),
     (
         "NOT list_contains(?, coalesce(keyword, ''))",
         "keyword",
         f"unknown key-word type; valid types: {', '.join(EXTRACT_KEYWORDS)}",
+        "keyword",
     ),
     (
         "nullif(trim(nirs_class), '') IS NOT NULL AND NOT list_contains(?, nirs_class)",
         "nirs_class",
         f"unknown NIRS class; valid classes: {', '.join(NIRS_CLASSES)}",
+        "nirs_class",
+    ),
+    (
+        "NOT list_contains(?, lower(trim(coalesce(district_text, ''))))",
+        "district",
+        "the district is not one of the force's districts; valid districts: {districts}",
+        "district",
     ),
     (
         "(lon IS NULL) <> (lat IS NULL) OR (lon IS NULL AND nullif(trim(lon_text), '') IS NOT NULL)"
         " OR (lat IS NULL AND nullif(trim(lat_text), '') IS NOT NULL)",
         "longitude",
         "the longitude or latitude is not a number, or one is given without the other",
+        "",
     ),
     (
         "lon NOT BETWEEN ? AND ? OR lat NOT BETWEEN ? AND ?",
         "longitude",
         "the coordinates are outside Great Britain",
+        "britain",
     ),
     (
         "lon IS NULL AND NOT list_contains(?, coalesce(ward_code, ''))",
         "ward_code",
         "a row with no coordinates needs a known WD22 ward code",
+        "ward_code",
     ),
-    ("nullif(trim(incident_ref), '') IS NULL", "incident_ref", "the incident reference is empty"),
+    ("nullif(trim(incident_ref), '') IS NULL", "incident_ref", "the incident reference is empty", ""),
 )
 
 
@@ -282,23 +333,29 @@ def _check_extract(
     path: Path,
     header: list[str],
     mapping: dict[str, str],
-    geography: Geography,
-) -> None:
-    """Refuse the extract at its first row that fails a check, in the order of _EXTRACT_CHECKS."""
+    checks: tuple[Geography, list[str], str | None],
+) -> str:
+    """Refuse the extract at its first row that fails a check: its dates read two ways (extract_rules.py),
+    then in the order of _EXTRACT_CHECKS, then two rows under one reference. The note on exact repeats."""
+    geography, districts, date_format = checks
     col = {target: header.index(name) for name, target in mapping.items()}
-    ward_codes = list(geography.wards["wd22"].ward_code)
+    refuse_ambiguous_dates(conn, source, path, col.get("reported_at"), date_format)
+    now = datetime.now()
     params: dict[str, list[object]] = {
+        "": [],
+        "next_month": [datetime(now.year + now.month // 12, now.month % 12 + 1, 1)],
         "keyword": [list(EXTRACT_KEYWORDS)],
         "nirs_class": [list(NIRS_CLASSES)],
-        "ward_code": [ward_codes],
+        "district": [[d.lower() for d in districts]],
+        "britain": [*GB_LONGITUDE, *GB_LATITUDE],
+        "ward_code": [list(geography.wards["wd22"].ward_code)],
     }
-    for condition, column, problem in _EXTRACT_CHECKS:
-        args: list[object] = params.get(column, [])
-        if "BETWEEN" in condition:
-            args = [*GB_LONGITUDE, *GB_LATITUDE]
-        bad = one_row(conn.execute(f"SELECT count(*) FROM stage WHERE {condition}", args))[0]
+    for condition, column, problem, key in _EXTRACT_CHECKS:
+        bad = one_row(conn.execute(f"SELECT count(*) FROM stage WHERE {condition}", params[key]))[0]
         if bad:
-            _refuse_extract(conn, source, path, col, (condition, column, problem), args, bad)
+            problem = problem.replace("{districts}", ", ".join(districts))
+            _refuse_extract(conn, source, path, col, (condition, column, problem), params[key], bad)
+    return drop_exact_repeats(conn, source, path, col)
 
 
 def _refuse_extract(
