@@ -138,6 +138,8 @@ class LoadReport:
             f"{self.total('rows_outside_no_location'):,} of them with no location)."
         ]
         lines += [f"  skipped {f.name}: {f.message}" for f in skipped]
+        # What a loaded file's reading noted (merged cells filled, repeated rows kept once).
+        lines += [f"  note on {f.name}: {f.message}" for f in loaded if f.message]
         lines += _change_lines(self.changes())
         if self.dry_run and self.refused():
             lines.append(refusal(self.refused()))
