@@ -63,14 +63,21 @@ def test_rows_are_never_deduplicated(geo_db, tmp_path):
     assert counts(geo_db) == (3, 3)
 
 
-def test_two_files_of_one_force_month_in_one_load_keep_the_later(geo_db, tmp_path):
+def test_two_files_of_one_force_month_in_one_load_are_refused_not_ordered_by_name(geo_db, tmp_path):
+    """Issue 12: '2025-03-...-street (1).csv', the newer download, lost to '...-street.csv' because
+    the later name won. Nothing in the files says which is the revision, so the load is refused,
+    naming both, and the store is as it was; loaded one after the other, the later load wins."""
     lines = lines_of(OCT_2018)
-    first = write_lines(tmp_path / "first.csv", lines[:11])
-    revised = write_lines(tmp_path / "revised.csv", [lines[0], *lines[11:14]])
-    report = load_police(geo_db, first, revised)
-    assert [f.rows_stored for f in report.files] == [0, 3]
-    assert report.files[1].rows_replaced == 10
-    assert counts(geo_db)[0] == 3
+    older = write_lines(tmp_path / "2018-10-west-mercia-street.csv", lines[:11])
+    newer = write_lines(tmp_path / "2018-10-west-mercia-street (1).csv", [lines[0], *lines[11:14]])
+    before = db_checksums(geo_db)
+    with pytest.raises(InputError, match=r"2 files of this load hold .* for 2018-10") as refused:
+        load_police(geo_db, newer, older)
+    assert "(1).csv" in str(refused.value) and "street.csv" in str(refused.value)
+    assert db_checksums(geo_db) == before
+    load_police(geo_db, older)
+    report = load_police(geo_db, newer)
+    assert report.files[0].rows_replaced == 10 and counts(geo_db)[0] == 3
 
 
 def _by_month_and_district(db) -> dict[tuple[str, str], int]:

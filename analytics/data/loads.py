@@ -218,7 +218,7 @@ def next_load_id(conn: duckdb.DuckDBPyConnection) -> int:
 
 def current_shas(conn: duckdb.DuckDBPyConnection) -> set[str]:
     """The SHA-256 of every file whose rows are all in the store: loading it again would change nothing.
-    A load whose rows were since replaced, or superseded by a later file of the same load, or that
+    A load whose rows were since replaced (by a later load), or that
     was undone (it is no longer in ``loads``), is not among them, so its file loads again."""
     rows = conn.execute("""
         SELECT l.sha256 FROM loads l

@@ -382,6 +382,7 @@ def _apply_police(
     """The load's transaction: replace the (force, month, district) triples the files' rows cover
     (the rows replaced kept in replaced_rows), store their rows, record the load."""
     _stage_months_and_lsoas(conn, districts)
+    _one_file_a_triple(conn, staged)
     per_file, superseded, replaced = _count_by_file(conn)
     base = next_load_id(conn)
     keep_replaced(
@@ -419,9 +420,8 @@ def _stage_months_and_lsoas(conn: duckdb.DuckDBPyConnection, districts: tuple[st
         FROM lsoa_lookup WHERE list_contains(?, district)""",
         [list(districts)],
     )
-    # When two files of one load hold rows of the same triple, the later one is the revision and
-    # replaces the earlier there, as across loads. (The Month is checked as YYYY-MM, so its text
-    # and the month are one to one.)
+    # Two files of one load holding rows of the same triple are refused before this (_one_file_a_triple),
+    # so each triple has one file. (The Month is checked as YYYY-MM: its text and the month are one to one.)
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE stage_months AS
         SELECT g.reported_by, g.month_text, strptime(g.month_text || '-01', '%Y-%m-%d')::DATE AS month,
@@ -429,11 +429,35 @@ def _stage_months_and_lsoas(conn: duckdb.DuckDBPyConnection, districts: tuple[st
         FROM stage_groups g JOIN stage_lsoas k ON k.lsoa_code = g.lsoa_code GROUP BY 1, 2, 3, 4""")
 
 
+def _one_file_a_triple(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) -> None:
+    """Refuse a load in which two files hold rows of the same force, month and district.
+
+    Which of two such files is the revision cannot be read from them (police.uk files carry no date
+    of publication), and the order of their names says nothing: '2025-03-...-street (1).csv', the
+    newer download, sorts before '2025-03-...-street.csv'. So the user says it, by loading them one
+    after the other: a later load replaces an earlier one's rows of the triples it covers."""
+    clash = conn.execute("""
+        SELECT g.reported_by, g.month_text, k.district, list(DISTINCT g.file_index ORDER BY g.file_index)
+        FROM stage_groups g JOIN stage_lsoas k ON k.lsoa_code = g.lsoa_code
+        GROUP BY 1, 2, 3 HAVING count(DISTINCT g.file_index) > 1 ORDER BY 2, 3 LIMIT 1""").fetchone()
+    if clash is None:
+        return
+    force, month, district, indexes = clash
+    names = [staged[i].source.name for i in indexes]
+    raise InputError(
+        f"{len(names)} files of this load hold {district}'s rows of {force} for {month}: {', '.join(names)}. "
+        "Which is the revision cannot be told from the files; load the one you want, or load them one "
+        "after the other (a later load replaces the rows of an earlier one).",
+        file=names[-1],
+    )
+
+
 def _count_by_file(
     conn: duckdb.DuckDBPyConnection,
 ) -> tuple[dict[int, _FileCounts], dict[int, int], dict[int, int]]:
-    """By file: rows read, outside the districts and months; rows a later file of the load revises;
-    stored rows of earlier loads it replaces."""
+    """By file: rows read, outside the districts and months; rows a later file of the load revises
+    (none in the districts: _one_file_a_triple refuses two files of one triple); stored rows of
+    earlier loads it replaces."""
     per_file = {
         row[0]: row[1:]
         for row in conn.execute("""
