@@ -20,8 +20,10 @@ def public(frame):
     return suppress(frame, threshold) if threshold else frame
 
 
-def load_upload(kind: str, upload, dry_run: bool, replace: bool) -> None:
-    """Load (or, ``dry_run``, preview) the uploaded file and say what it did or would do."""
+def load_upload(kind: str, upload, dry_run: bool, replace: bool, reading: dict[str, str | None]) -> None:
+    """Load (or, ``dry_run``, preview) the uploaded file and say what it did or would do.
+    ``reading``: how to read a force extract (its sheet, its date format), as the command line's
+    --sheet and --date-format."""
     bar = st.progress(0.0, "Starting")
     # The upload's own name is shown, never used as a path: the file goes to a folder we choose.
     suffix = Path(upload.name).suffix.lower()
@@ -34,7 +36,7 @@ def load_upload(kind: str, upload, dry_run: bool, replace: bool) -> None:
             def progress(fraction: float, message: str) -> None:
                 bar.progress(min(1.0, fraction), message.replace(str(path), upload.name))
 
-            report = data.ingest(kind, path, progress=progress, dry_run=dry_run, replace=replace)
+            report = data.ingest(kind, path, progress=progress, dry_run=dry_run, replace=replace, **reading)
             head, *lines = report.summary().replace(str(path), upload.name).split("\n")
             (st.info if dry_run else st.success)(plain(head))
             if lines:
@@ -42,6 +44,16 @@ def load_upload(kind: str, upload, dry_run: bool, replace: bool) -> None:
         except AnalyticsError as error:
             error.message = error.message.replace(str(path), upload.name)
             show_error(error)
+
+
+def extract_reading() -> dict[str, str | None]:
+    """The sheet and date format of a force extract, when the file itself cannot say them."""
+    left, right = st.columns(2)
+    sheet = left.text_input("Sheet (workbooks)", help="The sheet to read, when more than one holds the columns.")
+    date_format = right.text_input(
+        "Date format", help="Only when dates read two ways (e.g. 03/04/2018): %d/%m/%Y %H:%M or %m/%d/%Y %H:%M."
+    )
+    return {"sheet": sheet.strip() or None, "date_format": date_format.strip() or None}
 
 
 filters = current()
@@ -85,9 +97,10 @@ else:
                 help="Load even if a month of a district would lose more than 10% and more than 20 of its rows. "
                 "Any load can be undone (python -m analytics undo LOAD_ID).",
             )
+            reading = extract_reading() if kind == "extract" else {}
             st.caption("Preview shows what the load would add, replace and remove, and changes nothing.")
             preview = st.button("Preview")
             if st.button("Load", type="primary") or preview:
-                load_upload(kind, upload, dry_run=preview, replace=replace)
+                load_upload(kind, upload, dry_run=preview, replace=replace, reading=reading)
     elif password:
         st.error("That password is not right.")
