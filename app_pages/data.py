@@ -56,6 +56,23 @@ def extract_reading() -> dict[str, str | None]:
     return {"sheet": sheet.strip() or None, "date_format": date_format.strip() or None}
 
 
+def undo_a_load() -> None:
+    """Every load with its figures, and undo of one (as python -m analytics history / undo)."""
+    with st.expander("Loads, and undoing one"):
+        loads = data.load_history(data.data_version())
+        st.dataframe(on_screen(public(loads)), hide_index=True, width="stretch")
+        live = loads[loads["undone_at"].isna()]["load_id"].tolist()
+        if not live:
+            return
+        load_id = st.selectbox("Load to undo", live[::-1], key="undo_load_id")
+        sure = st.checkbox(f"Yes, put the store back as it was before load {load_id}", key="undo_sure")
+        if st.button("Undo load", disabled=not sure):
+            try:
+                st.success(plain(data.undo_load(int(load_id))))
+            except AnalyticsError as error:
+                show_error(error)
+
+
 filters = current()
 page_header("Data", filters)
 with guarded():
@@ -102,5 +119,6 @@ else:
             preview = st.button("Preview")
             if st.button("Load", type="primary") or preview:
                 load_upload(kind, upload, dry_run=preview, replace=replace, reading=reading)
+        undo_a_load()
     elif password:
         st.error("That password is not right.")

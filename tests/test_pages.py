@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from analytics.data import store
+from analytics.data.police_uk import ingest_police_uk
+from tests.conftest import POLICE_DIR, ROOT, db_checksums
 
 PAGES = [
     "overview",
@@ -330,3 +333,36 @@ def test_the_hotspot_map_has_its_legend(app):
     assert "**Incidents per cell, Jan–Apr 2025**" in text and "Hot spot 99%" in text and "Cold spot 90%" in text
     # "Gi*" is escaped: a bare "*" would end the bold title early (as it did).
     assert "**Gi\\* hot and cold spots (cell outline)**" in text, text
+
+
+def test_the_data_page_lists_loads_and_undoes_one(built_db, tmp_path, monkeypatch):
+    """Issue 12: the Data page offers what `history` and `undo` do, behind the upload password."""
+    db = tmp_path / "asb.duckdb"
+    shutil.copy(built_db, db)
+    before = db_checksums(db)
+    conn = store.connect(db)
+    try:
+        lines = (POLICE_DIR / "2025-01-west-mercia-street.csv").read_bytes().splitlines(keepends=True)
+        revised = tmp_path / "2025-01-revised.csv"
+        revised.write_bytes(b"".join(lines[:-3]))  # republished without its last 3 rows
+        ingest_police_uk(conn, [revised])
+    finally:
+        conn.close()
+    assert db_checksums(db) != before
+    monkeypatch.setenv("ASB_DB_PATH", str(db))
+    monkeypatch.setenv("ASB_UPLOADS_ENABLED", "true")
+    monkeypatch.setenv("ASB_UPLOAD_PASSWORD", "correct horse")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/data.py")
+    at.run()
+    at.text_input(key="upload_password").input("correct horse").run()
+    assert not at.exception, at.exception
+    newest = max(at.selectbox(key="undo_load_id").options, key=int)
+    assert at.selectbox(key="undo_load_id").value == int(newest)  # the latest load first
+    assert at.button[-1].disabled  # nothing undone without saying yes
+    at.checkbox(key="undo_sure").check().run()
+    at.button[-1].click().run()
+    assert not at.exception, at.exception
+    assert any("Load" in s.value and "undone" in s.value.lower() for s in at.success), [s.value for s in at.success]
+    assert db_checksums(db) == before

@@ -51,6 +51,7 @@ from analytics.core.selection import Selection
 from analytics.core.vocabulary import SOURCES
 from analytics.data import store
 from analytics.data.extract import ingest_extract
+from analytics.data.history import history, undo
 from analytics.data.outlines import ward_outlines as ward_outlines_frame
 from analytics.data.police_uk import ingest_police_uk
 from analytics.data.query import months_present
@@ -208,6 +209,43 @@ def ingest(
     if not dry_run:
         st.cache_data.clear()  # not needed for correctness (the version changes): frees memory
     return report
+
+
+def undo_load(load_id: int) -> str:
+    """Undo load ``load_id``, as ``python -m analytics undo`` does: the single writer, one
+    transaction (analytics/data/history.py). Returns what was done; raises AnalyticsError when it
+    cannot (no such load, undone already, later loads replaced its rows: they are named)."""
+    target = db_path()
+    with _writing(target):
+        conn = store.connect(target)
+        try:
+            done = undo(conn, load_id)
+        finally:
+            conn.close()
+    st.cache_data.clear()
+    return done
+
+
+@st.cache_data(**CACHE)
+def load_history(version: int) -> pd.DataFrame:
+    """Every load, live or undone, a row each: what ``python -m analytics history`` lists."""
+    records = history(_cursor(version))
+    return pd.DataFrame(
+        [
+            {
+                "load_id": r.load_id,
+                "file_name": r.file_name,
+                "source": r.source,
+                "months": r.months,
+                "rows_stored": r.rows_stored,
+                "rows_replaced": r.rows_replaced,
+                "loaded_at": r.loaded_at,
+                "undone_at": r.undone_at,
+            }
+            for r in records
+        ],
+        columns=["load_id", "file_name", "source", "months", "rows_stored", "rows_replaced", "loaded_at", "undone_at"],
+    )
 
 
 def rebuild(progress=None) -> None:

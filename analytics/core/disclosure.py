@@ -87,6 +87,7 @@ _LABELS = (
     "file_name",
     "sha256",
     "loaded_at",
+    "undone_at",
     "synthetic",
     "months",
     "polygon",
