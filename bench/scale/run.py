@@ -23,8 +23,11 @@ For each size, in a temporary folder (or --workdir/rows-N, reused when its manif
 8. pandas: the common approach, pd.read_csv per file, concat, wards by a geopandas spatial join,
    then a groupby per table (same aggregates, same periods); only up to --pandas-max rows,
    extrapolated linearly above, and said so;
-9. incremental: one new month loaded into the big store (time, bytes written, store size), one
-   month revised, and three malformed files refused.
+9. incremental: one new month loaded into the big store (time, bytes written, store size); a
+   revision of the last month previewed (``--dry-run``, repeated: the store's rows, size and bytes
+   checked unchanged), then loaded; the undo of that revision (the rows it replaced put back, the
+   row count back to before it) and of the new month, as ``python -m analytics undo`` does it;
+   and three malformed files refused.
 
 Every step except the orchestration runs in its own process, so each peak-memory figure (VmHWM)
 is that step's alone. Prints the table and writes it to bench/scale/results-<rows>.md (with the
@@ -816,54 +819,153 @@ def child_pandas(work: Path, args) -> dict:
     }
 
 
-def child_incremental(work: Path, args) -> dict:
+def _incremental_load(path: Path, folder: Path, expect_error: bool = False, dry_run: bool = False) -> dict:
+    """Load one folder or file into the store as the command line does (connect, ingest, close):
+    time, bytes written, rows before and after, and the load ids it made."""
     import duckdb
 
     from analytics.core.errors import InputError
     from analytics.data import store
     from analytics.data.police_uk import ingest_police_uk
 
+    size_before = path.stat().st_size
+    io_before = proc_io()
+    busy, cpu = cpu_jiffies()[0], own_cpu()
+    started = time.perf_counter()
+    conn = store.connect(path)
+    rows_before = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    error = None
+    report = None
+    try:
+        report = ingest_police_uk(conn, [folder], districts=DISTRICTS, dry_run=dry_run)
+    except InputError as exc:
+        error = str(exc)[:300]
+    load_seconds = time.perf_counter() - started
+    conn.close()
+    seconds = time.perf_counter() - started
+    io_after = proc_io()
+    others = max(0.0, (cpu_jiffies()[0] - busy) / os.sysconf("SC_CLK_TCK") - (own_cpu() - cpu))
+    check = duckdb.connect(str(path), read_only=True)
+    rows_after = check.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    check.close()
+    if expect_error and error is None:
+        error = "NOT REFUSED"
+    return {
+        "seconds": seconds,
+        "load_seconds": load_seconds,
+        "others_cores": others / seconds if seconds > 0.05 else 0.0,
+        "error": error,
+        "rows_before": rows_before,
+        "rows_after": rows_after,
+        "rows_stored": report.total("rows_stored") if report else 0,
+        "rows_replaced": report.total("rows_replaced") if report else 0,
+        "load_ids": [f.load_id for f in report.files if f.load_id] if report and not dry_run else [],
+        "store_bytes_before": size_before,
+        "store_bytes_after": path.stat().st_size,
+        "write_bytes": io_after["write_bytes"] - io_before["write_bytes"],
+    }
+
+
+def _store_state(path: Path) -> dict:
+    """What a change to the store would show: its tables' row counts and the file's identity."""
+    import hashlib
+
+    import duckdb
+
+    conn = duckdb.connect(str(path), read_only=True)
+    counts = {
+        name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
+        for name in ("incidents", "loads", "replaced_rows", "load_changes", "undone_loads")
+    }
+    conn.close()
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 24):
+            digest.update(block)
+    stat = path.stat()
+    return {
+        "rows": counts,
+        "bytes": stat.st_size,
+        "inode": stat.st_ino,
+        "mtime_ns": stat.st_mtime_ns,
+        "sha256": digest.hexdigest()[:16],
+        "wal": Path(str(path) + ".wal").exists(),
+    }
+
+
+def _dry_run(path: Path, folder: Path, repeat: int) -> dict:
+    """``--dry-run`` of ``folder`` ``repeat`` times (it changes nothing, so it can be repeated): the
+    first run (the one compared with the load, which runs once, next) and the median; the store's
+    rows, size and bytes compared before the first and after the last."""
+    before = _store_state(path)
+    runs = [_incremental_load(path, folder, dry_run=True) for _ in range(max(1, repeat))]
+    after = _store_state(path)
+    first = runs[0]
+    return {
+        **first,
+        "median_seconds": statistics.median(r["seconds"] for r in runs),
+        "runs": [[round(r["seconds"], 4), round(r["others_cores"], 2)] for r in runs],
+        "state_before": before,
+        "state_after": after,
+        "unchanged": before == after,
+        "same_rows": before["rows"] == after["rows"],
+    }
+
+
+def _undo_loads(path: Path, load_ids: list[int], rows_expected: int) -> dict:
+    """Undo ``load_ids`` (one per file, the latest first) as ``python -m analytics undo`` does, in one
+    connection: time (connect to close, the checkpoint included), bytes written, rows after."""
+    from analytics.data import store
+    from analytics.data.history import undo
+
+    size_before = path.stat().st_size
+    io_before = proc_io()
+    busy, cpu = cpu_jiffies()[0], own_cpu()
+    started = time.perf_counter()
+    conn = store.connect(path)
+    rows_before = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    messages, each = [], []
+    for load_id in sorted(load_ids, reverse=True):
+        one = time.perf_counter()
+        messages.append(undo(conn, load_id))
+        each.append(round(time.perf_counter() - one, 4))
+    undo_seconds = time.perf_counter() - started
+    rows_after = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    conn.close()
+    seconds = time.perf_counter() - started
+    io_after = proc_io()
+    others = max(0.0, (cpu_jiffies()[0] - busy) / os.sysconf("SC_CLK_TCK") - (own_cpu() - cpu))
+    return {
+        "seconds": seconds,
+        "undo_seconds": undo_seconds,
+        "each_seconds": each,
+        "others_cores": others / seconds if seconds > 0.05 else 0.0,
+        "loads": len(load_ids),
+        "rows_before": rows_before,
+        "rows_after": rows_after,
+        "rows_expected": rows_expected,
+        "restored": rows_after == rows_expected,
+        "messages": messages[:3],
+        "store_bytes_before": size_before,
+        "store_bytes_after": path.stat().st_size,
+        "write_bytes": io_after["write_bytes"] - io_before["write_bytes"],
+    }
+
+
+def child_incremental(work: Path, args) -> dict:
+    """One new month, a dry run and the load of a revised month, the undo of both, and three
+    malformed files, against the big store."""
     path = work / "ours.duckdb"
     out = {}
-
-    def load(folder: Path, label: str, expect_error: bool = False):
-        size_before = path.stat().st_size
-        io_before = proc_io()
-        started = time.perf_counter()
-        conn = store.connect(path)
-        rows_before = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
-        error = None
-        report = None
-        try:
-            report = ingest_police_uk(conn, [folder], districts=DISTRICTS)
-        except InputError as exc:
-            error = str(exc)[:300]
-        load_seconds = time.perf_counter() - started
-        conn.close()
-        seconds = time.perf_counter() - started
-        io_after = proc_io()
-        check = duckdb.connect(str(path), read_only=True)
-        rows_after = check.execute("SELECT count(*) FROM incidents").fetchone()[0]
-        check.close()
-        out[label] = {
-            "seconds": seconds,
-            "load_seconds": load_seconds,
-            "error": error,
-            "rows_before": rows_before,
-            "rows_after": rows_after,
-            "rows_stored": report.total("rows_stored") if report else 0,
-            "rows_replaced": report.total("rows_replaced") if report else 0,
-            "store_bytes_before": size_before,
-            "store_bytes_after": path.stat().st_size,
-            "write_bytes": io_after["write_bytes"] - io_before["write_bytes"],
-        }
-        if expect_error and error is None:
-            out[label]["error"] = "NOT REFUSED"
-
-    load(work / "new_month", "new month")
-    load(work / "revised_month", "revised month")
+    out["new month"] = _incremental_load(path, work / "new_month")
+    out["dry-run revised month"] = _dry_run(path, work / "revised_month", args.repeat)
+    out["revised month"] = revised = _incremental_load(path, work / "revised_month")
+    out["undo revised month"] = _undo_loads(path, revised["load_ids"], revised["rows_before"])
+    new = out["new month"]
+    out["undo new month"] = _undo_loads(path, new["load_ids"], new["rows_before"])
     for bad in sorted((work / "malformed").glob("*.csv")):
-        load(bad, f"malformed: {bad.name.split('-', 2)[2].replace('-street.csv', '')}", expect_error=True)
+        label = f"malformed: {bad.name.split('-', 2)[2].replace('-street.csv', '')}"
+        out[label] = _incremental_load(path, bad, expect_error=True)
     return out
 
 
@@ -1044,6 +1146,38 @@ def _deepest(functions: list[dict]) -> list[dict]:
 
 def verdict(ok) -> str:
     return "–" if ok is None else ("yes" if ok else "**no**")
+
+
+def _undo_report_rows(inc: dict, rows: int) -> list[str]:
+    """The table's rows for the dry run of the revised month and the undo of both loads."""
+    out = []
+    v = inc["revised month"]
+    d = inc.get("dry-run revised month")
+    if d:
+        same = d["same_rows"] and d["state_before"]["bytes"] == d["state_after"]["bytes"]
+        identity = "file byte-identical" if d["unchanged"] else "rows and size the same, file touched"
+        out.append(
+            f"| dry run of the revised month (`--dry-run`) | {fmt_s(d['seconds'])} (median of "
+            f"{len(d['runs'])}: {fmt_s(d['median_seconds'])}), {fmt_b(d['write_bytes'])} written, "
+            f"{identity if same else '**store changed**'} | the load itself: {fmt_s(v['seconds'])} | "
+            f"{d['seconds'] / v['seconds']:.2f}x the load | no slower than the load, store unchanged | "
+            f"{verdict(d['seconds'] <= v['seconds'] and same)} |"
+        )
+    for label, load in (("undo revised month", v), ("undo new month", inc["new month"])):
+        u = inc.get(label)
+        if not u:
+            continue
+        what = "the revised month (rows it replaced put back)" if load is v else "the new month"
+        target = "< 5 s at 10 M, rows as before the load" if load is v else "rows as before the load"
+        ok = u["restored"] and (u["seconds"] < 5 if load is v else True)
+        met = verdict(ok) if rows >= 10_000_000 or load is not v else verdict(ok) + " (at this size)"
+        out.append(
+            f"| undo {what}: {u['loads']} load(s), {u['rows_after'] - u['rows_before']:+,} rows net "
+            f"| {fmt_s(u['seconds'])}, {fmt_b(u['write_bytes'])} written, {u['rows_after']:,} rows after "
+            f"(expected {u['rows_expected']:,}) | its load: {fmt_s(load['seconds'])} | "
+            f"{u['seconds'] / load['seconds']:.2f}x the load | {target} | {met} |"
+        )
+    return out
 
 
 def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
@@ -1259,6 +1393,7 @@ def report(rows: int, manifest: dict, results: dict, args, command: str) -> str:
             f"{fmt_b(v['write_bytes'])} written | store {fmt_b(v['store_bytes_before'])} | "
             f"{v['write_bytes'] / v['store_bytes_before']:.1%} of the store written | | |"
         )
+        lines.extend(_undo_report_rows(inc, rows))
         for label, b in inc.items():
             if label.startswith("malformed"):
                 unchanged = b["rows_before"] == b["rows_after"]
