@@ -70,8 +70,17 @@ def _list(values: list[str]) -> str:
 
 
 def trimmed_sql(column: str) -> str:
-    """SQL: ``column`` trimmed as ``str.strip(WHITESPACE)`` trims it."""
-    return f"trim({column}, ' ' || chr(9) || chr(13) || chr(10))"
+    """SQL: ``column`` trimmed as ``str.strip(WHITESPACE)`` trims it.
+
+    DuckDB's trim with a set of characters costs about as much as reading the column (measured on
+    3 M rows: 4.4 s for every column against 0.9 s untrimmed), and almost no value needs it. So the
+    value is trimmed only when it could change: a space at either end, or a tab or line break
+    anywhere (1.6 s for every column); the result is the same."""
+    needs = (
+        f"starts_with({column}, ' ') OR ends_with({column}, ' ') OR contains({column}, chr(9)) "
+        f"OR contains({column}, chr(13)) OR contains({column}, chr(10))"
+    )
+    return f"CASE WHEN {needs} THEN trim({column}, ' ' || chr(9) || chr(13) || chr(10)) ELSE {column} END"
 
 
 def key_sql(column: str, name: str) -> str:
