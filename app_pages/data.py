@@ -57,14 +57,22 @@ def extract_reading() -> dict[str, str | None]:
 
 
 def undo_a_load() -> None:
-    """Every load with its figures, and undo of one (as python -m analytics history / undo)."""
-    with st.expander("Loads, and undoing one"):
+    """Undo of one load (as python -m analytics undo). The live loads are the table "Files loaded"
+    above, so only the loads undone already are listed here."""
+    with st.expander("Undo a load"):
         loads = data.load_history(data.data_version())
-        st.dataframe(on_screen(public(loads)), hide_index=True, width="stretch")
-        live = loads[loads["undone_at"].isna()]["load_id"].tolist()
-        if not live:
+        undone = loads[loads["undone_at"].notna()]
+        if not undone.empty:
+            st.caption("Loads undone already:")
+            st.dataframe(on_screen(public(undone)), hide_index=True, width="stretch")
+        live = loads[loads["undone_at"].isna()]
+        if live.empty:
             return
-        load_id = st.selectbox("Load to undo", live[::-1], key="undo_load_id")
+        # The file's own name, not the server's path to it.
+        names = {n: Path(name).name for n, name in zip(live["load_id"], live["file_name"], strict=True)}
+        load_id = st.selectbox(
+            "Load to undo", list(names)[::-1], key="undo_load_id", format_func=lambda n: f"load {n}: {names[n]}"
+        )
         sure = st.checkbox(f"Yes, put the store back as it was before load {load_id}", key="undo_sure")
         if st.button("Undo load", disabled=not sure):
             try:

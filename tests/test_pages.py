@@ -358,8 +358,10 @@ def test_the_data_page_lists_loads_and_undoes_one(built_db, tmp_path, monkeypatc
     at.run()
     at.text_input(key="upload_password").input("correct horse").run()
     assert not at.exception, at.exception
-    newest = max(at.selectbox(key="undo_load_id").options, key=int)
-    assert at.selectbox(key="undo_load_id").value == int(newest)  # the latest load first
+    with store.connect(db, read_only=True) as conn:
+        newest = conn.execute("SELECT max(load_id) FROM loads").fetchone()[0]
+    chooser = at.selectbox(key="undo_load_id")
+    assert chooser.value == newest and chooser.options[0] == f"load {newest}: 2025-01-revised.csv"  # latest first
     assert at.button[-1].disabled  # nothing undone without saying yes
     at.checkbox(key="undo_sure").check().run()
     at.button[-1].click().run()

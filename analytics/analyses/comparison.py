@@ -13,20 +13,20 @@ from datetime import date
 
 import duckdb
 
-from analytics.analyses.quality import source_gaps
+from analytics.analyses.quality import gaps_in_words
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import Period, calendar_year_period, financial_year_period, month_range_period
 from analytics.core.selection import Selection
 from analytics.core.table_meta import PeriodCoverage, TableMeta
-from analytics.data.query import missing_months, months_present, place
+from analytics.data.query import months_present, place
 
 #: How a source is named in a sentence about its months.
 _SOURCE_IN_WORDS = {"police_uk": "police.uk", "extract": "the force extract"}
 
 
-def coverage(conn: duckdb.DuckDBPyConnection, source: str, period: Period) -> PeriodCoverage:
-    """A period and the months of it the source holds no row for."""
-    missing = tuple(m.strftime("%Y-%m") for m in missing_months(conn, source, period))
+def coverage(present: set[date], period: Period) -> PeriodCoverage:
+    """A period and the months of it the source (holding the months ``present``) has no row for."""
+    missing = tuple(m.strftime("%Y-%m") for m in period.months if m not in present)
     return PeriodCoverage(period.label, period.n_months, missing)
 
 
@@ -34,8 +34,11 @@ def comparison_meta(
     conn: duckdb.DuckDBPyConnection, selection: Selection, period_a: Period, period_b: Period | None = None
 ) -> TableMeta:
     """What a table of ``selection`` over one period, or two compared, is about."""
-    a = coverage(conn, selection.source, period_a)
-    b = coverage(conn, selection.source, period_b) if period_b is not None else None
+    # The source's months, read once: each period's missing months and the source's gaps come from them.
+    months = months_present(conn, selection.source)
+    present = set(months)
+    a = coverage(present, period_a)
+    b = coverage(present, period_b) if period_b is not None else None
     return TableMeta(
         measure=selection.category_label,
         place=place(conn, selection),
@@ -45,7 +48,7 @@ def comparison_meta(
         period_a=a,
         period_b=b,
         not_comparable=not_comparable(selection.source, a, b) if b is not None else "",
-        source_gaps=source_gaps(conn, selection.source),
+        source_gaps=gaps_in_words(months),
     )
 
 

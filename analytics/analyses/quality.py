@@ -104,7 +104,11 @@ def _vintage_checks(conn: duckdb.DuckDBPyConnection, source: str) -> list[Check]
 
 def source_gaps(conn: duckdb.DuckDBPyConnection, source: str) -> str:
     """The months missing inside a source's span, as runs: what every caption must admit."""
-    months = months_present(conn, source)
+    return gaps_in_words(months_present(conn, source))
+
+
+def gaps_in_words(months: list[date]) -> str:
+    """:func:`source_gaps` of the months a source holds (in order), for a caller that has them."""
     if not months:
         return "no data loaded"
     span = month_range_period(months[0], months[-1])

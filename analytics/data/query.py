@@ -78,11 +78,6 @@ def months_present(conn: duckdb.DuckDBPyConnection, source: str) -> list[datetim
     ]
 
 
-def missing_months(conn: duckdb.DuckDBPyConnection, source: str, period: Period) -> list[datetime.date]:
-    present = set(months_present(conn, source))
-    return [m for m in period.months if m not in present]
-
-
 # Columns a table may group by: the only column names that reach SQL from a caller's choice.
 GROUP_COLUMNS = {
     "keyword": "keyword",
