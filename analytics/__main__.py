@@ -16,6 +16,7 @@ from analytics.core import settings
 from analytics.core.disclosure import suppress
 from analytics.core.errors import AnalyticsError, shown
 from analytics.data import store
+from analytics.data.crime_extract import ingest_crime_extract
 from analytics.data.extract import ingest_extract
 from analytics.data.history import history_text, undo
 from analytics.data.police_uk import ingest_police_uk
@@ -42,14 +43,15 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             )
         else:
             if len(args.paths) != 1:
-                raise AnalyticsError("ingest extract takes one file.", title="One file at a time")
+                raise AnalyticsError(f"ingest {args.kind} takes one file.", title="One file at a time")
             column_map = {}
             for item in args.map or []:
                 if "=" not in item:
                     raise AnalyticsError(f"--map {item!r} is not FILE_COLUMN=OUR_COLUMN.", title="Bad mapping")
                 theirs, ours = item.split("=", 1)
                 column_map[theirs.strip()] = ours.strip()
-            report = ingest_extract(
+            load = ingest_crime_extract if args.kind == "crime-extract" else ingest_extract
+            report = load(
                 conn,
                 args.paths[0],
                 column_map=column_map or None,
@@ -112,6 +114,7 @@ def cmd_table(args: argparse.Namespace) -> int:
                 "wards": args.ward,
                 "boundaries": args.boundaries,
                 "allow_unequal": args.allow_unequal or None,
+                "by": args.by,
             },
         )
     finally:
@@ -156,13 +159,19 @@ def parser() -> argparse.ArgumentParser:
 
     table = sub.add_parser("table", help="print one of the analysis tables")
     table.add_argument("name", help="incident-types, ward-deltas, seasonal, districts, crime-ytd, hotspots, quality")
-    table.add_argument("--source", default=None, help="police_uk | extract")
+    table.add_argument("--source", default=None, help="police_uk | extract | crime_extract")
     table.add_argument("--category", default=None, help='asb | crime | "<police.uk crime type>"')
     table.add_argument("--period-a", default=None, help="e.g. FY2017, CY2025, 2024-01..2024-04")
     table.add_argument("--period-b", default=None, help="e.g. FY2018")
     table.add_argument("--district", action="append", help="district (repeatable)")
     table.add_argument("--ward", action="append", help="ward code (repeatable)")
     table.add_argument("--boundaries", default=None, help="wd22 | wd25")
+    table.add_argument(
+        "--by",
+        choices=["crime_type", "district", "ward"],
+        default=None,
+        help="crime-ytd: rows by crime type (police.uk's default), district (the crime extract's) or ward",
+    )
     table.add_argument("--format", choices=["csv", "json"], default="csv")
     table.add_argument(
         "--public",
@@ -201,8 +210,8 @@ def check_paths(args: argparse.Namespace) -> None:
 
 def _load_commands(sub: argparse._SubParsersAction, db_option: Callable[[argparse.ArgumentParser], None]) -> None:
     """The subcommands of loads: ingest, history (what each load did), undo."""
-    ingest = sub.add_parser("ingest", help="load police.uk files or a force extract")
-    ingest.add_argument("kind", choices=["police-uk", "extract"])
+    ingest = sub.add_parser("ingest", help="load police.uk files, a force ASB extract or a force crime extract")
+    ingest.add_argument("kind", choices=["police-uk", "extract", "crime-extract"])
     ingest.add_argument(
         "paths", nargs="+", help="CSV files, folders of them, police.uk archive zips; or one extract CSV/XLSX"
     )

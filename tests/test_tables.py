@@ -26,7 +26,7 @@ PUBLISHED = ROOT / "data" / "published"
 
 
 def test_bad_choices_list_the_valid_ones(fixture_conn):
-    with pytest.raises(AnalyticsError, match="Valid choices: extract, police_uk"):
+    with pytest.raises(AnalyticsError, match="Valid choices: crime_extract, extract, police_uk"):
         Selection("police")
     with pytest.raises(AnalyticsError, match="Valid choices: .*Redditch"):
         ward_deltas(fixture_conn, Selection("extract", districts=("Worcester",)), FY2017, FY2018)

@@ -18,10 +18,15 @@ from analytics.core.errors import AnalyticsError
 from analytics.core.periods import Period, calendar_year_period, financial_year_period, month_range_period
 from analytics.core.selection import Selection
 from analytics.core.table_meta import PeriodCoverage, TableMeta
+from analytics.core.vocabulary import SYNTHETIC_SOURCES
 from analytics.data.query import months_present, place
 
 #: How a source is named in a sentence about its months.
-_SOURCE_IN_WORDS = {"police_uk": "police.uk", "extract": "the force extract"}
+_SOURCE_IN_WORDS = {
+    "police_uk": "police.uk",
+    "extract": "the force extract",
+    "crime_extract": "the force crime extract",
+}
 
 
 def coverage(present: set[date], period: Period) -> PeriodCoverage:
@@ -43,7 +48,7 @@ def comparison_meta(
         measure=selection.category_label,
         place=place(conn, selection),
         source=selection.source_label,
-        synthetic=selection.source == "extract",
+        synthetic=selection.source in SYNTHETIC_SOURCES,
         boundaries=selection.boundaries.upper(),
         period_a=a,
         period_b=b,

@@ -1,6 +1,7 @@
 """Recorded crime year to date: a period against the same months a year earlier, in total and by
-crime type, by district or ward. As ONS does, police.uk anti-social behaviour is not recorded
-crime and is kept out of these totals."""
+crime type, by district or ward, from police.uk or from the force crime extract (whose rows carry the
+police.uk crime type of their Home Office offence code, analytics/data/offences.py). As ONS does,
+police.uk anti-social behaviour is not recorded crime and is kept out of these totals."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from analytics.core.vocabulary import ALL_CRIME
 from analytics.data.query import check_selection, compare_counts
 
 CRIME_GROUPINGS = ("crime_type", "district", "ward")
+#: The sources that hold recorded crime (the ASB extract holds ASB only).
+CRIME_SOURCES = ("police_uk", "crime_extract")
 
 
 def crime_ytd(
@@ -36,13 +39,13 @@ def crime_ytd(
     """
     if by not in CRIME_GROUPINGS:
         raise invalid_choice("grouping", by, CRIME_GROUPINGS)
-    if selection.source != "police_uk":
+    if selection.source not in CRIME_SOURCES:
         raise AnalyticsError(
-            "Recorded crime comes from police.uk; the force extract holds ASB only.",
+            "Recorded crime comes from police.uk or the force crime extract; the force ASB extract holds ASB only.",
             title="Not in this source",
-            fix="Choose the police.uk source.",
+            fix="Choose the police.uk source or the force crime extract (crime_extract).",
         )
-    if selection.category == "asb":
+    if selection.category == "asb" and selection.source == "police_uk":
         selection = selection.with_(category="crime")
     if selection.category == "Anti-social behaviour":
         raise AnalyticsError(

@@ -65,7 +65,8 @@ def _text_tuple(what: str, values: object) -> tuple[str, ...]:
 class Selection:
     """Which rows a table counts.
 
-    source: 'police_uk' (real) or 'extract' (the force extract; here synthetic).
+    source: 'police_uk' (real), 'extract' (the force ASB extract) or 'crime_extract' (the force
+    recorded-crime extract); both extracts are synthetic here.
     category: 'asb', 'crime' (recorded crime: every police.uk type but ASB) or one police.uk crime type.
     districts / wards: empty means all; wards are codes of the chosen boundary vintage.
     boundaries: 'wd22' or 'wd25', the ward vintage rows are grouped by.
@@ -93,6 +94,12 @@ class Selection:
                 f"The force extract holds ASB incidents only, so category {shown(self.category)} has no rows there.",
                 title="Not in this source",
                 fix="Choose category asb, or the police.uk source for crime.",
+            )
+        if self.source == "crime_extract" and self.category == "asb":
+            raise AnalyticsError(
+                "The force crime extract holds recorded crime only: anti-social behaviour is not recorded crime.",
+                title="Not in this source",
+                fix="Choose category crime (or a crime type), or the ASB extract or police.uk for ASB.",
             )
 
     @property

@@ -10,11 +10,14 @@ from __future__ import annotations
 # ---------------------------------------------------------------------------------------------
 # Sources and categories
 # ---------------------------------------------------------------------------------------------
-SOURCES = ("police_uk", "extract")
+SOURCES = ("police_uk", "extract", "crime_extract")
 SOURCE_LABELS = {
     "police_uk": "police.uk street-level data (real, open data)",
     "extract": "force ASB incident extract (SYNTHETIC demonstration data)",
+    "crime_extract": "force recorded-crime extract (SYNTHETIC demonstration data)",
 }
+#: The force extracts: restricted data, so here always the generated demonstration ones, labelled so.
+SYNTHETIC_SOURCES = ("extract", "crime_extract")
 #: police.uk's crime type for ASB, and the category every ASB row of every source carries.
 ASB_CATEGORY = "Anti-social behaviour"
 #: police.uk's 14 crime types, as its street-level files spell them (data.police.uk/about/).

@@ -217,26 +217,29 @@ _EXTRACT_NAMES = {
 }
 
 
-def _extract_mapping(source: Source, column_map: dict[str, str] | None) -> dict[str, str]:
-    """The file's column for each of ours: ours by name, unless ``column_map`` names another.
+def _extract_mapping(
+    source: Source, column_map: dict[str, str] | None, columns: tuple[str, ...] = EXTRACT_COLUMNS
+) -> dict[str, str]:
+    """The file's column for each of ours (``columns``): ours by name, unless ``column_map`` names another.
 
-    The map's names are only compared with the file's header, never put into SQL.
+    The map's names are only compared with the file's header, never put into SQL. (The crime
+    extract, analytics/data/crime_extract.py, passes its own columns.)
     """
     if not column_map:
-        return {name: name for name in EXTRACT_COLUMNS}
+        return {name: name for name in columns}
     if not isinstance(column_map, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in column_map.items()
     ):
         raise InputError(
             "the column mapping must map the file's column names to ours, as text "
-            f"(e.g. {{'Ref': 'incident_ref'}}); valid targets: {', '.join(EXTRACT_COLUMNS)}.",
+            f"(e.g. {{'Ref': '{columns[0]}'}}); valid targets: {', '.join(columns)}.",
             file=source.name,
         )
-    unknown = sorted(set(column_map.values()) - set(EXTRACT_COLUMNS))
+    unknown = sorted(set(column_map.values()) - set(columns))
     if unknown:
         raise InputError(
             f"the column mapping names unknown target(s) {', '.join(_shown(u) for u in unknown)}; "
-            f"valid targets: {', '.join(EXTRACT_COLUMNS)}.",
+            f"valid targets: {', '.join(columns)}.",
             file=source.name,
         )
     targets = list(column_map.values())
@@ -248,7 +251,7 @@ def _extract_mapping(source: Source, column_map: dict[str, str] | None) -> dict[
             file=source.name,
         )
     mapping = dict(column_map)
-    for name in EXTRACT_COLUMNS:
+    for name in columns:
         if name in targets:
             continue
         if name in column_map:

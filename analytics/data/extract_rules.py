@@ -99,11 +99,14 @@ def refuse_ambiguous_dates(
     )
 
 
-def drop_exact_repeats(conn: duckdb.DuckDBPyConnection, source: Source, path: Path, col: dict[str, int]) -> str:
-    """Refuse two rows with one incident reference that differ; keep exact repeats once. The note ('' if none)."""
+def drop_exact_repeats(
+    conn: duckdb.DuckDBPyConnection, source: Source, path: Path, col: dict[str, int], read_columns: str = _READ_COLUMNS
+) -> str:
+    """Refuse two rows with one incident reference that differ; keep exact repeats once. The note ('' if none).
+    ``read_columns``: the staged columns compared (a constant of the loader, never user text)."""
     differing = conn.execute(
         f"""SELECT incident_ref FROM stage GROUP BY incident_ref
-            HAVING count(DISTINCT struct_pack({_READ_COLUMNS})) > 1 ORDER BY min(rowid) LIMIT 1"""
+            HAVING count(DISTINCT struct_pack({read_columns})) > 1 ORDER BY min(rowid) LIMIT 1"""
     ).fetchall()
     if differing:
         ref = differing[0][0]

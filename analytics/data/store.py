@@ -60,7 +60,7 @@ import shapely
 from analytics.core import settings
 from analytics.core.errors import AnalyticsError, SettingError
 from analytics.core.vocabulary import VINTAGES
-from analytics.data import demo, demo_published
+from analytics.data import demo, demo_crime_store, demo_published
 from analytics.data.extract import ingest_extract
 from analytics.data.geography import BNG, Geography
 from analytics.data.history import HISTORY_SCHEMA
@@ -496,11 +496,13 @@ class BuildReport:
     extract: LoadReport
     extract_path: Path
     seconds: float
+    crime_extract: tuple[LoadReport, Path]  # the synthetic crime extract's report and file (demo_crime_store.py)
 
     def summary(self) -> str:
+        (crime, crime_path), extract = self.crime_extract, self.extract
         return (
-            f"police.uk: {self.police_uk.summary()}\n"
-            f"synthetic force extract ({self.extract_path.name}): {self.extract.summary()}\n"
+            f"police.uk: {self.police_uk.summary()}\nsynthetic force extract ({self.extract_path.name}): "
+            f"{extract.summary()}\nsynthetic force crime extract ({crime_path.name}): {crime.summary()}\n"
             f"built in {self.seconds:.1f} s"
         )
 
@@ -546,10 +548,10 @@ def build(
             frame = demo.generate_extract(
                 asb_locations(conn), wd22_wards(conn), demo_published.load_targets(data_dir / "published")
             )
-            extract_path.parent.mkdir(parents=True, exist_ok=True)
-            demo.write_extract(frame, extract_path)
+            demo.write_extract(frame, extract_path)  # which makes its folder
             step(0.85, "Loading the synthetic force extract")
             extract = ingest_extract(conn, extract_path, synthetic=True, geography=geography, districts=districts)
+            crime = demo_crime_store.add_synthetic_crime_extract(conn, data_dir, geography, districts, step)
             conn.execute("CHECKPOINT")
         finally:
             conn.close()
@@ -564,7 +566,7 @@ def build(
             leftover.unlink(missing_ok=True)
         raise
     step(1.0, "Ready")
-    return BuildReport(police, extract, extract_path, time.perf_counter() - started)
+    return BuildReport(police, extract, extract_path, time.perf_counter() - started, crime)
 
 
 def _fsync(path: Path) -> None:

@@ -52,6 +52,27 @@ CASES: dict[str, list[str]] = {
         "wd25",
     ],
     "quality": ["quality"],
+    # The synthetic force crime extract: the 2016/17 briefing note's year to date (issue 17).
+    "crime-extract-ytd": [
+        "crime-ytd",
+        "--source",
+        "crime_extract",
+        "--period-a",
+        "2015-04..2016-02",
+        "--period-b",
+        "2016-04..2017-02",
+    ],
+    "crime-extract-ytd-redditch-types": [
+        "crime-ytd",
+        "--source",
+        "crime_extract",
+        "--district",
+        "Redditch",
+        "--by",
+        "crime_type",
+        "--period-b",
+        "2016-04..2017-02",
+    ],
 }
 
 
