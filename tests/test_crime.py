@@ -16,7 +16,9 @@ def test_crime_ytd_keeps_asb_out_and_says_what_is_missing(fixture_conn):
     assert rows.loc["Vehicle crime", ["count_a", "count_b"]].tolist() == [0, 1]
     assert rows.loc["All recorded crime", ["count_a", "count_b"]].tolist() == [2, 4]  # the 10 ASB rows excluded
     assert "Anti-social behaviour" not in rows.index
-    assert meta_of(table).period_labels[0] == "Jan–Feb 2024"
+    assert meta_of(table).period_a.label == "Jan–Feb 2024"
+    # Named by the months police.uk holds of it wherever it is shown (issue 13).
+    assert meta_of(table).period_labels[0] == "Jan–Feb 2024 (1 of 2 months held)"
     assert meta_of(table).period_a.missing == ("2024-02",)
     # Feb 2024 is missing from police.uk: the counts stand, but "+50%" would not be a change in crime.
     assert table[["difference", "pct_change", "percentage", "p_value", "significant"]].isna().all().all()

@@ -83,7 +83,7 @@ def test_the_header_is_the_tables_caption_in_full_one_line_each_and_neutralised(
     assert describe_lines(frame) == [
         "'=Wards by change",
         "Source: police.uk street-level data (real, open data)",
-        "periods: 2024 and 2025",
+        "periods: 2024 (10 of 12 months held) and 2025",
         "wards: WD25",
         "Anti-social behaviour in Redditch",
         "missing months: May–Jun 2024",

@@ -18,6 +18,7 @@ from analytics.core.periods import (
     financial_year_label,
     financial_year_period,
     format_pct,
+    held_label,
     mean_half_up,
     month_label,
     month_range_period,
@@ -569,3 +570,18 @@ def test_format_pct(value, count_a, count_b, text):
 def test_format_pct_uses_a_plain_hyphen_minus():
     assert format_pct(-8) == "-8%"
     assert "\u2212" not in format_pct(-8)
+
+
+@pytest.mark.parametrize(
+    ("label", "months", "held", "shown"),
+    [
+        ("2018-19", 12, 5, "2018-19 (5 of 12 months held)"),  # police.uk's Oct 2018 to Feb 2019
+        ("2024", 12, 4, "2024 (4 of 12 months held)"),
+        ("2017-18", 12, 0, "2017-18 (no month held)"),
+        ("2017-18", 12, 12, "2017-18"),
+        ("Jan–Apr 2025", 4, 4, "Jan–Apr 2025"),
+        ("2017-18", 0, 0, "2017-18"),  # coverage not known
+    ],
+)
+def test_held_label_names_a_partly_held_period_by_its_months(label, months, held, shown):
+    assert held_label(label, months, held) == shown

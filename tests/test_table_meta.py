@@ -30,6 +30,19 @@ def test_a_period_says_how_many_of_its_months_the_source_holds():
     assert PeriodCoverage("2018-19", 12).held == 12
 
 
+def test_a_partly_held_period_is_named_by_the_months_held():
+    assert PeriodCoverage("2018-19", 12, tuple(f"2018-{m:02d}" for m in range(4, 10)) + ("2019-03",)).shown == (
+        "2018-19 (5 of 12 months held)"
+    )
+    assert PeriodCoverage("2017-18", 12, tuple(f"m{i}" for i in range(12))).shown == "2017-18 (no month held)"
+    assert PeriodCoverage("2017-18", 12).shown == "2017-18"
+    assert PeriodCoverage("2017-18").shown == "2017-18"  # coverage not known: the label as it is
+    meta = _meta(period_b=PeriodCoverage("2018-19", 12, ("2018-04",)))
+    assert meta.period_labels[1] == "2018-19 (11 of 12 months held)"
+    # The caption, and so every chart, table and download header written from it, says the same.
+    assert "periods: 2024 (4 of 12 months held) and 2018-19 (11 of 12 months held)" in caption(meta)
+
+
 def test_the_record_is_frozen_and_travels_with_its_frame():
     meta = _meta()
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -44,13 +57,14 @@ def test_the_record_is_frozen_and_travels_with_its_frame():
 def test_missing_months_gather_every_period_and_window():
     meta = _meta(missing_months=("2023-01",), period_b=PeriodCoverage("2025", 12, ("2025-03",)))
     assert meta.missing[0] == "2023-01" and meta.missing[-1] == "2025-03" and len(meta.missing) == 10
-    assert meta.period_labels == ("2024", "2025")
+    # A period the source holds only part of is named by the months it holds (issue 13).
+    assert meta.period_labels == ("2024 (4 of 12 months held)", "2025 (11 of 12 months held)")
 
 
 def test_the_short_caption_says_source_periods_vintage_place_and_missing_months():
     assert caption(_meta()) == (
-        f"Source: {POLICE}; periods: 2024 and 2025; wards: WD25; Anti-social behaviour in Redditch; "
-        "missing months: May–Dec 2024"
+        f"Source: {POLICE}; periods: 2024 (4 of 12 months held) and 2025; wards: WD25; "
+        "Anti-social behaviour in Redditch; missing months: May–Dec 2024"
     )
     one = _meta(period_b=None, period_a=PeriodCoverage("2018-19", 12), boundaries="")
     assert caption(one) == f"Source: {POLICE}; period: 2018-19; Anti-social behaviour in Redditch"

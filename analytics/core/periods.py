@@ -44,6 +44,7 @@ __all__ = [
     "mean_half_up",
     "pct_change",
     "format_pct",
+    "held_label",
 ]
 
 #: Numbers the rounding helpers accept; each is converted exactly to a Fraction.
@@ -497,6 +498,28 @@ def format_pct(value: int | None, count_a: int | None = None, count_b: int | Non
     if count_a == 0 and count_b is not None and count_b > 0:
         return "new"
     return "n/a"
+
+
+def held_label(label: str, months: int, held: int) -> str:
+    """A period named honestly: by the months the source holds of it when that is not all of them.
+
+    The one rule for every tile, table header, chart legend, caption and download, so a part of a
+    year is never read as a whole one (police.uk holds Oct 2018 to Feb 2019 of 2018-19):
+
+    >>> held_label("2018-19", 12, 5)
+    '2018-19 (5 of 12 months held)'
+    >>> held_label("2017-18", 12, 0)
+    '2017-18 (no month held)'
+    >>> held_label("2017-18", 12, 12)
+    '2017-18'
+
+    ``months`` 0 means the coverage is not known (a frame built by hand): the label as it is.
+    """
+    if months <= 0 or held >= months:
+        return label
+    if held <= 0:
+        return f"{label} (no month held)"
+    return f"{label} ({held} of {months} months held)"
 
 
 def _as_month(value: object) -> datetime.date:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from analytics.core.periods import month_runs
+from analytics.core.periods import held_label, month_runs
 from analytics.core.vocabulary import suppressed_label
 
 META = "meta"
@@ -42,6 +42,12 @@ class PeriodCoverage:
     def held(self) -> int:
         """Months of the period the source holds."""
         return self.months - len(self.missing)
+
+    @property
+    def shown(self) -> str:
+        """The label as every page, chart and download writes it: "2018-19 (5 of 12 months held)"
+        when the source holds only part of the period (:func:`analytics.core.periods.held_label`)."""
+        return held_label(self.label, self.months, self.held)
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,9 @@ class TableMeta:
 
     @property
     def period_labels(self) -> tuple[str, str]:
-        return (self.period_a.label if self.period_a else "", self.period_b.label if self.period_b else "")
+        """The periods as shown (:attr:`PeriodCoverage.shown`): a period the source holds only
+        part of is named by the months it holds, wherever a label is written from the table."""
+        return (self.period_a.shown if self.period_a else "", self.period_b.shown if self.period_b else "")
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -129,7 +137,7 @@ def caption_parts(meta: TableMeta, suppress_below: int | None = None, *, full: b
     >>> for part in caption_parts(meta):
     ...     print(part)
     Source: police.uk street-level data (real, open data)
-    periods: 2017-18 and 2018-19
+    periods: 2017-18 and 2018-19 (10 of 12 months held)
     wards: WD22
     Anti-social behaviour in Redditch
     missing months: May–Jun 2018

@@ -63,7 +63,7 @@ def caption(frame: pd.DataFrame, suppress_below: int | None = None) -> str:
     >>> for part in caption(frame).split("; "):
     ...     print(part)
     Source: police.uk street-level data (real, open data)
-    periods: 2017-18 and 2018-19
+    periods: 2017-18 and 2018-19 (10 of 12 months held)
     wards: WD22
     Anti-social behaviour in Redditch
     missing months: May–Jun 2018

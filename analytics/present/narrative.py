@@ -427,8 +427,10 @@ def _largest_moves(rows: list[dict], label: str, suppress_below: int | None) -> 
 def _missing_months_sentences(meta: TableMeta) -> list[str]:
     """ "Not like for like: 3 months of 2016-17 are missing from the source (May–Jul 2024).", a period each."""
     sentences = []
-    for period_label, period in zip(_period_labels(meta), (meta.period_a, meta.period_b), strict=True):
+    # The bare label: the sentence itself says which months are missing.
+    for period in (meta.period_a, meta.period_b):
         months = period.missing if period is not None else ()
+        period_label = period.label if period is not None else ""
         if months:
             n = len(months)
             sentences.append(
