@@ -62,7 +62,8 @@ READ_COLUMNS = ", ".join(STAGED_NAMES.values())
 CODE_KEY = r"nullif(regexp_replace(upper(trim(coalesce(offence_code_text, ''))), '^0+([0-9])', '\1'), '')"
 DESCRIPTION_KEY = "nullif(lower(trim(regexp_replace(coalesce(offence_text, ''), '\\s+', ' ', 'g'))), '')"
 
-# Each check: the condition a bad row meets, the staged column shown, the problem, its arguments' name.
+# Each check: the condition a bad row meets, the staged column shown, the problem (after a "|", what to
+# do, said after the value), and its arguments' name.
 CHECKS = (
     ("nullif(trim(incident_ref), '') IS NULL", "incident_ref", "the crime reference is empty", ""),
     ("reported_at IS NULL", "reported_text", "the date recorded is not a date (expected e.g. 2016-04-30 14:05)", ""),
@@ -83,14 +84,14 @@ CHECKS = (
     (
         f"{CODE_KEY} IS NOT NULL AND {CODE_KEY} NOT IN (SELECT code_key FROM offences)",
         "offence_code_text",
-        f"unknown Home Office offence code; the lookup (data/{OFFENCES_FILE}) holds the notifiable offence "
-        "codes such as 8N, 105A, 46, 58C: give the code it holds, or add the offence to the lookup with its source",
+        f"unknown Home Office offence code|the lookup (data/{OFFENCES_FILE}) holds the notifiable offence "
+        "codes such as 8N, 105A, 46, 58C: give a code it holds, or add the offence to the lookup with its source",
         "",
     ),
     (
         f"{CODE_KEY} IS NULL AND {DESCRIPTION_KEY} NOT IN (SELECT description_key FROM offences)",
         "offence_text",
-        f"unknown offence description (no code given); the descriptions are those of data/{OFFENCES_FILE}",
+        f"unknown offence description (no code given)|the descriptions are those of data/{OFFENCES_FILE}",
         "",
     ),
     (
@@ -181,6 +182,7 @@ def _refuse(
 ) -> NoReturn:
     """Raise the InputError for a check ``bad`` rows fail, with the line of the first of them."""
     condition, column, problem = check
+    problem, _, advice = problem.partition("|")
     # The line: the first staged row failing the condition, found in the file by its crime
     # reference and the offending value (or the value alone).
     value, ref = one_row(conn.execute(f"SELECT {column}, incident_ref FROM stage WHERE {condition} LIMIT 1", args))
@@ -193,4 +195,6 @@ def _refuse(
     if line is None and ref and ref_col is not None:
         line = find_line(path, lambda r: r[ref_col] == ref)
     shown = _shown(value) if value is not None and value.strip() else "an empty value"
-    raise InputError(f"{problem}: {shown} ({bad:,} row(s)).", file=source.name, line=line)
+    raise InputError(
+        f"{problem}: {shown} ({bad:,} row(s)){'; ' + advice if advice else ''}.", file=source.name, line=line
+    )
