@@ -46,6 +46,8 @@ def _every_table(conn) -> dict[str, pd.DataFrame]:
     police_ward = Selection("police_uk", districts=("Bromsgrove",), wards=(HOLLYWOOD,))
     extract_ward = Selection("extract", districts=("Redditch",), wards=("E05007869",))
     crime_sel = Selection("police_uk", category="crime", districts=("Bromsgrove",), wards=(HOLLYWOOD,))
+    crime_extract = Selection("crime_extract", category="crime", districts=("Bromsgrove",), wards=(HOLLYWOOD,))
+    ytd_a, ytd_b = parse_period("2015-04..2016-02"), parse_period("2016-04..2017-02")
     tables = {
         "incident-types police Hollywood": incident_types.incident_types(conn, police_ward, JAN_APR_2024, JAN_APR_2025),
         "incident-types extract ward": incident_types.incident_types(conn, extract_ward, FY2017, FY2018),
@@ -54,6 +56,13 @@ def _every_table(conn) -> dict[str, pd.DataFrame]:
         "districts": districts.districts_table(conn, police_ward, ONE_MONTH_A, ONE_MONTH_B),
         "crime-ytd by type": crime.crime_ytd(conn, crime_sel, JAN_APR_2025, JAN_APR_2024),
         "crime-ytd by ward": crime.crime_ytd(conn, crime_sel, JAN_APR_2025, JAN_APR_2024, "ward"),
+        "crime-ytd crime extract by type": crime.crime_ytd(conn, crime_extract, ytd_b, ytd_a),
+        "crime-ytd crime extract by district": crime.crime_ytd(
+            conn, crime_extract.with_(wards=()), ytd_b, ytd_a, "district"
+        ),
+        "ward-deltas crime extract": wards.ward_deltas(conn, crime_extract.with_(wards=()), ytd_a, ytd_b),
+        "districts crime extract": districts.districts_table(conn, crime_extract, ytd_a, ytd_b),
+        "seasonal crime extract": seasonal_series.monthly_series(conn, crime_extract, None),
         "seasonal monthly": seasonal_series.monthly_series(conn, police_ward, None),
         "seasonal profile": seasonal_profile.month_of_year_profile(conn, extract_ward, None),
         "seasonal decomposition": decomposition.decomposition(conn, extract_ward, None),

@@ -89,6 +89,16 @@ CASES = {
         "2024-02",
         "2025-02",
     ),
+    "crime extract, Redditch, Jan-Apr 2025 against Jan-Apr 2024": (
+        Selection("crime_extract", category="crime", districts=("Redditch",)),
+        "2024-01..2024-04",
+        "2025-01..2025-04",
+    ),
+    "crime extract, Abbey, Feb 2025 against Feb 2024 (one month)": (
+        Selection("crime_extract", category="crime", districts=("Redditch",), wards=(ABBEY,)),
+        "2024-02",
+        "2025-02",
+    ),
 }
 
 
@@ -111,14 +121,16 @@ def _build(path, variant: str) -> None:
                 VALUES ('extract', true, 1, ?, ?, true, ?, 'Redditch', ?, NULL, 'point', 'point')""",
                 [[date.fromisoformat(month + "-01"), ASB, keyword, ward]] * times,
             )
-        for month, crime_type, ward, times in _rows(CRIME_BASE, CRIME_SWAPS, variant):
-            conn.executemany(
-                """
-                INSERT INTO incidents (source, synthetic, load_id, month, category, is_asb, district,
-                                       ward_wd22, ward_wd25, ward_method_wd22, ward_method_wd25)
-                VALUES ('police_uk', false, 2, ?, ?, false, 'Redditch', ?, NULL, 'point', 'point')""",
-                [[date.fromisoformat(month + "-01"), crime_type, ward]] * times,
-            )
+        # The same recorded crime in police.uk and in a force crime extract (issue 17).
+        for source, synthetic, load_id in (("police_uk", False, 2), ("crime_extract", True, 3)):
+            for month, crime_type, ward, times in _rows(CRIME_BASE, CRIME_SWAPS, variant):
+                conn.executemany(
+                    """
+                    INSERT INTO incidents (source, synthetic, load_id, month, category, is_asb, district,
+                                           ward_wd22, ward_wd25, ward_method_wd22, ward_method_wd25)
+                    VALUES (?, ?, ?, ?, ?, false, 'Redditch', ?, NULL, 'point', 'point')""",
+                    [[source, synthetic, load_id, date.fromisoformat(month + "-01"), crime_type, ward]] * times,
+                )
         conn.execute("CHECKPOINT")
     finally:
         conn.close()
