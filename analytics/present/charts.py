@@ -369,7 +369,9 @@ def crime_ytd_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> g
 def _monthly_notes(frame: pd.DataFrame, has_band: bool, missing: list[bool], partial: list[bool]) -> list[str]:
     notes = []
     if has_band and "method" in frame.columns and len(frame):
-        notes.append(f"Expected range: {frame['method'].iloc[0]}")
+        # Plain words under the chart (issue 13); the model's own line (frame.method, "STL ...") is
+        # for the analyst, on the page under "How this is worked out" and in the downloads.
+        notes.append("Band: the range expected for the time of year; a month outside it is unusual")
     if any(missing):
         notes.append("Shaded gaps: months the source has no data for (not zero)")
     if any(partial):
