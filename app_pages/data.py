@@ -100,7 +100,7 @@ with guarded():
     st.subheader("Files loaded")
     st.dataframe(on_screen(public(coverage["files"].drop(columns=["sha256"]))), hide_index=True, width="stretch")
 
-st.subheader("Upload police.uk files or a force extract")
+st.subheader("Upload police.uk files or a force extract (ASB or recorded crime)")
 if not (settings.get("uploads_enabled") and settings.get("upload_password")):
     st.info(
         "Uploads are off. An administrator can switch them on with the settings ASB_UPLOADS_ENABLED=true "
@@ -111,9 +111,13 @@ else:
     if password and hmac.compare_digest(password, settings.get("upload_password")):
         kind = st.radio(
             "What is it?",
-            ["police-uk", "extract"],
+            ["police-uk", "extract", "crime-extract"],
             horizontal=True,
-            format_func={"police-uk": "police.uk CSV or archive zip", "extract": "Force extract"}.get,
+            format_func={
+                "police-uk": "police.uk CSV or archive zip",
+                "extract": "Force ASB extract",
+                "crime-extract": "Force crime extract",
+            }.get,
         )
         upload = st.file_uploader("File", type=["csv", "zip", "xlsx"], key="upload_file")
         if upload is not None:
@@ -122,7 +126,7 @@ else:
                 help="Load even if a month of a district would lose more than 10% and more than 20 of its rows. "
                 "Any load can be undone (python -m analytics undo LOAD_ID).",
             )
-            reading = extract_reading() if kind == "extract" else {}
+            reading = extract_reading() if kind in ("extract", "crime-extract") else {}
             st.caption("Preview shows what the load would add, replace and remove, and changes nothing.")
             preview = st.button("Preview")
             if st.button("Load", type="primary") or preview:

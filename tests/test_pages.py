@@ -312,9 +312,10 @@ def test_periods_of_different_lengths_get_counts_but_no_change(app, page):
 
 
 def test_a_period_with_no_month_held_has_no_count_not_zero(app):
-    """The extract's 2017-18 against 2018-19 on the Crime page: police.uk holds no month of 2017-18
-    (and 5 of 2018-19), so there is no 2017-18 column of zeros, no chart of it, and no change."""
-    at = app("crime", PANEL)
+    """The panel's 2017-18 against 2018-19 on the Crime page from police.uk: it holds no month of 2017-18
+    (and 5 of 2018-19), so there is no 2017-18 column of zeros, no chart of it, and no change. (With
+    the force extract chosen the page shows the force crime extract: tests/test_crime_extract_page.py.)"""
+    at = app("crime", {**PANEL, "src": "police_uk"})
     assert not at.exception
     text = _text(at)
     assert (

@@ -50,6 +50,7 @@ from analytics.core.periods import Period
 from analytics.core.selection import Selection
 from analytics.core.vocabulary import SOURCES
 from analytics.data import store
+from analytics.data.crime_extract import ingest_crime_extract
 from analytics.data.extract import ingest_extract
 from analytics.data.history import history, undo
 from analytics.data.outlines import ward_outlines as ward_outlines_frame
@@ -176,16 +177,18 @@ def ingest(
 ):
     """Load a file into the store, as ``python -m analytics ingest`` does: the single writer.
 
-    kind: "police-uk" or "extract"; options go to the ingest function (column_map, synthetic...);
-    ``sheet`` and ``date_format`` go to an extract's (analytics/data/extract.py).
+    kind: "police-uk", "extract" or "crime-extract"; options go to the ingest function (column_map,
+    synthetic...); ``sheet`` and ``date_format`` go to an extract's (analytics/data/extract.py,
+    analytics/data/crime_extract.py).
     ``dry_run``: the report of what the load would do, nothing changed (the Data page's preview);
     ``replace``: load even if a month of a district would lose many rows (else LoadRefused).
     Sessions keep their snapshot while it runs and see the new version on their next run.
     Returns the LoadReport; raises AnalyticsError (InputError for a bad file: nothing changed).
     """
-    if kind not in ("police-uk", "extract"):
+    if kind not in ("police-uk", "extract", "crime-extract"):
         raise AnalyticsError(
-            f"Unknown kind of file {kind!r}. Valid choices: extract, police-uk.", title="Unknown kind of file"
+            f"Unknown kind of file {kind!r}. Valid choices: crime-extract, extract, police-uk.",
+            title="Unknown kind of file",
         )
     target = db_path()
     with _writing(target):
@@ -194,7 +197,8 @@ def ingest(
             if kind == "police-uk":
                 report = ingest_police_uk(conn, [path], progress=progress, dry_run=dry_run, replace=replace, **options)
             else:
-                report = ingest_extract(
+                load = ingest_crime_extract if kind == "crime-extract" else ingest_extract
+                report = load(
                     conn,
                     path,
                     progress=progress,
