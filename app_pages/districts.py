@@ -8,17 +8,18 @@ from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
-COLUMNS = {
-    "district": "District",
-    "count_a": "Period A",
-    "count_b": "Period B",
-    "difference": "Difference",
-    "percentage": "Change",
-    "population_mid2018": "Population (mid-2018)",
-    "rate_a_per_1000": "Rate A per 1,000",
-    "rate_b_per_1000": "Rate B per 1,000",
-    "significant": "Significant",
-}
+#: Counts and rates are headed by their periods ("2017-18"); the total row is drawn under the table.
+COLUMNS = [
+    "district",
+    "count_a",
+    "count_b",
+    "difference",
+    "pct_change",
+    "population_mid2018",
+    "rate_a_per_1000",
+    "rate_b_per_1000",
+    "significant",
+]
 
 filters = current()
 page_header("Districts", filters)

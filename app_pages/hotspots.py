@@ -2,8 +2,10 @@
 
 import streamlit as st
 
+from analytics.core.table_meta import meta_of
 from analytics.present import map_legend
 from analytics.present.hotspot_map import MAX_MAP_CELLS
+from analytics.present.narrative import HOTSPOTS_IN_WORDS
 from ui import data
 from ui.render import guarded, page_header, plain, public_threshold, show_table
 from ui.state import current
@@ -13,27 +15,41 @@ from ui.state import current
 MAX_TABLE_ROWS = 10_000
 #: Session-state key of the persistence expander (True when open).
 PERSISTENCE_KEY = "hotspot_persistence_open"
+#: The persistence table's columns (its ward codes are left to the download of the command line).
+PERSISTENCE_COLUMNS = [
+    "cell_id",
+    "ward_name",
+    "district",
+    "longitude",
+    "latitude",
+    "count_a",
+    "count_b",
+    "class_a",
+    "class_b",
+    "gi_z_a",
+    "gi_z_b",
+    "persistence",
+]
 
 filters = current()
-page_header(
-    "Where?",
-    filters,
-    "250 m squares of the British National Grid. Hot spots: Getis-Ord Gi* "
-    "(queen neighbours), significant at 90%, 95% and 99%.",
-)
+page_header("Where?", filters)
+st.markdown(HOTSPOTS_IN_WORDS)
 with guarded():
     version = data.data_version()
     selection = filters.selection
     period = filters.period_b
     # A few numbers, not the lattice: nationally it is hundreds of thousands of cells.
     summary = data.hotspot_summary(selection, period, version)
-    st.caption(f"Period: {period.label}. Source: {selection.source_label}. Wards: {filters.boundaries.upper()}.")
+    cells = data.hotspot_cells(selection, period, version)
+    # The periods as the tables name them: a partly held one by the months held (issue 13).
+    label_a = meta_of(data.ward_deltas(selection, filters.period_a, period, version)).period_labels[0]
+    label_b = meta_of(cells).period_labels[0] or period.label
+    st.caption(f"Period: {label_b}. Source: {selection.source_label}. Wards: {filters.boundaries.upper()}.")
     deck = data.hotspot_deck(selection, period, version, public_threshold())
     map_column, legend_column = st.columns([4, 1])
     map_column.pydeck_chart(deck, height=680 if filters.present else 520, key="hotspot-map")
     with legend_column:
         # deck.gl draws no legend: cell fills (incidents) and outlines (Gi* class), from the same frame.
-        cells = data.hotspot_cells(selection, period, version)
         for measure in ("cell_count", "hotspot_class"):
             entries = map_legend.legend(cells, measure, suppress_below=public_threshold())
             st.markdown(f"**{plain(entries.title)}**")  # "Gi*": not Markdown
@@ -62,8 +78,8 @@ with guarded():
         left, right = st.columns(2)
         # The top tables carry no description of their own: say what they count, as every table does.
         about = (
-            f"{period.label}; wards: {filters.boundaries.upper()}; source: {selection.source_label}. "
-            "Share %: of every incident in the selection and period."
+            f"{label_b}; wards: {filters.boundaries.upper()}; source: {selection.source_label}. "
+            "Share of incidents: of every incident in the selection and period."
         )
         with left:
             st.subheader("Top locations")
@@ -71,13 +87,7 @@ with guarded():
                 data.top_locations(selection, period, version),
                 "top-locations",
                 caption=about,
-                columns={
-                    "rank": "Rank",
-                    "location": "Location",
-                    "ward_name": "Ward",
-                    "count": "Incidents",
-                    "share_pct": "Share %",
-                },
+                columns=["rank", "location", "ward_name", "count", "share_pct"],
             )
         with right:
             st.subheader("Top LSOAs")
@@ -86,21 +96,14 @@ with guarded():
                     data.top_lsoas(selection, period, version),
                     "top-lsoas",
                     caption=about,
-                    columns={
-                        "rank": "Rank",
-                        "lsoa_code": "LSOA",
-                        "lsoa_name": "Name",
-                        "ward_name": "Ward",
-                        "count": "Incidents",
-                        "share_pct": "Share %",
-                    },
+                    columns=["rank", "lsoa_code", "lsoa_name", "ward_name", "count", "share_pct"],
                 )
             else:
                 st.caption("The force extract carries no LSOA codes: see the top locations.")
         # Drawn only when opened (on_change="rerun"): Gi* for a second period is a third of this
         # page's time on a national store, and most visits never open it.
         persistence = st.expander(
-            f"Persistence: hot in {filters.period_a.label} and in {period.label}?",
+            f"Persistence: hot in {label_a} and in {label_b}?",
             key=PERSISTENCE_KEY,
             on_change="rerun",
         )
@@ -122,4 +125,7 @@ with guarded():
                         "`python -m analytics table hotspots` lists them all."
                     )
                     moved = moved.head(MAX_TABLE_ROWS)
-                show_table(moved, "hotspot-persistence")
+                show_table(moved, "hotspot-persistence", columns=PERSISTENCE_COLUMNS)
+        with st.expander("How this is worked out"):
+            # The plain sentence is at the top of the page; here the method in full, for the analyst.
+            st.write(meta_of(cells).method)

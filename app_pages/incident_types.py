@@ -8,16 +8,8 @@ from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
-COLUMNS = {
-    "type": "Type",
-    "count_a": "Period A",
-    "count_b": "Period B",
-    "difference": "Difference",
-    "percentage": "Change",
-    "mean": "Mean",
-    "mean_percentage": "Mean percentage",
-    "significant": "Significant",
-}
+#: The panel's columns; the counts are headed by their periods ("2017-18").
+COLUMNS = ["type", "count_a", "count_b", "difference", "pct_change", "mean", "mean_pct", "significant"]
 
 filters = current()
 page_header(

@@ -4,17 +4,19 @@ comparison, the seasonal shape and a plain-English summary."""
 import streamlit as st
 
 from analytics.core.disclosure import is_hidden
-from analytics.core.table_meta import meta_of
+from analytics.core.table_meta import TableMeta, meta_of
 from analytics.core.vocabulary import NORTH_WORCESTERSHIRE, suppressed_label
 from analytics.present import narrative
 from analytics.present.charts import districts_chart, monthly_chart
+from analytics.present.words import format_p
 from ui import data
 from ui.render import chart, describe, guarded, page_header, public_threshold, show_chart
 from ui.state import current
 
 
-def headline(column, label: str, row, threshold, not_comparable: str = "") -> None:
+def headline(column, label: str, row, threshold, meta: TableMeta) -> None:
     """One metric: the count in period B, its change from A, and whether the change is significant."""
+    not_comparable = meta.not_comparable
     if not_comparable:
         hidden = is_hidden(row.count_b, threshold)
         column.metric(label, suppressed_label(threshold) if hidden else f"{row.count_b:,}", help=not_comparable)
@@ -32,11 +34,10 @@ def headline(column, label: str, row, threshold, not_comparable: str = "") -> No
         f"{row.count_b:,}",
         f"{row.difference:+,} ({row.percentage})",
         delta_color="inverse",
-        help="Change from period A. Down (green) is fewer incidents.",
+        help=f"Change from {meta.period_labels[0]}. Down (green) is fewer incidents.",
     )
-    column.caption(
-        ("Significant change" if row.significant else "Not a significant change") + f" (E-test p = {row.p_value:.3f})"
-    )
+    verdict = "Significant change" if row.significant else "Not a significant change"
+    column.caption(f"{verdict} (E-test, {format_p(row.p_value)})")
 
 
 filters = current()
@@ -51,25 +52,27 @@ with guarded():
     ward_meta = meta_of(wards)
     st.markdown(f"#### {narrative.ward_summary(wards, threshold)}")
     place = ", ".join(filters.districts) or NORTH_WORCESTERSHIRE
-    st.caption(f"{place}: {filters.period_b.label} against {filters.period_a.label}. {describe(wards)}")
+    # The periods as the table names them: a partly held one by the months held (issue 13).
+    label_a, label_b = ward_meta.period_labels
+    st.caption(f"{place}: {label_b} against {label_a}. {describe(wards)}")
     columns = st.columns(3)
     what = narrative.subject(ward_meta)  # "ASB", "recorded crime", "burglary"
     headline(
         columns[0],
-        f"{what[:1].upper() + what[1:]}, {filters.period_b.label}",
+        f"{what[:1].upper() + what[1:]}, {label_b}",
         wards.iloc[-1],
         threshold,
-        ward_meta.not_comparable,
+        ward_meta,
     )
     crime_source = filters.selection.with_(source="police_uk", category="crime", wards=())
     crime = data.crime_ytd(crime_source, filters.period_b, filters.period_a, "crime_type", version)
     # Months missing from police.uk in either period: the count shows, no change (not like for like).
     headline(
         columns[1],
-        f"Recorded crime, {filters.period_b.label} (police.uk)",
+        f"Recorded crime (police.uk), {meta_of(crime).period_labels[1]}",
         crime.iloc[-1],
         threshold,
-        meta_of(crime).not_comparable,
+        meta_of(crime),
     )
     if ward_meta.not_comparable:
         columns[2].metric(f"Wards where {what} rose", "not comparable", help=ward_meta.not_comparable)

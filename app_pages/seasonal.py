@@ -3,8 +3,10 @@ the year-on-year overlay ("a peak around Halloween, lower in spring and summer")
 
 import streamlit as st
 
+from analytics.core.table_meta import meta_of
 from analytics.present import narrative
 from analytics.present.charts import monthly_chart, profile_chart, year_on_year_chart
+from analytics.present.seasonal_narrative import SEASONAL_METHOD_IN_WORDS
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
@@ -32,5 +34,9 @@ with guarded():
                 chart(year_on_year_chart, data.year_on_year, selection, None, version, year_type, narrow=True),
                 "year-on-year",
             )
-        with st.expander("Monthly figures, expected band and flagged months"):
-            show_table(data.decomposition(selection, None, version), "seasonal")
+        monthly = data.decomposition(selection, None, version)
+        with st.expander("Monthly figures, expected range and flagged months"):
+            show_table(monthly, "seasonal")
+        with st.expander("How this is worked out"):
+            st.write(SEASONAL_METHOD_IN_WORDS)
+            st.caption(f"Method: {meta_of(monthly).method}")

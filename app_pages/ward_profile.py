@@ -38,25 +38,32 @@ with guarded():
         district_table.iloc[:-1].count_b.rank(ascending=False, method="min")[district_table.ward_code == ward].iloc[0]
     )
     threshold = public_threshold()
+    # The periods as the table names them: a partly held one by the months held (issue 13).
+    label_a, label_b = meta_of(district_table).period_labels
     # Public mode: a hidden count reads "<5"; the change needs both counts, the rate only period B's.
     hidden_a, hidden_b = is_hidden(row.count_a, threshold), is_hidden(row.count_b, threshold)
     cols = st.columns(3)
     cols[0].metric(
-        f"{filters.period_b.label}",
+        label_b,
         suppressed_label(threshold) if hidden_b else f"{row.count_b:,}",
         None
         if hidden_a or hidden_b or pd.isna(row.difference)
-        else f"{row.difference:+,} ({row.percentage}) from {filters.period_a.label}",
+        else f"{row.difference:+,} ({row.percentage}) from {label_a}",
         delta_color="inverse",
         help=meta_of(district_table).not_comparable or None,
     )
     no_rate = hidden_b or pd.isna(row.rate_b_per_1000)
-    cols[1].metric("Rate per 1,000 residents", "—" if no_rate else f"{row.rate_b_per_1000}")
+    # One decimal always: a rate of 3 reads "3.0", as in the tables.
+    cols[1].metric(f"Rate per 1,000 residents, {label_b}", "—" if no_rate else f"{row.rate_b_per_1000:.1f}")
     # A caption, not a metric delta: a delta draws an arrow, and the district's rate is no change.
-    cols[1].caption(f"{district} as a whole: {'n/a' if pd.isna(total.rate_b_per_1000) else total.rate_b_per_1000}")
+    district_rate = "n/a" if pd.isna(total.rate_b_per_1000) else f"{total.rate_b_per_1000:.1f}"
+    cols[1].caption(f"{district} as a whole: {district_rate}")
     # A rank would place a hidden count among the others: none in public mode then.
     cols[2].metric(
-        f"Rank in {district}", "—" if hidden_b else f"{rank} of {len(district_table) - 1}", delta_color="off"
+        f"Rank in {district}, {label_b}",
+        "—" if hidden_b else f"{rank} of {len(district_table) - 1}",
+        delta_color="off",
+        help="1 is the ward with the most incidents.",
     )
     show_chart(chart(monthly_chart, data.decomposition, selection, None, version, height=380), "ward-trend")
     if not filters.present:
@@ -66,12 +73,12 @@ with guarded():
             show_table(
                 data.incident_types(selection, filters.period_a, filters.period_b, version),
                 "ward-types",
-                columns={"type": "Type", "count_a": "Period A", "count_b": "Period B", "percentage": "Change"},
+                columns=["type", "count_a", "count_b", "pct_change"],
             )
         with right:
-            st.markdown(f"**Top locations, {filters.period_b.label}**")
+            st.markdown(f"**Top locations, {label_b}**")
             show_table(
                 data.top_locations(selection, filters.period_b, version),
                 "ward-locations",
-                columns={"rank": "Rank", "location": "Location", "count": "Incidents", "share_pct": "Share %"},
+                columns=["rank", "location", "count", "share_pct"],
             )

@@ -16,18 +16,19 @@ MEASURES = {
     "pct_change": "Percentage change",
     "significance": "Significant change",
 }
-COLUMNS = {
-    "ward_name": "Ward",
-    "district": "District",
-    "count_a": "Period A",
-    "count_b": "Period B",
-    "difference": "Difference",
-    "percentage": "Percentage",
-    "rate_a_per_1000": "Rate A per 1,000",
-    "rate_b_per_1000": "Rate B per 1,000",
-    "significant": "Significant",
-    "small_numbers": "Small numbers",
-}
+#: The panel's columns; the counts are headed by their periods ("2017-18"), as the panel's table is.
+COLUMNS = [
+    "ward_name",
+    "district",
+    "count_a",
+    "count_b",
+    "difference",
+    "pct_change",
+    "rate_a_per_1000",
+    "rate_b_per_1000",
+    "significant",
+    "small_numbers",
+]
 
 filters = current()
 page_header("Ward patterns", filters)
@@ -59,7 +60,13 @@ with guarded():
                 unsafe_allow_html=True,
             )
     if not filters.present:
-        show_table(table, "ward-patterns", columns=COLUMNS, height=min(36 * (len(table) + 1) + 4, 1200))
+        show_table(
+            table,
+            "ward-patterns",
+            columns=COLUMNS,
+            labels={"pct_change": "Percentage"},
+            height=min(36 * len(table) + 4, 1200),
+        )
         show_chart(
             chart(
                 ward_deltas_chart, data.ward_deltas, filters.area_selection, filters.period_a, filters.period_b, version

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -69,10 +70,14 @@ def test_every_page_runs(app, page, params):
 
 def test_ward_patterns_show_the_published_grand_total(app):
     at = app("wards", PANEL)
-    table = at.dataframe[0].value
-    total = table[table["Ward"] == "Grand Total"].iloc[0]
-    assert (total["Period A"], total["Period B"], total["Difference"], total["Percentage"]) == (3468, 3203, -265, "-8%")
-    assert len(table) == 13
+    table, totals = at.dataframe[0].value, at.dataframe[1].value
+    # The wards sort on their own; the Grand Total is drawn under them (issue 13).
+    assert len(table) == 12 and "Grand Total" not in set(table["Ward"])
+    total = totals.iloc[0]
+    assert totals["Ward"].tolist() == ["Grand Total"]
+    # Headed by the periods, as the panel's table is; the percentage a number written "-8%".
+    assert (total["2017-18"], total["2018-19"], total["Difference"], total["Percentage"]) == (3468, 3203, -265, -8)
+    assert json.loads(at.dataframe[1].proto.columns)["Percentage"]["type_config"]["format"] == "%d%%"
     assert "fell 8% (-265)" in _text(at)
 
 
@@ -89,7 +94,8 @@ def test_incident_types_show_the_published_table(app):
     table = at.dataframe[0].value
     assert table["Type"].tolist()[:3] == ["Other", "Youth related", "Neighbour Dispute"]
     assert table["Mean"].tolist() == [5373, 1505, 1422, 1057, 617, 141, 75]
-    assert table["Mean percentage"].tolist() == ["53%", "15%", "14%", "10%", "6%", "1%", "1%"]
+    assert table["Mean percentage"].tolist() == [53, 15, 14, 10, 6, 1, 1]  # a number, written "53%"
+    assert json.loads(at.dataframe[0].proto.columns)["Mean percentage"]["type_config"]["format"] == "%d%%"
 
 
 def test_the_url_holds_the_whole_state(app):
@@ -137,15 +143,16 @@ def test_public_mode_shows_no_small_count(app, page):
 def test_hotspot_persistence_is_drawn_only_when_opened(app):
     at = app("hotspots", {"src": "police_uk"})
     assert not at.exception
-    assert [e.label for e in at.expander] == ["Persistence: hot in Jan–Apr 2024 and in Jan–Apr 2025?"]
+    assert "Persistence: hot in Jan–Apr 2024 and in Jan–Apr 2025?" in [e.label for e in at.expander]
     assert len(at.dataframe) == 2  # top locations, top LSOAs
     at.session_state[PERSISTENCE_KEY] = True
     at.run()
     assert not at.exception
     moved = at.dataframe[2].value
-    assert moved.columns[-1] == "persistence" and len(moved) > 100
-    assert set(moved["persistence"]) <= {"Hot in both", "New hot spot", "No longer hot", "Not hot"}
-    assert "Hot in both" in set(moved["persistence"])
+    persistence = "Hot spot in both periods?"
+    assert moved.columns[-1] == persistence and len(moved) > 100
+    assert set(moved[persistence]) <= {"Hot in both", "New hot spot", "No longer hot", "Not hot"}
+    assert "Hot in both" in set(moved[persistence])
     # Its caption is written as a chart's: the source, the periods, the vintage, what is counted where.
     assert any(
         c.value.startswith(
@@ -176,9 +183,11 @@ def test_public_mode_hides_one_period_alone_alike_in_table_map_and_profile(app):
     assert not at.exception
     table = at.dataframe[0].value
     row = table[table["Ward"] == "Astwood Bank and Feckenham"].iloc[0]
-    assert row["Period A"] == "<5" and str(row["Period B"]) == "6"
-    assert (row["Difference"], row["Percentage"], row["Rate A per 1,000"], row["Significant"]) == ("", "", "", "")
-    shown_rate = row["Rate B per 1,000"]
+    assert row["Jan 2024"] == "<5" and str(row["Jan 2025"]) == "6"
+    # Blank (missing, drawn as an empty cell), the columns staying numeric so that they sort as numbers.
+    assert row[["Difference", "Percentage", "Rate per 1,000 residents, Jan 2024"]].isna().all()
+    assert row["Significant change"] in ("", None) or pd.isna(row["Significant change"])
+    shown_rate = row["Rate per 1,000 residents, Jan 2025"]
     assert float(shown_rate) > 0
     deck = json.loads(next(e for e in at.get("deck_gl_json_chart")).proto.json)
     tooltips = [
@@ -229,12 +238,12 @@ def test_public_tables_show_no_placeholder_text(app, page):
 def test_public_quality_report_hides_small_counts_in_its_words_too(app):
     at = app("data", {}, public=True)
     assert not at.exception
-    report = next(d.value for d in at.dataframe if "detail" in d.value.columns)
-    outside = report[report["check"].str.startswith("rows outside the districts")]
-    assert len(outside) and (outside["value"].astype(str) == "<5").all()  # none are outside: 0 reads "<5"
-    assert outside["detail"].tolist() == ["<5 of them with no location"] * len(outside)
+    report = next(d.value for d in at.dataframe if "Detail" in d.value.columns)
+    outside = report[report["Check"].str.startswith("rows outside the districts")]
+    assert len(outside) and (outside["Value"].astype(str) == "<5").all()  # none are outside: 0 reads "<5"
+    assert outside["Detail"].tolist() == ["<5 of them with no location"] * len(outside)
     # Large numbers in words stay: "of 13,866; Redditch re-warded in May 2024".
-    assert report["detail"].str.contains(r"of \d{1,3},\d{3}").any()
+    assert report["Detail"].str.contains(r"of \d{1,3},\d{3}").any()
 
 
 def test_public_overview_counts_rises_as_its_sentence_does(app):

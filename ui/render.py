@@ -3,9 +3,11 @@ charts with caption and text alternative, maps, and errors as messages rather th
 
 from __future__ import annotations
 
+import numbers
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,13 +15,14 @@ import streamlit as st
 
 from analytics.core import settings
 from analytics.core.change import CHANGE_COLUMNS
-from analytics.core.disclosure import suppress
+from analytics.core.disclosure import TOTAL_LABELS, suppress
 from analytics.core.errors import AnalyticsError
 from analytics.core.table_meta import caption as table_caption
 from analytics.core.table_meta import meta_of, with_meta
 from analytics.present.alt_text import alt_text
 from analytics.present.export import to_csv_bytes, to_xlsx_bytes
 from analytics.present.png import to_png
+from analytics.present.words import NUMBER_FORMATS, SOURCE_NAMES, column_header, plain_header
 from analytics.reports.briefing import briefing_pack
 from ui import data
 from ui.state import Filters
@@ -78,14 +81,84 @@ def show_table(
     frame: pd.DataFrame,
     name: str,
     *,
-    columns: dict[str, str] | None = None,
+    columns: Iterable[str] | None = None,
+    labels: Mapping[str, str] | None = None,
     caption: str | None = None,
     height: int | None = None,
 ) -> None:
-    """A table with its caption and CSV/XLSX downloads. In public mode small counts read "<N"."""
-    threshold = public_threshold()
+    """A table with its caption and CSV/XLSX downloads, headed in plain words.
+
+    ``columns``: the frame's columns to show, in order (default: every column with a plain header,
+    :func:`analytics.present.words.column_header`); ``labels``: headers a page words its own way
+    ({"pct_change": "Percentage"}). A period's columns are headed by its label as shown, numbers
+    stay numbers (they sort as numbers) written with separators and fixed decimals, and a total
+    row is drawn under the table so that no sort moves it. In public mode small counts read "<N".
+    """
     meta = meta_of(frame)
-    shown = suppress(frame, threshold) if threshold else frame
+    shown = _public_frame(frame, meta)
+    keep = [_NUMERIC_TWINS[c] if _NUMERIC_TWINS.get(c) in shown.columns else c for c in (columns or shown.columns)]
+    keep = list(dict.fromkeys(c for c in keep if c in shown.columns and _header(c, meta, labels)))
+    shown = shown[keep]
+    headers = {c: _header(c, meta, labels) for c in keep}
+    config = _column_config(shown, headers)
+    screen = _one_type_a_column(_without_meta(_plain_values(shown))).rename(columns=headers)
+    totals = _total_rows(shown)
+    # A missing value is a blank cell (Streamlit would write "None").
+    kwargs = {"height": height} if height else {}
+    st.dataframe(screen[~totals], hide_index=True, width="stretch", column_config=config, placeholder="", **kwargs)
+    if totals.any():
+        # Its own table under the sortable one: sorting the wards never moves the total.
+        st.dataframe(screen[totals], hide_index=True, width="stretch", column_config=config, placeholder="")
+    st.caption((caption or describe(frame)) + (f" {meta.not_comparable}" if meta.not_comparable else ""))
+    download = with_meta(shown.rename(columns=_download_headers(headers)), shown_meta(meta))
+    _download_buttons(download, _file_stem(frame, name), name)
+
+
+# The text twins of numeric columns ("-8%" of -8): the number is shown, formatted, so it sorts.
+_NUMERIC_TWINS = {"percentage": "pct_change", "mean_percentage": "mean_pct"}
+
+
+def _column_config(shown: pd.DataFrame, headers: dict) -> dict:
+    """How each numeric column is written (:data:`analytics.present.words.NUMBER_FORMATS`) and a
+    month as "Apr 2015": the values stay numbers and dates, so a click on a header sorts them so."""
+    config: dict = {
+        headers[c]: st.column_config.NumberColumn(format=NUMBER_FORMATS[c])
+        for c in shown.columns
+        if c in NUMBER_FORMATS and pd.api.types.is_numeric_dtype(shown[c])
+    }
+    if "month" in shown.columns:
+        config[headers["month"]] = st.column_config.DateColumn(format="MMM YYYY")
+    return config
+
+
+def shown_meta(meta):
+    """The metadata a shown table carries: the public-mode threshold when it applies."""
+    threshold = public_threshold()
+    return meta.with_(suppressed_below=threshold) if threshold else meta
+
+
+def _header(column: str, meta, labels: Mapping[str, str] | None) -> str | None:
+    return (labels or {}).get(column) or column_header(column, meta)
+
+
+def _download_headers(headers: dict[str, str | None]) -> dict[str, str]:
+    """The screen's headers, with the unit a spreadsheet's bare number needs ("Change (%)")."""
+    return {c: f"{h} (%)" if NUMBER_FORMATS.get(c) == "%d%%" else str(h) for c, h in headers.items()}
+
+
+def _public_frame(frame: pd.DataFrame, meta) -> pd.DataFrame:
+    """The frame as this mode may show it: suppressed in public mode (a blanked derived value
+    back to missing, so its column stays numeric), without the change columns when the periods
+    are not like for like, and without the counts of a period the source holds no month of."""
+    threshold = public_threshold()
+    shown = frame
+    if threshold:
+        shown = suppress(frame, threshold)
+        for column in shown.columns:
+            if column in NUMBER_FORMATS and shown[column].dtype == object:
+                values = shown[column]
+                if not values.map(lambda v: isinstance(v, str) and v != "").any():
+                    shown[column] = pd.to_numeric(values.replace("", None), errors="coerce")
     if meta.not_comparable:
         # Periods the source does not fully hold: no change columns (they are empty), the reason instead.
         shown = shown.drop(columns=[c for c in CHANGE_COLUMNS if c in shown.columns])
@@ -97,21 +170,34 @@ def show_table(
             if c in shown.columns
         ]
         shown = shown.drop(columns=empty)  # no month held: no count, rather than a column of zeros
-    if columns:
-        shown = shown[[c for c in columns if c in shown.columns]].rename(columns=columns)
-        with_meta(shown, meta.with_(suppressed_below=threshold) if threshold else meta)
-    kwargs = {"height": height} if height else {}
-    st.dataframe(_one_type_a_column(on_screen(shown)), hide_index=True, width="stretch", **kwargs)
-    st.caption((caption or describe(frame)) + (f" {meta.not_comparable}" if meta.not_comparable else ""))
+    return shown
+
+
+def _total_rows(frame: pd.DataFrame) -> pd.Series:
+    """The total rows at the foot of a table ("Grand Total", "North Worcestershire", "All recorded
+    crime"): the trailing rows whose label is a total's."""
+    flags = pd.Series(False, index=frame.index)
+    labels = [c for c in ("ward_name", "district", "crime_type", "type") if c in frame.columns]
+    if not labels:
+        return flags
+    is_total = frame[labels[0]].isin(TOTAL_LABELS).tolist()
+    for position in range(len(frame) - 1, -1, -1):
+        if not is_total[position]:
+            break
+        flags.iloc[position] = True
+    return flags
+
+
+def _download_buttons(frame: pd.DataFrame, stem: str, name: str) -> None:
     left, right, _ = st.columns([1, 1, 4])
-    stem = _file_stem(frame, name)
-    # The files are made when clicked, not on every run: the page stays quick.
+    # The files are made when clicked, not on every run: the page stays quick. They hold the
+    # numbers as numbers (no separators, no "%"), for a spreadsheet to work with.
     left.download_button(
-        "CSV", lambda: to_csv_bytes(shown), f"{stem}.csv", "text/csv", key=f"csv-{name}", icon=":material/download:"
+        "CSV", lambda: to_csv_bytes(frame), f"{stem}.csv", "text/csv", key=f"csv-{name}", icon=":material/download:"
     )
     right.download_button(
         "XLSX",
-        lambda: to_xlsx_bytes(shown),
+        lambda: to_xlsx_bytes(frame),
         f"{stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx-{name}",
@@ -120,11 +206,37 @@ def show_table(
 
 
 def on_screen(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as a reader sees it, for a page that draws it with st.dataframe itself: headed in
+    plain words (:func:`analytics.present.words.plain_header`, never a column's own name), a file
+    by its name (not the server's folders), a source by its name, and without its metadata."""
+    meta = meta_of(frame)
+    out = _without_meta(_plain_values(frame))
+    return out.rename(columns={c: plain_header(str(c), meta) for c in out.columns})
+
+
+def _without_meta(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as st.dataframe is handed it: without its metadata. Streamlit writes ``attrs`` into
     the Arrow table as JSON, which a TableMeta is not (it would warn on every run); the caption
     says what the metadata does. A shallow copy: the cached frame is not changed."""
     out = frame.copy(deep=False)
     out.attrs = {}
+    return out
+
+
+def _plain_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells a reader can read: "police.uk" for police_uk, "WD22" for wd22, a file's name without
+    the server's path to it. A new frame when anything changes; the cached one is not touched."""
+    changes = {
+        "file_name": lambda name: Path(name).name if isinstance(name, str) else name,
+        "source": lambda source: SOURCE_NAMES.get(source, source),
+        "vintage": lambda vintage: vintage.upper() if isinstance(vintage, str) else vintage,
+    }
+    present = [c for c in changes if c in frame.columns]
+    if not present:
+        return frame
+    out = frame.copy()
+    for column in present:
+        out[column] = out[column].map(changes[column])
     return out
 
 
@@ -142,11 +254,16 @@ def _one_type_a_column(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _cell_text(value) -> str:
-    """A cell as text: blank when missing (never "<NA>" or "nan"), floats to 6 significant figures."""
+    """A cell as text: blank when missing (never "<NA>" or "nan"), whole numbers with thousands
+    separators, other numbers to one decimal place (as the numeric columns are written)."""
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
         return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer()):
+        return f"{int(value):,}"
+    if isinstance(value, numbers.Real):
+        return f"{float(value):,.1f}"
     return str(value)
 
 

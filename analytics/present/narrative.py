@@ -440,6 +440,16 @@ def _missing_months_sentences(meta: TableMeta) -> list[str]:
     return sentences
 
 
+#: Hot spots in a sentence a councillor can follow; the Where? page puts the method in full
+#: (the table's ``meta.method``, with Gi*'s thresholds) under it, in "How this is worked out".
+HOTSPOTS_IN_WORDS = (
+    "The map divides the area into squares of 250 m. A hot spot is a square that, together with the "
+    "squares around it, holds more incidents than chance would put there; a cold spot holds fewer. "
+    "So a square can be hot because its neighbours are busy even if it had no incident itself. "
+    "The thicker the outline, the surer the finding: 90%, 95% or 99% confidence."
+)
+
+
 # ---------------------------------------------------------------------------
 # Incident types
 # ---------------------------------------------------------------------------

@@ -172,3 +172,15 @@ def _gaps_sentences(summary) -> list[str]:
     if note:
         sentences.append(f"{note}, so {'it is' if ';' not in note else 'they are'} left out of the comparison.")
     return sentences
+
+
+#: The seasonal model in a sentence a councillor can follow; the page puts the formula (the
+#: table's ``meta.method``) under it, in "How this is worked out".
+SEASONAL_METHOD_IN_WORDS = (
+    "Each month is set against what would be expected for that time of year at the level of the "
+    "time: the general level over the months around it (the trend) plus the usual difference that "
+    "month of the year makes (the seasonal effect). A month is flagged as outside the expected range "
+    "when its count is further from the expected figure than ordinary month-to-month variation "
+    "would take it; by chance alone about one ordinary month in twenty is. Missing months are gaps, "
+    "never filled in, and a month the source holds only part of is never flagged."
+)

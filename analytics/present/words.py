@@ -140,6 +140,138 @@ def change_phrase(count_a, count_b, suppress_below: int | None = None) -> str:
     return f"{verb} {amount} ({format_signed(difference)})"
 
 
+def format_p(p) -> str:
+    """A p-value as a sentence gives it: ``"p = 0.012"``, and ``"p < 0.001"`` below a thousandth
+    (never "p = 0.000", which reads as impossible); ``"p n/a"`` when there is none."""
+    if is_missing(p):
+        return "p n/a"
+    return "p < 0.001" if float(p) < 0.0005 else f"p = {float(p):.3f}"
+
+
+# How a table's columns are headed on screen and in downloads: plain words, never the column's
+# own name. A column missing here is not shown (the model's code names, internal flags).
+_HEADERS = {
+    "ward_code": "Ward code",
+    "ward_name": "Ward",
+    "district": "District",
+    "type": "Type",
+    "crime_type": "Crime type",
+    "difference": "Difference",
+    "pct_change": "Change",
+    "mean": "Mean",
+    "mean_pct": "Mean percentage",
+    "population_mid2018": "Population (mid-2018)",
+    "z": "z (change on the square-root scale)",
+    "p_value": "p-value",
+    "significant": "Significant change",
+    "small_numbers": "Small numbers",
+    "rank": "Rank",
+    "location": "Location",
+    "count": "Incidents",
+    "share_pct": "Share of incidents (%)",
+    "lsoa_code": "LSOA code",
+    "lsoa_name": "LSOA name",
+    "month": "Month",
+    "expected": "Expected",
+    "lower": "Expected range, low",
+    "upper": "Expected range, high",
+    "trend": "Trend",
+    "seasonal": "Seasonal effect",
+    "residual": "Irregular part",
+    "outside_band": "Outside the expected range",
+    "partial": "Part of the month only",
+    "cell_id": "Cell (250 m)",
+    "longitude": "Longitude",
+    "latitude": "Latitude",
+    "persistence": "Hot spot in both periods?",
+    "check": "Check",
+    "source": "Source",
+    "value": "Value",
+    "detail": "Detail",
+    # the Data page: what the store holds and the files loaded into it
+    "rows": "Rows",
+    "asb_rows": "ASB rows",
+    "vintage": "Ward boundaries",
+    "wards": "Wards",
+    "wards_with_rows": "Wards with rows",
+    "rows_by_point": "Rows placed by their point",
+    "rows_by_lsoa": "Rows placed through their LSOA",
+    "rows_by_extract_code": "Rows placed by the extract's ward code",
+    "rows_without_ward": "Rows without a ward",
+    "load_id": "Load",
+    "file_name": "File",
+    "synthetic": "Synthetic",
+    "months": "Months",
+    "rows_read": "Rows read",
+    "rows_stored": "Rows stored",
+    "rows_replaced": "Rows replaced",
+    "rows_outside": "Rows outside the districts",
+    "rows_outside_no_location": "Of them with no location",
+    "loaded_at": "Loaded at",
+    "undone_at": "Undone at",
+    # a column a source each (the Data page's rows per month)
+    "police_uk": "police.uk",
+    "extract": "Force ASB extract (SYNTHETIC)",
+    "crime_extract": "Force crime extract (SYNTHETIC)",
+}
+#: A source as a table cell names it (the full labels are in the captions).
+SOURCE_NAMES = {key: _HEADERS[key] for key in ("police_uk", "extract", "crime_extract")}
+# Columns of one period: headed by the period's label, as the panel's tables are ("2017-18").
+_PERIOD_HEADERS = {
+    "count": "{period}",
+    "rate": "Rate per 1,000 residents, {period}",
+    "per_month": "Per month, {period}",
+    "class": "Hot or cold spot, {period}",
+    "gi_z": "Gi* z-score, {period}",
+}
+#: How a column's numbers are written on screen (printf, as st.column_config.NumberColumn takes it):
+#: thousands separators on counts, fixed decimals on rates (3.0, never 3), whole percentages.
+NUMBER_FORMATS = {
+    **dict.fromkeys(("count", "difference", "mean", "population_mid2018", "value"), "%,d"),
+    **dict.fromkeys(("count_a", "count_b", "rank"), "%,d"),
+    **dict.fromkeys(("pct_change", "mean_pct"), "%d%%"),
+    **dict.fromkeys(("rate_a_per_1000", "rate_b_per_1000", "per_month_a", "per_month_b", "share_pct"), "%,.1f"),
+    **dict.fromkeys(("expected", "lower", "upper", "trend", "seasonal", "residual"), "%,.1f"),
+    **dict.fromkeys(("z", "gi_z_a", "gi_z_b"), "%.2f"),
+    "p_value": "%.4f",
+    **dict.fromkeys(("longitude", "latitude"), "%.5f"),
+}
+
+
+def _period_column(column: str) -> tuple[str, str] | None:
+    """``"rate_b_per_1000" -> ("rate", "b")``, ``"count_a" -> ("count", "a")``; None for others."""
+    stem = column.removesuffix("_per_1000")
+    head, _, end = stem.rpartition("_")
+    return (head, end) if end in ("a", "b") and head in _PERIOD_HEADERS else None
+
+
+def column_header(column: str, meta: TableMeta) -> str | None:
+    """A column's header in plain words; a period's columns carry the period's label as shown
+    (``"2018-19 (5 of 12 months held)"``). None for a column no reader needs (not shown).
+
+    >>> from analytics.core.table_meta import PeriodCoverage
+    >>> column_header("count_a", TableMeta(period_a=PeriodCoverage("2017-18", 12)))
+    '2017-18'
+    >>> column_header("rate_b_per_1000", TableMeta(period_b=PeriodCoverage("2018-19", 12, ("2018-04",))))
+    'Rate per 1,000 residents, 2018-19 (11 of 12 months held)'
+    >>> column_header("method_code", TableMeta()) is None
+    True
+    """
+    period_column = _period_column(column)
+    if period_column is None:
+        return _HEADERS.get(column)
+    head, which = period_column
+    a, b = meta.period_labels
+    period = (a if which == "a" else b) or f"period {which.upper()}"
+    return _PERIOD_HEADERS[head].format(period=period)
+
+
+def plain_header(column: str, meta: TableMeta) -> str:
+    """:func:`column_header`, or for a column it does not know the name in words
+    (``"rows_moved" -> "Rows moved"``): a screen never shows a column's own name."""
+    return column_header(column, meta) or capitalise(str(column).replace("_", " ").strip())
+
+
 def require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     """Refuse a frame that is not a table or lacks columns, naming them (shared with charts)."""
     if not isinstance(frame, pd.DataFrame):
