@@ -16,7 +16,7 @@ import streamlit as st
 
 from analytics.core.errors import AnalyticsError, SettingError
 from analytics.data import store
-from ui import data
+from ui import data, slides
 from ui.render import PRESENTATION_CSS, briefing_pack_button, show_error
 from ui.sidebar import sidebar
 
@@ -109,6 +109,7 @@ def main() -> None:
         st.Page(PAGES / "about.py", title="About", icon=":material/info:"),
     ]
     page = st.navigation(pages)
+    slides.register(pages, page)  # the slide bar of presentation mode moves between these
     if st.session_state.get("f_present", st.query_params.get("present") == "1"):
         # Presentation mode hides the sidebar: say so before the sidebar is drawn, so that it is
         # never seen for a moment (the page's header says it again).

@@ -3,13 +3,11 @@
 import streamlit as st
 
 from analytics.core.stats import SIGNIFICANCE_METHOD
-from ui.render import PRESENTATION_CSS
+from ui.render import page_header
 from ui.state import current
 
 filters = current()
-if filters.present:
-    st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
-st.title("About")
+page_header("About", filters)
 st.markdown(
     """
 ### Defining anti-social behaviour

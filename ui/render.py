@@ -25,6 +25,7 @@ from analytics.present.png import to_png
 from analytics.present.words import NUMBER_FORMATS, SOURCE_NAMES, column_header, plain_header
 from analytics.reports.briefing import briefing_pack
 from ui import data
+from ui.slides import slide_bar
 from ui.state import Filters
 
 SYNTHETIC_BANNER = (
@@ -40,6 +41,8 @@ html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
 [data-testid="stMetricValue"] {font-size: 3.2rem;}
 h1 {font-size: 2.6rem !important;}
 .block-container {max-width: 100% !important; padding-top: 1.5rem;}
+/* The clicker's PageUp/PageDown buttons: their shortcuts work, the presenter needs no second pair. */
+.st-key-slide-pagedown, .st-key-slide-pageup {display: none;}
 </style>
 """
 
@@ -51,13 +54,8 @@ def public_threshold() -> int | None:
 def page_header(title: str, filters: Filters, subtitle: str | None = None) -> None:
     if filters.present:
         st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
-        # The sidebar (and its toggle) is hidden on a projector: this is the way back.
-        st.button(
-            "Exit presentation mode",
-            key="exit-present",
-            icon=":material/close_fullscreen:",
-            on_click=lambda: st.session_state.update(f_present=False),
-        )
+        # The sidebar (and its page list) is hidden on a projector: the slide bar moves on and out.
+        slide_bar()
     st.title(title)
     if filters.source == "extract":
         st.warning(SYNTHETIC_BANNER, icon="⚠️")

@@ -1,0 +1,94 @@
+"""Presentation mode as a slide show (ui/slides.py) through Streamlit's AppTest on the built store:
+every page has a way on and a way out, and Next / Previous / the slide list walk the deck's order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ui.slides import SLIDES
+
+ROOT = Path(__file__).resolve().parent.parent
+PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22", "cat": "asb"}
+OTHER_PAGES = ("overview", "crime", "ward_profile", "data", "about", "accessibility")
+
+
+@pytest.fixture
+def present(built_db, monkeypatch):
+    monkeypatch.setenv("ASB_DB_PATH", str(built_db))
+    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
+
+    def make(page: str | None = None) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        for key, value in {**PANEL, "present": "1"}.items():
+            at.query_params[key] = value
+        at.run()
+        if page:
+            at.switch_page(f"app_pages/{page}.py")
+            at.run()
+        return at
+
+    return make
+
+
+def _buttons(at: AppTest) -> dict[str, object]:
+    return {button.key: button for button in at.button}
+
+
+def _title(at: AppTest) -> str:
+    return at.title[0].value if at.title else ""
+
+
+def test_every_slide_has_previous_next_list_and_exit(present):
+    for index, (path, _) in enumerate(SLIDES):
+        at = present(path)
+        assert not at.exception, at.exception
+        buttons = _buttons(at)
+        assert {"slide-prev", "slide-next", "exit-present"} <= set(buttons), (path, list(buttons))
+        assert buttons["slide-prev"].disabled == (index == 0)
+        assert buttons["slide-next"].disabled == (index == len(SLIDES) - 1)
+        listing = at.selectbox(key=f"slide-list-{index}")
+        assert listing.value == index
+        assert listing.format_func(index).startswith(f"{index + 1} of {len(SLIDES)}")
+
+
+@pytest.mark.parametrize("page", OTHER_PAGES)
+def test_pages_outside_the_deck_lead_into_it_and_out(present, page):
+    at = present(page)
+    assert not at.exception, at.exception
+    assert {"slide-start", "exit-present"} <= set(_buttons(at)), list(_buttons(at))
+
+
+def test_next_and_previous_walk_the_deck_in_order_keeping_the_filters(present):
+    at = present()
+    at.button(key="slide-start").click().run()
+    seen = [_title(at)]
+    for _ in SLIDES[1:]:
+        at.button(key="slide-next").click().run()
+        assert not at.exception, at.exception
+        seen.append(_title(at))
+    # Each slide is its own page, in the deck's order (five different titles).
+    assert len(set(seen)) == len(SLIDES), seen
+    assert at.query_params["present"] in ("1", ["1"]) and at.query_params["d"] in ("Redditch", ["Redditch"])
+    at.button(key="slide-prev").click().run()
+    assert _title(at) == seen[-2]
+
+
+def test_the_slide_list_jumps_to_a_slide(present):
+    at = present(SLIDES[0][0])
+    first = _title(at)
+    at.selectbox(key="slide-list-0").set_value(3).run()
+    assert not at.exception, at.exception
+    assert _title(at) != first
+    assert at.selectbox(key="slide-list-3").value == 3
+
+
+def test_exit_leaves_presentation_mode_on_the_same_page(present):
+    at = present(SLIDES[2][0])
+    title = _title(at)
+    at.button(key="exit-present").click().run()
+    assert "present" not in at.query_params
+    assert _title(at) == title
+    assert "slide-next" not in _buttons(at)

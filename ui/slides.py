@@ -1,0 +1,102 @@
+"""Presentation mode as a slide show of the panel's "Anti-Social Behaviour Overview".
+
+The scrutiny panel's deck runs: incident types, seasonal patterns, ward patterns, where it clusters,
+district data. With ``present=1`` the sidebar (and with it the page list) is hidden so the projector
+shows the figure alone; this module is what the presenter moves with instead: Previous and Next
+(also the Left and Right arrow keys, and PageUp/PageDown, which a presentation clicker sends), a
+list of the slides, and a way out of presentation mode, on every page. Pages that are not slides
+(Overview, Crime, Ward profile, Data, About, Accessibility) get the same bar, with a way into the
+slides, so no page is a dead end.
+
+Moving between slides keeps every filter: the sidebar writes them to the address on every run, and
+the page changes within the same session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from ui.state import current
+
+#: The deck's order: (the page's address, from its file in app_pages/; the slide's title as the deck names it).
+SLIDES: tuple[tuple[str, str], ...] = (
+    ("incident_types", "Incident types"),
+    ("seasonal", "Seasonal patterns"),
+    ("wards", "Ward patterns"),
+    ("hotspots", "Where?"),
+    ("districts", "District data"),
+)
+
+_PAGES_KEY = "_slide_pages"
+
+
+def register(pages: Sequence[StreamlitPage], current: StreamlitPage) -> None:
+    """Remember the app's pages (by address) and which one this run shows: app.py calls this after
+    st.navigation, so the bar can switch to a slide's own Page object."""
+    st.session_state[_PAGES_KEY] = ({page.url_path: page for page in pages}, current.url_path)
+
+
+def _position() -> tuple[dict[str, StreamlitPage], int | None]:
+    """The pages by address, and the slide this page is (None for a page that is not a slide)."""
+    by_path, current = st.session_state.get(_PAGES_KEY, ({}, None))
+    paths = [path for path, _ in SLIDES]
+    return by_path, paths.index(current) if current in paths else None
+
+
+def _go(by_path: dict[str, StreamlitPage], index: int) -> None:
+    page = by_path.get(SLIDES[index][0])
+    if page is not None:
+        # With the address's filters: a page opened without them would start from the defaults.
+        st.switch_page(page, query_params=current().query_params())
+
+
+def _exit() -> None:
+    st.session_state.update(f_present=False)
+
+
+def slide_bar() -> None:
+    """The presenter's controls, in one row at the top of the page."""
+    by_path, index = _position()
+    titles = [title for _, title in SLIDES]
+    row = st.container(horizontal=True, vertical_alignment="center", key="slide-bar")
+    if index is None:
+        if row.button("Start the slides", key="slide-start", icon=":material/slideshow:", shortcut="Right"):
+            _go(by_path, 0)
+    else:
+        if row.button("Previous", key="slide-prev", icon=":material/arrow_back:", disabled=index == 0, shortcut="Left"):
+            _go(by_path, index - 1)
+        choice = row.selectbox(
+            "Slide",
+            range(len(SLIDES)),
+            index=index,
+            format_func=lambda i: f"{i + 1} of {len(SLIDES)}: {titles[i]}",
+            key=f"slide-list-{index}",
+            label_visibility="collapsed",
+            width=300,
+        )
+        if choice != index:
+            _go(by_path, choice)
+        if row.button(
+            "Next",
+            key="slide-next",
+            icon=":material/arrow_forward:",
+            icon_position="right",
+            disabled=index == len(SLIDES) - 1,
+            shortcut="Right",
+        ):
+            _go(by_path, index + 1)
+        # A clicker sends PageDown/PageUp: the same moves, as small buttons beside the others.
+        if row.button("Next (clicker)", key="slide-pagedown", shortcut="PageDown", type="tertiary"):
+            _go(by_path, min(index + 1, len(SLIDES) - 1))
+        if row.button("Previous (clicker)", key="slide-pageup", shortcut="PageUp", type="tertiary"):
+            _go(by_path, max(index - 1, 0))
+    row.button(
+        "Exit presentation mode",
+        key="exit-present",
+        icon=":material/close_fullscreen:",
+        on_click=_exit,
+        shortcut="Esc",
+    )
