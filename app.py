@@ -17,6 +17,7 @@ import streamlit as st
 from analytics.core.errors import AnalyticsError, SettingError
 from analytics.data import store
 from ui import data, slides
+from ui.accessibility import install as install_accessibility
 from ui.render import PRESENTATION_CSS, briefing_pack_button, show_error
 from ui.sidebar import sidebar
 
@@ -95,6 +96,7 @@ def settle_imports() -> None:
 
 def main() -> None:
     started = time.perf_counter()
+    install_accessibility()  # skip link, visible focus, reflow: before anything else is drawn
     ensure_store()
     pages = [
         st.Page(PAGES / "overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -107,6 +109,7 @@ def main() -> None:
         st.Page(PAGES / "ward_profile.py", title="Ward profile", icon=":material/person_pin_circle:"),
         st.Page(PAGES / "data.py", title="Data", icon=":material/database:"),
         st.Page(PAGES / "about.py", title="About", icon=":material/info:"),
+        st.Page(PAGES / "accessibility.py", title="Accessibility", icon=":material/accessibility:"),
     ]
     page = st.navigation(pages)
     slides.register(pages, page)  # the slide bar of presentation mode moves between these

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine (run as root) and is a no-op when it
-# is already there: Python packages in .venv, and for the tests Debian's Chromium.
+# is already there: Python packages in .venv, and for the tests Debian's Chromium and axe-core
+# (package-lock.json pins it; npm ci installs exactly that into node_modules/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,4 +20,18 @@ if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq chromium >/dev/null
+fi
+
+if [ "${1:-}" = "--with-browser" ]; then
+    if ! command -v npm >/dev/null; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq nodejs npm >/dev/null
+    fi
+    stamp=node_modules/.package-lock.sha256
+    wanted=$(sha256sum package-lock.json | cut -d' ' -f1)
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
+        npm ci --no-audit --no-fund --loglevel=error
+        echo "$wanted" > "$stamp"
+    fi
 fi
