@@ -7,6 +7,7 @@ from analytics.present import map_legend
 from analytics.present.hotspot_map import MAX_MAP_CELLS
 from analytics.present.narrative import HOTSPOTS_IN_WORDS
 from ui import data
+from ui.map_text import show_hotspot_map_text
 from ui.render import guarded, page_header, plain, public_threshold, show_table
 from ui.state import current
 
@@ -63,6 +64,7 @@ with guarded():
                     f"<span style='display:inline-block;width:1em;height:1em;{style}'></span> {plain(item['label'])}",
                     unsafe_allow_html=True,
                 )
+    show_hotspot_map_text(cells)  # the canvas as a table (WCAG 1.1.1)
     # A hot cell need hold no incident itself (Gi* counts its neighbours), so hot cells are not a
     # share of the cells with incidents.
     st.markdown(

@@ -7,6 +7,7 @@ from analytics.core.table_meta import meta_of
 from analytics.present import map_legend, narrative
 from analytics.present.charts import ward_deltas_chart
 from ui import data
+from ui.map_text import show_ward_map_text
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
@@ -59,6 +60,7 @@ with guarded():
                 f"border:1px solid #555'></span> {item['label']}",
                 unsafe_allow_html=True,
             )
+    show_ward_map_text(table, measure, public_threshold())  # the canvas as a table (WCAG 1.1.1)
     if not filters.present:
         show_table(
             table,
