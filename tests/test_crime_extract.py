@@ -260,3 +260,11 @@ def test_the_ward_view_and_public_mode_cover_the_crime_extract(geo_db, tmp_path,
     table, err = _table(geo_db, *periods)
     assert set(table.count_b.astype(str)) == {"<5"} and table.percentage.isna().all()
     assert "public mode: counts below 5 not shown" in err
+
+
+def test_a_reference_written_with_spaces_is_the_same_crime(geo_db, tmp_path):
+    _load(geo_db, _write(tmp_path, ROWS, "first.csv"))
+    report = _load(geo_db, _write(tmp_path, ["  CR-1 ,2016-04-03 10:00,,105A,,Redditch,E05007870,,,"], "again.csv"))
+    assert report.files[0].rows_replaced == 1
+    rows = _rows(geo_db)
+    assert list(rows.index) == ["CR-1", "CR-2", "CR-3"] and rows.loc["CR-1", "keyword"] == "105A"

@@ -34,8 +34,8 @@ import pandas as pd
 
 from analytics.core import settings
 from analytics.core.errors import InputError
-from analytics.data.crime_extract_checks import CRIME_COLUMNS, STAGED_NAMES, check_crime_extract
-from analytics.data.extract import _extract_mapping, _keep_in_districts, _xlsx_to_csv
+from analytics.data.crime_extract_checks import CRIME_COLUMNS, KEY_COLUMNS, STAGED_NAMES, check_crime_extract
+from analytics.data.extract import _extract_mapping, _xlsx_to_csv
 from analytics.data.extract_rules import check_date_format, force_districts
 from analytics.data.files import Scan, Source, file_source, read_header, scan_file, select_columns, stage_csv, text_file
 from analytics.data.geography import METHOD_LSOA, METHOD_POINT, Geography, load_geography
@@ -46,6 +46,7 @@ from analytics.data.loads import (
     Progress,
     assign_points,
     current_shas,
+    joins_as_written,
     keep_replaced,
     next_load_id,
     settle,
@@ -135,6 +136,9 @@ class _registered:
 
     def __exit__(self, *exc: object) -> Literal[False]:
         self.conn.unregister(self.name)
+        # What a committed load leaves besides the store's tables (loads.drop_stage drops the rest).
+        self.conn.execute("DROP VIEW IF EXISTS crime_kept")
+        self.conn.execute("DROP TABLE IF EXISTS crime_districts")
         return False
 
 
@@ -204,7 +208,8 @@ def _stage(
         SELECT *, TRY_CAST(nullif(trim(lon_text), '') AS DOUBLE) AS lon,
                   TRY_CAST(nullif(trim(lat_text), '') AS DOUBLE) AS lat,
                   {parsed("reported_text")} AS reported_at, {parsed("committed_text")} AS committed_at
-        FROM (SELECT {chosen}{", " + absent if absent else ""} FROM {{read_csv}})""",
+        FROM (SELECT * REPLACE (trim(incident_ref) AS incident_ref), {KEY_COLUMNS}
+              FROM (SELECT {chosen}{", " + absent if absent else ""} FROM {{read_csv}}))""",
     )
     if date_format is not None:  # checked by check_date_format; passed as a value, never as SQL
         conn.execute(
@@ -227,7 +232,7 @@ def _apply(
     (kept in replaced_rows), store its rows, record the load and its changes."""
     synthetic, force = synthetic_force
     rows_read, rows_kept, outside_no_location, months = _keep_in_districts(conn, geography, districts)
-    points = assign_points(conn, "stage_kept", geography)
+    points = assign_points(conn, "crime_kept", geography)
     conn.register("point_wards", points)
     try:
         load_id = next_load_id(conn)
@@ -235,10 +240,11 @@ def _apply(
             conn,
             str(load_id),
             f"""FROM incidents i WHERE i.source = '{SOURCE}' AND i.force = ?
-                 AND i.incident_ref IN (SELECT incident_ref FROM stage_kept)""",
+                 AND i.incident_ref IN (SELECT incident_ref FROM crime_kept)""",
             [force],
         )
-        _insert(conn, load_id, synthetic, force)
+        with joins_as_written(conn):
+            _insert(conn, load_id, synthetic, force)
         fallback = one_row(
             conn.execute(
                 f"""SELECT count(*) FROM incidents WHERE load_id = ?
@@ -270,10 +276,37 @@ def _apply(
     )
 
 
+def _keep_in_districts(
+    conn: duckdb.DuckDBPyConnection, geography: Geography, districts: tuple[str, ...]
+) -> tuple[int, int, int, str]:
+    """The view ``crime_kept`` of the rows of the districts, with their month and the district as the
+    store spells it; rows read, kept, outside with no location, and the months, in one pass.
+
+    A view, not a table (as the ASB extract's stage_kept is): the rows are read where they are used,
+    never copied once more (issue 17's speed)."""
+    known = {name.lower() for name in geography.wards["wd22"].district.unique()}
+    kept = [d for d in districts if d.lower() in known]
+    conn.execute("CREATE OR REPLACE TEMP TABLE crime_districts AS SELECT unnest(?::VARCHAR[]) AS district", [kept])
+    conn.execute("""
+        CREATE OR REPLACE TEMP VIEW crime_kept AS
+        SELECT s.*, date_trunc('month', s.reported_at)::DATE AS month, d.district
+        FROM stage s JOIN crime_districts d ON s.district_key = lower(d.district)""")
+    rows_read, rows_kept, outside_no_location, months = one_row(
+        conn.execute(
+            """SELECT count(*), count(*) FILTER (WHERE list_contains($kept, district_key)),
+                      count(*) FILTER (WHERE lon IS NULL AND NOT list_contains($kept, district_key)),
+                      strftime(min(reported_at), '%Y-%m') || '..' || strftime(max(reported_at), '%Y-%m')
+               FROM stage""",
+            {"kept": [d.lower() for d in kept]},
+        )
+    )
+    return rows_read, rows_kept, outside_no_location, months
+
+
 def _ward(vintage: str) -> str:
     """The ward of one vintage and how it was found: the point's, else the extract's own WD22 code
     (WD25 only where the code did not change), else its LSOA's best-fit ward."""
-    given = "nullif(trim(k.ward_code), '')" if vintage == "wd22" else "w25.ward_code"
+    given = "k.ward_key" if vintage == "wd22" else "w25.ward_code"
     return (
         f"coalesce(p.ward_{vintage}, {given}, l.ward_{vintage}) AS ward_{vintage}, "
         f"CASE WHEN p.ward_{vintage} IS NOT NULL THEN '{METHOD_POINT}' WHEN {given} IS NOT NULL THEN 'extract_code' "
@@ -290,13 +323,15 @@ def _insert(conn: duckdb.DuckDBPyConnection, load_id: int, synthetic: bool, forc
                k.reported_at, k.incident_ref, ? AS reported_by, ? AS falls_within,
                o.police_uk_crime_type AS category, false AS is_asb, o.offence_code AS keyword,
                o.ons_offence_group AS nirs_class, o.offence_description AS context,
-               nullif(trim(k.outcome), '') AS outcome, nullif(upper(trim(k.lsoa_text)), '') AS lsoa_code,
+               nullif(trim(k.outcome), '') AS outcome, k.lsoa_key AS lsoa_code,
                k.lon AS longitude, k.lat AS latitude, p.easting, p.northing, nullif(trim(k.location), '') AS location,
                k.district, {_ward("wd22")}, {_ward("wd25")}
-        FROM stage_kept k
-        JOIN offences o ON o.code_key = k.offence_key
+        FROM crime_kept k
+        LEFT JOIN (SELECT description_key, min(code_key) AS code_key FROM offences GROUP BY 1) d
+          ON d.description_key = k.description_key
+        JOIN offences o ON o.code_key = coalesce(k.code_key, d.code_key)
         LEFT JOIN point_wards p ON p.lon = k.lon AND p.lat = k.lat AND p.district = k.district
-        LEFT JOIN wards w25 ON w25.vintage = 'wd25' AND w25.ward_code = nullif(trim(k.ward_code), '')
-        LEFT JOIN lsoa_lookup l ON l.lsoa_code = nullif(upper(trim(k.lsoa_text)), '')""",
+        LEFT JOIN wards w25 ON w25.vintage = 'wd25' AND w25.ward_code = k.ward_key
+        LEFT JOIN lsoa_lookup l ON l.lsoa_code = k.lsoa_key""",
         [synthetic, force, force, force],
     )

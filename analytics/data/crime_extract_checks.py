@@ -2,9 +2,9 @@
 
 In order: dates that read both day-first and month-first (extract_rules.py), then each check of
 :data:`CHECKS` (the first failing row named by its line), then two rows under one crime reference
-that differ (refused) or are the same (kept once). Last, each row's offence is resolved to the
-lookup's code (``offence_key``): by its Home Office code where the row gives one, else by its
-description.
+that differ (refused) or are the same (kept once). The checks are counted in one pass over the
+rows, on keys computed once as the file is staged (:data:`KEY_COLUMNS`); the loader then resolves
+each offence by its code where the row gives one, else by its description (crime_extract._insert).
 """
 
 from __future__ import annotations
@@ -58,51 +58,60 @@ STAGED_NAMES = {
 #: The staged columns compared to tell an exact repeat from two crimes under one reference.
 READ_COLUMNS = ", ".join(STAGED_NAMES.values())
 
-# SQL for a row's offence code as the lookup writes it (offences.normalise_code) and its description.
-CODE_KEY = r"nullif(regexp_replace(upper(trim(coalesce(offence_code_text, ''))), '^0+([0-9])', '\1'), '')"
-DESCRIPTION_KEY = "nullif(lower(trim(regexp_replace(coalesce(offence_text, ''), '\\s+', ' ', 'g'))), '')"
+#: The staged keys each check and join compares, computed once as the file is staged: the offence code as
+#: the lookup writes it (offences.normalise_code: trimmed, upper case, no leading zeros), the description
+#: without case or repeated spaces, the district in lower case, the ward and LSOA codes trimmed.
+KEY_COLUMNS = (
+    "nullif(ltrim(upper(trim(coalesce(offence_code_text, ''))), '0'), '') AS code_key, "
+    # Only where no code is given: a description is looked up only then (and the regular expression costs).
+    "CASE WHEN nullif(trim(offence_code_text), '') IS NULL THEN nullif(lower(trim(regexp_replace("
+    "coalesce(offence_text, ''), '\\s+', ' ', 'g'))), '') END AS description_key, "
+    "lower(trim(coalesce(district_text, ''))) AS district_key, nullif(trim(ward_code), '') AS ward_key, "
+    "nullif(upper(trim(lsoa_text)), '') AS lsoa_key"
+)
 
 # Each check: the condition a bad row meets, the staged column shown, the problem (after a "|", what to
-# do, said after the value), and its arguments' name.
+# do, said after the value), and its arguments' name. All are counted in one pass over the rows; a CASE
+# keeps the costlier tests (a list, a trim) to the rows that need them, as AND alone would not.
 CHECKS = (
-    ("nullif(trim(incident_ref), '') IS NULL", "incident_ref", "the crime reference is empty", ""),
+    ("coalesce(incident_ref, '') = ''", "incident_ref", "the crime reference is empty", ""),
     ("reported_at IS NULL", "reported_text", "the date recorded is not a date (expected e.g. 2016-04-30 14:05)", ""),
     ("reported_at >= ?", "reported_text", "the date recorded is in a month still to come", "next_month"),
     (
-        "committed_at IS NULL AND nullif(trim(committed_text), '') IS NOT NULL",
+        "CASE WHEN committed_at IS NULL THEN trim(coalesce(committed_text, '')) <> '' ELSE false END",
         "committed_text",
         "the date committed is not a date",
         "",
     ),
     ("committed_at > reported_at", "committed_text", "the date committed is after the date recorded", ""),
     (
-        f"{CODE_KEY} IS NULL AND {DESCRIPTION_KEY} IS NULL",
+        "code_key IS NULL AND description_key IS NULL",
         "offence_code_text",
         "the row gives neither a Home Office offence code nor an offence description",
         "",
     ),
     (
-        f"{CODE_KEY} IS NOT NULL AND {CODE_KEY} NOT IN (SELECT code_key FROM offences)",
+        "CASE WHEN code_key IS NULL THEN false ELSE NOT list_contains(?, code_key) END",
         "offence_code_text",
         f"unknown Home Office offence code|the lookup (data/{OFFENCES_FILE}) holds the notifiable offence "
         "codes such as 8N, 105A, 46, 58C: give a code it holds, or add the offence to the lookup with its source",
-        "",
+        "codes",
     ),
     (
-        f"{CODE_KEY} IS NULL AND {DESCRIPTION_KEY} NOT IN (SELECT description_key FROM offences)",
+        "CASE WHEN description_key IS NULL THEN false ELSE NOT list_contains(?, description_key) END",
         "offence_text",
         f"unknown offence description (no code given)|the descriptions are those of data/{OFFENCES_FILE}",
-        "",
+        "descriptions",
     ),
     (
-        "NOT list_contains(?, lower(trim(coalesce(district_text, ''))))",
+        "NOT list_contains(?, district_key)",
         "district_text",
         "the district is not one of the force's districts; valid districts: {districts}",
         "district",
     ),
     (
-        "(lon IS NULL) <> (lat IS NULL) OR (lon IS NULL AND nullif(trim(lon_text), '') IS NOT NULL)"
-        " OR (lat IS NULL AND nullif(trim(lat_text), '') IS NOT NULL)",
+        "CASE WHEN lon IS NULL OR lat IS NULL THEN lon IS NOT NULL OR lat IS NOT NULL"
+        " OR trim(coalesce(lon_text, '')) <> '' OR trim(coalesce(lat_text, '')) <> '' ELSE false END",
         "lon_text",
         "the longitude or latitude is not a number, or one is given without the other",
         "",
@@ -114,22 +123,22 @@ CHECKS = (
         "britain",
     ),
     (
-        "nullif(trim(ward_code), '') IS NOT NULL AND NOT list_contains(?, trim(ward_code))"
-        " AND list_contains(?, lower(trim(district_text)))",
+        "CASE WHEN ward_key IS NULL THEN false"
+        " ELSE NOT list_contains(?, ward_key) AND list_contains(?, district_key) END",
         "ward_code",
         "unknown WD22 ward code for a row of the districts",
         "ward_code",
     ),
     (
-        "nullif(trim(lsoa_text), '') IS NOT NULL AND upper(trim(lsoa_text)) NOT IN (SELECT lsoa_code FROM lsoa_lookup)"
-        " AND list_contains(?, lower(trim(district_text)))",
+        "CASE WHEN lsoa_key IS NULL THEN false"
+        " ELSE NOT list_contains(?, lsoa_key) AND list_contains(?, district_key) END",
         "lsoa_text",
         "unknown LSOA code for a row of the districts (2011 and 2021 LSOAs of the districts are known)",
-        "kept",
+        "lsoa",
     ),
     (
-        "lon IS NULL AND nullif(trim(ward_code), '') IS NULL AND nullif(trim(lsoa_text), '') IS NULL"
-        " AND list_contains(?, lower(trim(district_text)))",
+        "CASE WHEN lon IS NULL AND ward_key IS NULL AND lsoa_key IS NULL THEN list_contains(?, district_key)"
+        " ELSE false END",
         "lon_text",
         "a row of the districts says nowhere where the crime was: give coordinates, a WD22 ward code or an LSOA code",
         "kept",
@@ -144,31 +153,45 @@ def check_crime_extract(
     col: dict[str, int],
     checks: tuple[Geography, list[str], tuple[str, ...], str | None],
 ) -> str:
-    """Refuse the extract at its first bad row; resolve each row's offence (``offence_key``). The note
-    on exact repeats ('' if none). ``col``: each staged column's position in the file."""
+    """Refuse the extract at its first bad row. The note on exact repeats ('' if none). ``col``: each
+    staged column's position in the file."""
     geography, districts, kept, date_format = checks
     refuse_ambiguous_dates(conn, source, path, col.get("reported_text"), date_format)
-    now = datetime.now()
-    params: dict[str, list[object]] = {
-        "": [],
-        "next_month": [datetime(now.year + now.month // 12, now.month % 12 + 1, 1)],
-        "district": [[d.lower() for d in districts]],
-        "britain": [*GB_LONGITUDE, *GB_LATITUDE],
-        "ward_code": [list(geography.wards["wd22"].ward_code), [d.lower() for d in kept]],
-        "kept": [[d.lower() for d in kept]],
-    }
-    for condition, column, problem, key in CHECKS:
-        bad = one_row(conn.execute(f"SELECT count(*) FROM stage WHERE {condition}", params[key]))[0]
+    params = _check_params(conn, geography, districts, kept)
+    counts = one_row(
+        conn.execute(
+            f"""SELECT {", ".join(f"count(*) FILTER (WHERE {c[0]})" for c in CHECKS)},
+                       count(*) - count(DISTINCT incident_ref) FROM stage""",
+            [value for *_, key in CHECKS for value in params[key]],
+        )
+    )
+    for (condition, column, problem, key), bad in zip(CHECKS, counts, strict=False):
         if bad:
             problem = problem.replace("{districts}", ", ".join(districts))
             _refuse(conn, source, path, col, (condition, column, problem), params[key], bad)
-    note = drop_exact_repeats(conn, source, path, col, READ_COLUMNS)
-    conn.execute(f"""
-        CREATE OR REPLACE TEMP TABLE stage AS
-        SELECT s.*, coalesce({CODE_KEY}, d.code_key) AS offence_key
-        FROM stage s LEFT JOIN (SELECT description_key, min(code_key) AS code_key FROM offences GROUP BY 1) d
-          ON {CODE_KEY} IS NULL AND d.description_key = {DESCRIPTION_KEY}""")
-    return note
+    # Two rows under one reference are rare: the full comparison runs only when there are some.
+    return drop_exact_repeats(conn, source, path, col, READ_COLUMNS) if counts[-1] else ""
+
+
+def _check_params(
+    conn: duckdb.DuckDBPyConnection, geography: Geography, districts: list[str], kept: tuple[str, ...]
+) -> dict[str, list[object]]:
+    """The arguments of each check, by name."""
+    now = datetime.now()
+    kept_keys = [d.lower() for d in kept]
+    lookup = conn.execute("SELECT list(code_key), list(DISTINCT description_key) FROM offences").fetchall()[0]
+    lsoas = [r[0] for r in conn.execute("SELECT lsoa_code FROM lsoa_lookup").fetchall()]
+    return {
+        "": [],
+        "next_month": [datetime(now.year + now.month // 12, now.month % 12 + 1, 1)],
+        "codes": [lookup[0]],
+        "descriptions": [lookup[1]],
+        "district": [[d.lower() for d in districts]],
+        "britain": [*GB_LONGITUDE, *GB_LATITUDE],
+        "ward_code": [list(geography.wards["wd22"].ward_code), kept_keys],
+        "lsoa": [lsoas, kept_keys],
+        "kept": [kept_keys],
+    }
 
 
 def _refuse(
@@ -189,11 +212,11 @@ def _refuse(
     line = None
     ref_col, value_col = col.get("incident_ref"), col.get(column)
     if ref and ref_col is not None and value_col is not None:
-        line = find_line(path, lambda r: r[ref_col] == ref and r[value_col] == (value or ""))
+        line = find_line(path, lambda r: r[ref_col].strip() == ref and r[value_col] == (value or ""))
     if line is None and value_col is not None:
         line = find_line(path, lambda r: r[value_col] == (value or ""))
     if line is None and ref and ref_col is not None:
-        line = find_line(path, lambda r: r[ref_col] == ref)
+        line = find_line(path, lambda r: r[ref_col].strip() == ref)
     shown = _shown(value) if value is not None and value.strip() else "an empty value"
     raise InputError(
         f"{problem}: {shown} ({bad:,} row(s)){'; ' + advice if advice else ''}.", file=source.name, line=line

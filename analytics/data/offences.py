@@ -17,7 +17,6 @@ the loader (analytics/data/crime_extract.py), never guessed.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,12 +36,12 @@ OFFENCE_COLUMNS = (
 )
 #: The copy carried with the code, for a data folder (ASB_DATA_DIR) that holds no lookup of its own.
 _PACKAGED = Path(__file__).resolve().parents[2] / "data" / OFFENCES_FILE
-_LEADING_ZEROS = re.compile(r"^0+(?=[0-9])")
 
 
 def normalise_code(code: str) -> str:
-    """An offence code as the lookup writes it: trimmed, upper case, no leading zeros ('08n' is '8N')."""
-    return _LEADING_ZEROS.sub("", code.strip().upper())
+    """An offence code as the lookup writes it: trimmed, upper case, no leading zeros ('08n' is '8N').
+    (The loader's SQL, crime_extract_checks.KEY_COLUMNS, does the same; no code of the lookup starts with 0.)"""
+    return code.strip().upper().lstrip("0")
 
 
 def normalise_description(text: str) -> str:
