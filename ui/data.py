@@ -17,6 +17,7 @@ from a mix of two versions, and nothing else is recomputed.
 
 from __future__ import annotations
 
+import math
 import textwrap
 import threading
 import weakref
@@ -57,6 +58,7 @@ from analytics.data.outlines import ward_outlines as ward_outlines_frame
 from analytics.data.police_uk import ingest_police_uk
 from analytics.data.query import months_present
 from analytics.present.hotspot_map import MAX_MAP_CELLS, hotspot_map
+from analytics.present.layout import figure_on_screen
 from analytics.present.ward_map import ward_choropleth
 
 CACHE = dict(max_entries=256, show_spinner=False)
@@ -423,9 +425,33 @@ def figure(
         lines = [part for line in old_lines for part in textwrap.wrap(line, 58) or [""]]
         captions[0].text = "<br>".join(lines)
         fig.update_layout(margin={"b": (margin.b or 0) + (len(lines) - len(old_lines)) * 20})
+    if narrow:
+        # A half-width column fits about three legend entries a row; the legend sits above the
+        # plot and grows upwards, so each further row takes room from the title's: give it back.
+        entries = sum(1 for trace in fig.data if trace.showlegend is not False and trace.name)
+        extra = max(0, math.ceil(entries / 3) - 1) * 24
+        if extra:
+            fig.update_layout(margin={"t": (fig.layout.margin.t or 0) + extra}, height=(fig.layout.height or 0) + extra)
     if height:
         fig.update_layout(height=height + (fig.layout.margin.b or 0) + (fig.layout.margin.t or 0))
     return fig
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def screen_figure(
+    builder: str,
+    source: str,
+    args: tuple,
+    threshold: int | None,
+    options: tuple,
+    height: int | None,
+    narrow: bool,
+    _build: Callable[..., go.Figure],
+    _frame_of: Callable[..., pd.DataFrame],
+) -> tuple[go.Figure, list[str]]:
+    """``figure``'s chart as the page draws it, with the caption's lines written under it
+    (:func:`analytics.present.layout.figure_on_screen`): copied once, like the figure, not on every run."""
+    return figure_on_screen(figure(builder, source, args, threshold, options, height, narrow, _build, _frame_of))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,6 +22,7 @@ from analytics.core.table_meta import caption as table_caption
 from analytics.core.table_meta import meta_of, with_meta
 from analytics.present.alt_text import alt_text
 from analytics.present.export import to_csv_bytes, to_xlsx_bytes
+from analytics.present.layout import figure_on_screen
 from analytics.present.png import to_png
 from analytics.present.words import NUMBER_FORMATS, SOURCE_NAMES, column_header, plain_header
 from analytics.reports.briefing import briefing_pack
@@ -34,13 +36,23 @@ SYNTHETIC_BANNER = (
     "Disorder Scrutiny Panel (25 September 2019). It is not police data."
 )
 
+#: In presentation mode the banner is one line: the slide's figure must fit a 1280x720 projector.
+SYNTHETIC_BANNER_SHORT = (
+    "**Synthetic demonstration data**, calibrated to the panel's published figures: not police data."
+)
+
 PRESENTATION_CSS = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] {display: none;}
-html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
-[data-testid="stMetricValue"] {font-size: 3.2rem;}
-h1 {font-size: 2.6rem !important;}
-.block-container {max-width: 100% !important; padding-top: 1.5rem;}
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"] {display: none;}
+/* Sized for a 1280x720 projector; larger text on a 1920x1080 one. */
+html, body, [data-testid="stAppViewContainer"] {font-size: 18px;}
+@media (min-width: 1600px) and (min-height: 950px) {
+  html, body, [data-testid="stAppViewContainer"] {font-size: 22px;}
+}
+[data-testid="stMetricValue"] {font-size: 2.6rem;}
+h1 {font-size: 2rem !important; padding: 0 !important;}
+.block-container {max-width: 100% !important; padding: 0.6rem 2rem 0.5rem !important;}
+[data-testid="stAlertContainer"] {padding: 0.35rem 0.8rem !important;}
 /* The clicker's PageUp/PageDown buttons: their shortcuts work, the presenter needs no second pair. */
 .st-key-slide-pagedown, .st-key-slide-pageup {display: none;}
 </style>
@@ -54,11 +66,18 @@ def public_threshold() -> int | None:
 def page_header(title: str, filters: Filters, subtitle: str | None = None) -> None:
     if filters.present:
         st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
-        # The sidebar (and its page list) is hidden on a projector: the slide bar moves on and out.
-        slide_bar()
-    st.title(title)
-    if filters.source == "extract":
-        st.warning(SYNTHETIC_BANNER, icon="⚠️")
+        # The sidebar (and its page list) is hidden on a projector: the slide bar, beside the
+        # title to leave the screen to the figure, moves on and out.
+        title_column, bar_column = st.columns([2, 3], vertical_alignment="center")
+        title_column.title(title)
+        with bar_column:
+            slide_bar()
+        if filters.source == "extract":
+            st.warning(SYNTHETIC_BANNER_SHORT, icon="⚠️")
+    else:
+        st.title(title)
+        if filters.source == "extract":
+            st.warning(SYNTHETIC_BANNER, icon="⚠️")
     if subtitle:
         st.caption(subtitle)
 
@@ -272,7 +291,7 @@ def chart(
     height: int | None = None,
     narrow: bool = False,
     **options,
-) -> go.Figure:
+) -> Chart:
     """The chart ``build`` (a builder of analytics.present.charts) draws of ``frame_of(*args)`` (a
     ui.data function), cached, public-mode aware, e.g.
     ``chart(charts.ward_deltas_chart, data.ward_deltas, selection, period_a, period_b, version)``.
@@ -280,7 +299,7 @@ def chart(
     ``options`` go to the builder (``measure="rate"``). ``height`` is the height of the plot area
     (the caption's room is added); ``narrow`` re-wraps the caption for a half-width column.
     """
-    return data.figure(
+    key = (
         data.qualified_name(build),
         data.qualified_name(frame_of),
         args,
@@ -288,22 +307,39 @@ def chart(
         tuple(sorted(options.items())),
         height,
         narrow,
-        build,
-        frame_of,
     )
+    screen, lines = data.screen_figure(*key, build, frame_of)
+    return Chart(data.figure(*key, build, frame_of), screen, lines)
 
 
-def show_chart(fig, name: str) -> None:
-    """A chart from ``chart`` (its caption is drawn under the plot, so a PNG keeps it), a PNG
-    download (drawn by kaleido when clicked) and a text alternative. The figure is not changed."""
+class Chart(NamedTuple):
+    """A chart as ``chart`` gives it: the figure with its caption drawn under the plot (for the
+    PNG), the figure the page draws, and the caption's lines the page writes under it."""
+
+    figure: go.Figure
+    screen: go.Figure
+    caption_lines: list[str]
+
+
+def show_chart(chart_: Chart | go.Figure, name: str) -> None:
+    """A chart from ``chart``, its notes and source written under it (text wraps to the column, so
+    it never runs off the edge or under the axis title), a PNG download (drawn by kaleido when
+    clicked, with the caption inside the image) and a text alternative. The figures are not changed."""
+    if isinstance(chart_, go.Figure):
+        chart_ = Chart(chart_, *figure_on_screen(chart_))
+    fig = chart_.figure
     st.plotly_chart(
-        fig,
+        chart_.screen,
         width="stretch",
         key=f"chart-{name}",
-        config={"displaylogo": False, "toImageButtonOptions": {"format": "png", "filename": name, "scale": 2}},
+        # The toolbar's own image would lack the source: the PNG button below is the one to use.
+        config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]},
     )
-    left, right = st.columns([1, 5])
-    left.download_button(
+    if chart_.caption_lines:
+        st.caption("  \n".join(plain(line) for line in chart_.caption_lines if line))
+    # A row that wraps: in a half-width column the button keeps its word, the expander takes the rest.
+    row = st.container(horizontal=True, vertical_alignment="top", key=f"chart-tools-{name}")
+    row.download_button(
         "PNG",
         lambda: to_png(fig, width=1200, height=int(fig.layout.height or 700)),
         f"{name}.png",
@@ -312,7 +348,7 @@ def show_chart(fig, name: str) -> None:
         icon=":material/image:",
         help="The chart with its title and source, as an image.",
     )
-    with right.expander("Text description of this chart"):
+    with row.expander("Text description of this chart"):
         st.write(alt_text(fig))
 
 

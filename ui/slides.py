@@ -61,7 +61,7 @@ def slide_bar() -> None:
     """The presenter's controls, in one row at the top of the page."""
     by_path, index = _position()
     titles = [title for _, title in SLIDES]
-    row = st.container(horizontal=True, vertical_alignment="center", key="slide-bar")
+    row = st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center", key="slide-bar")
     if index is None:
         if row.button("Start the slides", key="slide-start", icon=":material/slideshow:", shortcut="Right"):
             _go(by_path, 0)

@@ -33,6 +33,8 @@ GRID_COLOUR = "#D9D9D9"
 CAPTION_WRAP = 110  # characters a line in the caption under the plot
 _CAPTION_GAP_PX = 64  # from the bottom of the plot area to the caption (below the axis title)
 _LINE_PX = 20
+CAPTION_NAME = "caption"  # the name of the caption's annotation (figure_on_screen takes it out)
+_SCREEN_BOTTOM_PX = 70  # under the plot on screen: the tick labels and the x axis title
 
 SIGNIFICANT_MARK = "*"
 SMALL_NUMBERS_MARK = "\u2020"  # dagger
@@ -123,6 +125,7 @@ def _legend_spec() -> dict:
 def _add_caption(fig: go.Figure, lines: list[str]) -> None:
     """The notes and the caption under the plot, below the x axis title."""
     fig.add_annotation(
+        name=CAPTION_NAME,
         text="<br>".join(lines),
         xref="paper",
         yref="paper",
@@ -165,7 +168,7 @@ def new_figure(
         legend=_legend_spec(),
         margin={"l": 20, "r": 30, "t": 130 if subtitle else 100, "b": bottom},
         height=height + bottom,
-        meta={"chart": chart, "caption": text, "alt_text": alt, "suppress_below": threshold},
+        meta={"chart": chart, "caption": text, "notes": list(notes), "alt_text": alt, "suppress_below": threshold},
         xaxis={"title": {"text": x_title}, "showgrid": False, "automargin": True},
         yaxis={"title": {"text": y_title}, "showgrid": False, "automargin": True},
     )
@@ -262,3 +265,26 @@ def placeholders(
             cliponaxis=False,
         )
     )
+
+
+def figure_on_screen(fig: go.Figure) -> tuple[go.Figure, list[str]]:
+    """The figure as a web page shows it, and the lines of text to write under it.
+
+    A PNG keeps its caption inside the image (drawn under the plot by :func:`new_figure`); on a page
+    the caption is written as text instead, which wraps to whatever width the chart is given. Drawn
+    inside the figure, it was wrapped for a full-width chart: at 1280x720, or in a half-width column,
+    it ran off the right edge, and the x axis title (pushed down by rotated tick labels) overprinted
+    it. The figure given is not changed.
+    """
+    meta = dict(fig.layout.meta or {})
+    kept = [a for a in fig.layout.annotations or () if a.name != CAPTION_NAME]
+    if len(kept) == len(fig.layout.annotations or ()):
+        return fig, []
+    screen = go.Figure(fig)
+    bottom = fig.layout.margin.b or 0
+    screen.layout.annotations = kept  # assigned: update_layout would merge the lists item by item
+    screen.update_layout(
+        margin={"b": _SCREEN_BOTTOM_PX},
+        height=(fig.layout.height or 0) - bottom + _SCREEN_BOTTOM_PX if fig.layout.height else None,
+    )
+    return screen, [*meta.get("notes", []), str(meta.get("caption", ""))]
