@@ -392,8 +392,9 @@ def scan_download(scan: Scan, where: str, name: str, data: bytes, every_number: 
         scan.look("png")
         image = Image.open(io.BytesIO(data))
         image.verify()
-        # Drawn by kaleido from the very figure object shown on the page (ui.render.show_chart),
-        # whose data as the browser holds it is scanned above; it is that figure at 1200 px wide.
+        # Drawn by kaleido from the figure the page's chart is a copy of (ui.render.show_chart: the
+        # same traces, with the caption inside), whose data as the browser holds it is scanned
+        # above; it is that figure at 1200 px wide.
         assert image.size[0] == 1200, f"{where} {name}: {image.size}"
     elif name.endswith(".html"):
         scan_briefing(scan, f"{where} {name}", data)
