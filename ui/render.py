@@ -13,6 +13,7 @@ from typing import NamedTuple
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from analytics.core import settings
 from analytics.core.change import CHANGE_COLUMNS
@@ -27,7 +28,7 @@ from analytics.present.png import to_png
 from analytics.present.words import NUMBER_FORMATS, SOURCE_NAMES, column_header, plain_header
 from analytics.reports.briefing import briefing_pack
 from ui import data
-from ui.slides import slide_bar
+from ui.slides import SLIDE_PLOT_HEIGHT, slide_bar
 from ui.state import Filters
 
 SYNTHETIC_BANNER = (
@@ -59,6 +60,12 @@ h1 {font-size: 2rem !important; padding: 0 !important;}
 """
 
 
+def _presenting() -> bool:
+    """Whether this run shows a slide (presentation mode), read from the filters app.py set."""
+    filters = st.session_state.get("filters")
+    return bool(filters is not None and filters.present)
+
+
 def public_threshold() -> int | None:
     return settings.get("disclosure_threshold") if settings.get("public_mode") else None
 
@@ -68,7 +75,7 @@ def page_header(title: str, filters: Filters, subtitle: str | None = None) -> No
         st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
         # The sidebar (and its page list) is hidden on a projector: the slide bar, beside the
         # title to leave the screen to the figure, moves on and out.
-        title_column, bar_column = st.columns([2, 3], vertical_alignment="center")
+        title_column, bar_column = st.columns([2, 5], vertical_alignment="center")
         title_column.title(title)
         with bar_column:
             slide_bar()
@@ -78,7 +85,7 @@ def page_header(title: str, filters: Filters, subtitle: str | None = None) -> No
         st.title(title)
         if filters.source == "extract":
             st.warning(SYNTHETIC_BANNER, icon="⚠️")
-    if subtitle:
+    if subtitle and not filters.present:
         st.caption(subtitle)
 
 
@@ -222,13 +229,24 @@ def _download_buttons(frame: pd.DataFrame, stem: str, name: str) -> None:
     )
 
 
-def on_screen(frame: pd.DataFrame) -> pd.DataFrame:
+def on_screen(frame: pd.DataFrame) -> Styler:
     """The frame as a reader sees it, for a page that draws it with st.dataframe itself: headed in
     plain words (:func:`analytics.present.words.plain_header`, never a column's own name), a file
-    by its name (not the server's folders), a source by its name, and without its metadata."""
+    by its name (not the server's folders), a source by its name, without its metadata, and written
+    as the other tables are: thousands separators, a count held as a float (a pivot's) without
+    ".0", a missing value blank (Streamlit would write "None"). A Styler: the grid shows these
+    texts and still sorts the numbers as numbers."""
     meta = meta_of(frame)
     out = _without_meta(_plain_values(frame))
-    return out.rename(columns={c: plain_header(str(c), meta) for c in out.columns})
+    out = out.rename(columns={c: plain_header(str(c), meta) for c in out.columns})
+    whole = [
+        c
+        for c in out.columns
+        if pd.api.types.is_float_dtype(out[c]) and out[c].dropna().map(lambda v: float(v).is_integer()).all()
+    ]
+    return out.style.format(na_rep="", thousands=",", precision=1).format(
+        na_rep="", thousands=",", precision=0, subset=whole
+    )
 
 
 def _without_meta(frame: pd.DataFrame) -> pd.DataFrame:
@@ -299,6 +317,8 @@ def chart(
     ``options`` go to the builder (``measure="rate"``). ``height`` is the height of the plot area
     (the caption's room is added); ``narrow`` re-wraps the caption for a half-width column.
     """
+    if _presenting():
+        height = SLIDE_PLOT_HEIGHT  # whatever the page asks: a slide's figure fits one screen
     key = (
         data.qualified_name(build),
         data.qualified_name(frame_of),
@@ -330,6 +350,7 @@ def show_chart(chart_: Chart | go.Figure, name: str) -> None:
     fig = chart_.figure
     st.plotly_chart(
         chart_.screen,
+        alt=alt_text(fig),
         width="stretch",
         key=f"chart-{name}",
         # The toolbar's own image would lack the source: the PNG button below is the one to use.
@@ -337,6 +358,8 @@ def show_chart(chart_: Chart | go.Figure, name: str) -> None:
     )
     if chart_.caption_lines:
         st.caption("  \n".join(plain(line) for line in chart_.caption_lines if line))
+    if _presenting():
+        return  # on a projector: no downloads; the text description is the chart's alt text
     # A row that wraps: in a half-width column the button keeps its word, the expander takes the rest.
     row = st.container(horizontal=True, vertical_alignment="top", key=f"chart-tools-{name}")
     row.download_button(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 from streamlit.navigation.page import StreamlitPage
 
 from ui.state import current
@@ -31,6 +32,23 @@ SLIDES: tuple[tuple[str, str], ...] = (
 )
 
 _PAGES_KEY = "_slide_pages"
+
+#: The plot area of a slide's chart, px: with its title, legend and axis (about 170 px more) and the
+#: header above it, the figure fits a 1280x720 projector without scrolling.
+SLIDE_PLOT_HEIGHT = 330
+#: A slide's map, px.
+SLIDE_MAP_HEIGHT = 470
+
+
+def slide_areas(present: bool) -> tuple[DeltaGenerator, DeltaGenerator]:
+    """Where a page draws its figure and its words (sentence, table, notes): on a slide, side by
+    side (the figure on the left, 3:2) so both fit one screen; otherwise the words above the figure,
+    full width. Returns (figure area, words area)."""
+    if present:
+        figure, words = st.columns([3, 2], gap="medium")
+        return figure, words
+    words = st.container()
+    return st.container(), words
 
 
 def register(pages: Sequence[StreamlitPage], current: StreamlitPage) -> None:
@@ -75,7 +93,7 @@ def slide_bar() -> None:
             format_func=lambda i: f"{i + 1} of {len(SLIDES)}: {titles[i]}",
             key=f"slide-list-{index}",
             label_visibility="collapsed",
-            width=300,
+            width=250,
         )
         if choice != index:
             _go(by_path, choice)
