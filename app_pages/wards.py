@@ -11,11 +11,12 @@ from ui.map_text import show_ward_map_text
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
 
+#: What the map can be coloured by, named with the periods as shown ("Count, 2018-19").
 MEASURES = {
-    "count_b": "Count (period B)",
-    "rate_b_per_1000": "Rate per 1,000 residents (period B)",
-    "pct_change": "Percentage change",
-    "significance": "Significant change",
+    "count_b": "Count, {b}",
+    "rate_b_per_1000": "Rate per 1,000 residents, {b}",
+    "pct_change": "Percentage change, {a} to {b}",
+    "significance": "Significant change, {a} to {b}",
 }
 #: The panel's columns; the counts are headed by their periods ("2017-18"), as the panel's table is.
 COLUMNS = [
@@ -40,9 +41,14 @@ with guarded():
     st.markdown(narrative.ward_summary(table, public_threshold()))
     # No change to colour by when the periods are not like for like (the table says why).
     offered = [m for m in MEASURES if not meta.not_comparable or m in ("count_b", "rate_b_per_1000")]
+    label_a, label_b = meta.period_labels
+
+    def measure_name(measure: str) -> str:
+        return MEASURES[measure].format(a=label_a, b=label_b)
+
     measure = (
         st.segmented_control(
-            "Colour the wards by", offered, format_func=MEASURES.get, default="count_b", key="ward_measure"
+            "Colour the wards by", offered, format_func=measure_name, default="count_b", key="ward_measure"
         )
         or "count_b"
     )
@@ -53,7 +59,7 @@ with guarded():
     map_column, legend_column = st.columns([4, 1])
     map_column.pydeck_chart(deck, height=620 if filters.present else 480, key="ward-map")
     with legend_column:
-        st.markdown(f"**{MEASURES[measure]}**")
+        st.markdown(f"**{measure_name(measure)}**")
         for item in map_legend.legend(table, measure, suppress_below=public_threshold()):
             st.markdown(
                 f"<span style='display:inline-block;width:1em;height:1em;background:rgb{tuple(item['colour'][:3])};"
@@ -67,7 +73,7 @@ with guarded():
             "ward-patterns",
             columns=COLUMNS,
             labels={"pct_change": "Percentage"},
-            height=min(36 * len(table) + 4, 1200),
+            height=min(35 * len(table) + 3, 1200),  # the header and every ward; the total is drawn below
         )
         show_chart(
             chart(

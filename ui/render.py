@@ -127,6 +127,8 @@ def show_table(
     config = _column_config(shown, headers)
     screen = _one_type_a_column(_without_meta(_plain_values(shown))).rename(columns=headers)
     totals = _total_rows(shown)
+    if totals.any():
+        config = _aligned(config, screen)
     # A missing value is a blank cell (Streamlit would write "None").
     kwargs = {"height": height} if height else {}
     st.dataframe(screen[~totals], hide_index=True, width="stretch", column_config=config, placeholder="", **kwargs)
@@ -153,6 +155,17 @@ def _column_config(shown: pd.DataFrame, headers: dict) -> dict:
     if "month" in shown.columns:
         config[headers["month"]] = st.column_config.DateColumn(format="MMM YYYY")
     return config
+
+
+def _aligned(config: dict, screen: pd.DataFrame) -> dict:
+    """``config`` with a width for every column, worked out from its header and its widest value,
+    so that the total's table lines up under the table above it."""
+    out = dict(config)
+    for column in screen.columns:
+        longest = max([len(str(column))] + [len(_cell_text(v)) + 1 for v in screen[column].tolist()])
+        width = min(round(6.5 * longest) + 20, 360)  # about 6.5 px a character at the grid's type size, and padding
+        out[column] = {**out.get(column, st.column_config.Column()), "width": width}
+    return out
 
 
 def shown_meta(meta):
