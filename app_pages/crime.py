@@ -11,6 +11,7 @@ from analytics.core.table_meta import meta_of
 from analytics.present import narrative
 from analytics.present.charts import crime_ytd_chart
 from analytics.present.crime_ytd_text import year_to_date_sentence
+from analytics.reports.briefing import briefing_pack
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current
@@ -22,6 +23,25 @@ CRIME_EXTRACT_BANNER = (
 )
 #: The briefing's year to date: April 2016 to February 2017 (the CSP met on 8 March 2017).
 BRIEFING_YTD_END = "2017-02"
+
+
+def crime_pack_button(selection, period_a, period_b) -> None:
+    """The briefing pack of the force crime extract for these periods (the sidebar's is the ASB one)."""
+    conn, threshold = data.connection(), public_threshold()  # captured: the callable runs on another thread
+
+    def make() -> bytes:
+        pack = briefing_pack(conn.cursor(), selection, period_a, period_b, suppress_below=threshold)
+        return pack.encode("utf-8")
+
+    st.download_button(
+        "Briefing pack of the crime extract (HTML)",
+        make,
+        f"crime-briefing-{period_b.spec}.html",
+        "text/html",
+        key="crime-briefing-pack",
+        icon=":material/description:",
+    )
+
 
 filters = current()
 # The force's data is chosen in the sidebar as "Force extract": for crime that is the force crime extract.
@@ -80,6 +100,8 @@ with guarded():
         )
     if not filters.present:
         label = {"crime_type": "crime_type", "district": "district", "ward": "ward_name"}[by or "crime_type"]
+        if from_force:
+            crime_pack_button(selection.with_(wards=()), period_a, period_b)
         show_table(
             table,
             "crime-ytd",

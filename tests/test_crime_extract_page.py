@@ -52,6 +52,7 @@ def test_the_crime_page_writes_the_briefings_year_to_date_with_the_synthetic_lab
     table = at.dataframe[0].value  # the sidebar's district, headed by the periods
     assert table.columns[1:3].tolist() == ["2015-16 to date (Apr 2015–Feb 2016)", "2016-17 to date (Apr 2016–Feb 2017)"]
     assert table.iloc[0, :4].tolist() == ["Redditch", 4385, 4955, 570]
+    assert [b.label for b in at.get("download_button")].count("Briefing pack of the crime extract (HTML)") == 1
 
 
 def test_another_year_to_date_and_the_police_uk_source_stay_apart(crime_page):
@@ -61,3 +62,16 @@ def test_another_year_to_date_and_the_police_uk_source_stay_apart(crime_page):
     assert "2016-17 to date (Apr–Oct 2016)" in text and SENTENCE not in text
     police = _text(crime_page({**PANEL, "src": "police_uk"}))
     assert "Recorded crime from police.uk" in police and "force crime extract" not in police
+
+
+def test_the_briefing_pack_takes_the_crime_extract(built_conn):
+    from analytics.core.periods import parse_period
+    from analytics.core.selection import Selection
+    from analytics.reports.briefing import briefing_pack
+
+    selection = Selection("crime_extract", "crime", districts=("Redditch",))
+    pack = briefing_pack(
+        built_conn, selection, parse_period("2015-04..2016-02"), parse_period("2016-04..2017-02"), with_charts=False
+    )
+    assert "Recorded Crime Overview: Redditch" in pack and "SYNTHETIC demonstration data" in pack
+    assert "force recorded-crime extract" in pack and "Anti-social behaviour" not in pack
