@@ -43,6 +43,7 @@ from analytics.analyses.places import top_lsoas as top_lsoas_table
 from analytics.analyses.quality import quality_table
 from analytics.analyses.seasonal import SeasonalSummary, summarise
 from analytics.analyses.seasonal_profile import month_of_year_profile
+from analytics.analyses.ward_twins import ward_twins
 from analytics.analyses.wards import ward_deltas as ward_deltas_table
 from analytics.analyses.year_on_year import year_on_year as year_on_year_table
 from analytics.core import settings
@@ -281,7 +282,7 @@ def rebuild(progress=None) -> None:
 def options(version: int) -> dict:
     """What the filters can offer: districts, wards per vintage, crime types, months per source."""
     conn = _cursor(version)
-    wards = conn.execute("SELECT vintage, ward_code, ward_name, district FROM wards ORDER BY ward_name").df()
+    wards = conn.execute("SELECT vintage, ward_code, ward_name, ons_name, district FROM wards ORDER BY ward_name").df()
     months = {source: months_present(conn, source) for source in SOURCES}
     categories = [
         r[0]
@@ -294,6 +295,7 @@ def options(version: int) -> dict:
         "wards": wards,
         "months": {source: held for source, held in months.items() if held},
         "categories": categories,
+        "twins": ward_twins(conn),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from analytics.core import settings
@@ -41,14 +42,58 @@ def _default_periods(source: str, period_type: str, months: list[date]) -> tuple
 
 
 def _reset_for_source() -> None:
-    """A new source: its own sensible category, boundary vintage and periods."""
-    source = st.session_state.f_src
-    st.session_state.f_cat = "asb"
-    st.session_state.f_v = DEFAULT_VINTAGE[source]
-    st.session_state.f_pt = "fy" if source == "extract" else "months"
-    st.session_state.f_w = ""
-    st.session_state.pop("f_a", None)
-    st.session_state.pop("f_b", None)
+    """A new source: its own sensible category, boundary vintage and periods; the districts and
+    the ward are kept (the ward followed into the new vintage, :func:`_follow_ward`)."""
+    ss = st.session_state
+    source = ss.f_src
+    before = ss.get("f_v_shown", ss.f_v)
+    ss.f_v = DEFAULT_VINTAGE[source]
+    notes = [f"Switched to {SOURCE_NAMES[source]}: its category, periods and boundaries start from their defaults."]
+    if ss.f_cat != "asb":
+        notes.append("The category went back to anti-social behaviour.")
+    ss.f_cat = "asb"
+    ss.f_pt = "fy" if source == "extract" else "months"
+    ss.pop("f_a", None)
+    ss.pop("f_b", None)
+    _follow_ward(before, ss.f_v, notes)
+
+
+def _changed_vintage() -> None:
+    """New boundaries chosen: follow the ward into them."""
+    ss = st.session_state
+    _follow_ward(ss.get("f_v_shown", ss.f_v), ss.f_v, [])
+
+
+def _follow_ward(before: str, after: str, notes: list[str]) -> None:
+    """The ward chosen under ``before`` boundaries, in ``after``'s: the same ward when its code is in
+    both; the one ward its LSOAs fall in; or, when they fall in several, none, with their names
+    offered (``ward_choices``). What happened is said under the ward (``ward_note``)."""
+    ss = st.session_state
+    ward = ss.get("f_w") or ""
+    ss.pop("ward_choices", None)
+    if ward and before != after:
+        twins = data.options(data.data_version())["twins"]
+        mine = twins[(twins.from_vintage == before) & (twins.from_code == ward) & (twins.to_vintage == after)]
+        name = _ward_name(ward, before)
+        if len(mine) == 1 and mine.lsoas.isna().all():
+            pass  # the same ward in both vintages
+        elif len(mine) == 1:
+            ss.f_w = mine.to_code.iloc[0]
+            notes.append(
+                f"{name} ({before.upper()}) lies within {mine.to_name.iloc[0]} ({after.upper()}): shown instead."
+            )
+        else:
+            ss.f_w = ""
+            ss.ward_choices = list(mine.to_code)
+            names = ", ".join(mine.to_name)
+            notes.append(f"{name} ({before.upper()}) has no single {after.upper()} ward: it is covered by {names}.")
+    ss.ward_note = " ".join(notes) or None
+
+
+def _ward_name(code: str, vintage: str) -> str:
+    wards = data.options(data.data_version())["wards"]
+    match = wards[(wards.vintage == vintage) & (wards.ward_code == code)]
+    return str(match.ward_name.iloc[0]) if len(match) else code
 
 
 def _reset_periods() -> None:
@@ -106,16 +151,57 @@ def _place(opts: dict) -> None:
         list(VINTAGE_NAMES),
         format_func=VINTAGE_NAMES.get,
         key="f_v",
+        on_change=_changed_vintage,
         help="Redditch changed its wards in May 2024. Every incident is placed in a ward of both "
         "vintages, so either can be used for any period.",
     )
     wards = opts["wards"]
     wards = wards[(wards.vintage == ss.f_v) & (wards.district.isin(ss.f_d or opts["districts"]))]
     ward_codes = [""] + wards.ward_code.tolist()
-    names = dict(zip(wards.ward_code, wards.ward_name + " (" + wards.district + ")", strict=False))
-    if ss.get("f_w") not in ward_codes:
+    names = dict(zip(wards.ward_code, ward_labels(wards), strict=False))
+    if ss.get("f_w") and ss.f_w not in ward_codes:
+        _ward_not_here(ss.f_w, opts, names)
+    st.selectbox(
+        "Ward", ward_codes, key="f_w", format_func=lambda c: names.get(c, "All wards"), on_change=_clear_ward_note
+    )
+    ss.f_v_shown = ss.f_v
+    if ss.get("ward_note"):
+        st.info(ss.ward_note)
+    for code in ss.get("ward_choices") or []:
+        if code in names:
+            st.button(names[code], key=f"ward-choice-{code}", on_click=_choose_ward, args=(code,))
+
+
+def ward_labels(wards: pd.DataFrame) -> pd.Series:
+    """How a ward is offered: its name (with "and", as the panel writes it), its district, and the
+    ONS spelling too where it differs ("&"), so typing either finds it."""
+    ons = wards.get("ons_name", wards.ward_name)
+    other = [f"; ONS: {o}" if o != n else "" for n, o in zip(wards.ward_name, ons, strict=True)]
+    return wards.ward_name + " (" + wards.district + pd.Series(other, index=wards.index) + ")"
+
+
+def _ward_not_here(code: str, opts: dict, names: dict) -> None:
+    """A ward (from a link, or kept from before) that is not among the wards offered: say why."""
+    ss = st.session_state
+    every = opts["wards"]
+    other = every[(every.ward_code == code) & (every.vintage != ss.f_v)]
+    if len(other):
+        _follow_ward(str(other.vintage.iloc[0]), ss.f_v, [])
+    if ss.f_w not in names:
         ss.f_w = ""
-    st.selectbox("Ward", ward_codes, key="f_w", format_func=lambda c: names.get(c, "All wards"))
+        if not len(other):
+            ss.ward_note = f"The ward {code} is not a ward of the districts chosen; showing all wards."
+
+
+def _clear_ward_note() -> None:
+    st.session_state.pop("ward_choices", None)
+    st.session_state.ward_note = None
+
+
+def _choose_ward(code: str) -> None:
+    st.session_state.f_w = code
+    st.session_state.pop("ward_choices", None)
+    st.session_state.ward_note = None
 
 
 def _periods(source: str, months: list[date]) -> tuple[str, str]:

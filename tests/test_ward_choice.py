@@ -1,0 +1,93 @@
+"""The councillor's ward survives a change of boundaries or source (ui/sidebar.py with
+analytics/analyses/ward_twins.py), through AppTest on the built store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.analyses.ward_twins import ward_twins
+
+ROOT = Path(__file__).resolve().parent.parent
+REDDITCH_WD22 = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22"}
+
+
+def _code(conn, name: str, vintage: str) -> str:
+    return conn.execute(
+        "SELECT ward_code FROM wards WHERE ward_name = ? AND vintage = ? AND district = 'Redditch'", [name, vintage]
+    ).fetchone()[0]
+
+
+@pytest.fixture
+def app(built_db, monkeypatch):
+    monkeypatch.setenv("ASB_DB_PATH", str(built_db))
+    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
+
+    def make(params: dict) -> AppTest:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        return at
+
+    return make
+
+
+def test_every_ward_has_a_twin_in_the_other_vintage(built_conn):
+    twins = ward_twins(built_conn)
+    wards = built_conn.execute("SELECT vintage, ward_code FROM wards").fetchall()
+    have = set(zip(twins.from_vintage, twins.from_code, strict=True))
+    assert set(wards) <= have
+    # A ward whose code is in both vintages is its own twin, alone.
+    same = twins[twins.lsoas.isna()]
+    assert (same.from_code == same.to_code).all() and len(same)
+
+
+def test_a_ward_inside_one_new_ward_follows_it(app, built_conn):
+    church_hill = _code(built_conn, "Church Hill", "wd22")
+    at = app({**REDDITCH_WD22, "w": church_hill})
+    at.radio(key="f_v").set_value("wd25").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="f_w").value == _code(built_conn, "North", "wd25")
+    assert at.query_params["w"] in (at.selectbox(key="f_w").value, [at.selectbox(key="f_w").value])
+    assert any("Church Hill (WD22) lies within North (WD25)" in i.value for i in at.sidebar.info)
+
+
+def test_a_ward_split_between_new_wards_names_them_and_offers_them(app, built_conn):
+    abbey = _code(built_conn, "Abbey", "wd22")
+    at = app({**REDDITCH_WD22, "w": abbey})
+    at.radio(key="f_v").set_value("wd25").run()
+    assert at.selectbox(key="f_w").value == ""
+    note = " ".join(i.value for i in at.sidebar.info)
+    for name in ("North", "Central", "Greenlands and Lakeside"):
+        assert name in note, note
+    north = _code(built_conn, "North", "wd25")
+    at.button(key=f"ward-choice-{north}").click().run()
+    assert at.selectbox(key="f_w").value == north
+
+
+def test_a_link_to_a_ward_of_the_other_vintage_says_where_it_went(app, built_conn):
+    church_hill = _code(built_conn, "Church Hill", "wd22")
+    at = app({**REDDITCH_WD22, "v": "wd25", "w": church_hill})
+    assert not at.exception, at.exception
+    assert at.selectbox(key="f_w").value == _code(built_conn, "North", "wd25")
+    assert any("Church Hill (WD22)" in i.value for i in at.sidebar.info)
+
+
+def test_switching_source_keeps_the_ward(app, built_conn):
+    winyates = _code(built_conn, "Winyates", "wd22")
+    at = app({**REDDITCH_WD22, "w": winyates})
+    at.radio(key="f_src").set_value("police_uk").run()
+    assert not at.exception, at.exception
+    assert at.radio(key="f_v").value == "wd25"
+    assert at.selectbox(key="f_w").value == _code(built_conn, "Winyates", "wd25")
+    assert at.multiselect(key="f_d").value == ["Redditch"]
+    assert any("Switched to police.uk" in i.value for i in at.sidebar.info)
+
+
+def test_wards_are_offered_in_both_spellings(app, built_conn):
+    at = app(REDDITCH_WD22)
+    box = at.selectbox(key="f_w")
+    assert "Batchley and Brockhill (Redditch; ONS: Batchley & Brockhill)" in box.options, box.options
