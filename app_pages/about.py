@@ -2,9 +2,23 @@
 
 import streamlit as st
 
+from analytics.analyses.decomposition import BAND_Z, MAD_TO_SD, STL_MIN_MONTHS, STL_PERIOD
+from analytics.analyses.hotspots import HOTSPOT_METHOD
 from analytics.core.stats import SIGNIFICANCE_METHOD
+from analytics.present.narrative import HOTSPOTS_IN_WORDS
+from analytics.present.seasonal_narrative import SEASONAL_METHOD_IN_WORDS
 from ui.render import page_header
 from ui.state import current
+
+# The model in full, from the constants the model uses (so the page cannot drift from it).
+ANALYST_SEASONAL = (
+    f"*For the analyst:* an STL decomposition (statsmodels, period {STL_PERIOD}, robust) of the longest run of "
+    f"complete months; expected = trend + seasonal, and the expected range is expected ± {BAND_Z} × the larger "
+    f"of the robust residual SD ({MAD_TO_SD} × the median absolute deviation of the residuals) and √expected. "
+    f"A series with gaps, or with fewer than {STL_MIN_MONTHS} complete months in a row, is not decomposed: "
+    "expected = the financial year's level × the month-of-year factor (a Poisson log-linear model), and the "
+    f"range is expected ± {BAND_Z} × √expected."
+)
 
 filters = current()
 page_header("About", filters)
@@ -43,6 +57,22 @@ by point, so where a ward boundary cuts an LSOA (58 of the 178 2011 LSOAs have u
 they best fit: 36 in Bromsgrove, 22 in Wyre Forest, none in Redditch) a ward's incidents and its residents do
 not cover exactly the same ground, and its rate is approximate. For the same reason, point-in-polygon agrees with
 the ONS best-fit lookup for 96% of Redditch's 2018-19 police.uk rows but 83% of all three districts'.
+
+### Seasonal patterns: when is a month unusual?
+"""
+    + SEASONAL_METHOD_IN_WORDS
+    + """
+
+"""
+    + ANALYST_SEASONAL
+    + """
+
+### Where? Hot spots
+"""
+    + HOTSPOTS_IN_WORDS
+    + "\n\n*For the analyst:* "
+    + HOTSPOT_METHOD.replace("*", "\\*")  # "Gi*" twice would read as Markdown italics
+    + """
 
 ### Significance and small numbers
 """

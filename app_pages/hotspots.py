@@ -130,4 +130,4 @@ with guarded():
                 show_table(moved, "hotspot-persistence", columns=PERSISTENCE_COLUMNS)
         with st.expander("How this is worked out"):
             # The plain sentence is at the top of the page; here the method in full, for the analyst.
-            st.write(meta_of(cells).method)
+            st.markdown(plain(meta_of(cells).method))  # "Gi*" twice would read as Markdown italics

@@ -306,8 +306,8 @@ def _cell_text(value) -> str:
     separators, other numbers to one decimal place (as the numeric columns are written)."""
     if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
         return ""
-    if isinstance(value, bool):
-        return str(value)
+    if isinstance(value, bool):  # a yes-or-no column public mode blanked in places
+        return "Yes" if value else "No"
     if isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer()):
         return f"{int(value):,}"
     if isinstance(value, numbers.Real):
