@@ -1,0 +1,102 @@
+"""The councillor's journey by keyboard alone (WCAG 2.1.1, 2.1.2, 2.4.1, 2.4.3, 2.4.7): skip to the
+content, choose their ward by typing its name, read its profile, colour the ward map and read it
+as text, download the table, and show it on the projector and back. At every step the test
+asserts where the focus is and that it can be seen; no mouse event is sent."""
+
+from __future__ import annotations
+
+import re
+
+from tests.browser.a11y import PANEL, READY, focused, tab_to
+from tests.browser.test_e2e import _keep
+
+MAIN = '[data-testid="stMain"]'
+
+
+def _settle(page) -> None:
+    page.wait_for_timeout(300)  # a key press that reruns the script starts the run a moment later
+    page.wait_for_selector(READY, timeout=60_000)
+
+
+def _visible_focus(now: dict) -> None:
+    """A focus ring: an outline at least 2 px wide or the yellow ring (ui/accessibility.py)."""
+    assert now["outline"] >= 2 or now["shadow"], f"no visible focus on {now}"
+
+
+def _in_main(page) -> bool:
+    return page.evaluate(f"document.querySelector('{MAIN}').contains(document.activeElement)")
+
+
+def test_keyboard_journey(server, page):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"{server}/?{PANEL}")
+    page.wait_for_selector(READY, timeout=60_000)
+    page.get_by_text("Anti-social behaviour overview").first.wait_for(timeout=30_000)
+
+    # 1. The first Tab reaches the skip link, shown on screen; Enter moves the focus to the content.
+    page.keyboard.press("Tab")
+    now = focused(page)
+    assert now["testid"] == "stSkipToContent" and "Skip to main content" in now["name"], now
+    assert 0 <= now["top"] < 900, "the skip link has the focus but is off screen"
+    _visible_focus(now)
+    _keep(page, "keyboard-skip-link")
+    page.keyboard.press("Enter")
+    assert _in_main(page) or focused(page)["testid"] == "stMain", focused(page)
+
+    # 2. The ward, chosen by typing its name in the sidebar's Ward box: Shift+Tab goes back there.
+    now, _ = tab_to(page, lambda f: f["tag"] == "INPUT" and f["name"] == "Ward", key="Shift+Tab")
+    _visible_focus(now)
+    page.keyboard.type("Abbey")
+    page.keyboard.press("Enter")
+    _settle(page)
+    assert re.search(r"[?&]w=E05", page.url), page.url
+    assert focused(page)["tag"] == "INPUT", "the focus left the Ward box after choosing"
+
+    # 3. Its profile, through the navigation: the focus reaches the link, Enter opens the page.
+    now, _ = tab_to(page, lambda f: f["testid"] == "stSidebarNavLink" and "Ward profile" in f["name"], key="Shift+Tab")
+    _visible_focus(now)
+    page.keyboard.press("Enter")
+    _settle(page)
+    assert "/ward_profile" in page.url and re.search(r"[?&]w=E05", page.url), page.url
+    page.locator(MAIN).get_by_text("Abbey").first.wait_for(timeout=30_000)
+
+    # 4. Ward patterns: colour the map by percentage change, then read the map as text. Tab walks
+    # past the deck.gl map and out of it (no keyboard trap) to the table beside it.
+    tab_to(page, lambda f: f["testid"] == "stSidebarNavLink" and "Ward patterns" in f["name"], key="Shift+Tab")
+    page.keyboard.press("Enter")
+    _settle(page)
+    # The colourings are one segmented control: Tab reaches the chosen one, arrows the others.
+    now, _ = tab_to(page, lambda f: f["tag"] == "BUTTON" and f["name"].startswith("Count"))
+    _visible_focus(now)
+    now, _ = tab_to(page, lambda f: f["name"].startswith("Percentage change"), limit=3, key="ArrowRight")
+    _visible_focus(now)
+    page.keyboard.press("Enter")
+    _settle(page)
+    now, presses = tab_to(page, lambda f: f["tag"] == "SUMMARY" and "The map as text" in f["name"])
+    assert presses <= 10, f"{presses} presses from the map's colouring to its text"
+    _visible_focus(now)
+    _keep(page, "keyboard-focus")
+    page.keyboard.press("Enter")
+    table = page.locator('[data-testid="stTable"]').first
+    table.wait_for(timeout=10_000)
+    # The table follows the colouring chosen by keyboard: its classes are percentage changes.
+    assert "Change from 2017-18 to 2018-19" in table.inner_text(), table.inner_text()
+    assert "Abbey" in table.inner_text()
+
+    # 5. The ward table's CSV, downloaded with Enter.
+    now, _ = tab_to(page, lambda f: f["tag"] == "BUTTON" and f["name"].endswith("CSV") and "download" in f["name"])
+    _visible_focus(now)
+    with page.expect_download(timeout=30_000) as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename.endswith(".csv")
+
+    # 6. Presentation mode on with Space (the sidebar goes), and back with the button on the page.
+    now, _ = tab_to(page, lambda f: f["tag"] == "INPUT" and "Presentation mode" in f["name"], key="Shift+Tab")
+    page.keyboard.press("Space")
+    _settle(page)
+    page.locator('[data-testid="stSidebar"]').wait_for(state="hidden", timeout=10_000)
+    now, _ = tab_to(page, lambda f: f["tag"] == "BUTTON" and "Exit presentation mode" in f["name"])
+    _visible_focus(now)
+    page.keyboard.press("Enter")
+    _settle(page)
+    page.locator('[data-testid="stSidebar"]').wait_for(state="visible", timeout=10_000)
