@@ -19,13 +19,19 @@ with guarded():
     wards = data.options(version)["wards"]
     wards = wards[(wards.vintage == filters.boundaries) & wards.district.isin(filters.districts or wards.district)]
     names = dict(zip(wards.ward_code, wards.ward_name + " (" + wards.district + ")", strict=False))
-    ward = filters.ward or st.selectbox(
-        "Ward",
-        list(names),
-        format_func=names.get,
-        key="profile_ward",
-        help="Or choose a ward in the sidebar, which keeps it in the link.",
-    )
+    if not filters.ward:
+        # The choice goes to the sidebar's ward (and so into the link): a copied link reopens it.
+        st.selectbox(
+            "Choose your ward",
+            list(names),
+            index=None,
+            format_func=names.get,
+            key="profile_ward",
+            placeholder="Type or pick a ward's name",
+            on_change=lambda: st.session_state.update(f_w=st.session_state.profile_ward or ""),
+        )
+        st.stop()
+    ward = filters.ward
     district = wards.set_index("ward_code").district[ward]
     st.subheader(names[ward])
     selection = filters.selection.with_(wards=(ward,))

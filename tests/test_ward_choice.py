@@ -91,3 +91,15 @@ def test_wards_are_offered_in_both_spellings(app, built_conn):
     at = app(REDDITCH_WD22)
     box = at.selectbox(key="f_w")
     assert "Batchley and Brockhill (Redditch; ONS: Batchley & Brockhill)" in box.options, box.options
+
+
+def test_a_ward_chosen_on_its_profile_is_in_the_link(app, built_conn):
+    at = app(REDDITCH_WD22)
+    at.switch_page("app_pages/ward_profile.py").run()
+    assert not at.exception, at.exception
+    abbey = _code(built_conn, "Abbey", "wd22")
+    at.selectbox(key="profile_ward").set_value(abbey).run()
+    assert not at.exception, at.exception
+    assert at.query_params["w"] in (abbey, [abbey])
+    assert at.selectbox(key="f_w").value == abbey
+    assert any("Abbey" in s.value for s in at.subheader)
