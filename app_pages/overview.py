@@ -50,16 +50,26 @@ with guarded():
     version = data.data_version()
     wards = data.ward_deltas(filters.area_selection, filters.period_a, filters.period_b, version)
     ward_meta = meta_of(wards)
+    if filters.ward:
+        st.markdown(f"#### {narrative.one_ward_summary(wards, filters.ward, threshold)}")
     st.markdown(f"#### {narrative.ward_summary(wards, threshold)}")
     place = ", ".join(filters.districts) or NORTH_WORCESTERSHIRE
     # The periods as the table names them: a partly held one by the months held (issue 13).
     label_a, label_b = ward_meta.period_labels
     st.caption(f"{place}: {label_b} against {label_a}. {describe(wards)}")
-    columns = st.columns(3)
     what = narrative.subject(ward_meta)  # "ASB", "recorded crime", "burglary"
+    chosen = wards[wards.ward_code == filters.ward] if filters.ward else wards.iloc[0:0]
+    # A ward chosen in the sidebar leads the page: its own figure first, then its area's.
+    columns = st.columns(4 if len(chosen) else 3)
+    if len(chosen):
+        ward_name = chosen.ward_name.iloc[0]
+        headline(
+            columns[0], f"{what[:1].upper() + what[1:]} in {ward_name}, {label_b}", chosen.iloc[0], threshold, ward_meta
+        )
+        columns = columns[1:]
     headline(
         columns[0],
-        f"{what[:1].upper() + what[1:]}, {label_b}",
+        f"{what[:1].upper() + what[1:]}{' in ' + place if len(chosen) else ''}, {label_b}",
         wards.iloc[-1],
         threshold,
         ward_meta,
@@ -105,7 +115,13 @@ with guarded():
             "overview-districts",
         )
     with right:
+        # The ward's own months when a ward is chosen; else the area's.
         show_chart(
-            chart(monthly_chart, data.decomposition, filters.area_selection, None, version, height=340, narrow=True),
+            chart(monthly_chart, data.decomposition, filters.selection, None, version, height=340, narrow=True),
             "overview-seasonal",
+        )
+    if len(chosen):
+        st.caption(
+            f"{ward_name} is chosen: the first figure and the monthly chart are the ward's; the district "
+            "comparison and the other figures are of whole districts (the Ward profile page has the rest)."
         )

@@ -103,3 +103,16 @@ def test_a_ward_chosen_on_its_profile_is_in_the_link(app, built_conn):
     assert at.query_params["w"] in (abbey, [abbey])
     assert at.selectbox(key="f_w").value == abbey
     assert any("Abbey" in s.value for s in at.subheader)
+
+
+def test_the_overview_leads_with_the_chosen_ward(app, built_conn):
+    abbey = _code(built_conn, "Abbey", "wd22")
+    at = app({**REDDITCH_WD22, "cat": "asb", "w": abbey})
+    assert not at.exception, at.exception
+    sentences = [m.value for m in at.markdown]
+    assert any(s.startswith("#### ASB in Abbey ") for s in sentences), sentences
+    labels = [m.label for m in at.metric]
+    assert labels[0] == "ASB in Abbey, 2018-19" and "ASB in Redditch, 2018-19" in labels, labels
+    # Without a ward the page is about the area alone.
+    at = app({**REDDITCH_WD22, "cat": "asb"})
+    assert not any("Abbey" in m.label for m in at.metric)

@@ -57,6 +57,7 @@ __all__ = [
     "change_phrase",
     "require_columns",
     "ward_summary",
+    "one_ward_summary",
     "ward_rises",
     "district_summary",
     "seasonal_summary",
@@ -179,6 +180,45 @@ def ward_summary(ward_frame: pd.DataFrame, suppress_below: int | None = None) ->
         else:
             sentence += f" {len(small)} wards had too few incidents to call."
     return sentence
+
+
+def one_ward_summary(ward_frame: pd.DataFrame, ward_code: str, suppress_below: int | None = None) -> str:
+    """The sentence of :func:`ward_summary` for one ward of the table (a councillor's ward), or ""
+    when the table does not hold it.
+
+    Examples
+    --------
+    >>> from analytics.core.table_meta import with_meta
+    >>> frame = with_meta(pd.DataFrame({
+    ...     "ward_code": ["E1", "E2"], "ward_name": ["Abbey", "West"], "count_a": [200, 40],
+    ...     "count_b": [170, 30], "pct_change": [-15, -25], "significant": [True, False],
+    ...     "small_numbers": [False, False]}), TableMeta(
+    ...     place="Redditch", period_a=PeriodCoverage("2017-18"), period_b=PeriodCoverage("2018-19")))
+    >>> one_ward_summary(frame, "E1")
+    'ASB in Abbey fell 15% (-30) between 2017-18 and 2018-19: a significant change.'
+    >>> one_ward_summary(frame, "E2", suppress_below=5)
+    'ASB in West fell 25% (-10) between 2017-18 and 2018-19: not a significant change.'
+    """
+    rows = [r for r in _records(ward_frame) if r.get("ward_code") == ward_code]
+    if not rows:
+        return ""
+    row, meta = rows[0], meta_of(ward_frame)
+    a_label, b_label = _period_labels(meta)
+    what, place = subject(meta), str(row["ward_name"])
+    count_a, count_b = int(row["count_a"]), int(row["count_b"])
+    if count_a == 0 and count_b == 0:
+        return f"No {what} was recorded in {place} in {a_label} or {b_label}."
+    if meta.not_comparable:
+        return _counts_only(meta, what, place, count_a, count_b, suppress_below)
+    opening = (
+        f"{capitalise(what)} in {place} {change_phrase(count_a, count_b, suppress_below)} "
+        f"between {a_label} and {b_label}"
+    )
+    if _row_hidden(row, suppress_below):
+        return opening + "."
+    if _true(row["small_numbers"]):
+        return opening + ": too few incidents to call."
+    return opening + (": a significant change." if _true(row["significant"]) else ": not a significant change.")
 
 
 def _ward_item(row: dict, suppress_below: int | None) -> str:
