@@ -331,7 +331,8 @@ def test_profile_chart_draws_from_100_and_highlights_october_and_november(built_
 def test_year_on_year_chart_has_a_line_per_year(built_conn):
     fig = charts.year_on_year_chart(year_on_year(built_conn, Selection("extract")))
     lines = [t for t in fig.data if t.mode == "lines+markers"]
-    assert [t.name for t in lines] == ["2015-16", "2016-17", "2017-18", "2018-19", "2019-20"]
+    # The extract ends in Aug 2019: its last year is named by the months it holds (issue 13).
+    assert [t.name for t in lines] == ["2015-16", "2016-17", "2017-18", "2018-19", "2019-20 (5 of 12 months held)"]
     assert all(list(t.x) == list(range(1, 13)) for t in lines)
     assert list(fig.layout.xaxis.ticktext)[:2] == ["Apr", "May"]
     assert lines[-1].line.color == BLUE and lines[-1].line.width > lines[0].line.width

@@ -35,7 +35,7 @@ import plotly.graph_objects as go
 
 from analytics.core.disclosure import public_order
 from analytics.core.errors import AnalyticsError, invalid_choice
-from analytics.core.periods import month_label, month_runs
+from analytics.core.periods import held_label, month_label, month_runs
 from analytics.core.table_meta import TableMeta, meta_of
 from analytics.core.vocabulary import ALL_CRIME, BLACK
 from analytics.present.alt_text import (
@@ -530,9 +530,13 @@ def year_on_year_chart(frame: pd.DataFrame, suppress_below: int | None = None) -
     if not labels:
         return empty_figure(fig, "No months in this selection.")
     hidden_x, hidden_hover = [], []
+    # A year the source holds only part of is named by the months it holds (issue 13): a short line
+    # of "2019-20" beside whole years would read as a year.
+    held = frame.groupby("year_label", sort=False)["count"].count()
     for n, (year, (positions, counts, partial, hidden, line)) in enumerate(years.items()):
         colour, latest = year_colour(n, len(labels)), n == len(labels) - 1
-        for trace in year_traces(year, colour, latest, positions, counts, partial, hidden, line, tick_text):
+        name = held_label(str(year), 12, int(held.get(year, 12)))
+        for trace in year_traces(name, colour, latest, positions, counts, partial, hidden, line, tick_text):
             fig.add_trace(trace)
         hidden_x += [p for p, h in zip(positions, hidden, strict=False) if h]
         hidden_hover += [
