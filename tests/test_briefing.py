@@ -64,3 +64,20 @@ def test_briefing_pack_with_charts_embeds_pngs(built_conn):
     pack = briefing_pack(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018)
     assert pack.count("data:image/png;base64,") == 4
     assert "https://" not in pack and "http://" not in pack
+
+
+def test_a_wards_briefing_pack_is_titled_by_the_ward_and_leads_with_it(built_conn):
+    abbey = built_conn.execute("SELECT ward_code FROM wards WHERE ward_name = 'Abbey' AND vintage = 'wd22'").fetchone()[
+        0
+    ]
+    selection = Selection("extract", districts=("Redditch",), wards=(abbey,), boundaries="wd22")
+    pack = briefing_pack(built_conn, selection, FY2017, FY2018, with_charts=False)
+    title = re.search(r"<h1>(.*?)</h1>", pack).group(1)
+    assert title == "Anti-Social Behaviour Overview: Abbey, Redditch", title
+    headings = re.findall(r"<h2[^>]*>(.*?)</h2>", pack)
+    assert headings[0] == "Abbey" and headings[1] == "Incident types", headings
+    assert "<p>ASB in Abbey " in pack
+    assert "Abbey (chosen ward)" in pack
+    # The area's pack is unchanged by the choice: the same sections after the ward's.
+    area = briefing_pack(built_conn, selection.with_(wards=()), FY2017, FY2018, with_charts=False)
+    assert re.findall(r"<h2[^>]*>(.*?)</h2>", area) == headings[1:]

@@ -421,6 +421,8 @@ def briefing_pack_button(filters: Filters) -> None:
         ).encode("utf-8")
 
     place = "-".join(filters.districts) or "north-worcestershire"
+    if filters.ward:
+        place = f"{filters.ward}-{place}"
     stem = re.sub(r"[^A-Za-z0-9]+", "-", f"asb-briefing-{place}-{filters.period_b.label}").strip("-").lower()
     st.download_button(
         "Briefing pack (HTML)",

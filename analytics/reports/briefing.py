@@ -99,12 +99,21 @@ def briefing_pack(
     area = selection.with_(wards=())
     pack = _Pack(area, period_a, period_b, suppress_below, _chart if with_charts else (lambda fig: ""))
     wards = ward_deltas(conn, area, period_a, period_b)
-    title = f"{'Anti-Social Behaviour' if area.category == 'asb' else 'Recorded Crime'} Overview: {place(conn, area)}"
+    where = place(conn, area)
+    marked = wards
+    if selection.wards:
+        # A councillor's pack: titled by the ward, which leads it; the rest is its area, with the
+        # ward marked in the ward table.
+        where = f"{place(conn, selection)}, {where}"
+        chosen = wards.ward_code.isin(selection.wards)
+        marked = wards.assign(ward_name=wards.ward_name.where(~chosen, wards.ward_name + " (chosen ward)"))
+    title = f"{'Anti-Social Behaviour' if area.category == 'asb' else 'Recorded Crime'} Overview: {where}"
     parts = [
         *_front(pack, title),
+        *(_chosen_wards(pack, conn, selection, wards) if selection.wards else []),
         *_incident_types(pack, incident_types(conn, area, period_a, period_b)),
         *_seasonal(pack, decomposition(conn, area), summarise(conn, area)),
-        *_wards(pack, wards),
+        *_wards(pack, marked),
         *_where(pack, hotspots(conn, area, period_b), top_locations(conn, area, period_b)),
         *_districts(pack, districts_table(conn, area.with_(districts=()), period_a, period_b)),
         *_notes(meta_of(wards).source_gaps),
@@ -141,6 +150,18 @@ def _front(pack: _Pack, title: str) -> list[str]:
             )
         )
     return parts
+
+
+def _chosen_wards(pack: _Pack, conn: duckdb.DuckDBPyConnection, selection: Selection, wards: pd.DataFrame) -> list[str]:
+    """The chosen ward(s) first: the change in a sentence each, their incident types and months."""
+    types = incident_types(conn, selection, pack.period_a, pack.period_b)
+    columns = pack.columns({"type": "Key word description of incident"}, {"pct_change": "Change %"})
+    return [
+        f"<h2 class='first'>{html.escape(place(conn, selection))}</h2>",
+        *(_p(narrative.one_ward_summary(wards, code, pack.threshold)) for code in selection.wards),
+        _table(types, columns, pack.threshold),
+        pack.chart(charts.monthly_chart(decomposition(conn, selection), suppress_below=pack.threshold)),
+    ]
 
 
 def _incident_types(pack: _Pack, types: pd.DataFrame) -> list[str]:
