@@ -26,6 +26,7 @@ from analytics.present.style import (
     RISE_COLOUR,
     SUPPRESSED_COLOUR,
 )
+from analytics.present.words import format_p
 
 HIGHLIGHT_MONTHS = (10, 11)  # the panel: ASB peaks "around Halloween"
 
@@ -146,7 +147,9 @@ def _ward_hover(wards: WardRows, i: int, meta: TableMeta) -> str:
         f"Change: {change_text(b - a, wards.pcts[i], 'difference')}",
     ]
     if wards.p_values[i] is not None:
-        lines.append(("Significant" if wards.significant[i] else "Not significant") + f" (p = {wards.p_values[i]:.3g})")
+        # "p < 0.001", never "p = 1e-05" or "p = 0.000" (one rule: analytics.present.words.format_p).
+        verdict = "Significant" if wards.significant[i] else "Not significant"
+        lines.append(f"{verdict} ({format_p(wards.p_values[i])})")
     if wards.small[i]:
         lines.append("Small numbers: too few incidents to call")
     return "<br>".join(lines)
