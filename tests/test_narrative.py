@@ -276,8 +276,8 @@ def test_crime_summary_by_ward_warns_of_missing_months():
     frame["district"] = "Redditch"  # a ward table has both columns: the ward names are the labels
     assert crime_summary(frame) == (
         "Recorded crime in Redditch rose 24% (+12) between 2016-17 to date (9 of 12 months held) and 2017-18 to "
-        "date. The largest rise was Abbey, +12 (+12 from none, significant). Not like for like: 3 months of 2016-17 to date are missing "
-        "from the source (May–Jul 2024)."
+        "date. The largest rise was Abbey, +12 (+12 from none, significant). Not like for like: 3 months of "
+        "2016-17 to date are missing from the source (May–Jul 2024)."
     )
 
 
