@@ -6,7 +6,7 @@ from analytics.present import narrative
 from analytics.present.charts import districts_chart
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
-from ui.state import current
+from ui.state import current, keep_choice, linked_choice, ward_label
 
 #: Counts and rates are headed by their periods ("2017-18"); the total row is drawn under the table.
 COLUMNS = [
@@ -27,14 +27,18 @@ with guarded():
     selection = filters.selection.with_(districts=(), wards=())
     version = data.data_version()
     table = data.districts(selection, filters.period_a, filters.period_b, version)
+    if filters.ward:
+        # Said, not silently ignored: a district comparison has no ward to narrow to.
+        st.info(f"{ward_label(filters)}: this page compares whole districts, so it is not narrowed to the ward.")
     st.markdown(narrative.district_summary(table, public_threshold()))
     measure = st.segmented_control(
         "Show",
         ["count", "rate"],
-        default="count",
+        default=linked_choice("dm", "district_measure", ["count", "rate"], "count"),
         key="district_measure",
         format_func={"count": "Counts", "rate": "Rate per 1,000 residents"}.get,
     )
+    keep_choice("dm", measure)
     show_chart(
         chart(
             districts_chart,

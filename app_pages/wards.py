@@ -9,7 +9,7 @@ from analytics.present.charts import ward_deltas_chart
 from ui import data
 from ui.map_text import show_ward_map_text
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
-from ui.state import current
+from ui.state import current, keep_choice, linked_choice
 
 #: What the map can be coloured by, named with the periods as shown ("Count, 2018-19").
 MEASURES = {
@@ -38,6 +38,10 @@ with guarded():
     version = data.data_version()
     table = data.ward_deltas(filters.area_selection, filters.period_a, filters.period_b, version)
     meta = meta_of(table)
+    if filters.ward:
+        # The page is about every ward of the area; the chosen one is said first and outlined on the map.
+        sentence = narrative.one_ward_summary(table, filters.ward, public_threshold())
+        st.markdown(f"**{sentence}** It is outlined in black on the map.")
     st.markdown(narrative.ward_summary(table, public_threshold()))
     # No change to colour by when the periods are not like for like (the table says why).
     offered = [m for m in MEASURES if not meta.not_comparable or m in ("count_b", "rate_b_per_1000")]
@@ -48,13 +52,19 @@ with guarded():
 
     measure = (
         st.segmented_control(
-            "Colour the wards by", offered, format_func=measure_name, default="count_b", key="ward_measure"
+            "Colour the wards by",
+            offered,
+            format_func=measure_name,
+            default=linked_choice("wm", "ward_measure", offered, "count_b"),
+            key="ward_measure",
         )
         or "count_b"
     )
     measure = measure if measure in offered else "count_b"
+    keep_choice("wm", measure)
+    chosen = (filters.ward,) if filters.ward else ()
     deck = data.ward_deck(
-        filters.area_selection, filters.period_a, filters.period_b, version, measure, public_threshold()
+        filters.area_selection, filters.period_a, filters.period_b, version, measure, public_threshold(), chosen
     )
     map_column, legend_column = st.columns([4, 1])
     map_column.pydeck_chart(deck, height=620 if filters.present else 480, key="ward-map")

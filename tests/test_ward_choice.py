@@ -3,6 +3,7 @@ analytics/analyses/ward_twins.py), through AppTest on the built store."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -116,3 +117,39 @@ def test_the_overview_leads_with_the_chosen_ward(app, built_conn):
     # Without a ward the page is about the area alone.
     at = app({**REDDITCH_WD22, "cat": "asb"})
     assert not any("Abbey" in m.label for m in at.metric)
+
+
+@pytest.mark.parametrize(
+    "page, url_key, widget_key, value",
+    [
+        ("wards", "wm", "ward_measure", "rate_b_per_1000"),
+        ("districts", "dm", "district_measure", "rate"),
+        ("crime", "by", "crime_by", "ward"),
+    ],
+)
+def test_a_pages_own_choice_is_in_the_link_and_reopens(app, page, url_key, widget_key, value):
+    params = {**REDDITCH_WD22, "src": "police_uk", "v": "wd25", "pt": "months", "a": "2024-01..2024-04"}
+    params["b"] = "2025-01..2025-04"
+    at = app(params)
+    at.switch_page(f"app_pages/{page}.py").run()
+    at.segmented_control(key=widget_key).set_value(value).run()
+    assert not at.exception, at.exception
+    linked = at.query_params[url_key]
+    assert linked in (value, [value])
+    # The copied link, opened afresh, shows the same choice.
+    again = app({**params, url_key: value})
+    again.switch_page(f"app_pages/{page}.py").run()
+    assert again.segmented_control(key=widget_key).value == value
+
+
+def test_ward_patterns_and_districts_say_what_they_do_with_the_ward(app, built_conn):
+    abbey = _code(built_conn, "Abbey", "wd22")
+    at = app({**REDDITCH_WD22, "w": abbey})
+    at.switch_page("app_pages/wards.py").run()
+    assert not at.exception, at.exception
+    assert any(m.value.startswith("**ASB in Abbey ") for m in at.markdown)
+    deck = json.loads(at.get("deck_gl_json_chart")[0].proto.json)
+    chosen = [layer for layer in deck["layers"] if layer["id"] == "chosen-wards"]
+    assert [f["properties"]["ward_code"] for f in chosen[0]["data"]["features"]] == [abbey]
+    at.switch_page("app_pages/districts.py").run()
+    assert any("Abbey (Redditch) is chosen" in i.value for i in at.info)

@@ -457,13 +457,23 @@ def screen_figure(
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def ward_deck(selection: Selection, a: Period, b: Period, version: int, measure: str, threshold: int | None):
-    """The ward choropleth (not mutated by the pages, so cached as the object itself)."""
+def ward_deck(
+    selection: Selection,
+    a: Period,
+    b: Period,
+    version: int,
+    measure: str,
+    threshold: int | None,
+    chosen: tuple[str, ...] = (),
+):
+    """The ward choropleth (not mutated by the pages, so cached as the object itself); ``chosen``
+    wards outlined."""
     return ward_choropleth(
         ward_deltas(selection, a, b, version),
         ward_outlines(selection.boundaries, version),
         measure=measure,
         suppress_below=threshold,
+        chosen=chosen,
         basemap=settings.get("basemap"),
     )
 

@@ -11,7 +11,15 @@ from analytics.core import settings
 from analytics.core.periods import calendar_year_period, financial_year, financial_year_label, financial_year_period
 from analytics.core.vocabulary import ASB_CATEGORY, suppressed_label
 from ui import data
-from ui.state import DEFAULT_VINTAGE, PERIOD_TYPES, SOURCE_NAMES, Filters, param, parse_or_none
+from ui.state import (
+    DEFAULT_VINTAGE,
+    PERIOD_TYPES,
+    SOURCE_NAMES,
+    Filters,
+    page_choices_in_link,
+    param,
+    parse_or_none,
+)
 
 VINTAGE_NAMES = {
     "wd22": "WD22: Redditch's 12 wards (2012 to May 2024)",
@@ -275,5 +283,5 @@ def sidebar() -> Filters:
         present=bool(ss.f_present),
     )
     ss.filters = filters
-    st.query_params.from_dict(filters.query_params())
+    st.query_params.from_dict({**filters.query_params(), **page_choices_in_link()})
     return filters

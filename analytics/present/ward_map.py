@@ -125,6 +125,10 @@ def _ward_features(
     return features
 
 
+#: The outline of a chosen ward, px (the others' is WARD_LINE_WIDTH_PX).
+CHOSEN_LINE_WIDTH_PX = 5
+
+
 def _ward_layer(features: list[dict]) -> pdk.Layer:
     return pdk.Layer(
         "GeoJsonLayer",
@@ -148,6 +152,7 @@ def ward_choropleth(
     measure: str = "count_b",
     suppress_below: int | None = None,
     basemap: bool = False,
+    chosen: tuple[str, ...] = (),
 ) -> pdk.Deck:
     """Wards filled by a measure of a :func:`analytics.analyses.wards.ward_deltas` frame.
 
@@ -167,6 +172,8 @@ def ward_choropleth(
         :data:`SUPPRESSED_COLOUR` when its measure depends on such a count.
     basemap : bool, default False
         True adds Carto's light base map (fetched from the internet); False makes no request.
+    chosen : tuple of str, default ()
+        Ward codes a councillor chose: drawn with a thick black outline (layer 'chosen-wards').
 
     Returns
     -------
@@ -183,4 +190,20 @@ def ward_choropleth(
     bounds = bounds_of(drawn["geometry"])
     view = view_state(bounds)
     layers = [] if basemap else [background_layer(bounds, view)]
-    return new_deck([*layers, _ward_layer(features), label_layer(drawn)], view, basemap)
+    marked = [_chosen_layer([f for f in features if f["properties"]["ward_code"] in chosen])] if chosen else []
+    return new_deck([*layers, _ward_layer(features), *marked, label_layer(drawn)], view, basemap)
+
+
+def _chosen_layer(features: list[dict]) -> pdk.Layer:
+    """The chosen wards' outlines, thick and black over the fills: found at a glance on a projector."""
+    return pdk.Layer(
+        "GeoJsonLayer",
+        id="chosen-wards",
+        data={"type": "FeatureCollection", "features": features},
+        filled=False,
+        stroked=True,
+        get_line_color=[0, 0, 0, 255],
+        get_line_width=0,
+        line_width_min_pixels=CHOSEN_LINE_WIDTH_PX,
+        pickable=False,
+    )
