@@ -16,6 +16,11 @@ import streamlit as st
 #: Streamlit's own skip link (the first Tab stop of every page; it moves the focus to the main
 #: column). We only make sure it shows, in the focus colours, when it has the focus.
 SKIP_LINK = '[data-testid="stSkipToContent"]'
+#: Key prefix of the box ui.render.show_chart draws each chart in, and the narrowest a chart is
+#: drawn: its title, legend and axis labels are placed for a half-width column of a laptop and do
+#: not re-flow, so below that a chart scrolls in its box (WCAG 1.4.10 allows it for a graph).
+CHART_BOX = "chart-box-"
+CHART_MIN_WIDTH_PX = 560
 #: GOV.UK's focus colours: yellow with near-black, at least 3:1 against white, the theme's blue
 #: and the sidebar's grey (WCAG 1.4.11 and 2.4.7).
 FOCUS_YELLOW = "#FFDD00"
@@ -43,6 +48,10 @@ ACCESSIBILITY_CSS = f"""
    charts' own text is black (analytics/present/layout.py). Hover labels keep their colours. */
 [data-testid="stPlotlyChart"] :is(g[class*="tick"] > text, g[class*="title"] text, .legendtext) {{
   fill: {FOCUS_BLACK} !important;
+}}
+@media (max-width: {CHART_MIN_WIDTH_PX + 80}px) {{
+  [class*="st-key-{CHART_BOX}"] {{ overflow-x: auto; }}
+  [class*="st-key-{CHART_BOX}"] > * {{ min-width: {CHART_MIN_WIDTH_PX}px; }}
 }}
 /* A metric's label wraps rather than being cut off with an ellipsis ("5 of 1..."). */
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {{

@@ -28,6 +28,7 @@ from analytics.present.png import to_png
 from analytics.present.words import NUMBER_FORMATS, SOURCE_NAMES, column_header, plain_header
 from analytics.reports.briefing import briefing_pack
 from ui import data
+from ui.accessibility import CHART_BOX
 from ui.slides import SLIDE_PLOT_HEIGHT, slide_bar
 from ui.state import Filters
 
@@ -361,14 +362,17 @@ def show_chart(chart_: Chart | go.Figure, name: str) -> None:
     if isinstance(chart_, go.Figure):
         chart_ = Chart(chart_, *figure_on_screen(chart_))
     fig = chart_.figure
-    st.plotly_chart(
-        chart_.screen,
-        alt=alt_text(fig),
-        width="stretch",
-        key=f"chart-{name}",
-        # The toolbar's own image would lack the source: the PNG button below is the one to use.
-        config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]},
-    )
+    # In a box of its own: on a narrow screen the chart keeps a readable width and scrolls in it
+    # (ui/accessibility.py), the page does not.
+    with st.container(key=f"{CHART_BOX}{name}"):
+        st.plotly_chart(
+            chart_.screen,
+            alt=alt_text(fig),
+            width="stretch",
+            key=f"chart-{name}",
+            # The toolbar's own image would lack the source: the PNG button below is the one to use.
+            config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]},
+        )
     if chart_.caption_lines:
         st.caption("  \n".join(plain(line) for line in chart_.caption_lines if line))
     if _presenting():

@@ -25,7 +25,7 @@ from tests.browser.a11y import (
 from tests.browser.conftest import start_server
 from tests.browser.test_e2e import _keep
 from tests.conftest import ROOT
-from ui.accessibility import AXE_VERSION
+from ui.accessibility import AXE_VERSION, CHART_MIN_WIDTH_PX
 
 PAGES = [
     "",
@@ -164,6 +164,15 @@ def test_every_page_reflows_at_320_pixels(server, browser, path):
             return [document.documentElement.scrollWidth, m.scrollWidth, m.clientWidth]; }"""
         )
         assert widths[0] <= 320 and widths[1] <= widths[2], f"/{path} scrolls sideways: {widths}"
+        # Charts keep a readable width and scroll in their own box (ui/accessibility.py).
+        charts = page.evaluate(
+            """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"] .svg-container')]
+            .map(e => e.getBoundingClientRect().width)"""
+        )
+        assert all(width >= CHART_MIN_WIDTH_PX for width in charts), charts
+        # axe at this width too: what reflows must stay operable and readable.
+        violations = run_axe(page)["violations"]
+        assert not violations, f"/{path} at 320 px:\n" + "\n".join(describe(violations))
         _keep(page, f"{path or 'overview'}-320")
     finally:
         context.close()
