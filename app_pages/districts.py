@@ -6,6 +6,7 @@ from analytics.present import narrative
 from analytics.present.charts import districts_chart
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
+from ui.slides import slide_areas
 from ui.state import current, keep_choice, linked_choice, ward_label
 
 #: Counts and rates are headed by their periods ("2017-18"); the total row is drawn under the table.
@@ -21,36 +22,42 @@ COLUMNS = [
     "significant",
 ]
 
+#: A slide's table: the counts and the change.
+SLIDE_COLUMNS = ["district", "count_a", "count_b", "difference", "pct_change"]
+
 filters = current()
 page_header("Districts", filters)
 with guarded():
     selection = filters.selection.with_(districts=(), wards=())
     version = data.data_version()
     table = data.districts(selection, filters.period_a, filters.period_b, version)
-    if filters.ward:
-        # Said, not silently ignored: a district comparison has no ward to narrow to.
-        st.info(f"{ward_label(filters)}: this page compares whole districts, so it is not narrowed to the ward.")
-    st.markdown(narrative.district_summary(table, public_threshold()))
-    measure = st.segmented_control(
-        "Show",
-        ["count", "rate"],
-        default=linked_choice("dm", "district_measure", ["count", "rate"], "count"),
-        key="district_measure",
-        format_func={"count": "Counts", "rate": "Rate per 1,000 residents"}.get,
-    )
-    keep_choice("dm", measure)
-    show_chart(
-        chart(
-            districts_chart,
-            data.districts,
-            selection,
-            filters.period_a,
-            filters.period_b,
-            version,
-            measure=measure or "count",
-            height=650 if filters.present else None,
-        ),
-        "districts",
-    )
-    if not filters.present:
-        show_table(table, "districts", columns=COLUMNS)
+    # On a slide: the chart on the left, the sentence and the table beside it, on one screen.
+    figure_area, words_area = slide_areas(filters.present)
+    with words_area:
+        if filters.ward:
+            # Said, not silently ignored: a district comparison has no ward to narrow to.
+            st.info(f"{ward_label(filters)}: this page compares whole districts, so it is not narrowed to the ward.")
+        st.markdown(narrative.district_summary(table, public_threshold()))
+    with figure_area:
+        measure = st.segmented_control(
+            "Show",
+            ["count", "rate"],
+            default=linked_choice("dm", "district_measure", ["count", "rate"], "count"),
+            key="district_measure",
+            format_func={"count": "Counts", "rate": "Rate per 1,000 residents"}.get,
+        )
+        keep_choice("dm", measure)
+        show_chart(
+            chart(
+                districts_chart,
+                data.districts,
+                selection,
+                filters.period_a,
+                filters.period_b,
+                version,
+                measure=measure or "count",
+            ),
+            "districts",
+        )
+    with words_area:
+        show_table(table, "districts", columns=SLIDE_COLUMNS if filters.present else COLUMNS)

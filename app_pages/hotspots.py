@@ -9,6 +9,7 @@ from analytics.present.narrative import HOTSPOTS_IN_WORDS
 from ui import data
 from ui.map_text import show_hotspot_map_text
 from ui.render import guarded, page_header, plain, public_threshold, show_table
+from ui.slides import SLIDE_MAP_HEIGHT, slide_areas
 from ui.state import current
 
 #: Most rows of the persistence table the page shows (more than the cells of North
@@ -34,7 +35,6 @@ PERSISTENCE_COLUMNS = [
 
 filters = current()
 page_header("Where?", filters)
-st.markdown(HOTSPOTS_IN_WORDS)
 with guarded():
     version = data.data_version()
     selection = filters.selection
@@ -45,10 +45,14 @@ with guarded():
     # The periods as the tables name them: a partly held one by the months held (issue 13).
     label_a = meta_of(data.ward_deltas(selection, filters.period_a, period, version)).period_labels[0]
     label_b = meta_of(cells).period_labels[0] or period.label
-    st.caption(f"Period: {label_b}. Source: {selection.source_label}. Wards: {filters.boundaries.upper()}.")
+    # On a slide: the map on the left, what it shows beside it, on one screen.
+    figure_area, words_area = slide_areas(filters.present)
+    with words_area:
+        st.markdown(HOTSPOTS_IN_WORDS)
+        st.caption(f"Period: {label_b}. Source: {selection.source_label}. Wards: {filters.boundaries.upper()}.")
     deck = data.hotspot_deck(selection, period, version, public_threshold())
-    map_column, legend_column = st.columns([4, 1])
-    map_column.pydeck_chart(deck, height=680 if filters.present else 520, key="hotspot-map")
+    map_column, legend_column = figure_area.columns([3, 1]) if filters.present else st.columns([4, 1])
+    map_column.pydeck_chart(deck, height=SLIDE_MAP_HEIGHT + 60 if filters.present else 520, key="hotspot-map")
     with legend_column:
         # deck.gl draws no legend: cell fills (incidents) and outlines (Gi* class), from the same frame.
         for measure in ("cell_count", "hotspot_class"):
@@ -64,13 +68,14 @@ with guarded():
                     f"<span style='display:inline-block;width:1em;height:1em;{style}'></span> {plain(item['label'])}",
                     unsafe_allow_html=True,
                 )
-    show_hotspot_map_text(cells)  # the canvas as a table (WCAG 1.1.1)
-    # A hot cell need hold no incident itself (Gi* counts its neighbours), so hot cells are not a
-    # share of the cells with incidents.
-    st.markdown(
-        f"**{summary['hot_cells']:,} hot cells** ({summary['hot_cells_99']:,} at 99%); "
-        f"{summary['cells_with_incidents']:,} cells had at least one incident."
-    )
+    with words_area:
+        show_hotspot_map_text(cells)  # the canvas as a table (WCAG 1.1.1)
+        # A hot cell need hold no incident itself (Gi* counts its neighbours), so hot cells are not a
+        # share of the cells with incidents.
+        st.markdown(
+            f"**{summary['hot_cells']:,} hot cells** ({summary['hot_cells_99']:,} at 99%); "
+            f"{summary['cells_with_incidents']:,} cells had at least one incident."
+        )
     if summary["cells_shown"] > MAX_MAP_CELLS:
         st.caption(
             f"The map draws at most {MAX_MAP_CELLS:,} cells: the hot spots, most confident first, then "

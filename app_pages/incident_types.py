@@ -6,10 +6,13 @@ from analytics.present import narrative
 from analytics.present.charts import incident_types_chart
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
+from ui.slides import slide_areas
 from ui.state import current
 
 #: The panel's columns; the counts are headed by their periods ("2017-18").
 COLUMNS = ["type", "count_a", "count_b", "difference", "pct_change", "mean", "mean_pct", "significant"]
+#: A slide's table: the deck's columns.
+SLIDE_COLUMNS = ["type", "count_a", "count_b", "mean", "mean_pct"]
 
 filters = current()
 page_header(
@@ -21,16 +24,14 @@ page_header(
 with guarded():
     periods = (filters.period_a, filters.period_b, data.data_version())
     table = data.incident_types(filters.selection, *periods)
-    st.markdown(narrative.incident_types_summary(table, public_threshold()))
-    show_chart(
-        chart(
-            incident_types_chart,
-            data.incident_types,
-            filters.selection,
-            *periods,
-            height=650 if filters.present else None,
-        ),
-        "incident-types",
-    )
+    # On a slide: the chart on the left, the sentence and the panel's table (with its Mean and
+    # Mean percentage) beside it, on one screen.
+    figure_area, words_area = slide_areas(filters.present, (1, 1))
+    with words_area:
+        st.markdown(narrative.incident_types_summary(table, public_threshold()))
+        if filters.present:
+            show_table(table, "incident-types", columns=SLIDE_COLUMNS)
+    with figure_area:
+        show_chart(chart(incident_types_chart, data.incident_types, filters.selection, *periods), "incident-types")
     if not filters.present:
         show_table(table, "incident-types", columns=COLUMNS)

@@ -9,6 +9,7 @@ from analytics.present.charts import monthly_chart, profile_chart, year_on_year_
 from analytics.present.seasonal_narrative import SEASONAL_METHOD_IN_WORDS
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
+from ui.slides import slide_areas
 from ui.state import current
 
 filters = current()
@@ -19,11 +20,11 @@ with guarded():
     version = data.data_version()
     selection = filters.selection
     summary = data.seasonal_summary(selection, None, version)
-    st.markdown(narrative.seasonal_summary(summary, public_threshold()))
-    show_chart(
-        chart(monthly_chart, data.decomposition, selection, None, version, height=600 if filters.present else None),
-        "monthly",
-    )
+    # On a slide: the chart on the left, its sentence beside it, on one screen.
+    figure_area, words_area = slide_areas(filters.present)
+    words_area.markdown(narrative.seasonal_summary(summary, public_threshold()))
+    with figure_area:
+        show_chart(chart(monthly_chart, data.decomposition, selection, None, version), "monthly")
     if not filters.present:
         left, right = st.columns(2)
         with left:

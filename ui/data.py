@@ -59,7 +59,7 @@ from analytics.data.outlines import ward_outlines as ward_outlines_frame
 from analytics.data.police_uk import ingest_police_uk
 from analytics.data.query import months_present
 from analytics.present.hotspot_map import MAX_MAP_CELLS, hotspot_map
-from analytics.present.layout import figure_on_screen
+from analytics.present.layout import figure_on_screen, for_slide
 from analytics.present.ward_map import ward_choropleth
 
 CACHE = dict(max_entries=256, show_spinner=False)
@@ -419,7 +419,11 @@ def figure(
     run. Building a figure trace by trace costs about 90 ms and re-validating a cached dict about
     20; handing Streamlit the same finished Figure costs only its JSON.
     """
-    fig = _build(_frame_of(*args), suppress_below=threshold, **dict(options))
+    chosen = dict(options)
+    slide = chosen.pop("_slide", False)
+    fig = _build(_frame_of(*args), suppress_below=threshold, **chosen)
+    if slide:
+        for_slide(fig)
     captions = [a for a in fig.layout.annotations or () if a.yref == "paper" and a.y == 0 and a.yanchor == "top"]
     margin = fig.layout.margin
     if narrow and captions:

@@ -137,6 +137,8 @@ def show_table(
         # Its own table under the sortable one: sorting the wards never moves the total.
         st.dataframe(screen[totals], hide_index=True, width="stretch", column_config=config, placeholder="")
     st.caption((caption or describe(frame)) + (f" {meta.not_comparable}" if meta.not_comparable else ""))
+    if _presenting():
+        return  # on a projector: no downloads
     download = with_meta(shown.rename(columns=_download_headers(headers)), shown_meta(meta))
     _download_buttons(download, _file_stem(frame, name), name)
 
@@ -331,8 +333,10 @@ def chart(
     ``options`` go to the builder (``measure="rate"``). ``height`` is the height of the plot area
     (the caption's room is added); ``narrow`` re-wraps the caption for a half-width column.
     """
-    if _presenting():
+    presenting = _presenting()
+    if presenting:
         height = SLIDE_PLOT_HEIGHT  # whatever the page asks: a slide's figure fits one screen
+        options = {**options, "_slide": True}  # type as large as the slide's body text (data.figure)
     key = (
         data.qualified_name(build),
         data.qualified_name(frame_of),
@@ -372,6 +376,9 @@ def show_chart(chart_: Chart | go.Figure, name: str) -> None:
             key=f"chart-{name}",
             # The toolbar's own image would lack the source: the PNG button below is the one to use.
             config={"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]},
+            # The figure's own house layout (analytics/present/layout.py: type at least the body
+            # text's size, black on white), not Streamlit's theme, which set it smaller and grey.
+            theme=None,
         )
     if chart_.caption_lines:
         st.caption("  \n".join(plain(line) for line in chart_.caption_lines if line))

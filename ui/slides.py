@@ -35,17 +35,17 @@ _PAGES_KEY = "_slide_pages"
 
 #: The plot area of a slide's chart, px: with its title, legend and axis (about 170 px more) and the
 #: header above it, the figure fits a 1280x720 projector without scrolling.
-SLIDE_PLOT_HEIGHT = 330
+SLIDE_PLOT_HEIGHT = 250
 #: A slide's map, px.
-SLIDE_MAP_HEIGHT = 470
+SLIDE_MAP_HEIGHT = 400
 
 
-def slide_areas(present: bool) -> tuple[DeltaGenerator, DeltaGenerator]:
+def slide_areas(present: bool, split: tuple[int, int] = (3, 2)) -> tuple[DeltaGenerator, DeltaGenerator]:
     """Where a page draws its figure and its words (sentence, table, notes): on a slide, side by
-    side (the figure on the left, 3:2) so both fit one screen; otherwise the words above the figure,
-    full width. Returns (figure area, words area)."""
+    side (the figure on the left, ``split`` of the width) so both fit one screen; otherwise the
+    words above the figure, full width. Returns (figure area, words area)."""
     if present:
-        figure, words = st.columns([3, 2], gap="medium")
+        figure, words = st.columns(list(split), gap="medium")
         return figure, words
     words = st.container()
     return st.container(), words

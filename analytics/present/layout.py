@@ -288,3 +288,27 @@ def figure_on_screen(fig: go.Figure) -> tuple[go.Figure, list[str]]:
         height=(fig.layout.height or 0) - bottom + _SCREEN_BOTTOM_PX if fig.layout.height else None,
     )
     return screen, [*meta.get("notes", []), str(meta.get("caption", ""))]
+
+
+#: Type on a slide, px: the presentation page's body text is 18 px at 1280x720.
+SLIDE_FONT_SIZE = 18
+
+
+def for_slide(fig: go.Figure) -> go.Figure:
+    """``fig`` with its type raised for presentation mode (in place): every text at least
+    SLIDE_FONT_SIZE, as large as the slide's body text, the title a little larger."""
+    fig.update_layout(
+        font={"size": SLIDE_FONT_SIZE},
+        legend={"font": {"size": SLIDE_FONT_SIZE}},
+        hoverlabel={"font": {"size": SLIDE_FONT_SIZE}},
+        title={"font": {"size": SLIDE_FONT_SIZE + 4}},
+    )
+    if fig.layout.title.subtitle.text:
+        fig.update_layout(title={"subtitle": {"font": {"size": SLIDE_FONT_SIZE}}})
+    for trace in fig.data:
+        if getattr(trace, "textfont", None) is not None and trace.textfont.size:
+            trace.textfont.size = max(trace.textfont.size, SLIDE_FONT_SIZE)
+    for annotation in fig.layout.annotations or ():
+        if annotation.font.size:
+            annotation.font.size = max(annotation.font.size, SLIDE_FONT_SIZE)
+    return fig
