@@ -268,3 +268,13 @@ def test_a_reference_written_with_spaces_is_the_same_crime(geo_db, tmp_path):
     assert report.files[0].rows_replaced == 1
     rows = _rows(geo_db)
     assert list(rows.index) == ["CR-1", "CR-2", "CR-3"] and rows.loc["CR-1", "keyword"] == "105A"
+
+
+@pytest.mark.parametrize("table", ["incident-types", "ward-deltas", "districts", "seasonal", "hotspots", "crime-ytd"])
+def test_every_table_takes_the_crime_extract_and_counts_crime(built_db, table, capsys):
+    periods = [] if table == "seasonal" else ["--period-a", "FY2015", "--period-b", "FY2016"]
+    status = main(["table", table, "--source", "crime_extract", *periods, "--format", "csv", "--db", str(built_db)])
+    out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "force recorded-crime extract (SYNTHETIC" in err and "Recorded crime" in err
+    assert "Anti-social behaviour" not in out
