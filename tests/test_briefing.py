@@ -81,3 +81,11 @@ def test_a_wards_briefing_pack_is_titled_by_the_ward_and_leads_with_it(built_con
     # The area's pack is unchanged by the choice: the same sections after the ward's.
     area = briefing_pack(built_conn, selection.with_(wards=()), FY2017, FY2018, with_charts=False)
     assert re.findall(r"<h2[^>]*>(.*?)</h2>", area) == headings[1:]
+
+
+def test_a_partly_held_period_is_named_by_its_months_in_the_pack(built_conn):
+    """police.uk holds Oct 2018 to Feb 2019 of 2018-19 and none of 2017-18 (issue 13, Build 4)."""
+    pack = briefing_pack(built_conn, Selection("police_uk", districts=("Redditch",)), FY2017, FY2018, with_charts=False)
+    assert "2018-19 (5 of 12 months held) against 2017-18 (no month held)" in pack
+    # The tables' columns are headed so too, never by the bare year.
+    assert "<th>2018-19 (5 of 12 months held)</th>" in pack and "<th>2018-19</th>" not in pack

@@ -74,12 +74,16 @@ class _Pack:
     area: Selection
     period_a: Period
     period_b: Period
+    #: The periods as every heading and column names them: a period the source holds only part
+    #: of by the months it holds ("2018-19 (5 of 12 months held)"; TableMeta.period_labels).
+    label_a: str
+    label_b: str
     threshold: int | None
     chart: Callable[[object], str]
 
     def columns(self, first: dict[str, str], rest: dict[str, str]) -> dict[str, str]:
         """A table's columns as the panel heads them: the periods by their labels."""
-        return {**first, "count_a": self.period_a.label, "count_b": self.period_b.label, **rest}
+        return {**first, "count_a": self.label_a, "count_b": self.label_b, **rest}
 
 
 def briefing_pack(
@@ -97,8 +101,11 @@ def briefing_pack(
     table, chart and sentence. ``with_charts=False`` leaves the charts out (fast, for tests).
     """
     area = selection.with_(wards=())
-    pack = _Pack(area, period_a, period_b, suppress_below, _chart if with_charts else (lambda fig: ""))
     wards = ward_deltas(conn, area, period_a, period_b)
+    label_a, label_b = meta_of(wards).period_labels
+    pack = _Pack(
+        area, period_a, period_b, label_a, label_b, suppress_below, _chart if with_charts else (lambda fig: "")
+    )
     where = place(conn, area)
     marked = wards
     if selection.wards:
@@ -129,7 +136,7 @@ def _front(pack: _Pack, title: str) -> list[str]:
         f"<style>{STYLE}</style></head><body>",
         f"<h1>{html.escape(title)}</h1>",
         _p(
-            f"{area.category_label}, {pack.period_b.label} against {pack.period_a.label}. Source: "
+            f"{area.category_label}, {pack.label_b} against {pack.label_a}. Source: "
             f"{area.source_label}. Ward boundaries: {area.boundaries.upper()}. Made {datetime.now():%d %B %Y %H:%M} "
             "by the North Worcestershire ASB Explorer.",
             "note",
@@ -186,7 +193,7 @@ def _seasonal(pack: _Pack, season: pd.DataFrame, summary: object) -> list[str]:
 
 
 def _wards(pack: _Pack, wards: pd.DataFrame) -> list[str]:
-    rate = f"Rate per 1,000 ({pack.period_b.label})"
+    rate = f"Rate per 1,000 ({pack.label_b})"
     columns = pack.columns(
         {"ward_name": "Ward"}, {"difference": "Difference", "percentage": "Percentage", "rate_b_per_1000": rate}
     )
@@ -214,7 +221,7 @@ def _where(pack: _Pack, cells: pd.DataFrame, places: pd.DataFrame) -> list[str]:
     return [
         "<h2>Where?</h2>",
         _p(
-            f"{pack.period_b.label}: {len(hot)} hot cells of 250 m (Getis-Ord Gi*, 90% or more), "
+            f"{pack.label_b}: {len(hot)} hot cells of 250 m (Getis-Ord Gi*, 90% or more), "
             f"{int((cells.hotspot_class == 'Hot spot 99%').sum())} of them at 99%. The busiest places:"
         ),
         _table(places, columns, pack.threshold),
@@ -223,7 +230,7 @@ def _where(pack: _Pack, cells: pd.DataFrame, places: pd.DataFrame) -> list[str]:
 
 
 def _districts(pack: _Pack, districts: pd.DataFrame) -> list[str]:
-    rate = f"Rate per 1,000 ({pack.period_b.label})"
+    rate = f"Rate per 1,000 ({pack.label_b})"
     columns = pack.columns(
         {"district": "District"}, {"difference": "Difference", "percentage": "Percentage", "rate_b_per_1000": rate}
     )
