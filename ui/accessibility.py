@@ -78,8 +78,8 @@ to be able to use it. You should be able to:
 
 - reach every page, filter, download, map colouring, expander and slide by keyboard alone, with the focus
   always visible, starting from a **Skip to main content** link (the first Tab on every page);
-- zoom to 400% (or use a window 320 pixels wide) without scrolling in two directions: only the maps and
-  the widest tables scroll, inside their own boxes;
+- zoom to 400% (or use a window 320 pixels wide) without scrolling in two directions: only the maps, the
+  charts and the widest tables scroll, inside their own boxes;
 - read every chart as text (**Text description of this chart** under each one) and every map as a table
   (**The map as text** under each map: the wards in each colour class, the hot-spot cells in each ward);
 - tell rises, falls and significance apart without seeing colour: they are written in words and numbers.
@@ -88,11 +88,13 @@ to be able to use it. You should be able to:
 
 We know some parts are not fully accessible:
 
-- the maps are drawn on a canvas: a screen reader cannot read them and the keyboard cannot move between
-  wards or cells on them. Everything they show is in the table under each map.
+- the maps are drawn on a canvas: a screen reader cannot read them, and the keyboard can pan (arrow
+  keys) and zoom (+ and -) a map that has the focus but cannot move from ward to ward on it. Everything
+  they show is in the table under each map.
 - the lines and bars of some charts (the earlier years on the seasonal charts; the earlier period's bars)
-  are lighter than 3:1 against white. Their values are printed on the bars and written out in each
-  chart's text description.
+  are lighter than 3:1 against white, and on the ward map the dark grey line between two wards of the
+  darkest colours is below 3:1 against them. The values are printed on the bars and written out in each
+  chart's text description and each map's table.
 - the data tables are drawn by Streamlit's data grid: a screen reader reads it as a grid, cell by cell.
   Each table can be downloaded as a CSV or Excel file.
 
@@ -114,9 +116,10 @@ The dashboard is **partially compliant** with the Web Content Accessibility Guid
 standard, due to the non-compliances listed below.
 
 **Non-accessible content.** The maps (WCAG 1.1.1 and 2.1.1: the canvas has no text of its own; its
-content is in the table beside it, as WCAG's conforming alternative allows) and the lighter chart lines
-and bars (WCAG 1.4.11 non-text contrast; their values are printed as text). We plan to draw the charts'
-earlier periods with an outline of at least 3:1 when the charts are next reworked.
+content is in the table beside it, as WCAG's conforming alternative allows), and the lighter chart lines
+and bars and the ward outlines between the darkest wards (WCAG 1.4.11 non-text contrast; their values
+are given as text). We plan to outline the charts' lighter bars and lines, and the wards, at 3:1 or
+more when the charts and maps are next reworked.
 
 ### How we tested this dashboard
 
@@ -126,7 +129,8 @@ Last tested on {LAST_TESTED}, by the project team, with the automated tests that
 - axe-core {AXE_VERSION} on every page, with the panel's selection and with police.uk's default, in
   normal, public and presentation modes: no violation of a WCAG 2.0, 2.1 or 2.2 A or AA rule;
 - the councillor's journey by keyboard alone, checking where the focus lands at each step;
-- every page at 320 CSS pixels wide, checked for sideways scrolling and by eye (docs/screenshots/);
+- every page at 320 CSS pixels wide, checked for sideways scrolling, with axe, and by eye
+  (docs/screenshots/);
 - text contrast measured in the browser: captions 5.2:1 and chart text 19.6:1 on white.
 
 This statement was prepared on {LAST_TESTED}.

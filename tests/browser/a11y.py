@@ -133,7 +133,8 @@ FOCUSED = """() => { const e = document.activeElement; const s = getComputedStyl
   return {tag: e.tagName, testid: e.getAttribute('data-testid') || '',
           name: (e.getAttribute('aria-label') || e.innerText || e.value || '').trim().slice(0, 60),
           outline: s.outlineStyle !== 'none' ? parseFloat(s.outlineWidth) : 0,
-          shadow: s.boxShadow !== 'none', top: e.getBoundingClientRect().top}; }"""
+          shadow: s.boxShadow !== 'none', top: e.getBoundingClientRect().top,
+          in_map: !!e.closest('[data-testid="stDeckGlJsonChart"]')}; }"""
 
 
 def focused(page) -> dict:
