@@ -22,9 +22,6 @@ COLUMNS = [
     "significant",
 ]
 
-#: A slide's table: the counts and the change.
-SLIDE_COLUMNS = ["district", "count_a", "count_b", "difference", "pct_change"]
-
 filters = current()
 page_header("Districts", filters)
 with guarded():
@@ -58,6 +55,7 @@ with guarded():
                 measure=measure or "count",
             ),
             "districts",
+            words_area if filters.present else None,
         )
-    with words_area:
-        show_table(table, "districts", columns=SLIDE_COLUMNS if filters.present else COLUMNS)
+    if not filters.present:  # the deck's district slide is its chart and sentences, no table
+        show_table(table, "districts", columns=COLUMNS)

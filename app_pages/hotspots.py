@@ -51,23 +51,27 @@ with guarded():
         st.markdown(HOTSPOTS_IN_WORDS)
         st.caption(f"Period: {label_b}. Source: {selection.source_label}. Wards: {filters.boundaries.upper()}.")
     deck = data.hotspot_deck(selection, period, version, public_threshold())
-    map_column, legend_column = figure_area.columns([3, 1]) if filters.present else st.columns([4, 1])
-    map_column.pydeck_chart(deck, height=SLIDE_MAP_HEIGHT + 60 if filters.present else 520, key="hotspot-map")
+    map_column, legend_column = figure_area.columns([2, 1]) if filters.present else st.columns([4, 1])
+    map_column.pydeck_chart(deck, height=SLIDE_MAP_HEIGHT + 40 if filters.present else 520, key="hotspot-map")
     with legend_column:
         # deck.gl draws no legend: cell fills (incidents) and outlines (Gi* class), from the same frame.
         for measure in ("cell_count", "hotspot_class"):
             entries = map_legend.legend(cells, measure, suppress_below=public_threshold())
             st.markdown(f"**{plain(entries.title)}**")  # "Gi*": not Markdown
+            keys = []
             for item in entries:
                 style = (
                     f"background:rgb{tuple(item['colour'][:3])};border:1px solid #555"
                     if measure == "cell_count"
                     else f"border:{item.get('line_width') or 2}px solid rgb{tuple(item['colour'][:3])}"
                 )
-                st.markdown(
-                    f"<span style='display:inline-block;width:1em;height:1em;{style}'></span> {plain(item['label'])}",
-                    unsafe_allow_html=True,
+                keys.append(
+                    "<span style='white-space:nowrap'><span style='display:inline-block;width:1em;height:1em;"
+                    f"{style}'></span> {plain(item['label'])}</span>"
                 )
+            # One key a line; on a slide, one paragraph (it must fit beside the map on one screen).
+            for text in ["&emsp;".join(keys)] if filters.present else keys:
+                st.markdown(text, unsafe_allow_html=True)
     with words_area:
         show_hotspot_map_text(cells)  # the canvas as a table (WCAG 1.1.1)
         # A hot cell need hold no incident itself (Gi* counts its neighbours), so hot cells are not a

@@ -32,6 +32,7 @@ with guarded():
         if filters.present:
             show_table(table, "incident-types", columns=SLIDE_COLUMNS)
     with figure_area:
+        # Its source under it on a slide too: the table beside it says the same beside the table.
         show_chart(chart(incident_types_chart, data.incident_types, filters.selection, *periods), "incident-types")
     if not filters.present:
         show_table(table, "incident-types", columns=COLUMNS)

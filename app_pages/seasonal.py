@@ -24,7 +24,11 @@ with guarded():
     figure_area, words_area = slide_areas(filters.present)
     words_area.markdown(narrative.seasonal_summary(summary, public_threshold()))
     with figure_area:
-        show_chart(chart(monthly_chart, data.decomposition, selection, None, version), "monthly")
+        show_chart(
+            chart(monthly_chart, data.decomposition, selection, None, version),
+            "monthly",
+            words_area if filters.present else None,
+        )
     if not filters.present:
         left, right = st.columns(2)
         with left:

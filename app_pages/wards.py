@@ -92,7 +92,7 @@ with guarded():
             columns=SLIDE_COLUMNS if filters.present else COLUMNS,
             labels={"pct_change": "Percentage"},
             # Every ward on a page; on a slide the table scrolls in its own box beside the map.
-            height=250 if filters.present else min(35 * len(table) + 3, 1200),
+            height=210 if filters.present else min(35 * len(table) + 3, 1200),
         )
     if not filters.present:
         show_chart(

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from pandas.io.formats.style import Styler
+from streamlit.delta_generator import DeltaGenerator
 
 from analytics.core import settings
 from analytics.core.change import CHANGE_COLUMNS
@@ -359,7 +360,7 @@ class Chart(NamedTuple):
     caption_lines: list[str]
 
 
-def show_chart(chart_: Chart | go.Figure, name: str) -> None:
+def show_chart(chart_: Chart | go.Figure, name: str, caption_area: DeltaGenerator | None = None) -> None:
     """A chart from ``chart``, its notes and source written under it (text wraps to the column, so
     it never runs off the edge or under the axis title), a PNG download (drawn by kaleido when
     clicked, with the caption inside the image) and a text alternative. The figures are not changed."""
@@ -381,7 +382,8 @@ def show_chart(chart_: Chart | go.Figure, name: str) -> None:
             theme=None,
         )
     if chart_.caption_lines:
-        st.caption("  \n".join(plain(line) for line in chart_.caption_lines if line))
+        # Under the chart; on a slide, beside it (``caption_area``), where the screen has room.
+        (caption_area or st).caption("  \n".join(plain(line) for line in chart_.caption_lines if line))
     if _presenting():
         return  # on a projector: no downloads; the text description is the chart's alt text
     # A row that wraps: in a half-width column the button keeps its word, the expander takes the rest.

@@ -1,0 +1,95 @@
+"""The presenter's journey at the scrutiny panel, in Debian's Chromium on a real server.
+
+An officer opens the link to the panel's overview in presentation mode on a 1280x720 projector (and
+a 1920x1080 one), walks the slide show with the keyboard alone (Right, Left, PageUp from a clicker,
+Esc to leave), and on every slide the panel's figure and, where the deck had one, its table are on
+the screen: drawn, not cut by the viewport's edge, with no scrolling. Each slide's screenshot is kept
+in docs/screenshots/ (slide-N-WxH.png) to be checked by eye.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import ROOT
+from ui.slides import SLIDES
+
+READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+PANEL = "src=extract&d=Redditch&pt=fy&a=FY2017&b=FY2018&v=wd22&cat=asb&present=1"
+SHOTS = ROOT / "docs" / "screenshots"
+#: What each slide shows: its title, and whether the deck's table is on it beside the figure.
+EXPECTED = {
+    "incident_types": ("Incident types", True),
+    "seasonal": ("Seasonal patterns", False),
+    "wards": ("Ward patterns", True),
+    "hotspots": ("Where?", False),
+    "districts": ("Districts", False),  # the deck's district slide: a chart and sentences
+}
+#: The figure of a slide: a plotly chart or a deck.gl map.
+FIGURE = '[data-testid="stPlotlyChart"] .main-svg, [data-testid="stDeckGlJsonChart"] canvas'
+
+
+def _settle(page) -> None:
+    page.wait_for_selector(READY, timeout=90_000)
+    page.wait_for_selector(FIGURE, timeout=60_000, state="attached")
+    page.wait_for_timeout(1500)  # deck.gl draws a moment after the script ends
+
+
+def _on_screen(page, selector: str, width: int, height: int) -> list[dict]:
+    """The boxes of every visible element matching ``selector`` that reach past the viewport."""
+    return page.evaluate(
+        """([selector, width, height]) => [...document.querySelectorAll(selector)]
+            .map(e => e.getBoundingClientRect())
+            .filter(r => r.width > 0 && r.height > 0)
+            .filter(r => r.left < -1 || r.top < -1 || r.right > width + 1 || r.bottom > height + 1)
+            .map(r => ({left: r.left, top: r.top, right: r.right, bottom: r.bottom}))""",
+        [selector, width, height],
+    )
+
+
+def _scrolls(page) -> bool:
+    """Whether the page must be scrolled to see all of it (Streamlit scrolls its main area)."""
+    return page.evaluate(
+        """() => { const m = document.querySelector('[data-testid="stMain"]') || document.scrollingElement;
+                   return m.scrollHeight > m.clientHeight + 2; }"""
+    )
+
+
+@pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
+def test_the_presenter_walks_the_slides_with_the_keyboard(server, browser, width, height):
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        page.goto(f"{server}/{SLIDES[0][0]}?{PANEL}")
+        _settle(page)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for number, (path, _) in enumerate(SLIDES, start=1):
+            title, has_table = EXPECTED[path]
+            assert page.locator("h1").first.inner_text().strip() == title
+            assert f"/{path}?" in page.url and "present=1" in page.url
+            # No sidebar on a projector, and the way on and out on the slide itself.
+            assert not page.locator('[data-testid="stSidebar"]').is_visible()
+            assert page.get_by_role("button", name="Exit presentation mode").is_visible()
+            assert page.locator(FIGURE).first.is_visible()
+            if has_table:
+                assert page.locator('[data-testid="stDataFrame"]').first.is_visible(), title
+            page.screenshot(path=str(SHOTS / f"slide-{number}-{width}x{height}.png"))
+            assert not _scrolls(page), f"{title} needs scrolling at {width}x{height}"
+            figures = '[data-testid="stPlotlyChart"], [data-testid="stDeckGlJsonChart"], [data-testid="stDataFrame"]'
+            assert not _on_screen(page, figures, width, height), f"{title}: cut at {width}x{height}"
+            assert not _on_screen(page, "h1, button, [data-testid='stAlert']", width, height), title
+            if number < len(SLIDES):
+                page.keyboard.press("ArrowRight")
+                page.wait_for_url(f"**/{SLIDES[number][0]}?*", timeout=30_000)
+                _settle(page)
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_url(f"**/{SLIDES[-2][0]}?*", timeout=30_000)
+        _settle(page)
+        page.keyboard.press("PageUp")  # what a presentation clicker sends
+        page.wait_for_url(f"**/{SLIDES[-3][0]}?*", timeout=30_000)
+        _settle(page)
+        page.keyboard.press("Escape")
+        page.wait_for_selector('[data-testid="stSidebar"]', state="visible", timeout=30_000)
+        assert "present=1" not in page.url
+    finally:
+        context.close()
