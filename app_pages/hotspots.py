@@ -5,7 +5,7 @@ import streamlit as st
 from analytics.core.table_meta import meta_of
 from analytics.present import map_legend
 from analytics.present.hotspot_map import MAX_MAP_CELLS
-from analytics.present.narrative import HOTSPOTS_IN_WORDS
+from analytics.present.narrative import HOTSPOTS_IN_WORDS, hotspot_count_sentence
 from ui import data
 from ui.map_text import show_hotspot_map_text
 from ui.render import guarded, page_header, plain, public_threshold, show_table
@@ -72,14 +72,13 @@ with guarded():
             # One key a line; on a slide, one paragraph (it must fit beside the map on one screen).
             for text in ["&emsp;".join(keys)] if filters.present else keys:
                 st.markdown(text, unsafe_allow_html=True)
+            if measure == "cell_count" and not filters.present:
+                st.caption(map_legend.CLASS_NOTE.format(units="cells with incidents"))
     with words_area:
         show_hotspot_map_text(cells)  # the canvas as a table (WCAG 1.1.1)
         # A hot cell need hold no incident itself (Gi* counts its neighbours), so hot cells are not a
         # share of the cells with incidents.
-        st.markdown(
-            f"**{summary['hot_cells']:,} hot cells** ({summary['hot_cells_99']:,} at 99%); "
-            f"{summary['cells_with_incidents']:,} cells had at least one incident."
-        )
+        st.markdown(hotspot_count_sentence(summary))
     if summary["cells_shown"] > MAX_MAP_CELLS:
         st.caption(
             f"The map draws at most {MAX_MAP_CELLS:,} cells: the hot spots, most confident first, then "

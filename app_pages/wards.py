@@ -84,6 +84,8 @@ with guarded():
                     f"background:rgb{tuple(item['colour'][:3])};border:1px solid #555'></span> {item['label']}",
                     unsafe_allow_html=True,
                 )
+            if measure in ("count_b", "rate_b_per_1000") and not filters.present:
+                st.caption(map_legend.CLASS_NOTE.format(units="wards"))
     with words_area:
         show_ward_map_text(table, measure, public_threshold())  # the canvas as a table (WCAG 1.1.1)
         show_table(

@@ -58,38 +58,29 @@ def test_legend_bins_cover_the_data_range(ward_frame, measure):
     table = legend(ward_frame, measure).to_frame()
     check_bins_cover(table, values)
     assert len(table[table["kind"] == "bin"]) <= len(SEQUENTIAL_COLOURS) + 1
-    # The Grand Total (123, 106) is not a ward and does not stretch the scale.
+    # The Grand Total (123, 106) is not a ward and does not stretch the scale: the top edge is
+    # the largest ward's 120, plus one, rounded up to two significant figures.
     if measure == "count_a":
-        assert table[table["kind"] == "bin"]["upper"].max() == 125
+        assert table[table["kind"] == "bin"]["upper"].max() == 130
 
 
 def test_legend_labels_and_entries_worked_out_by_hand(ward_frame):
     count_b = legend(ward_frame, "count_b").to_frame()
-    assert count_b["label"].tolist() == ["0\u201319", "20\u201339", "40\u201359", "60\u201379", "80\u201399"]
+    # Quantile classes: three wards (4, 12, 90), three classes, each upper edge just above a ward's
+    # count (5, 13), the top just above the largest (91).
+    assert count_b["label"].tolist() == ["0\u20134", "5\u201312", "13\u201390"]
     assert meta_of(count_b).title == "Incidents, 2018-19"
     assert count_b["hex"].iloc[0] == "#fde725" and count_b["hex"].iloc[-1] == "#440154"
     public = legend(ward_frame, "count_b", suppress_below=THRESHOLD).to_frame()
     # 4 is hidden; 12 and 90 are shown: the first bin starts at the threshold.
-    assert public["label"].tolist() == [
-        "10\u201319",
-        "20\u201339",
-        "40\u201359",
-        "60\u201379",
-        "80\u201399",
-        "Fewer than 10: not shown",
-    ]
+    assert public["label"].tolist() == ["10\u201312", "13\u201390", "Fewer than 10: not shown"]
     assert public["colour"].iloc[-1] == list(SUPPRESSED_COLOUR)
     pct = legend(ward_frame, "pct_change").to_frame()
     assert pct["label"].tolist() == list(PCT_CHANGE_LABELS) + ["No comparison (none in 2017-18)"]
     assert pct["lower"].iloc[0] == -math.inf and pct["upper"].iloc[6] == math.inf
     rate = legend(ward_frame, "rate_b_per_1000").to_frame()
-    assert rate["label"].tolist() == [
-        "0.0\u20134.9",
-        "5.0\u20139.9",
-        "10.0\u201314.9",
-        "15.0\u201319.9",
-        "No population figure",
-    ]
+    # 12.0 and 15.0: edges just above each, rounded up to two significant figures (13, 16).
+    assert rate["label"].tolist() == ["0.0\u201312.9", "13.0\u201315.9", "No population figure"]
     assert rate["label"].iloc[-1] == "No population figure"
     significance = legend(None, "significance").to_frame()
     assert significance["label"].tolist() == list(SIGNIFICANCE_CATEGORIES)
@@ -126,8 +117,9 @@ def test_legend_is_a_list_of_entries_with_a_title(ward_frame):
 def test_cell_legend_covers_the_drawn_cells(cells):
     table = legend(cells, "cell_count").to_frame()
     check_bins_cover(table, [c for c in cells["count"] if c > 0])
-    # Empty cells are not drawn, so the first bin starts at 1.
-    assert table["label"].tolist() == ["1\u20139", "10\u201319", "20\u201329", "30\u201339", "40\u201349"]
+    # Empty cells are not drawn, so the first bin starts at 1; five cells (2, 8, 15, 30, 45), five
+    # quantile classes, one cell each.
+    assert table["label"].tolist() == ["1\u20132", "3\u20138", "9\u201315", "16\u201330", "31\u201345"]
     assert meta_of(table).title == "Incidents per cell, Jan\u2013Dec 2025"
 
 

@@ -107,7 +107,7 @@ def test_choropleth_tooltip_says_counts_change_rate_and_significance(ward_frame,
             "count_b",
             {
                 "Alpha": SEQUENTIAL_COLOURS[-1],
-                "Bravo": SEQUENTIAL_COLOURS[0],
+                "Bravo": SEQUENTIAL_COLOURS[2],
                 "Charlie": SEQUENTIAL_COLOURS[0],
             },
         ),
@@ -117,7 +117,7 @@ def test_choropleth_tooltip_says_counts_change_rate_and_significance(ward_frame,
         ),
         (
             "rate_b_per_1000",
-            {"Alpha": SEQUENTIAL_COLOURS[-1], "Bravo": SEQUENTIAL_COLOURS[3], "Charlie": NO_DATA_COLOUR},
+            {"Alpha": SEQUENTIAL_COLOURS[-1], "Bravo": SEQUENTIAL_COLOURS[0], "Charlie": NO_DATA_COLOUR},
         ),
         (
             "significance",
@@ -130,9 +130,9 @@ def test_choropleth_tooltip_says_counts_change_rate_and_significance(ward_frame,
     ],
 )
 def test_choropleth_colours_worked_out_by_hand(ward_frame, outlines, measure, expected):
-    # rate_b: 15.0 and 12.0 (one decimal) -> 5-wide bins from 0 (2.5 would need 7 bins, more than
-    # the 6 colours): four bins, which take colours 0, 2, 3 and 5 of the six; 15.0 is in the
-    # fourth (15.0-19.9), 12.0 in the third (10.0-14.9).
+    # Quantile classes (map_legend.class_edges). count_b: 4, 12 and 90 -> three classes (0-4, 5-12,
+    # 13-90), which take colours 0, 2 and 5 of the six. rate_b: 12.0 and 15.0 -> two classes
+    # (0.0-12.9, 13.0-15.9), colours 0 and 5.
     features = ward_features(spec(ward_choropleth(ward_frame, outlines, measure)))
     assert {name: tuple(f["properties"]["fill"][:3]) for name, f in features.items()} == expected
     assert {f["properties"]["fill"][3] for f in features.values()} == {FILL_ALPHA}

@@ -352,7 +352,8 @@ def hotspot_summary(selection: Selection, period: Period, version: int) -> dict[
     frame's ``attrs``, not metadata of a table (a TableMeta has no field for them).
     """
     lattice = hotspot_cells(selection, period, version).attrs
-    return {key: lattice[key] for key in ("hot_cells", "hot_cells_99", "cells_with_incidents", "cells_shown")}
+    keys = ("hot_cells", "hot_cells_99", "hot_cells_without_incidents", "cold_cells", "cells_with_incidents")
+    return {key: lattice[key] for key in (*keys, "cells_shown")}
 
 
 @st.cache_data(**CACHE)

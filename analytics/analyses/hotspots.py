@@ -170,6 +170,9 @@ def _spots(
             "cells_with_incidents": int((count > 0).sum()),
             "hot_cells": int((gi_bin > 0).sum()),
             "hot_cells_99": int((gi_bin == 3).sum()),
+            # Hot by their neighbours alone (Gi* counts the cell and those around it).
+            "hot_cells_without_incidents": int(((gi_bin > 0) & (count == 0)).sum()),
+            "cold_cells": int((gi_bin < 0).sum()),
         }
         result.attrs.update(summary)
     # What the frame is (TableMeta); the lattice's counts above are results, kept in attrs beside it.
@@ -366,6 +369,8 @@ _SHOWN_ONLY_ATTRS = (
     "cells_with_incidents",
     "hot_cells",
     "hot_cells_99",
+    "hot_cells_without_incidents",
+    "cold_cells",
     "ward_codes",
 )
 _TABLE_CELL_COLUMNS = ["cell_id", "ward_code", "ward_name", "district", "longitude", "latitude"]

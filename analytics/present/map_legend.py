@@ -94,7 +94,6 @@ HOTSPOT_CLASS_STYLES: dict[str, tuple[RGB, float]] = {
 
 SEQUENTIAL, DIVERGING, CATEGORICAL = "sequential", "diverging", "categorical"
 #: Step multipliers for "nice" bins (1, 2, 2.5, 5 times a power of ten).
-NICE_STEPS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5))
 MAX_CLASSES = len(SEQUENTIAL_COLOURS)
 
 
@@ -192,26 +191,51 @@ class ColourScale:
         )
 
 
-def _nice_step(max_value: float, decimals: int) -> Decimal:
-    """The smallest 1/2/2.5/5 x 10^k step (a multiple of the values' precision) giving at most
-    MAX_CLASSES bins from 0 that hold ``max_value``."""
+#: How count and rate classes are chosen, in words, for the legend (and the map's text).
+CLASS_NOTE = (
+    "Classes hold about equal numbers of {units} (quantiles), their edges rounded; "
+    "so each colour marks a fifth or a sixth of them, whatever the spread."
+)
+
+
+def _round_up(value: Decimal, precision: Decimal) -> Decimal:
+    """``value`` rounded up to two significant figures (never finer than ``precision``): 37 -> 37,
+    137 -> 140, 1,234 -> 1,300; so class edges read as round numbers."""
+    if value <= 0:
+        return precision
+    exponent = value.adjusted() - 1  # two significant figures
+    step = max(Decimal(1).scaleb(exponent), precision)
+    return (value / step).to_integral_value(rounding="ROUND_CEILING") * step
+
+
+def class_edges(values: list[float], decimals: int) -> list[Decimal]:
+    """The edges (from 0, each class's lower edge inclusive, upper exclusive) of up to MAX_CLASSES
+    classes holding about equal numbers of ``values``: quantile classes, each upper edge just above
+    a quantile, rounded up (:func:`_round_up`).
+
+    Equal-width classes from 0 put almost every hot-spot cell (1 to a few incidents) in the first
+    class when one cell held 190: quantiles follow where the values are.
+
+    >>> [int(e) for e in class_edges([1, 1, 1, 2, 2, 3, 5, 8, 40, 190], 0)]
+    [0, 2, 3, 6, 41, 200]
+    """
     precision = Decimal(1).scaleb(-decimals)
-    top = Decimal(repr(float(max_value)))
-    exponent = -decimals
-    while True:
-        for multiplier in NICE_STEPS:
-            step = multiplier.scaleb(exponent)
-            if step % precision != 0:
-                continue
-            if int(top // step) + 1 <= MAX_CLASSES:
-                return step
-        exponent += 1
+    ordered = sorted(Decimal(repr(float(v))).quantize(precision) for v in values)
+    classes = min(MAX_CLASSES, len(set(ordered)))
+    top = _round_up(ordered[-1] + precision, precision)
+    edges = [Decimal(0)]
+    for i in range(1, classes):
+        edge = _round_up(ordered[math.ceil(i * len(ordered) / classes) - 1] + precision, precision)
+        if edges[-1] < edge < top:
+            edges.append(edge)
+    return [*edges, top]
 
 
 def sequential_bins(
     values: list[float], decimals: int, is_count: bool, threshold: int | None, smallest_drawn: int = 0
 ) -> tuple[ScaleBin, ...]:
-    """Equal "nice" bins from 0 over the published values; colours spread over the palette.
+    """Quantile classes (:func:`class_edges`) over the published values; colours spread over the
+    palette.
 
     For counts, a bin's label starts at the smallest count it can hold on the map: the
     threshold in public mode, or ``smallest_drawn`` (1 for cells, whose zeros are not drawn).
@@ -220,13 +244,12 @@ def sequential_bins(
         return ()
     if min(values) < 0:
         raise AnalyticsError("Counts and rates cannot be negative.", title="Negative value")
-    step = _nice_step(max(values), decimals)
-    count = int(Decimal(repr(float(max(values)))) // step) + 1
+    edges = class_edges(values, decimals)
+    count = len(edges) - 1
     precision = Decimal(1).scaleb(-decimals)
     picks = [round(i * (MAX_CLASSES - 1) / (count - 1)) for i in range(count)] if count > 1 else [2]
     bins = []
-    for i in range(count):
-        lower, upper = step * i, step * (i + 1)
+    for i, (lower, upper) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
         low_label = lower
         if is_count:
             top = upper - precision  # the largest count the bin holds

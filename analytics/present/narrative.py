@@ -63,6 +63,7 @@ __all__ = [
     "seasonal_summary",
     "crime_summary",
     "incident_types_summary",
+    "hotspot_count_sentence",
 ]
 
 DISTRICT_TOTALS = (NORTH_WORCESTERSHIRE, "Total")
@@ -565,3 +566,36 @@ def _most_common(rows: list[dict], kind: str, suppress_below: int | None) -> lis
     if len(used) == 1 and not hidden:
         return [f"Over the two periods the only {kind[:-1]} recorded was {used[0]['type']}."]
     return [f"Over the two periods the most common {kind} were {join_and(shares)}."]
+
+
+def hotspot_count_sentence(summary: dict[str, int]) -> str:
+    """What the hot-spot map found, in words, from :func:`analytics.analyses.hotspots.hotspot_cells`'s
+    lattice counts: how many cells are hot, how many of those hold no incident themselves (hot by
+    their neighbours), and, when none is hot or cold, why that is an answer too.
+
+    >>> print(hotspot_count_sentence({"hot_cells": 12, "hot_cells_99": 5, "hot_cells_without_incidents": 3,
+    ...                               "cold_cells": 0, "cells_with_incidents": 40}))  # doctest: +NORMALIZE_WHITESPACE
+    **12 hot cells** (5 at 99%); 40 cells had at least one incident. 3 of the hot cells had no
+    incident themselves: they are hot because the cells around them are busy.
+    >>> hotspot_count_sentence({"hot_cells": 0, "hot_cells_99": 0, "cold_cells": 0,
+    ...                         "cells_with_incidents": 9})[:23]
+    '**No hot or cold spot**'
+    """
+    hot, empty = summary["hot_cells"], summary.get("hot_cells_without_incidents", 0)
+    with_incidents = summary["cells_with_incidents"]
+    if hot == 0 and summary.get("cold_cells", 0) == 0:
+        return (
+            f"**No hot or cold spot**: the {with_incidents:,} cells with incidents are no more clustered than "
+            "chance would place them, at 90% confidence or more (few incidents, or spread evenly), so no "
+            "area stands out."
+        )
+    sentence = (
+        f"**{hot:,} hot cell{'s' if hot != 1 else ''}** ({summary['hot_cells_99']:,} at 99%); "
+        f"{with_incidents:,} cells had at least one incident."
+    )
+    if empty:
+        sentence += (
+            f" {empty:,} of the hot cells had no incident themselves: they are hot because the cells around "
+            "them are busy."
+        )
+    return sentence
