@@ -93,8 +93,8 @@ We know some parts are not fully accessible:
   they show is in the table under each map.
 - the lines and bars of some charts (the earlier years on the seasonal charts; the earlier period's bars)
   are lighter than 3:1 against white, and on the ward map the dark grey line between two wards of the
-  darkest colours is below 3:1 against them. The values are printed on the bars and written out in each
-  chart's text description and each map's table.
+  darkest colours is below 3:1 against them. The bars carry their values as text, each chart's text
+  description gives its key figures, and each map's table gives its values.
 - the data tables are drawn by Streamlit's data grid: a screen reader reads it as a grid, cell by cell.
   Each table can be downloaded as a CSV or Excel file.
 
