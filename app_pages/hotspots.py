@@ -74,7 +74,8 @@ with guarded():
                 st.markdown(text, unsafe_allow_html=True)
             if measure == "cell_count" and not filters.present:
                 st.caption(map_legend.CLASS_NOTE.format(units="cells with incidents"))
-    with words_area:
+    # Under the map on a page; beside it on a slide.
+    with words_area if filters.present else st.container():
         show_hotspot_map_text(cells)  # the canvas as a table (WCAG 1.1.1)
         # A hot cell need hold no incident itself (Gi* counts its neighbours), so hot cells are not a
         # share of the cells with incidents.

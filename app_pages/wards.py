@@ -86,7 +86,8 @@ with guarded():
                 )
             if measure in ("count_b", "rate_b_per_1000") and not filters.present:
                 st.caption(map_legend.CLASS_NOTE.format(units="wards"))
-    with words_area:
+    # Under the map on a page; beside it on a slide.
+    with words_area if filters.present else st.container():
         show_ward_map_text(table, measure, public_threshold())  # the canvas as a table (WCAG 1.1.1)
         show_table(
             table,

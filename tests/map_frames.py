@@ -40,7 +40,7 @@ import shapely
 from analytics.core.table_meta import PeriodCoverage, TableMeta, with_meta
 from analytics.present.hotspot_map import hotspot_map, points_map
 from analytics.present.map_legend import MEASURES
-from analytics.present.maps import TILE_SIZE_PX, VIEW_HEIGHT_PX, VIEW_WIDTH_PX
+from analytics.present.maps import TILE_SIZE_PX, VIEW_HEIGHT_PX, VIEW_WIDTH_PX, label_box
 from analytics.present.ward_map import ward_choropleth
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -264,3 +264,15 @@ def check_bins_cover(table: pd.DataFrame, values) -> None:
     assert min(values) >= lower[0] and max(values) < upper[-1]
     for value in values:
         assert ((bins["lower"] <= value) & (value < bins["upper"])).sum() == 1
+
+
+def assert_labels_do_not_collide(deck_json: dict, wards: set, at_least: int) -> None:
+    """The deck's ward labels: names of drawn wards, at least ``at_least`` of them, no two boxes
+    overlapping at the deck's first zoom."""
+    labels = layer(deck_json, "ward-labels")["data"]
+    assert {r["name"] for r in labels} <= wards and len(labels) >= at_least, [r["name"] for r in labels]
+    zoom = deck_json["initialViewState"]["zoom"]
+    boxes = [label_box(r["name"], *r["position"], zoom) for r in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1], (a, b)

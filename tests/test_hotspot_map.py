@@ -26,6 +26,7 @@ from analytics.present.maps import (
 from tests import map_frames
 from tests.map_frames import (
     THRESHOLD,
+    assert_labels_do_not_collide,
     assert_view_fits,
     check_bins_cover,
     check_golden,
@@ -161,7 +162,9 @@ def test_hotspot_and_points_maps_on_the_built_store(built_conn):
     marked = cells["hotspot_class"].str.startswith("Hot")
     assert len(layer(deck_json, "cells")["data"]) == int(((cells["count"] > 0) | marked).sum())
     assert len(layer(deck_json, "hotspot-outlines")["data"]) == int(marked.sum())
-    assert len(layer(deck_json, "ward-labels")["data"]) == 12
+    wards = {f["properties"]["ward_name"] for f in layer(deck_json, "ward-outlines")["data"]["features"]}
+    assert len(wards) == 12
+    assert_labels_do_not_collide(deck_json, wards, at_least=8)
     assert_view_fits(deck_json, drawn_bounds(deck_json, "ward-outlines"))
     check_bins_cover(legend(cells, "cell_count").to_frame(), [c for c in cells["count"] if c > 0])
     threshold = 5

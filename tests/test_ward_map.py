@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from analytics.analyses.wards import ward_deltas
@@ -28,11 +29,13 @@ from analytics.present.maps import (
     SUPPRESSED_COLOUR,
     TOOLTIP,
     WARD_LINE_COLOUR,
+    placed_labels,
 )
 from analytics.present.ward_map import FILL_ALPHA, ward_choropleth
 from tests import map_frames
 from tests.map_frames import (
     THRESHOLD,
+    assert_labels_do_not_collide,
     assert_view_fits,
     check_bins_cover,
     check_golden,
@@ -195,7 +198,8 @@ def test_redditch_choropleth_on_the_built_store(built_conn):
     assert {f["geometry"]["type"] for f in features.values()} <= {"Polygon", "MultiPolygon"}
     abbey = features["Abbey"]["properties"]["tooltip"]
     assert abbey.splitlines()[:4] == ["Abbey (Redditch)", "2017-18: 603", "2018-19: 562", "Change: -41 (-7%)"]
-    assert len(layer(deck_json, "ward-labels")["data"]) == 12
+    # Every ward is drawn and named on hover; its label is drawn unless it would pile onto another.
+    assert_labels_do_not_collide(deck_json, set(features), at_least=10)
     assert_view_fits(deck_json, drawn_bounds(deck_json, "wards"))
     check_bins_cover(legend(table, "count_b").to_frame(), table["count_b"].iloc[:-1].tolist())
     assert "://" not in json.dumps(deck_json)
@@ -227,3 +231,22 @@ def test_north_worcestershire_views_and_public_mode_on_the_built_store(built_con
                 assert tip[4] == "Rate per 1,000 residents, 2018-19: not shown"
             assert feature["properties"]["fill"][:3] == list(SUPPRESSED_COLOUR)
     assert hidden > 0
+
+
+def test_labels_that_would_pile_up_are_left_out_the_larger_ward_first():
+    import shapely.geometry
+
+    big = shapely.geometry.box(-1.95, 52.28, -1.90, 52.32)
+    small = shapely.geometry.box(-1.9301, 52.2999, -1.9299, 52.3001)
+    shapes = pd.DataFrame(
+        {
+            "ward_name": ["Headless Cross and Oakenshaw", "Greenlands", "Far Away"],
+            "label_lon": [-1.93, -1.9301, -1.70],
+            "label_lat": [52.30, 52.3001, 52.30],
+            "geometry": [big, small, small],
+        }
+    )
+    kept = placed_labels(shapes, zoom=11)
+    assert kept["ward_name"].tolist() == ["Headless Cross and Oakenshaw", "Far Away"]
+    # Zoomed in far enough, both fit.
+    assert len(placed_labels(shapes, zoom=18)) == 3

@@ -238,7 +238,7 @@ def hotspot_map(
         bounds = _union_bounds(bounds, corners)
     view = view_state(bounds)
     layers = [] if basemap else [background_layer(bounds, view)]
-    layers += [*_cell_layers(cells, outlined), ward_outline_layer(shapes), label_layer(shapes)]
+    layers += [*_cell_layers(cells, outlined), ward_outline_layer(shapes), label_layer(shapes, view.zoom)]
     return new_deck(layers, view, basemap)
 
 
@@ -307,5 +307,5 @@ def points_map(
     bounds = bounds_of([*shapes["geometry"], *point_shapes])
     view = view_state(bounds)
     layers = [] if basemap else [background_layer(bounds, view)]
-    layers += [ward_outline_layer(shapes), label_layer(shapes), _points_layer(points)]
+    layers += [ward_outline_layer(shapes), label_layer(shapes, view.zoom), _points_layer(points)]
     return new_deck(layers, view, basemap)

@@ -37,6 +37,7 @@ import copy
 import json
 import math
 import numbers
+import textwrap
 
 import geopandas as gpd
 import numpy as np
@@ -359,7 +360,45 @@ def ward_outline_layer(shapes: pd.DataFrame) -> pdk.Layer:
     )
 
 
-def label_layer(shapes: pd.DataFrame) -> pdk.Layer:
+#: A label's character, as a share of its size (the label font's average advance), and line height.
+_CHAR_WIDTH, _LINE_HEIGHT = 0.6, 1.25
+
+
+def label_box(name: str, lon: float, lat: float, zoom: float) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1, in pixels of the world at ``zoom``) a ward's label covers: its
+    lines wrapped as the TextLayer wraps them (LABEL_MAX_WIDTH sizes wide), centred on its point."""
+    per_line = max(1, int(LABEL_MAX_WIDTH / _CHAR_WIDTH))
+    lines = textwrap.wrap(name, per_line) or [name]
+    width = max(len(line) for line in lines) * _CHAR_WIDTH * LABEL_SIZE_PX + 6  # and the halo
+    height = len(lines) * _LINE_HEIGHT * LABEL_SIZE_PX + 4
+    scale = TILE_SIZE_PX * 2**zoom
+    x = scale * (lon + 180) / 360
+    y = scale * (1 - _mercator_y(lat) / math.pi) / 2
+    return x - width / 2, y - height / 2, x + width / 2, y + height / 2
+
+
+def placed_labels(shapes: pd.DataFrame, zoom: float) -> pd.DataFrame:
+    """The wards whose labels are drawn at ``zoom``: every label that does not overlap a label
+    already placed, the largest wards placed first. In the town centres, where small wards sit
+    close together, a name that would pile onto another is left off the map; hovering over the
+    ward names it, and the map's text alternative lists every ward."""
+    order = shapely.area(drawable(shapes["geometry"])).argsort()[::-1]
+    placed: list[tuple[float, float, float, float]] = []
+    keep = []
+    for i in order:
+        row = shapes.iloc[i]
+        box = label_box(str(row["ward_name"]), float(row["label_lon"]), float(row["label_lat"]), zoom)
+        if all(box[2] < b[0] or b[2] < box[0] or box[3] < b[1] or b[3] < box[1] for b in placed):
+            placed.append(box)
+            keep.append(i)
+    return shapes.iloc[sorted(keep)]
+
+
+def label_layer(shapes: pd.DataFrame, zoom: float | None = None) -> pdk.Layer:
+    """Ward names at their label points; with ``zoom``, only those that do not collide there
+    (:func:`placed_labels`)."""
+    if zoom is not None and len(shapes):
+        shapes = placed_labels(shapes, zoom)
     data = [
         {"name": name, "position": [round(float(lon), COORD_DECIMALS), round(float(lat), COORD_DECIMALS)]}
         for name, lon, lat in zip(shapes["ward_name"], shapes["label_lon"], shapes["label_lat"], strict=False)

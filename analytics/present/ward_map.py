@@ -191,7 +191,7 @@ def ward_choropleth(
     view = view_state(bounds)
     layers = [] if basemap else [background_layer(bounds, view)]
     marked = [_chosen_layer([f for f in features if f["properties"]["ward_code"] in chosen])] if chosen else []
-    return new_deck([*layers, _ward_layer(features), *marked, label_layer(drawn)], view, basemap)
+    return new_deck([*layers, _ward_layer(features), *marked, label_layer(drawn, view.zoom)], view, basemap)
 
 
 def _chosen_layer(features: list[dict]) -> pdk.Layer:
