@@ -233,7 +233,13 @@ def _apply(
     synthetic, force = synthetic_force
     rows_read, rows_kept, outside_no_location, months = _keep_in_districts(conn, geography, districts)
     points = assign_points(conn, "crime_kept", geography)
-    conn.register("point_wards", points)
+    conn.register("point_frame", points)
+    try:
+        # Copied once into a DuckDB table (one row per point), so the insert joins a table with its
+        # statistics rather than scanning a pandas frame (as the police.uk load does).
+        conn.execute("CREATE OR REPLACE TEMP TABLE point_wards AS SELECT * FROM point_frame")
+    finally:
+        conn.unregister("point_frame")
     try:
         load_id = next_load_id(conn)
         rows_replaced = keep_replaced(
@@ -258,7 +264,7 @@ def _apply(
             [load_id, source.name, sha, synthetic, *counts, months, datetime.now()],
         )
     finally:
-        conn.unregister("point_wards")
+        conn.execute("DROP TABLE IF EXISTS point_wards")
     changes = settle(conn, load_id, load_id, SOURCE, *replace_dry_run)
     return FileReport(
         source.name,
