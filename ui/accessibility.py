@@ -91,10 +91,10 @@ We know some parts are not fully accessible:
 - the maps are drawn on a canvas: a screen reader cannot read them, and the keyboard can pan (arrow
   keys) and zoom (+ and -) a map that has the focus but cannot move from ward to ward on it. Everything
   they show is in the table under each map.
-- the lines and bars of some charts (the earlier years on the seasonal charts; the earlier period's bars)
-  are lighter than 3:1 against white, and on the ward map the dark grey line between two wards of the
-  darkest colours is below 3:1 against them. The bars carry their values as text, each chart's text
-  description gives its key figures, and each map's table gives its values.
+- the lines of some earlier years on the seasonal charts (sky blue, orange) are lighter than 3:1
+  against white; their points, like every bar, are edged in black. On the ward map the dark grey line
+  between two wards of the darkest colours is below 3:1 against them. Each chart's text description
+  gives its key figures, and each map's table gives its values.
 - the data tables are drawn by Streamlit's data grid: a screen reader reads it as a grid, cell by cell.
   Each table can be downloaded as a CSV or Excel file.
 
@@ -116,10 +116,10 @@ The dashboard is **partially compliant** with the Web Content Accessibility Guid
 standard, due to the non-compliances listed below.
 
 **Non-accessible content.** The maps (WCAG 1.1.1 and 2.1.1: the canvas has no text of its own; its
-content is in the table beside it, as WCAG's conforming alternative allows), and the lighter chart lines
-and bars and the ward outlines between the darkest wards (WCAG 1.4.11 non-text contrast; their values
-are given as text). We plan to outline the charts' lighter bars and lines, and the wards, at 3:1 or
-more when the charts and maps are next reworked.
+content is in the table beside it, as WCAG's conforming alternative allows), and the lighter lines of
+the year-on-year chart and the ward outlines between the darkest wards (WCAG 1.4.11 non-text contrast;
+their values are given as text, and every bar and chart point is edged in black). We plan to draw the
+lines and the ward outlines at 3:1 or more when the charts and maps are next reworked.
 
 ### How we tested this dashboard
 

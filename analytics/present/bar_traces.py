@@ -18,6 +18,7 @@ from analytics.present.alt_text import change_text
 from analytics.present.chart_values import WardRows, fmt_count, hidden_text, is_hidden, period_labels
 from analytics.present.layout import NOTE_FONT_SIZE, pad_range, placeholders
 from analytics.present.style import (
+    EDGE_COLOUR,
     FALL_COLOUR,
     HIGHLIGHT_COLOUR,
     NO_CHANGE_COLOUR,
@@ -48,7 +49,7 @@ def _period_bar(categories, names, values, hidden, group, label, colour, horizon
         orientation="h" if horizontal else "v",
         name=label,
         offsetgroup=group,
-        marker={"color": colour},
+        marker={"color": colour, "line": {"color": EDGE_COLOUR, "width": 1}},
         text=[value_text(v) if v is not None else "" for v in shown],
         textposition="outside",
         textfont={"size": NOTE_FONT_SIZE},
@@ -265,7 +266,7 @@ def profile_bars(fig: go.Figure, names, month_numbers, shown, means, years) -> N
                 y=[shown[i] - 100 if shown[i] is not None else None for i in rows],
                 base=[100] * len(rows),
                 name=name,
-                marker={"color": colour},
+                marker={"color": colour, "line": {"color": EDGE_COLOUR, "width": 1}},
                 text=[str(round_half_up(shown[i])) if shown[i] is not None else "" for i in rows],
                 textposition="outside",
                 textfont={"size": NOTE_FONT_SIZE},

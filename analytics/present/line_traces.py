@@ -16,7 +16,7 @@ from analytics.core.periods import month_label
 from analytics.core.vocabulary import BLACK, BLUE, GREY, ORANGE
 from analytics.present.chart_values import fmt_count, true_runs
 from analytics.present.layout import MIN_FONT_SIZE, value_axis
-from analytics.present.style import BAND_FILL, FLAG_COLOUR, NO_DATA_FILL, YEAR_COLOURS
+from analytics.present.style import BAND_FILL, EDGE_COLOUR, FLAG_COLOUR, NO_DATA_FILL, YEAR_COLOURS
 
 # ---------------------------------------------------------------------------
 # The monthly series
@@ -172,7 +172,7 @@ def year_traces(year: str, colour: str, latest: bool, positions, counts, partial
             name=year,
             connectgaps=False,
             line={"color": colour, "width": 4.5 if latest else 2.5},
-            marker={"size": 7, "color": colour},
+            marker={"size": 7, "color": colour, "line": {"color": EDGE_COLOUR, "width": 1}},
             hovertext=[
                 f"{year}, {tick_text[p]}: {fmt_count(v)}" if v is not None else ""
                 for p, v in zip(positions, line, strict=False)

@@ -32,6 +32,10 @@ FLAG_COLOUR = VERMILLION  # months outside the expected range
 SUPPRESSED_COLOUR = GREY  # public-mode placeholders
 #: The latest year first; no yellow, which is too pale for a line on white.
 YEAR_COLOURS = (BLUE, ORANGE, BLUISH_GREEN, VERMILLION, REDDISH_PURPLE, SKY_BLUE, BLACK)
+#: The edge drawn round bars and line markers: sky blue, orange and grey are under 3:1 against
+#: white (WCAG 1.4.11, non-text contrast); a thin black edge (21:1) makes every bar and point stand
+#: out, in the palette's own black.
+EDGE_COLOUR = BLACK
 BAND_FILL = "rgba({}, {}, {}, 0.30)".format(*rgb(SKY_BLUE))  # SKY_BLUE, translucent
 NO_DATA_FILL = "rgba({}, {}, {}, 0.35)".format(*rgb(GREY))  # GREY, translucent: months the source lacks
 
