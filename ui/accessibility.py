@@ -92,8 +92,9 @@ We know some parts are not fully accessible:
   keys) and zoom (+ and -) a map that has the focus but cannot move from ward to ward on it. Everything
   they show is in the table under each map.
 - the lines of some earlier years on the seasonal charts (sky blue, orange) are lighter than 3:1
-  against white; their points, like every bar, are edged in black. On the ward map the dark grey line
-  between two wards of the darkest colours is below 3:1 against them. Each chart's text description
+  against white (their points are edged in black, as are the bars of the period charts), and so are
+  the grey "no change" bars of the ward-change chart. On the ward map the dark grey line between two
+  wards of the darkest colours is below 3:1 against them. Each chart's text description
   gives its key figures, and each map's table gives its values.
 - the data tables are drawn by Streamlit's data grid: a screen reader reads it as a grid, cell by cell.
   Each table can be downloaded as a CSV or Excel file.
@@ -117,9 +118,10 @@ standard, due to the non-compliances listed below.
 
 **Non-accessible content.** The maps (WCAG 1.1.1 and 2.1.1: the canvas has no text of its own; its
 content is in the table beside it, as WCAG's conforming alternative allows), and the lighter lines of
-the year-on-year chart and the ward outlines between the darkest wards (WCAG 1.4.11 non-text contrast;
-their values are given as text, and every bar and chart point is edged in black). We plan to draw the
-lines and the ward outlines at 3:1 or more when the charts and maps are next reworked.
+the year-on-year chart, the grey "no change" bars of the ward-change chart and the ward outlines between
+the darkest wards (WCAG 1.4.11 non-text contrast; their values are given as text; the period charts'
+bars and the year lines' points are edged in black). We plan to draw them at 3:1 or more when the
+charts and maps are next reworked.
 
 ### How we tested this dashboard
 
