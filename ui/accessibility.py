@@ -80,7 +80,8 @@ to be able to use it. You should be able to:
   always visible, starting from a **Skip to main content** link (the first Tab on every page);
 - zoom to 400% (or use a window 320 pixels wide) without scrolling in two directions: only the maps, the
   charts and the widest tables scroll, inside their own boxes;
-- read every chart as text (**Text description of this chart** under each one) and every map as a table
+- read every chart as text (**Text description of this chart** under each one; on a slide, the chart's
+  own text alternative) and every map as a table
   (**The map as text** under each map: the wards in each colour class, the hot-spot cells in each ward);
 - tell rises, falls and significance apart without seeing colour: they are written in words and numbers.
 
