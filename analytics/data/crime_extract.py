@@ -232,14 +232,7 @@ def _apply(
     (kept in replaced_rows), store its rows, record the load and its changes."""
     synthetic, force = synthetic_force
     rows_read, rows_kept, outside_no_location, months = _keep_in_districts(conn, geography, districts)
-    points = assign_points(conn, "crime_kept", geography)
-    conn.register("point_frame", points)
-    try:
-        # Copied once into a DuckDB table (one row per point), so the insert joins a table with its
-        # statistics rather than scanning a pandas frame (as the police.uk load does).
-        conn.execute("CREATE OR REPLACE TEMP TABLE point_wards AS SELECT * FROM point_frame")
-    finally:
-        conn.unregister("point_frame")
+    _point_wards(conn, assign_points(conn, "crime_kept", geography))
     try:
         load_id = next_load_id(conn)
         rows_replaced = keep_replaced(
@@ -280,6 +273,17 @@ def _apply(
         load_id=load_id,
         changes=changes.get(load_id, []),
     )
+
+
+def _point_wards(conn: duckdb.DuckDBPyConnection, points: pd.DataFrame) -> None:
+    """The snap points' wards as the temporary table ``point_wards``: copied once into DuckDB (one
+    row per point), so the insert joins a table with its statistics rather than scanning a pandas
+    frame, as the police.uk load does."""
+    conn.register("point_frame", points)
+    try:
+        conn.execute("CREATE OR REPLACE TEMP TABLE point_wards AS SELECT * FROM point_frame")
+    finally:
+        conn.unregister("point_frame")
 
 
 def _keep_in_districts(

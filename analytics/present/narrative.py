@@ -569,9 +569,8 @@ def _most_common(rows: list[dict], kind: str, suppress_below: int | None) -> lis
 
 
 def hotspot_count_sentence(summary: dict[str, int]) -> str:
-    """What the hot-spot map found, in words, from :func:`analytics.analyses.hotspots.hotspot_cells`'s
-    lattice counts: how many cells are hot, how many of those hold no incident themselves (hot by
-    their neighbours), and, when none is hot or cold, why that is an answer too.
+    """What the hot-spot map found (the lattice's counts): how many cells are hot, how many of those
+    hold no incident themselves (hot by their neighbours); when none is hot or cold, why.
 
     >>> print(hotspot_count_sentence({"hot_cells": 12, "hot_cells_99": 5, "hot_cells_without_incidents": 3,
     ...                               "cold_cells": 0, "cells_with_incidents": 40}))  # doctest: +NORMALIZE_WHITESPACE
