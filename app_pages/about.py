@@ -2,23 +2,12 @@
 
 import streamlit as st
 
-from analytics.analyses.decomposition import BAND_Z, MAD_TO_SD, STL_MIN_MONTHS, STL_PERIOD
 from analytics.analyses.hotspots import HOTSPOT_METHOD
 from analytics.core.stats import SIGNIFICANCE_METHOD
 from analytics.present.narrative import HOTSPOTS_IN_WORDS
-from analytics.present.seasonal_narrative import SEASONAL_METHOD_IN_WORDS
+from analytics.present.seasonal_narrative import SEASONAL_METHOD_FORMULA, SEASONAL_METHOD_IN_WORDS
 from ui.render import page_header
 from ui.state import current
-
-# The model in full, from the constants the model uses (so the page cannot drift from it).
-ANALYST_SEASONAL = (
-    f"*For the analyst:* an STL decomposition (statsmodels, period {STL_PERIOD}, robust) of the longest run of "
-    f"complete months; expected = trend + seasonal, and the expected range is expected ± {BAND_Z} × the larger "
-    f"of the robust residual SD ({MAD_TO_SD} × the median absolute deviation of the residuals) and √expected. "
-    f"A series with gaps, or with fewer than {STL_MIN_MONTHS} complete months in a row, is not decomposed: "
-    "expected = the financial year's level × the month-of-year factor (a Poisson log-linear model), and the "
-    f"range is expected ± {BAND_Z} × √expected."
-)
 
 filters = current()
 page_header("About", filters)
@@ -64,7 +53,8 @@ the ONS best-fit lookup for 96% of Redditch's 2018-19 police.uk rows but 83% of 
     + """
 
 """
-    + ANALYST_SEASONAL
+    + "*For the analyst:* "
+    + SEASONAL_METHOD_FORMULA
     + """
 
 ### Where? Hot spots

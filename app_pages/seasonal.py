@@ -3,10 +3,9 @@ the year-on-year overlay ("a peak around Halloween, lower in spring and summer")
 
 import streamlit as st
 
-from analytics.core.table_meta import meta_of
 from analytics.present import narrative
 from analytics.present.charts import monthly_chart, profile_chart, year_on_year_chart
-from analytics.present.seasonal_narrative import SEASONAL_METHOD_IN_WORDS
+from analytics.present.seasonal_narrative import SEASONAL_METHOD_FORMULA, SEASONAL_METHOD_IN_WORDS
 from ui import data
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.slides import slide_areas
@@ -44,4 +43,4 @@ with guarded():
             show_table(monthly, "seasonal")
         with st.expander("How this is worked out"):
             st.write(SEASONAL_METHOD_IN_WORDS)
-            st.caption(f"Method: {meta_of(monthly).method}")
+            st.caption(f"For the analyst: {SEASONAL_METHOD_FORMULA}")

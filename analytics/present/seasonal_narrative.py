@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from analytics.analyses.decomposition import BAND_Z, MAD_TO_SD, STL_MIN_MONTHS, STL_PERIOD
 from analytics.analyses.seasonal_profile import month_findings
 from analytics.core.disclosure import is_hidden
 from analytics.core.errors import AnalyticsError
@@ -173,6 +174,18 @@ def _gaps_sentences(summary) -> list[str]:
         sentences.append(f"{note}, so {'it is' if ';' not in note else 'they are'} left out of the comparison.")
     return sentences
 
+
+#: The model in full, for the analyst, from the constants the model uses (so no page can drift
+#: from it). Written without the fitted figures of a selection: a small ward's residual scale is
+#: a figure of its few incidents, and public mode shows none.
+SEASONAL_METHOD_FORMULA = (
+    f"An STL decomposition (statsmodels, period {STL_PERIOD}, robust) of the longest run of complete months; "
+    f"expected = trend + seasonal, and the expected range is expected ± {BAND_Z} × the larger of the robust "
+    f"residual SD ({MAD_TO_SD} × the median absolute deviation of the residuals) and √expected. A series with "
+    f"gaps, or with fewer than {STL_MIN_MONTHS} complete months in a row, is not decomposed: expected = the "
+    "financial year's level × the month-of-year factor (a Poisson log-linear model), and the range is "
+    f"expected ± {BAND_Z} × √expected."
+)
 
 #: The seasonal model in a sentence a councillor can follow; the page puts the formula (the
 #: table's ``meta.method``) under it, in "How this is worked out".

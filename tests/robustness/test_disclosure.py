@@ -117,6 +117,15 @@ DERIVED_HEADERS = {
     "share_pct",
     "share %",
     "residual",
+    # the plain headers the pages write (analytics.present.words.column_header)
+    "significant change",
+    "share of incidents (%)",
+    "irregular part",
+    "z (change on the square-root scale)",
+    "p-value",
+    "change (%)",
+    "percentage (%)",
+    "mean percentage (%)",
 }
 # Period labels used as column headers (the briefing pack): 2017-18, Jan 2024, 2024-01..2024-04, 2025.
 PERIOD_HEADER = re.compile(r"^(\d{4}-\d{2}|\d{4}|[A-Z][a-z]{2} \d{4}.*|\d{4}-\d{2}\.\.\d{4}-\d{2})$")
@@ -124,11 +133,11 @@ PERIOD_HEADER = re.compile(r"^(\d{4}-\d{2}|\d{4}|[A-Z][a-z]{2} \d{4}.*|\d{4}-\d{
 
 def _header_kind(header: str, every_number: bool) -> str | None:
     h = str(header).strip().lstrip("'").lower()
-    if h in DERIVED_HEADERS or h.startswith("rate per 1,000"):
+    if h in DERIVED_HEADERS or h.startswith(("rate per 1,000", "gi* z-score")):
         return "derived"
     if h in COUNT_HEADERS or PERIOD_HEADER.match(str(header).strip()):
         return "count"
-    if every_number and h not in ("load_id", "rank", "month", "vintage", "source"):
+    if every_number and h not in ("load_id", "load", "rank", "month", "vintage", "source"):
         return "count"  # the Data page: every whole number is a count of rows (suppress_all_counts)
     return None
 
@@ -172,8 +181,9 @@ class Scan:
         return "\n".join(f"[{kind}] {m}" for kind, ms in self.findings.items() for m in ms[:15])
 
 
-# A rate's period: rate_a_per_1000, "Rate B per 1,000", or the briefing's "Rate per 1,000 (Jan 2025)".
-RATE_HEADER = re.compile(r"^rate[ _]([ab])[ _]per[ _]|^rate per 1,000 \((.+)\)$")
+# A rate's period: rate_a_per_1000, "Rate B per 1,000", the briefing's "Rate per 1,000 (Jan 2025)" or
+# the pages' "Rate per 1,000 residents, Jan 2025" (whose count column is headed "Jan 2025").
+RATE_HEADER = re.compile(r"^rate[ _]([ab])[ _]per[ _]|^rate per 1,000 \((.+)\)$|^rate per 1,000 residents, (.+)$")
 PERIOD_COUNT_HEADER = re.compile(r"^(?:count_|period )([ab])$")
 
 
