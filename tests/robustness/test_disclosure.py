@@ -47,6 +47,7 @@ from PIL import Image
 from tests.browser.conftest import start_server
 from tests.conftest import ROOT
 from tests.test_pages import PERSISTENCE_KEY
+from ui.state import PAGE_CHOICES
 
 THRESHOLD = 5
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -486,10 +487,15 @@ def scan_page(scan: Scan, page, url: str, path: str, params: dict, pngs: bool, b
     assert page.locator('[data-testid="stException"]').count() == 0, f"{where}: an exception is shown"
     _open_expanders(page)
 
-    # The URL: only the filters, as given.
+    # The URL: only the filters, as given, and the page's own choices (ui/state.PAGE_CHOICES: what a
+    # map is coloured by, and so on), which are names, never a figure.
     query = dict(parse_qsl(urlparse(page.url).query))
-    assert set(query) <= FILTER_KEYS, f"{where}: the URL holds {sorted(set(query) - FILTER_KEYS)}"
-    assert query == params, f"{where}: the URL holds {query}, not the filters {params}"
+    allowed = FILTER_KEYS | set(PAGE_CHOICES)
+    assert set(query) <= allowed, f"{where}: the URL holds {sorted(set(query) - allowed)}"
+    filters = {key: value for key, value in query.items() if key in FILTER_KEYS}
+    assert filters == params, f"{where}: the URL holds {filters}, not the filters {params}"
+    for key in set(query) & set(PAGE_CHOICES):
+        assert re.fullmatch(r"[a-z_0-9]+|\d{4}-\d{2}", query[key]), f"{where}: {key}={query[key]!r}"
     scan.look("url")
 
     # Visible text, metrics.
