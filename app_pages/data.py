@@ -64,7 +64,7 @@ def undo_a_load() -> None:
         undone = loads[loads["undone_at"].notna()]
         if not undone.empty:
             st.caption("Loads undone already:")
-            st.dataframe(on_screen(public(undone)), hide_index=True, width="stretch")
+            st.dataframe(on_screen(public(undone)), hide_index=True, width="stretch", placeholder="")
         live = loads[loads["undone_at"].isna()]
         if live.empty:
             return
@@ -91,14 +91,15 @@ with guarded():
     # One row per source and month: suppressed first, then laid out a column per source.
     months = public(months).pivot(index="month", columns="source", values="rows").reset_index()
     months.columns.name = None
-    st.dataframe(on_screen(months), hide_index=True, width="stretch", height=300)
+    st.dataframe(on_screen(months), hide_index=True, width="stretch", height=300, placeholder="")
     st.caption("A month with no row for a source is missing from that source, not zero.")
     st.subheader("Quality report")
     show_table(data.quality(version), "quality", caption="Checks on what the store holds.")
     st.subheader("Ward coverage per boundary vintage")
-    st.dataframe(on_screen(public(coverage["wards"])), hide_index=True, width="stretch")
+    st.dataframe(on_screen(public(coverage["wards"])), hide_index=True, width="stretch", placeholder="")
     st.subheader("Files loaded")
-    st.dataframe(on_screen(public(coverage["files"].drop(columns=["sha256"]))), hide_index=True, width="stretch")
+    files = on_screen(public(coverage["files"].drop(columns=["sha256"])))
+    st.dataframe(files, hide_index=True, width="stretch", placeholder="")
 
 st.subheader("Upload police.uk files or a force extract (ASB or recorded crime)")
 if not (settings.get("uploads_enabled") and settings.get("upload_password")):
