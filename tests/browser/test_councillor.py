@@ -7,11 +7,14 @@ is told where the ward went, and sends the link: a colleague opening it sees the
 
 from __future__ import annotations
 
-from tests.browser.conftest import ROOT
+import os
+import shutil
+
+from tests.browser.conftest import ARTIFACTS, ROOT
 
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PANEL = "src=extract&d=Redditch&pt=fy&a=FY2017&b=FY2018&v=wd22"
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = ARTIFACTS  # copied to docs/screenshots/ with ASB_UPDATE_SCREENSHOTS=1 (see _keep)
 
 
 def _settle(page) -> None:
@@ -73,7 +76,9 @@ def test_the_councillor_finds_their_ward_reads_about_it_and_sends_the_link(serve
         assert "Batchley and Brockhill (WD22) lies within Batchley and Brockhill (WD25)" in sidebar
         link = page.url
         assert "v=wd25" in link and "w=E0501" in link
+        SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "councillor-ward-profile.png"))
+        _keep(SHOTS / "councillor-ward-profile.png")
 
         # The link sent: a colleague's fresh browser opens the same ward on the same page.
         other = browser.new_context(viewport={"width": 1280, "height": 1000})
@@ -105,3 +110,9 @@ def test_a_ward_split_by_the_new_boundaries_names_the_wards_that_cover_it(server
         assert "ASB in North " in _main_text(page)
     finally:
         context.close()
+
+
+def _keep(path) -> None:
+    """A screenshot taken to artifacts/, copied to docs/screenshots/ (the README's) on request."""
+    if os.environ.get("ASB_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(path, ROOT / "docs" / "screenshots" / path.name)

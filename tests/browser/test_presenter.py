@@ -9,14 +9,17 @@ in docs/screenshots/ (slide-N-WxH.png) to be checked by eye.
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 
-from tests.browser.conftest import ROOT
+from tests.browser.conftest import ARTIFACTS, ROOT
 from ui.slides import SLIDES
 
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 PANEL = "src=extract&d=Redditch&pt=fy&a=FY2017&b=FY2018&v=wd22&cat=asb&present=1"
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = ARTIFACTS  # copied to docs/screenshots/ with ASB_UPDATE_SCREENSHOTS=1 (see _keep)
 #: What each slide shows: its title, and whether the deck's table is on it beside the figure.
 EXPECTED = {
     "incident_types": ("Incident types", True),
@@ -73,7 +76,9 @@ def test_the_presenter_walks_the_slides_with_the_keyboard(server, browser, width
             assert page.locator(FIGURE).first.is_visible()
             if has_table:
                 assert page.locator('[data-testid="stDataFrame"]').first.is_visible(), title
-            page.screenshot(path=str(SHOTS / f"slide-{number}-{width}x{height}.png"))
+            shot = SHOTS / f"slide-{number}-{width}x{height}.png"
+            page.screenshot(path=str(shot))
+            _keep(shot)
             assert not _scrolls(page), f"{title} needs scrolling at {width}x{height}"
             figures = '[data-testid="stPlotlyChart"], [data-testid="stDeckGlJsonChart"], [data-testid="stDataFrame"]'
             assert not _on_screen(page, figures, width, height), f"{title}: cut at {width}x{height}"
@@ -93,3 +98,9 @@ def test_the_presenter_walks_the_slides_with_the_keyboard(server, browser, width
         assert "present=1" not in page.url
     finally:
         context.close()
+
+
+def _keep(path) -> None:
+    """A screenshot taken to artifacts/, copied to docs/screenshots/ (the README's) on request."""
+    if os.environ.get("ASB_UPDATE_SCREENSHOTS") == "1":
+        shutil.copy(path, ROOT / "docs" / "screenshots" / path.name)
