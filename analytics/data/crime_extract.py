@@ -35,7 +35,7 @@ import pandas as pd
 from analytics.core import settings
 from analytics.core.errors import InputError
 from analytics.data.crime_extract_checks import CRIME_COLUMNS, KEY_COLUMNS, STAGED_NAMES, check_crime_extract
-from analytics.data.extract import _extract_mapping, _xlsx_to_csv
+from analytics.data.extract import EXTRACT_TIME_FORMATS, extract_mapping, xlsx_to_csv
 from analytics.data.extract_rules import check_date_format, force_districts
 from analytics.data.files import Scan, Source, file_source, read_header, scan_file, select_columns, stage_csv, text_file
 from analytics.data.geography import METHOD_LSOA, METHOD_POINT, Geography, load_geography
@@ -59,15 +59,8 @@ SOURCE = "crime_extract"
 #: The columns a crime extract must have; the others are optional (at least one offence column and
 #: one place column, checked row by row).
 REQUIRED_COLUMNS = ("crime_ref", "recorded_at", "district")
-TIME_FORMATS = (
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%d",
-    "%d/%m/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M",
-    "%d/%m/%Y",
-)
+#: The extract's date-and-time formats, and dates alone: a crime may be recorded to the day.
+TIME_FORMATS = (*EXTRACT_TIME_FORMATS, "%Y-%m-%d", "%d/%m/%Y")
 
 
 def ingest_crime_extract(
@@ -149,7 +142,7 @@ def _crime_source(path: Path, column_map: dict[str, str] | None, force: str) -> 
     if not path.is_file():
         raise InputError("no such file." if not path.exists() else "not a regular file.", file=str(path))
     source = file_source(path)
-    mapping = _extract_mapping(source, column_map, CRIME_COLUMNS)
+    mapping = extract_mapping(source, column_map, CRIME_COLUMNS)
     if not isinstance(force, str) or not force.strip():
         raise InputError("the force must be a name.", file=source.name)
     return source, mapping
@@ -163,7 +156,7 @@ def _crime_text(
     note = ""
     if excel:
         converted = tmp / "workbook.csv"
-        note = _xlsx_to_csv(source, converted, REQUIRED_COLUMNS, sheet)
+        note = xlsx_to_csv(source, converted, REQUIRED_COLUMNS, sheet)
         text_scan = scan_file(Source(source.name, lambda: open(converted, "rb"), converted))
     else:
         if sheet is not None:

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
 
 import duckdb
 
-from analytics.core.errors import InputError
-from analytics.core.errors import shown as _shown
-from analytics.data.extract_rules import drop_exact_repeats, refuse_ambiguous_dates
-from analytics.data.files import Source, find_line
+from analytics.data.extract_rules import drop_exact_repeats, refuse_ambiguous_dates, refuse_row
+from analytics.data.files import Source
 from analytics.data.geography import Geography
 from analytics.data.loads import GB_LATITUDE, GB_LONGITUDE
 from analytics.data.offences import OFFENCES_FILE
@@ -168,7 +165,7 @@ def check_crime_extract(
     for (condition, column, problem, key), bad in zip(CHECKS, counts, strict=False):
         if bad:
             problem = problem.replace("{districts}", ", ".join(districts))
-            _refuse(conn, source, path, col, (condition, column, problem), params[key], bad)
+            refuse_row(conn, source, path, col, (condition, column, problem), params[key], bad)
     # Two rows under one reference are rare: the full comparison runs only when there are some.
     return drop_exact_repeats(conn, source, path, col, READ_COLUMNS) if counts[-1] else ""
 
@@ -192,32 +189,3 @@ def _check_params(
         "lsoa": [lsoas, kept_keys],
         "kept": [kept_keys],
     }
-
-
-def _refuse(
-    conn: duckdb.DuckDBPyConnection,
-    source: Source,
-    path: Path,
-    col: dict[str, int],
-    check: tuple[str, str, str],
-    args: list[object],
-    bad: int,
-) -> NoReturn:
-    """Raise the InputError for a check ``bad`` rows fail, with the line of the first of them."""
-    condition, column, problem = check
-    problem, _, advice = problem.partition("|")
-    # The line: the first staged row failing the condition, found in the file by its crime
-    # reference and the offending value (or the value alone).
-    value, ref = one_row(conn.execute(f"SELECT {column}, incident_ref FROM stage WHERE {condition} LIMIT 1", args))
-    line = None
-    ref_col, value_col = col.get("incident_ref"), col.get(column)
-    if ref and ref_col is not None and value_col is not None:
-        line = find_line(path, lambda r: r[ref_col].strip() == ref and r[value_col] == (value or ""))
-    if line is None and value_col is not None:
-        line = find_line(path, lambda r: r[value_col] == (value or ""))
-    if line is None and ref and ref_col is not None:
-        line = find_line(path, lambda r: r[ref_col].strip() == ref)
-    shown = _shown(value) if value is not None and value.strip() else "an empty value"
-    raise InputError(
-        f"{problem}: {shown} ({bad:,} row(s)){'; ' + advice if advice else ''}.", file=source.name, line=line
-    )

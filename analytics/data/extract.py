@@ -19,7 +19,6 @@ from __future__ import annotations
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import NoReturn
 
 import duckdb
 
@@ -32,12 +31,12 @@ from analytics.data.extract_rules import (
     drop_exact_repeats,
     force_districts,
     refuse_ambiguous_dates,
+    refuse_row,
 )
 from analytics.data.files import (
     Scan,
     Source,
     file_source,
-    find_line,
     open_archive,
     read_header,
     scan_file,
@@ -150,7 +149,7 @@ def _extract_source(path: Path, column_map: dict[str, str] | None, force: str) -
     if not path.is_file():
         raise InputError("no such file." if not path.exists() else "not a regular file.", file=str(path))
     source = file_source(path)
-    mapping = _extract_mapping(source, column_map)
+    mapping = extract_mapping(source, column_map)
     if not isinstance(force, str) or not force.strip():
         raise InputError(f"the force must be a name, not {_shown(force)}.", file=source.name)
     return source, mapping
@@ -166,7 +165,7 @@ def _extract_text(
     note = ""
     if excel:
         converted = tmp / "workbook.csv"
-        note = _xlsx_to_csv(source, converted, required, sheet)
+        note = xlsx_to_csv(source, converted, required, sheet)
         text_scan = scan_file(Source(source.name, lambda: open(converted, "rb"), converted))
     else:
         if sheet is not None:
@@ -217,7 +216,7 @@ _EXTRACT_NAMES = {
 }
 
 
-def _extract_mapping(
+def extract_mapping(
     source: Source, column_map: dict[str, str] | None, columns: tuple[str, ...] = EXTRACT_COLUMNS
 ) -> dict[str, str]:
     """The file's column for each of ours (``columns``): ours by name, unless ``column_map`` names another.
@@ -264,11 +263,11 @@ def _extract_mapping(
     return mapping
 
 
-def _xlsx_to_csv(source: Source, out: Path, required: tuple[str, ...], sheet: str | None) -> str:
+def xlsx_to_csv(source: Source, out: Path, required: tuple[str, ...], sheet: str | None) -> str:
     """The workbook's sheet as CSV text (workbooks.py), after the zip-bomb checks every archive gets; the note."""
     workbook = source.path
     if workbook is None:  # ingest_extract reads a file on disk (file_source), never an archive member
-        raise ValueError(f"_xlsx_to_csv needs {source.name} on disk.")
+        raise ValueError(f"xlsx_to_csv needs {source.name} on disk.")
     archive, _ = open_archive(workbook, "Excel workbook")
     archive.close()
     return workbook_to_csv(workbook, source.name, required, out, sheet)
@@ -357,34 +356,8 @@ def _check_extract(
         bad = one_row(conn.execute(f"SELECT count(*) FROM stage WHERE {condition}", params[key]))[0]
         if bad:
             problem = problem.replace("{districts}", ", ".join(districts))
-            _refuse_extract(conn, source, path, col, (condition, column, problem), params[key], bad)
+            refuse_row(conn, source, path, col, (condition, column, problem), params[key], bad, _EXTRACT_NAMES[column])
     return drop_exact_repeats(conn, source, path, col)
-
-
-def _refuse_extract(
-    conn: duckdb.DuckDBPyConnection,
-    source: Source,
-    path: Path,
-    col: dict[str, int],
-    check: tuple[str, str, str],
-    args: list[object],
-    bad: int,
-) -> NoReturn:
-    """Raise the InputError for a check ``bad`` rows fail, with the line of the first of them."""
-    condition, column, problem = check
-    # Find the line: the first staged row failing the same condition, located in the file by
-    # its incident reference (or, failing that, by the offending value).
-    value = one_row(
-        conn.execute(f"SELECT {_EXTRACT_NAMES[column]}, incident_ref FROM stage WHERE {condition} LIMIT 1", args)
-    )
-    ref_col = col.get("incident_ref")
-    line = None
-    if value[1] and ref_col is not None and column in col:
-        line = find_line(path, lambda r: r[ref_col] == value[1] and r[col[column]] == (value[0] or ""))
-    if line is None and column in col:
-        line = find_line(path, lambda r: r[col[column]] == (value[0] or ""))
-    shown = _shown(value[0]) if value[0] is not None and value[0].strip() else "an empty value"
-    raise InputError(f"{problem}: {shown} ({bad:,} row(s)).", file=source.name, line=line)
 
 
 def _apply_extract(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 
@@ -147,3 +148,39 @@ def _nth_match(predicate: Callable[[list[str]], bool], n: int) -> Callable[[list
         return seen[0] == n
 
     return nth
+
+
+def refuse_row(
+    conn: duckdb.DuckDBPyConnection,
+    source: Source,
+    path: Path,
+    col: dict[str, int],
+    check: tuple[str, str, str],
+    args: list[object],
+    bad: int,
+    staged: str | None = None,
+) -> NoReturn:
+    """Raise the InputError for a row check ``bad`` staged rows fail, with the file line of the first.
+
+    ``check`` is (SQL condition on the staging table ``stage``, the file's column, the problem,
+    optionally followed by ``|advice``); ``staged`` names the column in ``stage`` when it differs
+    from the file's. The one door for both extracts (ASB and crime): the line is found in the
+    file by the row's reference and the offending value, else by the value, else by the reference.
+    """
+    condition, column, problem = check
+    problem, _, advice = problem.partition("|")
+    value, ref = one_row(
+        conn.execute(f"SELECT {staged or column}, incident_ref FROM stage WHERE {condition} LIMIT 1", args)
+    )
+    line = None
+    ref_col, value_col = col.get("incident_ref"), col.get(column)
+    if ref and ref_col is not None and value_col is not None:
+        line = find_line(path, lambda r: r[ref_col].strip() == ref and r[value_col] == (value or ""))
+    if line is None and value_col is not None:
+        line = find_line(path, lambda r: r[value_col] == (value or ""))
+    if line is None and ref and ref_col is not None:
+        line = find_line(path, lambda r: r[ref_col].strip() == ref)
+    shown = _shown(value) if value is not None and value.strip() else "an empty value"
+    raise InputError(
+        f"{problem}: {shown} ({bad:,} row(s)){'; ' + advice if advice else ''}.", file=source.name, line=line
+    )
