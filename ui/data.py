@@ -58,6 +58,7 @@ from analytics.data.history import history, undo
 from analytics.data.outlines import ward_outlines as ward_outlines_frame
 from analytics.data.police_uk import ingest_police_uk
 from analytics.data.query import months_present
+from analytics.present.alt_text import alt_text
 from analytics.present.hotspot_map import MAX_MAP_CELLS, hotspot_map
 from analytics.present.layout import figure_on_screen, for_slide
 from analytics.present.ward_map import ward_choropleth
@@ -455,10 +456,13 @@ def screen_figure(
     narrow: bool,
     _build: Callable[..., go.Figure],
     _frame_of: Callable[..., pd.DataFrame],
-) -> tuple[go.Figure, list[str]]:
-    """``figure``'s chart as the page draws it, with the caption's lines written under it
-    (:func:`analytics.present.layout.figure_on_screen`): copied once, like the figure, not on every run."""
-    return figure_on_screen(figure(builder, source, args, threshold, options, height, narrow, _build, _frame_of))
+) -> tuple[go.Figure, go.Figure, list[str], str]:
+    """``figure``'s chart, the chart as the page draws it with the caption's lines written under it
+    (:func:`analytics.present.layout.figure_on_screen`), those lines and the chart's text
+    alternative: worked out once, like the figure, not on every run (one cache look-up a chart)."""
+    fig = figure(builder, source, args, threshold, options, height, narrow, _build, _frame_of)
+    screen, lines = figure_on_screen(fig)
+    return fig, screen, lines, alt_text(fig)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)

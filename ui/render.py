@@ -347,17 +347,18 @@ def chart(
         height,
         narrow,
     )
-    screen, lines = data.screen_figure(*key, build, frame_of)
-    return Chart(data.figure(*key, build, frame_of), screen, lines)
+    return Chart(*data.screen_figure(*key, build, frame_of))
 
 
 class Chart(NamedTuple):
     """A chart as ``chart`` gives it: the figure with its caption drawn under the plot (for the
-    PNG), the figure the page draws, and the caption's lines the page writes under it."""
+    PNG), the figure the page draws, the caption's lines the page writes under it, and its text
+    alternative."""
 
     figure: go.Figure
     screen: go.Figure
     caption_lines: list[str]
+    alt: str
 
 
 def show_chart(chart_: Chart | go.Figure, name: str, caption_area: DeltaGenerator | None = None) -> None:
@@ -365,14 +366,14 @@ def show_chart(chart_: Chart | go.Figure, name: str, caption_area: DeltaGenerato
     it never runs off the edge or under the axis title), a PNG download (drawn by kaleido when
     clicked, with the caption inside the image) and a text alternative. The figures are not changed."""
     if isinstance(chart_, go.Figure):
-        chart_ = Chart(chart_, *figure_on_screen(chart_))
+        chart_ = Chart(chart_, *figure_on_screen(chart_), alt_text(chart_))
     fig = chart_.figure
     # In a box of its own: on a narrow screen the chart keeps a readable width and scrolls in it
     # (ui/accessibility.py), the page does not.
     with st.container(key=f"{CHART_BOX}{name}"):
         st.plotly_chart(
             chart_.screen,
-            alt=alt_text(fig),
+            alt=chart_.alt,
             width="stretch",
             key=f"chart-{name}",
             # The toolbar's own image would lack the source: the PNG button below is the one to use.
@@ -398,7 +399,7 @@ def show_chart(chart_: Chart | go.Figure, name: str, caption_area: DeltaGenerato
         help="The chart with its title and source, as an image.",
     )
     with row.expander("Text description of this chart"):
-        st.write(alt_text(fig))
+        st.write(chart_.alt)
 
 
 _MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_{}[]<>#|~$"})
