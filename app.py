@@ -116,7 +116,7 @@ def main() -> None:
     if st.session_state.get("f_present", st.query_params.get("present") == "1"):
         # Presentation mode hides the sidebar: say so before the sidebar is drawn, so that it is
         # never seen for a moment (the page's header says it again).
-        st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
+        st.html(PRESENTATION_CSS)  # style only: Streamlit puts it where it takes no room
     filters = sidebar()
     with st.sidebar:
         briefing_pack_button(filters)

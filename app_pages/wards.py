@@ -19,6 +19,13 @@ MEASURES = {
     "pct_change": "Percentage change, {a} to {b}",
     "significance": "Significant change, {a} to {b}",
 }
+#: The same, as a slide's half-width column has room for them.
+SLIDE_MEASURES = {
+    "count_b": "Count",
+    "rate_b_per_1000": "Rate",
+    "pct_change": "% change",
+    "significance": "Significant",
+}
 #: The panel's columns; the counts are headed by their periods ("2017-18"), as the panel's table is.
 COLUMNS = [
     "ward_name",
@@ -57,12 +64,16 @@ with guarded():
     def measure_name(measure: str) -> str:
         return MEASURES[measure].format(a=label_a, b=label_b)
 
+    def measure_button(measure: str) -> str:
+        # On a slide the half-width column holds the short names; the legend's title gives the periods.
+        return SLIDE_MEASURES[measure] if filters.present else measure_name(measure)
+
     with figure_area:
         measure = (
             st.segmented_control(
                 "Colour the wards by",
                 offered,
-                format_func=measure_name,
+                format_func=measure_button,
                 default=linked_choice("wm", "ward_measure", offered, "count_b"),
                 key="ward_measure",
             )
@@ -86,16 +97,17 @@ with guarded():
                 )
             if measure in ("count_b", "rate_b_per_1000") and not filters.present:
                 st.caption(map_legend.CLASS_NOTE.format(units="wards"))
-    # Under the map on a page; beside it on a slide.
-    with words_area if filters.present else st.container():
+    # Under the map on a page; on a slide the map as text under the map and the table beside it.
+    with figure_area if filters.present else st.container():
         show_ward_map_text(table, measure, public_threshold())  # the canvas as a table (WCAG 1.1.1)
+    with words_area if filters.present else st.container():
         show_table(
             table,
             "ward-patterns",
             columns=SLIDE_COLUMNS if filters.present else COLUMNS,
             labels={"pct_change": "Percentage"},
-            # Every ward on a page; on a slide the table scrolls in its own box beside the map.
-            height=210 if filters.present else min(35 * len(table) + 3, 1200),
+            # Every ward on a page (a slide sizes its own table: ui.slides.slide_table_height).
+            height=min(35 * len(table) + 3, 1200),
         )
     if not filters.present:
         show_chart(

@@ -30,7 +30,7 @@ from analytics.present.words import NUMBER_FORMATS, SOURCE_NAMES, column_header,
 from analytics.reports.briefing import briefing_pack
 from ui import data
 from ui.accessibility import CHART_BOX
-from ui.slides import SLIDE_PLOT_HEIGHT, slide_bar
+from ui.slides import SLIDE_PLOT_HEIGHT, SLIDE_ROW_HEIGHT, slide_bar, slide_table_height
 from ui.state import Filters
 
 SYNTHETIC_BANNER = (
@@ -74,7 +74,7 @@ def public_threshold() -> int | None:
 
 def page_header(title: str, filters: Filters, subtitle: str | None = None) -> None:
     if filters.present:
-        st.markdown(PRESENTATION_CSS, unsafe_allow_html=True)
+        st.html(PRESENTATION_CSS)  # style only: Streamlit puts it where it takes no room
         # The sidebar (and its page list) is hidden on a projector: the slide bar, beside the
         # title to leave the screen to the figure, moves on and out.
         title_column, bar_column = st.columns([2, 5], vertical_alignment="center")
@@ -129,10 +129,15 @@ def show_table(
     config = _column_config(shown, headers)
     screen = _one_type_a_column(_without_meta(_plain_values(shown))).rename(columns=headers)
     totals = _total_rows(shown)
+    kwargs: dict = {"height": height} if height else {}
+    if _presenting():
+        # A slide is read, not sorted: the total stays on the table's last row (no second table and
+        # header to find room for), and compact rows fit the panel's ward table on one screen.
+        totals = totals & False
+        kwargs = {"height": slide_table_height(len(screen)), "row_height": SLIDE_ROW_HEIGHT}
     if totals.any():
         config = _aligned(config, screen)
     # A missing value is a blank cell (Streamlit would write "None").
-    kwargs = {"height": height} if height else {}
     st.dataframe(screen[~totals], hide_index=True, width="stretch", column_config=config, placeholder="", **kwargs)
     if totals.any():
         # Its own table under the sortable one: sorting the wards never moves the total.

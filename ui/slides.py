@@ -38,6 +38,18 @@ _PAGES_KEY = "_slide_pages"
 SLIDE_PLOT_HEIGHT = 250
 #: A slide's map, px.
 SLIDE_MAP_HEIGHT = 400
+#: A slide's table rows, px (Streamlit's are 35): the panel's ward table (12 wards and the Grand
+#: Total) fits beside the map at 1280x720 without scrolling.
+SLIDE_ROW_HEIGHT = 28
+#: The most rows a slide's table shows before it scrolls in its box (a district of 23 wards, or all
+#: North Worcestershire's, cannot fit a screen: the presenter scrolls the table, not the slide).
+SLIDE_TABLE_ROWS = 13
+
+
+def slide_table_height(rows: int) -> int:
+    """The height, px, of a slide's table of ``rows`` rows and its header: every row up to
+    :data:`SLIDE_TABLE_ROWS`, then a box that scrolls."""
+    return (min(rows, SLIDE_TABLE_ROWS) + 1) * SLIDE_ROW_HEIGHT + 24  # the header row is taller (38 px or more)
 
 
 def slide_areas(present: bool, split: tuple[int, int] = (3, 2)) -> tuple[DeltaGenerator, DeltaGenerator]:

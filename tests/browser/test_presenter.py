@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, ROOT
+from tests.browser.conftest import ARTIFACTS, ROOT, start_server
 from ui.slides import SLIDES
 
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -58,35 +58,53 @@ def _scrolls(page) -> bool:
     )
 
 
+def _walk(page, url: str, width: int, height: int, shots: str | None) -> list[list[str]]:
+    """Walk the slide show from the first slide with the Right arrow, asserting on every slide what
+    the panel sees (title, figure drawn, table where the deck had one, nothing cut, no scrolling);
+    return the cells of every slide's tables. ``shots``: the screenshots' name prefix, or None."""
+    page.goto(url)
+    _settle(page)
+    cells: list[list[str]] = []
+    for number, (path, _) in enumerate(SLIDES, start=1):
+        title, has_table = EXPECTED[path]
+        assert page.locator("h1").first.inner_text().strip() == title
+        assert f"/{path}?" in page.url and "present=1" in page.url
+        # No sidebar on a projector, and the way on and out on the slide itself.
+        assert not page.locator('[data-testid="stSidebar"]').is_visible()
+        assert page.get_by_role("button", name="Exit presentation mode").is_visible()
+        assert page.locator(FIGURE).first.is_visible()
+        if has_table:
+            assert page.locator('[data-testid="stDataFrame"]').first.is_visible(), title
+            page.wait_for_timeout(500)  # the grid fills its accessible rows just after it is drawn
+            cells += [
+                row.locator('[role="gridcell"]').all_inner_texts()
+                for row in page.locator('[data-testid="stDataFrame"] [role="row"]').all()
+            ]
+        if shots:
+            shot = SHOTS / f"{shots}-{number}-{width}x{height}.png"
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shot))
+            _keep(shot)
+        assert not _scrolls(page), f"{title} needs scrolling at {width}x{height}"
+        figures = '[data-testid="stPlotlyChart"], [data-testid="stDeckGlJsonChart"], [data-testid="stDataFrame"]'
+        assert not _on_screen(page, figures, width, height), f"{title}: cut at {width}x{height}"
+        assert not _on_screen(page, "h1, button, [data-testid='stAlert']", width, height), title
+        if number < len(SLIDES):
+            page.keyboard.press("ArrowRight")
+            page.wait_for_url(f"**/{SLIDES[number][0]}?*", timeout=30_000)
+            _settle(page)
+    return cells
+
+
 @pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
 def test_the_presenter_walks_the_slides_with_the_keyboard(server, browser, width, height):
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     try:
-        page.goto(f"{server}/{SLIDES[0][0]}?{PANEL}")
-        _settle(page)
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        for number, (path, _) in enumerate(SLIDES, start=1):
-            title, has_table = EXPECTED[path]
-            assert page.locator("h1").first.inner_text().strip() == title
-            assert f"/{path}?" in page.url and "present=1" in page.url
-            # No sidebar on a projector, and the way on and out on the slide itself.
-            assert not page.locator('[data-testid="stSidebar"]').is_visible()
-            assert page.get_by_role("button", name="Exit presentation mode").is_visible()
-            assert page.locator(FIGURE).first.is_visible()
-            if has_table:
-                assert page.locator('[data-testid="stDataFrame"]').first.is_visible(), title
-            shot = SHOTS / f"slide-{number}-{width}x{height}.png"
-            page.screenshot(path=str(shot))
-            _keep(shot)
-            assert not _scrolls(page), f"{title} needs scrolling at {width}x{height}"
-            figures = '[data-testid="stPlotlyChart"], [data-testid="stDeckGlJsonChart"], [data-testid="stDataFrame"]'
-            assert not _on_screen(page, figures, width, height), f"{title}: cut at {width}x{height}"
-            assert not _on_screen(page, "h1, button, [data-testid='stAlert']", width, height), title
-            if number < len(SLIDES):
-                page.keyboard.press("ArrowRight")
-                page.wait_for_url(f"**/{SLIDES[number][0]}?*", timeout=30_000)
-                _settle(page)
+        cells = _walk(page, f"{server}/{SLIDES[0][0]}?{PANEL}", width, height, "slide")
+        # The panel's two tables, whole: every Redditch ward and the Grand Total on the ward slide.
+        assert ["Grand Total", "3468", "3203", "-265", "-8"] in cells, cells  # the grid's raw values
+        assert any(row and row[0] == "Winyates" for row in cells)
         page.keyboard.press("ArrowLeft")
         page.wait_for_url(f"**/{SLIDES[-2][0]}?*", timeout=30_000)
         _settle(page)
@@ -98,6 +116,27 @@ def test_the_presenter_walks_the_slides_with_the_keyboard(server, browser, width
         assert "present=1" not in page.url
     finally:
         context.close()
+
+
+def test_the_slides_in_public_mode_hide_small_counts(built_db, browser):
+    """A public screen (ASB_PUBLIC_MODE) shown on the projector: police.uk's January 2024 against
+    January 2025 in Redditch has wards with fewer than 5 incidents; every slide still fits and its
+    tables write "<5", never the count."""
+    process, url = start_server(built_db, {"ASB_PUBLIC_MODE": "true"})
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    try:
+        public = "src=police_uk&cat=asb&pt=months&a=2024-01&b=2025-01&v=wd25&d=Redditch&present=1"
+        cells = _walk(page, f"{url}/{SLIDES[0][0]}?{public}", 1280, 720, None)
+        # The two periods' counts (a difference of two shown counts gives nothing away).
+        counts = [c.strip() for row in cells for c in row[1:3]]
+        assert "<5" in counts, cells
+        small = [v for v in counts if v.replace(",", "").isdigit() and 0 < int(v.replace(",", "")) < 5]
+        assert not small, f"counts under 5 shown on a public slide: {small}"
+    finally:
+        context.close()
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def _keep(path) -> None:
