@@ -328,6 +328,8 @@ def forecast_table(
         values = table["horizon"].map(by_horizon[column]) if not by_horizon.empty else np.nan
         table[f"backtest_{column}"] = values
     table["forecast"] = table["forecast"].round(1)
+    for column in _INTERVALS:  # quantiles of simulated counts: whole incidents
+        table[column] = pd.to_numeric(table[column]).round().astype("Int64")
     for column in ("backtest_mase", "backtest_mase_naive", "backtest_coverage_80", "backtest_coverage_95"):
         table[column] = pd.to_numeric(table[column]).round(3)
     table["backtest_forecasts"] = pd.to_numeric(table["backtest_forecasts"]).astype("Int64")
