@@ -40,7 +40,7 @@ from analytics.core.periods import Period, month_label, month_range_period, mont
 from analytics.core.selection import Selection
 from analytics.core.table_meta import TableMeta, with_meta
 
-__all__ = ["MODEL_IN_WORDS", "ForecastResult", "forecast", "forecast_table", "refusal_reason"]
+__all__ = ["MODEL_IN_WORDS", "ForecastResult", "forecast", "forecast_rows", "forecast_table", "refusal_reason"]
 
 #: The model in one sentence, for a councillor.
 MODEL_IN_WORDS = (
@@ -321,7 +321,11 @@ def forecast_table(
     rows when nothing can be forecast; the TableMeta's ``method`` then says why, and otherwise
     states the model, the months it rests on and the backtest over all horizons.
     """
-    result = forecast(conn, selection, period, horizon, seed)
+    return forecast_rows(forecast(conn, selection, period, horizon, seed))
+
+
+def forecast_rows(result: ForecastResult) -> pd.DataFrame:
+    """:func:`forecast_table` of a forecast already made: its months beside their backtest."""
     table = result.forecasts.drop(columns=["count", "present", "partial", "in_model"]).reset_index(drop=True)
     by_horizon = result.backtest.dropna(subset=["horizon"]).set_index("horizon")
     for column in ("forecasts", "mase", "mase_naive", "coverage_80", "coverage_95"):
