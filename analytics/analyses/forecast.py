@@ -195,7 +195,7 @@ def _fit_text(fit: ModelFit, run: pd.DataFrame, exposure: np.ndarray, seed: int)
     change = fit.latest_against_previous
     level = f", {change:+.1%} on the 12 before" if change is not None else ""
     return (
-        "Poisson log-linear model (statsmodels GLM): a coefficient for each calendar month and a level for each "
+        "Poisson log-linear model (GLM): a coefficient for each calendar month and a level for each "
         f"12-month block counted back from the last month, fitted to the {fit.n} continuous months "
         f"{_span(months[0], months[-1])}"
         + (f" ({'; '.join(partial)})" if partial else "")

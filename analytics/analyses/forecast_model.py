@@ -6,7 +6,8 @@ twelve months times that calendar month's usual share of a year, learned from ev
 and its ranges allow both for how much months stray from that pattern and for how sure the
 pattern itself is.
 
-For the analyst: a Poisson log-linear model (a GLM, statsmodels) of the monthly counts,
+For the analyst: a Poisson log-linear model (a GLM, fitted by Newton-Raphson here; the tests check
+it against statsmodels) of the monthly counts,
 
     log E[count_t] = log(exposure_t) + month_of_year(t) + level(year_block(t)),
 
@@ -39,7 +40,6 @@ cycles) continuous months, none missing, ending where the forecast stands.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,6 +65,9 @@ MAX_HORIZON = 6
 LEVELS = (0.80, 0.95)
 #: Simulated months per forecast month; the intervals' quantiles come from them.
 DRAWS = 4000
+# Newton-Raphson: at most this many steps, done when no coefficient moves by more than this.
+_ITERATIONS = 60
+_CONVERGED = 1e-10
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -129,10 +132,14 @@ class ModelFit:
         """
         rng = np.random.default_rng(seed)
         design = self._future(month_of_year)
-        betas = rng.multivariate_normal(self.coefficients, self.covariance, size=draws, method="eigh")
+        # The coming months' log means are normal with covariance X Σ X': drawn as such, which is
+        # the same as drawing every coefficient and cheaper (a few months, not 13 or more columns).
+        log_means = rng.multivariate_normal(
+            design @ self.coefficients, design @ self.covariance @ design.T, size=draws, method="eigh"
+        ).T
         # Clipped: a calendar month with no incidents has a coefficient near minus infinity and a
         # vast variance, and its draws must not overflow.
-        means = np.exp(np.clip(design @ betas.T, -50.0, 20.0))  # months × draws
+        means = np.exp(np.clip(log_means, -50.0, 20.0))  # months × draws
         if self.dispersion > 1.0:
             counts = rng.negative_binomial(means / (self.dispersion - 1.0), 1.0 / self.dispersion)
         else:
@@ -146,6 +153,27 @@ class ModelFit:
         return out
 
 
+def _newton_poisson(counts: Floats, design: Floats, offset: Floats) -> tuple[Floats, Floats, Floats]:
+    """A Poisson GLM with log link by Newton-Raphson (for this link, the same as IRLS): the
+    coefficients, the fitted means and the inverse of the information (the coefficients'
+    covariance). A calendar month with no incidents at all has no finite coefficient: it goes
+    towards minus infinity, its fitted mean to 0, and the iterations stop at their limit."""
+    coefficients = np.zeros(design.shape[1])
+    for column in range(12):  # start from each calendar month's mean rate
+        rows = design[:, column] == 1
+        coefficients[column] = np.log(max(counts[rows].sum(), 0.5) / np.exp(offset[rows]).sum())
+    for _ in range(_ITERATIONS):
+        means = np.exp(design @ coefficients + offset)
+        information = design.T @ (means[:, None] * design)
+        step = np.linalg.lstsq(information, design.T @ (counts - means), rcond=None)[0]
+        coefficients = coefficients + step
+        if np.abs(step).max() < _CONVERGED:
+            break
+    means = np.exp(design @ coefficients + offset)
+    covariance = np.asarray(np.linalg.pinv(design.T @ (means[:, None] * design)), dtype=float)
+    return coefficients, np.asarray(means, dtype=float), covariance
+
+
 def fit_model(counts: Floats, month_of_year: Ints, exposure: Floats | None = None) -> ModelFit:
     """The seasonal model fitted to continuous months.
 
@@ -153,21 +181,13 @@ def fit_model(counts: Floats, month_of_year: Ints, exposure: Floats | None = Non
     each; ``exposure``: the share of each month held (default 1). Raises ``ValueError`` below
     :data:`MIN_MONTHS` months: callers say why before they get here.
     """
-    # Deferred: statsmodels takes about a second to import.
-    import statsmodels.api as sm
-
     counts = np.asarray(counts, dtype=float)
     if len(counts) < MIN_MONTHS:
         raise ValueError(f"the model needs at least {MIN_MONTHS} continuous months; got {len(counts)}")
     exposure = np.ones(len(counts)) if exposure is None else np.asarray(exposure, dtype=float)
     blocks = year_blocks(len(counts))
     design = _design(np.asarray(month_of_year), blocks, int(blocks.max()) + 1)
-    with warnings.catch_warnings():
-        # A calendar month with no incidents in any year has no finite coefficient: its expected
-        # count tends to 0, which is the right forecast for it; statsmodels warns, we need not.
-        warnings.simplefilter("ignore")
-        result = sm.GLM(counts, design, family=sm.families.Poisson(), exposure=exposure).fit()
-        pearson = float(np.sum((counts - result.mu) ** 2 / np.maximum(result.mu, 1e-12)))
+    coefficients, means, covariance = _newton_poisson(counts, design, np.log(exposure))
+    pearson = float(np.sum((counts - means) ** 2 / np.maximum(means, 1e-12)))
     dispersion = max(1.0, pearson / (len(counts) - design.shape[1]))
-    covariance = np.asarray(result.cov_params(), dtype=float) * dispersion
-    return ModelFit(np.asarray(result.params, dtype=float), covariance, dispersion, len(counts))
+    return ModelFit(coefficients, covariance * dispersion, dispersion, len(counts))
