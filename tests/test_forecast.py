@@ -241,6 +241,32 @@ def test_public_mode_hides_a_small_forecast_and_its_intervals(geo_db):
     assert float(august.forecast) == pytest.approx(40.0) and august.upper_95 != ""
 
 
+def test_a_calendar_month_with_no_incident_is_refused(geo_db):
+    # July never has an incident: its coefficient would be minus infinity, and its range unbounded.
+    months = _months("2022-01", 30)
+    redditch = _filler({m: 4 for m in months if m[5:] != "07"})
+
+    def fill(conn) -> None:  # the source holds July (Bromsgrove's); Redditch has none: a real 0
+        redditch(conn)
+        for month in (m for m in months if m[5:] == "07"):
+            add(conn, month, 2, district="Bromsgrove")
+
+    with connect_with(geo_db, fill) as conn:
+        result = forecast(conn, POLICE)
+    assert result.refusal == (
+        "Not forecast: no incidents at all in July of the months fitted (Jan 2022–Jun 2024), so the seasonal "
+        "model has no estimate for it; counts this small are better read month by month."
+    )
+    assert result.forecasts.empty
+    months = np.arange(30) % 12 + 1
+    with pytest.raises(ValueError, match="no incidents at all in July"):
+        fit_model(np.where(months == 7, 0.0, 4.0), months)
+    # In the backtest, an origin whose months have no July yet makes no forecast and is not counted.
+    counts_later = np.where((months == 7) & (np.arange(30) < 12), 0.0, 4.0)
+    summary, _ = backtest(counts_later, months, horizon=1)
+    assert summary.iloc[-1]["origins"] == 30 - MIN_MONTHS
+
+
 def test_every_forecast_column_is_declared(built_conn):
     result = forecast(built_conn, EXTRACT)
     for frame in (result.frame, result.backtest, forecast_table(built_conn, EXTRACT)):

@@ -288,17 +288,20 @@ def forecast(
     refusal = refusal_reason(series, selection.source_label)
     start = _continuous_start(series.frame["present"].to_numpy(dtype=bool))
     run = series.frame.iloc[start:]
-    if not refusal and run["count"].sum() == 0:
-        refusal = (
-            f"Not forecast: no incidents in the {len(run)} months {_span(run['month'].iloc[0], series.window.end)}."
-        )
-    empty = pd.DataFrame(columns=BACKTEST_COLUMNS)
-    if refusal:
-        return _result(series, meta, [_history_rows(series, None)], empty, refusal, refusal)
-    exposure = _exposure(conn, series, selection.source, start)
+    exposure = _exposure(conn, series, selection.source, start) if not refusal else np.ones(0)
     counts = run["count"].to_numpy(dtype=float)
     month_of_year = np.array([m.month for m in run["month"]])
-    fit = fit_model(counts, month_of_year, exposure)
+    try:
+        fit = None if refusal else fit_model(counts, month_of_year, exposure)
+    except ValueError as error:
+        # A calendar month (or a year) with no incident at all: the model has no estimate of it.
+        refusal = (
+            f"Not forecast: {error} ({_span(run['month'].iloc[0], series.window.end)}), so the seasonal model has "
+            "no estimate for it; counts this small are better read month by month."
+        )
+    if refusal or fit is None:
+        empty = pd.DataFrame(columns=BACKTEST_COLUMNS)
+        return _result(series, meta, [_history_rows(series, None)], empty, refusal, refusal)
     whole = _whole_months(run)
     summary, _ = backtest(counts[whole], month_of_year[whole], horizon, seed)
     rows = [_history_rows(series, start), _forecast_rows(series, fit, horizon, seed)]

@@ -40,6 +40,7 @@ cycles) continuous months, none missing, ending where the forecast stands.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,9 +135,7 @@ class ModelFit:
         design = self._future(month_of_year)
         # The coming months' log means are normal with covariance X Σ X': drawn as such, which is
         # the same as drawing every coefficient and cheaper (a few months, not 13 or more columns).
-        log_means = rng.multivariate_normal(
-            design @ self.coefficients, design @ self.covariance @ design.T, size=draws, method="eigh"
-        ).T
+        log_means = _normal_draws(rng, design @ self.coefficients, design @ self.covariance @ design.T, draws)
         # Clipped: a calendar month with no incidents has a coefficient near minus infinity and a
         # vast variance, and its draws must not overflow.
         means = np.exp(np.clip(log_means, -50.0, 20.0))  # months × draws
@@ -151,6 +150,16 @@ class ModelFit:
             out[low] = np.quantile(counts, tail, axis=1, method="inverted_cdf").astype(float)
             out[high] = np.quantile(counts, 1.0 - tail, axis=1, method="inverted_cdf").astype(float)
         return out
+
+
+def _normal_draws(rng: np.random.Generator, mean: Floats, covariance: Floats, draws: int) -> Floats:
+    """``draws`` of a multivariate normal, months × draws. Cholesky, which is unique (the eigenvectors'
+    signs are not, and would make the draws depend on the LAPACK build); the eigen decomposition
+    only for a covariance that is not positive definite (a calendar month with no incidents)."""
+    try:
+        return rng.multivariate_normal(mean, covariance, size=draws, method="cholesky").T
+    except np.linalg.LinAlgError:
+        return rng.multivariate_normal(mean, covariance, size=draws, method="eigh").T
 
 
 def _newton_poisson(counts: Floats, design: Floats, offset: Floats) -> tuple[Floats, Floats, Floats]:
@@ -174,12 +183,22 @@ def _newton_poisson(counts: Floats, design: Floats, offset: Floats) -> tuple[Flo
     return coefficients, np.asarray(means, dtype=float), covariance
 
 
+def _check_estimable(counts: Floats, design: Floats) -> None:
+    """Refuse a calendar month, or a 12-month block, with no incident at all: its coefficient
+    has no finite estimate (minus infinity), so neither has the range of its forecast."""
+    empty = [j for j in range(design.shape[1]) if design[:, j].any() and counts[design[:, j] == 1].sum() == 0]
+    if empty:
+        names = [calendar.month_name[j + 1] if j < 12 else f"year block {j - 11}" for j in empty]
+        raise ValueError(f"no incidents at all in {', '.join(names)} of the months fitted")
+
+
 def fit_model(counts: Floats, month_of_year: Ints, exposure: Floats | None = None) -> ModelFit:
     """The seasonal model fitted to continuous months.
 
     ``counts``: incidents in each month, in order, none missing; ``month_of_year``: 1 to 12 for
     each; ``exposure``: the share of each month held (default 1). Raises ``ValueError`` below
-    :data:`MIN_MONTHS` months: callers say why before they get here.
+    :data:`MIN_MONTHS` months, and when a calendar month (or a 12-month block) has no incident
+    at all: callers say why before they get here.
     """
     counts = np.asarray(counts, dtype=float)
     if len(counts) < MIN_MONTHS:
@@ -187,6 +206,7 @@ def fit_model(counts: Floats, month_of_year: Ints, exposure: Floats | None = Non
     exposure = np.ones(len(counts)) if exposure is None else np.asarray(exposure, dtype=float)
     blocks = year_blocks(len(counts))
     design = _design(np.asarray(month_of_year), blocks, int(blocks.max()) + 1)
+    _check_estimable(counts, design)
     coefficients, means, covariance = _newton_poisson(counts, design, np.log(exposure))
     pearson = float(np.sum((counts - means) ** 2 / np.maximum(means, 1e-12)))
     dispersion = max(1.0, pearson / (len(counts) - design.shape[1]))
