@@ -7,7 +7,8 @@ fitted, six months forecast with their intervals, and the rolling-origin backtes
 and forecasts on the synthetic extract) for the places the issue names: North Worcestershire and
 Redditch on the synthetic extract standing at August 2019, a ward, and police.uk (refused: its
 months are not continuous, so it reads the months and stops). Also the cold first call (the
-first reads of the store). Each warm figure is the median of --repeat runs; the target is under 1 s.
+first reads of the store). Each warm figure is the median of --repeat runs (wall clock, and the
+process's CPU time, which other work on the machine disturbs less); the target is under 1 s.
 """
 
 from __future__ import annotations
@@ -44,19 +45,24 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     forecast(conn, PLACES["Redditch (extract, from Aug 2019)"])
     print(f"cold first call (first DuckDB reads, numpy warm-up): {time.perf_counter() - started:.2f} s")
-    print(f"| place | forecast and backtest, warm (median of {args.repeat}) | origins | under {TARGET_SECONDS:.0f} s |")
-    print("|---|---|---|---|")
+    print(
+        f"| place | forecast and backtest, warm, wall clock (median of {args.repeat}) | CPU time | origins"
+        f" | under {TARGET_SECONDS:.0f} s |"
+    )
+    print("|---|---|---|---|---|")
     worst = 0.0
     for name, selection in PLACES.items():
-        times = []
+        times, cpu = [], []
         for _ in range(args.repeat):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             result = forecast(conn, selection)
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
         median = statistics.median(times)
         worst = max(worst, median)
         origins = "refused" if result.refusal else str(result.backtest.iloc[-1]["origins"])
-        print(f"| {name} | {median * 1000:.0f} ms | {origins} | {'yes' if median < TARGET_SECONDS else 'NO'} |")
+        met = "yes" if median < TARGET_SECONDS else "NO"
+        print(f"| {name} | {median * 1000:.0f} ms | {statistics.median(cpu) * 1000:.0f} ms | {origins} | {met} |")
     conn.close()
     return 0 if worst < TARGET_SECONDS else 1
 
