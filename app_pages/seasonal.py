@@ -66,7 +66,7 @@ def forecast_section(selection, version: int) -> None:
         show_chart(chart(forecast_chart, data.forecast_frame, selection, None, version), "forecast")
     rows = as_percent(forecast_rows(result), ["backtest_coverage_80", "backtest_coverage_95"])
     show_table(rows, "forecast", columns=list(FORECAST_LABELS), labels=FORECAST_LABELS)
-    if not result.refusal:
+    if not result.backtest.empty:
         backtest = as_percent(result.backtest, ["coverage_80", "coverage_95"]).round(
             {"mae": 1, "mase": 2, "mase_naive": 2}
         )

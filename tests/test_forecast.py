@@ -21,6 +21,7 @@ from analytics.core.errors import AnalyticsError
 from analytics.core.periods import parse_period
 from analytics.core.selection import Selection
 from analytics.core.table_meta import meta_of
+from analytics.present.forecast_narrative import backtest_words, forecast_line
 from tests.seasonal_store import add, connect_with
 
 EXTRACT = Selection(source="extract")
@@ -211,6 +212,17 @@ def test_a_short_history_is_refused_with_its_length(geo_db):
     ]
     assert full.forecasts["forecast"].to_numpy() == pytest.approx([50.0] * 6)
     assert full.backtest.iloc[-1]["origins"] == 30 - MIN_MONTHS
+
+
+def test_24_months_are_forecast_but_not_backtested_and_it_says_so(geo_db):
+    counts = {m: (90 if m[5:] == "10" else 45) for m in _months("2023-01", 24)}
+    with connect_with(geo_db, _filler(counts)) as conn:
+        result = forecast(conn, POLICE, horizon=3)
+    assert result.refusal == "" and result.backtest.empty
+    assert result.forecasts["forecast"].to_numpy() == pytest.approx([45.0, 45.0, 45.0])
+    assert "No backtest: it needs more than 24 whole continuous months" in result.method
+    assert backtest_words(result).startswith("Not tested on the source's own history")
+    assert forecast_line(result).startswith("What next in Redditch, from the months to Dec 2024: about 45 ASB")
 
 
 def test_a_partial_last_month_is_fitted_for_the_days_held(geo_db):

@@ -201,8 +201,8 @@ def _fit_text(fit: ModelFit, run: pd.DataFrame, exposure: np.ndarray, seed: int)
         + (f" ({'; '.join(partial)})" if partial else "")
         + f"; the forecast takes the level of the latest 12 months ({latest}{level}); over-dispersion "
         f"φ = {fit.dispersion:.2f} (Pearson χ² / residual degrees of freedom, at least 1); prediction intervals: "
-        f"quantiles of {DRAWS:,} simulated months (seed {seed}), coefficients drawn from their estimated "
-        "distribution and counts from a negative binomial with variance φ × mean."
+        f"quantiles of {DRAWS:,} simulated months (seed {seed}), the months' log means drawn from their estimated "
+        "normal distribution (covariance scaled by φ) and counts from a negative binomial with variance φ × mean."
     )
 
 
@@ -210,7 +210,8 @@ def _backtest_text(summary: pd.DataFrame, whole: pd.DataFrame) -> str:
     if summary.empty:
         return (
             f"No backtest: it needs more than {MIN_MONTHS} whole continuous months (a model fitted on "
-            f"{MIN_MONTHS} and at least one month after them to test it on); the history has {len(whole)}."
+            f"{MIN_MONTHS} and at least one month after them to test it on); the history has {len(whole)}, so "
+            "how far to trust these ranges is untested."
         )
     months = whole["month"].tolist()
     first, last = months[MIN_MONTHS - 1], months[-2]

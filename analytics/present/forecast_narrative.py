@@ -7,6 +7,7 @@ the tables do not give it (analytics.core.disclosure declares a forecast a count
 from __future__ import annotations
 
 from analytics.analyses.forecast import ForecastResult
+from analytics.analyses.forecast_model import MIN_MONTHS
 from analytics.core.disclosure import is_hidden
 from analytics.core.periods import month_label
 from analytics.core.table_meta import meta_of
@@ -27,9 +28,12 @@ def _month_words(row, threshold: int | None, what: str) -> str:
 
 
 def backtest_words(result: ForecastResult) -> str:
-    """How the model did on the source's own history, in a sentence ("" when there is no backtest)."""
-    if result.backtest.empty:
+    """How the model did on the source's own history, in a sentence, or why it was not tested
+    ("" when nothing is forecast)."""
+    if result.refusal:
         return ""
+    if result.backtest.empty:
+        return f"Not tested on the source's own history: it needs more than {MIN_MONTHS} continuous whole months."
     pooled = result.backtest.iloc[-1]
     verdict = "better than" if pooled.mase < pooled.mase_naive else "no better than"
     return (
