@@ -5,6 +5,7 @@ coming months should bring (the forecast, its intervals and its backtest, or why
 import streamlit as st
 
 from analytics.analyses.forecast import MODEL_IN_WORDS, forecast_rows
+from analytics.analyses.forecast_model import MIN_MONTHS
 from analytics.core.table_meta import meta_of, with_meta
 from analytics.present import narrative
 from analytics.present.charts import monthly_chart, profile_chart, year_on_year_chart
@@ -58,7 +59,7 @@ def forecast_section(selection, version: int) -> None:
     st.markdown(forecast_line(result, public_threshold()))
     if result.refusal:
         st.info(
-            "A forecast needs at least 24 continuous months of data ending at the last month held: "
+            f"A forecast needs at least {MIN_MONTHS} continuous months of data ending at the last month held: "
             "nothing is forecast from months the source does not hold."
         )
     else:
