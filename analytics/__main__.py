@@ -115,6 +115,7 @@ def cmd_table(args: argparse.Namespace) -> int:
                 "boundaries": args.boundaries,
                 "allow_unequal": args.allow_unequal or None,
                 "by": args.by,
+                "horizon": args.horizon,
             },
         )
     finally:
@@ -158,7 +159,9 @@ def parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     table = sub.add_parser("table", help="print one of the analysis tables")
-    table.add_argument("name", help="incident-types, ward-deltas, seasonal, districts, crime-ytd, hotspots, quality")
+    table.add_argument(
+        "name", help="incident-types, ward-deltas, seasonal, forecast, districts, crime-ytd, hotspots, quality"
+    )
     table.add_argument("--source", default=None, help="police_uk | extract | crime_extract")
     table.add_argument("--category", default=None, help='asb | crime | "<police.uk crime type>"')
     table.add_argument("--period-a", default=None, help="e.g. FY2017, CY2025, 2024-01..2024-04")
@@ -166,12 +169,7 @@ def parser() -> argparse.ArgumentParser:
     table.add_argument("--district", action="append", help="district (repeatable)")
     table.add_argument("--ward", action="append", help="ward code (repeatable)")
     table.add_argument("--boundaries", default=None, help="wd22 | wd25")
-    table.add_argument(
-        "--by",
-        choices=["crime_type", "district", "ward"],
-        default=None,
-        help="crime-ytd: rows by crime type (police.uk's default), district (the crime extract's) or ward",
-    )
+    _table_choices(table)
     table.add_argument("--format", choices=["csv", "json"], default="csv")
     table.add_argument(
         "--public",
@@ -188,6 +186,24 @@ def parser() -> argparse.ArgumentParser:
     db_option(table)
     table.set_defaults(func=cmd_table)
     return root
+
+
+def _table_choices(table: argparse.ArgumentParser) -> None:
+    """The options of one table or two: crime-ytd's rows, the forecast's horizon."""
+    table.add_argument(
+        "--by",
+        choices=["crime_type", "district", "ward"],
+        default=None,
+        help="crime-ytd: rows by crime type (police.uk's default), district (the crime extract's) or ward",
+    )
+    table.add_argument(
+        "--horizon",
+        type=int,
+        choices=range(1, 7),
+        metavar="1..6",
+        default=None,
+        help="forecast: how many months after the history to forecast (default 6)",
+    )
 
 
 def check_paths(args: argparse.Namespace) -> None:

@@ -8,6 +8,7 @@ from analytics.core.table_meta import TableMeta, meta_of
 from analytics.core.vocabulary import NORTH_WORCESTERSHIRE, suppressed_label
 from analytics.present import narrative
 from analytics.present.charts import districts_chart, monthly_chart
+from analytics.present.forecast_narrative import forecast_line
 from analytics.present.words import format_p
 from ui import data
 from ui.render import chart, describe, guarded, page_header, public_threshold, show_chart
@@ -120,6 +121,8 @@ with guarded():
             chart(monthly_chart, data.decomposition, filters.selection, None, version, height=340, narrow=True),
             "overview-seasonal",
         )
+    # What the coming months should bring (the Seasonal page has the chart, the ranges and the backtest).
+    st.markdown(forecast_line(data.forecast(filters.selection, None, version), threshold))
     if len(chosen):
         st.caption(
             f"{ward_name} is chosen: the first figure and the monthly chart are the ward's; the district "

@@ -35,6 +35,8 @@ from analytics.analyses.coverage import files_loaded, rows_by_month, ward_covera
 from analytics.analyses.crime import crime_ytd as crime_ytd_table
 from analytics.analyses.decomposition import decomposition as decomposition_table
 from analytics.analyses.districts import districts_table
+from analytics.analyses.forecast import ForecastResult
+from analytics.analyses.forecast import forecast as forecast_of
 from analytics.analyses.hotspots import hotspot_cells as hotspot_cells_of
 from analytics.analyses.hotspots import hotspot_table
 from analytics.analyses.incident_types import incident_types as incident_types_table
@@ -324,6 +326,17 @@ def crime_ytd(selection: Selection, b: Period, a: Period | None, by: str, versio
 def decomposition(selection: Selection, window: Period | None, version: int) -> pd.DataFrame:
     """The monthly series with its expected band and flagged months (the monthly chart's frame)."""
     return decomposition_table(_cursor(version), selection, window)
+
+
+@st.cache_data(**CACHE)
+def forecast(selection: Selection, window: Period | None, version: int) -> ForecastResult:
+    """The next six months after the window (default: every month the source holds), with the backtest."""
+    return forecast_of(_cursor(version), selection, window)
+
+
+def forecast_frame(selection: Selection, window: Period | None, version: int) -> pd.DataFrame:
+    """The forecast chart's frame: the months held, then the months forecast (from :func:`forecast`'s cache)."""
+    return forecast(selection, window, version).frame
 
 
 @st.cache_data(**CACHE)

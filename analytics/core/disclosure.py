@@ -113,6 +113,24 @@ _LABELS = (
     "full_year",
     "method",
     "method_code",
+    # the forecast: how far ahead a month is, whether a month is in the model
+    "horizon",
+    "horizons",
+    "in_model",
+    # the backtest: how many forecasts it tested and its errors over all of them (averages over
+    # many months of the history, from which no one month's count can be read)
+    "origins",
+    "forecasts",
+    "mae",
+    "mase",
+    "mase_naive",
+    "coverage_80",
+    "coverage_95",
+    "backtest_forecasts",
+    "backtest_mase",
+    "backtest_mase_naive",
+    "backtest_coverage_80",
+    "backtest_coverage_95",
     # residents, not incidents; and counts of wards, not of incidents
     "population_mid2018",
     "wards",
@@ -137,6 +155,8 @@ _COUNTS = (
     "value",
     # a month's mean count over the years the profile holds: a count of incidents in all but name
     "mean_count",
+    # a coming month's expected count: a count of incidents in all but name
+    "forecast",
 )
 _DERIVED: dict[str, Column] = {
     # the change between two periods and its test
@@ -182,6 +202,8 @@ _DERIVED: dict[str, Column] = {
             "outside_band",
         )
     },
+    # a forecast's prediction intervals rest on it: a bound would give a hidden forecast away
+    **{name: derived("forecast") for name in ("lower_80", "upper_80", "lower_95", "upper_95")},
     **{f"{name}_{p}": derived(f"count_{p}") for name in ("gi_z", "gi_p", "class") for p in ("a", "b")},
     # the month-of-year profile: its index is the month's mean count over the mean of all months
     **{name: derived("mean_count") for name in ("index", "above_mean", "adjusted_index", "adjusted_factor")},

@@ -235,6 +235,15 @@ NUMBER_FORMATS = {
     **dict.fromkeys(("z", "gi_z_a", "gi_z_b"), "%.2f"),
     "p_value": "%.4f",
     **dict.fromkeys(("longitude", "latitude"), "%.5f"),
+    # the forecast: expected incidents to a tenth, prediction bounds in whole incidents, and the
+    # backtest's errors (MASE to two decimals) and coverage (whole percentages: the page shows
+    # the shares as percentages, its headers say "(%)")
+    "forecast": "%,.1f",
+    "mae": "%,.1f",
+    **dict.fromkeys(("lower_80", "upper_80", "lower_95", "upper_95", "forecasts", "origins"), "%,d"),
+    **dict.fromkeys(("horizon", "backtest_forecasts"), "%d"),
+    **dict.fromkeys(("mase", "mase_naive", "backtest_mase", "backtest_mase_naive"), "%.2f"),
+    **dict.fromkeys(("coverage_80", "coverage_95", "backtest_coverage_80", "backtest_coverage_95"), "%.0f"),
 }
 
 

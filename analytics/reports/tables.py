@@ -23,6 +23,7 @@ from analytics.analyses.comparison import default_comparison
 from analytics.analyses.crime import crime_ytd
 from analytics.analyses.decomposition import seasonal_table
 from analytics.analyses.districts import districts_table
+from analytics.analyses.forecast import forecast_table
 from analytics.analyses.hotspots import hotspot_table
 from analytics.analyses.incident_types import incident_types
 from analytics.analyses.quality import quality_table, source_gaps
@@ -47,6 +48,7 @@ FLAGS = {
     "boundaries": "--boundaries",
     "allow_unequal": "--allow-unequal",
     "by": "--by",
+    "horizon": "--horizon",
 }
 
 
@@ -125,6 +127,12 @@ def _seasonal(conn, options):
     return seasonal_table(conn, selection, window)
 
 
+def _forecast(conn, options):
+    selection = _selection(options)
+    history = parse_period(options["period_a"]) if options.get("period_a") else None
+    return forecast_table(conn, selection, history, options.get("horizon") or 6)
+
+
 def _hotspots(conn, options):
     selection = _selection(options)
     if options.get("period_a") or options.get("period_b"):
@@ -160,6 +168,14 @@ TABLES: dict[str, TableSpec] = {
             ("source", "category", "period_a", "districts", "wards", "boundaries"),
             _seasonal,
             "monthly series with its seasonal decomposition, expected band and flagged months",
+        ),
+        TableSpec(
+            "forecast",
+            ("source", "category", "period_a", "districts", "wards", "boundaries", "horizon"),
+            _forecast,
+            "the next 1 to 6 months (--horizon) after the history (--period-a, default every month the source"
+            " holds), with 80% and 95% prediction intervals and the rolling-origin backtest; refused, with the"
+            " reason, below 24 continuous months",
         ),
         TableSpec(
             "districts",
@@ -269,6 +285,6 @@ def describe_for_humans(frame: pd.DataFrame) -> str:
         return f"{meta.table or 'table'}: every source in the store"
     lines = [f"{meta.table or 'table'}:"]
     for part in caption_parts(meta, full=True):
-        warn = part.startswith(("missing months", "Not comparable"))
+        warn = part.startswith(("missing months", "Not comparable", "method: Not forecast"))
         lines.append(f"{'WARNING: ' if warn else '  '}{part}")
     return "\n".join(lines)

@@ -28,6 +28,8 @@ CASES: dict[str, list[str]] = {
     "extract-districts": ["districts", *PANEL],
     "extract-seasonal-redditch": ["seasonal", "--source", "extract", "--district", "Redditch"],
     "extract-hotspots-redditch": ["hotspots", *PANEL, "--district", "Redditch"],
+    # Standing in September 2019 with the months to August (issue 18): Redditch's next six months.
+    "extract-forecast-redditch": ["forecast", "--source", "extract", "--district", "Redditch"],
     # police.uk's like-for-like default (no periods given: Jan-Apr 2024 against Jan-Apr 2025).
     "police-incident-types": ["incident-types", "--source", "police_uk"],
     "police-ward-deltas-wd25": ["ward-deltas", "--source", "police_uk", "--boundaries", "wd25"],
@@ -37,6 +39,8 @@ CASES: dict[str, list[str]] = {
     "police-crime-ward-deltas": ["ward-deltas", "--source", "police_uk", "--category", "crime"],
     "police-seasonal": ["seasonal", "--source", "police_uk"],
     "police-hotspots-redditch": ["hotspots", "--source", "police_uk", "--district", "Redditch"],
+    # Not continuous before 2025: refused (the header alone; the reason is on standard error).
+    "police-forecast": ["forecast", "--source", "police_uk"],
     # Periods the source does not fully hold: counts stand, change withheld.
     "police-not-comparable": [
         "ward-deltas",
