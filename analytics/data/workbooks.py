@@ -25,15 +25,17 @@ import csv
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree.ElementTree import iterparse
-
-import openpyxl
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
 
 from analytics.core.errors import InputError
 from analytics.core.errors import shown as _shown
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.cell_range import CellRange
+
+# openpyxl is imported where a workbook is read, not here: this module is on the app's import path
+# (the Data page's uploads), and openpyxl takes 0.3 s or more to import, paid at every server start.
 
 #: Merged ranges named in a load report's note (the rest are counted).
 NOTE_RANGES = 5
@@ -63,6 +65,8 @@ def workbook_to_csv(workbook: Path, name: str, required: tuple[str, ...], out: P
 def _open(workbook: Path, name: str, data_only: bool) -> Any:
     """The workbook in read-only mode, or the InputError saying it cannot be read."""
     try:
+        import openpyxl
+
         return openpyxl.load_workbook(workbook, read_only=True, data_only=data_only)
     except Exception as exc:  # openpyxl raises many types for a broken workbook
         raise InputError(f"not a readable Excel workbook ({str(exc)[:200]}).", file=name) from None
@@ -120,6 +124,8 @@ def _holds_header(worksheet: Any, required: tuple[str, ...]) -> bool:
 
 def _merged_ranges(book: Any, title: str, name: str) -> list[CellRange]:
     """The sheet's merged ranges, read from its XML as a stream (they follow the rows)."""
+    from openpyxl.worksheet.cell_range import CellRange
+
     path = book[title]._worksheet_path  # openpyxl's read-only sheets do not list merged cells
     ranges = []
     try:
@@ -135,6 +141,8 @@ def _merged_ranges(book: Any, title: str, name: str) -> list[CellRange]:
 
 def _rows(values: Any, formulas: Any, merged: list[CellRange], name: str) -> Iterator[list[str]]:
     """The sheet's rows as text: merged cells filled from their anchor; an uncached formula refused."""
+    from openpyxl.utils import get_column_letter
+
     starting: dict[int, list[CellRange]] = {}
     for r in merged:
         starting.setdefault(r.min_row, []).append(r)
