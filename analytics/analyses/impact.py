@@ -27,7 +27,7 @@ import duckdb
 import pandas as pd
 import shapely
 
-from analytics.analyses.wdd import LEVEL, WddResult, wdd
+from analytics.analyses.wdd import WddResult, wdd
 from analytics.core.errors import AnalyticsError, invalid_choice, shown
 from analytics.core.periods import _add_months, month_range_period, month_runs
 from analytics.core.selection import Selection
@@ -154,7 +154,13 @@ def _check_months(held: set[datetime.date], start: datetime.date, months: int, s
     )
 
 
-def _counts(conn, selection: Selection, areas: Areas, before, after) -> dict[str, tuple[int, int]]:
+def _counts(
+    conn: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    areas: Areas,
+    before: list[datetime.date],
+    after: list[datetime.date],
+) -> dict[str, tuple[int, int]]:
     """Before and after counts per area, one aggregate query."""
     column = selection.with_(wards=(), districts=()).ward_column
     where, params = selection.with_(wards=(), districts=()).where()
@@ -223,7 +229,9 @@ def _names(wards: pd.DataFrame, codes: tuple[str, ...]) -> str:
     return ", ".join(names) if len(names) <= 4 else f"{len(names)} wards"
 
 
-def _rows(conn, areas: Areas, counts, result: WddResult) -> pd.DataFrame:
+def _rows(
+    conn: duckdb.DuckDBPyConnection, areas: Areas, counts: dict[str, tuple[int, int]], result: WddResult
+) -> pd.DataFrame:
     wards = _ward_frame(conn, areas.boundaries)
     effects = {"target": result.target, "buffer": result.buffer, "control": None, "net": result.net}
     (t0, t1), (d0, d1) = counts["target"], counts["buffer"]

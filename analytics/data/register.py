@@ -188,7 +188,9 @@ def _count(row: dict[str, str], file: str, line: int) -> int | None:
     return int(text)
 
 
-def check_row(row: dict[str, str], file: str, line: int, wards: pd.DataFrame, districts: tuple[str, ...]) -> dict:
+def check_row(
+    row: dict[str, str], file: str, line: int, wards: pd.DataFrame, districts: tuple[str, ...]
+) -> dict[str, object]:
     """One CSV row as the store keeps it, or an InputError naming the file, line and problem."""
     for column in COLUMNS:
         if len(row[column]) > MAX_TEXT:
@@ -259,7 +261,8 @@ def parse_register(
     if "\x00" in text:
         raise InputError("the file holds NUL bytes: it is not a CSV.", file=file)
     districts = districts or settings.districts()
-    checked, seen = [], {}
+    checked: list[dict[str, object]] = []
+    seen: dict[object, int] = {}
     for line, row in _read_rows(text, file):
         entry = check_row(row, file, line, wards, districts)
         if entry["register_id"] in seen:
@@ -301,7 +304,10 @@ def load_register(conn: duckdb.DuckDBPyConnection, data: bytes, file: str) -> st
 def undo_register(conn: duckdb.DuckDBPyConnection, version: int) -> str:
     """Put the register back as it was before ``version`` (the latest live version only)."""
     conn.execute(SCHEMA)
-    live = [r[0] for r in conn.execute("SELECT version FROM register_versions WHERE undone_at IS NULL ORDER BY 1")]
+    live = [
+        r[0]
+        for r in conn.execute("SELECT version FROM register_versions WHERE undone_at IS NULL ORDER BY 1").fetchall()
+    ]
     if version not in live:
         raise AnalyticsError(
             f"There is no live register version {version}. Live versions: {', '.join(map(str, live)) or 'none'}.",
@@ -342,7 +348,8 @@ def _present(conn: duckdb.DuckDBPyConnection) -> bool:
 def current_version(conn: duckdb.DuckDBPyConnection) -> int | None:
     if not _present(conn):
         return None
-    return one_row(conn.execute("SELECT max(version) FROM register_versions WHERE undone_at IS NULL"))[0]
+    version = one_row(conn.execute("SELECT max(version) FROM register_versions WHERE undone_at IS NULL"))[0]
+    return None if version is None else int(version)
 
 
 def register_table(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -56,7 +56,7 @@ def _buffer(row: pd.Series) -> str:
 def _net(row: pd.Series) -> str:
     interval = f"95% interval {_span(row.effect_lower, row.effect_upper)}"
     if row.effect_lower <= 0 <= row.effect_upper:
-        return f"Net of the buffer (weighted displacement difference): {row.effect:+,.0f} ({interval}, including no change)."
+        interval += ", including no change"
     return f"Net of the buffer (weighted displacement difference): {row.effect:+,.0f} ({interval})."
 
 
