@@ -159,9 +159,7 @@ def parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     table = sub.add_parser("table", help="print one of the analysis tables")
-    table.add_argument(
-        "name", help="incident-types, ward-deltas, seasonal, districts, crime-ytd, hotspots, quality, register, impact"
-    )
+    table.add_argument("name", help=", ".join(tables.TABLES))
     table.add_argument("--source", default=None, help="police_uk | extract | crime_extract")
     table.add_argument("--category", default=None, help='asb | crime | "<police.uk crime type>"')
     table.add_argument("--period-a", default=None, help="e.g. FY2017, CY2025, 2024-01..2024-04")

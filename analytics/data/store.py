@@ -535,10 +535,9 @@ def build(
             step(0.02, "Reading ward and LSOA boundaries")
             geography = Geography.load(data_dir, districts)
             store_geography(conn, geography)
-            police_dir = data_dir / "police_uk"
             police = ingest_police_uk(
                 conn,
-                [police_dir],
+                [data_dir / "police_uk"],
                 geography=geography,
                 districts=districts,
                 progress=lambda f, m: step(0.1 + 0.6 * f, m),
