@@ -12,7 +12,7 @@ import streamlit as st
 from analytics.analyses import impact
 from analytics.analyses.impact import ImpactRefused
 from analytics.core.periods import month_label
-from analytics.present.impact_words import verdict
+from analytics.present.impact_words import verdict_parts
 from ui import data
 from ui import register as ui_register
 from ui.render import public_threshold, show_error, show_table
@@ -142,5 +142,7 @@ def did_it_work(filters: Filters, register: pd.DataFrame, version: int) -> None:
     except ImpactRefused as refused:
         show_error(refused)
         return
-    st.markdown(f"#### {verdict(frame, public_threshold())}")
+    first, *rest = verdict_parts(frame, public_threshold())
+    st.markdown(f"#### {first}")
+    st.markdown(" ".join(rest))
     show_table(frame, "impact", columns=COLUMNS, labels=LABELS)

@@ -60,19 +60,25 @@ def _net(row: pd.Series) -> str:
     return f"Net of the buffer (weighted displacement difference): {row.effect:+,.0f} ({interval})."
 
 
-def verdict(frame: pd.DataFrame, threshold: int | None = None) -> str:
-    """The evaluation in sentences: the target against what was expected, the buffer, the net
-    effect, and what the comparison cannot rule out. In public mode, a count below the threshold
-    hides every sentence that rests on it (all of them: each rests on the comparison area's)."""
+def verdict_parts(frame: pd.DataFrame, threshold: int | None = None) -> list[str]:
+    """The evaluation in sentences: the target against what was expected (first: the verdict), the
+    buffer, the net effect, and what the comparison cannot rule out. In public mode, a count below
+    the threshold hides every sentence that rests on it (all of them: each rests on the comparison
+    area's)."""
     meta = meta_of(frame)
     counts = pd.concat([frame.count_a, frame.count_b])
     if any(is_hidden(c, threshold) for c in counts):
-        return "Public mode: a count this evaluation rests on is below the threshold, so its result is not shown."
+        return ["Public mode: a count this evaluation rests on is below the threshold, so its result is not shown."]
     target, buffer, net = (_row(frame, name) for name in ("target", "buffer", "net"))
     if target is None:
-        return ""
+        return []
     parts = [_target(target, meta.period_labels)]
     if buffer is not None and net is not None:
         parts += [_buffer(buffer), _net(net)]
     parts.append("A comparison of counts cannot rule out other changes in the target area at the same time.")
-    return " ".join(parts)
+    return parts
+
+
+def verdict(frame: pd.DataFrame, threshold: int | None = None) -> str:
+    """:func:`verdict_parts` as one paragraph."""
+    return " ".join(verdict_parts(frame, threshold))
