@@ -72,6 +72,6 @@ with guarded():
     )
     st.caption(
         "'date to confirm': the document gives no date. The register is kept on the Data page (with the upload "
-        "password) and by `python -m analytics table register`."
+        "password) and on the command line (python -m analytics table register)."
     )
     impact_view.did_it_work(filters, register, version)
