@@ -15,8 +15,8 @@ from analytics.analyses import (
     decomposition,
     districts,
     hotspots,
-    impact,
     incident_types,
+    interventions,
     places,
     quality,
     seasonal_profile,
@@ -85,7 +85,7 @@ def _every_table(conn) -> dict[str, pd.DataFrame]:
         "files loaded": coverage.files_loaded(conn),
         "register": register.register_table(conn),
         "register versions": register.register_versions(conn),
-        "impact": impact.evaluate_intervention(
+        "impact": interventions.evaluate_intervention(
             conn, "redditch-town-centre-pspo", Selection("police_uk"), PSPO_START, 4
         ),
     }

@@ -21,6 +21,7 @@ target and the comparison area is the rest of the target's district.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -33,7 +34,6 @@ from analytics.core.periods import _add_months, month_range_period, month_runs
 from analytics.core.selection import Selection
 from analytics.core.table_meta import PeriodCoverage, TableMeta, with_meta
 from analytics.data.query import check_selection, months_present
-from analytics.data.register import TO_CONFIRM, register_table
 
 #: Smallest before count (target, buffer, comparison) and after count (comparison) evaluated.
 MIN_COUNT = 10
@@ -194,28 +194,35 @@ def _check_counts(counts: dict[str, tuple[int, int]], has_buffer: bool) -> None:
         )
 
 
-def evaluate(
-    conn: duckdb.DuckDBPyConnection, selection: Selection, areas: Areas, start: datetime.date, months: int = 12
+#: Counts per area (target, buffer, control), before and after, given the two windows' months.
+Counter = Callable[[list[datetime.date], list[datetime.date]], dict[str, tuple[int, int]]]
+
+
+def judge(
+    conn: duckdb.DuckDBPyConnection,
+    selection: Selection,
+    count: Counter,
+    names: dict[str, str],
+    start: datetime.date,
+    months: int,
 ) -> pd.DataFrame:
-    """The evaluation as a table: a row per area (target, buffer, comparison, net) with its before
-    and after counts, the change against the season, the after count the comparison area
-    predicts, the effect and its interval. Raises ImpactRefused when it cannot be judged."""
-    selection = selection.with_(wards=(), districts=(), boundaries=areas.boundaries)
+    """The evaluation of any three areas ``count`` counts (``names``: each area's name, and the
+    target and buffer's together as "net"): the months checked, the counts checked, the WDD, the
+    table with its TableMeta. Raises ImpactRefused when it cannot be judged."""
     check_selection(conn, selection)
     start = datetime.date(start.year, start.month, 1)
     before, after = windows(start, months)
     _check_months(set(months_present(conn, selection.source)), start, months, selection.source_label)
-    counts = _counts(conn, selection, areas, before, after)
-    _check_counts(counts, bool(areas.buffer))
+    counts = count(before, after)
+    _check_counts(counts, bool(names.get("buffer")))
     (t0, t1), (d0, d1), (c0, c1) = counts["target"], counts["buffer"], counts["control"]
-    result = wdd(t0, t1, c0, c1, d0, d1)
-    frame = _rows(conn, areas, counts, result)
+    frame = _rows(names, counts, wdd(t0, t1, c0, c1, d0, d1))
     meta = TableMeta(
         measure=selection.category_label,
-        place=", ".join(frame.ward_name.iloc[:1]),
+        place=names["target"],
         source=selection.source_label,
         synthetic=selection.source != "police_uk",
-        boundaries=areas.boundaries,
+        boundaries=selection.boundaries,
         period_a=PeriodCoverage(month_range_period(before[0], before[-1]).label, months),
         period_b=PeriodCoverage(month_range_period(after[0], after[-1]).label, months),
         table="impact",
@@ -224,30 +231,40 @@ def evaluate(
     return with_meta(frame, meta)
 
 
+def evaluate(
+    conn: duckdb.DuckDBPyConnection, selection: Selection, areas: Areas, start: datetime.date, months: int = 12
+) -> pd.DataFrame:
+    """The evaluation as a table: a row per area (target, buffer, comparison, net) with its before
+    and after counts, the change against the season, the after count the comparison area
+    predicts, the effect and its interval. Raises ImpactRefused when it cannot be judged."""
+    selection = selection.with_(wards=(), districts=(), boundaries=areas.boundaries)
+    wards = _ward_frame(conn, areas.boundaries)
+    names = {name: _names(wards, getattr(areas, name)) for name in ("target", "buffer", "control")}
+    names["net"] = _names(wards, areas.target + areas.buffer)
+    return judge(
+        conn, selection, lambda before, after: _counts(conn, selection, areas, before, after), names, start, months
+    )
+
+
 def _names(wards: pd.DataFrame, codes: tuple[str, ...]) -> str:
     names = sorted(wards.set_index("ward_code").loc[list(codes), "ward_name"]) if codes else []
     return ", ".join(names) if len(names) <= 4 else f"{len(names)} wards"
 
 
-def _rows(
-    conn: duckdb.DuckDBPyConnection, areas: Areas, counts: dict[str, tuple[int, int]], result: WddResult
-) -> pd.DataFrame:
-    wards = _ward_frame(conn, areas.boundaries)
+def _rows(names: dict[str, str], counts: dict[str, tuple[int, int]], result: WddResult) -> pd.DataFrame:
     effects = {"target": result.target, "buffer": result.buffer, "control": None, "net": result.net}
     (t0, t1), (d0, d1) = counts["target"], counts["buffer"]
     counts = {**counts, "net": (t0 + d0, t1 + d1)}
     rows = []
     for name in ("target", "buffer", "control", "net"):
-        if name == "buffer" and not areas.buffer:
+        if name == "buffer" and not names.get("buffer"):
             continue
         effect = effects[name]
         count_a, count_b = counts[name]
         rows.append(
             {
                 "area": AREA_LABELS[name],
-                "ward_name": _names(wards, areas.target + areas.buffer)
-                if name == "net"
-                else _names(wards, getattr(areas, name)),
+                "ward_name": names[name],
                 "count_a": count_a,
                 "count_b": count_b,
                 "difference": count_b - count_a,
@@ -259,42 +276,3 @@ def _rows(
             }
         )
     return pd.DataFrame(rows)
-
-
-def _intervention(conn: duckdb.DuckDBPyConnection, register_id: str) -> pd.Series:
-    register = register_table(conn)
-    found = register[register.register_id == register_id]
-    if found.empty:
-        raise invalid_choice("register entry", register_id, list(register.register_id))
-    return found.iloc[0]
-
-
-def evaluate_intervention(
-    conn: duckdb.DuckDBPyConnection,
-    register_id: str,
-    selection: Selection,
-    start: datetime.date | None = None,
-    months: int = 12,
-    buffer: tuple[str, ...] | None = None,
-    control: tuple[str, ...] | None = None,
-) -> pd.DataFrame:
-    """:func:`evaluate` for an entry of the register: its wards and start month (``start``, when
-    given, in place of the register's, which may be "date to confirm")."""
-    entry = _intervention(conn, register_id)
-    if not entry.wards:
-        raise ImpactRefused(
-            f"The register gives no wards for {entry['name']} ({register_id}).",
-            fix="Choose the area by wards (and a start month) instead.",
-        )
-    if start is None:
-        if entry.start == TO_CONFIRM:
-            raise ImpactRefused(
-                f"The register gives no start month for {entry['name']} ({register_id}): date to confirm.",
-                fix="Choose the month it came into force (--start YYYY-MM), or correct the register.",
-            )
-        start = datetime.date(int(entry.start[:4]), int(entry.start[5:7]), 1)
-    target = tuple(entry.wards.split(";"))
-    areas = default_areas(conn, target, entry.boundaries, buffer, control)
-    frame = evaluate(conn, selection, areas, start, months)
-    meta = frame.attrs["meta"]
-    return with_meta(frame, meta.with_(title=f"{entry['name']} ({register_id})"))

@@ -24,8 +24,9 @@ from analytics.analyses.crime import crime_ytd
 from analytics.analyses.decomposition import seasonal_table
 from analytics.analyses.districts import districts_table
 from analytics.analyses.hotspots import hotspot_table
-from analytics.analyses.impact import default_areas, evaluate, evaluate_intervention
+from analytics.analyses.impact import default_areas, evaluate
 from analytics.analyses.incident_types import incident_types
+from analytics.analyses.interventions import evaluate_intervention
 from analytics.analyses.quality import quality_table, source_gaps
 from analytics.analyses.wards import ward_deltas
 from analytics.core.change import per_month_change
