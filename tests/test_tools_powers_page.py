@@ -49,7 +49,7 @@ def test_the_register_by_year_and_district_with_its_sources(app):
     orders = at.dataframe[1].value
     assert "date to confirm" in set(orders["Start"])
     assert any("committee papers" in c.value for c in at.caption)
-    assert any("Choose the target wards" in i.value for i in at.info)  # the PSPO has no start month yet
+    assert any("Choose the target (wards or an area)" in i.value for i in at.info)  # the PSPO has no start month yet
 
 
 def test_pspo_refused_naming_the_months_police_uk_lacks(app):
@@ -97,3 +97,22 @@ def test_the_editor_is_behind_the_upload_password(app, built_db, tmp_path, monke
         assert len(register.register_table(conn)) == 11
     finally:
         conn.close()
+
+
+def test_an_area_drawn_is_evaluated(app, built_db):
+    conn = store.connect(built_db, read_only=True)
+    try:
+        outline = conn.execute(
+            "SELECT geometry_geojson FROM wards WHERE vintage = 'wd22' AND ward_code = 'E05007868'"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    at = app("tools_powers", {"src": "police_uk", "iv": "area", "is": "2025-01", "im": "4"})
+    assert any("Choose the target (wards or an area)" in i.value for i in at.info)
+    at.text_area(key="impact_area_area").input(outline).run()
+    assert not at.exception, at.exception
+    words = _markdown(at)
+    assert "the area drawn had" in words.lower()
+    assert "95% interval" in words
+    table = at.dataframe[-1].value
+    assert list(table["Wards"])[:2] == ["the area drawn", "400 m around it"]

@@ -5,19 +5,23 @@ area (analytics/analyses/impact.py), with a verdict that never claims more than 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
-from analytics.analyses import impact
+from analytics.analyses import impact, impact_area
 from analytics.analyses.impact import ImpactRefused
 from analytics.core.periods import month_label
+from analytics.core.selection import Selection
 from analytics.present.impact_words import verdict_parts
 from ui import data
 from ui import register as ui_register
 from ui.render import public_threshold, show_error, show_table
 from ui.state import Filters, keep_choice, linked_choice
 
+#: An evaluation to run once the months are chosen: (selection, start, months) -> the impact table.
+Evaluation = Callable[[Selection, datetime.date, int], pd.DataFrame]
 LABELS = {
     "area": "Area",
     "ward_name": "Wards",
@@ -43,20 +47,62 @@ HOW = (
 )
 
 
-def _entry(register: pd.DataFrame) -> pd.Series | None:
-    """The register entry to evaluate (those with wards), or None for wards chosen by hand."""
-    placed = register[register.wards.notna()]
+#: The option of an area drawn as GeoJSON rather than wards.
+AREA = "area"
+
+
+def _entry(register: pd.DataFrame) -> tuple[str, pd.Series | None]:
+    """The choice (a register entry with wards or an area, wards chosen by hand, or an area drawn)
+    and its register entry, if it is one."""
+    placed = register[register.wards.notna() | register.area_geojson.notna()]
     names = dict(zip(placed.register_id, placed["name"], strict=True))
-    options = ["", *names]
+    options = ["", AREA, *names]
     chosen = st.selectbox(
         "Intervention",
         options,
         index=options.index(linked_choice("iv", "impact_entry", options, "")),
         key="impact_entry",
-        format_func=lambda i: names.get(i, "Wards chosen by hand"),
+        format_func=lambda i: names.get(i, "An area drawn (GeoJSON polygon)" if i == AREA else "Wards chosen by hand"),
     )
     keep_choice("iv", chosen)
-    return placed.set_index("register_id").loc[chosen] if chosen else None
+    return chosen, (placed.set_index("register_id").loc[chosen] if chosen in names else None)
+
+
+def _wards_evaluation(entry: pd.Series | None, filters: Filters, version: int) -> Evaluation | None:
+    """Target wards (the entry's, or the sidebar's ward), buffer and comparison: the evaluation to run."""
+    boundaries = entry.boundaries if entry is not None else filters.boundaries
+    names = ui_register.ward_names(boundaries, version)
+    default = entry.wards.split(";") if entry is not None else ([filters.ward] if filters.ward in names else [])
+    target = st.multiselect(
+        f"Target wards ({boundaries.upper()})",
+        list(names),
+        default=default,
+        format_func=names.get,
+        key=f"impact_target_{entry.name if entry is not None else boundaries}",
+    )
+    if not target:
+        return None
+    areas = _areas(tuple(target), boundaries, names, version)
+    return lambda selection, start, months: ui_register.evaluation(selection, areas, start, months, version)
+
+
+def _area_evaluation(entry: pd.Series | None, version: int) -> Evaluation | None:
+    """A GeoJSON polygon (the entry's, or pasted) and the buffer ring's width: the evaluation to run."""
+    geojson = st.text_area(
+        "The area, as a GeoJSON Polygon or MultiPolygon (longitude, latitude)",
+        value=entry.area_geojson if entry is not None else "",
+        key=f"impact_area_{entry.name if entry is not None else AREA}",
+        help="For example drawn on a map tool and exported as GeoJSON: the geometry, not a whole FeatureCollection.",
+    ).strip()
+    metres = st.number_input(
+        "Buffer ring around it (metres)", 100, 2000, impact_area.BUFFER_METRES, 100, key="impact_buffer_metres"
+    )
+    if not geojson:
+        return None
+    name = entry["name"] if entry is not None else "the area drawn"
+    return lambda selection, start, months: ui_register.area_evaluation(
+        selection, geojson, start, months, float(metres), name, version
+    )
 
 
 def _start(entry: pd.Series | None, held: list[datetime.date], source_label: str) -> datetime.date | None:
@@ -102,17 +148,11 @@ def _areas(target: tuple[str, ...], boundaries: str, names: dict[str, str], vers
 def did_it_work(filters: Filters, register: pd.DataFrame, version: int) -> None:
     st.subheader("Did it work?")
     st.caption(HOW)
-    entry = _entry(register)
-    boundaries = entry.boundaries if entry is not None else filters.boundaries
-    names = ui_register.ward_names(boundaries, version)
-    default = entry.wards.split(";") if entry is not None else ([filters.ward] if filters.ward in names else [])
-    target = st.multiselect(
-        f"Target wards ({boundaries.upper()})",
-        list(names),
-        default=default,
-        format_func=names.get,
-        key=f"impact_target_{entry.name if entry is not None else boundaries}",
-    )
+    choice, entry = _entry(register)
+    if choice == AREA or (entry is not None and not entry.wards):
+        evaluation = _area_evaluation(entry, version)
+    else:
+        evaluation = _wards_evaluation(entry, filters, version)
     held = data.options(version)["months"].get(filters.source, [])
     left, right = st.columns(2)
     with left:
@@ -133,12 +173,11 @@ def did_it_work(filters: Filters, register: pd.DataFrame, version: int) -> None:
         + (", ".join(month_label(m) for m in possible) or "none")
         + "."
     )
-    if not target or start is None:
-        st.info("Choose the target wards and the month it started.")
+    if evaluation is None or start is None:
+        st.info("Choose the target (wards or an area) and the month it started.")
         return
     try:
-        areas = _areas(tuple(target), boundaries, names, version)
-        frame = ui_register.evaluation(filters.selection.with_(wards=(), districts=()), areas, start, months, version)
+        frame = evaluation(filters.selection.with_(wards=(), districts=()), start, months)
     except ImpactRefused as refused:
         show_error(refused)
         return

@@ -8,7 +8,7 @@ import datetime
 import pandas as pd
 import streamlit as st
 
-from analytics.analyses import impact
+from analytics.analyses import impact, impact_area
 from analytics.core.selection import Selection
 from analytics.data import register, store
 from analytics.data.query import months_present
@@ -55,6 +55,14 @@ def evaluation(
 ) -> pd.DataFrame:
     """The impact table (raises ImpactRefused, which is not cached, when it cannot be judged)."""
     return impact.evaluate(data._cursor(version), selection, areas, start, months)
+
+
+@st.cache_data(**CACHE)
+def area_evaluation(
+    selection: Selection, geojson: str, start: datetime.date, months: int, metres: float, name: str, version: int
+) -> pd.DataFrame:
+    """The impact table of an area drawn (analytics/analyses/impact_area.py)."""
+    return impact_area.evaluate_area(data._cursor(version), selection, geojson, start, months, metres, name)
 
 
 def save_register(content: bytes, file_name: str) -> str:

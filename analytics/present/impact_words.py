@@ -72,7 +72,8 @@ def verdict_parts(frame: pd.DataFrame, threshold: int | None = None) -> list[str
     target, buffer, net = (_row(frame, name) for name in ("target", "buffer", "net"))
     if target is None:
         return []
-    parts = [_target(target, meta.period_labels)]
+    first = _target(target, meta.period_labels)
+    parts = [first[:1].upper() + first[1:]]  # an area named "the area drawn" starts a sentence
     if buffer is not None and net is not None:
         parts += [_buffer(buffer), _net(net)]
     parts.append("A comparison of counts cannot rule out other changes in the target area at the same time.")
