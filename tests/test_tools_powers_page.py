@@ -5,6 +5,8 @@ the editor only behind the upload password."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -66,6 +68,14 @@ def test_pspo_estimated_with_its_interval(app):
     table = at.dataframe[-1].value
     assert list(table["Area"])[0] == "Target"
     assert "95% interval, low" in table.columns
+    formats = json.loads(at.dataframe[-1].proto.columns)
+    for header in (
+        "Effect (incidents)",
+        "95% interval, low",
+        "95% interval, high",
+        "Expected after (season and comparison)",
+    ):
+        assert formats[header]["type_config"]["format"] == "%,.1f"
 
 
 def test_public_mode_hides_small_register_counts(app):
