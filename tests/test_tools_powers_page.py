@@ -107,6 +107,15 @@ def test_the_editor_is_behind_the_upload_password(app, built_db, tmp_path, monke
         assert len(register.register_table(conn)) == 11
     finally:
         conn.close()
+    # The new version can be taken back from the page: the register is version 1 again.
+    at.checkbox(key="register_undo_sure").check().run()
+    at.button(key="register_undo").click().run()
+    assert any("the register is version 1 again" in s.value for s in at.success)
+    conn = store.connect(copy, read_only=True)
+    try:
+        assert register.current_version(conn) == 1
+    finally:
+        conn.close()
 
 
 def test_an_area_drawn_is_evaluated(app, built_db):

@@ -14,7 +14,7 @@ from analytics.core.errors import AnalyticsError
 from analytics.data.register import COLUMNS, KINDS, register_csv
 from ui import data
 from ui import register as ui_register
-from ui.render import plain, show_error
+from ui.render import on_screen, plain, show_error
 
 #: What the edited table is called in a refusal: its line 2 is the table's first row.
 EDIT_NAME = "the register as edited"
@@ -71,5 +71,5 @@ def edit() -> None:
             _save(register_csv(edited), EDIT_NAME)
     with st.expander("Versions of the register"):
         versions = ui_register.register_versions(version)
-        st.dataframe(versions, hide_index=True, width="stretch", placeholder="")
+        st.dataframe(on_screen(versions), hide_index=True, width="stretch", placeholder="")
         _undo(version)
