@@ -144,3 +144,20 @@ def test_public_mode_hides_small_counts_and_the_numbers_in_notes(built_conn):
     assert by_id.loc["redditch-cpn-2022-23", "count"] == "<5"
     assert by_id.loc["redditch-cpw-2022-23", "note"].startswith("8 issued by Planning, 7")
     assert "<5 completed, <5 in progress" in by_id.loc["redditch-community-triggers-2019", "note"]
+
+
+def test_a_store_of_fewer_districts_loads_the_entries_it_holds(_geo_template, tmp_path):
+    """ASB_DISTRICTS=Redditch: the shipped register's Bromsgrove entry is left out and counted, not refused."""
+    path = tmp_path / "store.duckdb"
+    shutil.copy(_geo_template, path)
+    conn = store.connect(path)
+    try:
+        conn.execute("DELETE FROM wards WHERE district <> 'Redditch'")
+        done = register.load_seed(conn, DATA)
+        assert done.endswith("10 entries; 1 of districts the store does not hold left out.")
+        assert set(register.register_table(conn).district) == {"Redditch"}
+        # An edit naming a district the store does not hold is refused, as before.
+        with pytest.raises(InputError, match="district 'Bromsgrove' is not one of: Redditch"):
+            register.load_register(conn, SEED_CSV.read_bytes(), "edited.csv")
+    finally:
+        conn.close()

@@ -249,9 +249,13 @@ def _read_rows(text: str, file: str) -> list[tuple[int, dict[str, str]]]:
 
 
 def parse_register(
-    data: bytes, file: str, wards: pd.DataFrame, districts: tuple[str, ...] | None = None
+    data: bytes, file: str, wards: pd.DataFrame, districts: tuple[str, ...] | None = None, skip_outside: bool = False
 ) -> pd.DataFrame:
-    """The register in ``data`` (CSV bytes, UTF-8), every row checked; InputError on the first bad one."""
+    """The register in ``data`` (CSV bytes, UTF-8), every row checked; InputError on the first bad one.
+
+    ``districts``: those the store holds (default: the districts of ``wards``); a row of another is
+    refused, or with ``skip_outside`` (the shipped register, in a store of fewer districts) left out
+    and counted in ``attrs["outside"]``."""
     if len(data) > MAX_BYTES:
         raise InputError(f"the file is {len(data):,} bytes: a register is under {MAX_BYTES:,}.", file=file)
     try:
@@ -260,10 +264,14 @@ def parse_register(
         raise InputError(f"the file is not UTF-8 text (byte {exc.start}).", file=file) from None
     if "\x00" in text:
         raise InputError("the file holds NUL bytes: it is not a CSV.", file=file)
-    districts = districts or settings.districts()
+    districts = districts or tuple(sorted(wards.district.unique())) or settings.districts()
     checked: list[dict[str, object]] = []
     seen: dict[object, int] = {}
+    outside = 0
     for line, row in _read_rows(text, file):
+        if skip_outside and row["district"] not in districts:
+            outside += 1
+            continue
         entry = check_row(row, file, line, wards, districts)
         if entry["register_id"] in seen:
             raise InputError(
@@ -273,19 +281,22 @@ def parse_register(
             )
         seen[entry["register_id"]] = line
         checked.append(entry)
-    if not checked:
+    if not checked and not outside:
         raise InputError("the file has a header but no entries.", file=file)
-    return pd.DataFrame(checked, columns=["line", *COLUMNS])
+    frame = pd.DataFrame(checked, columns=["line", *COLUMNS])
+    frame.attrs["outside"] = outside
+    return frame
 
 
 def _store_wards(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return conn.execute("SELECT vintage, ward_code, ward_name, district FROM wards ORDER BY ward_code").df()
 
 
-def load_register(conn: duckdb.DuckDBPyConnection, data: bytes, file: str) -> str:
+def load_register(conn: duckdb.DuckDBPyConnection, data: bytes, file: str, skip_outside: bool = False) -> str:
     """Check ``data`` (the register as CSV) and make it the register's new version, in one
-    transaction. What was done; InputError (nothing changed) when a row is bad."""
-    frame = parse_register(data, file, _store_wards(conn))
+    transaction. What was done; InputError (nothing changed) when a row is bad. ``skip_outside``:
+    leave out, and count, entries of districts the store does not hold (the shipped register)."""
+    frame = parse_register(data, file, _store_wards(conn), skip_outside=skip_outside)
     conn.execute(SCHEMA)
     with transaction(conn):
         version = one_row(conn.execute("SELECT coalesce(max(version), 0) + 1 FROM register_versions"))[0]
@@ -298,7 +309,9 @@ def load_register(conn: duckdb.DuckDBPyConnection, data: bytes, file: str) -> st
             conn.execute("INSERT INTO register_rows BY NAME SELECT ? AS version, * FROM register_frame", [version])
         finally:
             conn.unregister("register_frame")
-    return f"Register version {version} ({Path(file).name}): {len(frame)} entries."
+    outside = frame.attrs.get("outside", 0)
+    left_out = f"; {outside} of districts the store does not hold left out" if outside else ""
+    return f"Register version {version} ({Path(file).name}): {len(frame)} entries{left_out}."
 
 
 def undo_register(conn: duckdb.DuckDBPyConnection, version: int) -> str:
@@ -330,7 +343,7 @@ def load_seed(conn: duckdb.DuckDBPyConnection, data_dir: Path) -> str | None:
     path = Path(data_dir) / SEED_FILE
     if not path.exists():
         return None
-    return load_register(conn, path.read_bytes(), str(SEED_FILE))
+    return load_register(conn, path.read_bytes(), str(SEED_FILE), skip_outside=True)
 
 
 def _present(conn: duckdb.DuckDBPyConnection) -> bool:
