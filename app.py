@@ -107,6 +107,7 @@ def main() -> None:
         st.Page(PAGES / "districts.py", title="Districts", icon=":material/compare_arrows:"),
         st.Page(PAGES / "crime.py", title="Crime", icon=":material/gavel:"),
         st.Page(PAGES / "ward_profile.py", title="Ward profile", icon=":material/person_pin_circle:"),
+        st.Page(PAGES / "tools_powers.py", title="Tools and powers", icon=":material/policy:"),
         st.Page(PAGES / "data.py", title="Data", icon=":material/database:"),
         st.Page(PAGES / "about.py", title="About", icon=":material/info:"),
         st.Page(PAGES / "accessibility.py", title="Accessibility", icon=":material/accessibility:"),

@@ -116,6 +116,7 @@ def cmd_table(args: argparse.Namespace) -> int:
                 "allow_unequal": args.allow_unequal or None,
                 "by": args.by,
                 "horizon": args.horizon,
+                **{name: getattr(args, name) for name in ("intervention", "start", "months", "buffer", "control")},
             },
         )
     finally:
@@ -159,9 +160,7 @@ def parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     table = sub.add_parser("table", help="print one of the analysis tables")
-    table.add_argument(
-        "name", help="incident-types, ward-deltas, seasonal, forecast, districts, crime-ytd, hotspots, quality"
-    )
+    table.add_argument("name", help=", ".join(tables.TABLES))
     table.add_argument("--source", default=None, help="police_uk | extract | crime_extract")
     table.add_argument("--category", default=None, help='asb | crime | "<police.uk crime type>"')
     table.add_argument("--period-a", default=None, help="e.g. FY2017, CY2025, 2024-01..2024-04")
@@ -170,6 +169,7 @@ def parser() -> argparse.ArgumentParser:
     table.add_argument("--ward", action="append", help="ward code (repeatable)")
     table.add_argument("--boundaries", default=None, help="wd22 | wd25")
     _table_choices(table)
+    _impact_options(table)
     table.add_argument("--format", choices=["csv", "json"], default="csv")
     table.add_argument(
         "--public",
@@ -204,6 +204,15 @@ def _table_choices(table: argparse.ArgumentParser) -> None:
         default=None,
         help="forecast: how many months after the history to forecast (default 6)",
     )
+
+
+def _impact_options(table: argparse.ArgumentParser) -> None:
+    """The options of ``table impact`` (did an intervention work)."""
+    table.add_argument("--intervention", default=None, help="impact: a register entry's id (see `table register`)")
+    table.add_argument("--start", default=None, help="impact: the month it started, YYYY-MM")
+    table.add_argument("--months", type=int, default=None, help="impact: months after the start (1-12, default 12)")
+    table.add_argument("--buffer", action="append", help="impact: buffer ward code (repeatable; default: touching)")
+    table.add_argument("--control", action="append", help="impact: comparison ward code (repeatable)")
 
 
 def check_paths(args: argparse.Namespace) -> None:

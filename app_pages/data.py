@@ -9,7 +9,7 @@ import streamlit as st
 from analytics.core import settings
 from analytics.core.disclosure import suppress
 from analytics.core.errors import AnalyticsError
-from ui import data
+from ui import data, register_editor
 from ui.render import guarded, on_screen, page_header, plain, public_threshold, show_error, show_table
 from ui.state import current
 
@@ -133,5 +133,6 @@ else:
             if st.button("Load", type="primary") or preview:
                 load_upload(kind, upload, dry_run=preview, replace=replace, reading=reading)
         undo_a_load()
+        register_editor.edit()
     elif password:
         st.error("That password is not right.")

@@ -24,6 +24,7 @@ PAGES = [
     "districts",
     "crime",
     "ward_profile",
+    "tools_powers",
     "data",
     "about",
 ]

@@ -12,7 +12,7 @@ from ui.slides import SLIDES
 
 ROOT = Path(__file__).resolve().parent.parent
 PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22", "cat": "asb"}
-OTHER_PAGES = ("overview", "crime", "ward_profile", "data", "about", "accessibility")
+OTHER_PAGES = ("overview", "crime", "ward_profile", "tools_powers", "data", "about", "accessibility")
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from tests.conftest import ROOT
 PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22", "cat": "asb"}
 POLICE = {"src": "police_uk", "cat": "asb"}
 PAGES = ["overview", "incident_types", "seasonal", "wards", "hotspots", "districts", "crime", "ward_profile", "data"]
+PAGES.insert(-1, "tools_powers")  # the register and "did it work?" (issue 19)
 #: A column's own name: lower-case words joined by "_" (count_a, gi_z_a, rows_by_lsoa).
 RAW_NAME = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
 #: The pages whose tables are all drawn by ui.render.show_table (the Data page draws three itself).

@@ -29,6 +29,9 @@ PAGE_CHOICES = {
     "dm": "counts or rates (Districts)",
     "by": "what the crime table is by (Crime)",
     "ytd": "the month a financial year to date ends (Crime, force extract)",
+    "iv": "the intervention evaluated (Tools and powers)",
+    "is": "the month it started (Tools and powers)",
+    "im": "the months after the start (Tools and powers)",
 }
 
 

@@ -135,6 +135,9 @@ _LABELS = (
     "population_mid2018",
     "wards",
     "wards_with_rows",
+    # the register of ASB tools and powers (analytics/data/register.py) and the impact evaluation's areas
+    *("register_id", "kind", "name", "boundaries", "area_geojson", "start", "end", "counted", "reported_for"),
+    *("version", "area"),
 )
 _COUNTS = (
     "count_a",
@@ -174,6 +177,11 @@ _DERIVED: dict[str, Column] = {
             "mean_pct",
             "mean_percentage",
             "persistence",
+            # the impact evaluation (analytics/analyses/impact.py): after against before and the comparison
+            "expected_after",
+            "effect",
+            "effect_lower",
+            "effect_upper",
         )
     },
     "rate_a_per_1000": derived("count_a"),
@@ -217,6 +225,8 @@ COLUMNS: dict[str, Column] = {
     **{name: LABEL for name in _LABELS},
     # the quality report's explanation of a check, which gives some counts in words
     "detail": TEXT,
+    # what a committee paper says of a register entry, which may give counts in words
+    "note": TEXT,
     **{name: COUNT for name in _COUNTS},
     **_DERIVED,
 }

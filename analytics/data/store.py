@@ -60,7 +60,7 @@ import shapely
 from analytics.core import settings
 from analytics.core.errors import AnalyticsError, SettingError
 from analytics.core.vocabulary import VINTAGES
-from analytics.data import demo, demo_crime_store, demo_published
+from analytics.data import demo, demo_crime_store, demo_published, register
 from analytics.data.extract import ingest_extract
 from analytics.data.geography import BNG, Geography
 from analytics.data.history import HISTORY_SCHEMA
@@ -535,10 +535,9 @@ def build(
             step(0.02, "Reading ward and LSOA boundaries")
             geography = Geography.load(data_dir, districts)
             store_geography(conn, geography)
-            police_dir = data_dir / "police_uk"
             police = ingest_police_uk(
                 conn,
-                [police_dir],
+                [data_dir / "police_uk"],
                 geography=geography,
                 districts=districts,
                 progress=lambda f, m: step(0.1 + 0.6 * f, m),
@@ -552,6 +551,7 @@ def build(
             step(0.85, "Loading the synthetic force extract")
             extract = ingest_extract(conn, extract_path, synthetic=True, geography=geography, districts=districts)
             crime = demo_crime_store.add_synthetic_crime_extract(conn, data_dir, geography, districts, step)
+            register.load_seed(conn, data_dir)  # the ASB tools and powers the committee papers record
             conn.execute("CHECKPOINT")
         finally:
             conn.close()

@@ -232,6 +232,8 @@ NUMBER_FORMATS = {
     **dict.fromkeys(("pct_change", "mean_pct"), "%d%%"),
     **dict.fromkeys(("rate_a_per_1000", "rate_b_per_1000", "per_month_a", "per_month_b", "share_pct"), "%,.1f"),
     **dict.fromkeys(("expected", "lower", "upper", "trend", "seasonal", "residual"), "%,.1f"),
+    # the impact evaluation's expected count and effect, in incidents (analytics/analyses/impact.py)
+    **dict.fromkeys(("expected_after", "effect", "effect_lower", "effect_upper"), "%,.1f"),
     **dict.fromkeys(("z", "gi_z_a", "gi_z_b"), "%.2f"),
     "p_value": "%.4f",
     **dict.fromkeys(("longitude", "latitude"), "%.5f"),

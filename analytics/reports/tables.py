@@ -25,7 +25,9 @@ from analytics.analyses.decomposition import seasonal_table
 from analytics.analyses.districts import districts_table
 from analytics.analyses.forecast import forecast_table
 from analytics.analyses.hotspots import hotspot_table
+from analytics.analyses.impact import default_areas, evaluate
 from analytics.analyses.incident_types import incident_types
+from analytics.analyses.interventions import evaluate_intervention
 from analytics.analyses.quality import quality_table, source_gaps
 from analytics.analyses.wards import ward_deltas
 from analytics.core.change import per_month_change
@@ -33,7 +35,9 @@ from analytics.core.errors import AnalyticsError, invalid_choice
 from analytics.core.periods import Period, parse_period, same_period_last_year
 from analytics.core.selection import Selection
 from analytics.core.table_meta import TableMeta, caption_parts, meta_of, with_meta
+from analytics.data.register import register_table
 from analytics.present.export import neutralise, safe_frame
+from analytics.present.impact_words import verdict
 
 ALL_OPTIONS = ("source", "category", "period_a", "period_b", "districts", "wards", "boundaries")
 #: The options of a table that compares two periods' counts (periods of different lengths per month).
@@ -49,6 +53,11 @@ FLAGS = {
     "allow_unequal": "--allow-unequal",
     "by": "--by",
     "horizon": "--horizon",
+    "intervention": "--intervention",
+    "start": "--start",
+    "months": "--months",
+    "buffer": "--buffer",
+    "control": "--control",
 }
 
 
@@ -148,6 +157,40 @@ def _quality(conn, options):
     return quality_table(conn)
 
 
+def _start(text: str | None) -> date | None:
+    if not text:
+        return None
+    period = parse_period(text)
+    if period.n_months != 1:
+        raise AnalyticsError(f"--start {text} is not one month: give YYYY-MM.", title="Invalid start month")
+    return period.start
+
+
+def _impact(conn, options):
+    """Did it work: a register entry (--intervention) or target wards (--ward) from --start."""
+    selection = _selection(options)
+    months = int(options.get("months") or 12)
+    buffer = tuple(options["buffer"]) if options.get("buffer") else None
+    control = tuple(options["control"]) if options.get("control") else None
+    start = _start(options.get("start"))
+    if options.get("intervention"):
+        if options.get("wards"):
+            raise AnalyticsError("Give --intervention or --ward, not both.", title="Two areas given")
+        return evaluate_intervention(conn, options["intervention"], selection, start, months, buffer, control)
+    if not options.get("wards") or start is None:
+        raise AnalyticsError(
+            "impact needs --intervention REGISTER_ID, or target wards (--ward CODE ...) and --start YYYY-MM.",
+            title="What to evaluate",
+            fix="`python -m analytics table register` lists the register's entries.",
+        )
+    areas = default_areas(conn, selection.wards, selection.boundaries, buffer, control)
+    return evaluate(conn, selection, areas, start, months)
+
+
+def _register(conn, options):
+    return register_table(conn)
+
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -198,6 +241,20 @@ TABLES: dict[str, TableSpec] = {
             " it compares each period's own hot spots, not counts, so periods of different lengths are allowed)",
         ),
         TableSpec("quality", (), _quality, "months present and missing, location and ward-assignment checks"),
+        TableSpec(
+            "register",
+            (),
+            _register,
+            "the ASB tools, powers and interventions the partnership reported, each with its source document",
+        ),
+        TableSpec(
+            "impact",
+            ("source", "category", "wards", "boundaries", "intervention", "start", "months", "buffer", "control"),
+            _impact,
+            "did it work: the months from --start against the same months a year earlier, target, buffer and"
+            " comparison wards, weighted displacement difference with 95% intervals (refused, naming the"
+            " months, when the source lacks any)",
+        ),
     )
 }
 
@@ -283,8 +340,10 @@ def describe_for_humans(frame: pd.DataFrame) -> str:
     # The quality report has no selection: it covers every source in the store.
     if not (meta.source or meta.place):
         return f"{meta.table or 'table'}: every source in the store"
-    lines = [f"{meta.table or 'table'}:"]
+    lines = [f"{meta.table or 'table'}:" + (f" {meta.title}" if meta.title else "")]
     for part in caption_parts(meta, full=True):
         warn = part.startswith(("missing months", "Not comparable", "method: Not forecast"))
         lines.append(f"{'WARNING: ' if warn else '  '}{part}")
+    if meta.table == "impact":
+        lines.append(f"  verdict: {verdict(frame, meta.suppressed_below)}")
     return "\n".join(lines)

@@ -36,6 +36,7 @@ PAGES = [
     "districts",
     "crime",
     "ward_profile",
+    "tools_powers",
     "data",
     "about",
     "accessibility",

@@ -32,6 +32,8 @@ PAGES = {
     "crime": ([PLOTLY], "Crime", "src=police_uk&cat=asb"),
     # A ward chosen (Abbey): without one the profile asks for it first (tests/test_ward_choice.py).
     "ward_profile": ([PLOTLY], "Ward profile", PANEL + "&w=E05007868"),
+    # The register's figures and "Did it work?" for the Redditch town-centre PSPO on police.uk (issue 19).
+    "tools_powers": ([], "Did it work?", "src=police_uk&iv=redditch-town-centre-pspo&is=2025-01&im=4"),
     "data": ([], "Quality report"),
     "about": ([], "Defining anti-social behaviour"),
 }

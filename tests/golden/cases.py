@@ -77,6 +77,20 @@ CASES: dict[str, list[str]] = {
         "--period-b",
         "2016-04..2017-02",
     ],
+    # The register of ASB tools and powers, and did the Redditch town-centre PSPO work (issue 19): its start
+    # is "date to confirm", so the months are chosen; police.uk holds Jan-Apr 2024 and Jan-Apr 2025.
+    "register": ["register"],
+    "police-impact-pspo": [
+        "impact",
+        "--source",
+        "police_uk",
+        "--intervention",
+        "redditch-town-centre-pspo",
+        "--start",
+        "2025-01",
+        "--months",
+        "4",
+    ],
 }
 
 

@@ -63,6 +63,7 @@ PAGES = {
     "districts": "districts",
     "crime": "crime",
     "ward_profile": "ward_profile",
+    "tools_powers": "tools_powers",
     "data": "data",
     "about": "about",
 }
@@ -482,7 +483,7 @@ def scan_page(scan: Scan, page, url: str, path: str, params: dict, pngs: bool, b
     if PAGES[path] == "crime" and params.get("src") == "extract":
         # police.uk holds no month of the extract's years: a table and the reason, no chart.
         page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=60_000)
-    elif PAGES[path] not in ("data", "about"):
+    elif PAGES[path] not in ("data", "about", "tools_powers"):  # tools_powers: tables and sentences, no chart
         page.locator(".js-plotly-plot, [data-testid='stDeckGlJsonChart']").first.wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0, f"{where}: an exception is shown"
     _open_expanders(page)
