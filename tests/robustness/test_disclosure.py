@@ -496,7 +496,8 @@ def scan_page(scan: Scan, page, url: str, path: str, params: dict, pngs: bool, b
     filters = {key: value for key, value in query.items() if key in FILTER_KEYS}
     assert filters == params, f"{where}: the URL holds {filters}, not the filters {params}"
     for key in set(query) & set(PAGE_CHOICES):
-        assert re.fullmatch(r"[a-z_0-9]+|\d{4}-\d{2}", query[key]), f"{where}: {key}={query[key]!r}"
+        # A choice's name, a register entry's slug ("redditch-town-centre-pspo") or a month: never a figure.
+        assert re.fullmatch(r"[a-z_0-9]+|[a-z]+(-[a-z0-9]+)+|\d{4}-\d{2}", query[key]), f"{where}: {key}={query[key]!r}"
     scan.look("url")
 
     # Visible text, metrics.
