@@ -74,7 +74,7 @@ def undo_a_load() -> None:
             "Load to undo", list(names)[::-1], key="undo_load_id", format_func=lambda n: f"load {n}: {names[n]}"
         )
         sure = st.checkbox(f"Yes, put the store back as it was before load {load_id}", key="undo_sure")
-        if st.button("Undo load", disabled=not sure):
+        if st.button("Undo load", disabled=not sure, key="undo_load"):
             try:
                 st.success(plain(data.undo_load(int(load_id))))
             except AnalyticsError as error:
@@ -85,6 +85,8 @@ filters = current()
 page_header("Data", filters)
 with guarded():
     version = data.data_version()
+    if note := data.build_note(version):
+        st.warning(note)  # a store an older build made: say what it lacks, and how to rebuild it
     coverage = data.coverage(version)
     st.subheader("Rows per source and month")
     months = coverage["months"].assign(month=lambda f: f.month.astype(str).str[:7])

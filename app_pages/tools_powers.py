@@ -51,6 +51,8 @@ threshold = public_threshold()
 with guarded():
     version = data.data_version()
     register = ui_register.register_table(version)
+    if register.empty and (note := data.build_note(version)):
+        st.warning(note)  # an empty register in a store an older build made: not "nothing was used"
     if filters.districts:
         register = with_meta(register[register.district.isin(filters.districts)], meta_of(register))
     counted = with_meta(register[register["count"].notna()], meta_of(register))

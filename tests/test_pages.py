@@ -373,9 +373,9 @@ def test_the_data_page_lists_loads_and_undoes_one(built_db, tmp_path, monkeypatc
         newest = conn.execute("SELECT max(load_id) FROM loads").fetchone()[0]
     chooser = at.selectbox(key="undo_load_id")
     assert chooser.value == newest and chooser.options[0] == f"load {newest}: 2025-01-revised.csv"  # latest first
-    assert at.button[-1].disabled  # nothing undone without saying yes
+    assert at.button(key="undo_load").disabled  # nothing undone without saying yes
     at.checkbox(key="undo_sure").check().run()
-    at.button[-1].click().run()
+    at.button(key="undo_load").click().run()
     assert not at.exception, at.exception
     assert any("Load" in s.value and "undone" in s.value.lower() for s in at.success), [s.value for s in at.success]
     assert db_checksums(db) == before

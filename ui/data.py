@@ -54,6 +54,7 @@ from analytics.core.periods import Period
 from analytics.core.selection import Selection
 from analytics.core.vocabulary import SOURCES
 from analytics.data import store
+from analytics.data.build_stamp import stale_note
 from analytics.data.crime_extract import ingest_crime_extract
 from analytics.data.extract import ingest_extract
 from analytics.data.history import history, undo
@@ -391,6 +392,12 @@ def top_lsoas(selection: Selection, period: Period, version: int) -> pd.DataFram
 @st.cache_data(**CACHE)
 def quality(version: int) -> pd.DataFrame:
     return quality_table(_cursor(version))
+
+
+@st.cache_data(**CACHE)
+def build_note(version: int) -> str | None:
+    """What the store lacks because an older build made it (analytics.data.build_stamp), or None."""
+    return stale_note(_cursor(version))
 
 
 @st.cache_data(**CACHE)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from analytics.data.build_stamp import stale_note
+
 SOURCES = ("police_uk", "extract")
 
 
@@ -60,4 +62,7 @@ def coverage_summary(conn: duckdb.DuckDBPyConnection) -> str:
         f"{len(loads)} files loaded; {int(loads.rows_outside.sum()):,} rows outside the districts "
         "counted and not stored."
     )
+    note = stale_note(conn)
+    if note:
+        lines.append(f"WARNING: {note}")
     return "\n".join(lines)

@@ -60,7 +60,7 @@ import shapely
 from analytics.core import settings
 from analytics.core.errors import AnalyticsError, SettingError
 from analytics.core.vocabulary import VINTAGES
-from analytics.data import demo, demo_crime_store, demo_published, register
+from analytics.data import build_stamp, demo, demo_published
 from analytics.data.extract import ingest_extract
 from analytics.data.geography import BNG, Geography
 from analytics.data.history import HISTORY_SCHEMA
@@ -550,8 +550,7 @@ def build(
             demo.write_extract(frame, extract_path)  # which makes its folder
             step(0.85, "Loading the synthetic force extract")
             extract = ingest_extract(conn, extract_path, synthetic=True, geography=geography, districts=districts)
-            crime = demo_crime_store.add_synthetic_crime_extract(conn, data_dir, geography, districts, step)
-            register.load_seed(conn, data_dir)  # the ASB tools and powers the committee papers record
+            crime = build_stamp.add_later_parts(conn, data_dir, geography, districts, step)
             conn.execute("CHECKPOINT")
         finally:
             conn.close()
