@@ -16,6 +16,7 @@ import streamlit as st
 
 from analytics.core.errors import AnalyticsError, SettingError
 from analytics.data import store
+from analytics.present.png import warm_in_background
 from ui import data, slides
 from ui.accessibility import install as install_accessibility
 from ui.render import PRESENTATION_CSS, briefing_pack_button, show_error
@@ -28,6 +29,8 @@ PAGES = ROOT / "app_pages"
 # Our own file: a ":material/...:" or emoji icon makes the browser fetch the favicon from a Google or
 # Twemoji server, and the app must make no outside call (tests/browser/test_network.py).
 ICON = ROOT / "ui" / "static" / "favicon.png"
+#: Seconds after the first run before the PNG engine starts: the first page draws undisturbed.
+KALEIDO_WARM_DELAY_SECONDS = 8.0
 
 st.set_page_config(page_title="North Worcestershire ASB Explorer", page_icon=str(ICON), layout="wide")
 
@@ -67,6 +70,14 @@ def ensure_store() -> None:
         show_error(error)
         st.stop()
     bar.empty()
+
+
+@st.cache_resource(show_spinner=False)
+def warm_images() -> bool:
+    """Once per server: start the PNG engine (kaleido's Chromium) in the background, a few seconds
+    after the first page, so that the first briefing pack or PNG click does not wait for it."""
+    warm_in_background(delay=KALEIDO_WARM_DELAY_SECONDS)
+    return True
 
 
 @st.cache_resource(show_spinner=False)
@@ -125,6 +136,7 @@ def main() -> None:
     # How long this run's script took, server-side: read by bench/bench_pages.py.
     st.session_state["script_seconds"] = time.perf_counter() - started
     settle_imports()
+    warm_images()
 
 
 main()
