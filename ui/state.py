@@ -29,6 +29,7 @@ PAGE_CHOICES = {
     "dm": "counts or rates (Districts)",
     "by": "what the crime table is by (Crime)",
     "ytd": "the month a financial year to date ends (Crime, force extract)",
+    "nb": "what the NIRS table is by (Incident types)",
 }
 
 

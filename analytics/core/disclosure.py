@@ -113,6 +113,17 @@ _LABELS = (
     "full_year",
     "method",
     "method_code",
+    # NIRS classes and the hours of the week: what a row is, not how many
+    "nirs_class",
+    "day_of_week",
+    "day_name",
+    "hour",
+    "time",
+    # a funnel's control limits rest on the unit's population and the area's rate, not on its count
+    "lower_95",
+    "upper_95",
+    "lower_998",
+    "upper_998",
     # residents, not incidents; and counts of wards, not of incidents
     "population_mid2018",
     "wards",
@@ -157,6 +168,9 @@ _DERIVED: dict[str, Column] = {
         )
     },
     "rate_a_per_1000": derived("count_a"),
+    # a class's share of its place's incidents in one period (nirs)
+    "share_a_pct": derived("count_a"),
+    "share_b_pct": derived("count_b"),
     "rate_b_per_1000": derived("count_b"),
     # incidents per month of periods of different lengths (command line, --allow-unequal)
     "per_month_a": derived("count_a"),
@@ -180,6 +194,9 @@ _DERIVED: dict[str, Column] = {
             "lower",
             "upper",
             "outside_band",
+            # a funnel plot's unit: its rate and where it lies against the limits
+            "rate_per_1000",
+            "funnel_position",
         )
     },
     **{f"{name}_{p}": derived(f"count_{p}") for name in ("gi_z", "gi_p", "class") for p in ("a", "b")},

@@ -23,9 +23,12 @@ from analytics.analyses.comparison import default_comparison
 from analytics.analyses.crime import crime_ytd
 from analytics.analyses.decomposition import seasonal_table
 from analytics.analyses.districts import districts_table
+from analytics.analyses.funnel import funnel_table
 from analytics.analyses.hotspots import hotspot_table
 from analytics.analyses.incident_types import incident_types
+from analytics.analyses.nirs import nirs_table
 from analytics.analyses.quality import quality_table, source_gaps
+from analytics.analyses.time_of_week import time_of_week
 from analytics.analyses.wards import ward_deltas
 from analytics.core.change import per_month_change
 from analytics.core.errors import AnalyticsError, invalid_choice
@@ -140,6 +143,28 @@ def _quality(conn, options):
     return quality_table(conn)
 
 
+def _one_period(conn, options: dict, selection: Selection) -> Period:
+    """The one period of a table of one period: --period-b, else --period-a, else the latest
+    like-for-like pair's later period."""
+    given = options.get("period_b") or options.get("period_a")
+    return parse_period(given) if given else default_comparison(conn, selection.source)[1]
+
+
+def _funnel(conn, options):
+    selection = _selection(options)
+    return funnel_table(conn, selection, _one_period(conn, options, selection), options.get("by") or "ward")
+
+
+def _nirs(conn, options):
+    selection = _selection({**options, "source": options.get("source") or "extract"})
+    return nirs_table(conn, selection, *_periods(conn, options, selection), by=options.get("by") or "class")
+
+
+def _time_of_week(conn, options):
+    selection = _selection({**options, "source": options.get("source") or "extract"})
+    return time_of_week(conn, selection, _one_period(conn, options, selection))
+
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -182,6 +207,27 @@ TABLES: dict[str, TableSpec] = {
             " it compares each period's own hot spots, not counts, so periods of different lengths are allowed)",
         ),
         TableSpec("quality", (), _quality, "months present and missing, location and ward-assignment checks"),
+        TableSpec(
+            "funnel",
+            ("source", "category", "period_a", "period_b", "districts", "boundaries", "by"),
+            _funnel,
+            "rate per 1,000 of each ward (--by district: each district) in one period against its population,"
+            " with 95% and 99.8% exact Poisson control limits around the area's rate",
+        ),
+        TableSpec(
+            "nirs",
+            (*COMPARE_OPTIONS, "by"),
+            _nirs,
+            "ASB by National Incident Recording Standard class (Personal, Nuisance, Environmental) for two"
+            " periods, with change and significance; --by class|district|ward (the force extract only)",
+        ),
+        TableSpec(
+            "time-of-week",
+            ("source", "period_a", "period_b", "districts", "wards", "boundaries"),
+            _time_of_week,
+            "ASB reports by hour and day of the week in one period (the force extract only: police.uk gives"
+            " the month alone); report time is not incident time",
+        ),
     )
 }
 
