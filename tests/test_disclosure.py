@@ -12,12 +12,15 @@ from analytics.analyses import (
     crime,
     decomposition,
     districts,
+    funnel,
     hotspots,
     incident_types,
+    nirs,
     places,
     quality,
     seasonal_profile,
     seasonal_series,
+    time_of_week,
     wards,
     year_on_year,
 )
@@ -39,6 +42,7 @@ HOLLYWOOD = "E05009838"  # Bromsgrove
 FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
 JAN_APR_2024, JAN_APR_2025 = parse_period("2024-01..2024-04"), parse_period("2025-01..2025-04")
 ONE_MONTH_A, ONE_MONTH_B = parse_period("2024-03..2024-03"), parse_period("2025-03..2025-03")
+ONE_MONTH_EXTRACT = parse_period("2018-10..2018-10")
 
 
 def _every_table(conn) -> dict[str, pd.DataFrame]:
@@ -78,6 +82,12 @@ def _every_table(conn) -> dict[str, pd.DataFrame]:
         "rows by month": coverage.rows_by_month(conn),
         "ward coverage": coverage.ward_coverage(conn),
         "files loaded": coverage.files_loaded(conn),
+        "funnel wards": funnel.ward_funnel(conn, extract_ward, ONE_MONTH_EXTRACT),
+        "funnel districts": funnel.district_funnel(conn, police_ward, ONE_MONTH_B),
+        "nirs by class": nirs.nirs_table(conn, extract_ward, FY2017, FY2018),
+        "nirs by ward": nirs.nirs_table(conn, extract_ward.with_(wards=()), FY2017, FY2018, "ward"),
+        "time of week": time_of_week.time_of_week(conn, extract_ward, FY2018),
+        "busiest times": time_of_week.busiest_times(time_of_week.time_of_week(conn, extract_ward, FY2018), 10),
     }
     return tables
 
