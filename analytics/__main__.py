@@ -158,11 +158,7 @@ def parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     table = sub.add_parser("table", help="print one of the analysis tables")
-    table.add_argument(
-        "name",
-        help="incident-types, ward-deltas, seasonal, districts, crime-ytd, hotspots, quality,"
-        " funnel, nirs, time-of-week",
-    )
+    table.add_argument("name", help=", ".join(tables.TABLES))
     table.add_argument("--source", default=None, help="police_uk | extract | crime_extract")
     table.add_argument("--category", default=None, help='asb | crime | "<police.uk crime type>"')
     table.add_argument("--period-a", default=None, help="e.g. FY2017, CY2025, 2024-01..2024-04")
@@ -174,8 +170,7 @@ def parser() -> argparse.ArgumentParser:
         "--by",
         choices=["crime_type", "district", "ward", "class"],
         default=None,
-        help="crime-ytd: rows by crime type (police.uk's default), district (the crime extract's) or ward;"
-        " funnel: ward (default) or district; nirs: class (default), district or ward",
+        help="rows by: crime-ytd crime_type|district|ward; funnel ward|district; nirs class|district|ward",
     )
     table.add_argument("--format", choices=["csv", "json"], default="csv")
     table.add_argument(
