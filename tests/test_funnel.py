@@ -139,10 +139,13 @@ def test_ward_funnel_counts_are_the_ward_tables(built_conn):
 def test_district_funnel_covers_the_three_districts(built_conn):
     table = district_funnel(built_conn, Selection("extract"), FY2018)
     assert table.district.tolist() == ["Bromsgrove", "Redditch", "Wyre Forest"]
-    assert table["count"].sum() == built_conn.execute(
-        "SELECT count(*) FROM incidents WHERE source = 'extract' AND is_asb AND month >= ? AND month < ?",
-        [FY2018.start, FY2018.end_exclusive],
-    ).fetchone()[0]
+    assert (
+        table["count"].sum()
+        == built_conn.execute(
+            "SELECT count(*) FROM incidents WHERE source = 'extract' AND is_asb AND month >= ? AND month < ?",
+            [FY2018.start, FY2018.end_exclusive],
+        ).fetchone()[0]
+    )
 
 
 def test_funnel_table_refuses_an_unknown_unit(built_conn):

@@ -57,7 +57,7 @@ def test_ward_rows_cover_every_ward_and_class(built_conn):
 
 def test_the_change_is_the_panels_for_a_class(built_conn):
     table = nirs_table(built_conn, REDDITCH, FY2017, FY2018).set_index("nirs_class")
-    for name, row in table.iterrows():
+    for _, row in table.iterrows():
         assert row.difference == row.count_b - row.count_a
     assert table.loc[GRAND_TOTAL, "difference"] == -265  # the panel's Redditch total, 3,468 to 3,203
 
@@ -73,7 +73,9 @@ def test_incidents_without_a_class_are_counted_not_dropped(comparable_conn):
 
 def test_police_uk_is_refused_saying_it_has_no_class(built_conn):
     with pytest.raises(AnalyticsError, match="police.uk does not carry the National Incident Recording Standard"):
-        nirs_table(built_conn, Selection("police_uk"), parse_period("2024-01..2024-04"), parse_period("2025-01..2025-04"))
+        nirs_table(
+            built_conn, Selection("police_uk"), parse_period("2024-01..2024-04"), parse_period("2025-01..2025-04")
+        )
 
 
 def test_an_unknown_grouping_lists_the_valid_ones(built_conn):
