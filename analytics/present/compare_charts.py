@@ -114,12 +114,25 @@ def funnel_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.F
         )
     )  # fmt: skip
     _funnel_points(fig, frame, names, hidden)
+    # Eight entries would wrap over the subtitle above the plot: a column beside it instead.
+    fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"})
     value_axis(fig, "y")
     value_axis(fig, "x")
     return fig
 
 
+def _label_sides(frame: pd.DataFrame, hidden: list[bool]) -> dict[int, str]:
+    """Where each named point's label goes: above and below by turns, in order of rate, so the
+    names of two points close together do not print over each other."""
+    named = [
+        i for i, p in enumerate(frame.funnel_position) if isinstance(p, str) and p != POSITIONS[2] and not hidden[i]
+    ]
+    named.sort(key=lambda i: float(frame.rate_per_1000.iloc[i]))
+    return {i: ("bottom center" if n % 2 == 0 else "top center") for n, i in enumerate(named)}
+
+
 def _funnel_points(fig: go.Figure, frame: pd.DataFrame, names: list[str], hidden: list[bool]) -> None:
+    sides = _label_sides(frame, hidden)
     for position in POSITIONS:
         rows = [i for i, p in enumerate(frame.funnel_position) if p == position and not hidden[i]]
         if not rows:
@@ -129,9 +142,10 @@ def _funnel_points(fig: go.Figure, frame: pd.DataFrame, names: list[str], hidden
             go.Scatter(
                 x=[float(frame.population_mid2018.iloc[i]) for i in rows],
                 y=[float(frame.rate_per_1000.iloc[i]) for i in rows],
-                mode="markers+text" if len(frame) <= 15 else "markers",
+                # Named on the plot when outside the limits (what the sentence names); the rest on hover.
+                mode="markers" if position == POSITIONS[2] else "markers+text",
                 text=[names[i] for i in rows],
-                textposition="top center",
+                textposition=[sides.get(i, "top center") for i in rows],
                 name=position,
                 marker={"color": colour, "symbol": symbol, "size": 12, "line": {"color": BLACK, "width": 1}},
                 hovertext=[
