@@ -133,18 +133,22 @@ def target_rate_per_1000(frame: pd.DataFrame) -> float:
     return incidents / residents * 1000 if residents else float("nan")
 
 
-def _position(count: float, limits: pd.Series) -> str | None:
-    if pd.isna(limits["upper_95"]):
-        return None
-    if count > limits["upper_998"]:
-        return POSITIONS[0]
-    if count > limits["upper_95"]:
-        return POSITIONS[1]
-    if count < limits["lower_998"]:
-        return POSITIONS[4]
-    if count < limits["lower_95"]:
-        return POSITIONS[3]
-    return POSITIONS[2]
+def _positions(counts: np.ndarray, limits: pd.DataFrame) -> list[str | None]:
+    """Where each count lies against its limits on the count scale (:data:`POSITIONS`); None
+    where there are no limits (no population)."""
+    bound = {column: limits[column].to_numpy(dtype=float, na_value=np.nan) for column in LIMIT_COLUMNS}
+    chosen = np.select(
+        [
+            np.isnan(bound["upper_95"]),
+            counts > bound["upper_998"],
+            counts > bound["upper_95"],
+            counts < bound["lower_998"],
+            counts < bound["lower_95"],
+        ],
+        ["", POSITIONS[0], POSITIONS[1], POSITIONS[4], POSITIONS[3]],
+        default=POSITIONS[2],
+    )
+    return [str(position) or None for position in chosen]
 
 
 def funnel(units: pd.DataFrame, target_per_1000: float | None = None) -> pd.DataFrame:
@@ -165,13 +169,17 @@ def funnel(units: pd.DataFrame, target_per_1000: float | None = None) -> pd.Data
     limits.index = out.index
     # Positions from the unrounded limits on the count scale: a count is a whole number of incidents.
     count_limits = limits.mul(population / 1000, axis=0)
-    out["funnel_position"] = [
-        _position(float(c), row) for c, (_, row) in zip(counts, count_limits.iterrows(), strict=True)
-    ]
+    out["funnel_position"] = _positions(counts.to_numpy(dtype=float), count_limits)
     for column in LIMIT_COLUMNS:
         out[column] = limits[column].round(2)
     meta = meta_of(units)
     return with_meta(out, meta.with_(method="; ".join(t for t in (meta.method, METHOD) if t)))
+
+
+def _counts_by(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period, by: str) -> dict[str, int]:
+    """Incidents in ``period`` per value of ``by`` (a column of query.GROUP_COLUMNS)."""
+    counts = compare_counts(conn, selection, period, period, by)
+    return {str(key): int(count) for key, count in zip(counts.key.tolist(), counts.count_b.tolist(), strict=True)}
 
 
 def ward_funnel(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period) -> pd.DataFrame:
@@ -181,10 +189,10 @@ def ward_funnel(conn: duckdb.DuckDBPyConnection, selection: Selection, period: P
     check_selection(conn, selection)
     area = selection.with_(wards=())
     wards = ward_list(conn, area)
-    counts = compare_counts(conn, area, period, period, area.ward_column).rename(columns={"key": "ward_code"})
-    table = wards.merge(counts[["ward_code", "count_b"]], on="ward_code", how="left")
-    table["count"] = table.pop("count_b").fillna(0).astype("int64")
-    table = table[["ward_code", "ward_name", "district", "count", "population_mid2018"]]
+    counts = _counts_by(conn, area, period, area.ward_column)
+    table = wards[["ward_code", "ward_name", "district"]].copy()
+    table["count"] = [counts.get(code, 0) for code in wards.ward_code]
+    table["population_mid2018"] = wards.population_mid2018
     meta = comparison_meta(conn, area, period).with_(
         population_note=POPULATION_NOTE[area.boundaries], grouped_by="ward"
     )
@@ -199,10 +207,10 @@ def district_funnel(conn: duckdb.DuckDBPyConnection, selection: Selection, perio
     population = district_population(conn)
     if area.districts:
         population = population[population.district.isin(area.districts)]
-    counts = compare_counts(conn, area, period, period, "district").rename(columns={"key": "district"})
-    table = population.merge(counts[["district", "count_b"]], on="district", how="left")
-    table["count"] = table.pop("count_b").fillna(0).astype("int64")
-    table = table[["district", "count", "population_mid2018"]].reset_index(drop=True)
+    counts = _counts_by(conn, area, period, "district")
+    table = population[["district"]].reset_index(drop=True)
+    table["count"] = [counts.get(name, 0) for name in table.district]
+    table["population_mid2018"] = population.population_mid2018.to_numpy()
     meta = comparison_meta(conn, area, period).with_(
         population_note=DISTRICT_POPULATION_NOTE, grouped_by="district", boundaries=""
     )

@@ -21,7 +21,7 @@ from analytics.analyses.comparison import comparison_meta
 from analytics.analyses.wards import ward_list
 from analytics.core.change import add_change_columns, withhold_change
 from analytics.core.errors import AnalyticsError, invalid_choice
-from analytics.core.periods import Period, round_ratio_half_up
+from analytics.core.periods import Period
 from analytics.core.selection import Selection
 from analytics.core.vocabulary import GRAND_TOTAL, NIRS_CLASSES
 from analytics.data.query import check_selection
@@ -85,17 +85,14 @@ def _units(conn: duckdb.DuckDBPyConnection, selection: Selection, by: str) -> pd
 
 
 def _shares(table: pd.DataFrame) -> pd.DataFrame:
-    """Each class's share of its place's incidents in each period, whole percent rounded half up."""
+    """Each class's share of its place's incidents in each period, whole percent rounded half up
+    (exactly, in whole numbers: floor((200 c + t) / 2 t) is 100 c / t rounded half up)."""
     out = table.copy()
     for period in ("a", "b"):
-        totals = out.groupby("unit")[f"count_{period}"].transform("sum")
-        out[f"share_{period}_pct"] = pd.array(
-            [
-                round_ratio_half_up(int(c), int(t)) if t else None
-                for c, t in zip(out[f"count_{period}"], totals, strict=False)
-            ],
-            dtype="Int64",
-        )
+        counts = out[f"count_{period}"].astype("int64")
+        totals = counts.groupby(out["unit"]).transform("sum")
+        shares = (200 * counts + totals) // (2 * totals).where(totals > 0)
+        out[f"share_{period}_pct"] = shares.astype("Int64")
     return out
 
 
