@@ -158,3 +158,18 @@ def test_funnel_curve_spans_the_units():
     curve = funnel_curve(funnel(units))
     assert curve.population_mid2018.min() <= 1000 and curve.population_mid2018.max() >= 3000
     assert (curve.upper_998.astype(float) >= curve.upper_95.astype(float)).all()
+
+
+def test_public_mode_shows_no_rate_or_limits_of_an_area_whose_total_is_hidden():
+    from analytics.core.disclosure import suppress
+    from analytics.present.compare_charts import funnel_chart
+    from analytics.present.compare_narrative import funnel_summary
+
+    units = pd.DataFrame({"ward_name": ["A", "B"], "count": [1, 2], "population_mid2018": [1000, 3000]})
+    table = funnel(units)
+    shown = suppress(table, 5)
+    assert (shown[["rate_per_1000", "lower_95", "upper_998", "funnel_position"]] == "").all().all()
+    assert "Too few incidents" in funnel_summary(table, 5) and "0.8" not in funnel_summary(table, 5)
+    fig = funnel_chart(table, suppress_below=5)
+    assert not fig.data and "not shown" in fig.layout.meta["alt_text"]
+    assert "0.8" in funnel_summary(table)  # analyst mode: 3 incidents over 4,000 residents

@@ -119,11 +119,6 @@ _LABELS = (
     "day_name",
     "hour",
     "time",
-    # a funnel's control limits rest on the unit's population and the area's rate, not on its count
-    "lower_95",
-    "upper_95",
-    "lower_998",
-    "upper_998",
     # residents, not incidents; and counts of wards, not of incidents
     "population_mid2018",
     "wards",
@@ -197,6 +192,12 @@ _DERIVED: dict[str, Column] = {
             # a funnel plot's unit: its rate and where it lies against the limits
             "rate_per_1000",
             "funnel_position",
+            # a funnel's control limits rest on the area's rate, its total over its units: hidden with
+            # the unit's count, so an area whose total is hidden (every unit's count is then) shows none
+            "lower_95",
+            "upper_95",
+            "lower_998",
+            "upper_998",
         )
     },
     **{f"{name}_{p}": derived(f"count_{p}") for name in ("gi_z", "gi_p", "class") for p in ("a", "b")},

@@ -60,8 +60,9 @@ def _funnel_alt(frame: pd.DataFrame, names: list[str], threshold: int | None, ta
     said = "; ".join(outside) if outside else "none"
     return (
         f"Funnel plot of {len(names)} {meta.grouped_by or 'unit'}s' rates per 1,000 residents in "
-        f"{place_of(meta)}, {period_labels(meta)[0]}, against their population, around the area's rate of "
-        f"{fmt_rate(target)}. Outside the 95% limits: {said}."
+        f"{place_of(meta)}, {period_labels(meta)[0]}, against their population, around the area's rate "
+        + (f"of {fmt_rate(target)} per 1,000" if target == target else "(not shown: too few incidents)")
+        + f". Outside the 95% limits: {said}."
     )
 
 
@@ -77,7 +78,8 @@ def funnel_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.F
     threshold = threshold_for(frame, suppress_below)
     meta = meta_of(frame)
     names = _unit_names(frame)
-    target = target_rate_per_1000(frame)
+    # An area whose total public mode hides shows no rate (nor limits around it): they would give it away.
+    target = float("nan") if is_hidden(int(frame["count"].sum()), threshold) else target_rate_per_1000(frame)
     hidden = [is_hidden(c, threshold) for c in as_numbers(frame["count"])]
     notes = ["Control limits: exact Poisson (Spiegelhalter 2005). Outside 99.8%: about 1 in 500 by chance."]
     if any(hidden):
@@ -89,14 +91,15 @@ def funnel_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.F
         threshold=threshold,
         notes=notes,
         title=f"{title_subject(meta)} per 1,000 residents by {meta.grouped_by or 'ward'}, for their size",
-        subtitle=f"{period_labels(meta)[0]}; {place_of(meta)}'s rate {fmt_rate(target)} per 1,000",
+        subtitle=f"{period_labels(meta)[0]}; {place_of(meta)}'s rate "
+        + (f"{fmt_rate(target)} per 1,000" if target == target else "not shown"),
         x_title="Residents (mid-2018)",
         y_title="Incidents per 1,000 residents",
         height=520,
     )
     curve = funnel_curve(frame)
     if curve.empty or target != target:
-        return empty_figure(fig, "No population to draw a funnel against.")
+        return empty_figure(fig, "No population or too few incidents to draw a funnel against.")
     x = curve.population_mid2018.tolist()
     for name, label, dash in _LINES:
         for side in ("upper", "lower"):

@@ -36,7 +36,7 @@ def funnel_summary(frame: pd.DataFrame, suppress_below: int | None = None) -> st
     ...     TableMeta(place="Redditch", grouped_by="ward", period_a=PeriodCoverage("2018-19")))
     >>> for part in funnel_summary(funnel(units)).split(". ")[0].split("; "):
     ...     print(part)
-    Against Redditch's rate of 30.0 incidents per 1,000 residents in 2018-19, C lies above the 95% limits
+    Against Redditch's rate of 30.0 per 1,000 residents in 2018-19, C lies above the 95% limits
     B lies below the 99.8% limits
     """
     meta = meta_of(frame)
@@ -57,7 +57,10 @@ def funnel_summary(frame: pd.DataFrame, suppress_below: int | None = None) -> st
             verb = "lies" if len(names) == 1 else "lie"
             where = position.lower().replace("above ", "above the ").replace("below ", "below the ")
             said.append(f"{join_and(names)} {verb} {where}")
-    opening = f"Against {place}'s rate of {target:,.1f} incidents per 1,000 residents in {meta.period_labels[0]}, "
+    if is_hidden(int(frame["count"].sum()), suppress_below):
+        return f"Too few incidents in {place} in {meta.period_labels[0]} to compare its {unit}s in public mode."
+    # "per 1,000 residents" straight after the rate: "0.9 incidents" would read as a count.
+    opening = f"Against {place}'s rate of {target:,.1f} per 1,000 residents in {meta.period_labels[0]}, "
     if said:
         sentence = opening + "; ".join(said) + "."
     else:
