@@ -64,6 +64,8 @@ def test_time_of_week_takes_one_period(capsys, monkeypatch, built_db):
         (("table", "time-of-week", "--source", "police_uk"), "police.uk gives the month of each incident only"),
         (("table", "time-of-week", "--allow-unequal"), "Valid options for time-of-week"),
         (("table", "funnel", "--by", "class"), "Valid choices: district, ward"),
+        (("table", "nirs", "--source", "crime_extract", "--category", "crime"), "holds recorded crime, not ASB"),
+        (("table", "time-of-week", "--source", "crime_extract"), "only the force ASB extract carries ASB report"),
         (("table", "nirs", "--by", "crime_type"), "Valid choices: class, district, ward"),
     ],
 )

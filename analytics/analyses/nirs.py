@@ -47,6 +47,11 @@ NOT_IN_SOURCE = (
     "(Personal, Nuisance or Environmental): only the force extract does."
 )
 
+CRIME_NOT_CLASSED = (
+    "The force crime extract holds recorded crime, not ASB incidents: the NIRS classes are ASB's, "
+    "and only the force ASB extract carries them."
+)
+
 _SQL = """
     SELECT {unit} AS unit, coalesce(nirs_class, '{not_recorded}') AS nirs_class,
            count(*) FILTER (WHERE month >= ? AND month < ?) AS count_a,
@@ -59,9 +64,8 @@ _SQL = """
 def check_nirs_source(selection: Selection) -> None:
     """Refuse a source that does not carry the class, saying which does."""
     if selection.source not in NIRS_SOURCES:
-        raise AnalyticsError(
-            NOT_IN_SOURCE, title="Not in this source", fix="Choose the force extract as the data source."
-        )
+        message = NOT_IN_SOURCE if selection.source == "police_uk" else CRIME_NOT_CLASSED
+        raise AnalyticsError(message, title="Not in this source", fix="Choose the force extract as the data source.")
 
 
 def _counts(conn: duckdb.DuckDBPyConnection, selection: Selection, a: Period, b: Period, unit: str) -> pd.DataFrame:

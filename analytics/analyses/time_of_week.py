@@ -42,6 +42,11 @@ NOT_IN_SOURCE = (
     "there is no time of week for it: only the force extract carries report times."
 )
 
+CRIME_NOT_TIMED = (
+    "The force crime extract gives the date each crime was recorded, counted by month, and holds no ASB: "
+    "only the force ASB extract carries ASB report times."
+)
+
 _SQL = """
     SELECT isodow(reported_at) AS day_of_week, hour(reported_at) AS hour, count(*) AS count
     FROM incidents WHERE {where} AND reported_at IS NOT NULL GROUP BY ALL"""
@@ -50,9 +55,8 @@ _SQL = """
 def check_timed_source(selection: Selection) -> None:
     """Refuse a source without report times, saying which has them."""
     if selection.source not in TIMED_SOURCES:
-        raise AnalyticsError(
-            NOT_IN_SOURCE, title="Not in this source", fix="Choose the force extract as the data source."
-        )
+        message = NOT_IN_SOURCE if selection.source == "police_uk" else CRIME_NOT_TIMED
+        raise AnalyticsError(message, title="Not in this source", fix="Choose the force extract as the data source.")
 
 
 def time_of_week(conn: duckdb.DuckDBPyConnection, selection: Selection, period: Period) -> pd.DataFrame:
