@@ -173,3 +173,17 @@ def test_public_mode_shows_no_rate_or_limits_of_an_area_whose_total_is_hidden():
     fig = funnel_chart(table, suppress_below=5)
     assert not fig.data and "not shown" in fig.layout.meta["alt_text"]
     assert "0.8" in funnel_summary(table)  # analyst mode: 3 incidents over 4,000 residents
+
+
+def test_a_district_funnel_reads_in_words_and_draws(built_conn):
+    from analytics.present.compare_charts import funnel_chart
+    from analytics.present.compare_narrative import funnel_summary
+
+    table = district_funnel(built_conn, Selection("police_uk"), parse_period("2025-01..2025-12"))
+    sentence = funnel_summary(table)
+    assert sentence.startswith("Against North Worcestershire's rate of") and "district" in sentence
+    named = [d for d, p in zip(table.district, table.funnel_position, strict=True) if p != POSITIONS[2]]
+    assert all(name in sentence for name in named)
+    fig = funnel_chart(table)
+    points = {name for trace in fig.data if trace.mode and "markers" in trace.mode for name in trace.hovertext}
+    assert len(points) == 3

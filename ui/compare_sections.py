@@ -52,24 +52,24 @@ NIRS_BY_NAMES = {"class": "Class", "district": "District and class", "ward": "Wa
 BUSIEST_COLUMNS = ["day_name", "time", "count", "share_pct"]
 
 
-def funnel_section(filters: Filters, version: int) -> None:
-    """Ward patterns: which wards are unusually high or low for their size, in period B."""
-    st.subheader("Which wards are unusual for their size?")
-    table = data.funnel(filters.area_selection, filters.period_b, version)
+def funnel_section(filters: Filters, version: int, by: str = "ward") -> None:
+    """Which wards (Ward patterns; ``by="district"``: which districts, for the Districts page) are
+    unusually high or low for their size, in period B."""
+    st.subheader(f"Which {by}s are unusual for their size?")
+    # Districts are compared all three together, as the Districts page compares them.
+    selection = filters.area_selection if by == "ward" else filters.selection.with_(districts=(), wards=())
+    table = data.funnel(selection, filters.period_b, version, by)
     st.markdown(funnel_summary(table, public_threshold()))
-    show_chart(chart(funnel_chart, data.funnel, filters.area_selection, filters.period_b, version), "funnel")
-    show_table(
-        table,
-        "funnel",
-        columns=FUNNEL_COLUMNS,
-        labels={"count": column_header("count_a", meta_of(table)) or "Incidents"},
-    )
+    show_chart(chart(funnel_chart, data.funnel, selection, filters.period_b, version, by), f"funnel-{by}")
+    columns = FUNNEL_COLUMNS if by == "ward" else [c for c in FUNNEL_COLUMNS if c != "ward_name"]
+    label = {"count": column_header("count_a", meta_of(table)) or "Incidents"}
+    show_table(table, f"funnel-{by}", columns=columns, labels=label)
     with st.expander("How the funnel is worked out"):
         st.write(FUNNEL_METHOD[:1].upper() + FUNNEL_METHOD[1:] + ".")
         st.write(
-            "A ward above the 99.8% limit has more incidents than chance would give a ward of its size "
+            f"A {by} above the 99.8% limit has more incidents than chance would give a {by} of its size "
             "at the area's rate more than 999 times in 1,000; above the 95% limit, 39 times in 40 (each "
-            "side). A ranking of rates puts the smallest wards at both ends by chance; the funnel does not."
+            f"side). A ranking of rates puts the smallest {by}s at both ends by chance; the funnel does not."
         )
         st.write(meta_of(table).population_note)
 

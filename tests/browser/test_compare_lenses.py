@@ -55,13 +55,13 @@ def test_ward_patterns_draws_the_funnel_and_names_the_outliers(server, long_page
     text = main.inner_text()
     assert "Against Redditch's rate of" in text and "Abbey and Greenlands lie above the 99.8% limits" in text
     assert "over-dispersion" in text
-    traces = _traces(_chart(long_page, "funnel"))
+    traces = _traces(_chart(long_page, "funnel-ward"))
     lines = [t for t in traces if t["mode"] == "lines"]
     points = [t for t in traces if t["mode"] and "markers" in t["mode"]]
     assert {t["name"] for t in lines} >= {"95% limits", "99.8% limits", "Redditch's rate"}
     assert {t["name"] for t in points} >= {"Above 99.8% limits", "Within limits"}
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    _chart(long_page, "funnel").screenshot(path=str(ARTIFACTS / "funnel.png"))
+    _chart(long_page, "funnel-ward").screenshot(path=str(ARTIFACTS / "funnel.png"))
     assert not _axe_problems(long_page)
 
 
