@@ -187,3 +187,13 @@ def test_a_district_funnel_reads_in_words_and_draws(built_conn):
     fig = funnel_chart(table)
     points = {name for trace in fig.data if trace.mode and "markers" in trace.mode for name in trace.hovertext}
     assert len(points) == 3
+
+
+def test_a_period_without_incidents_has_no_funnel(comparable_conn):
+    from analytics.present.compare_charts import funnel_chart
+    from analytics.present.compare_narrative import funnel_summary
+
+    table = ward_funnel(comparable_conn, Selection("extract", districts=("Bromsgrove",)), FY2018)
+    assert table["count"].sum() == 0
+    assert "there is no funnel" in funnel_summary(table)
+    assert not funnel_chart(table).data

@@ -98,7 +98,7 @@ def funnel_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.F
         height=520,
     )
     curve = funnel_curve(frame)
-    if curve.empty or target != target:
+    if curve.empty or target != target or not target:
         return empty_figure(fig, "No population or too few incidents to draw a funnel against.")
     x = curve.population_mid2018.tolist()
     for name, label, dash in _LINES:

@@ -57,6 +57,9 @@ def funnel_summary(frame: pd.DataFrame, suppress_below: int | None = None) -> st
             verb = "lies" if len(names) == 1 else "lie"
             where = position.lower().replace("above ", "above the ").replace("below ", "below the ")
             said.append(f"{join_and(names)} {verb} {where}")
+    if not int(frame["count"].sum()):
+        missing = f" ({meta.source_gaps})" if meta.missing else ""
+        return f"No {subject(meta)} is recorded in {place} in {meta.period_labels[0]}{missing}: there is no funnel."
     if is_hidden(int(frame["count"].sum()), suppress_below):
         return f"Too few incidents in {place} in {meta.period_labels[0]} to compare its {unit}s in public mode."
     # "per 1,000 residents" straight after the rate: "0.9 incidents" would read as a count.
