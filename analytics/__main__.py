@@ -192,9 +192,9 @@ def _table_choices(table: argparse.ArgumentParser) -> None:
     """The options of one table or two: crime-ytd's rows, the forecast's horizon."""
     table.add_argument(
         "--by",
-        choices=["crime_type", "district", "ward"],
+        choices=["crime_type", "district", "ward", "class"],
         default=None,
-        help="crime-ytd: rows by crime type (police.uk's default), district (the crime extract's) or ward",
+        help="rows by: crime-ytd crime_type|district|ward; funnel ward|district; nirs class|district|ward",
     )
     table.add_argument(
         "--horizon",

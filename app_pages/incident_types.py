@@ -5,6 +5,7 @@ import streamlit as st
 from analytics.present import narrative
 from analytics.present.charts import incident_types_chart
 from ui import data
+from ui.compare_sections import nirs_section, time_of_week_section
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.slides import slide_areas
 from ui.state import current
@@ -36,3 +37,5 @@ with guarded():
         show_chart(chart(incident_types_chart, data.incident_types, filters.selection, *periods), "incident-types")
     if not filters.present:
         show_table(table, "incident-types", columns=COLUMNS)
+        nirs_section(filters, periods[-1])
+        time_of_week_section(filters, periods[-1])

@@ -7,6 +7,7 @@ from analytics.core.table_meta import meta_of
 from analytics.present import map_legend, narrative
 from analytics.present.charts import ward_deltas_chart
 from ui import data
+from ui.compare_sections import funnel_section
 from ui.map_text import show_ward_map_text
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.slides import SLIDE_MAP_HEIGHT, slide_areas
@@ -119,3 +120,4 @@ with guarded():
         with st.expander("How significance is decided"):
             st.write(SIGNIFICANCE_METHOD)
             st.write(meta.population_note)
+        funnel_section(filters, version)

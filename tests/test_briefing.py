@@ -40,6 +40,20 @@ def test_briefing_pack_follows_the_panel_overview(built_conn):
     cells = _cells(pack)
     assert ["Grand Total", "3468", "3203", "-265", "-8%"] == cells[cells.index("Grand Total") :][:5]
     assert "Open Government Licence" in pack
+    subsections = re.findall(r"<h3[^>]*>(.*?)</h3>", pack)
+    assert subsections == [
+        "Measuring ASB: the National Incident Recording Standard's classes",
+        "Time of week: when ASB is reported",
+        "Which wards are unusual for their size?",
+    ]
+    assert "Spiegelhalter 2005" in pack and "not when it happened" in pack
+
+
+def test_briefing_pack_on_police_uk_says_it_has_no_nirs_class_or_report_time(built_conn):
+    pack = briefing_pack(built_conn, Selection("police_uk"), parse_period("2024-01..2024-04"),
+                         parse_period("2025-01..2025-04"), with_charts=False)  # fmt: skip
+    assert "police.uk does not carry the National Incident Recording Standard class" in pack
+    assert "police.uk gives the month of each incident only" in pack
 
 
 def test_briefing_pack_in_public_mode_hides_small_counts(built_conn):
@@ -62,7 +76,8 @@ def test_briefing_pack_in_public_mode_hides_small_counts(built_conn):
 
 def test_briefing_pack_with_charts_embeds_pngs(built_conn):
     pack = briefing_pack(built_conn, Selection("extract", districts=("Redditch",)), FY2017, FY2018)
-    assert pack.count("data:image/png;base64,") == 4
+    # incident types, NIRS classes, time of week, seasonal, ward patterns, funnel, district data
+    assert pack.count("data:image/png;base64,") == 7
     assert "https://" not in pack and "http://" not in pack
 
 

@@ -14,13 +14,16 @@ from analytics.analyses import (
     crime,
     decomposition,
     districts,
+    funnel,
     hotspots,
     incident_types,
     interventions,
+    nirs,
     places,
     quality,
     seasonal_profile,
     seasonal_series,
+    time_of_week,
     wards,
     year_on_year,
 )
@@ -44,6 +47,7 @@ FY2017, FY2018 = parse_period("FY2017"), parse_period("FY2018")
 JAN_APR_2024, JAN_APR_2025 = parse_period("2024-01..2024-04"), parse_period("2025-01..2025-04")
 PSPO_START = datetime.date(2025, 1, 1)  # police.uk holds Jan-Apr 2024 and 2025 (the register: date to confirm)
 ONE_MONTH_A, ONE_MONTH_B = parse_period("2024-03..2024-03"), parse_period("2025-03..2025-03")
+ONE_MONTH_EXTRACT = parse_period("2018-10..2018-10")
 
 
 def _every_table(conn) -> dict[str, pd.DataFrame]:
@@ -88,6 +92,12 @@ def _every_table(conn) -> dict[str, pd.DataFrame]:
         "impact": interventions.evaluate_intervention(
             conn, "redditch-town-centre-pspo", Selection("police_uk"), PSPO_START, 4
         ),
+        "funnel wards": funnel.ward_funnel(conn, extract_ward, ONE_MONTH_EXTRACT),
+        "funnel districts": funnel.district_funnel(conn, police_ward, ONE_MONTH_B),
+        "nirs by class": nirs.nirs_table(conn, extract_ward, FY2017, FY2018),
+        "nirs by ward": nirs.nirs_table(conn, extract_ward.with_(wards=()), FY2017, FY2018, "ward"),
+        "time of week": time_of_week.time_of_week(conn, extract_ward, FY2018),
+        "busiest times": time_of_week.busiest_times(time_of_week.time_of_week(conn, extract_ward, FY2018), 10),
     }
     return tables
 

@@ -37,14 +37,17 @@ from analytics.analyses.decomposition import decomposition as decomposition_tabl
 from analytics.analyses.districts import districts_table
 from analytics.analyses.forecast import ForecastResult
 from analytics.analyses.forecast import forecast as forecast_of
+from analytics.analyses.funnel import funnel_table
 from analytics.analyses.hotspots import hotspot_cells as hotspot_cells_of
 from analytics.analyses.hotspots import hotspot_table
 from analytics.analyses.incident_types import incident_types as incident_types_table
+from analytics.analyses.nirs import nirs_table
 from analytics.analyses.places import top_locations as top_locations_table
 from analytics.analyses.places import top_lsoas as top_lsoas_table
 from analytics.analyses.quality import quality_table
 from analytics.analyses.seasonal import SeasonalSummary, summarise
 from analytics.analyses.seasonal_profile import month_of_year_profile
+from analytics.analyses.time_of_week import time_of_week as time_of_week_table
 from analytics.analyses.ward_twins import ward_twins
 from analytics.analyses.wards import ward_deltas as ward_deltas_table
 from analytics.analyses.year_on_year import year_on_year as year_on_year_table
@@ -316,6 +319,24 @@ def incident_types(selection: Selection, a: Period, b: Period, version: int) -> 
 @st.cache_data(**CACHE)
 def districts(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
     return districts_table(_cursor(version), selection, a, b)
+
+
+@st.cache_data(**CACHE)
+def funnel(selection: Selection, period: Period, version: int, by: str = "ward") -> pd.DataFrame:
+    """The funnel plot's table: each ward (or district) of the selection's area in ``period``."""
+    return funnel_table(_cursor(version), selection, period, by)
+
+
+@st.cache_data(**CACHE)
+def nirs(selection: Selection, a: Period, b: Period, version: int, by: str = "class") -> pd.DataFrame:
+    """ASB by NIRS class (the force extract only), by class, district or ward."""
+    return nirs_table(_cursor(version), selection, a, b, by)
+
+
+@st.cache_data(**CACHE)
+def time_of_week(selection: Selection, period: Period, version: int) -> pd.DataFrame:
+    """Reports by hour and day of the week (the force extract only)."""
+    return time_of_week_table(_cursor(version), selection, period)
 
 
 @st.cache_data(**CACHE)

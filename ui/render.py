@@ -223,7 +223,7 @@ def _total_rows(frame: pd.DataFrame) -> pd.Series:
     """The total rows at the foot of a table ("Grand Total", "North Worcestershire", "All recorded
     crime"): the trailing rows whose label is a total's."""
     flags = pd.Series(False, index=frame.index)
-    labels = [c for c in ("ward_name", "district", "crime_type", "type") if c in frame.columns]
+    labels = [c for c in ("ward_name", "district", "crime_type", "type", "nirs_class") if c in frame.columns]
     if not labels:
         return flags
     is_total = frame[labels[0]].isin(TOTAL_LABELS).tolist()

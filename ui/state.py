@@ -32,6 +32,7 @@ PAGE_CHOICES = {
     "iv": "the intervention evaluated (Tools and powers)",
     "is": "the month it started (Tools and powers)",
     "im": "the months after the start (Tools and powers)",
+    "nb": "what the NIRS table is by (Incident types)",
 }
 
 

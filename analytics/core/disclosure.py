@@ -131,6 +131,12 @@ _LABELS = (
     "backtest_mase_naive",
     "backtest_coverage_80",
     "backtest_coverage_95",
+    # NIRS classes and the hours of the week: what a row is, not how many
+    "nirs_class",
+    "day_of_week",
+    "day_name",
+    "hour",
+    "time",
     # residents, not incidents; and counts of wards, not of incidents
     "population_mid2018",
     "wards",
@@ -185,6 +191,9 @@ _DERIVED: dict[str, Column] = {
         )
     },
     "rate_a_per_1000": derived("count_a"),
+    # a class's share of its place's incidents in one period (nirs)
+    "share_a_pct": derived("count_a"),
+    "share_b_pct": derived("count_b"),
     "rate_b_per_1000": derived("count_b"),
     # incidents per month of periods of different lengths (command line, --allow-unequal)
     "per_month_a": derived("count_a"),
@@ -208,6 +217,15 @@ _DERIVED: dict[str, Column] = {
             "lower",
             "upper",
             "outside_band",
+            # a funnel plot's unit: its rate and where it lies against the limits
+            "rate_per_1000",
+            "funnel_position",
+            # a funnel's control limits rest on the area's rate, its total over its units: hidden with
+            # the unit's count, so an area whose total is hidden (every unit's count is then) shows none
+            "limit_lower_95",
+            "limit_upper_95",
+            "limit_lower_998",
+            "limit_upper_998",
         )
     },
     # a forecast's prediction intervals rest on it: a bound would give a hidden forecast away

@@ -188,6 +188,17 @@ _HEADERS = {
     "source": "Source",
     "value": "Value",
     "detail": "Detail",
+    # NIRS classes, the hours of the week and funnel plots
+    "nirs_class": "NIRS class",
+    "day_name": "Day",
+    "hour": "Hour",
+    "time": "Time reported",
+    "rate_per_1000": "Rate per 1,000 residents",
+    "funnel_position": "Against the area's rate",
+    "limit_lower_95": "95% limit, low",
+    "limit_upper_95": "95% limit, high",
+    "limit_lower_998": "99.8% limit, low",
+    "limit_upper_998": "99.8% limit, high",
     # the Data page: what the store holds and the files loaded into it
     "rows": "Rows",
     "asb_rows": "ASB rows",
@@ -223,13 +234,16 @@ _PERIOD_HEADERS = {
     "per_month": "Per month, {period}",
     "class": "Hot or cold spot, {period}",
     "gi_z": "Gi* z-score, {period}",
+    "share": "Share of the place's incidents, {period}",
 }
 #: How a column's numbers are written on screen (printf, as st.column_config.NumberColumn takes it):
 #: thousands separators on counts, fixed decimals on rates (3.0, never 3), whole percentages.
 NUMBER_FORMATS = {
     **dict.fromkeys(("count", "difference", "mean", "population_mid2018", "value"), "%,d"),
     **dict.fromkeys(("count_a", "count_b", "rank"), "%,d"),
-    **dict.fromkeys(("pct_change", "mean_pct"), "%d%%"),
+    **dict.fromkeys(("pct_change", "mean_pct", "share_a_pct", "share_b_pct"), "%d%%"),
+    **dict.fromkeys(("rate_per_1000",), "%,.1f"),
+    **dict.fromkeys(("limit_lower_95", "limit_upper_95", "limit_lower_998", "limit_upper_998"), "%,.2f"),
     **dict.fromkeys(("rate_a_per_1000", "rate_b_per_1000", "per_month_a", "per_month_b", "share_pct"), "%,.1f"),
     **dict.fromkeys(("expected", "lower", "upper", "trend", "seasonal", "residual"), "%,.1f"),
     # the impact evaluation's expected count and effect, in incidents (analytics/analyses/impact.py)
@@ -251,7 +265,7 @@ NUMBER_FORMATS = {
 
 def _period_column(column: str) -> tuple[str, str] | None:
     """``"rate_b_per_1000" -> ("rate", "b")``, ``"count_a" -> ("count", "a")``; None for others."""
-    stem = column.removesuffix("_per_1000")
+    stem = column.removesuffix("_per_1000").removesuffix("_pct")
     head, _, end = stem.rpartition("_")
     return (head, end) if end in ("a", "b") and head in _PERIOD_HEADERS else None
 

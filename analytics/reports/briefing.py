@@ -17,10 +17,16 @@ import pandas as pd
 
 from analytics.analyses.decomposition import decomposition
 from analytics.analyses.districts import districts_table
+from analytics.analyses.funnel import ward_funnel
 from analytics.analyses.hotspots import hotspots
 from analytics.analyses.incident_types import incident_types
+from analytics.analyses.nirs import DEFINITIONS as NIRS_DEFINITIONS
+from analytics.analyses.nirs import NIRS_SOURCES, nirs_table
+from analytics.analyses.nirs import NOT_IN_SOURCE as NIRS_MISSING
 from analytics.analyses.places import top_locations
 from analytics.analyses.seasonal import summarise
+from analytics.analyses.time_of_week import NOT_IN_SOURCE as TIMES_MISSING
+from analytics.analyses.time_of_week import busiest_times, time_of_week
 from analytics.analyses.wards import ward_deltas
 from analytics.core.disclosure import hidden_cells, suppress
 from analytics.core.errors import AnalyticsError
@@ -32,6 +38,8 @@ from analytics.core.vocabulary import SYNTHETIC_SOURCES
 from analytics.data.query import place
 from analytics.present import charts, narrative
 from analytics.present.alt_text import alt_text
+from analytics.present.compare_charts import funnel_chart, nirs_chart, time_of_week_chart
+from analytics.present.compare_narrative import funnel_summary, nirs_summary, time_of_week_summary
 from analytics.present.png import to_png
 
 STYLE = """
@@ -119,8 +127,10 @@ def briefing_pack(
         *_front(pack, title),
         *(_chosen_wards(pack, conn, selection, wards) if selection.wards else []),
         *_incident_types(pack, incident_types(conn, area, period_a, period_b)),
+        *_extract_fields(pack, conn),
         *_seasonal(pack, decomposition(conn, area), summarise(conn, area)),
         *_wards(pack, marked),
+        *_funnel(pack, ward_funnel(conn, area, period_b)),
         *_where(pack, hotspots(conn, area, period_b), top_locations(conn, area, period_b)),
         *_districts(pack, districts_table(conn, area.with_(districts=()), period_a, period_b)),
         *_notes(meta_of(wards).source_gaps),
@@ -239,6 +249,50 @@ def _districts(pack: _Pack, districts: pd.DataFrame) -> list[str]:
         _p(narrative.district_summary(districts, suppress_below=pack.threshold)),
         _table(districts, columns, pack.threshold),
         pack.chart(charts.districts_chart(districts, suppress_below=pack.threshold)),
+    ]
+
+
+def _extract_fields(pack: _Pack, conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Under incident types: the NIRS classes and the time of week, from the fields only the force
+    extract carries; for another source, a line saying it does not carry them."""
+    if pack.area.source not in NIRS_SOURCES:
+        return ["<h3>Measuring ASB (NIRS classes) and time of week</h3>", _p(f"{NIRS_MISSING} {TIMES_MISSING}", "note")]
+    classes = nirs_table(conn, pack.area, pack.period_a, pack.period_b)
+    columns = pack.columns(
+        {"nirs_class": "NIRS class"},
+        {"difference": "Difference", "percentage": "Percentage", "share_b_pct": f"Share % ({pack.label_b})"},
+    )
+    week = time_of_week(conn, pack.area, pack.period_b)
+    busiest = busiest_times(week, 5, pack.threshold)
+    return [
+        "<h3>Measuring ASB: the National Incident Recording Standard's classes</h3>",
+        _p("; ".join(f"{name}: {words}" for name, words in NIRS_DEFINITIONS.items()) + ".", "note"),
+        _p(nirs_summary(classes, pack.threshold)),
+        _table(classes, columns, pack.threshold),
+        pack.chart(nirs_chart(classes, suppress_below=pack.threshold)),
+        "<h3>Time of week: when ASB is reported</h3>",
+        _p(time_of_week_summary(week, pack.threshold)),
+        pack.chart(time_of_week_chart(week, suppress_below=pack.threshold)),
+        _table(busiest, {"day_name": "Day", "time": "Time reported", "count": "Incidents"}, pack.threshold),
+        _p(meta_of(week).method, "note"),
+    ]
+
+
+def _funnel(pack: _Pack, funnel: pd.DataFrame) -> list[str]:
+    """Under ward patterns: which wards are unusual for their size (a funnel plot of period B)."""
+    columns = {
+        "ward_name": "Ward",
+        "count": pack.label_b,
+        "population_mid2018": "Population (mid-2018)",
+        "rate_per_1000": f"Rate per 1,000 ({pack.label_b})",
+        "funnel_position": "Against the area's rate",
+    }
+    return [
+        "<h3>Which wards are unusual for their size?</h3>",
+        _p(funnel_summary(funnel, pack.threshold)),
+        pack.chart(funnel_chart(funnel, suppress_below=pack.threshold)),
+        _table(funnel, columns, pack.threshold),
+        _p(f"Method: {meta_of(funnel).method}.", "note"),
     ]
 
 

@@ -24,11 +24,14 @@ from analytics.analyses.crime import crime_ytd
 from analytics.analyses.decomposition import seasonal_table
 from analytics.analyses.districts import districts_table
 from analytics.analyses.forecast import forecast_table
+from analytics.analyses.funnel import funnel_table
 from analytics.analyses.hotspots import hotspot_table
 from analytics.analyses.impact import default_areas, evaluate
 from analytics.analyses.incident_types import incident_types
 from analytics.analyses.interventions import evaluate_intervention
+from analytics.analyses.nirs import nirs_table
 from analytics.analyses.quality import quality_table, source_gaps
+from analytics.analyses.time_of_week import time_of_week
 from analytics.analyses.wards import ward_deltas
 from analytics.core.change import per_month_change
 from analytics.core.errors import AnalyticsError, invalid_choice
@@ -191,6 +194,28 @@ def _register(conn, options):
     return register_table(conn)
 
 
+def _one_period(conn, options: dict, selection: Selection) -> Period:
+    """The one period of a table of one period: --period-b, else --period-a, else the latest
+    like-for-like pair's later period."""
+    given = options.get("period_b") or options.get("period_a")
+    return parse_period(given) if given else default_comparison(conn, selection.source)[1]
+
+
+def _funnel(conn, options):
+    selection = _selection(options)
+    return funnel_table(conn, selection, _one_period(conn, options, selection), options.get("by") or "ward")
+
+
+def _nirs(conn, options):
+    selection = _selection({**options, "source": options.get("source") or "extract"})
+    return nirs_table(conn, selection, *_periods(conn, options, selection), by=options.get("by") or "class")
+
+
+def _time_of_week(conn, options):
+    selection = _selection({**options, "source": options.get("source") or "extract"})
+    return time_of_week(conn, selection, _one_period(conn, options, selection))
+
+
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
     for spec in (
@@ -254,6 +279,27 @@ TABLES: dict[str, TableSpec] = {
             "did it work: the months from --start against the same months a year earlier, target, buffer and"
             " comparison wards, weighted displacement difference with 95% intervals (refused, naming the"
             " months, when the source lacks any)",
+        ),
+        TableSpec(
+            "funnel",
+            ("source", "category", "period_a", "period_b", "districts", "boundaries", "by"),
+            _funnel,
+            "rate per 1,000 of each ward (--by district: each district) in one period against its population,"
+            " with 95% and 99.8% exact Poisson control limits around the area's rate",
+        ),
+        TableSpec(
+            "nirs",
+            (*COMPARE_OPTIONS, "by"),
+            _nirs,
+            "ASB by National Incident Recording Standard class (Personal, Nuisance, Environmental) for two"
+            " periods, with change and significance; --by class|district|ward (the force extract only)",
+        ),
+        TableSpec(
+            "time-of-week",
+            ("source", "period_a", "period_b", "districts", "wards", "boundaries"),
+            _time_of_week,
+            "ASB reports by hour and day of the week in one period (the force extract only: police.uk gives"
+            " the month alone); report time is not incident time",
         ),
     )
 }

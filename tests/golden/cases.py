@@ -91,6 +91,20 @@ CASES: dict[str, list[str]] = {
         "--months",
         "4",
     ],
+    # How wards compare for their size, the NIRS classes and the time of week (issue 15): the panel's
+    # Redditch 2018-19 on the synthetic extract.
+    "extract-funnel-redditch": ["funnel", "--source", "extract", "--district", "Redditch", "--period-b", "FY2018"],
+    "police-funnel-districts": ["funnel", "--source", "police_uk", "--by", "district"],
+    "extract-nirs-redditch": ["nirs", *PANEL, "--district", "Redditch", "--by", "ward", "--boundaries", "wd22"],
+    "extract-time-of-week-redditch": [
+        "time-of-week",
+        "--source",
+        "extract",
+        "--district",
+        "Redditch",
+        "--period-b",
+        "FY2018",
+    ],
 }
 
 

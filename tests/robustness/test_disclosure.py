@@ -135,7 +135,7 @@ PERIOD_HEADER = re.compile(r"^(\d{4}-\d{2}|\d{4}|[A-Z][a-z]{2} \d{4}.*|\d{4}-\d{
 
 def _header_kind(header: str, every_number: bool) -> str | None:
     h = str(header).strip().lstrip("'").lower()
-    if h in DERIVED_HEADERS or h.startswith(("rate per 1,000", "gi* z-score")):
+    if h in DERIVED_HEADERS or h.startswith(("rate per 1,000", "gi* z-score", "share of")):
         return "derived"
     if h in COUNT_HEADERS or PERIOD_HEADER.match(str(header).strip()):
         return "count"
@@ -185,7 +185,11 @@ class Scan:
 
 # A rate's period: rate_a_per_1000, "Rate B per 1,000", the briefing's "Rate per 1,000 (Jan 2025)" or
 # the pages' "Rate per 1,000 residents, Jan 2025" (whose count column is headed "Jan 2025").
-RATE_HEADER = re.compile(r"^rate[ _]([ab])[ _]per[ _]|^rate per 1,000 \((.+)\)$|^rate per 1,000 residents, (.+)$")
+RATE_HEADER = re.compile(
+    r"^rate[ _]([ab])[ _]per[ _]|^rate per 1,000 \((.+)\)$|^rate per 1,000 residents, (.+)$"
+    # a NIRS class's share of its place's incidents in one period rests on that period's count alone
+    r"|^share of the place's incidents, (.+?)(?: \(%\))?$"
+)
 PERIOD_COUNT_HEADER = re.compile(r"^(?:count_|period )([ab])$")
 
 
@@ -292,7 +296,15 @@ PLOTLY_JS = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).ma
                    title: d.layout.title && d.layout.title.text}};
 })"""
 # Charts whose value axis is a count (profile: an index; ward deltas by difference: differences).
-COUNT_CHARTS = ("districts_count", "monthly", "year_on_year", "incident_types", "crime_ytd", "ward_deltas_count")
+COUNT_CHARTS = (
+    "districts_count",
+    "monthly",
+    "year_on_year",
+    "incident_types",
+    "crime_ytd",
+    "ward_deltas_count",
+    "nirs",
+)
 
 
 def _strings(value) -> list[str]:
@@ -324,6 +336,12 @@ def scan_plotly(scan: Scan, where: str, figures: list[dict]) -> None:
             for key in ("text", "hovertext", "customdata"):
                 for i, text in enumerate(_strings(trace.get(key))):
                     scan_text(scan, "plotly", f"{here} trace {name!r} {key}[{i}]", text, item=True)
+            if trace.get("type") == "heatmap":  # the time of week: each cell a count of reports
+                cells = [v for row in trace.get("z") or [] for v in (row or [])]
+                for i, value in enumerate(cells):
+                    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < THRESHOLD:
+                        scan.found("plotly", f"{here} heat map cell {i} = {value}")
+                continue
             if not chart.startswith(COUNT_CHARTS) or name.startswith(("Expected", "Not shown")):
                 continue
             axis = "x" if trace.get("orientation") == "h" else "y"
