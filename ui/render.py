@@ -17,7 +17,7 @@ from pandas.io.formats.style import Styler
 from streamlit.delta_generator import DeltaGenerator
 
 from analytics.core import settings
-from analytics.core.change import CHANGE_COLUMNS
+from analytics.core.change import CHANGE_COLUMNS, MEAN_COLUMNS
 from analytics.core.disclosure import TOTAL_LABELS, suppress
 from analytics.core.errors import AnalyticsError
 from analytics.core.table_meta import caption as table_caption
@@ -206,8 +206,8 @@ def _public_frame(frame: pd.DataFrame, meta) -> pd.DataFrame:
                 if not values.map(lambda v: isinstance(v, str) and v != "").any():
                     shown[column] = pd.to_numeric(values.replace("", None), errors="coerce")
     if meta.not_comparable:
-        # Periods the source does not fully hold: no change columns (they are empty), the reason instead.
-        shown = shown.drop(columns=[c for c in CHANGE_COLUMNS if c in shown.columns])
+        # Periods the source does not fully hold: no change or mean columns (they are empty), the reason instead.
+        shown = shown.drop(columns=[c for c in (*CHANGE_COLUMNS, *MEAN_COLUMNS) if c in shown.columns])
         empty = [
             c
             for p, period in (("a", meta.period_a), ("b", meta.period_b))
