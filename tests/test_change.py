@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.core.change import add_change_columns, per_month_change
+from analytics.core.change import add_change_columns, per_month_change, withhold_change
 from analytics.core.disclosure import COLUMNS, Kind, suppress, undeclared
 from analytics.core.stats import poisson_change_test
 from analytics.core.table_meta import PeriodCoverage, TableMeta, meta_of, with_meta
@@ -76,6 +76,17 @@ def test_the_mean_of_two_unequal_periods_is_not_given():
     table["mean_percentage"] = ["100%"]
     out = per_month_change(table)
     assert out[["mean", "mean_percentage"]].isna().all().all()
+
+
+def test_a_year_and_five_months_of_the_next_have_no_mean():
+    # The extract holds Apr-Aug 2019 of 2019-20: (5320 + 2039) / 2 = 3680 would be neither year's.
+    full, part = PeriodCoverage("2018-19", 12), PeriodCoverage("2019-20", 12, ("2019-09", "2019-10"))
+    table = _table([5320], [2039], a=full, b=part)
+    table["mean"], table["mean_pct"], table["mean_percentage"] = pd.array([3680], dtype="Int64"), 100, "100%"
+    withheld = withhold_change(table, meta_of(table).with_(not_comparable="Not comparable: months missing"))
+    assert withheld[["difference", "mean", "mean_pct", "mean_percentage"]].isna().all().all()
+    assert withheld[["count_a", "count_b"]].values.tolist() == [[5320, 2039]]  # the counts are still true
+    assert withhold_change(table, meta_of(table))["mean"].tolist() == [3680]  # like for like: kept
 
 
 def test_a_table_of_one_period_is_refused():

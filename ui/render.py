@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -17,7 +17,7 @@ from pandas.io.formats.style import Styler
 from streamlit.delta_generator import DeltaGenerator
 
 from analytics.core import settings
-from analytics.core.change import CHANGE_COLUMNS
+from analytics.core.change import CHANGE_COLUMNS, MEAN_COLUMNS
 from analytics.core.disclosure import TOTAL_LABELS, suppress
 from analytics.core.errors import AnalyticsError
 from analytics.core.table_meta import caption as table_caption
@@ -206,8 +206,8 @@ def _public_frame(frame: pd.DataFrame, meta) -> pd.DataFrame:
                 if not values.map(lambda v: isinstance(v, str) and v != "").any():
                     shown[column] = pd.to_numeric(values.replace("", None), errors="coerce")
     if meta.not_comparable:
-        # Periods the source does not fully hold: no change columns (they are empty), the reason instead.
-        shown = shown.drop(columns=[c for c in CHANGE_COLUMNS if c in shown.columns])
+        # Periods the source does not fully hold: no change or mean columns (they are empty), the reason instead.
+        shown = shown.drop(columns=[c for c in (*CHANGE_COLUMNS, *MEAN_COLUMNS) if c in shown.columns])
         empty = [
             c
             for p, period in (("a", meta.period_a), ("b", meta.period_b))
@@ -234,12 +234,24 @@ def _total_rows(frame: pd.DataFrame) -> pd.Series:
     return flags
 
 
+#: What a download button's click does besides the download: nothing. Streamlit's default reruns
+#: the whole page, and a second download clicked during that rerun (CSV, then XLSX) gave no file.
+DOWNLOAD_ONLY: Literal["ignore"] = "ignore"
+
+
 def _download_buttons(frame: pd.DataFrame, stem: str, name: str) -> None:
     left, right, _ = st.columns([1, 1, 4])
     # The files are made when clicked, not on every run: the page stays quick. They hold the
-    # numbers as numbers (no separators, no "%"), for a spreadsheet to work with.
+    # numbers as numbers (no separators, no "%"), for a spreadsheet to work with. A click does not
+    # rerun the page (DOWNLOAD_ONLY).
     left.download_button(
-        "CSV", lambda: to_csv_bytes(frame), f"{stem}.csv", "text/csv", key=f"csv-{name}", icon=":material/download:"
+        "CSV",
+        lambda: to_csv_bytes(frame),
+        f"{stem}.csv",
+        "text/csv",
+        key=f"csv-{name}",
+        icon=":material/download:",
+        on_click=DOWNLOAD_ONLY,
     )
     right.download_button(
         "XLSX",
@@ -248,6 +260,7 @@ def _download_buttons(frame: pd.DataFrame, stem: str, name: str) -> None:
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx-{name}",
         icon=":material/download:",
+        on_click=DOWNLOAD_ONLY,
     )
 
 
@@ -400,6 +413,7 @@ def show_chart(chart_: Chart | go.Figure, name: str, caption_area: DeltaGenerato
         f"{name}.png",
         "image/png",
         key=f"png-{name}",
+        on_click=DOWNLOAD_ONLY,
         icon=":material/image:",
         help="The chart with its title and source, as an image.",
     )
@@ -449,6 +463,7 @@ def briefing_pack_button(filters: Filters) -> None:
         f"{stem}.html",
         "text/html",
         key="briefing-pack",
+        on_click=DOWNLOAD_ONLY,
         icon=":material/description:",
         width="stretch",
         help="The panel's overview for these filters: incident types, seasonal patterns, ward "

@@ -54,21 +54,22 @@ CHANGE_COLUMNS: dict[str, str | type[object]] = {
     "significant": "boolean",
 }
 
+#: Columns of the incident-types table that average the two periods' counts: meaningless when the
+#: periods differ in length or the source lacks months of one (the mean of a year and five months
+#: is neither), so a per-month comparison and a withheld change leave them empty.
+MEAN_COLUMNS: dict[str, str | type[object]] = {"mean": "Int64", "mean_pct": "Int64", "mean_percentage": object}
+
 
 def withhold_change(table: pd.DataFrame, meta: TableMeta) -> pd.DataFrame:
     """``table`` carrying ``meta``; when ``meta.not_comparable`` says why the periods are not like for
-    like (months missing from the source), its change columns are emptied."""
+    like (months missing from the source), its change columns and the means of its two periods'
+    counts (MEAN_COLUMNS: 2018-19 and five months of 2019-20 have no mean) are emptied."""
     out = table.copy() if meta.not_comparable else table
     if meta.not_comparable:
-        for column, dtype in CHANGE_COLUMNS.items():
+        for column, dtype in {**CHANGE_COLUMNS, **MEAN_COLUMNS}.items():
             if column in out.columns:
                 out[column] = pd.Series(pd.NA, index=out.index, dtype=dtype)
     return with_meta(out, meta)
-
-
-#: Columns of the incident-types table that average the two periods' counts: meaningless when the
-#: periods differ in length, so a per-month comparison leaves them empty.
-MEAN_COLUMNS: dict[str, str | type[object]] = {"mean": "Int64", "mean_pct": "Int64", "mean_percentage": object}
 
 
 def per_month_note(months_a: int, months_b: int) -> str:
