@@ -5,9 +5,9 @@ import streamlit as st
 from analytics.present import narrative
 from analytics.present.charts import incident_types_chart
 from ui import data
-from ui.compare_sections import nirs_section, time_of_week_section
+from ui.compare_sections import nirs_section, nirs_slide, time_of_week_section, time_of_week_slide
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
-from ui.slides import slide_areas
+from ui.slides import slide_areas, slide_part
 from ui.state import current
 
 #: The panel's columns; the counts are headed by their periods ("2017-18").
@@ -24,18 +24,24 @@ page_header(
 )
 with guarded():
     periods = (filters.period_a, filters.period_b, data.data_version())
-    table = data.incident_types(filters.selection, *periods)
-    # On a slide: the chart on the left, the sentence and the panel's table (with its Mean and
-    # Mean percentage) beside it, on one screen.
-    figure_area, words_area = slide_areas(filters.present, (1, 1))
-    with words_area:
-        st.markdown(narrative.incident_types_summary(table, public_threshold()))
-        if filters.present:
-            show_table(table, "incident-types", columns=SLIDE_COLUMNS)
-    with figure_area:
-        # Its source under it on a slide too: the table beside it says the same beside the table.
-        show_chart(chart(incident_types_chart, data.incident_types, filters.selection, *periods), "incident-types")
-    if not filters.present:
-        show_table(table, "incident-types", columns=COLUMNS)
-        nirs_section(filters, periods[-1])
-        time_of_week_section(filters, periods[-1])
+    part = slide_part()  # in presentation mode, a slide of its own for each of the page's parts
+    if part == "nirs":
+        nirs_slide(filters, periods[-1])
+    elif part == "time":
+        time_of_week_slide(filters, periods[-1])
+    else:
+        table = data.incident_types(filters.selection, *periods)
+        # On a slide: the chart on the left, the sentence and the panel's table (with its Mean and
+        # Mean percentage) beside it, on one screen.
+        figure_area, words_area = slide_areas(filters.present, (1, 1))
+        with words_area:
+            st.markdown(narrative.incident_types_summary(table, public_threshold()))
+            if filters.present:
+                show_table(table, "incident-types", columns=SLIDE_COLUMNS)
+        with figure_area:
+            # Its source under it on a slide too: the table beside it says the same beside the table.
+            show_chart(chart(incident_types_chart, data.incident_types, filters.selection, *periods), "incident-types")
+        if not filters.present:
+            show_table(table, "incident-types", columns=COLUMNS)
+            nirs_section(filters, periods[-1])
+            time_of_week_section(filters, periods[-1])

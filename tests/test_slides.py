@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ui.slides import SLIDES
+from ui.slides import PART_KEY, SLIDES
 
 ROOT = Path(__file__).resolve().parent.parent
 PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22", "cat": "asb"}
@@ -20,9 +20,9 @@ def present(built_db, monkeypatch):
     monkeypatch.setenv("ASB_DB_PATH", str(built_db))
     monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
 
-    def make(page: str | None = None) -> AppTest:
+    def make(page: str | None = None, part: str | None = None) -> AppTest:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        for key, value in {**PANEL, "present": "1"}.items():
+        for key, value in {**PANEL, "present": "1", **({PART_KEY: part} if part else {})}.items():
             at.query_params[key] = value
         at.run()
         if page:
@@ -42,8 +42,8 @@ def _title(at: AppTest) -> str:
 
 
 def test_every_slide_has_previous_next_list_and_exit(present):
-    for index, (path, _) in enumerate(SLIDES):
-        at = present(path)
+    for index, slide in enumerate(SLIDES):
+        at = present(slide.path, slide.part)
         assert not at.exception, at.exception
         buttons = _buttons(at)
         assert {"slide-prev", "slide-next", "exit-present"} <= set(buttons), (path, list(buttons))
@@ -52,6 +52,8 @@ def test_every_slide_has_previous_next_list_and_exit(present):
         listing = at.selectbox(key=f"slide-list-{index}")
         assert listing.value == index
         assert listing.format_func(index).startswith(f"{index + 1} of {len(SLIDES)}")
+        if slide.part:
+            assert _title(at) == slide.title  # a slide of one part of a page has its own title
 
 
 @pytest.mark.parametrize("page", OTHER_PAGES)
@@ -69,7 +71,7 @@ def test_next_and_previous_walk_the_deck_in_order_keeping_the_filters(present):
         at.button(key="slide-next").click().run()
         assert not at.exception, at.exception
         seen.append(_title(at))
-    # Each slide is its own page, in the deck's order (five different titles).
+    # Each slide in the deck's order, with its own title (a page's part slides too).
     assert len(set(seen)) == len(SLIDES), seen
     assert at.query_params["present"] in ("1", ["1"]) and at.query_params["d"] in ("Redditch", ["Redditch"])
     at.button(key="slide-prev").click().run()
@@ -77,7 +79,7 @@ def test_next_and_previous_walk_the_deck_in_order_keeping_the_filters(present):
 
 
 def test_the_slide_list_jumps_to_a_slide(present):
-    at = present(SLIDES[0][0])
+    at = present(SLIDES[0].path, SLIDES[0].part)
     first = _title(at)
     at.selectbox(key="slide-list-0").set_value(3).run()
     assert not at.exception, at.exception
@@ -86,9 +88,24 @@ def test_the_slide_list_jumps_to_a_slide(present):
 
 
 def test_exit_leaves_presentation_mode_on_the_same_page(present):
-    at = present(SLIDES[2][0])
+    at = present(SLIDES[4].path)
     title = _title(at)
     at.button(key="exit-present").click().run()
     assert "present" not in at.query_params
     assert _title(at) == title
     assert "slide-next" not in _buttons(at)
+
+
+def test_a_part_of_a_page_is_a_slide_and_leaving_it_shows_the_whole_page(present):
+    """The overview opens with "Measuring ASB" (the NIRS classes of the Incident types page): a slide of
+    its own, in the address; leaving presentation mode there shows the whole Incident types page."""
+    at = present()
+    at.button(key="slide-start").click().run()
+    assert _title(at) == "Measuring ASB" and at.query_params[PART_KEY] in ("nirs", ["nirs"])
+    assert any("Personal" in m.value for m in at.markdown)
+    at.button(key="slide-next").click().run()
+    assert _title(at) == "Incident types" and not at.query_params.get(PART_KEY)
+    at.button(key="slide-prev").click().run()
+    at.button(key="exit-present").click().run()
+    assert _title(at) == "Incident types" and PART_KEY not in at.query_params
+    assert [s for s in at.subheader if "Measuring ASB" in s.value], "the page, whole, with its NIRS section"

@@ -2,8 +2,8 @@
 classes and the time of week (Incident types). Each is one analytics call, a sentence, a chart
 and a table through ui.render, so captions, downloads and public mode are the house's own.
 
-On a slide (presentation mode) the pages leave these sections out: each slide is one screen,
-already full with the deck's own figure and table.
+In presentation mode each is a slide of its own (ui/slides.py: "Measuring ASB", "Time of week",
+"Wards for their size"): the figure on the left, the sentence and a short table beside it, one screen.
 """
 
 from __future__ import annotations
@@ -11,17 +11,19 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.analyses.funnel import METHOD as FUNNEL_METHOD
+from analytics.analyses.funnel import POSITIONS as FUNNEL_POSITIONS
 from analytics.analyses.nirs import BY as NIRS_BY
 from analytics.analyses.nirs import DEFINITIONS, NIRS_SOURCES
 from analytics.analyses.nirs import NOT_IN_SOURCE as NO_NIRS
 from analytics.analyses.time_of_week import NOT_IN_SOURCE as NO_TIMES
 from analytics.analyses.time_of_week import REPORT_TIME_NOTE, SYNTHETIC_TIME_NOTE, TIMED_SOURCES, busiest_times
-from analytics.core.table_meta import meta_of
+from analytics.core.table_meta import meta_of, with_meta
 from analytics.present.compare_charts import funnel_chart, nirs_chart, time_of_week_chart
 from analytics.present.compare_narrative import funnel_summary, nirs_summary, time_of_week_summary
 from analytics.present.words import column_header
 from ui import data
 from ui.render import chart, public_threshold, show_chart, show_table
+from ui.slides import slide_areas
 from ui.state import Filters, keep_choice, linked_choice
 
 FUNNEL_COLUMNS = [
@@ -48,6 +50,11 @@ NIRS_COLUMNS = [
     "pct_change",
     "significant",
 ]
+#: A slide's tables: what fits half a 1280x720 screen.
+SLIDE_FUNNEL_COLUMNS = ["ward_name", "rate_per_1000", "funnel_position"]
+#: The funnel's verdict for a ward inside both pairs of limits.
+WITHIN = "Within limits"
+SLIDE_NIRS_COLUMNS = ["nirs_class", "count_a", "count_b", "difference", "pct_change"]
 NIRS_BY_NAMES = {"class": "Class", "district": "District and class", "ward": "Ward and class"}
 BUSIEST_COLUMNS = ["day_name", "time", "count", "share_pct"]
 
@@ -119,3 +126,55 @@ def time_of_week_section(filters: Filters, version: int) -> None:
     show_table(busiest_times(table, 10, threshold), "busiest-times", columns=BUSIEST_COLUMNS)
     with st.expander("Every hour of the week"):
         show_table(table, "time-of-week", columns=["day_name", "hour", "count", "share_pct"])
+
+
+def funnel_slide(filters: Filters, version: int) -> None:
+    """The slide "Wards for their size": the funnel plot, and beside it the sentence naming the wards
+    outside the limits (its cautions are the page's) and those wards' rates."""
+    figure_area, words_area = slide_areas(True, (1, 1))
+    table = data.funnel(filters.area_selection, filters.period_b, version, "ward")
+    with words_area:
+        st.markdown(funnel_summary(table, public_threshold()).split(". ")[0].rstrip(".") + ".")
+        outside = table["funnel_position"].isin([p for p in FUNNEL_POSITIONS if p != WITHIN])
+        if outside.any():
+            show_table(with_meta(table[outside], meta_of(table)), "funnel-ward", columns=SLIDE_FUNNEL_COLUMNS)
+    with figure_area:
+        figure = chart(funnel_chart, data.funnel, filters.area_selection, filters.period_b, version, "ward")
+        show_chart(figure, "funnel")
+
+
+def nirs_slide(filters: Filters, version: int) -> None:
+    """The overview's "Measuring ASB" slide: the classes' chart, and beside it what each class means,
+    the sentence and the table by class (or why the source has no classes)."""
+    figure_area, words_area = slide_areas(True, (1, 1))
+    with words_area:
+        st.markdown("  \n".join(f"**{name}**: {words}." for name, words in DEFINITIONS.items()))
+        if filters.source not in NIRS_SOURCES:
+            st.info(NO_NIRS)
+            return
+        periods = (filters.selection, filters.period_a, filters.period_b, version)
+        classes = data.nirs(*periods)
+        st.markdown(nirs_summary(classes, public_threshold()))
+        show_table(classes, "nirs", columns=SLIDE_NIRS_COLUMNS)
+    with figure_area:
+        show_chart(chart(nirs_chart, data.nirs, *periods), "nirs")
+
+
+def time_of_week_slide(filters: Filters, version: int) -> None:
+    """The slide "Time of week": the heat map, and beside it the caution, the sentence and the five
+    busiest hours (or why the source has no report times)."""
+    figure_area, words_area = slide_areas(True, (1, 1))
+    with words_area:
+        if filters.source not in TIMED_SOURCES:
+            st.info(NO_TIMES)
+            return
+        note = f"{REPORT_TIME_NOTE} {SYNTHETIC_TIME_NOTE if filters.source == 'extract' else ''}".strip()
+        st.warning(note, icon="⏱️")
+        table = data.time_of_week(filters.selection, filters.period_b, version)
+        threshold = public_threshold()
+        st.markdown(time_of_week_summary(table, threshold))
+        show_table(busiest_times(table, 5, threshold), "busiest-times", columns=BUSIEST_COLUMNS)
+    with figure_area:
+        show_chart(
+            chart(time_of_week_chart, data.time_of_week, filters.selection, filters.period_b, version), "time-of-week"
+        )

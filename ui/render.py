@@ -30,7 +30,7 @@ from analytics.present.words import NUMBER_FORMATS, SOURCE_NAMES, column_header,
 from analytics.reports.briefing import briefing_pack
 from ui import data
 from ui.accessibility import CHART_BOX
-from ui.slides import SLIDE_PLOT_HEIGHT, SLIDE_ROW_HEIGHT, slide_bar, slide_table_height
+from ui.slides import SLIDE_PLOT_HEIGHT, SLIDE_ROW_HEIGHT, slide_bar, slide_table_height, slide_title
 from ui.state import Filters
 
 SYNTHETIC_BANNER = (
@@ -78,7 +78,7 @@ def page_header(title: str, filters: Filters, subtitle: str | None = None) -> No
         # The sidebar (and its page list) is hidden on a projector: the slide bar, beside the
         # title to leave the screen to the figure, moves on and out.
         title_column, bar_column = st.columns([2, 5], vertical_alignment="center")
-        title_column.title(title)
+        title_column.title(slide_title(title))  # a slide of one part of a page has its own title
         with bar_column:
             slide_bar()
         if filters.source == "extract":

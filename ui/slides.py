@@ -15,6 +15,7 @@ the page changes within the same session.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -22,14 +23,32 @@ from streamlit.navigation.page import StreamlitPage
 
 from ui.state import current
 
-#: The deck's order: (the page's address, from its file in app_pages/; the slide's title as the deck names it).
-SLIDES: tuple[tuple[str, str], ...] = (
-    ("incident_types", "Incident types"),
-    ("seasonal", "Seasonal patterns"),
-    ("wards", "Ward patterns"),
-    ("hotspots", "Where?"),
-    ("districts", "District data"),
+
+class Slide(NamedTuple):
+    """A slide: the page it is (its address, from its file in app_pages/), its title as the deck names
+    it, and the part of the page it shows when a page gives more than one slide (None: the page's own
+    figure and table). The part travels in the address as ``sl``."""
+
+    path: str
+    title: str
+    part: str | None = None
+
+
+#: The deck's order. The overview opens with how ASB is measured (the National Incident Recording
+#: Standard's classes), then incident types, seasonal patterns, the ward table, where it clusters and the
+#: district comparison; the time of week and the funnel plot follow the slides they belong with.
+SLIDES: tuple[Slide, ...] = (
+    Slide("incident_types", "Measuring ASB", "nirs"),
+    Slide("incident_types", "Incident types"),
+    Slide("incident_types", "Time of week", "time"),
+    Slide("seasonal", "Seasonal patterns"),
+    Slide("wards", "Ward patterns"),
+    Slide("wards", "Wards for their size", "funnel"),
+    Slide("hotspots", "Where?"),
+    Slide("districts", "District data"),
 )
+#: The address's key for a slide's part of its page.
+PART_KEY = "sl"
 
 _PAGES_KEY = "_slide_pages"
 
@@ -71,26 +90,48 @@ def register(pages: Sequence[StreamlitPage], current: StreamlitPage) -> None:
 
 def _position() -> tuple[dict[str, StreamlitPage], int | None]:
     """The pages by address, and the slide this page is (None for a page that is not a slide)."""
-    by_path, current = st.session_state.get(_PAGES_KEY, ({}, None))
-    paths = [path for path, _ in SLIDES]
-    return by_path, paths.index(current) if current in paths else None
+    by_path, path = st.session_state.get(_PAGES_KEY, ({}, None))
+    part = st.query_params.get(PART_KEY) or None
+    for index, slide in enumerate(SLIDES):
+        if slide.path == path and slide.part == part:
+            return by_path, index
+    # A part this page has no slide for (a link edited by hand): the page's own slide.
+    return by_path, next((i for i, slide in enumerate(SLIDES) if slide.path == path and slide.part is None), None)
+
+
+def slide_part() -> str | None:
+    """The part of this page the slide shows ("nirs", "time", "funnel"), or None: the page's own
+    figure and table (and always None outside presentation mode)."""
+    if not current().present:
+        return None
+    _, index = _position()
+    return SLIDES[index].part if index is not None else None
+
+
+def slide_title(title: str) -> str:
+    """The heading of this page: the slide's title on a slide of one part of a page, else ``title``."""
+    part = slide_part()
+    return next((slide.title for slide in SLIDES if slide.part == part), title) if part else title
 
 
 def _go(by_path: dict[str, StreamlitPage], index: int) -> None:
-    page = by_path.get(SLIDES[index][0])
+    slide = SLIDES[index]
+    page = by_path.get(slide.path)
     if page is not None:
         # With the address's filters: a page opened without them would start from the defaults.
-        st.switch_page(page, query_params=current().query_params())
+        params = current().query_params() | ({PART_KEY: slide.part} if slide.part else {})
+        st.switch_page(page, query_params=params)
 
 
 def _exit() -> None:
     st.session_state.update(f_present=False)
+    st.query_params.pop(PART_KEY, None)  # the page itself, whole, not one part of it
 
 
 def slide_bar() -> None:
     """The presenter's controls, in one row at the top of the page."""
     by_path, index = _position()
-    titles = [title for _, title in SLIDES]
+    titles = [slide.title for slide in SLIDES]
     row = st.container(horizontal=True, horizontal_alignment="right", vertical_alignment="center", key="slide-bar")
     if index is None:
         if row.button("Start the slides", key="slide-start", icon=":material/slideshow:", shortcut="Right"):

@@ -33,6 +33,7 @@ PAGE_CHOICES = {
     "is": "the month it started (Tools and powers)",
     "im": "the months after the start (Tools and powers)",
     "nb": "what the NIRS table is by (Incident types)",
+    "sl": "the part of a page a slide shows (presentation mode: ui/slides.py)",
 }
 
 

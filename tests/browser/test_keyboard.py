@@ -94,16 +94,17 @@ def _slides_by_keyboard(page) -> None:
     page.keyboard.press("Space")
     _settle(page)
     page.locator('[data-testid="stSidebar"]').wait_for(state="hidden", timeout=10_000)
-    # Ward patterns is the deck's third slide: Enter on Next, then the Left arrow back again.
+    # Ward patterns is a slide of the deck; the next is its funnel plot ("Wards for their size", a part of
+    # the same page): Enter on Next, then the Left arrow back again.
     now, _ = tab_to(page, lambda f: f["tag"] == "BUTTON" and f["name"].startswith("Next"))
     _visible_focus(now)
     page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/hotspots\?"), timeout=60_000)
+    page.wait_for_url(re.compile(r"/wards\?.*sl=funnel"), timeout=60_000)
     _settle(page)
     # The arrow is the Previous button's shortcut: once that button is drawn it listens.
     page.locator('[class*="st-key-slide-prev"] button').wait_for(timeout=30_000)
     page.keyboard.press("ArrowLeft")
-    page.wait_for_url(re.compile(r"/wards\?"), timeout=60_000)
+    page.wait_for_url(lambda url: "/wards?" in url and "sl=" not in url, timeout=60_000)
     _settle(page)
     assert "present=1" in page.url and re.search(r"[?&]w=E05", page.url), page.url
     now, _ = tab_to(page, lambda f: f["tag"] == "BUTTON" and "Exit presentation mode" in f["name"])
