@@ -46,7 +46,7 @@ def test_every_slide_has_previous_next_list_and_exit(present):
         at = present(slide.path, slide.part)
         assert not at.exception, at.exception
         buttons = _buttons(at)
-        assert {"slide-prev", "slide-next", "exit-present"} <= set(buttons), (path, list(buttons))
+        assert {"slide-prev", "slide-next", "exit-present"} <= set(buttons), (slide, list(buttons))
         assert buttons["slide-prev"].disabled == (index == 0)
         assert buttons["slide-next"].disabled == (index == len(SLIDES) - 1)
         listing = at.selectbox(key=f"slide-list-{index}")
