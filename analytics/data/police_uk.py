@@ -41,6 +41,7 @@ from analytics.data.files import (
     stage_csv,
     text_file,
 )
+from analytics.data.force_counts import store_force_counts
 from analytics.data.geography import METHOD_POINT, Geography, load_geography
 from analytics.data.loads import (
     GB_LATITUDE,
@@ -116,7 +117,7 @@ def ingest_police_uk(
     Everything is loaded in one transaction: if any file is refused, nothing is kept. Each file
     is hashed and its text checked in Python (scan_file); then DuckDB reads all of them together,
     twice, never keeping a copy of their rows: once to check them, count what each file holds (a
-    small summary by file, month, force and LSOA) and find the distinct snap points that need a
+    small summary by file, month, force, LSOA and crime type) and find the distinct snap points that need a
     ward; once straight into ``incidents``. Parsing the files' text twice costs far less than
     storing it in a staging table and copying it (the bare read_csv of the scale benchmark spends
     most of its time storing, not parsing). The first read runs before the transaction and
@@ -271,7 +272,7 @@ def _csv_error(staged: list[_Staged], exc: duckdb.Error) -> InputError:
 
 
 def _summarise_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) -> None:
-    """Read every file once: ``stage_groups``, rows counted by file, month, force and LSOA with the
+    """Read every file once: ``stage_groups``, rows counted by file, month, force, LSOA and crime type with the
     counts the checks need, and ``stage_points``, the distinct snap points by LSOA. Outside the
     load's transaction (temporary tables only), so a file DuckDB refuses is read again alone, as
     the files were before, for the message naming it and its line."""
@@ -284,8 +285,8 @@ def _summarise_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) ->
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE stage_summary AS
-            SELECT grouping(lon) = 0 AS is_point, file_index, month_text, reported_by, lsoa_code, flags, lon, lat,
-                   count(*) AS n
+            SELECT grouping(lon) = 0 AS is_point, file_index, month_text, reported_by, lsoa_code, category, flags,
+                   lon, lat, count(*) AS n
             FROM (SELECT *,
                     (lon IS NULL)::INTEGER
                     + 2 * coalesce(nullif(trim(category), '') IS NULL, false)::INTEGER
@@ -297,7 +298,8 @@ def _summarise_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) ->
                     + 32 * coalesce(falls_within <> '' AND NOT {listed_sql("falls_within", "Falls within")}, false)
                       ::INTEGER AS flags
                   FROM {rows})
-            GROUP BY GROUPING SETS ((file_index, month_text, reported_by, lsoa_code, flags), (lsoa_code, lon, lat))""",
+            GROUP BY GROUPING SETS ((file_index, month_text, reported_by, lsoa_code, category, flags),
+                                    (lsoa_code, lon, lat))""",
             [*GB_LONGITUDE, *GB_LATITUDE, *params],
         )
     except duckdb.Error as exc:
@@ -305,7 +307,7 @@ def _summarise_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) ->
             _stage_one(conn, item)  # raises the InputError for the file refused
         raise _csv_error(staged, exc) from None
     conn.execute("""CREATE OR REPLACE TEMP TABLE stage_groups AS
-                    SELECT file_index, month_text, reported_by, lsoa_code, n,
+                    SELECT file_index, month_text, reported_by, lsoa_code, category, n,
                            CASE WHEN flags & 1 <> 0 THEN n ELSE 0 END AS no_location,
                            CASE WHEN flags & 2 <> 0 THEN n ELSE 0 END AS no_category,
                            CASE WHEN flags & 4 <> 0 THEN n ELSE 0 END AS bad_number,
@@ -385,6 +387,7 @@ def _apply_police(
     _one_file_a_triple(conn, staged)
     per_file, superseded, replaced = _count_by_file(conn)
     base = next_load_id(conn)
+    store_force_counts(conn, base)  # every district of the force, counted (analytics/data/force_counts.py)
     keep_replaced(
         conn,
         f"{base} + m.file_index",
