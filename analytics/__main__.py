@@ -170,7 +170,7 @@ def parser() -> argparse.ArgumentParser:
         "--by",
         choices=["crime_type", "district", "ward"],
         default=None,
-        help="crime-ytd: rows by crime type (police.uk's default), district (the crime extract's) or ward",
+        help="crime-ytd and outcomes: rows by crime type (police.uk's default), district (the crime extract's) or ward",
     )
     table.add_argument("--format", choices=["csv", "json"], default="csv")
     table.add_argument(

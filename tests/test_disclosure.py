@@ -14,6 +14,8 @@ from analytics.analyses import (
     districts,
     hotspots,
     incident_types,
+    outcomes,
+    peers,
     places,
     quality,
     seasonal_profile,
@@ -78,6 +80,8 @@ def _every_table(conn) -> dict[str, pd.DataFrame]:
         "rows by month": coverage.rows_by_month(conn),
         "ward coverage": coverage.ward_coverage(conn),
         "files loaded": coverage.files_loaded(conn),
+        "peers": peers.peers_table(conn, police_ward, ONE_MONTH_A, ONE_MONTH_B),
+        "outcomes by ward": outcomes.outcomes_table(conn, crime_sel, ONE_MONTH_B, "ward"),
     }
     return tables
 

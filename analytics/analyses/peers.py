@@ -121,7 +121,8 @@ def _with_partnership_totals(districts: pd.DataFrame) -> pd.DataFrame:
                 "months_held_b": members.months_held_b.min(),
             }
             parts.append(pd.DataFrame([total]))
-    return pd.concat(parts, ignore_index=True)
+    combined: pd.DataFrame = pd.concat(parts, ignore_index=True)
+    return combined
 
 
 def peers_table(

@@ -209,6 +209,10 @@ _HEADERS = {
     "rows_outside_no_location": "Of them with no location",
     "loaded_at": "Loaded at",
     "undone_at": "Undone at",
+    # the West Mercia comparison and the outcomes of crimes
+    "partnership": "Community safety partnership",
+    "outcome": "Last outcome (police.uk)",
+    "total": "Crimes of the type",
     # a column a source each (the Data page's rows per month)
     "police_uk": "police.uk",
     "extract": "Force ASB extract (SYNTHETIC)",
@@ -223,12 +227,13 @@ _PERIOD_HEADERS = {
     "per_month": "Per month, {period}",
     "class": "Hot or cold spot, {period}",
     "gi_z": "Gi* z-score, {period}",
+    "months_held": "Months held, {period}",
 }
 #: How a column's numbers are written on screen (printf, as st.column_config.NumberColumn takes it):
 #: thousands separators on counts, fixed decimals on rates (3.0, never 3), whole percentages.
 NUMBER_FORMATS = {
     **dict.fromkeys(("count", "difference", "mean", "population_mid2018", "value"), "%,d"),
-    **dict.fromkeys(("count_a", "count_b", "rank"), "%,d"),
+    **dict.fromkeys(("count_a", "count_b", "rank", "total", "months_held_a", "months_held_b"), "%,d"),
     **dict.fromkeys(("pct_change", "mean_pct"), "%d%%"),
     **dict.fromkeys(("rate_a_per_1000", "rate_b_per_1000", "per_month_a", "per_month_b", "share_pct"), "%,.1f"),
     **dict.fromkeys(("expected", "lower", "upper", "trend", "seasonal", "residual"), "%,.1f"),
