@@ -181,3 +181,12 @@ def test_the_command_line_table(force_conn):
     assert isinstance(table, pd.DataFrame) and len(table) == 11
     with pytest.raises(AnalyticsError, match="does not take --ward"):
         run_table(force_conn, "peers", {"wards": ["E05009838"]})
+
+
+def test_the_briefing_pack_has_the_west_mercia_table_once_the_force_is_loaded(force_conn, built_conn):
+    from analytics.reports.briefing import briefing_pack
+
+    pack = briefing_pack(force_conn, Selection("police_uk"), JAN_APR_2024, JAN_APR_2025, 5, with_charts=False)
+    assert "<h2>West Mercia</h2>" in pack and "Telford and Wrekin" in pack
+    demo = briefing_pack(built_conn, Selection("police_uk"), JAN_APR_2024, JAN_APR_2025, 5, with_charts=False)
+    assert "<h2>West Mercia</h2>" not in demo

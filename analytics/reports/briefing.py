@@ -19,6 +19,8 @@ from analytics.analyses.decomposition import decomposition
 from analytics.analyses.districts import districts_table
 from analytics.analyses.hotspots import hotspots
 from analytics.analyses.incident_types import incident_types
+from analytics.analyses.outcomes import outcomes_table
+from analytics.analyses.peers import peer_districts_held, peers_table
 from analytics.analyses.places import top_locations
 from analytics.analyses.seasonal import summarise
 from analytics.analyses.wards import ward_deltas
@@ -123,6 +125,7 @@ def briefing_pack(
         *_wards(pack, marked),
         *_where(pack, hotspots(conn, area, period_b), top_locations(conn, area, period_b)),
         *_districts(pack, districts_table(conn, area.with_(districts=()), period_a, period_b)),
+        *_force(pack, conn),
         *_notes(meta_of(wards).source_gaps),
         "</body></html>",
     ]
@@ -240,6 +243,28 @@ def _districts(pack: _Pack, districts: pd.DataFrame) -> list[str]:
         _table(districts, columns, pack.threshold),
         pack.chart(charts.districts_chart(districts, suppress_below=pack.threshold)),
     ]
+
+
+def _force(pack: _Pack, conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """police.uk only: West Mercia's other partnerships, when the whole force's files are loaded, and
+    (for recorded crime) the last outcome of each crime type."""
+    if pack.area.source != "police_uk":
+        return []
+    parts = []
+    if peer_districts_held(conn).partnership.nunique() > 1:
+        peers = peers_table(conn, pack.area, pack.period_a, pack.period_b)
+        columns = pack.columns(
+            {"district": "District", "partnership": "Partnership"},
+            {"percentage": "Percentage", "rate_b_per_1000": f"Rate per 1,000 ({pack.label_b})"},
+        )
+        parts += ["<h2>West Mercia</h2>", _table(peers, columns, pack.threshold)]
+        parts.append(_p(meta_of(peers).population_note, "note"))
+    if pack.area.category != "asb":
+        outcomes = outcomes_table(conn, pack.area, pack.period_b)
+        columns = {"crime_type": "Crime type", "outcome": "Last outcome", "count": pack.label_b}
+        parts += [f"<h2>Last outcomes, {html.escape(pack.label_b)}</h2>", _p(meta_of(outcomes).method, "note")]
+        parts.append(_table(outcomes, {**columns, "share_pct": "Share of the crime type (%)"}, pack.threshold))
+    return parts
 
 
 def _notes(source_gaps: str) -> list[str]:
