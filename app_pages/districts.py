@@ -94,6 +94,7 @@ if not filters.present:
         elif held[held.partnership != NORTH_WORCESTERSHIRE].empty:
             st.info(ONLY_THREE)
         else:
-            peers = data.peers(filters.selection, filters.period_a, filters.period_b, version)
+            arguments = (filters.selection, filters.period_a, filters.period_b, version)
+            show_chart(chart(districts_chart, data.peers_by_district, *arguments, measure="count"), "peers")
             st.caption(POPULATION_NOTE)
-            show_table(peers, "peers", columns=PEER_COLUMNS)
+            show_table(data.peers(*arguments), "peers", columns=PEER_COLUMNS)

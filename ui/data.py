@@ -328,6 +328,15 @@ def peers(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFr
 
 
 @st.cache_data(**CACHE)
+def peers_by_district(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
+    """The West Mercia table's district rows (its chart: one pair of bars a district)."""
+    table = peers(selection, a, b, version)
+    rows = table[table.level == "district"].reset_index(drop=True)
+    rows.attrs = dict(table.attrs)
+    return rows
+
+
+@st.cache_data(**CACHE)
 def peer_districts(version: int) -> pd.DataFrame:
     """The force's districts whose counts the store holds, and their partnerships."""
     return peer_districts_held(_cursor(version))

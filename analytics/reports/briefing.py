@@ -259,6 +259,8 @@ def _force(pack: _Pack, conn: duckdb.DuckDBPyConnection) -> list[str]:
         )
         parts += ["<h2>West Mercia</h2>", _table(peers, columns, pack.threshold)]
         parts.append(_p(meta_of(peers).population_note, "note"))
+        by_district = peers[peers.level == "district"]
+        parts.append(pack.chart(charts.districts_chart(by_district, suppress_below=pack.threshold)))
     if pack.area.category != "asb":
         outcomes = outcomes_table(conn, pack.area, pack.period_b)
         columns = {"crime_type": "Crime type", "outcome": "Last outcome", "count": pack.label_b}
