@@ -190,3 +190,24 @@ def test_the_briefing_pack_has_the_west_mercia_table_once_the_force_is_loaded(fo
     assert "<h2>West Mercia</h2>" in pack and "Telford and Wrekin" in pack
     demo = briefing_pack(built_conn, Selection("police_uk"), JAN_APR_2024, JAN_APR_2025, 5, with_charts=False)
     assert "<h2>West Mercia</h2>" not in demo
+
+
+def test_a_store_made_before_the_force_counts_gets_them_at_its_next_load(geo_db):
+    """A store file without the force tables gains them, empty, when opened to write; the next load
+    reads the LSOA lookup in and counts every district."""
+    conn = store.connect(geo_db)
+    for table in ("replaced_force_counts", "force_counts", "force_lsoas"):
+        conn.execute(f"DROP TABLE {table}")
+    conn.close()
+    reader = store.connect(geo_db, read_only=True)
+    try:  # a reader of the old file: no table, no peer, no error
+        assert peer_districts_held(reader).empty
+    finally:
+        reader.close()
+    load_police(geo_db, UNFILTERED_ZIP)
+    conn = store.connect(geo_db, read_only=True)
+    try:
+        assert conn.execute("SELECT count(*) FROM force_lsoas").fetchone()[0] == 1585
+        assert conn.execute("SELECT count(DISTINCT district) FROM force_counts").fetchone()[0] == 9
+    finally:
+        conn.close()
