@@ -1,4 +1,5 @@
-"""Districts: how Redditch compares with Wyre Forest and Bromsgrove."""
+"""Districts: how Redditch compares with Wyre Forest and Bromsgrove, and (police.uk, once the whole
+force's files are loaded) how North Worcestershire compares with West Mercia's other partnerships."""
 
 import streamlit as st
 
