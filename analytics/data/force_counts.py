@@ -77,20 +77,36 @@ def fill_force_lsoas(conn: duckdb.DuckDBPyConnection) -> int:
     return int(one_row(conn.execute("SELECT count(*) FROM force_lsoas"))[0])
 
 
+def stage_force_lsoas(conn: duckdb.DuckDBPyConnection) -> None:
+    """The temporary table ``stage_force_lsoas``: the LSOA codes of the force, whose rows a load's
+    summary counts by crime type (police_uk._summarise_police). From the store's lookup, or, for a
+    store made before it (filled in the load's transaction, :func:`store_force_counts`), the file."""
+    if one_row(conn.execute("SELECT count(*) FROM force_lsoas"))[0]:
+        conn.execute("CREATE OR REPLACE TEMP TABLE stage_force_lsoas AS SELECT DISTINCT lsoa_code FROM force_lsoas")
+        return
+    path = lookup_path()
+    source = "(SELECT NULL::VARCHAR AS lsoa_code LIMIT 0)" if path is None else "read_csv(?, all_varchar = true)"
+    conn.execute(
+        f"CREATE OR REPLACE TEMP TABLE stage_force_lsoas AS SELECT DISTINCT lsoa_code FROM {source}",
+        [] if path is None else [str(path)],
+    )
+
+
 def store_force_counts(conn: duckdb.DuckDBPyConnection, base: int) -> None:
     """In the load's transaction: count the staged rows (``stage_groups``, one row per file, month,
-    force, LSOA and crime type) by force, month, district and crime type; replace the stored counts
-    of the (force, month, district) triples they cover. ``base``: the load id of file_index 0.
+    force, LSOA and, in the force's LSOAs, crime type) by force, month, district and crime type;
+    replace the stored counts of the (force, month, district) triples they cover. ``base``: the load
+    id of file_index 0.
 
     Of two files of one load holding one triple, the later one's counts are kept (as for rows)."""
     fill_force_lsoas(conn)
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE stage_force AS
         SELECT g.file_index, g.reported_by AS force, strptime(g.month_text || '-01', '%Y-%m-%d')::DATE AS month,
-               f.district, g.category, sum(g.n)::BIGINT AS count
+               f.district, g.force_category AS category, sum(g.n)::BIGINT AS count
         FROM stage_groups g
         JOIN (SELECT DISTINCT lsoa_code, district FROM force_lsoas) f ON f.lsoa_code = g.lsoa_code
-        WHERE nullif(g.category, '') IS NOT NULL
+        WHERE nullif(g.force_category, '') IS NOT NULL
         GROUP BY ALL""")
     conn.execute("""
         CREATE OR REPLACE TEMP TABLE stage_force_triples AS
@@ -109,8 +125,8 @@ def store_force_counts(conn: duckdb.DuckDBPyConnection, base: int) -> None:
              ON t.force = s.force AND t.month = s.month AND t.district = s.district AND t.file_index = s.file_index""",
         [base],
     )
-    conn.execute("DROP TABLE stage_force")
-    conn.execute("DROP TABLE stage_force_triples")
+    for table in ("stage_force", "stage_force_triples", "stage_force_lsoas"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def replaced_later(conn: duckdb.DuckDBPyConnection, load_id: int) -> list[tuple[int, str, int]]:
