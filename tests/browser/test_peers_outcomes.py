@@ -79,7 +79,7 @@ def test_the_whole_force_is_compared_and_outcomes_shown(force_db, page, public):
         assert "no ONS mid-year estimate is carried" in body
         # the West Mercia chart beside the three districts' own
         page.locator(".st-key-csv-peers button").wait_for(timeout=30_000)
-        assert page.locator(".js-plotly-plot").count() >= 2
+        page.wait_for_function("document.querySelectorAll('[data-testid=stPlotlyChart]').length >= 2", timeout=30_000)
         peers = _peers_csv(page)
         names = set(peers.iloc[:, 0].astype(str))
         assert {"Shropshire", "Telford and Wrekin", "Herefordshire", "South Worcestershire", "Redditch"} <= names
