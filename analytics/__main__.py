@@ -194,7 +194,7 @@ def _table_choices(table: argparse.ArgumentParser) -> None:
         "--by",
         choices=["crime_type", "district", "ward", "class"],
         default=None,
-        help="rows by: crime-ytd crime_type|district|ward; funnel ward|district; nirs class|district|ward",
+        help="rows by: crime-ytd, outcomes crime_type|district|ward; funnel ward|district; nirs class|district|ward",
     )
     table.add_argument(
         "--horizon",

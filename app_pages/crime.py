@@ -6,6 +6,7 @@ import dataclasses
 
 import streamlit as st
 
+from analytics.analyses.outcomes import CAVEAT
 from analytics.core.periods import parse_period, same_period_last_year
 from analytics.core.table_meta import meta_of
 from analytics.present import narrative
@@ -120,3 +121,15 @@ with guarded():
                 "significant": "Significant",
             },
         )
+
+if not filters.present:
+    st.subheader("Last outcome of each crime type")
+    st.caption(CAVEAT)
+    with guarded():
+        if from_force:
+            st.info("The force crime extract carries no outcomes: choose police.uk as the data source to see them.")
+        else:
+            grouping = by or "crime_type"
+            outcomes = data.outcomes(selection, period_b, grouping, data.data_version())
+            places = {"crime_type": [], "district": ["district"], "ward": ["ward_name", "district"]}[grouping]
+            show_table(outcomes, "outcomes", columns=[*places, "crime_type", "outcome", "count", "total", "share_pct"])

@@ -1,7 +1,10 @@
-"""Districts: how Redditch compares with Wyre Forest and Bromsgrove."""
+"""Districts: how Redditch compares with Wyre Forest and Bromsgrove, and (police.uk, once the whole
+force's files are loaded) how North Worcestershire compares with West Mercia's other partnerships."""
 
 import streamlit as st
 
+from analytics.analyses.peers import POPULATION_NOTE
+from analytics.core.vocabulary import NORTH_WORCESTERSHIRE
 from analytics.present import narrative
 from analytics.present.charts import districts_chart
 from ui import data
@@ -21,6 +24,29 @@ COLUMNS = [
     "rate_b_per_1000",
     "significant",
 ]
+
+#: The West Mercia table: each district under its community safety partnership, then the partnership's total.
+PEER_COLUMNS = [
+    "district",
+    "partnership",
+    "count_a",
+    "count_b",
+    "difference",
+    "pct_change",
+    "rate_a_per_1000",
+    "rate_b_per_1000",
+    "months_held_a",
+    "months_held_b",
+    "significant",
+]
+ONLY_THREE = (
+    "Only North Worcestershire's three districts are held, so there is nothing to compare them with: the "
+    "police.uk files loaded (the demo build loads data/police_uk/west_mercia_street_filtered) hold their rows "
+    "alone. Load the whole force's police.uk files (for example the unfiltered archive "
+    "tests/data/police_uk/west-mercia-street-unfiltered-21-months.zip) on the Data page, or with "
+    "`python -m analytics ingest police-uk FILE`, to compare them with West Mercia's other community safety "
+    "partnerships."
+)
 
 filters = current()
 page_header("Districts", filters)
@@ -59,3 +85,17 @@ with guarded():
         )
     if not filters.present:  # the deck's district slide is its chart and sentences, no table
         show_table(table, "districts", columns=COLUMNS)
+
+if not filters.present:
+    st.subheader("West Mercia: North Worcestershire beside the other partnerships")
+    with guarded():
+        held = data.peer_districts(version)
+        if filters.source != "police_uk":
+            st.info("The West Mercia comparison comes from police.uk's files: choose police.uk as the data source.")
+        elif held[held.partnership != NORTH_WORCESTERSHIRE].empty:
+            st.info(ONLY_THREE)
+        else:
+            arguments = (filters.selection, filters.period_a, filters.period_b, version)
+            show_chart(chart(districts_chart, data.peers_by_district, *arguments, measure="count"), "peers")
+            st.caption(POPULATION_NOTE)
+            show_table(data.peers(*arguments), "peers", columns=PEER_COLUMNS)

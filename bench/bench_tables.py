@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analytics.data import store  # noqa: E402
+from analytics.data.police_uk import ingest_police_uk  # noqa: E402
 from analytics.reports.tables import run_table  # noqa: E402
 
 EMBEDDED = {
@@ -31,6 +32,8 @@ EMBEDDED = {
     "crime-ytd": {"period_a": "2024-01..2024-04", "period_b": "2025-01..2025-04"},
     "hotspots": {"source": "police_uk", "period_a": "CY2025"},
     "quality": {},
+    "peers": {"period_a": "2024-01..2024-04", "period_b": "2025-01..2025-04"},
+    "outcomes": {"period_b": "CY2025", "by": "ward"},
 }
 
 
@@ -43,6 +46,8 @@ def large(period_b: str) -> dict:
         "crime-ytd": {"period_b": period_b},
         "hotspots": {"source": "police_uk", "period_a": period_b},
         "quality": {},
+        "peers": {"period_a": "CY2030", "period_b": period_b},
+        "outcomes": {"period_b": period_b, "by": "ward"},
     }
 
 
@@ -63,6 +68,8 @@ def build_large(source_db: Path, target: Path, rows: int) -> int:
     """A copy of the store whose police.uk rows are replicated over consecutive years from 2030."""
     shutil.copy(source_db, target)
     conn = store.connect(target)
+    # The whole force's 21 months, so the West Mercia comparison has every district's counts.
+    ingest_police_uk(conn, [ROOT / "tests/data/police_uk/west-mercia-street-unfiltered-21-months.zip"])
     base = conn.execute("SELECT count(*) FROM incidents WHERE source = 'police_uk'").fetchone()[0]
     copies = max(1, rows // base)
     conn.execute("DELETE FROM incidents WHERE source = 'extract'")
@@ -78,6 +85,16 @@ def build_large(source_db: Path, target: Path, rows: int) -> int:
                    range({copies}) c(k)
               WHERE i.source = 'police_uk')""")
     conn.execute("DELETE FROM incidents WHERE month < DATE '2030-01-01'")
+    # The force-wide monthly counts, replicated the same way (one row per district, month and type).
+    conn.execute(f"""
+        INSERT INTO force_counts BY NAME
+        SELECT * EXCLUDE (k, idx) REPLACE (make_date(2030 + (k // 12)::INT, (k % 12)::INT + 1, 1) AS month)
+        FROM (SELECT f.*, m.idx, c.k * 21 + m.idx AS k
+              FROM force_counts f
+              JOIN (SELECT month, row_number() OVER (ORDER BY month) - 1 AS idx
+                    FROM (SELECT DISTINCT month FROM force_counts)) m USING (month),
+                   range({copies}) c(k))""")
+    conn.execute("DELETE FROM force_counts WHERE month < DATE '2030-01-01'")
     total = conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
     conn.execute("CHECKPOINT")
     conn.close()

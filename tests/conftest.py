@@ -26,7 +26,18 @@ DATA = ROOT / "data"
 UNFILTERED_ZIP = ROOT / "tests" / "data" / "police_uk" / "west-mercia-street-unfiltered-21-months.zip"
 POLICE_DIR = DATA / "police_uk" / "west_mercia_street_filtered"
 DISTRICTS = ("Bromsgrove", "Redditch", "Wyre Forest")
-TABLES = ("incidents", "wards", "lsoas", "population", "loads", "replaced_rows")
+TABLES = (
+    "incidents",
+    "wards",
+    "lsoas",
+    "population",
+    "loads",
+    "replaced_rows",
+    # the force-wide monthly counts (analytics/data/force_counts.py)
+    "force_lsoas",
+    "force_counts",
+    "replaced_force_counts",
+)
 
 
 #: Marker of every test under a folder of tests/ (pytest.ini registers them).

@@ -19,6 +19,8 @@ from analytics.analyses import (
     incident_types,
     interventions,
     nirs,
+    outcomes,
+    peers,
     places,
     quality,
     seasonal_profile,
@@ -98,6 +100,8 @@ def _every_table(conn) -> dict[str, pd.DataFrame]:
         "nirs by ward": nirs.nirs_table(conn, extract_ward.with_(wards=()), FY2017, FY2018, "ward"),
         "time of week": time_of_week.time_of_week(conn, extract_ward, FY2018),
         "busiest times": time_of_week.busiest_times(time_of_week.time_of_week(conn, extract_ward, FY2018), 10),
+        "peers": peers.peers_table(conn, police_ward, ONE_MONTH_A, ONE_MONTH_B),
+        "outcomes by ward": outcomes.outcomes_table(conn, crime_sel, ONE_MONTH_B, "ward"),
     }
     return tables
 

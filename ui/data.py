@@ -42,6 +42,8 @@ from analytics.analyses.hotspots import hotspot_cells as hotspot_cells_of
 from analytics.analyses.hotspots import hotspot_table
 from analytics.analyses.incident_types import incident_types as incident_types_table
 from analytics.analyses.nirs import nirs_table
+from analytics.analyses.outcomes import outcomes_table
+from analytics.analyses.peers import peer_districts_held, peers_table
 from analytics.analyses.places import top_locations as top_locations_table
 from analytics.analyses.places import top_lsoas as top_lsoas_table
 from analytics.analyses.quality import quality_table
@@ -342,6 +344,33 @@ def time_of_week(selection: Selection, period: Period, version: int) -> pd.DataF
 @st.cache_data(**CACHE)
 def crime_ytd(selection: Selection, b: Period, a: Period | None, by: str, version: int) -> pd.DataFrame:
     return crime_ytd_table(_cursor(version), selection, b, a, by)
+
+
+@st.cache_data(**CACHE)
+def peers(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
+    """Every West Mercia district held, by community safety partnership (the Districts page)."""
+    return peers_table(_cursor(version), selection, a, b)
+
+
+@st.cache_data(**CACHE)
+def peers_by_district(selection: Selection, a: Period, b: Period, version: int) -> pd.DataFrame:
+    """The West Mercia table's district rows (its chart: one pair of bars a district)."""
+    table = peers(selection, a, b, version)
+    rows = table[table.level == "district"].reset_index(drop=True)
+    rows.attrs = dict(table.attrs)
+    return rows
+
+
+@st.cache_data(**CACHE)
+def peer_districts(version: int) -> pd.DataFrame:
+    """The force's districts whose counts the store holds, and their partnerships."""
+    return peer_districts_held(_cursor(version))
+
+
+@st.cache_data(**CACHE)
+def outcomes(selection: Selection, period: Period, by: str, version: int) -> pd.DataFrame:
+    """Shares of each crime type by last outcome category (the Crime page)."""
+    return outcomes_table(_cursor(version), selection, period, by)
 
 
 @st.cache_data(**CACHE)

@@ -137,6 +137,14 @@ _LABELS = (
     "day_name",
     "hour",
     "time",
+    # the West Mercia comparison: a district's partnership, whether a row is a district or a
+    # partnership's total, and how many months of a period its counts cover
+    "partnership",
+    "level",
+    "months_held_a",
+    "months_held_b",
+    # police.uk's last outcome category of a crime
+    "outcome",
     # residents, not incidents; and counts of wards, not of incidents
     "population_mid2018",
     "wards",

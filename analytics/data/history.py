@@ -4,7 +4,8 @@ Every load keeps what it took out of the store (analytics/data/loads.py):
 - ``replaced_rows``: the rows a load replaced or removed, with the id of that load
   (``replaced_by``) and the columns of ``incidents`` as they were;
 - ``load_changes``: its report, per month and district: rows added, replaced, removed, kept;
-- ``undone_loads``: the record (the columns of ``loads``) of each load undone, and when.
+- ``undone_loads``: the record (the columns of ``loads``) of each load undone, and when;
+- ``replaced_force_counts``: the force-wide monthly counts a load replaced (analytics/data/force_counts.py).
 
 Undoing load N deletes the rows it inserted, puts back the rows it replaced and moves its record
 from ``loads`` to ``undone_loads``, in one transaction: every table of the store is then exactly as
@@ -23,6 +24,7 @@ from datetime import datetime
 import duckdb
 
 from analytics.core.errors import AnalyticsError
+from analytics.data.force_counts import replaced_later, undo_force_counts
 from analytics.data.loads import CellChange, transaction
 from analytics.data.query import one_row
 
@@ -128,6 +130,10 @@ def undo(conn: duckdb.DuckDBPyConnection, load_id: int) -> str:
                JOIN loads l ON l.load_id = r.replaced_by WHERE r.load_id = ? GROUP BY ALL ORDER BY 1 DESC""",
             [load_id],
         ).fetchall()
+        # and the force-wide counts (analytics/data/force_counts.py): a load of another district's file
+        # replaces counts but no rows
+        seen = {n for n, _, _ in later}
+        later = sorted([*later, *(r for r in replaced_later(conn, load_id) if r[0] not in seen)], reverse=True)
         if later:
             named = ", ".join(f"load {n} ({name}, {rows:,} of its rows)" for n, name, rows in later)
             raise AnalyticsError(
@@ -143,6 +149,7 @@ def undo(conn: duckdb.DuckDBPyConnection, load_id: int) -> str:
             [load_id],
         )
         restored = one_row(conn.execute("DELETE FROM replaced_rows WHERE replaced_by = ?", [load_id]))[0]
+        undo_force_counts(conn, load_id)
         conn.execute("INSERT INTO undone_loads SELECT *, ? FROM loads WHERE load_id = ?", [datetime.now(), load_id])
         conn.execute("DELETE FROM loads WHERE load_id = ?", [load_id])
     return (

@@ -41,6 +41,7 @@ from analytics.data.files import (
     stage_csv,
     text_file,
 )
+from analytics.data.force_counts import stage_force_lsoas, store_force_counts
 from analytics.data.geography import METHOD_POINT, Geography, load_geography
 from analytics.data.loads import (
     GB_LATITUDE,
@@ -271,11 +272,12 @@ def _csv_error(staged: list[_Staged], exc: duckdb.Error) -> InputError:
 
 
 def _summarise_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) -> None:
-    """Read every file once: ``stage_groups``, rows counted by file, month, force and LSOA with the
-    counts the checks need, and ``stage_points``, the distinct snap points by LSOA. Outside the
-    load's transaction (temporary tables only), so a file DuckDB refuses is read again alone, as
-    the files were before, for the message naming it and its line."""
+    """Read every file once: ``stage_groups``, rows counted by file, month, force, LSOA (and crime type
+    in the force's LSOAs) with the counts the checks need, and ``stage_points``, the distinct snap
+    points by LSOA. Outside the load's transaction (temporary tables only), so a file DuckDB refuses
+    is read again alone, as the files were before, for the message naming it and its line."""
     rows, params = _police_rows(staged)
+    stage_force_lsoas(conn)
     try:
         # Two groupings in one read: the summary, and the distinct snap points (by LSOA, which
         # gives their district) that need a ward. What the checks count is worked out once per
@@ -284,9 +286,13 @@ def _summarise_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) ->
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE stage_summary AS
-            SELECT grouping(lon) = 0 AS is_point, file_index, month_text, reported_by, lsoa_code, flags, lon, lat,
-                   count(*) AS n
+            SELECT grouping(lon) = 0 AS is_point, file_index, month_text, reported_by, lsoa_code, force_category,
+                   flags, lon, lat, count(*) AS n
             FROM (SELECT *,
+                    -- the crime type, for the force-wide counts only (analytics/data/force_counts.py): a key
+                    -- of every row would multiply the summary's groups by the types
+                    CASE WHEN lsoa_code IN (SELECT lsoa_code FROM stage_force_lsoas) THEN category END
+                      AS force_category,
                     (lon IS NULL)::INTEGER
                     + 2 * coalesce(nullif(trim(category), '') IS NULL, false)::INTEGER
                     + 4 * coalesce((lon IS NULL OR lat IS NULL)
@@ -297,7 +303,8 @@ def _summarise_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) ->
                     + 32 * coalesce(falls_within <> '' AND NOT {listed_sql("falls_within", "Falls within")}, false)
                       ::INTEGER AS flags
                   FROM {rows})
-            GROUP BY GROUPING SETS ((file_index, month_text, reported_by, lsoa_code, flags), (lsoa_code, lon, lat))""",
+            GROUP BY GROUPING SETS ((file_index, month_text, reported_by, lsoa_code, force_category, flags),
+                                    (lsoa_code, lon, lat))""",
             [*GB_LONGITUDE, *GB_LATITUDE, *params],
         )
     except duckdb.Error as exc:
@@ -305,7 +312,7 @@ def _summarise_police(conn: duckdb.DuckDBPyConnection, staged: list[_Staged]) ->
             _stage_one(conn, item)  # raises the InputError for the file refused
         raise _csv_error(staged, exc) from None
     conn.execute("""CREATE OR REPLACE TEMP TABLE stage_groups AS
-                    SELECT file_index, month_text, reported_by, lsoa_code, n,
+                    SELECT file_index, month_text, reported_by, lsoa_code, force_category, n,
                            CASE WHEN flags & 1 <> 0 THEN n ELSE 0 END AS no_location,
                            CASE WHEN flags & 2 <> 0 THEN n ELSE 0 END AS no_category,
                            CASE WHEN flags & 4 <> 0 THEN n ELSE 0 END AS bad_number,
@@ -385,6 +392,7 @@ def _apply_police(
     _one_file_a_triple(conn, staged)
     per_file, superseded, replaced = _count_by_file(conn)
     base = next_load_id(conn)
+    store_force_counts(conn, base)  # every district of the force, counted (analytics/data/force_counts.py)
     keep_replaced(
         conn,
         f"{base} + m.file_index",

@@ -62,6 +62,7 @@ from analytics.core.errors import AnalyticsError, SettingError
 from analytics.core.vocabulary import VINTAGES
 from analytics.data import build_stamp, demo, demo_published
 from analytics.data.extract import ingest_extract
+from analytics.data.force_counts import FORCE_SCHEMA, fill_force_lsoas
 from analytics.data.geography import BNG, Geography
 from analytics.data.history import HISTORY_SCHEMA
 from analytics.data.loads import LoadReport, Progress
@@ -231,7 +232,7 @@ def connect(
     try:
         conn.execute("SET enable_progress_bar = false")
         if not read_only:
-            conn.execute(SCHEMA + HISTORY_SCHEMA)  # HISTORY_SCHEMA also migrates a store made before it
+            conn.execute(SCHEMA + HISTORY_SCHEMA + FORCE_SCHEMA)  # the last two also migrate an older store
         else:
             verify(conn, path)
     except BaseException:
@@ -481,6 +482,7 @@ def store_geography(conn: duckdb.DuckDBPyConnection, geography: Geography) -> No
         conn.execute("INSERT INTO wards BY NAME SELECT * FROM wards_frame")
         conn.execute("INSERT INTO lsoas BY NAME SELECT * FROM lsoa_frame")
         conn.execute("INSERT INTO population BY NAME SELECT * FROM population_frame")
+        fill_force_lsoas(conn)  # every LSOA of the force, for the counts of its other districts
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")

@@ -220,6 +220,10 @@ _HEADERS = {
     "rows_outside_no_location": "Of them with no location",
     "loaded_at": "Loaded at",
     "undone_at": "Undone at",
+    # the West Mercia comparison and the outcomes of crimes
+    "partnership": "Community safety partnership",
+    "outcome": "Last outcome (police.uk)",
+    "total": "Crimes of the type",
     # a column a source each (the Data page's rows per month)
     "police_uk": "police.uk",
     "extract": "Force ASB extract (SYNTHETIC)",
@@ -235,12 +239,13 @@ _PERIOD_HEADERS = {
     "class": "Hot or cold spot, {period}",
     "gi_z": "Gi* z-score, {period}",
     "share": "Share of the place's incidents, {period}",
+    "months_held": "Months held, {period}",
 }
 #: How a column's numbers are written on screen (printf, as st.column_config.NumberColumn takes it):
 #: thousands separators on counts, fixed decimals on rates (3.0, never 3), whole percentages.
 NUMBER_FORMATS = {
     **dict.fromkeys(("count", "difference", "mean", "population_mid2018", "value"), "%,d"),
-    **dict.fromkeys(("count_a", "count_b", "rank"), "%,d"),
+    **dict.fromkeys(("count_a", "count_b", "rank", "total", "months_held_a", "months_held_b"), "%,d"),
     **dict.fromkeys(("pct_change", "mean_pct", "share_a_pct", "share_b_pct"), "%d%%"),
     **dict.fromkeys(("rate_per_1000",), "%,.1f"),
     **dict.fromkeys(("limit_lower_95", "limit_upper_95", "limit_lower_998", "limit_upper_998"), "%,.2f"),

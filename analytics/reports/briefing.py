@@ -23,6 +23,8 @@ from analytics.analyses.incident_types import incident_types
 from analytics.analyses.nirs import DEFINITIONS as NIRS_DEFINITIONS
 from analytics.analyses.nirs import NIRS_SOURCES, nirs_table
 from analytics.analyses.nirs import NOT_IN_SOURCE as NIRS_MISSING
+from analytics.analyses.outcomes import outcomes_table
+from analytics.analyses.peers import peer_districts_held, peers_table
 from analytics.analyses.places import top_locations
 from analytics.analyses.seasonal import summarise
 from analytics.analyses.time_of_week import NOT_IN_SOURCE as TIMES_MISSING
@@ -133,6 +135,7 @@ def briefing_pack(
         *_funnel(pack, ward_funnel(conn, area, period_b)),
         *_where(pack, hotspots(conn, area, period_b), top_locations(conn, area, period_b)),
         *_districts(pack, districts_table(conn, area.with_(districts=()), period_a, period_b)),
+        *_force(pack, conn),
         *_notes(meta_of(wards).source_gaps),
         "</body></html>",
     ]
@@ -294,6 +297,30 @@ def _funnel(pack: _Pack, funnel: pd.DataFrame) -> list[str]:
         _table(funnel, columns, pack.threshold),
         _p(f"Method: {meta_of(funnel).method}.", "note"),
     ]
+
+
+def _force(pack: _Pack, conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """police.uk only: West Mercia's other partnerships, when the whole force's files are loaded, and
+    (for recorded crime) the last outcome of each crime type."""
+    if pack.area.source != "police_uk":
+        return []
+    parts = []
+    if peer_districts_held(conn).partnership.nunique() > 1:
+        peers = peers_table(conn, pack.area, pack.period_a, pack.period_b)
+        columns = pack.columns(
+            {"district": "District", "partnership": "Partnership"},
+            {"percentage": "Percentage", "rate_b_per_1000": f"Rate per 1,000 ({pack.label_b})"},
+        )
+        parts += ["<h2>West Mercia</h2>", _table(peers, columns, pack.threshold)]
+        parts.append(_p(meta_of(peers).population_note, "note"))
+        by_district = peers[peers.level == "district"]
+        parts.append(pack.chart(charts.districts_chart(by_district, suppress_below=pack.threshold)))
+    if pack.area.category != "asb":
+        outcomes = outcomes_table(conn, pack.area, pack.period_b)
+        columns = {"crime_type": "Crime type", "outcome": "Last outcome", "count": pack.label_b}
+        parts += [f"<h2>Last outcomes, {html.escape(pack.label_b)}</h2>", _p(meta_of(outcomes).method, "note")]
+        parts.append(_table(outcomes, {**columns, "share_pct": "Share of the crime type (%)"}, pack.threshold))
+    return parts
 
 
 def _notes(source_gaps: str) -> list[str]:

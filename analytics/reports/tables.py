@@ -30,6 +30,8 @@ from analytics.analyses.impact import default_areas, evaluate
 from analytics.analyses.incident_types import incident_types
 from analytics.analyses.interventions import evaluate_intervention
 from analytics.analyses.nirs import nirs_table
+from analytics.analyses.outcomes import outcomes_table
+from analytics.analyses.peers import peers_table
 from analytics.analyses.quality import quality_table, source_gaps
 from analytics.analyses.time_of_week import time_of_week
 from analytics.analyses.wards import ward_deltas
@@ -156,6 +158,18 @@ def _hotspots(conn, options):
     return hotspot_table(conn, selection, a, b)
 
 
+def _peers(conn, options):
+    selection = _selection(options)
+    return peers_table(conn, selection, *_periods(conn, options, selection))
+
+
+def _outcomes(conn, options):
+    options = {**options, "category": options.get("category") or "crime"}
+    selection = _selection(options)
+    period = parse_period(options["period_b"]) if options.get("period_b") else _periods(conn, options, selection)[1]
+    return outcomes_table(conn, selection, period, options.get("by") or "crime_type")
+
+
 def _quality(conn, options):
     return quality_table(conn)
 
@@ -264,6 +278,20 @@ TABLES: dict[str, TableSpec] = {
             _hotspots,
             "equal-area cells with Getis-Ord Gi* hot spots (persistence when two periods are given;"
             " it compares each period's own hot spots, not counts, so periods of different lengths are allowed)",
+        ),
+        TableSpec(
+            "peers",
+            ("source", "category", "period_a", "period_b", "allow_unequal"),
+            _peers,
+            "every West Mercia district held, by community safety partnership: counts, change, rate per 1,000"
+            " where a population is carried",
+        ),
+        TableSpec(
+            "outcomes",
+            ("source", "category", "period_b", "districts", "wards", "boundaries", "by"),
+            _outcomes,
+            "share of each crime type by police.uk's last outcome category in one period (--period-b);"
+            " --by crime_type|district|ward",
         ),
         TableSpec("quality", (), _quality, "months present and missing, location and ward-assignment checks"),
         TableSpec(

@@ -56,6 +56,10 @@ CASES: dict[str, list[str]] = {
         "wd25",
     ],
     "quality": ["quality"],
+    # The West Mercia comparison (the demo build holds North Worcestershire's districts alone) and the
+    # last outcomes of crimes by district.
+    "police-peers": ["peers"],
+    "police-outcomes-districts": ["outcomes", "--by", "district", "--period-b", "CY2025"],
     # The synthetic force crime extract: the 2016/17 briefing note's year to date (issue 17).
     "crime-extract-ytd": [
         "crime-ytd",
