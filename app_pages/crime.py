@@ -14,7 +14,7 @@ from analytics.present.charts import crime_ytd_chart
 from analytics.present.crime_ytd_text import year_to_date_sentence
 from analytics.reports.briefing import briefing_pack
 from ui import data
-from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
+from ui.render import DOWNLOAD_ONLY, chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current, keep_choice, linked_choice
 
 CRIME_EXTRACT_BANNER = (
@@ -41,6 +41,7 @@ def crime_pack_button(selection, period_a, period_b) -> None:
         "text/html",
         key="crime-briefing-pack",
         icon=":material/description:",
+        on_click=DOWNLOAD_ONLY,  # a download, not a rerun: a click during a rerun would give no file
     )
 
 

@@ -8,6 +8,7 @@ from analytics.core.vocabulary import NORTH_WORCESTERSHIRE
 from analytics.present import narrative
 from analytics.present.charts import districts_chart
 from ui import data
+from ui.compare_sections import funnel_section
 from ui.render import chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.slides import slide_areas
 from ui.state import current, keep_choice, linked_choice, ward_label
@@ -85,6 +86,8 @@ with guarded():
         )
     if not filters.present:  # the deck's district slide is its chart and sentences, no table
         show_table(table, "districts", columns=COLUMNS)
+        # Which districts are unusual for their size: the three with a population carried (mid-2018).
+        funnel_section(filters, version, by="district")
 
 if not filters.present:
     st.subheader("West Mercia: North Worcestershire beside the other partnerships")

@@ -59,3 +59,17 @@ def test_public_mode_new_tables_hide_small_counts(app):  # noqa: F811
         for column in frame.columns:
             if re.fullmatch(r"\d{4}-\d{2}|Incidents", str(column)):
                 assert not any(re.fullmatch(r"[0-4]", str(v)) for v in frame[column]), (column, frame[column])
+
+
+def test_districts_page_puts_the_three_districts_on_a_funnel(app):  # noqa: F811
+    """Issue 15: the funnel on Districts too, North Worcestershire's three districts (the ones with a
+    population carried) against their combined rate; the sentence names those outside the limits."""
+    at = app("districts", PANEL)
+    assert not at.exception and not at.error
+    assert any("Which districts are unusual for their size?" in s.value for s in at.subheader)
+    funnel = _frames_with(at, "Against the area's rate")
+    assert len(funnel) == 1 and sorted(funnel[0]["District"]) == ["Bromsgrove", "Redditch", "Wyre Forest"]
+    text = _text(at)
+    assert "Against North Worcestershire's rate of" in text
+    outside = funnel[0][funnel[0]["Against the area's rate"] != "Within limits"]["District"].tolist()
+    assert all(name in text for name in outside)

@@ -14,7 +14,7 @@ from analytics.core.errors import AnalyticsError
 from analytics.data.register import COLUMNS, KINDS, register_csv
 from ui import data
 from ui import register as ui_register
-from ui.render import on_screen, plain, show_error
+from ui.render import DOWNLOAD_ONLY, on_screen, plain, show_error
 
 #: What the edited table is called in a refusal: its line 2 is the table's first row.
 EDIT_NAME = "the register as edited"
@@ -63,7 +63,13 @@ def edit() -> None:
     )
     upload = st.file_uploader("Or a register CSV in its place", type=["csv"], key="register_file")
     left, right = st.columns(2)
-    left.download_button("Download the register (CSV)", register_csv(current), "asb_tools_powers.csv", mime="text/csv")
+    left.download_button(
+        "Download the register (CSV)",
+        register_csv(current),
+        "asb_tools_powers.csv",
+        mime="text/csv",
+        on_click=DOWNLOAD_ONLY,  # a download, not a rerun (ui.render.DOWNLOAD_ONLY)
+    )
     if right.button("Save the register", type="primary", key="register_save"):
         if upload is not None:
             _save(upload.getvalue(), upload.name)
