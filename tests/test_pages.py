@@ -322,19 +322,30 @@ def test_periods_of_different_lengths_get_counts_but_no_change(app, page):
 
 
 def test_a_period_with_no_month_held_has_no_count_not_zero(app):
-    """The panel's 2017-18 against 2018-19 on the Crime page from police.uk: it holds no month of 2017-18
-    (and 5 of 2018-19), so there is no 2017-18 column of zeros, no chart of it, and no change. (With
-    the force extract chosen the page shows the force crime extract: tests/test_crime_extract_page.py.)"""
-    at = app("crime", {**PANEL, "src": "police_uk"})
+    """April 2017 to March 2018 against the next twelve months on the Crime page from police.uk: it holds
+    no month of the first (and 5 of the second), so there is no column of zeros, no chart of it, and no
+    change. (With the force extract chosen the page shows the force crime extract:
+    tests/test_crime_extract_page.py.)"""
+    months = {"pt": "months", "a": "2017-04..2018-03", "b": "2018-04..2019-03"}
+    at = app("crime", {**PANEL, "src": "police_uk", **months})
     assert not at.exception
     text = _text(at)
-    assert (
-        "police.uk holds 0 of 12 months of 2017-18" in text or "holds 5 of 12 months of 2018-19 and 0 of 12" in text
-    ), text
-    assert " in 2017-18" not in text.split("Not comparable")[0], text
+    assert re.search(r"police\.uk holds 0 of 12 months of Apr 2017.Mar 2018", text), text
+    assert " in Apr 2017–Mar 2018" not in text.split("Not comparable")[0], text
     table = at.dataframe[0].value
     assert "Period A" not in table.columns and "Difference" not in table.columns, table.columns.tolist()
     assert not at.get("plotly_chart")
+
+
+def test_a_link_with_a_year_the_source_lacks_keeps_the_periods_in_order(app):
+    """The panel's link (2017-18 against 2018-19) with police.uk chosen: police.uk has no 2017-18, so the
+    years fall back to its like-for-like pair; they never read "2024-25 ... to 2018-19" (A after B)."""
+    at = app("overview", {**PANEL, "src": "police_uk"})
+    assert not at.exception
+    a, b = (
+        str(at.query_params[key][0] if isinstance(at.query_params[key], list) else at.query_params[key]) for key in "ab"
+    )
+    assert a < b, (a, b)
 
 
 def test_the_hotspot_map_has_its_legend(app):

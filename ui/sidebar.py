@@ -231,9 +231,13 @@ def _periods(source: str, months: list[date]) -> tuple[str, str]:
         st.text_input("Period B (later)", key="f_b")
     else:
         choices = _year_choices(months, ss.f_pt)
+        replaced = False
         for key, default in (("f_a", default_a), ("f_b", default_b)):
             if ss.get(key) not in choices:
-                ss[key] = default
+                ss[key], replaced = default, True
+        if replaced and choices.index(ss.f_a) > choices.index(ss.f_b):
+            # A link's year the source lacks was replaced: never leave A after B ("2024-25 to 2018-19").
+            ss.f_a, ss.f_b = default_a, default_b
         label = (lambda c: financial_year_label(int(c[2:]))) if ss.f_pt == "fy" else (lambda c: c[2:])
         st.selectbox("Period A (earlier)", choices, key="f_a", format_func=label)
         st.selectbox("Period B (later)", choices, key="f_b", format_func=label)

@@ -22,6 +22,7 @@ from analytics.core.errors import AnalyticsError
 from analytics.core.periods import Period
 from analytics.core.selection import Selection
 from analytics.core.vocabulary import ASB_CATEGORY, NORTH_WORCESTERSHIRE
+from analytics.data.query import check_selection
 
 FORCE = "West Mercia"
 POPULATION_NOTE = (
@@ -143,6 +144,7 @@ def peers_table(
             fix="Choose the police.uk source.",
         )
     selection = selection.with_(districts=(), wards=())
+    check_selection(conn, selection)  # a category the store does not know is refused, as by every table
     counts = _district_counts(conn, selection, period_a, period_b) if _has_force_tables(conn) else pd.DataFrame()
     meta = comparison_meta(conn, selection, period_a, period_b).with_(
         place=FORCE,

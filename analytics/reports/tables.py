@@ -210,9 +210,10 @@ def _register(conn, options):
 
 def _one_period(conn, options: dict, selection: Selection) -> Period:
     """The one period of a table of one period: --period-b, else --period-a, else the latest
-    like-for-like pair's later period."""
-    given = options.get("period_b") or options.get("period_a")
-    return parse_period(given) if given else default_comparison(conn, selection.source)[1]
+    like-for-like pair's later period. Each period given is read, so a bad one is refused even
+    when the other is the one used."""
+    given = {key: parse_period(options[key]) for key in ("period_a", "period_b") if options.get(key)}
+    return given.get("period_b") or given.get("period_a") or default_comparison(conn, selection.source)[1]
 
 
 def _funnel(conn, options):

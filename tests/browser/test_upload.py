@@ -36,7 +36,8 @@ def _upload(page, url: str, path) -> None:
     page.wait_for_selector(READY, timeout=60_000)
     page.get_by_label("Upload password").fill(PASSWORD)
     page.get_by_label("Upload password").press("Enter")
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    # The load's own uploader (the register's editor below has another, for its CSV).
+    page.locator('.st-key-upload_file [data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
 
 
 def _load(page) -> str:
