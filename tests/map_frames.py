@@ -197,7 +197,7 @@ def check_golden(deck: pdk.Deck, name: str) -> None:
 
 
 # Keys of layer data that draw rather than tell: geometry, colours, sizes.
-DRAWING_KEYS = {"coordinates", "polygon", "position", "fill", "line", "width", "radius", "type", "geometry"}
+DRAWING_KEYS = {"coordinates", "polygon", "position", "fill", "line", "width", "radius", "type", "geometry", "s", "t"}
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
@@ -225,9 +225,26 @@ def tooltips(deck_json: dict) -> list[str]:
 
 
 def drawn_bounds(deck_json: dict, layer_id: str) -> tuple[float, float, float, float]:
+    """The bounds of what a layer draws: a GeoJSON layer's features, or a line layer's segments."""
     data = layer(deck_json, layer_id)["data"]
-    shapes = [shapely.geometry.shape(f["geometry"]) for f in data["features"]]
+    if isinstance(data, dict):
+        shapes = [shapely.geometry.shape(f["geometry"]) for f in data["features"]]
+    else:
+        shapes = [shapely.LineString([row["s"], row["t"]]) for row in data]
     return tuple(shapely.total_bounds(shapes))
+
+
+def outline_layers(deck_json: dict) -> list[tuple[float, list[int], int]]:
+    """The hot-spot outline layers in drawing order: (width, colour, cells outlined)."""
+    found = [item for item in deck_json["layers"] if item["id"].startswith("hotspot-outlines")]
+    assert all(item["@@type"] == "LineLayer" and item["pickable"] is False for item in found)
+    return [(item["getWidth"], item["getColor"][:3], len(item["data"]) // 4) for item in found]
+
+
+def segment_lines(deck_json_or_layer) -> shapely.MultiLineString:
+    """A line layer's segments as one shape (a layer's JSON, or a pydeck layer)."""
+    data = deck_json_or_layer["data"] if isinstance(deck_json_or_layer, dict) else deck_json_or_layer.data
+    return shapely.MultiLineString([[row["s"], row["t"]] for row in data])
 
 
 def assert_view_fits(deck_json: dict, bounds) -> None:

@@ -33,6 +33,7 @@ from tests.map_frames import (
     data_numbers,
     drawn_bounds,
     layer,
+    outline_layers,
     spec,
 )
 
@@ -64,10 +65,16 @@ def test_hotspot_map_draws_cells_with_incidents_and_outlines_hot_spots(cells, ou
     assert [item["id"] for item in deck_json["layers"]] == [
         "background",
         "cells",
-        "hotspot-outlines",
+        "cell-edges",
+        "hotspot-outlines-0",
+        "hotspot-outlines-1",
+        "hotspot-outlines-2",
         "ward-outlines",
         "ward-labels",
     ]
+    # Three kinds of layer, each set up alike, so that a map's first frame is quick to draw.
+    assert {item["@@type"] for item in deck_json["layers"]} == {"PolygonLayer", "LineLayer", "TextLayer"}
+    assert all(item.get("stroked") is False for item in deck_json["layers"] if item["@@type"] == "PolygonLayer")
     drawn = {r["cell_id"]: r for r in layer(deck_json, "cells")["data"]}
     # Five cells with incidents and the empty hot cell; empty, unremarkable cells are not drawn.
     assert sorted(drawn) == ["E1600_N1041", "E1601_N1040", "E1601_N1041", "E1602_N1040", "E1602_N1041", "E1602_N1042"]
@@ -76,11 +83,13 @@ def test_hotspot_map_draws_cells_with_incidents_and_outlines_hot_spots(cells, ou
     assert drawn["E1602_N1041"]["tooltip"] == (
         "Cell E1602_N1041 \u00b7 Alpha (Redditch)\nIncidents, Jan\u2013Dec 2025: 45\nHot spot 99% (Gi* z = 2.90)"
     )
-    outlined = layer(deck_json, "hotspot-outlines")
-    assert outlined["filled"] is False and outlined["pickable"] is False
-    # Thinnest first, so the 99% outline is drawn over its neighbours'.
-    assert [r["width"] for r in outlined["data"]] == [1.5, 1.5, 2.5, 4.0]
-    assert all(r["line"] == list(HOTSPOT_CLASS_STYLES["Hot spot 99%"][0]) for r in outlined["data"])
+    # Thinnest first, so the 99% outline is drawn over its neighbours': two 90% cells, a 95%, a 99%.
+    hot = list(HOTSPOT_CLASS_STYLES["Hot spot 99%"][0])
+    assert outline_layers(deck_json) == [(1.5, hot, 2), (2.5, hot, 1), (4.0, hot, 1)]
+    # Each outlined cell's four edges, on its corners.
+    corners = {tuple(c) for r in layer(deck_json, "cells")["data"] for c in r["polygon"]}
+    edges = layer(deck_json, "hotspot-outlines-2")["data"]
+    assert all(tuple(r["s"]) in corners and tuple(r["t"]) in corners for r in edges)
     # Only the ward the cells fall in is outlined and named.
     assert [r["name"] for r in layer(deck_json, "ward-labels")["data"]] == ["Alpha"]
     assert layer(deck_json, "ward-outlines")["pickable"] is False
@@ -89,7 +98,7 @@ def test_hotspot_map_draws_cells_with_incidents_and_outlines_hot_spots(cells, ou
 def test_hotspot_map_cold_spots_on_request(cells, outlines):
     deck_json = spec(hotspot_map(cells, outlines, show_cold_spots=True))
     assert "E1600_N1042" in {r["cell_id"] for r in layer(deck_json, "cells")["data"]}
-    lines = [(r["line"], r["width"]) for r in layer(deck_json, "hotspot-outlines")["data"]]
+    lines = [(colour, width) for width, colour, _ in outline_layers(deck_json)]
     assert (list(HOTSPOT_CLASS_STYLES["Cold spot 95%"][0]), 2.5) in lines
 
 
@@ -101,7 +110,7 @@ def test_hotspot_map_draws_at_most_max_map_cells(cells, outlines, monkeypatch):
     deck_json = spec(hotspot_map(cells, outlines))
     drawn = [r["cell_id"] for r in layer(deck_json, "cells")["data"]]
     assert drawn == ["E1602_N1040", "E1600_N1041", "E1601_N1041", "E1602_N1041"]
-    assert [r["width"] for r in layer(deck_json, "hotspot-outlines")["data"]] == [1.5, 1.5, 2.5, 4.0]
+    assert [(width, cells) for width, _, cells in outline_layers(deck_json)] == [(1.5, 2), (2.5, 1), (4.0, 1)]
     # The colour scale is still worked out from every cell: 45 is in the darkest bin.
     fills = {r["cell_id"]: r["fill"][:3] for r in layer(deck_json, "cells")["data"]}
     assert fills["E1602_N1041"] == list(SEQUENTIAL_COLOURS[-1])
@@ -161,9 +170,12 @@ def test_hotspot_and_points_maps_on_the_built_store(built_conn):
     deck_json = spec(hotspot_map(cells, outlines))
     marked = cells["hotspot_class"].str.startswith("Hot")
     assert len(layer(deck_json, "cells")["data"]) == int(((cells["count"] > 0) | marked).sum())
-    assert len(layer(deck_json, "hotspot-outlines")["data"]) == int(marked.sum())
-    wards = {f["properties"]["ward_name"] for f in layer(deck_json, "ward-outlines")["data"]["features"]}
+    assert sum(cells for _, _, cells in outline_layers(deck_json)) == int(marked.sum())
+    redditch = outlines[outlines["district"] == "Redditch"]
+    wards = set(redditch["ward_name"])
     assert len(wards) == 12
+    # The outlines drawn are Redditch's twelve wards': the same extent, to the rounding of the JSON.
+    assert drawn_bounds(deck_json, "ward-outlines") == pytest.approx(tuple(redditch.total_bounds), abs=1e-6)
     assert_labels_do_not_collide(deck_json, wards, at_least=8)
     assert_view_fits(deck_json, drawn_bounds(deck_json, "ward-outlines"))
     check_bins_cover(legend(cells, "cell_count").to_frame(), [c for c in cells["count"] if c > 0])

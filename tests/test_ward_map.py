@@ -10,6 +10,8 @@ import json
 
 import pandas as pd
 import pytest
+import shapely
+import shapely.geometry
 
 from analytics.analyses.wards import ward_deltas
 from analytics.core.errors import AnalyticsError
@@ -41,6 +43,7 @@ from tests.map_frames import (
     check_golden,
     drawn_bounds,
     layer,
+    segment_lines,
     spec,
     ward_features,
 )
@@ -73,19 +76,23 @@ def test_public_pct_change_choropleth_matches_golden(ward_frame, outlines):
 
 def test_choropleth_draws_the_frames_wards_with_outlines_and_labels(ward_frame, outlines):
     deck_json = spec(ward_choropleth(ward_frame, outlines))
-    assert [item["id"] for item in deck_json["layers"]] == ["background", "wards", "ward-labels"]
+    assert [item["id"] for item in deck_json["layers"]] == ["background", "wards", "ward-outlines", "ward-labels"]
     wards = layer(deck_json, "wards")
     # Grand Total and Delta (not in the frame) are not drawn.
     assert list(ward_features(deck_json)) == ["Alpha", "Bravo", "Charlie"]
-    assert wards["stroked"] and wards["filled"] and wards["pickable"]
-    assert wards["getLineColor"] == list(WARD_LINE_COLOUR)
+    assert wards["filled"] and wards["pickable"] and wards["stroked"] is False
+    # The boundaries are a line layer of every edge of the wards drawn, the edge two wards share once.
+    lines = layer(deck_json, "ward-outlines")
+    assert lines["@@type"] == "LineLayer" and lines["getColor"] == [*WARD_LINE_COLOUR, 255]
+    drawn = [shapely.geometry.shape(f["geometry"]) for f in wards["data"]["features"]]
+    assert shapely.union_all(segment_lines(lines)).equals(shapely.union_all([g.boundary for g in drawn]))
     labels = layer(deck_json, "ward-labels")
     assert [(r["name"], r["position"]) for r in labels["data"]] == [
         ("Alpha", [-1.94, 52.295]),
         ("Bravo", [-1.92, 52.295]),
         ("Charlie", [-1.93, 52.285]),
     ]
-    assert deck_json["layers"][0]["getFillColor"] == list(BACKGROUND_COLOUR)
+    assert deck_json["layers"][0]["data"][0]["fill"] == [*BACKGROUND_COLOUR, 255]
 
 
 def test_choropleth_tooltip_says_counts_change_rate_and_significance(ward_frame, outlines):

@@ -25,7 +25,9 @@ from analytics.present.maps import (
     count_text,
     is_na,
     label_layer,
+    line_layer,
     new_deck,
+    outline_segments,
     outline_table,
     period_title,
     round_coords,
@@ -41,6 +43,7 @@ CELL_ALPHA_BASEMAP = 180
 #: A zero-count cell that is still a hot or cold spot (its neighbours are busy): drawn faintly.
 EMPTY_CELL_COLOUR: list[int] = [255, 255, 255, 90]
 CELL_LINE_COLOUR: list[int] = [255, 255, 255, 70]
+CELL_LINE_WIDTH_PX = 1.0  # thinner than a pixel, a line may vanish in places
 #: Top-location points: vermillion (:mod:`analytics.present.style`), outlined in white.
 POINT_COLOUR = POINT_RGB
 POINT_ALPHA = 210
@@ -150,7 +153,18 @@ def _union_bounds(bounds: tuple, other: tuple) -> tuple[float, float, float, flo
 
 
 def _cell_layers(cells: list[dict], outlined: list[dict]) -> list[pdk.Layer]:
-    """The cells, filled by count and pickable, and the hot-spot outlines over them."""
+    """The cells, filled by count and pickable; their edges, faint; the hot-spot outlines over them.
+
+    Fills and lines are drawn as every map draws them (:data:`analytics.present.maps.FAST_LAYERS`):
+    the outlines as segments, each marked cell's four edges in its class's colour and width."""
+    edges = outline_segments(shapely.polygons([cell["polygon"] for cell in cells])) if cells else []
+    # A line layer per class, thinnest first, so that the most confident are drawn over their
+    # neighbours': each has its colour and width as constants, as every line layer has.
+    by_class: dict[tuple, list[dict]] = {}
+    for cell in outlined:
+        corners = cell["polygon"]
+        segments = by_class.setdefault((cell["width"], tuple(cell["line"])), [])
+        segments += [{"s": corners[i], "t": corners[(i + 1) % len(corners)]} for i in range(len(corners))]
     return [
         pdk.Layer(
             "PolygonLayer",
@@ -158,25 +172,15 @@ def _cell_layers(cells: list[dict], outlined: list[dict]) -> list[pdk.Layer]:
             data=cells,
             get_polygon="polygon",
             get_fill_color="fill",
-            stroked=True,
-            get_line_color=CELL_LINE_COLOUR,
-            get_line_width=0,
-            line_width_min_pixels=0.5,
+            stroked=False,
             pickable=True,
             auto_highlight=True,
             highlight_color=HIGHLIGHT_COLOUR,
         ),
-        pdk.Layer(
-            "PolygonLayer",
-            id="hotspot-outlines",
-            data=outlined,
-            get_polygon="polygon",
-            filled=False,
-            stroked=True,
-            get_line_color="line",
-            get_line_width="width",
-            line_width_units=pdk.types.String("pixels"),
-            pickable=False,
+        line_layer("cell-edges", edges, CELL_LINE_COLOUR, CELL_LINE_WIDTH_PX),
+        *(
+            line_layer(f"hotspot-outlines-{index}", segments, colour, width)
+            for index, ((width, colour), segments) in enumerate(sorted(by_class.items()))
         ),
     ]
 

@@ -22,6 +22,15 @@ reach the deck JSON. ``basemap=True`` is the one way to add a URL: Carto's light
 Without a base map the deck draws its own context: a plain light background, the ward
 boundaries as dark grey lines, and ward names at a point inside each ward.
 
+Fast to draw
+------------
+Each kind of layer a deck uses costs its shaders once per map drawn: about 0.15 s for the
+fills, 0.15 s for lines and 0.3 s for the labels in Chromium's software WebGL, but 0.6 s for a
+PathLayer, and again for every layer whose colours are given differently (a constant in one,
+read from the rows in another). So every map draws with three kinds (FAST_LAYERS), each set up
+alike: fills (PolygonLayer or GeoJsonLayer, unstroked, fill read from the row), lines (LineLayer,
+colour and width constant) and labels (TextLayer); the top locations add their points.
+
 Public mode
 -----------
 With ``suppress_below=N`` a count below N is written ``<N`` and drawn in :data:`SUPPRESSED_COLOUR`;
@@ -78,6 +87,7 @@ SUPPRESSED_COLOUR: RGB = rgb(GREY)
 NO_DATA_COLOUR: RGB = (255, 255, 255)
 #: The plain background drawn under everything when there is no base map.
 BACKGROUND_COLOUR: RGB = (228, 233, 237)
+BACKGROUND_RGBA: list[int] = [*BACKGROUND_COLOUR, 255]
 WARD_LINE_COLOUR: RGB = (64, 64, 64)
 LABEL_COLOUR: RGB = (20, 20, 20)
 LABEL_HALO_COLOUR: RGB = (255, 255, 255)
@@ -87,6 +97,8 @@ LABEL_HALO_COLOUR: RGB = (255, 255, 255)
 # ---------------------------------------------------------------------------
 
 WARD_LINE_WIDTH_PX = 1.5
+#: The only deck.gl layer types a map uses (see "Fast to draw"), with the points of the top locations.
+FAST_LAYERS = ("PolygonLayer", "GeoJsonLayer", "LineLayer", "TextLayer", "ScatterplotLayer")
 LABEL_SIZE_PX = 13
 LABEL_MAX_WIDTH = 9  # TextLayer maxWidth, in multiples of the text size: long names wrap
 LABEL_FONT = "Helvetica Neue, Arial, sans-serif"
@@ -332,32 +344,59 @@ def background_layer(bounds, view: pdk.ViewState) -> pdk.Layer:
     return pdk.Layer(
         "PolygonLayer",
         id="background",
-        data=[{"polygon": [[west, south], [east, south], [east, north], [west, north]]}],
+        data=[{"polygon": [[west, south], [east, south], [east, north], [west, north]], "fill": BACKGROUND_RGBA}],
         get_polygon="polygon",
-        get_fill_color=list(BACKGROUND_COLOUR),
+        # Read from the row, as the cells' fills are: one fill pipeline for both (FAST_LAYERS).
+        get_fill_color="fill",
         stroked=False,
         pickable=False,
     )
 
 
-def ward_outline_layer(shapes: pd.DataFrame) -> pdk.Layer:
-    features = [
-        {"type": "Feature", "geometry": g, "properties": {"ward_code": code, "ward_name": name}}
-        for code, name, g in zip(
-            shapes["ward_code"], shapes["ward_name"], geojson_geometries(drawable(shapes["geometry"])), strict=False
-        )
-    ]
+def outline_segments(geometries) -> list[dict]:
+    """Every edge of the polygons' rings (outer and holes) as a segment {"s": [lon, lat], "t":
+    [lon, lat]}, rounded to COORD_DECIMALS; an edge two shapes share (neighbouring wards or
+    cells) is given once."""
+    shapes = [g for g in geometries if g is not None and not shapely.is_empty(g)]
+    if not shapes:
+        return []
+    rings = shapely.get_rings(shapely.get_parts(np.asarray(shapes, dtype=object)))
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    coords = np.round(coords, COORD_DECIMALS)
+    same_ring = ring[1:] == ring[:-1]
+    ends = np.hstack([coords[:-1][same_ring], coords[1:][same_ring]])
+    # Each edge one way round (its lesser end first), so that a shared edge is found twice.
+    flip = (ends[:, 0] > ends[:, 2]) | ((ends[:, 0] == ends[:, 2]) & (ends[:, 1] > ends[:, 3]))
+    ends[flip] = ends[flip][:, [2, 3, 0, 1]]
+    ends = np.unique(ends[(ends[:, 0] != ends[:, 2]) | (ends[:, 1] != ends[:, 3])], axis=0)
+    return [{"s": [x0, y0], "t": [x1, y1]} for x0, y0, x1, y1 in ends.tolist()]
+
+
+def line_layer(layer_id: str, segments: list[dict], colour, width_px: float) -> pdk.Layer:
+    """Segments in one colour and width (pixels): the outlines of every map.
+
+    deck.gl's LineLayer, not the PathLayer that PolygonLayer and GeoJsonLayer stroke with: in
+    software WebGL (a projector's laptop without a graphics driver, Chromium here) a PathLayer's
+    shaders took about 0.6 s to set up per new map against 0.15 s, and a line a pixel or two
+    wide shows no difference at its joins. Every line layer gives its colour and width as
+    constants, so that they share one pipeline (FAST_LAYERS)."""
     return pdk.Layer(
-        "GeoJsonLayer",
-        id="ward-outlines",
-        data={"type": "FeatureCollection", "features": features},
-        filled=False,
-        stroked=True,
-        get_line_color=list(WARD_LINE_COLOUR),
-        get_line_width=0,
-        line_width_min_pixels=WARD_LINE_WIDTH_PX,
+        "LineLayer",
+        id=layer_id,
+        data=segments,
+        get_source_position="s",
+        get_target_position="t",
+        get_color=[*map(int, colour[:3]), int(colour[3]) if len(colour) > 3 else 255],
+        get_width=width_px,
+        width_units=pdk.types.String("pixels"),
         pickable=False,
     )
+
+
+def ward_outline_layer(shapes: pd.DataFrame) -> pdk.Layer:
+    """The wards' boundaries as dark grey lines."""
+    segments = outline_segments(drawable(shapes["geometry"]))
+    return line_layer("ward-outlines", segments, WARD_LINE_COLOUR, WARD_LINE_WIDTH_PX)
 
 
 #: A label's character, as a share of its size (the label font's average advance), and line height.

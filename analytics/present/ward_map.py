@@ -13,8 +13,6 @@ from analytics.present.maps import (
     HIGHLIGHT_COLOUR,
     NO_DATA_COLOUR,
     SUPPRESSED_COLOUR,
-    WARD_LINE_COLOUR,
-    WARD_LINE_WIDTH_PX,
     background_layer,
     bounds_of,
     check_threshold,
@@ -24,10 +22,13 @@ from analytics.present.maps import (
     geojson_geometries,
     is_na,
     label_layer,
+    line_layer,
     new_deck,
+    outline_segments,
     outline_table,
     period_title,
     view_state,
+    ward_outline_layer,
     with_alpha,
 )
 
@@ -135,11 +136,9 @@ def _ward_layer(features: list[dict]) -> pdk.Layer:
         id="wards",
         data={"type": "FeatureCollection", "features": features},
         filled=True,
-        stroked=True,
+        # The boundaries are drawn by the 'ward-outlines' line layer (maps.FAST_LAYERS).
+        stroked=False,
         get_fill_color="properties.fill",
-        get_line_color=list(WARD_LINE_COLOUR),
-        get_line_width=0,
-        line_width_min_pixels=WARD_LINE_WIDTH_PX,
         pickable=True,
         auto_highlight=True,
         highlight_color=HIGHLIGHT_COLOUR,
@@ -179,7 +178,8 @@ def ward_choropleth(
     -------
     pydeck.Deck
         Layers: 'background' (without a base map), 'wards' (a GeoJsonLayer, one feature per
-        ward, pickable, with a ``tooltip`` text), 'ward-labels'. Colours follow
+        ward, filled, pickable, with a ``tooltip`` text), 'ward-outlines' (segments),
+        'chosen-wards' (segments; only with ``chosen``), 'ward-labels'. Colours follow
         :func:`analytics.present.map_legend.legend` for the same frame, measure and threshold.
     """
     threshold = check_threshold(suppress_below)
@@ -190,20 +190,12 @@ def ward_choropleth(
     bounds = bounds_of(drawn["geometry"])
     view = view_state(bounds)
     layers = [] if basemap else [background_layer(bounds, view)]
-    marked = [_chosen_layer([f for f in features if f["properties"]["ward_code"] in chosen])] if chosen else []
-    return new_deck([*layers, _ward_layer(features), *marked, label_layer(drawn, view.zoom)], view, basemap)
+    marked = [_chosen_layer(drawn, chosen)] if chosen else []
+    layers += [_ward_layer(features), ward_outline_layer(drawn), *marked, label_layer(drawn, view.zoom)]
+    return new_deck(layers, view, basemap)
 
 
-def _chosen_layer(features: list[dict]) -> pdk.Layer:
+def _chosen_layer(drawn: pd.DataFrame, chosen: tuple[str, ...]) -> pdk.Layer:
     """The chosen wards' outlines, thick and black over the fills: found at a glance on a projector."""
-    return pdk.Layer(
-        "GeoJsonLayer",
-        id="chosen-wards",
-        data={"type": "FeatureCollection", "features": features},
-        filled=False,
-        stroked=True,
-        get_line_color=[0, 0, 0, 255],
-        get_line_width=0,
-        line_width_min_pixels=CHOSEN_LINE_WIDTH_PX,
-        pickable=False,
-    )
+    shapes = drawn[drawn["ward_code"].isin(chosen)]["geometry"]
+    return line_layer("chosen-wards", outline_segments(drawable(shapes)), (0, 0, 0, 255), CHOSEN_LINE_WIDTH_PX)
