@@ -7,7 +7,7 @@ from analytics.core.disclosure import is_hidden
 from analytics.core.table_meta import TableMeta, meta_of
 from analytics.core.vocabulary import NORTH_WORCESTERSHIRE, suppressed_label
 from analytics.present import narrative
-from analytics.present.charts import districts_chart, monthly_chart
+from analytics.present.charts import districts_chart, year_on_year_chart
 from analytics.present.forecast_narrative import forecast_line
 from analytics.present.words import format_p
 from ui import data
@@ -116,9 +116,21 @@ with guarded():
             "overview-districts",
         )
     with right:
-        # The ward's own months when a ward is chosen; else the area's.
+        # The seasonal shape as the panel's deck shows it: each year's months, side by side (the
+        # ward's when a ward is chosen). The trend and expected range are the Seasonal page's: the
+        # decomposition needs statsmodels, whose import alone was a third of the first page's time.
+        year_type = "financial" if filters.period_type == "fy" or filters.source == "extract" else "calendar"
         show_chart(
-            chart(monthly_chart, data.decomposition, filters.selection, None, version, height=340, narrow=True),
+            chart(
+                year_on_year_chart,
+                data.year_on_year,
+                filters.selection,
+                None,
+                version,
+                year_type,
+                height=340,
+                narrow=True,
+            ),
             "overview-seasonal",
         )
     # What the coming months should bring (the Seasonal page has the chart, the ranges and the backtest).

@@ -37,7 +37,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.special import gammaincc
 
 from analytics.analyses.comparison import comparison_meta
 from analytics.analyses.districts import POPULATION_NOTE as DISTRICT_POPULATION_NOTE
@@ -75,6 +74,10 @@ BY = ("ward", "district")
 
 def poisson_cdf(count: ArrayLike, mean: ArrayLike) -> np.ndarray:
     """P(Y <= count) for Y Poisson with ``mean``: Q(count + 1, mean), 0 for a count below 0."""
+    # Deferred: SciPy takes a sixth of a second to import, and the first page of a fresh server
+    # (the Overview) has no funnel plot.
+    from scipy.special import gammaincc
+
     count = np.asarray(count, dtype=float)
     mean = np.asarray(mean, dtype=float)
     out = gammaincc(np.maximum(count, 0) + 1, mean)

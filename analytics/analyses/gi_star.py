@@ -29,8 +29,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy import ndimage
-from scipy.special import ndtr
 
 from analytics.analyses.arguments import InvalidArgumentError, bad_argument, bad_choice, whole_in_range
 from analytics.core.vocabulary import HOTSPOT_CLASSES
@@ -191,6 +189,8 @@ def _neighbourhood_sums(
     grid = np.zeros(width * height)
     grid[flat] = values
     window = np.ones(2 * distance + 1)
+    # Deferred, as in gi_star below: SciPy's import is a sixth of a second the Overview need not pay.
+    from scipy import ndimage
 
     def box_sum(a: np.ndarray) -> np.ndarray:
         a = a.reshape(width, height)
@@ -293,6 +293,10 @@ def gi_star_arrays(
     correction = check_correction(correction)
     neighbours, weighted_sum = _neighbourhood_sums(col_index, row_index, values, distance)
     z = _z_scores(values, neighbours, weighted_sum)
+    # Deferred: SciPy takes a sixth of a second to import, and the first page of a fresh server
+    # (the Overview) draws no hot spots.
+    from scipy.special import ndtr
+
     p = 2.0 * ndtr(-np.abs(z))
     p_adjusted = _adjusted(p, correction)
     return {"neighbours": neighbours, "gi_z": z, "gi_p": p, "gi_p_adjusted": p_adjusted, "gi_bin": _bins(z, p_adjusted)}

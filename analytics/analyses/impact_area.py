@@ -16,20 +16,18 @@ import duckdb
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
 from analytics.analyses.impact import Counter, ImpactRefused, judge
 from analytics.core.errors import AnalyticsError
 from analytics.core.selection import Selection
-from analytics.data.geography import BNG, WGS84
+from analytics.data.geography import to_bng
 
 #: The buffer ring's width around a drawn area, metres: about a street block or two.
 BUFFER_METRES = 400
-_TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
 
 
 def _bng(shape: shapely.Geometry) -> shapely.Geometry:
-    return shapely.transform(shape, lambda xy: np.column_stack(_TO_BNG.transform(xy[:, 0], xy[:, 1])))
+    return shapely.transform(shape, lambda xy: np.column_stack(to_bng().transform(xy[:, 0], xy[:, 1])))
 
 
 def area_shapes(

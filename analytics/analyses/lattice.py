@@ -22,10 +22,9 @@ from typing import Any
 
 import numpy as np
 import shapely
-from pyproj import Transformer
 
 from analytics.analyses.arguments import whole_in_range
-from analytics.data.geography import BNG, WGS84
+from analytics.data.geography import to_bng, to_wgs84
 
 __all__ = [
     "CELL_SIZE_RANGE_M",
@@ -44,9 +43,6 @@ CELL_SIZE_RANGE_M = (100, 2000)
 DEFAULT_CELL_SIZE_M = 250
 #: Edge cells of the lattice whose squares are cut against the wards at a time (see _edge_wards).
 _EDGE_BLOCK = 50_000
-
-_TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
-_TO_WGS84 = Transformer.from_crs(BNG, WGS84, always_xy=True)
 
 
 def check_cell_size(cell_size_m: object) -> int:
@@ -69,7 +65,7 @@ def cell_geometry(
     """
     n = len(col)
     if not corners:
-        lon, lat = _TO_WGS84.transform((col + 0.5) * size, (row + 0.5) * size)
+        lon, lat = to_wgs84().transform((col + 0.5) * size, (row + 0.5) * size)
         return np.asarray(lon, dtype=float).reshape(n), np.asarray(lat, dtype=float).reshape(n), None
     if n == 0:
         return np.empty(0), np.empty(0), np.empty((0, 4, 2))
@@ -81,7 +77,7 @@ def cell_geometry(
     vertex_col, vertex_row = vertex // span + col_low, vertex % span + row_low
     xs = np.concatenate([(col + 0.5) * size, vertex_col * float(size)])
     ys = np.concatenate([(row + 0.5) * size, vertex_row * float(size)])
-    lon, lat = _TO_WGS84.transform(xs, ys)
+    lon, lat = to_wgs84().transform(xs, ys)
     lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     at = n + inverse.ravel()
     corner_points = np.stack([lon[at], lat[at]], axis=1).reshape(n, 4, 2)
@@ -162,7 +158,7 @@ def _cells_of(bounds: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _wards_in_bng(wkbs: tuple[bytes, ...]) -> np.ndarray:
     """The ward polygons (WKB in WGS84) in British National Grid, prepared for point tests."""
-    wards = shapely.transform(shapely.from_wkb(list(wkbs)), lambda x, y: _TO_BNG.transform(x, y), interleaved=False)
+    wards = shapely.transform(shapely.from_wkb(list(wkbs)), lambda x, y: to_bng().transform(x, y), interleaved=False)
     shapely.prepare(wards)
     return np.asarray(wards)
 

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
-from scipy.special import gammaln, xlogy
 
 from analytics.core.errors import AnalyticsError
 from analytics.core.periods import as_count
@@ -110,8 +109,35 @@ def _sqrt_z(count_a: int, count_b: int, exposure_a: float, exposure_b: float) ->
     return difference / math.sqrt(1 / (4 * exposure_a) + 1 / (4 * exposure_b))
 
 
+#: log(k!) for k below STIRLING_FROM, from the standard library; above, Stirling's series.
+STIRLING_FROM = 20
+_SMALL_LOG_FACTORIALS = np.array([math.lgamma(k + 1) for k in range(STIRLING_FROM)])
+_HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
+
+
+def log_factorial(x: np.ndarray) -> np.ndarray:
+    """log(x!) of whole numbers x >= 0 (as floats), to double precision, without SciPy.
+
+    Not scipy.special.gammaln: importing SciPy took a sixth of a fresh server's first page, and
+    every ward table needs this. For x >= STIRLING_FROM, Stirling's series to its 1/z**7 term
+    (z = x + 1), whose remainder, below 1/(1188 z**9), is under 1e-15 of the result there;
+    tests/test_stats.py checks it against math.lgamma from 0 to 10**7.
+    """
+    x = np.asarray(x, dtype=float)
+    small = x < STIRLING_FROM
+    z = np.where(small, STIRLING_FROM, x + 1.0)
+    inverse = 1.0 / z
+    inverse2 = inverse * inverse
+    series = inverse * (1 / 12 - inverse2 * (1 / 360 - inverse2 * (1 / 1260 - inverse2 / 1680)))
+    large = (z - 0.5) * np.log(z) - z + _HALF_LOG_TWO_PI + series
+    return np.where(small, _SMALL_LOG_FACTORIALS[np.where(small, x, 0).astype(int)], large)
+
+
 def _poisson_pmf(x: np.ndarray, mean: float) -> np.ndarray:
-    pmf: np.ndarray = np.exp(xlogy(x, mean) - mean - gammaln(x + 1))
+    # x log(mean), taken as 0 where x = 0 (scipy's xlogy): a mean of 0 puts all the weight on 0.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_log_mean = np.where(x == 0, 0.0, x * math.log(mean) if mean > 0 else -np.inf)
+    pmf: np.ndarray = np.exp(x_log_mean - mean - log_factorial(x))
     return pmf
 
 

@@ -12,6 +12,7 @@ normalised to "and" for display, the way the panel writes them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from analytics.core.errors import AnalyticsError, invalid_choice
 from analytics.core.vocabulary import LSOA_VINTAGES, VINTAGES
@@ -29,6 +31,21 @@ DISTRICT_CODES = {"E07000234": "Bromsgrove", "E07000236": "Redditch", "E07000239
 # British National Grid: metric, so areas and equal-area grid cells are honest.
 BNG = "EPSG:27700"
 WGS84 = "EPSG:4326"
+
+
+# Made when first asked for, not on import: each takes about 40 ms to set up, and the first page
+# of a fresh server (the Overview) draws no map and needs neither.
+@functools.cache
+def to_bng() -> Transformer:
+    """Longitude and latitude (WGS84) to British National Grid eastings and northings (metres)."""
+    return Transformer.from_crs(WGS84, BNG, always_xy=True)
+
+
+@functools.cache
+def to_wgs84() -> Transformer:
+    """British National Grid eastings and northings to longitude and latitude."""
+    return Transformer.from_crs(BNG, WGS84, always_xy=True)
+
 
 _WARD_FOLDERS = {"wd22": ("wards_2022", "WD22"), "wd25": ("wards_2025", "WD25")}
 _LSOA_FOLDERS = {"lsoa11": ("lsoa_2011", "LSOA11"), "lsoa21": ("lsoa_2021", "LSOA21")}

@@ -33,11 +33,10 @@ from typing import Literal
 
 import duckdb
 import pandas as pd
-from pyproj import Transformer
 
 from analytics.core.errors import AnalyticsError
 from analytics.core.vocabulary import VINTAGES
-from analytics.data.geography import BNG, METHOD_GIVEN, METHOD_LSOA, METHOD_POINT, WGS84, Geography
+from analytics.data.geography import METHOD_GIVEN, METHOD_LSOA, METHOD_POINT, Geography, to_bng
 from analytics.data.query import one_row
 
 Progress = Callable[[float, str], None]
@@ -45,8 +44,6 @@ Progress = Callable[[float, str], None]
 # A generous box around Great Britain (Scilly to Shetland): police.uk points outside it are wrong.
 GB_LONGITUDE = (-8.8, 2.0)
 GB_LATITUDE = (49.8, 61.0)
-
-_TO_BNG = Transformer.from_crs(WGS84, BNG, always_xy=True)
 
 
 #: A load is refused (unless told to replace) when it leaves a (month, district) with more than
@@ -199,7 +196,7 @@ def assign_points(conn: duckdb.DuckDBPyConnection, table: str, geography: Geogra
     district = points["district"].to_numpy(dtype=object)
     for vintage in VINTAGES:
         points[f"ward_{vintage}"] = geography.assign_points(lon, lat, district, vintage)
-    points["easting"], points["northing"] = _TO_BNG.transform(lon, lat) if len(points) else ([], [])
+    points["easting"], points["northing"] = to_bng().transform(lon, lat) if len(points) else ([], [])
     return points
 
 
