@@ -63,7 +63,6 @@ def test_points_map_matches_golden(locations, outlines):
 def test_hotspot_map_draws_cells_with_incidents_and_outlines_hot_spots(cells, outlines):
     deck_json = spec(hotspot_map(cells, outlines))
     assert [item["id"] for item in deck_json["layers"]] == [
-        "background",
         "cells",
         "cell-edges",
         "hotspot-outlines-0",

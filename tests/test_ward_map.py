@@ -26,7 +26,6 @@ from analytics.present.map_legend import (
     legend,
 )
 from analytics.present.maps import (
-    BACKGROUND_COLOUR,
     NO_DATA_COLOUR,
     SUPPRESSED_COLOUR,
     TOOLTIP,
@@ -76,7 +75,7 @@ def test_public_pct_change_choropleth_matches_golden(ward_frame, outlines):
 
 def test_choropleth_draws_the_frames_wards_with_outlines_and_labels(ward_frame, outlines):
     deck_json = spec(ward_choropleth(ward_frame, outlines))
-    assert [item["id"] for item in deck_json["layers"]] == ["background", "wards", "ward-outlines", "ward-labels"]
+    assert [item["id"] for item in deck_json["layers"]] == ["wards", "ward-outlines", "ward-labels"]
     wards = layer(deck_json, "wards")
     # Grand Total and Delta (not in the frame) are not drawn.
     assert list(ward_features(deck_json)) == ["Alpha", "Bravo", "Charlie"]
@@ -92,7 +91,6 @@ def test_choropleth_draws_the_frames_wards_with_outlines_and_labels(ward_frame, 
         ("Bravo", [-1.92, 52.295]),
         ("Charlie", [-1.93, 52.285]),
     ]
-    assert deck_json["layers"][0]["data"][0]["fill"] == [*BACKGROUND_COLOUR, 255]
 
 
 def test_choropleth_tooltip_says_counts_change_rate_and_significance(ward_frame, outlines):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.present.maps import BACKGROUND_COLOUR
+
 #: Streamlit's own skip link (the first Tab stop of every page; it moves the focus to the main
 #: column). We only make sure it shows, in the focus colours, when it has the focus.
 SKIP_LINK = '[data-testid="stSkipToContent"]'
@@ -44,6 +46,10 @@ ACCESSIBILITY_CSS = f"""
 [data-testid="stMainBlockContainer"] {{ min-width: 0; max-width: 100vw; }}
 [data-testid="stMarkdownContainer"], [data-testid="stCaptionContainer"] {{ overflow-wrap: anywhere; }}
 [data-testid="stTable"], [data-testid="stDeckGlJsonChart"] {{ overflow-x: auto; }}
+/* 1.4.11: the plain ground every map is drawn on (ward fills, cells and labels are chosen against
+   it), behind the map's transparent canvas: a page colour costs the browser nothing, where a
+   layer the size of the map cost software WebGL about 0.4 s a map (analytics/present/maps.py). */
+[data-testid="stDeckGlJsonChart"] {{ background: rgb{BACKGROUND_COLOUR}; }}
 /* 1.4.3: Streamlit's chart theme draws axis labels and titles in #808495 (3.7:1 on white); the
    charts' own text is black (analytics/present/layout.py). Hover labels keep their colours. */
 [data-testid="stPlotlyChart"] :is(g[class*="tick"] > text, g[class*="title"] text, .legendtext) {{

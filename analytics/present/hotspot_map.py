@@ -18,7 +18,6 @@ from analytics.present.maps import (
     HIGHLIGHT_COLOUR,
     LABEL_HALO_COLOUR,
     SUPPRESSED_COLOUR,
-    background_layer,
     bounds_of,
     check_columns,
     check_threshold,
@@ -218,8 +217,9 @@ def hotspot_map(
     Returns
     -------
     pydeck.Deck
-        Layers: 'background' (without a base map), 'cells' (cells with incidents, and empty
-        cells that are hot or cold spots drawn faintly; pickable), 'hotspot-outlines' (by class,
+        Layers: 'cells' (cells with incidents, and empty
+        cells that are hot or cold spots drawn faintly; pickable), 'cell-edges',
+        'hotspot-outlines-0', '-1', ... (a layer per class, thinnest first:
         :data:`analytics.present.map_legend.HOTSPOT_CLASS_STYLES`), 'ward-outlines',
         'ward-labels'. Empty cells that are not significant are not drawn. At most
         :data:`MAX_MAP_CELLS` cells are drawn: beyond that (a national lattice, not North
@@ -241,8 +241,7 @@ def hotspot_map(
         # The cells' corners bound them as their polygons would, without making a shape per cell.
         bounds = _union_bounds(bounds, corners)
     view = view_state(bounds)
-    layers = [] if basemap else [background_layer(bounds, view)]
-    layers += [*_cell_layers(cells, outlined), ward_outline_layer(shapes), label_layer(shapes, view.zoom)]
+    layers = [*_cell_layers(cells, outlined), ward_outline_layer(shapes), label_layer(shapes, view.zoom)]
     return new_deck(layers, view, basemap)
 
 
@@ -310,6 +309,5 @@ def points_map(
     shapes = wards_for(outline_table(outlines), locations)
     bounds = bounds_of([*shapes["geometry"], *point_shapes])
     view = view_state(bounds)
-    layers = [] if basemap else [background_layer(bounds, view)]
-    layers += [ward_outline_layer(shapes), label_layer(shapes, view.zoom), _points_layer(points)]
+    layers = [ward_outline_layer(shapes), label_layer(shapes, view.zoom), _points_layer(points)]
     return new_deck(layers, view, basemap)

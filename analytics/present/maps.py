@@ -19,8 +19,9 @@ map, fetched from the internet. Layer data is written inline (never a URL), labe
 browser's own fonts, and API keys pydeck picks up from the environment are cleared so they never
 reach the deck JSON. ``basemap=True`` is the one way to add a URL: Carto's light base map.
 
-Without a base map the deck draws its own context: a plain light background, the ward
-boundaries as dark grey lines, and ward names at a point inside each ward.
+Without a base map the deck draws its own context: the ward boundaries as dark grey lines and
+ward names at a point inside each ward, on a plain light ground (:data:`BACKGROUND_COLOUR`) that
+the page paints behind the deck's transparent canvas.
 
 Fast to draw
 ------------
@@ -29,7 +30,8 @@ fills, 0.15 s for lines and 0.3 s for the labels in Chromium's software WebGL, b
 PathLayer, and again for every layer whose colours are given differently (a constant in one,
 read from the rows in another). So every map draws with three kinds (FAST_LAYERS), each set up
 alike: fills (PolygonLayer or GeoJsonLayer, unstroked, fill read from the row), lines (LineLayer,
-colour and width constant) and labels (TextLayer); the top locations add their points.
+colour and width constant) and labels (TextLayer); the top locations add their points. A fill
+the size of the map (a background layer) cost another 0.4 s: the page paints the ground instead.
 
 Public mode
 -----------
@@ -85,9 +87,9 @@ BASEMAP_STYLE = pdk.map_styles.CARTO_LIGHT
 SUPPRESSED_COLOUR: RGB = rgb(GREY)
 #: No figure to show (no population, no earlier count to compare with, not tested).
 NO_DATA_COLOUR: RGB = (255, 255, 255)
-#: The plain background drawn under everything when there is no base map.
+#: The plain ground every map is drawn on: painted by the page behind the deck's transparent canvas
+#: (ui/accessibility.py), not drawn as a layer (see "Fast to draw").
 BACKGROUND_COLOUR: RGB = (228, 233, 237)
-BACKGROUND_RGBA: list[int] = [*BACKGROUND_COLOUR, 255]
 WARD_LINE_COLOUR: RGB = (64, 64, 64)
 LABEL_COLOUR: RGB = (20, 20, 20)
 LABEL_HALO_COLOUR: RGB = (255, 255, 255)
@@ -127,7 +129,7 @@ VIEW_WIDTH_PX = 800
 VIEW_HEIGHT_PX = 460
 VIEW_FILL = 0.9
 TILE_SIZE_PX = 512  # deck.gl draws the whole web-mercator world 512 pixels wide at zoom 0
-MIN_ZOOM = 8.0  # least zoomed out the user may go: the background still fills it
+MIN_ZOOM = 8.0  # least zoomed out the user may go
 MAX_ZOOM = 17.0
 COORD_DECIMALS = 6  # about 0.1 m: enough for boundaries, keeps the JSON small
 
@@ -294,7 +296,7 @@ def wards_for(shapes: pd.DataFrame, frame: pd.DataFrame, codes=None) -> pd.DataF
 
 
 # ---------------------------------------------------------------------------
-# View, background, labels, deck
+# View, outlines, labels, deck
 # ---------------------------------------------------------------------------
 
 
@@ -331,26 +333,6 @@ def bounds_of(geometries) -> tuple[float, float, float, float]:
         return (math.nan,) * 4
     min_lon, min_lat, max_lon, max_lat = (float(b) for b in shapely.total_bounds(geometries))
     return min_lon, min_lat, max_lon, max_lat
-
-
-def background_layer(bounds, view: pdk.ViewState) -> pdk.Layer:
-    """A light rectangle reaching beyond the screen at the least zoom allowed: the plain
-    background the boundaries are drawn on, whatever the page's theme."""
-    # Half the width, in degrees of longitude, of a 2560-pixel screen at the least zoom.
-    pad = 1800 / 2**view.min_zoom
-    min_lon, min_lat, max_lon, max_lat = bounds
-    west, east = round(min_lon - pad, 4), round(max_lon + pad, 4)
-    south, north = round(max(min_lat - pad, -85.0), 4), round(min(max_lat + pad, 85.0), 4)
-    return pdk.Layer(
-        "PolygonLayer",
-        id="background",
-        data=[{"polygon": [[west, south], [east, south], [east, north], [west, north]], "fill": BACKGROUND_RGBA}],
-        get_polygon="polygon",
-        # Read from the row, as the cells' fills are: one fill pipeline for both (FAST_LAYERS).
-        get_fill_color="fill",
-        stroked=False,
-        pickable=False,
-    )
 
 
 def outline_segments(geometries) -> list[dict]:

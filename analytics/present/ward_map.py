@@ -13,7 +13,6 @@ from analytics.present.maps import (
     HIGHLIGHT_COLOUR,
     NO_DATA_COLOUR,
     SUPPRESSED_COLOUR,
-    background_layer,
     bounds_of,
     check_threshold,
     count_text,
@@ -177,7 +176,7 @@ def ward_choropleth(
     Returns
     -------
     pydeck.Deck
-        Layers: 'background' (without a base map), 'wards' (a GeoJsonLayer, one feature per
+        Layers: 'wards' (a GeoJsonLayer, one feature per
         ward, filled, pickable, with a ``tooltip`` text), 'ward-outlines' (segments),
         'chosen-wards' (segments; only with ``chosen``), 'ward-labels'. Colours follow
         :func:`analytics.present.map_legend.legend` for the same frame, measure and threshold.
@@ -189,9 +188,8 @@ def ward_choropleth(
     features = _ward_features(ward_frame, drawn, scale, states, threshold, alpha)
     bounds = bounds_of(drawn["geometry"])
     view = view_state(bounds)
-    layers = [] if basemap else [background_layer(bounds, view)]
     marked = [_chosen_layer(drawn, chosen)] if chosen else []
-    layers += [_ward_layer(features), ward_outline_layer(drawn), *marked, label_layer(drawn, view.zoom)]
+    layers = [_ward_layer(features), ward_outline_layer(drawn), *marked, label_layer(drawn, view.zoom)]
     return new_deck(layers, view, basemap)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from analytics.present.maps import BACKGROUND_COLOUR
 from tests.browser.conftest import ARTIFACTS
 from tests.conftest import ROOT
 
@@ -45,8 +46,11 @@ def _open(page, url: str) -> None:
 
 
 def _non_white_share(png: bytes) -> float:
-    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
-    return float((pixels.min(axis=2) < 235).mean())
+    """Share of the pixels that are drawn: neither white nor the plain ground a map is drawn on
+    (the page paints it behind the map's canvas, so a blank map is all ground)."""
+    pixels = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    ground = np.abs(pixels - np.array(BACKGROUND_COLOUR)).max(axis=2) <= 12
+    return float(((pixels.min(axis=2) < 235) & ~ground).mean())
 
 
 def _drawn(page, selector: str) -> float:
@@ -79,6 +83,12 @@ def test_every_page_draws(server, page, path):
     page.get_by_text(text).first.wait_for(timeout=30_000)
     for selector in selectors:
         assert _drawn(page, selector) > 0.02, f"{selector} on /{path} is blank"
+        if selector == DECK:
+            # The map's ground is the page's paint, behind the canvas (ui/accessibility.py).
+            ground = page.evaluate(
+                "getComputedStyle(document.querySelector('[data-testid=\"stDeckGlJsonChart\"]')).backgroundColor"
+            )
+            assert ground == f"rgb{BACKGROUND_COLOUR}"  # "rgb(228, 233, 237)"
     assert page.locator('[data-testid="stException"]').count() == 0
     _keep(page, path or "overview")
 
