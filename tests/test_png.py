@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 
+import kaleido
 import pytest
 from PIL import Image
 
 from analytics.core.errors import AnalyticsError
 from analytics.present import png as png_module
 from analytics.present.charts import trend_chart, ward_deltas_chart
-from analytics.present.png import PNG_SIGNATURE, to_png
+from analytics.present.png import PNG_SIGNATURE, to_png, to_pngs
 from analytics.present.style import RISE_COLOUR
 from tests.chart_frames import monthly_frame, ward_frame
 
@@ -47,3 +48,28 @@ def test_to_png_explains_when_kaleido_is_missing(monkeypatch):
 def test_to_png_refuses_a_silly_size():
     with pytest.raises(AnalyticsError, match="width must be a whole number of pixels"):
         to_png(trend_chart(monthly_frame()), width=0)
+
+
+def test_to_pngs_draws_several_at_once_in_order_and_at_their_sizes():
+    figures = [(ward_deltas_chart(ward_frame()), 640, 480), (trend_chart(monthly_frame()), 500, 300)]
+    images = to_pngs(figures)
+    assert [Image.open(io.BytesIO(image)).size for image in images] == [(640, 480), (500, 300)]
+    # The same pictures as drawn one at a time (the batch changes the speed, not the images).
+    one_by_one = [Image.open(io.BytesIO(to_png(fig, width=w, height=h))).convert("RGB") for fig, w, h in figures]
+    for image, alone in zip(images, one_by_one, strict=True):
+        assert Image.open(io.BytesIO(image)).convert("RGB").tobytes() == alone.tobytes()
+
+
+def test_to_pngs_falls_back_to_one_at_a_time_and_names_each_failure(monkeypatch):
+    def no_batch(*args, **kwargs):
+        raise RuntimeError("tab crashed")
+
+    def no_browser(*args, **kwargs):
+        raise RuntimeError("Kaleido requires Google Chrome to be installed.")
+
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", no_batch)
+    images = to_pngs([(trend_chart(monthly_frame()), 400, 300)])
+    assert images[0].startswith(PNG_SIGNATURE)  # drawn on its own
+    monkeypatch.setattr(png_module.pio, "to_image", no_browser)
+    failed = to_pngs([(trend_chart(monthly_frame()), 400, 300)])
+    assert isinstance(failed[0], AnalyticsError) and failed[0].title == "Cannot make a PNG"

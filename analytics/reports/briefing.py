@@ -42,7 +42,7 @@ from analytics.present import charts, narrative
 from analytics.present.alt_text import alt_text
 from analytics.present.compare_charts import funnel_chart, nirs_chart, time_of_week_chart
 from analytics.present.compare_narrative import funnel_summary, nirs_summary, time_of_week_summary
-from analytics.present.png import to_png
+from analytics.present.png import to_pngs
 
 STYLE = """
 body {font-family: "Source Sans 3", Arial, sans-serif; max-width: 1100px; margin: 2em auto; color: #222;
@@ -64,13 +64,30 @@ def _table(frame: pd.DataFrame, columns: dict[str, str], threshold: int | None) 
     return shown.to_html(index=False, escape=True, na_rep="", border=0)
 
 
-def _chart(fig) -> str:
-    try:
-        png = to_png(fig, width=1100, height=int(fig.layout.height or 600))
-    except AnalyticsError as error:
-        return f'<p class="note">Chart not available: {html.escape(error.message)}</p>'
-    alt = html.escape(alt_text(fig))
-    return f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+class _Charts:
+    """A pack's charts: each section asks for its place (a marker in the HTML), and all are drawn
+    at the end, together, so that kaleido draws them several at a time (to_pngs)."""
+
+    def __init__(self, draw: bool) -> None:
+        self.draw = draw
+        self.figures: list = []
+
+    def __call__(self, fig) -> str:
+        if not self.draw:
+            return ""
+        self.figures.append(fig)
+        return f"<!--chart-{len(self.figures) - 1}-->"
+
+    def fill(self, document: str) -> str:
+        images = to_pngs([(fig, 1100, int(fig.layout.height or 600)) for fig in self.figures])
+        for i, (fig, image) in enumerate(zip(self.figures, images, strict=True)):
+            if isinstance(image, AnalyticsError):
+                shown = f'<p class="note">Chart not available: {html.escape(image.message)}</p>'
+            else:
+                alt = html.escape(alt_text(fig))
+                shown = f'<img alt="{alt}" src="data:image/png;base64,{base64.b64encode(image).decode()}">'
+            document = document.replace(f"<!--chart-{i}-->", shown, 1)
+        return document
 
 
 def _p(text: str, cls: str | None = None) -> str:
@@ -113,9 +130,8 @@ def briefing_pack(
     area = selection.with_(wards=())
     wards = ward_deltas(conn, area, period_a, period_b)
     label_a, label_b = meta_of(wards).period_labels
-    pack = _Pack(
-        area, period_a, period_b, label_a, label_b, suppress_below, _chart if with_charts else (lambda fig: "")
-    )
+    images = _Charts(with_charts)
+    pack = _Pack(area, period_a, period_b, label_a, label_b, suppress_below, images)
     where = place(conn, area)
     marked = wards
     if selection.wards:
@@ -139,7 +155,7 @@ def briefing_pack(
         *_notes(meta_of(wards).source_gaps),
         "</body></html>",
     ]
-    return "\n".join(parts)
+    return images.fill("\n".join(parts))
 
 
 def _front(pack: _Pack, title: str) -> list[str]:
