@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
+
 from analytics.core.table_meta import meta_of, with_meta
 from analytics.present import charts
-from analytics.present.layout import CAPTION_NAME, caption, figure_on_screen
+from analytics.present.layout import CAPTION_NAME, caption, figure_on_screen, fit_legend, new_figure
 from tests.chart_frames import monthly_frame, ward_frame
 
 
@@ -39,3 +41,27 @@ def test_on_screen_the_caption_is_text_under_the_chart_and_the_png_keeps_it():
     plot = fig.layout.height - fig.layout.margin.b - fig.layout.margin.t
     assert screen.layout.height - screen.layout.margin.b - screen.layout.margin.t == plot
     assert screen.layout.margin.b < fig.layout.margin.b
+
+
+def _legend_figure(names: list[str]) -> go.Figure:
+    fig = new_figure(
+        chart="test", frame=ward_frame(), alt="", threshold=None, title="T", subtitle="S", x_title="", y_title=""
+    )
+    for name in names:
+        fig.add_trace(go.Scatter(x=[1], y=[1], name=name))
+    return fig
+
+
+def test_a_legend_that_must_wrap_makes_room_above_the_plot():
+    # Five years, the last held in part, in a half-width column: plotly puts the entries in columns
+    # as wide as the widest, so the long one is broken before its bracket and the rows get room.
+    years = ["2015-16", "2016-17", "2017-18", "2018-19", "2019-20 (5 of 12 months held)"]
+    fig = _legend_figure(years)
+    top, height = fig.layout.margin.t, fig.layout.height
+    added = fit_legend(fig, 560)
+    assert [t.name for t in fig.data][-1] == "2019-20<br>(5 of 12 months held)"
+    assert added >= 2 * 24  # at least two rows more, one of them two lines tall
+    assert (fig.layout.margin.t, fig.layout.height) == (top + added, height + added)
+    # Two entries fit on one row: nothing changes.
+    short = _legend_figure(["2024 (4 of 12 months held)", "2025"])
+    assert fit_legend(short, 560) == 0 and short.data[0].name == "2024 (4 of 12 months held)"

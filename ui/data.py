@@ -17,7 +17,6 @@ from a mix of two versions, and nothing else is recomputed.
 
 from __future__ import annotations
 
-import math
 import textwrap
 import threading
 import weakref
@@ -68,10 +67,13 @@ from analytics.data.police_uk import ingest_police_uk
 from analytics.data.query import months_present
 from analytics.present.alt_text import alt_text
 from analytics.present.hotspot_map import MAX_MAP_CELLS, hotspot_map
-from analytics.present.layout import figure_on_screen, for_slide
+from analytics.present.layout import figure_on_screen, fit_legend, for_slide
 from analytics.present.ward_map import ward_choropleth
 
 CACHE = dict(max_entries=256, show_spinner=False)
+#: The width of a chart in a half-width column of a 1280-pixel screen with the sidebar open (the
+#: narrowest a laptop shows it; wider, a wrapped legend leaves a little blank space above the plot).
+NARROW_CHART_PX = 400
 # How long a session waits for a writer when it has no snapshot at all yet.
 FIRST_OPEN_WAIT_SECONDS = 30.0
 # Snapshots kept, one per database file (tests and benchmarks use several files in one process).
@@ -504,12 +506,9 @@ def figure(
         captions[0].text = "<br>".join(lines)
         fig.update_layout(margin={"b": (margin.b or 0) + (len(lines) - len(old_lines)) * 20})
     if narrow:
-        # A half-width column fits about three legend entries a row; the legend sits above the
-        # plot and grows upwards, so each further row takes room from the title's: give it back.
-        entries = sum(1 for trace in fig.data if trace.showlegend is not False and trace.name)
-        extra = max(0, math.ceil(entries / 3) - 1) * 24
-        if extra:
-            fig.update_layout(margin={"t": (fig.layout.margin.t or 0) + extra}, height=(fig.layout.height or 0) + extra)
+        # The legend sits above the plot and grows upwards: in a half-width column each further row
+        # would run over the title, so the chart makes room for it.
+        fit_legend(fig, NARROW_CHART_PX)
     if height:
         fig.update_layout(height=height + (fig.layout.margin.b or 0) + (fig.layout.margin.t or 0))
     return fig

@@ -122,6 +122,46 @@ def _legend_spec() -> dict:
     }
 
 
+#: How plotly lays out a legend that does not fit on one row of the plot area's width: in columns as
+#: wide as its widest entry. Widths estimated on the generous side from the legend's font
+#: (BASE_FONT_SIZE Arial), the line sample with its gap before the text, and the y axis's labels
+#: beside the plot area (a room to spare is blank space; too little, and the legend runs over the title).
+_LEGEND_CHAR_PX = 9.0
+_LEGEND_SAMPLE_PX = 46
+_Y_LABELS_PX = 70
+_LEGEND_ROW_PX = 24
+#: An entry longer than this (a year named by the months it holds) is broken before its bracket
+#: when the legend has to wrap, so that its column does not take a whole row.
+_LEGEND_BREAK_AT = 16
+
+
+def _legend_entry_width(name: str) -> float:
+    return _LEGEND_SAMPLE_PX + _LEGEND_CHAR_PX * max(len(line) for line in name.split("<br>"))
+
+
+def fit_legend(fig: go.Figure, width_px: int) -> int:
+    """Make the legend above the plot fit a chart ``width_px`` wide: when its entries do not fit on
+    one row, long entries break before their bracket ("2019-20<br>(5 of 12 months held)"), and the
+    top margin and height grow by the rows plotly will add, so that the legend never runs over the
+    title. Returns the pixels added."""
+    entries = [trace for trace in fig.data if trace.showlegend is not False and trace.name]
+    if not entries:
+        return 0
+    available = width_px - (fig.layout.margin.l or 0) - (fig.layout.margin.r or 0) - _Y_LABELS_PX
+    if sum(_legend_entry_width(trace.name) for trace in entries) <= available:
+        return 0
+    for trace in entries:
+        if len(trace.name) > _LEGEND_BREAK_AT and " (" in trace.name and "<br>" not in trace.name:
+            trace.name = trace.name.replace(" (", "<br>(", 1)
+    columns = max(1, int(available // max(_legend_entry_width(trace.name) for trace in entries)))
+    rows = [entries[i : i + columns] for i in range(0, len(entries), columns)]
+    height = sum(max(trace.name.count("<br>") + 1 for trace in row) for row in rows) * _LEGEND_ROW_PX
+    extra = height - _LEGEND_ROW_PX  # the figure leaves room for one row
+    if extra > 0:
+        fig.update_layout(margin={"t": (fig.layout.margin.t or 0) + extra}, height=(fig.layout.height or 0) + extra)
+    return max(extra, 0)
+
+
 def _add_caption(fig: go.Figure, lines: list[str]) -> None:
     """The notes and the caption under the plot, below the x axis title."""
     fig.add_annotation(

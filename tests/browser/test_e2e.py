@@ -66,6 +66,24 @@ def _drawn(page, selector: str) -> float:
     return share
 
 
+#: Each plotly chart's legend and title boxes (title, subtitle), in page pixels (top, bottom, left, right).
+CHART_BOXES = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].map(chart => {
+  const box = e => { const b = e.getBoundingClientRect(); return [b.top, b.bottom, b.left, b.right]; };
+  return {legend: [...chart.querySelectorAll('g.legend')].map(box),
+          titles: [...chart.querySelectorAll('text.gtitle, text.gtitle-subtitle')]
+            .map(e => [e.textContent, ...box(e)])};
+})"""
+
+
+def assert_legends_clear_of_titles(page, where: str) -> None:
+    """No chart's legend runs over its title or subtitle (a legend that wraps grows upwards)."""
+    for chart in page.evaluate(CHART_BOXES):
+        for top, bottom, left, right in chart["legend"]:
+            for text, t_top, t_bottom, t_left, t_right in chart["titles"]:
+                apart = bottom <= t_top or t_bottom <= top or right <= t_left or t_right <= left
+                assert apart, f"{where}: the legend runs over the title {text!r}"
+
+
 def _keep(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
@@ -90,6 +108,12 @@ def test_every_page_draws(server, page, path):
             )
             assert ground == f"rgb{BACKGROUND_COLOUR}"  # "rgb(228, 233, 237)"
     assert page.locator('[data-testid="stException"]').count() == 0
+    assert_legends_clear_of_titles(page, f"/{path}")
+    # At a laptop's 1280 pixels too, where the half-width charts are narrowest.
+    page.set_viewport_size({"width": 1280, "height": 2400})
+    page.wait_for_timeout(500)  # plotly redraws at the new width
+    assert_legends_clear_of_titles(page, f"/{path} at 1280 px")
+    page.set_viewport_size({"width": 1600, "height": 2400})
     _keep(page, path or "overview")
 
 
