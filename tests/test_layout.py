@@ -6,7 +6,16 @@ import plotly.graph_objects as go
 
 from analytics.core.table_meta import meta_of, with_meta
 from analytics.present import charts
-from analytics.present.layout import CAPTION_NAME, caption, figure_on_screen, fit_legend, new_figure
+from analytics.present.layout import (
+    BASE_FONT_SIZE,
+    CAPTION_NAME,
+    TITLE_FONT_SIZE,
+    caption,
+    figure_on_screen,
+    fit_legend,
+    fit_title,
+    new_figure,
+)
 from tests.chart_frames import monthly_frame, ward_frame
 
 
@@ -65,3 +74,25 @@ def test_a_legend_that_must_wrap_makes_room_above_the_plot():
     # Two entries fit on one row: nothing changes.
     short = _legend_figure(["2024 (4 of 12 months held)", "2025"])
     assert fit_legend(short, 560) == 0 and short.data[0].name == "2024 (4 of 12 months held)"
+
+
+def test_a_title_too_long_for_a_narrow_chart_takes_two_lines_and_the_room_for_them():
+    fig = _legend_figure([])
+    fig.layout.title.text = "ASB per month in North Worcestershire, year on year"
+    fig.layout.title.subtitle.text = "Oct 2018–Dec 2025 (21 of 87 months held); index, 100 = an average month"
+    top, pad = fig.layout.margin.t, fig.layout.title.pad.t
+    title_line, subtitle_line = round(TITLE_FONT_SIZE * 1.3), round(BASE_FONT_SIZE * 1.3)
+    assert fit_title(fig, 400) == title_line + subtitle_line
+    first, second = fig.layout.title.text.split("<br>")
+    assert f"{first} {second}" == "ASB per month in North Worcestershire, year on year"
+    assert max(len(first), len(second)) * 0.55 * TITLE_FONT_SIZE <= 400
+    # The subtitle breaks after its semicolon, where a reader would pause.
+    assert fig.layout.title.subtitle.text == (
+        "Oct 2018–Dec 2025 (21 of 87 months held);<br>index, 100 = an average month"
+    )
+    # Placed by its first line, so the title, and everything under it, moves down.
+    assert fig.layout.margin.t == top + title_line + subtitle_line
+    assert fig.layout.title.pad.t == pad + title_line
+    short = _legend_figure([])
+    short.layout.title.text = "ASB by district"
+    assert fit_title(short, 400) == 0 and short.layout.title.text == "ASB by district"

@@ -67,13 +67,15 @@ from analytics.data.police_uk import ingest_police_uk
 from analytics.data.query import months_present
 from analytics.present.alt_text import alt_text
 from analytics.present.hotspot_map import MAX_MAP_CELLS, hotspot_map
-from analytics.present.layout import figure_on_screen, fit_legend, for_slide
+from analytics.present.layout import figure_on_screen, fit_legend, fit_title, for_slide
 from analytics.present.ward_map import ward_choropleth
 
 CACHE = dict(max_entries=256, show_spinner=False)
 #: The width of a chart in a half-width column of a 1280-pixel screen with the sidebar open (the
 #: narrowest a laptop shows it; wider, a wrapped legend leaves a little blank space above the plot).
 NARROW_CHART_PX = 400
+#: The width of a full-width chart there.
+WIDE_CHART_PX = 820
 # How long a session waits for a writer when it has no snapshot at all yet.
 FIRST_OPEN_WAIT_SECONDS = 30.0
 # Snapshots kept, one per database file (tests and benchmarks use several files in one process).
@@ -505,9 +507,10 @@ def figure(
         lines = [part for line in old_lines for part in textwrap.wrap(line, 58) or [""]]
         captions[0].text = "<br>".join(lines)
         fig.update_layout(margin={"b": (margin.b or 0) + (len(lines) - len(old_lines)) * 20})
+    # A title or subtitle too long for the chart would be cut at its edge (plotly does not wrap them).
+    fit_title(fig, NARROW_CHART_PX if narrow else WIDE_CHART_PX)
     if narrow:
-        # The legend sits above the plot and grows upwards: in a half-width column each further row
-        # would run over the title, so the chart makes room for it.
+        # A legend that wraps (it sits above the plot and grows upwards) would run over the title.
         fit_legend(fig, NARROW_CHART_PX)
     if height:
         fig.update_layout(height=height + (fig.layout.margin.b or 0) + (fig.layout.margin.t or 0))

@@ -92,7 +92,7 @@ def wrap_caption(text: str, width: int = CAPTION_WRAP) -> list[str]:
 
 
 def _title_spec(title: str, subtitle: str) -> dict:
-    """The title at the top left, one line (plotly misplaces a title broken over lines)."""
+    """The title at the top left, on one line (a narrow chart's is broken by :func:`fit_title`)."""
     spec = {
         "text": title,
         "xref": "container",
@@ -137,6 +137,48 @@ _LEGEND_BREAK_AT = 16
 
 def _legend_entry_width(name: str) -> float:
     return _LEGEND_SAMPLE_PX + _LEGEND_CHAR_PX * max(len(line) for line in name.split("<br>"))
+
+
+#: A title's characters, as a share of its size (Arial, on the generous side); a further line takes
+#: 1.3 times the size.
+_TITLE_CHAR_EM = 0.55
+
+
+def _break_line(text: str, fits: int) -> str | None:
+    """``text`` broken once, after the last "; " or ", " (else the last space) that leaves a first
+    line of at most ``fits`` characters; None when it fits or cannot be broken."""
+    if len(text) <= fits or "<br>" in text:
+        return None
+    for mark in ("; ", ", ", " "):
+        cut = text.rfind(mark, 0, fits + 1)
+        if cut > fits // 2 or (mark == " " and cut > 0):
+            cut += len(mark.rstrip())
+            return text[:cut].rstrip() + "<br>" + text[cut:].lstrip()
+    return None
+
+
+def fit_title(fig: go.Figure, width_px: int) -> int:
+    """Make the title and subtitle fit a chart ``width_px`` wide (plotly does not wrap them, and
+    cuts them at the chart's edge): each too long for one line is broken once, at a "; ", ", " or
+    space, and the top margin and height grow by the lines added, the title's padding too, because
+    plotly places a title of two lines by its first (it would run off the top). Returns the pixels
+    added."""
+    room = width_px * (1 - (fig.layout.title.x or 0)) - 10
+    added = 0
+    title_size = fig.layout.title.font.size or TITLE_FONT_SIZE
+    title = _break_line(str(fig.layout.title.text or ""), int(room / (_TITLE_CHAR_EM * title_size)))
+    if title:
+        line = round(title_size * 1.3)
+        fig.update_layout(title={"text": title, "pad": {"t": (fig.layout.title.pad.t or 0) + line}})
+        added += line
+    subtitle_size = fig.layout.title.subtitle.font.size or BASE_FONT_SIZE
+    subtitle = _break_line(str(fig.layout.title.subtitle.text or ""), int(room / (_TITLE_CHAR_EM * subtitle_size)))
+    if subtitle:
+        fig.update_layout(title={"subtitle": {"text": subtitle}})
+        added += round(subtitle_size * 1.3)
+    if added:
+        fig.update_layout(margin={"t": (fig.layout.margin.t or 0) + added}, height=(fig.layout.height or 0) + added)
+    return added
 
 
 def fit_legend(fig: go.Figure, width_px: int) -> int:

@@ -69,15 +69,18 @@ def _drawn(page, selector: str) -> float:
 #: Each plotly chart's legend and title boxes (title, subtitle), in page pixels (top, bottom, left, right).
 CHART_BOXES = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].map(chart => {
   const box = e => { const b = e.getBoundingClientRect(); return [b.top, b.bottom, b.left, b.right]; };
-  return {legend: [...chart.querySelectorAll('g.legend')].map(box),
+  return {legend: [...chart.querySelectorAll('g.legend')].map(box), chart: box(chart.querySelector('.main-svg')),
           titles: [...chart.querySelectorAll('text.gtitle, text.gtitle-subtitle')]
             .map(e => [e.textContent, ...box(e)])};
 })"""
 
 
 def assert_legends_clear_of_titles(page, where: str) -> None:
-    """No chart's legend runs over its title or subtitle (a legend that wraps grows upwards)."""
+    """No chart's legend runs over its title or subtitle (a legend that wraps grows upwards), and no
+    title or subtitle runs past its chart's edge (plotly does not wrap them)."""
     for chart in page.evaluate(CHART_BOXES):
+        for text, _, _, t_left, t_right in chart["titles"]:
+            assert chart["chart"][2] - 1 <= t_left and t_right <= chart["chart"][3] + 1, f"{where}: {text!r} is cut"
         for top, bottom, left, right in chart["legend"]:
             for text, t_top, t_bottom, t_left, t_right in chart["titles"]:
                 apart = bottom <= t_top or t_bottom <= top or right <= t_left or t_right <= left

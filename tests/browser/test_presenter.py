@@ -15,6 +15,7 @@ import shutil
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, ROOT, start_server
+from tests.browser.test_e2e import assert_legends_clear_of_titles
 from ui.slides import PART_KEY, SLIDES, Slide
 
 READY = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -111,6 +112,7 @@ def _walk(page, url: str, width: int, height: int, shots: str | None) -> list[li
         figures = '[data-testid="stPlotlyChart"], [data-testid="stDeckGlJsonChart"], [data-testid="stDataFrame"]'
         assert not _on_screen(page, figures, width, height), f"{title}: cut at {width}x{height}"
         assert not _on_screen(page, "h1, button, [data-testid='stAlert']", width, height), title
+        assert_legends_clear_of_titles(page, f"{title} at {width}x{height}")  # nor cut at the chart's edge
         if number < len(SLIDES):
             page.keyboard.press("ArrowRight")
             _wait_for_slide(page, SLIDES[number])
