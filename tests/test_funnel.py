@@ -197,3 +197,30 @@ def test_a_period_without_incidents_has_no_funnel(comparable_conn):
     assert table["count"].sum() == 0
     assert "there is no funnel" in funnel_summary(table)
     assert not funnel_chart(table).data
+
+
+def test_the_funnel_names_its_lines_under_the_plot_and_its_outliers_unless_a_slide_has_them(built_conn):
+    from analytics.present.compare_charts import funnel_chart
+
+    table = ward_funnel(built_conn, Selection("extract", districts=("Redditch",)), FY2018)
+    fig = funnel_chart(table)
+    # The legend holds the points' verdicts only; the limits and the rate are named under the plot.
+    assert {t.name for t in fig.data if t.showlegend is not False} <= set(POSITIONS)
+    assert fig.layout.title.subtitle.text == "2018-19; Redditch's rate 37.7 per 1,000 (thick line)"
+    assert fig.layout.meta["notes"][0].startswith("Dashed lines: 95% limits; thin lines: 99.8% limits")
+    outside = {n for n, p in zip(table.ward_name, table.funnel_position, strict=True) if p != POSITIONS[2]}
+    named = {text for t in fig.data if t.mode == "markers+text" for text in t.text}
+    assert named == outside and outside
+    # A name is placed towards the middle of the plot, and never cut at its edge.
+    assert all(t.cliponaxis is False for t in fig.data if t.mode == "markers+text")
+    sides = {
+        text: side
+        for t in fig.data
+        if t.mode == "markers+text"
+        for text, side in zip(t.text, t.textposition, strict=True)
+    }
+    population = dict(zip(table.ward_name, table.population_mid2018.astype(float), strict=True))
+    assert sides[min(outside, key=population.get)].endswith("right")  # the leftmost named: its name to the right
+    assert sides[max(outside, key=population.get)].endswith("left")
+    # On a slide the table beside the chart names them: the points carry no text.
+    assert not [t for t in funnel_chart(table, names=False).data if t.mode == "markers+text"]

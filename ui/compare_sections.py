@@ -139,7 +139,9 @@ def funnel_slide(filters: Filters, version: int) -> None:
         if outside.any():
             show_table(with_meta(table[outside], meta_of(table)), "funnel-ward", columns=SLIDE_FUNNEL_COLUMNS)
     with figure_area:
-        figure = chart(funnel_chart, data.funnel, filters.area_selection, filters.period_b, version, "ward")
+        # The wards outside the limits are named in the table beside it, not on the points.
+        selection = filters.area_selection
+        figure = chart(funnel_chart, data.funnel, selection, filters.period_b, version, "ward", names=False)
         show_chart(figure, "funnel")
 
 

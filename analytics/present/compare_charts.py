@@ -66,9 +66,11 @@ def _funnel_alt(frame: pd.DataFrame, names: list[str], threshold: int | None, ta
     )
 
 
-def funnel_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.Figure:
+def funnel_chart(frame: pd.DataFrame, suppress_below: int | None = None, names: bool = True) -> go.Figure:
     """Each unit's rate per 1,000 residents against its population, the area's rate as a line and
-    the 95% and 99.8% control limits as a funnel around it.
+    the 95% and 99.8% control limits as a funnel around it; with ``names``, the units outside the
+    limits named beside their points (a slide leaves them to its table: at half a projector's width
+    the names of a town's wards run over one another).
 
     ``frame``: :func:`analytics.analyses.funnel.ward_funnel` or ``district_funnel``. A unit whose
     count public mode hides is left out of the points (its rate would give the count away); the
@@ -77,22 +79,27 @@ def funnel_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.F
     require_columns(frame, ("count", "population_mid2018", "rate_per_1000", "funnel_position"), "funnel_chart")
     threshold = threshold_for(frame, suppress_below)
     meta = meta_of(frame)
-    names = _unit_names(frame)
+    labels = _unit_names(frame)
     # An area whose total public mode hides shows no rate (nor limits around it): they would give it away.
     target = float("nan") if is_hidden(int(frame["count"].sum()), threshold) else target_rate_per_1000(frame)
     hidden = [is_hidden(c, threshold) for c in as_numbers(frame["count"])]
-    notes = ["Control limits: exact Poisson (Spiegelhalter 2005). Outside 99.8%: about 1 in 500 by chance."]
+    # The lines are named in the subtitle and this note, not in the legend (which keeps to the points'
+    # verdicts: on a slide eight entries did not fit beside the plot) nor on the plot (over the points).
+    notes = [
+        "Dashed lines: 95% limits; thin lines: 99.8% limits (exact Poisson, Spiegelhalter 2005); "
+        "outside 99.8%, about 1 in 500 by chance."
+    ]
     if any(hidden):
         notes.append(f"{sum(hidden)} not drawn: too few incidents to show in public mode.")
     fig = new_figure(
         chart="funnel",
         frame=frame,
-        alt=_funnel_alt(frame, names, threshold, target),
+        alt=_funnel_alt(frame, labels, threshold, target),
         threshold=threshold,
         notes=notes,
         title=f"{title_subject(meta)} per 1,000 residents by {meta.grouped_by or 'ward'}, for their size",
         subtitle=f"{period_labels(meta)[0]}; {place_of(meta)}'s rate "
-        + (f"{fmt_rate(target)} per 1,000" if target == target else "not shown"),
+        + (f"{fmt_rate(target)} per 1,000 (thick line)" if target == target else "not shown"),
         x_title="Residents (mid-2018)",
         y_title="Incidents per 1,000 residents",
         height=520,
@@ -107,17 +114,18 @@ def funnel_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.F
                 go.Scatter(
                     x=x, y=curve[f"limit_{side}_{name}"].astype(float).tolist(), mode="lines", name=label,
                     line={"color": BLACK, "dash": dash, "width": 1.5}, hoverinfo="skip",
-                    legendgroup=label, showlegend=side == "upper",
+                    legendgroup=label, showlegend=False,
                 )
             )  # fmt: skip
     fig.add_trace(
         go.Scatter(
             x=[x[0], x[-1]], y=[target, target], mode="lines", name=f"{place_of(meta)}'s rate",
-            line={"color": BLACK, "width": 2.5}, hoverinfo="skip",
+            line={"color": BLACK, "width": 2.5}, hoverinfo="skip", showlegend=False,
         )
     )  # fmt: skip
-    _funnel_points(fig, frame, names, hidden)
-    # Eight entries would wrap over the subtitle above the plot: a column beside it instead.
+    _funnel_points(fig, frame, labels, hidden, labelled=names)
+    # The points' verdicts in a column beside the plot (above it, with the lines', they wrapped over
+    # the subtitle).
     fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"})
     value_axis(fig, "y")
     value_axis(fig, "x")
@@ -126,15 +134,24 @@ def funnel_chart(frame: pd.DataFrame, suppress_below: int | None = None) -> go.F
 
 def _label_sides(frame: pd.DataFrame, hidden: list[bool]) -> dict[int, str]:
     """Where each named point's label goes: above and below by turns, in order of rate, so the
-    names of two points close together do not print over each other."""
+    names of two points close together do not print over each other; and towards the middle of the
+    plot from a point in its outer thirds, so that a long name is not cut at the plot's edge."""
     named = [
         i for i, p in enumerate(frame.funnel_position) if isinstance(p, str) and p != POSITIONS[2] and not hidden[i]
     ]
     named.sort(key=lambda i: float(frame.rate_per_1000.iloc[i]))
-    return {i: ("bottom center" if n % 2 == 0 else "top center") for n, i in enumerate(named)}
+    population = frame.population_mid2018.astype(float)
+    low, high = float(population.min()), float(population.max())
+    third = (high - low) / 3
+
+    def across(i: int) -> str:
+        at = float(population.iloc[i])
+        return "right" if at < low + third else "left" if at > high - third else "center"
+
+    return {i: f"{'bottom' if n % 2 == 0 else 'top'} {across(i)}" for n, i in enumerate(named)}
 
 
-def _funnel_points(fig: go.Figure, frame: pd.DataFrame, names: list[str], hidden: list[bool]) -> None:
+def _funnel_points(fig: go.Figure, frame: pd.DataFrame, names: list[str], hidden: list[bool], labelled: bool) -> None:
     sides = _label_sides(frame, hidden)
     for position in POSITIONS:
         rows = [i for i, p in enumerate(frame.funnel_position) if p == position and not hidden[i]]
@@ -146,7 +163,7 @@ def _funnel_points(fig: go.Figure, frame: pd.DataFrame, names: list[str], hidden
                 x=[float(frame.population_mid2018.iloc[i]) for i in rows],
                 y=[float(frame.rate_per_1000.iloc[i]) for i in rows],
                 # Named on the plot when outside the limits (what the sentence names); the rest on hover.
-                mode="markers" if position == POSITIONS[2] else "markers+text",
+                mode="markers" if position == POSITIONS[2] or not labelled else "markers+text",
                 text=[names[i] for i in rows],
                 textposition=[sides.get(i, "top center") for i in rows],
                 name=position,
@@ -158,6 +175,7 @@ def _funnel_points(fig: go.Figure, frame: pd.DataFrame, names: list[str], hidden
                     for i in rows
                 ],
                 hoverinfo="text",
+                cliponaxis=False,  # a name near the top or bottom of the plot is not cut off
             )
         )
 
