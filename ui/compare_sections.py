@@ -116,7 +116,8 @@ def time_of_week_section(filters: Filters, version: int) -> None:
     if filters.source not in TIMED_SOURCES:
         st.info(NO_TIMES)
         return
-    st.warning(f"{REPORT_TIME_NOTE} {SYNTHETIC_TIME_NOTE if filters.source == 'extract' else ''}".strip(), icon="⏱️")
+    note = f"{REPORT_TIME_NOTE} {SYNTHETIC_TIME_NOTE if filters.source == 'extract' else ''}".strip()
+    st.warning(note, icon=":material/schedule:")  # an emoji may have no glyph on a projector's laptop
     table = data.time_of_week(filters.selection, filters.period_b, version)
     threshold = public_threshold()
     st.markdown(time_of_week_summary(table, threshold))
@@ -171,7 +172,7 @@ def time_of_week_slide(filters: Filters, version: int) -> None:
             st.info(NO_TIMES)
             return
         note = f"{REPORT_TIME_NOTE} {SYNTHETIC_TIME_NOTE if filters.source == 'extract' else ''}".strip()
-        st.warning(note, icon="⏱️")
+        st.warning(note, icon=":material/schedule:")
         table = data.time_of_week(filters.selection, filters.period_b, version)
         threshold = public_threshold()
         st.markdown(time_of_week_summary(table, threshold))
