@@ -107,6 +107,19 @@ def funnel_chart(frame: pd.DataFrame, suppress_below: int | None = None, names: 
     curve = funnel_curve(frame)
     if curve.empty or target != target or not target:
         return empty_figure(fig, "No population or too few incidents to draw a funnel against.")
+    _limit_lines(fig, curve, target, f"{place_of(meta)}'s rate")
+    _funnel_points(fig, frame, labels, hidden, labelled=names)
+    # The points' verdicts in a column beside the plot (above it, with the lines', they wrapped over
+    # the subtitle).
+    fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"})
+    value_axis(fig, "y")
+    value_axis(fig, "x")
+    return fig
+
+
+def _limit_lines(fig: go.Figure, curve: pd.DataFrame, target: float, rate_name: str) -> None:
+    """The 95% and 99.8% limits (upper and lower) and the area's rate as black lines, named in the
+    subtitle and the note, not the legend."""
     x = curve.population_mid2018.tolist()
     for name, label, dash in _LINES:
         for side in ("upper", "lower"):
@@ -119,17 +132,10 @@ def funnel_chart(frame: pd.DataFrame, suppress_below: int | None = None, names: 
             )  # fmt: skip
     fig.add_trace(
         go.Scatter(
-            x=[x[0], x[-1]], y=[target, target], mode="lines", name=f"{place_of(meta)}'s rate",
+            x=[x[0], x[-1]], y=[target, target], mode="lines", name=rate_name,
             line={"color": BLACK, "width": 2.5}, hoverinfo="skip", showlegend=False,
         )
     )  # fmt: skip
-    _funnel_points(fig, frame, labels, hidden, labelled=names)
-    # The points' verdicts in a column beside the plot (above it, with the lines', they wrapped over
-    # the subtitle).
-    fig.update_layout(legend={"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1, "yanchor": "top"})
-    value_axis(fig, "y")
-    value_axis(fig, "x")
-    return fig
 
 
 def _label_sides(frame: pd.DataFrame, hidden: list[bool]) -> dict[int, str]:

@@ -102,8 +102,9 @@ def test_the_ward_table_sorts_percentages_as_numbers_and_keeps_the_total_at_the_
 def test_a_partly_held_period_is_named_by_its_months_in_tiles_charts_and_tables(server, page):
     # police.uk holds Oct 2018 to Feb 2019 of 2018-19: the tile must not read as a whole year.
     _open(page, f"{server}/?{PANEL}")
-    text = page.locator('[data-testid="stMain"]').inner_text()
-    assert "Recorded crime (police.uk), 2018-19 (5 of 12 months held)" in text
+    tile = "Recorded crime (police.uk), 2018-19 (5 of 12 months held)"
+    page.get_by_text(tile).first.wait_for(timeout=30_000)  # the tiles are drawn after the page's first text
+    assert tile in page.locator('[data-testid="stMain"]').inner_text()
     # 2024 (4 months) beside 2025 (12 months): the legend, the chart's subtitle and the table say so.
     _open(page, f"{server}/districts?{POLICE}&pt=cy&a=CY2024&b=CY2025&v=wd25")
     legend = page.locator('[data-testid="stPlotlyChart"] .legendtext')
