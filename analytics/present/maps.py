@@ -6,7 +6,7 @@ maps turn them into ``pydeck.Deck`` objects: :mod:`analytics.present.ward_map` (
 choropleth), :mod:`analytics.present.hotspot_map` (hot-spot cells and top locations), with the
 colour scales and the legend a page draws beside each map (deck.gl draws none) in
 :mod:`analytics.present.map_legend`. This module holds what they share: the view, the plain
-background, the ward outlines and labels, the tooltip and the deck itself. Nothing here imports
+ground's colour, the ward outlines and labels, the tooltip and the deck itself. Nothing here imports
 streamlit.
 
 No network by default

@@ -31,7 +31,7 @@ from analytics.present.maps import (
     with_alpha,
 )
 
-FILL_ALPHA = 235  # ward fills over the plain background
+FILL_ALPHA = 235  # ward fills over the plain ground the page paints
 FILL_ALPHA_BASEMAP = 165  # ward fills over a base map, which should show through
 
 
