@@ -14,7 +14,7 @@ from analytics.present.charts import crime_ytd_chart
 from analytics.present.crime_ytd_text import year_to_date_sentence
 from analytics.reports.briefing import briefing_pack
 from ui import data
-from ui.render import DOWNLOAD_ONLY, chart, guarded, page_header, public_threshold, show_chart, show_table
+from ui.render import DOWNLOAD_ONLY, WARNING_ICON, chart, guarded, page_header, public_threshold, show_chart, show_table
 from ui.state import current, keep_choice, linked_choice
 
 CRIME_EXTRACT_BANNER = (
@@ -59,7 +59,7 @@ page_header(
 )
 with guarded():
     if from_force:
-        st.warning(CRIME_EXTRACT_BANNER, icon="⚠️")
+        st.warning(CRIME_EXTRACT_BANNER, icon=WARNING_ICON)
     selection = filters.selection.with_(
         source=source, category="crime" if filters.category == "asb" or from_force else filters.category
     )

@@ -39,3 +39,21 @@ def test_no_request_leaves_the_server(server, page):
             assert _drawn(page, DECK) > 0.02  # the map has drawn, without fetching anything
     page.wait_for_timeout(2_000)  # anything sent after the last page settled
     assert outside == [], sorted(set(outside))
+
+
+def test_the_chart_library_is_asked_for_from_the_server_and_takes_no_room(server, page):
+    # ui/preload.py: the request is the run's first element, hidden; the library comes from the server.
+    page.goto(f"{server}/?{PANEL}")
+    page.wait_for_selector(READY, timeout=60_000)
+    page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=30_000)
+    box = page.evaluate(
+        """() => {
+          const script = document.querySelector('script#asb-preload');
+          const holder = script && script.closest('[data-testid="stElementContainer"]');
+          return holder && [getComputedStyle(holder).display, holder.getBoundingClientRect().height];
+        }"""
+    )
+    assert box == ["none", 0]
+    loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
+    charts = [url for url in loaded if "/static/js/PlotlyChart." in url]
+    assert charts and all(urlparse(url).netloc == urlparse(server).netloc for url in charts)
