@@ -23,7 +23,7 @@ def test_the_installed_streamlit_has_the_chart_module():
 
 def test_the_script_asks_for_the_modules_beside_streamlits_own():
     script = preload._script(("PlotlyChart.abc.js",))
-    assert 'import(new URL(name, main.src).href)' in script
+    assert "import(new URL(name, main.src).href)" in script
     assert '"PlotlyChart.abc.js"' in script
     assert "http" not in script  # resolved against the page's own Streamlit script, never a host
 

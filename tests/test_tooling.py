@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 import shutil
 import subprocess
@@ -114,3 +115,28 @@ def test_no_function_is_longer_than_60_lines_without_a_reason():
         f"split these functions into named steps, or say in the docstring that it is '{LONG_FUNCTION_REASON} ...':"
         + "".join(f"\n  {o}" for o in offenders)
     )
+
+
+def test_every_deferred_scientific_import_is_warmed_after_the_first_page():
+    # The analyses import statsmodels and SciPy inside the function that needs them (the first page
+    # does not wait for them); ui/shell.py imports them in the background after the first page.
+    # A new deferred import left off that list would make its page's first visit slow again.
+    from ui.shell import LATER_IMPORTS
+
+    deferred = set()
+    for path in (ROOT / "analytics").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.ImportFrom) and inner.module:
+                        deferred.update((inner.module, alias.name) for alias in inner.names)
+                    elif isinstance(inner, ast.Import):
+                        deferred.update((alias.name, None) for alias in inner.names)
+    scientific = set()
+    for module, name in deferred:
+        if module.split(".")[0] in ("statsmodels", "scipy"):
+            # "from scipy import ndimage" imports the module scipy.ndimage
+            submodule = f"{module}.{name}"
+            scientific.add(submodule if name and importlib.util.find_spec(submodule) else module)
+    assert scientific, "the test no longer sees the deferred imports"
+    assert scientific <= set(LATER_IMPORTS), scientific - set(LATER_IMPORTS)
