@@ -12,7 +12,7 @@
    Median and maximum (issue 13: 1 s median, 2 s at most).
 3. The briefing pack: from the click to the file downloaded, the session's first click, once the
    page is drawn (issue 13: 3 s). The server is up for more than 8 s by then, so kaleido's Chromium
-   has started (app.py starts it 8 s after the first page; before that a pack waits for it).
+   has started (ui/shell.py starts it 8 s after the first page; before that a pack waits for it).
 """
 
 from __future__ import annotations

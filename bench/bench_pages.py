@@ -5,7 +5,7 @@
 Server-side: each page runs through Streamlit's AppTest (the same script a browser session runs)
 with the DuckDB connection already open, first with st.cache_data emptied ("cold"), then again
 ("cached"); the time is the script's own, from the first line of app.py to the end of the page
-(app.py records it), without AppTest's polling. Browser: a real
+(ui/shell.py records it), without AppTest's polling. Browser: a real
 Streamlit server and Debian's Chromium; the time from navigation to the Overview's charts drawn.
 """
 
