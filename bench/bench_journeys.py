@@ -96,18 +96,20 @@ def start_up(chromium, script: Path, query: str, charts: int) -> float:
 #: and a heartbeat timer, which notes the end of any stall of the main thread the moment it runs again.
 #: With the observer alone, a check made right after a long read-back saw nothing new and stopped the
 #: clock at the canvas (Ward patterns read 0.99 s where a trace of the same click ends at 1.9 s).
-LONG_TASKS = """
+#: A gap between heartbeats longer than this is a stall of the main thread.
+STALL_MS = 100
+LONG_TASKS = f"""
 window.__longTasks = [];
-new PerformanceObserver(list => {
+new PerformanceObserver(list => {{
   for (const e of list.getEntries()) window.__longTasks.push(e.startTime + e.duration);
-}).observe({type: 'longtask', buffered: true});
+}}).observe({{type: 'longtask', buffered: true}});
 window.__beat = performance.now();
-setInterval(() => {
+setInterval(() => {{
   const now = performance.now();
-  if (now - window.__beat > STALL_MS) window.__longTasks.push(now);
+  if (now - window.__beat > {STALL_MS}) window.__longTasks.push(now);
   window.__beat = now;
-}, 20);
-""".replace("STALL_MS", "100")
+}}, 20);
+"""
 #: The page counts as drawn once no long task has ended for this long.
 QUIET_MS = 400
 #: Read after a timer of its own, so that the heartbeat (due earlier) has run after any stall.

@@ -106,8 +106,9 @@ def settle_imports() -> None:
     with the GIL held, every run of every session. Frozen objects (the modules, the caches) are
     left out of it, so it costs next to nothing; they are still freed when nothing refers to
     them. The run before has just been collected by that collection, after its page was sent, so
-    what is alive is worth keeping; collecting here instead held up a session's first page by
-    0.1 s. Only runs after an import pay for the freeze, a few times per server process.
+    what is alive is worth keeping (on a server's first run, the imports just made, with what little
+    garbage importing leaves); collecting here instead held up a session's first page by 0.1 s.
+    Only runs after an import pay for the freeze, a few times per server process.
     """
     state = _frozen()
     if len(sys.modules) != state["modules"]:
