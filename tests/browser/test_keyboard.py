@@ -53,6 +53,14 @@ def _open_page(page, title: str) -> None:
     now, _ = tab_to(page, lambda f: f["testid"] == "stSidebarNavLink" and title in f["name"], key="Shift+Tab")
     _visible_focus(now)
     page.keyboard.press("Enter")
+    # The new page is the current one (its link marked so) before the run is awaited: under load the
+    # run could start after _settle's pause, and Tab then walked the old page while it was replaced.
+    page.wait_for_function(
+        "title => [...document.querySelectorAll('[data-testid=stSidebarNavLink][aria-current=page]')]"
+        ".some(a => a.innerText.includes(title))",
+        arg=title,
+        timeout=60_000,
+    )
     _settle(page)
 
 
