@@ -41,8 +41,9 @@ def test_no_request_leaves_the_server(server, page):
     assert outside == [], sorted(set(outside))
 
 
-def test_the_chart_library_is_asked_for_from_the_server_and_takes_no_room(server, page):
-    # ui/preload.py: the request is the run's first element, hidden; the library comes from the server.
+def test_the_chart_libraries_are_asked_for_from_the_server_and_take_no_room(server, page):
+    # ui/preload.py: the request is the run's first element, hidden; the libraries come from the
+    # server, plotly.js at once, deck.gl once the Overview (which has no map) is drawn.
     page.goto(f"{server}/?{PANEL}")
     page.wait_for_selector(READY, timeout=60_000)
     page.wait_for_selector('[data-testid="stPlotlyChart"] .main-svg', timeout=30_000)
@@ -57,3 +58,12 @@ def test_the_chart_library_is_asked_for_from_the_server_and_takes_no_room(server
     loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name)")
     charts = [url for url in loaded if "/static/js/PlotlyChart." in url]
     assert charts and all(urlparse(url).netloc == urlparse(server).netloc for url in charts)
+    page.wait_for_function(
+        "performance.getEntriesByType('resource').some(e => e.name.includes('/static/js/DeckGlJsonChart.'))",
+        timeout=15_000,
+    )
+    entries = page.evaluate("performance.getEntriesByType('resource').map(e => [e.name, e.startTime])")
+    maps = [(url, start) for url, start in entries if "/static/js/DeckGlJsonChart." in url]
+    plotly = min(start for url, start in entries if "/static/js/PlotlyChart." in url)
+    assert all(urlparse(url).netloc == urlparse(server).netloc and start > plotly for url, start in maps)
+    assert page.locator('[data-testid="stDeckGlJsonChart"]').count() == 0  # asked for before any map
