@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+import threading
 
 import kaleido
 import pytest
@@ -73,3 +77,28 @@ def test_to_pngs_falls_back_to_one_at_a_time_and_names_each_failure(monkeypatch)
     monkeypatch.setattr(png_module.pio, "to_image", no_browser)
     failed = to_pngs([(trend_chart(monthly_frame()), 400, 300)])
     assert isinstance(failed[0], AnalyticsError) and failed[0].title == "Cannot make a PNG"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SCHED_IDLE is Linux's")
+def test_the_background_start_runs_what_it_starts_at_idle_priority_and_then_restores_its_threads():
+    # warm_in_background: kaleido's Chromium inherits the idle policy; the server's threads do not keep it.
+    seen: dict[str, int] = {}
+
+    def background() -> None:
+        assert png_module.lower_thread_priority()
+        seen["thread"] = os.sched_getscheduler(0)
+        child = subprocess.run(
+            [sys.executable, "-c", "import os; print(os.sched_getscheduler(0))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seen["child"] = int(child.stdout)
+        png_module.restore_thread_priorities()
+        seen["after"] = os.sched_getscheduler(0)
+
+    thread = threading.Thread(target=background)
+    thread.start()
+    thread.join()
+    assert seen == {"thread": os.SCHED_IDLE, "child": os.SCHED_IDLE, "after": os.SCHED_OTHER}
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the calling thread was never changed
