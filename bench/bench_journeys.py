@@ -1,6 +1,6 @@
 """Benchmark: the three users' journeys in a real browser (issue 13's speed), against a baseline.
 
-    .venv/bin/python bench/bench_journeys.py [--repeat 5]
+    .venv/bin/python bench/bench_journeys.py [--repeat 5] [--first-map-after S]
 
 1. Start-up: from `streamlit run` to the Overview drawn (its two charts and headline figures) in
    Debian's Chromium, against a bare Streamlit page with two plotly charts and a table
@@ -13,6 +13,9 @@
 3. The briefing pack: from the click to the file downloaded, the session's first click, once the
    page is drawn (issue 13: 3 s). The server is up for more than 8 s by then, so kaleido's Chromium
    has started (ui/shell.py starts it 8 s after the first page; before that a pack waits for it).
+4. With ``--first-map-after S`` instead: Ward patterns clicked straight from the Overview, S
+   seconds after it is drawn, in a fresh server each time (a councillor going straight to the
+   map; the journeys above reach it third). Waits of 6 to 9 s meet kaleido's Chromium starting.
 """
 
 from __future__ import annotations
@@ -201,12 +204,43 @@ def briefing(chromium, url: str) -> float:
     return seconds
 
 
+def first_map(chromium, wait: float) -> float:
+    """Seconds from the click on Ward patterns, made ``wait`` s after the Overview is drawn in a new
+    server, to the map drawn."""
+    process, url, _ = _serve(ROOT / "app.py")
+    try:
+        page = chromium.new_page(viewport={"width": 1280, "height": 720})
+        page.add_init_script(LONG_TASKS)
+        page.goto(f"{url}/?{PANEL}")
+        page.wait_for_selector(READY, timeout=120_000)
+        _settled(page)
+        page.wait_for_timeout(wait * 1000)
+        seconds = _timed(page, lambda: page.get_by_role("link", name="Ward patterns", exact=True).click())
+        page.close()
+        return seconds
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--first-map-after", type=float, metavar="S", help="only item 4, waiting S seconds")
     args = parser.parse_args()
     if not store.default_db_path().exists():
         store.build()
+    if args.first_map_after is not None:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+            times = [first_map(chromium, args.first_map_after) for _ in range(args.repeat)]
+            chromium.close()
+        print(
+            f"Ward patterns straight from the Overview, {args.first_map_after:g} s after it was drawn: "
+            f"median {statistics.median(times):.2f} s, max {max(times):.2f} s, "
+            f"all {', '.join(f'{t:.2f}' for t in times)}"
+        )
+        return
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         ours, bare = [], []
