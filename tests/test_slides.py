@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ui import slides
 from ui.slides import PART_KEY, SLIDES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,3 +110,14 @@ def test_a_part_of_a_page_is_a_slide_and_leaving_it_shows_the_whole_page(present
     at.button(key="exit-present").click().run()
     assert _title(at) == "Incident types" and PART_KEY not in at.query_params
     assert [s for s in at.subheader if "Measuring ASB" in s.value], "the page, whole, with its NIRS section"
+
+
+def test_a_slide_table_is_as_tall_as_its_rows_until_it_must_scroll():
+    # "content": the browser sizes it to its header and rows, no empty strip under the Grand Total;
+    # past SLIDE_TABLE_ROWS a box of that many rows, which scrolls, keeps the slide on one screen.
+    assert slides.slide_table_height(4) == "content"
+    assert slides.slide_table_height(slides.SLIDE_TABLE_ROWS) == "content"
+    tall = slides.slide_table_height(slides.SLIDE_TABLE_ROWS + 10)
+    assert isinstance(tall, int)
+    assert tall == slides.slide_table_height(slides.SLIDE_TABLE_ROWS + 1)
+    assert tall < (slides.SLIDE_TABLE_ROWS + 10) * slides.SLIDE_ROW_HEIGHT
