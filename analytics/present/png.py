@@ -70,10 +70,11 @@ def warm_in_background(delay: float) -> None:
     PNG or briefing pack does not pay its start (about 2.5 s here: the pack's first click took 3.6 s
     against 1.0 s warm). The delay leaves the first page to draw before Chromium starts on a small
     machine. Chromium is started, and draws a first image, at the lowest priority
-    (:func:`lower_thread_priority`), and keeps it: started while a person clicked on, it held up
-    their next page (Ward patterns drawn 1.8 and 2.2 s after the click in two of five sessions,
-    0.6 to 0.8 s in the others and in all five without it). A failure is left for to_png to
-    report when a PNG is asked for."""
+    (:func:`lower_thread_priority`), and keeps it: at normal priority it held up the pages of a
+    person clicking on (Ward patterns, clicked 10 s after the Overview, took 1.8 and 2.2 s to
+    appear in two of five sessions, 0.6 to 0.8 s in the others; 0.6 to 0.7 s in all five now). A
+    map clicked while it is still starting is slowed all the same (`bench/bench_journeys.py
+    --first-map-after 6`). A failure is left for to_png to report when a PNG is asked for."""
 
     def warm() -> None:
         if importlib.util.find_spec("kaleido") is None:
