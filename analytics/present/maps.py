@@ -124,10 +124,15 @@ TOOLTIP: dict = {
 # The view
 # ---------------------------------------------------------------------------
 
-#: The canvas the initial view is fitted to (pixels); the data fills VIEW_FILL of it.
-VIEW_WIDTH_PX = 800
-VIEW_HEIGHT_PX = 460
-VIEW_FILL = 0.9
+#: The canvas the initial view is fitted to (pixels); the data fills VIEW_FILL of it. The smallest
+#: canvas a map is drawn on: a slide's map at 1280x720 is 460 px wide and 400 tall (ui.slides);
+#: a page's, and a slide's at 1920x1080, are larger. The browser's canvas size is not known here,
+#: so a larger canvas shows a margin round the map, where one fitted to a larger canvas (800 x
+#: 460, before) cut the wards at a slide's edges: Redditch's northern and southern wards at both
+#: screen sizes, and a wide area's east and west at 1280x720.
+VIEW_WIDTH_PX = 460
+VIEW_HEIGHT_PX = 400
+VIEW_FILL = 0.97
 TILE_SIZE_PX = 512  # deck.gl draws the whole web-mercator world 512 pixels wide at zoom 0
 MIN_ZOOM = 8.0  # least zoomed out the user may go
 MAX_ZOOM = 17.0
