@@ -17,7 +17,12 @@ import pytest
 
 from analytics.data import store
 from analytics.data.geography import Geography
+from analytics.present import png
 from tests.analysis_fixtures import comparable_conn, fixture_conn  # noqa: F401 (fixtures, offered to every test)
+
+# No background Chromium in this process (analytics.present.png.BACKGROUND_WARM); servers started by
+# the browser tests are separate processes and keep theirs.
+png.BACKGROUND_WARM = False
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -102,3 +102,24 @@ def test_the_background_start_runs_what_it_starts_at_idle_priority_and_then_rest
     thread.join()
     assert seen == {"thread": os.SCHED_IDLE, "child": os.SCHED_IDLE, "after": os.SCHED_OTHER}
     assert os.sched_getscheduler(0) == os.SCHED_OTHER  # the calling thread was never changed
+
+
+def test_the_test_process_starts_no_background_chromium(monkeypatch):
+    # tests/conftest.py turns it off; the app's own servers keep it (a separate process each).
+    started: list[float] = []
+
+    class Timer:
+        daemon = False
+
+        def __init__(self, delay, _function):
+            started.append(delay)
+
+        def start(self):
+            pass
+
+    monkeypatch.setattr(png_module.threading, "Timer", Timer)
+    png_module.warm_in_background(delay=8)
+    assert started == []
+    monkeypatch.setattr(png_module, "BACKGROUND_WARM", True)
+    png_module.warm_in_background(delay=8)
+    assert started == [8]

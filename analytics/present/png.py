@@ -65,6 +65,12 @@ def restore_thread_priorities() -> None:
             continue
 
 
+#: Off in the test process (tests/conftest.py): a Chromium started in the background by whichever
+#: test first runs the app put its profile folders in a temporary folder another test had set up
+#: (and checks is emptied). The tests that draw PNGs start it themselves, as to_png does.
+BACKGROUND_WARM = True
+
+
 def warm_in_background(delay: float) -> None:
     """Start kaleido's Chromium on a background thread after ``delay`` seconds, so that the first
     PNG or briefing pack does not pay its start (about 2.5 s here: the pack's first click took 3.6 s
@@ -75,6 +81,9 @@ def warm_in_background(delay: float) -> None:
     appear in two of five sessions, 0.6 to 0.8 s in the others; 0.6 to 0.7 s in all five now). A
     map clicked while it is still starting is slowed all the same (`bench/bench_journeys.py
     --first-map-after 6`). A failure is left for to_png to report when a PNG is asked for."""
+
+    if not BACKGROUND_WARM:
+        return
 
     def warm() -> None:
         if importlib.util.find_spec("kaleido") is None:
