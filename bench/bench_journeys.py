@@ -15,7 +15,7 @@
    has started (ui/shell.py starts it 8 s after the first page; before that a pack waits for it).
 4. With ``--first-map-after S`` instead: Ward patterns clicked straight from the Overview, S
    seconds after it is drawn, in a fresh server each time (a councillor going straight to the
-   map; the journeys above reach it third). Waits of 6 to 9 s meet kaleido's Chromium starting.
+   map; the journeys above reach it third). Here a wait of 6 s met kaleido's Chromium starting.
 """
 
 from __future__ import annotations
@@ -135,6 +135,17 @@ def _settled(page) -> float:
             return max(drawn, last)
 
 
+def _drawn_panel(chromium, url: str, height: int):
+    """A new page of the panel's Overview, drawn (a person clicks on once it is), with its long
+    tasks watched from the start."""
+    page = chromium.new_page(viewport={"width": 1280, "height": height})
+    page.add_init_script(LONG_TASKS)
+    page.goto(f"{url}/?{PANEL}")
+    page.wait_for_selector(READY, timeout=120_000)
+    _settled(page)
+    return page
+
+
 def _timed(page, action) -> float:
     """Seconds from the action to the page drawn (:func:`_settled`)."""
     clicked = page.evaluate("performance.now()")
@@ -145,16 +156,12 @@ def _timed(page, action) -> float:
 
 def journeys(chromium, url: str) -> dict[str, list[float]]:
     """Each click of the three journeys, timed once (run ``--repeat`` times by the caller)."""
-    page = chromium.new_page(viewport={"width": 1280, "height": 720})
-    page.add_init_script(LONG_TASKS)
+    page = _drawn_panel(chromium, url, 720)
     times: dict[str, list[float]] = {}
 
     def click(name: str, action) -> None:
         times.setdefault(name, []).append(_timed(page, action))
 
-    page.goto(f"{url}/?{PANEL}")
-    page.wait_for_selector(READY, timeout=120_000)
-    _settled(page)  # a person clicks on once the page is drawn
     for name in (
         "Incident types",
         "Seasonal patterns",
@@ -190,11 +197,7 @@ def briefing(chromium, url: str) -> float:
     """Seconds from the click to the briefing pack downloaded, on a fresh page (the session's first
     click), clicked once the page is drawn as a person would. (Clicked while the Overview's charts
     are still being drawn, the browser and the server share the two cores: 2.9-4.1 s here.)"""
-    page = chromium.new_page(viewport={"width": 1280, "height": 900})
-    page.add_init_script(LONG_TASKS)
-    page.goto(f"{url}/?{PANEL}")
-    page.wait_for_selector(READY, timeout=120_000)
-    _settled(page)
+    page = _drawn_panel(chromium, url, 900)
     started = time.perf_counter()
     with page.expect_download(timeout=60_000) as download:
         page.get_by_role("button", name="Briefing pack (HTML)").click()
@@ -209,11 +212,7 @@ def first_map(chromium, wait: float) -> float:
     server, to the map drawn."""
     process, url, _ = _serve(ROOT / "app.py")
     try:
-        page = chromium.new_page(viewport={"width": 1280, "height": 720})
-        page.add_init_script(LONG_TASKS)
-        page.goto(f"{url}/?{PANEL}")
-        page.wait_for_selector(READY, timeout=120_000)
-        _settled(page)
+        page = _drawn_panel(chromium, url, 720)
         page.wait_for_timeout(wait * 1000)
         seconds = _timed(page, lambda: page.get_by_role("link", name="Ward patterns", exact=True).click())
         page.close()
