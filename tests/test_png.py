@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 import threading
+import time
+from pathlib import Path
 
 import kaleido
 import pytest
@@ -18,6 +20,8 @@ from analytics.present.charts import trend_chart, ward_deltas_chart
 from analytics.present.png import PNG_SIGNATURE, to_png, to_pngs
 from analytics.present.style import RISE_COLOUR
 from tests.chart_frames import monthly_frame, ward_frame
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_to_png_draws_a_real_image():
@@ -123,3 +127,48 @@ def test_the_test_process_starts_no_background_chromium(monkeypatch):
     monkeypatch.setattr(png_module, "BACKGROUND_WARM", True)
     png_module.warm_in_background(delay=8)
     assert started == [8]
+
+
+# A process whose kaleido Chromium has stopped answering (frozen here with SIGSTOP, as one was found
+# when a server was stopped just as Chromium started) and whose PNG is still being drawn.
+_FROZEN_CHROMIUM = """
+import os, signal, sys, threading, time
+import plotly.graph_objects as go
+from analytics.present import png
+png.to_png(go.Figure(), 10, 10)
+browsers = png._browser_processes()
+print(" ".join(map(str, browsers)), flush=True)
+for pid in browsers:
+    os.kill(pid, signal.SIGSTOP)
+threading.Thread(target=png.to_png, args=(go.Figure(), 10, 10), daemon=True).start()
+time.sleep(0.5)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="finds Chromium's processes in Linux's /proc")
+def test_a_process_exits_though_its_chromium_has_stopped_answering(tmp_path):
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", _FROZEN_CHROMIUM],
+        capture_output=True,
+        text=True,
+        timeout=90,  # without stop_kaleido's time limit the exit waits for ever
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    exited_after = time.monotonic() - started
+    assert done.returncode == 0, done.stderr[-2000:]
+    browsers = [int(pid) for pid in done.stdout.split()]
+    assert len(browsers) >= 2  # kaleido's wrapper and Chromium, at least
+    # Its start (about 3 s), then at most twice the wait: for the close, then after the kill.
+    assert exited_after < 6 + 2 * png_module.STOP_WAIT_SECONDS
+    time.sleep(0.5)
+    left = [pid for pid in browsers if Path(f"/proc/{pid}").exists() and "Z" not in _state(pid)]
+    assert left == [], "Chromium's processes were killed, not left behind"
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
