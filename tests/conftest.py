@@ -5,6 +5,8 @@
 - ``geo_db``: a fresh store holding only the boundaries, for ingestion tests (a copy per test).
 - ``fixture_conn``, ``comparable_conn``: tiny hand-made stores for the analyses' tests
   (tests/analysis_fixtures.py).
+- ``app``: the dashboard in Streamlit's AppTest on ``built_db``, opened at a page with query
+  parameters, as a link would open it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from analytics.data import store
 from analytics.data.geography import Geography
@@ -59,6 +62,30 @@ def pytest_collection_modifyitems(config, items):
         parts = path.relative_to(tests).parts
         if len(parts) > 1 and parts[0] in FOLDER_MARKERS:
             item.add_marker(FOLDER_MARKERS[parts[0]])
+
+
+@pytest.fixture
+def app(built_db, monkeypatch):
+    """``app(page, params, public)``: the dashboard run by AppTest on ``built_db`` with the query
+    parameters ``params``, switched to ``app_pages/<page>.py`` (None or "overview": the Overview),
+    in public mode if ``public``; checked to have raised no exception."""
+    monkeypatch.setenv("ASB_DB_PATH", str(built_db))
+    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
+
+    def make(page: str | None = None, params: dict | None = None, public: bool = False) -> AppTest:
+        if public:
+            monkeypatch.setenv("ASB_PUBLIC_MODE", "true")
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        for key, value in (params or {}).items():
+            at.query_params[key] = value
+        at.run()
+        if page not in (None, "overview"):
+            at.switch_page(f"app_pages/{page}.py")
+            at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return make
 
 
 @pytest.fixture(scope="session")

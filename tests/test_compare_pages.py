@@ -9,7 +9,7 @@ import re
 from analytics.analyses.nirs import NOT_IN_SOURCE as NO_NIRS
 from analytics.analyses.time_of_week import NOT_IN_SOURCE as NO_TIMES
 from analytics.analyses.time_of_week import REPORT_TIME_NOTE
-from tests.test_pages import PANEL, _text, app  # noqa: F401 (the app fixture)
+from tests.test_pages import PANEL, _text
 
 
 def _frames_with(at, header: str):

@@ -6,8 +6,6 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
-
 PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22", "cat": "asb"}
 SENTENCE = (
     "Year to date, all recorded crime in Redditch shows a 13% increase or 570 more offences compared to the "
@@ -17,20 +15,9 @@ SENTENCE = (
 
 
 @pytest.fixture
-def crime_page(built_db, monkeypatch):
-    monkeypatch.setenv("ASB_DB_PATH", str(built_db))
-    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
-
+def crime_page(app):
     def make(params: dict, public: bool = False) -> AppTest:
-        if public:
-            monkeypatch.setenv("ASB_PUBLIC_MODE", "true")
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page("app_pages/crime.py")
-        at.run()
-        assert not at.exception, at.exception
+        at = app("crime", params, public)
         assert not at.error, [e.value for e in at.error]
         return at
 

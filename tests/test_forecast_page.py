@@ -5,26 +5,15 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
-
 PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22", "cat": "asb"}
 
 
 @pytest.fixture
-def app(built_db, monkeypatch):
-    monkeypatch.setenv("ASB_DB_PATH", str(built_db))
-    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
+def app(app):
+    """The shared ``app`` (tests/conftest.py), checked to show no error either."""
 
     def make(page: str, params: dict, public: bool = False) -> AppTest:
-        if public:
-            monkeypatch.setenv("ASB_PUBLIC_MODE", "true")
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page(f"app_pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
+        at = app(page, params, public)
         assert not at.error, [e.value for e in at.error]
         return at
 

@@ -33,26 +33,6 @@ PERSISTENCE_KEY = "hotspot_persistence_open"
 PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22", "cat": "asb"}
 
 
-@pytest.fixture
-def app(built_db, monkeypatch):
-    monkeypatch.setenv("ASB_DB_PATH", str(built_db))
-    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
-
-    def make(page: str | None = None, params: dict | None = None, public: bool = False) -> AppTest:
-        if public:
-            monkeypatch.setenv("ASB_PUBLIC_MODE", "true")
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        for key, value in (params or {}).items():
-            at.query_params[key] = value
-        at.run()
-        if page:
-            at.switch_page(f"app_pages/{page}.py")
-            at.run()
-        return at
-
-    return make
-
-
 def _text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [m.value for m in at.metric]
     parts += [w.value for w in at.warning] + [i.value for i in at.info]

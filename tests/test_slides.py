@@ -17,19 +17,11 @@ OTHER_PAGES = ("overview", "crime", "ward_profile", "tools_powers", "data", "abo
 
 
 @pytest.fixture
-def present(built_db, monkeypatch):
-    monkeypatch.setenv("ASB_DB_PATH", str(built_db))
-    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
+def present(app):
+    """The panel's figures in presentation mode, at a page (and a part of it)."""
 
     def make(page: str | None = None, part: str | None = None) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        for key, value in {**PANEL, "present": "1", **({PART_KEY: part} if part else {})}.items():
-            at.query_params[key] = value
-        at.run()
-        if page:
-            at.switch_page(f"app_pages/{page}.py")
-            at.run()
-        return at
+        return app(page, {**PANEL, "present": "1", **({PART_KEY: part} if part else {})})
 
     return make
 

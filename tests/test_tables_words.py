@@ -9,11 +9,9 @@ import re
 
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics.core.table_meta import PeriodCoverage, TableMeta
 from analytics.present.words import NUMBER_FORMATS, column_header, format_p, plain_header
-from tests.conftest import ROOT
 
 PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22", "cat": "asb"}
 POLICE = {"src": "police_uk", "cat": "asb"}
@@ -23,27 +21,6 @@ PAGES.insert(-1, "tools_powers")  # the register and "did it work?" (issue 19)
 RAW_NAME = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
 #: The pages whose tables are all drawn by ui.render.show_table (the Data page draws three itself).
 SHOW_TABLE_PAGES = [p for p in PAGES if p != "data"]
-
-
-@pytest.fixture
-def app(built_db, monkeypatch):
-    monkeypatch.setenv("ASB_DB_PATH", str(built_db))
-    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
-
-    def make(page: str, params: dict, public: bool = False) -> AppTest:
-        if public:
-            monkeypatch.setenv("ASB_PUBLIC_MODE", "true")
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        if page != "overview":
-            at.switch_page(f"app_pages/{page}.py")
-            at.run()
-        assert not at.exception, at.exception
-        return at
-
-    return make
 
 
 def _config(frame_element) -> dict:

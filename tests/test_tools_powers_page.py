@@ -7,33 +7,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics.data import register, store
-from tests.conftest import ROOT
 
 PSPO = {"src": "police_uk", "iv": "redditch-town-centre-pspo", "im": "4"}
-
-
-@pytest.fixture
-def app(built_db, monkeypatch):
-    monkeypatch.setenv("ASB_DB_PATH", str(built_db))
-    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
-
-    def make(page: str, params: dict, public: bool = False) -> AppTest:
-        if public:
-            monkeypatch.setenv("ASB_PUBLIC_MODE", "true")
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page(f"app_pages/{page}.py")
-        at.run()
-        assert not at.exception, at.exception
-        return at
-
-    return make
 
 
 def _markdown(at: AppTest) -> str:

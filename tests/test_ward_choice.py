@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from analytics.analyses.ward_twins import ward_twins
 from analytics.data.outlines import ward_outlines
@@ -23,21 +22,6 @@ def _code(conn, name: str, vintage: str) -> str:
     ).fetchone()[0]
 
 
-@pytest.fixture
-def app(built_db, monkeypatch):
-    monkeypatch.setenv("ASB_DB_PATH", str(built_db))
-    monkeypatch.delenv("ASB_PUBLIC_MODE", raising=False)
-
-    def make(params: dict) -> AppTest:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        return at
-
-    return make
-
-
 def test_every_ward_has_a_twin_in_the_other_vintage(built_conn):
     twins = ward_twins(built_conn)
     wards = built_conn.execute("SELECT vintage, ward_code FROM wards").fetchall()
@@ -50,7 +34,7 @@ def test_every_ward_has_a_twin_in_the_other_vintage(built_conn):
 
 def test_a_ward_inside_one_new_ward_follows_it(app, built_conn):
     church_hill = _code(built_conn, "Church Hill", "wd22")
-    at = app({**REDDITCH_WD22, "w": church_hill})
+    at = app(params={**REDDITCH_WD22, "w": church_hill})
     at.radio(key="f_v").set_value("wd25").run()
     assert not at.exception, at.exception
     assert at.selectbox(key="f_w").value == _code(built_conn, "North", "wd25")
@@ -60,7 +44,7 @@ def test_a_ward_inside_one_new_ward_follows_it(app, built_conn):
 
 def test_a_ward_split_between_new_wards_names_them_and_offers_them(app, built_conn):
     abbey = _code(built_conn, "Abbey", "wd22")
-    at = app({**REDDITCH_WD22, "w": abbey})
+    at = app(params={**REDDITCH_WD22, "w": abbey})
     at.radio(key="f_v").set_value("wd25").run()
     assert at.selectbox(key="f_w").value == ""
     note = " ".join(i.value for i in at.sidebar.info)
@@ -73,7 +57,7 @@ def test_a_ward_split_between_new_wards_names_them_and_offers_them(app, built_co
 
 def test_a_link_to_a_ward_of_the_other_vintage_says_where_it_went(app, built_conn):
     church_hill = _code(built_conn, "Church Hill", "wd22")
-    at = app({**REDDITCH_WD22, "v": "wd25", "w": church_hill})
+    at = app(params={**REDDITCH_WD22, "v": "wd25", "w": church_hill})
     assert not at.exception, at.exception
     assert at.selectbox(key="f_w").value == _code(built_conn, "North", "wd25")
     assert any("Church Hill (WD22)" in i.value for i in at.sidebar.info)
@@ -81,7 +65,7 @@ def test_a_link_to_a_ward_of_the_other_vintage_says_where_it_went(app, built_con
 
 def test_switching_source_keeps_the_ward(app, built_conn):
     winyates = _code(built_conn, "Winyates", "wd22")
-    at = app({**REDDITCH_WD22, "w": winyates})
+    at = app(params={**REDDITCH_WD22, "w": winyates})
     at.radio(key="f_src").set_value("police_uk").run()
     assert not at.exception, at.exception
     assert at.radio(key="f_v").value == "wd25"
@@ -91,13 +75,13 @@ def test_switching_source_keeps_the_ward(app, built_conn):
 
 
 def test_wards_are_offered_in_both_spellings(app, built_conn):
-    at = app(REDDITCH_WD22)
+    at = app(params=REDDITCH_WD22)
     box = at.selectbox(key="f_w")
     assert "Batchley and Brockhill (Redditch; ONS: Batchley & Brockhill)" in box.options, box.options
 
 
 def test_a_ward_chosen_on_its_profile_is_in_the_link(app, built_conn):
-    at = app(REDDITCH_WD22)
+    at = app(params=REDDITCH_WD22)
     at.switch_page("app_pages/ward_profile.py").run()
     assert not at.exception, at.exception
     abbey = _code(built_conn, "Abbey", "wd22")
@@ -110,14 +94,14 @@ def test_a_ward_chosen_on_its_profile_is_in_the_link(app, built_conn):
 
 def test_the_overview_leads_with_the_chosen_ward(app, built_conn):
     abbey = _code(built_conn, "Abbey", "wd22")
-    at = app({**REDDITCH_WD22, "cat": "asb", "w": abbey})
+    at = app(params={**REDDITCH_WD22, "cat": "asb", "w": abbey})
     assert not at.exception, at.exception
     sentences = [m.value for m in at.markdown]
     assert any(s.startswith("#### ASB in Abbey ") for s in sentences), sentences
     labels = [m.label for m in at.metric]
     assert labels[0] == "ASB in Abbey, 2018-19" and "ASB in Redditch, 2018-19" in labels, labels
     # Without a ward the page is about the area alone.
-    at = app({**REDDITCH_WD22, "cat": "asb"})
+    at = app(params={**REDDITCH_WD22, "cat": "asb"})
     assert not any("Abbey" in m.label for m in at.metric)
 
 
@@ -132,21 +116,21 @@ def test_the_overview_leads_with_the_chosen_ward(app, built_conn):
 def test_a_pages_own_choice_is_in_the_link_and_reopens(app, page, url_key, widget_key, value):
     params = {**REDDITCH_WD22, "src": "police_uk", "v": "wd25", "pt": "months", "a": "2024-01..2024-04"}
     params["b"] = "2025-01..2025-04"
-    at = app(params)
+    at = app(params=params)
     at.switch_page(f"app_pages/{page}.py").run()
     at.segmented_control(key=widget_key).set_value(value).run()
     assert not at.exception, at.exception
     linked = at.query_params[url_key]
     assert linked in (value, [value])
     # The copied link, opened afresh, shows the same choice.
-    again = app({**params, url_key: value})
+    again = app(params={**params, url_key: value})
     again.switch_page(f"app_pages/{page}.py").run()
     assert again.segmented_control(key=widget_key).value == value
 
 
 def test_ward_patterns_and_districts_say_what_they_do_with_the_ward(app, built_conn):
     abbey = _code(built_conn, "Abbey", "wd22")
-    at = app({**REDDITCH_WD22, "w": abbey})
+    at = app(params={**REDDITCH_WD22, "w": abbey})
     at.switch_page("app_pages/wards.py").run()
     assert not at.exception, at.exception
     assert any(m.value.startswith("**ASB in Abbey ") for m in at.markdown)

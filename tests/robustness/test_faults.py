@@ -219,7 +219,9 @@ def data_copy(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def app(monkeypatch):
+def app_on(monkeypatch):
+    """The dashboard run by AppTest on the store ``db``, building it from ``data_dir`` if it must."""
+
     def run(db: Path, data_dir: Path) -> AppTest:
         monkeypatch.setenv("ASB_DB_PATH", str(db))
         monkeypatch.setenv("ASB_DATA_DIR", str(data_dir))
@@ -240,11 +242,11 @@ def _built_checksums(db: Path) -> dict:
 
 
 @pytest.mark.parametrize("how", ["garbage", "missing"])
-def test_the_dashboard_rebuilds_a_missing_or_corrupt_database(app, built_db, data_copy, tmp_path, how):
+def test_the_dashboard_rebuilds_a_missing_or_corrupt_database(app_on, built_db, data_copy, tmp_path, how):
     db = tmp_path / "asb.duckdb"
     _damage(db, how, built_db)
     garbage = db.read_bytes() if db.exists() else None
-    at = app(db, data_copy)
+    at = app_on(db, data_copy)
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     info = " ".join(i.value for i in at.info)
@@ -289,9 +291,9 @@ def test_a_build_without_a_boundaries_file_names_it(data_without_a_boundary, tmp
     assert not any(p.name.startswith("asb.duckdb") for p in tmp_path.iterdir())  # nothing half-built left
 
 
-def test_the_dashboard_names_a_missing_boundaries_file(app, data_without_a_boundary, tmp_path):
+def test_the_dashboard_names_a_missing_boundaries_file(app_on, data_without_a_boundary, tmp_path):
     db = tmp_path / "asb.duckdb"
-    at = app(db, data_without_a_boundary)
+    at = app_on(db, data_without_a_boundary)
     assert not at.exception, at.exception
     # What the reader sees: the message is Markdown with the file's underscores escaped.
     errors = re.sub(r"\\(.)", r"\1", " ".join(e.value for e in at.error))
@@ -299,14 +301,14 @@ def test_the_dashboard_names_a_missing_boundaries_file(app, data_without_a_bound
     assert not any(p.name.startswith("asb.duckdb") for p in tmp_path.iterdir())
 
 
-def test_a_bad_memory_setting_is_a_message_not_a_rebuild(app, built_db, data_copy, tmp_path, monkeypatch):
+def test_a_bad_memory_setting_is_a_message_not_a_rebuild(app_on, built_db, data_copy, tmp_path, monkeypatch):
     """A setting DuckDB cannot read must not look like a damaged store: the dashboard says which
     setting, and the file is left alone (no rebuild, no .unreadable copy)."""
     db = tmp_path / "asb.duckdb"
     shutil.copy(built_db, db)
     before = db.stat().st_mtime_ns
     monkeypatch.setenv("ASB_READER_MEMORY_LIMIT", "lots")
-    at = app(db, data_copy)
+    at = app_on(db, data_copy)
     assert not at.exception, at.exception
     errors = re.sub(r"\\(.)", r"\1", " ".join(e.value for e in at.error))
     assert "Bad setting" in errors and "ASB_READER_MEMORY_LIMIT='lots'" in errors, errors
