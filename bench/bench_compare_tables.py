@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from analytics.data import store  # noqa: E402
-from analytics.reports.tables import run_table  # noqa: E402
+from bench.bench_tables import time_tables  # noqa: E402
 
 PAIR = {"period_a": "FY2017", "period_b": "FY2018"}
 SPECS = {
@@ -38,19 +37,6 @@ SPECS = {
     "time-of-week": ("time-of-week", {"source": "extract", "period_b": "FY2018"}),
     "time-of-week (Redditch)": ("time-of-week", {"source": "extract", "districts": ["Redditch"], "period_b": "FY2018"}),
 }
-
-
-def time_tables(conn, repeat: int) -> dict[str, float]:
-    results = {}
-    for label, (name, options) in SPECS.items():
-        run_table(conn, name, options)  # warm: first read of the columns
-        times = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            run_table(conn, name, options)
-            times.append(time.perf_counter() - started)
-        results[label] = statistics.median(times)
-    return results
 
 
 def build_large(source_db: Path, target: Path, rows: int) -> int:
@@ -87,7 +73,7 @@ def main() -> None:
     if not db.exists():
         store.build(db)
     conn = store.connect(db, read_only=True)
-    report(f"embedded store ({db.name}), median of {args.repeat} warm runs:", time_tables(conn, args.repeat))
+    report(f"embedded store ({db.name}), median of {args.repeat} warm runs:", time_tables(conn, SPECS, args.repeat))
     conn.close()
     if args.rows:
         with tempfile.TemporaryDirectory() as tmp:
@@ -95,7 +81,7 @@ def main() -> None:
             total = build_large(db, Path(tmp) / "large.duckdb", args.rows)
             made = time.perf_counter() - started
             conn = store.connect(Path(tmp) / "large.duckdb", read_only=True)
-            results = time_tables(conn, args.repeat)
+            results = time_tables(conn, SPECS, args.repeat)
             conn.close()
         report(f"large store: {total:,} extract-shaped rows (made in {made:.0f} s):", results)
 
