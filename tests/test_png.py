@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import subprocess
@@ -172,3 +173,57 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "Z"
+
+
+# A page run (hold_background_start) while the PNG engine starts in the background, in a process of its own.
+_HELD = """
+import time
+import plotly.graph_objects as go
+from analytics.present import png
+
+def state(pid):
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+def stopped():  # of the processes that run (not those ended, waiting to be reaped)
+    return {state(pid) == "T" for pid in png._browser_processes() if state(pid) not in ("Z", "gone")}
+
+seen = {}
+started = time.monotonic()
+png.hold_background_start(1.5)
+png.warm_in_background(0)
+time.sleep(1.0)
+seen["nothing started during the page"] = not png._browser_processes()
+while not png._browser_processes() and time.monotonic() - started < 30:
+    time.sleep(0.05)
+seen["started after the page"] = time.monotonic() - started >= 1.5
+png.hold_background_start(1.0)
+time.sleep(0.4)
+seen["held"] = stopped() == {True}
+time.sleep(1.2)
+seen["going on after the hold"] = stopped() == {False}
+png.hold_background_start(30)
+time.sleep(0.4)
+seen["held again"] = stopped() == {True}
+asked = time.monotonic()
+image = png.to_png(go.Figure(), 10, 10)
+waited = time.monotonic() - asked
+seen["a PNG asked for does not wait for the hold"] = waited < 20 and image.startswith(png.PNG_SIGNATURE)
+seen["going on for the PNG"] = stopped() == {False}
+while png._warming.is_set() and time.monotonic() - started < 60:
+    time.sleep(0.05)
+seen["no hold once started"] = png.hold_background_start(5) is False
+time.sleep(0.3)
+seen["still going on"] = stopped() == {False}
+print(seen)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="finds Chromium's processes in Linux's /proc")
+def test_a_page_run_holds_the_background_start_and_a_png_ends_the_hold():
+    done = subprocess.run([sys.executable, "-c", _HELD], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = ast.literal_eval(done.stdout)
+    assert seen == dict.fromkeys(seen, True) and len(seen) == 9, seen

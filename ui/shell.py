@@ -16,7 +16,7 @@ import streamlit as st
 
 from analytics.core.errors import AnalyticsError, SettingError
 from analytics.data import store
-from analytics.present.png import warm_in_background
+from analytics.present.png import hold_background_start, warm_in_background
 from ui import data, slides
 from ui.accessibility import install as install_accessibility
 from ui.render import PRESENTATION_CSS, briefing_pack_button, show_error
@@ -121,6 +121,7 @@ def settle_imports() -> None:
 
 def run(started: float) -> None:
     """The run of a page; ``started`` is when the run began (time.perf_counter), for bench/bench_pages.py."""
+    hold_background_start()  # the person first: the PNG engine's start waits while this page draws
     settle_imports()
     install_accessibility()  # skip link, visible focus, reflow: before anything else is drawn
     ensure_store()

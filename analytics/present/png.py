@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import importlib.util
 import os
 import signal
 import sys
 import tempfile
 import threading
+import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -46,24 +49,89 @@ def _ensure_kaleido_server() -> None:
 STOP_WAIT_SECONDS = 5.0
 
 
+#: How long a page run pauses kaleido's Chromium while it starts in the background (about 2.5 s
+#: of CPU): long enough for the page to be drawn, a map included (1.2 to 1.8 s here). SCHED_IDLE
+#: alone did not keep it from slowing the person: a first map clicked as it started took 2.2 s
+#: median against 1.8 s with no Chromium starting (the two virtual cores share one physical one).
+HOLD_SECONDS = 2.5
+_HOLD_LOCK = threading.Lock()
+_hold_until = 0.0
+_holder: threading.Thread | None = None
+_warming = threading.Event()  # set while warm_in_background's start runs
+_drawing = 0  # PNGs being drawn for someone, who must not wait for a hold
+
+
+def hold_background_start(seconds: float = HOLD_SECONDS) -> bool:
+    """Called as each page runs: while kaleido's Chromium is starting in the background (and no
+    PNG is being drawn), stop its processes (SIGSTOP) until ``seconds`` after the last such call,
+    then let them go on (SIGCONT); a start not yet begun waits as long. True when a hold is on.
+    Once Chromium has drawn its first image it is idle, and this does nothing."""
+    global _hold_until, _holder
+    with _HOLD_LOCK:
+        # Kept when nothing is starting too: a start due within ``seconds`` waits for it.
+        _hold_until = max(_hold_until, time.monotonic() + seconds)
+        if not _warming.is_set() or _drawing:
+            return False
+        if _holder is None or not _holder.is_alive():
+            _holder = threading.Thread(target=_hold, name="png-hold", daemon=True)
+            _holder.start()
+    return True
+
+
+def _hold() -> None:
+    stopped: list[int] = []
+    try:
+        # Looked for again as it goes: Chromium starts processes while it starts.
+        while time.monotonic() < _hold_until and _warming.is_set() and not _drawing:
+            for pid in _browser_processes():
+                if pid not in stopped:
+                    _signal(pid, signal.SIGSTOP)
+                    stopped.append(pid)
+            time.sleep(0.05)
+    finally:
+        for pid in stopped:
+            _signal(pid, signal.SIGCONT)
+
+
+def _signal(pid: int, number: int) -> None:
+    try:
+        os.kill(pid, number)
+    except OSError:  # it has ended
+        pass
+
+
+@contextlib.contextmanager
+def _for_someone() -> Iterator[None]:
+    """A PNG someone asked for: ends any hold at once, and none starts until it is drawn."""
+    global _drawing
+    with _HOLD_LOCK:
+        _drawing += 1
+    if _holder is not None:
+        _holder.join()  # it notices within 0.05 s, and lets Chromium go on
+    try:
+        yield
+    finally:
+        with _HOLD_LOCK:
+            _drawing -= 1
+
+
 def stop_kaleido(wait: float = STOP_WAIT_SECONDS) -> bool:
     """Close kaleido's Chromium, at normal priority, waiting at most ``wait`` seconds; then kill
     what is left of it, and wait as long again for kaleido to notice. Run at the process's exit.
     True when kaleido has stopped."""
     import kaleido
 
+    _warming.clear()  # ends a hold
     browsers = _browser_processes()
     for pid in browsers:
+        _signal(pid, signal.SIGCONT)
         _restore_process_priority(pid)  # so that closing is not starved by a busy machine
     stopper = threading.Thread(target=kaleido.stop_sync_server, kwargs={"silence_warnings": True}, daemon=True)
     stopper.start()
     stopper.join(wait)
     if stopper.is_alive():
         for pid in browsers:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:  # it has ended
-                continue
+            _signal(pid, signal.SIGKILL)
         stopper.join(wait)
     return not stopper.is_alive()
 
@@ -153,12 +221,16 @@ def warm_in_background(delay: float) -> None:
         if importlib.util.find_spec("kaleido") is None:
             return
         lowered = lower_thread_priority()
+        _warming.set()  # first: a page run from now on holds what starts
+        while (left := _hold_until - time.monotonic()) > 0:
+            time.sleep(left)  # a page is being drawn
         try:
             _ensure_kaleido_server()
-            to_png(go.Figure(), width=10, height=10)  # returns once Chromium is up and drawing
+            _draw(go.Figure(), width=10, height=10)  # returns once Chromium is up and drawing
         except Exception:  # noqa: BLE001 - reported by to_png, with what to install, when it is used
             return
         finally:
+            _warming.clear()
             if lowered:
                 restore_thread_priorities()
 
@@ -188,6 +260,11 @@ def to_png(fig: go.Figure, width: int = 1200, height: int = 700) -> bytes:
         When kaleido is not installed or cannot start Chromium; the message says which and what
         to install. The figure itself is unaffected, so a page can show the chart and the error.
     """
+    with _for_someone():
+        return _draw(fig, width, height)
+
+
+def _draw(fig: go.Figure, width: int, height: int) -> bytes:
     _check_size(width, height)
     if importlib.util.find_spec("kaleido") is None:
         raise AnalyticsError(
@@ -226,6 +303,11 @@ def to_pngs(figures: list[tuple[go.Figure, int, int]]) -> list[bytes | Analytics
         _check_size(width, height)
     if not figures:
         return []
+    with _for_someone():
+        return _draw_all(figures)
+
+
+def _draw_all(figures: list[tuple[go.Figure, int, int]]) -> list[bytes | AnalyticsError]:
     try:
         _ensure_kaleido_server()
         import kaleido
