@@ -11,11 +11,12 @@
    page changes, a filter change, a ward chosen, presentation on, a slide change, presentation off.
    Median and maximum (issue 13: 1 s median, 2 s at most).
 3. The briefing pack: from the click to the file downloaded, the session's first click, once the
-   page is drawn (issue 13: 3 s). The server is up for more than 8 s by then, so kaleido's Chromium
-   has started (ui/shell.py starts it 8 s after the first page; before that a pack waits for it).
+   page is drawn (issue 13: 3 s). kaleido's Chromium is due to start 8 s after the server's first
+   page (ui/shell.py) but waits while pages are drawn (png.hold_background_start); after the
+   journeys' non-stop clicking the first pack may find it not yet started, and start it.
 4. With ``--first-map-after S`` instead: Ward patterns clicked straight from the Overview, S
    seconds after it is drawn, in a fresh server each time (a councillor going straight to the
-   map; the journeys above reach it third). Here a wait of 6 s met kaleido's Chromium starting.
+   map; the journeys above reach it third). A wait of 6 s meets kaleido's Chromium's start.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ from ui.sidebar import sidebar
 # Not "pages/": a folder of that name next to the entry point switches on Streamlit's legacy page
 # discovery, which runs a deep-linked page without app.py (no filters) on a fresh server.
 PAGES = Path(__file__).resolve().parent.parent / "app_pages"
-#: Seconds after the first run before the PNG engine starts: the first page draws undisturbed.
+#: Seconds after the first run before the PNG engine starts: the first page draws undisturbed (and
+#: later pages hold it while they draw: analytics.present.png.hold_background_start).
 KALEIDO_WARM_DELAY_SECONDS = 8.0
 #: What the analyses import only when first used, so that the first page does not wait for them
 #: (STL for Seasonal patterns and Ward profile, SciPy for the funnel plot and the hot spots), and
