@@ -21,8 +21,7 @@ from analytics.present.charts import trend_chart, ward_deltas_chart
 from analytics.present.png import PNG_SIGNATURE, to_png, to_pngs
 from analytics.present.style import RISE_COLOUR
 from tests.chart_frames import monthly_frame, ward_frame
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.conftest import ROOT
 
 
 def test_to_png_draws_a_real_image():

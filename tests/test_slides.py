@@ -3,15 +3,12 @@ every page has a way on and a way out, and Next / Previous / the slide list walk
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from ui import slides
 from ui.slides import PART_KEY, SLIDES
 
-ROOT = Path(__file__).resolve().parent.parent
 PANEL = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22", "cat": "asb"}
 OTHER_PAGES = ("overview", "crime", "ward_profile", "tools_powers", "data", "about", "accessibility")
 

@@ -4,7 +4,6 @@ analytics/analyses/ward_twins.py), through AppTest on the built store."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +11,6 @@ from analytics.analyses.ward_twins import ward_twins
 from analytics.data.outlines import ward_outlines
 from tests.map_frames import segment_lines
 
-ROOT = Path(__file__).resolve().parent.parent
 REDDITCH_WD22 = {"src": "extract", "d": "Redditch", "pt": "fy", "a": "FY2017", "b": "FY2018", "v": "wd22"}
 
 

@@ -125,7 +125,7 @@ def stop_kaleido(wait: float = STOP_WAIT_SECONDS) -> bool:
     browsers = _browser_processes()
     for pid in browsers:
         _signal(pid, signal.SIGCONT)
-        _restore_process_priority(pid)  # so that closing is not starved by a busy machine
+        _restore_priorities(Path(f"/proc/{pid}/task"))  # so that closing is not starved by a busy machine
     stopper = threading.Thread(target=kaleido.stop_sync_server, kwargs={"silence_warnings": True}, daemon=True)
     stopper.start()
     stopper.join(wait)
@@ -162,15 +162,6 @@ def _names_chrome(pid: int) -> bool:
     return b"chrom" in command
 
 
-def _restore_process_priority(pid: int) -> None:
-    for task in Path(f"/proc/{pid}/task").glob("[0-9]*"):
-        try:
-            if os.sched_getscheduler(int(task.name)) == os.SCHED_IDLE:
-                os.sched_setscheduler(int(task.name), os.SCHED_OTHER, os.sched_param(0))
-        except OSError:  # ended, or not ours to change
-            continue
-
-
 def lower_thread_priority() -> bool:
     """Give the calling thread, and the threads and processes it starts from now on, the CPU only
     when nothing else wants it: Linux's SCHED_IDLE policy, which belongs to a thread and is
@@ -189,11 +180,16 @@ def restore_thread_priorities() -> None:
     """Every thread of this process back to the normal policy (the processes it started keep
     theirs). A Python thread left idle could hold the interpreter's lock while the CPU is busy
     elsewhere, and the server's other threads would wait for it."""
-    for task in Path("/proc/self/task").iterdir():
+    _restore_priorities(Path("/proc/self/task"))
+
+
+def _restore_priorities(tasks: Path) -> None:
+    """Each thread in ``tasks`` (a process's /proc/<pid>/task) with the idle policy back to normal."""
+    for task in tasks.glob("[0-9]*"):
         try:
             if os.sched_getscheduler(int(task.name)) == os.SCHED_IDLE:
                 os.sched_setscheduler(int(task.name), os.SCHED_OTHER, os.sched_param(0))
-        except OSError:  # the thread has ended
+        except OSError:  # ended, or not ours to change
             continue
 
 
@@ -210,9 +206,10 @@ def warm_in_background(delay: float) -> None:
     machine. Chromium is started, and draws a first image, at the lowest priority
     (:func:`lower_thread_priority`), and keeps it: at normal priority it held up the pages of a
     person clicking on (Ward patterns, clicked 10 s after the Overview, took 1.8 and 2.2 s to
-    appear in two of five sessions, 0.6 to 0.8 s in the others; 0.6 to 0.7 s in all five now). A
-    map clicked while it is still starting is slowed all the same (`bench/bench_journeys.py
-    --first-map-after 6`). A failure is left for to_png to report when a PNG is asked for."""
+    appear in two of five sessions, 0.6 to 0.8 s in the others; 0.6 to 0.7 s in all five now). It
+    also waits, and pauses, while a page is being drawn (:func:`hold_background_start`): at idle
+    priority alone a map clicked as it started still took 2.2 s. A failure is left for to_png to
+    report when a PNG is asked for."""
 
     if not BACKGROUND_WARM:
         return
