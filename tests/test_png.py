@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -226,3 +228,65 @@ def test_a_page_run_holds_the_background_start_and_a_png_ends_the_hold():
     assert done.returncode == 0, done.stderr[-2000:]
     seen = ast.literal_eval(done.stdout)
     assert seen == dict.fromkeys(seen, True) and len(seen) == 9, seen
+
+
+class _ProxySink:
+    """A proxy that answers nothing and notes the first line of every request it is sent."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:  # closed
+                return
+            with connection:
+                connection.settimeout(2)
+                with contextlib.suppress(OSError):
+                    self.requests.append(connection.recv(4096).split(b"\r\n")[0].decode(errors="replace"))
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+_DRAW_A_PNG = """
+import sys, tempfile
+from pathlib import Path
+import plotly.graph_objects as go
+figure = go.Figure(go.Bar(y=[1, 2]))
+if sys.argv[1] == "ours":
+    from analytics.present import png
+    images = png.to_pngs([(figure, 200, 100), (figure, 200, 100), (figure, 200, 100)])
+    assert all(image[:8] == png.PNG_SIGNATURE for image in images), images  # drawn, not refused
+else:  # kaleido as it comes
+    import kaleido
+    with tempfile.TemporaryDirectory() as folder:
+        kaleido.start_sync_server(n=1, silence_warnings=True)
+        kaleido.write_fig_from_object_sync([{"fig": figure.to_dict(), "path": Path(folder) / "a.png"}])
+"""
+
+
+def _requests_through_the_proxy(engine: str) -> list[str]:
+    sink = _ProxySink()
+    try:
+        # The route out of this machine, as the environment names it, is the sink.
+        env = {**os.environ, **{name: sink.url for name in ("http_proxy", "https_proxy", "all_proxy")}}
+        subprocess.run(
+            [sys.executable, "-c", _DRAW_A_PNG, engine], cwd=ROOT, env=env, check=True, timeout=90, capture_output=True
+        )
+        time.sleep(0.5)  # a request sent as the process ended
+        return sink.requests
+    finally:
+        sink.close()
+
+
+def test_the_png_engine_asks_the_internet_for_nothing():
+    # kaleido as it comes: its page loads MathJax from a CDN on every tab reload (one in three held
+    # for 5 s here), and its Chromium calls Google by itself; so the sink can see them.
+    assert any("cdnjs.cloudflare.com" in request for request in _requests_through_the_proxy("kaleido"))
+    assert _requests_through_the_proxy("ours") == []
