@@ -24,9 +24,10 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 _KALEIDO_LOCK = threading.Lock()
 _KALEIDO_STARTED = False
-#: Tabs kaleido's Chromium draws in at once: a briefing pack's charts are drawn two at a time
-#: (to_pngs), which on this two-core machine took its seven charts from 1.3 s to about 0.8 s.
-KALEIDO_TABS = 2
+#: Tabs kaleido's Chromium draws in. Each tab loads plotly.js when Chromium starts, so a second
+#: one made seven charts 0.27 s quicker once started (0.75 s against 1.02 s here) but the start
+#: 0.9 s slower: a pack asked for before the background start took 3.6 s against 2.6 s with one.
+KALEIDO_TABS = 1
 #: Where kaleido's Chromium sends whatever it would fetch from the internet by itself: a closed port
 #: on this machine, so the request fails at once and nothing leaves it. Unbidden, that Chromium
 #: asked Google for the time, component updates and accounts, and its search engine for a
@@ -300,8 +301,8 @@ def _draw(fig: go.Figure, width: int, height: int) -> bytes:
 
 
 def to_pngs(figures: list[tuple[go.Figure, int, int]]) -> list[bytes | AnalyticsError]:
-    """Several figures as PNG images, each ``(figure, width, height)``, drawn by kaleido's tabs at
-    once (:data:`KALEIDO_TABS`); in the figures' order. Where the batch cannot be drawn, each
+    """Several figures as PNG images, each ``(figure, width, height)``, drawn by kaleido's tabs
+    (:data:`KALEIDO_TABS`) in one batch; in the figures' order. Where the batch cannot be drawn, each
     figure is drawn on its own by :func:`to_png`, and one that still cannot be is given as the
     AnalyticsError that says why (a pack shows the others)."""
     for _, width, height in figures:
