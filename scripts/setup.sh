@@ -15,6 +15,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
     .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
     echo "$wanted" > "$stamp"
 fi
+# The app's own modules byte-compiled, as Python does on a first start unless PYTHONDONTWRITEBYTECODE
+# is set (it is on this machine and in CI): without it every server compiled some 90 modules from
+# source again, 0.24 s for the frame's imports against 0.12 s. Python checks each file's date, so
+# an edited module is compiled afresh.
+.venv/bin/python -m compileall -q app.py analytics ui app_pages bench tests >/dev/null
 
 if [ "${1:-}" = "--with-browser" ] && [ ! -x /usr/bin/chromium ]; then
     export DEBIAN_FRONTEND=noninteractive
