@@ -290,3 +290,26 @@ def test_the_png_engine_asks_the_internet_for_nothing():
     # for 5 s here), and its Chromium calls Google by itself; so the sink can see them.
     assert any("cdnjs.cloudflare.com" in request for request in _requests_through_the_proxy("kaleido"))
     assert _requests_through_the_proxy("ours") == []
+
+
+_START_ENGINE = """
+import time
+from analytics.present import png
+started = time.monotonic()
+png.start_engine()
+returned = time.monotonic() - started
+while not png._browser_processes() and time.monotonic() - started < 20:
+    time.sleep(0.05)
+print(f"{returned:.2f} {len(png._browser_processes())}")
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="finds Chromium's processes in Linux's /proc")
+def test_start_engine_starts_chromium_and_returns_at_once():
+    # A briefing pack calls it first and makes its tables and charts while Chromium starts.
+    child = subprocess.run(
+        [sys.executable, "-c", _START_ENGINE], cwd=ROOT, check=True, capture_output=True, text=True, timeout=60
+    )
+    returned, processes = child.stdout.split()
+    assert float(returned) < 1.0  # the start itself takes some 2 s here
+    assert int(processes) >= 1

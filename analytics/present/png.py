@@ -313,6 +313,15 @@ def to_pngs(figures: list[tuple[go.Figure, int, int]]) -> list[bytes | Analytics
         return _draw_all(figures)
 
 
+def start_engine() -> None:
+    """Start kaleido's Chromium now, if it has not started, and end any hold on a background start:
+    for PNGs about to be asked for. It starts on kaleido's own thread, so the caller goes on (a
+    briefing pack computes its tables and charts meanwhile). A failure is left for to_png and
+    to_pngs to report, with what to install."""
+    with _for_someone(), contextlib.suppress(Exception):
+        _ensure_kaleido_server()
+
+
 def _draw_all(figures: list[tuple[go.Figure, int, int]]) -> list[bytes | AnalyticsError]:
     try:
         _ensure_kaleido_server()
