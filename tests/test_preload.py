@@ -4,8 +4,6 @@ tests/browser/test_network.py that both come from the server, in that order)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -46,24 +44,3 @@ def test_the_request_is_the_first_thing_a_run_draws(built_db, monkeypatch):
     assert first.type == "html" and "PlotlyChart." in first.proto.body, first
     assert "DeckGlJsonChart." in first.proto.body
     assert first.proto.unsafe_allow_javascript
-
-
-# The server's side of the same start: what the first page (the Overview) imports, with the frame
-# every page runs in, in a fresh interpreter, printed as the names of ui.shell.LATER_IMPORTS loaded.
-_FIRST_PAGE_IMPORTS = """
-import ast, sys
-from ui import shell
-tree = ast.parse(open("app_pages/overview.py").read())
-imports = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
-exec(compile(ast.Module(imports, []), "app_pages/overview.py", "exec"))
-print(" ".join(name for name in shell.LATER_IMPORTS if name in sys.modules))
-"""
-
-
-def test_the_first_page_leaves_the_later_imports_for_later():
-    # Each is imported in the background once the first page is drawn (ui/shell.py): one the first
-    # page's own imports pulled in would be paid for before its charts are drawn again.
-    loaded = subprocess.run(
-        [sys.executable, "-c", _FIRST_PAGE_IMPORTS], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout.split()
-    assert loaded == []

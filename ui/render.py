@@ -8,11 +8,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from pandas.io.formats.style import Styler
 from streamlit.delta_generator import DeltaGenerator
 
 from analytics.core import settings
@@ -27,9 +28,6 @@ from analytics.present.layout import figure_on_screen
 from analytics.present.png import to_png
 from analytics.present.words import NUMBER_FORMATS, SOURCE_NAMES, column_header, plain_header
 from analytics.reports.briefing import briefing_pack
-
-if TYPE_CHECKING:  # pandas' Styler (20 ms, with jinja2) is loaded by .style, for the first table
-    from pandas.io.formats.style import Styler
 from ui import data
 from ui.accessibility import CHART_BOX
 from ui.slides import SLIDE_PLOT_HEIGHT, SLIDE_ROW_HEIGHT, slide_bar, slide_table_height, slide_title

@@ -29,12 +29,11 @@ PAGES = Path(__file__).resolve().parent.parent / "app_pages"
 #: later pages hold it while they draw: analytics.present.png.hold_background_start).
 KALEIDO_WARM_DELAY_SECONDS = 8.0
 #: What the analyses import only when first used, so that the first page does not wait for them
-#: (STL for Seasonal patterns and Ward profile, SciPy for the funnel plot and the hot spots,
-#: geopandas for the maps, pandas' Styler for the tables), and
+#: (STL for Seasonal patterns and Ward profile, SciPy for the funnel plot and the hot spots), and
 #: how long after the first run they are imported in the background: the first page has been sent,
 #: and a page that needs one waits for that import rather than starting its own. statsmodels alone
 #: took 0.7 s of the Seasonal page's first visit.
-LATER_IMPORTS = ("statsmodels.tsa.seasonal", "scipy.special", "scipy.ndimage", "geopandas", "pandas.io.formats.style")
+LATER_IMPORTS = ("statsmodels.tsa.seasonal", "scipy.special", "scipy.ndimage")
 LATER_IMPORTS_DELAY_SECONDS = 1.0
 
 

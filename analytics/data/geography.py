@@ -15,21 +15,16 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 
 from analytics.core.errors import AnalyticsError, invalid_choice
 from analytics.core.vocabulary import LSOA_VINTAGES, VINTAGES
-
-# geopandas (with pyproj, some 30 ms) is imported where a function needs it: the first page of a
-# fresh server (the Overview) draws no map and reads no boundary file.
-if TYPE_CHECKING:
-    import geopandas as gpd
-    from pyproj import Transformer
 
 # ONS local authority district codes of the three North Worcestershire districts.
 DISTRICT_CODES = {"E07000234": "Bromsgrove", "E07000236": "Redditch", "E07000239": "Wyre Forest"}
@@ -43,16 +38,12 @@ WGS84 = "EPSG:4326"
 @functools.cache
 def to_bng() -> Transformer:
     """Longitude and latitude (WGS84) to British National Grid eastings and northings (metres)."""
-    from pyproj import Transformer
-
     return Transformer.from_crs(WGS84, BNG, always_xy=True)
 
 
 @functools.cache
 def to_wgs84() -> Transformer:
     """British National Grid eastings and northings to longitude and latitude."""
-    from pyproj import Transformer
-
     return Transformer.from_crs(BNG, WGS84, always_xy=True)
 
 
@@ -99,8 +90,6 @@ def _district_files(folder: Path, prefix: str, districts: tuple[str, ...]) -> li
 
 def load_wards(data_dir: Path, vintage: str, districts: tuple[str, ...]) -> gpd.GeoDataFrame:
     """Ward polygons of one vintage (WGS84), with ward_code, ward_name, ons_name, district."""
-    import geopandas as gpd
-
     vintage = check_vintage(vintage)
     folder, tag = _WARD_FOLDERS[vintage]
     frames = []
@@ -125,8 +114,6 @@ def load_wards(data_dir: Path, vintage: str, districts: tuple[str, ...]) -> gpd.
 
 def load_lsoas(data_dir: Path, vintage: str, districts: tuple[str, ...]) -> gpd.GeoDataFrame:
     """LSOA polygons of one vintage (2011 or 2021), with lsoa_code, lsoa_name, district."""
-    import geopandas as gpd
-
     if vintage not in LSOA_VINTAGES:
         raise invalid_choice("LSOA vintage", vintage, LSOA_VINTAGES)
     folder, tag = _LSOA_FOLDERS[vintage]
@@ -160,8 +147,6 @@ class Geography:
 
     @classmethod
     def load(cls, data_dir: Path, districts: tuple[str, ...]) -> Geography:
-        import geopandas as gpd
-
         wards = {v: load_wards(data_dir, v, districts) for v in VINTAGES}
         lsoas = pd.concat([load_lsoas(data_dir, v, districts) for v in LSOA_VINTAGES], ignore_index=True)
         lsoas = gpd.GeoDataFrame(lsoas, geometry="geometry", crs=WGS84)
@@ -232,8 +217,6 @@ def load_geography(conn: duckdb.DuckDBPyConnection) -> Geography:
 
 
 def _with_geometry(frame: pd.DataFrame) -> gpd.GeoDataFrame:
-    import geopandas as gpd
-
     geometry = shapely.from_wkb([bytes(b) for b in frame["geometry_wkb"]])
     return gpd.GeoDataFrame(frame.drop(columns="geometry_wkb"), geometry=geometry, crs=WGS84)
 
@@ -261,8 +244,6 @@ def _best_fit_wards(
     Otherwise (2021 LSOAs, and WD25) it is the ward of the same district holding the largest part of
     the LSOA's area, computed in British National Grid. No ONS lookup LSOA21 -> WD25 exists.
     """
-    import geopandas as gpd
-
     lsoas = lsoas.copy()
     lsoas_bng = lsoas.to_crs(BNG)
     for vintage, ward_gdf in wards.items():

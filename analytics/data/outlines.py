@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import duckdb
+import geopandas as gpd
 import shapely
 
 from analytics.core.errors import AnalyticsError
 from analytics.data.geography import WGS84, check_vintage
-
-if TYPE_CHECKING:  # imported when first drawn: the first page has no map (analytics.data.geography)
-    import geopandas as gpd
 
 _OUTLINES_SQL = """
 SELECT ward_code, ward_name, district, centroid_lon, centroid_lat, geometry_wkb
@@ -37,7 +33,5 @@ def ward_outlines(conn: duckdb.DuckDBPyConnection, vintage: str) -> gpd.GeoDataF
             title="No boundaries",
             fix="Run `python -m analytics build` to build the store from data/.",
         )
-    import geopandas as gpd
-
     geometry = shapely.from_wkb([bytes(w) for w in frame.pop("geometry_wkb")])
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)

@@ -50,6 +50,7 @@ import math
 import numbers
 import textwrap
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pydeck as pdk
@@ -200,8 +201,6 @@ def count_text(count: int, threshold: int | None) -> str:
 
 def outline_table(outlines: pd.DataFrame) -> pd.DataFrame:
     """ward_code, ward_name, district, geometry (shapely, WGS84), label_lon, label_lat."""
-    import geopandas as gpd  # here, not above: the first page has no map (analytics.data.geography)
-
     check_columns(outlines, ["ward_code", "ward_name", "district"], "ward outlines")
     if isinstance(outlines, gpd.GeoDataFrame):
         shapes = outlines
