@@ -72,8 +72,8 @@ def _ensure_kaleido_server() -> None:
 STOP_WAIT_SECONDS = 5.0
 
 
-#: How long a page run pauses kaleido's Chromium while it starts in the background (about 2.5 s
-#: of CPU): long enough for the page to be drawn, a map included (1.2 to 1.8 s here). SCHED_IDLE
+#: How long a page run pauses kaleido's Chromium while it starts in the background (some 1.6 s
+#: here, with one tab): long enough for the page to be drawn, a map included (1.2 to 1.8 s here). SCHED_IDLE
 #: alone did not keep it from slowing the person: a first map clicked as it started took 2.2 s
 #: median against 1.8 s with no Chromium starting (the two virtual cores share one physical one).
 HOLD_SECONDS = 2.5
@@ -225,8 +225,8 @@ BACKGROUND_WARM = True
 def warm_in_background(delay: float) -> None:
     """Start kaleido's Chromium on a background thread after ``delay`` seconds, so that the first
     PNG or briefing pack does not pay its start (about 1.6 s here: a pack of seven charts took
-    2.6 s from cold against 1.0 s started). The delay leaves the first page to draw before Chromium starts on a small
-    machine. Chromium is started, and draws a first image, at the lowest priority
+    2.6 s from cold against 1.0 s started). The delay leaves the first page to draw before
+    Chromium starts on a small machine. Chromium is started, and draws a first image, at the lowest priority
     (:func:`lower_thread_priority`), and keeps it: at normal priority it held up the pages of a
     person clicking on (Ward patterns, clicked 10 s after the Overview, took 1.8 and 2.2 s to
     appear in two of five sessions, 0.6 to 0.8 s in the others; 0.6 to 0.7 s in all five now). It
